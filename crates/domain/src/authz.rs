@@ -1,0 +1,234 @@
+//! Who may do what: roles, actions and the one table that joins them.
+//!
+//! *Where* a user may act is the other half: the subtree of their unit's region, which the
+//! store applies inside SQL. This module only answers "may this role ever do this action".
+
+use serde::{Deserialize, Serialize};
+
+/// A user's role. A user may hold several; what they may do is the union.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    DistrictOfficer,
+    TownOfficer,
+    CommunityWorker,
+    GridWorker,
+    Volunteer,
+    Assessor,
+    DepartmentHandler,
+    CharityHandler,
+    HotlineAgent,
+    GridOperator,
+    Leader,
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 13] = [
+        Role::Admin,
+        Role::DistrictOfficer,
+        Role::TownOfficer,
+        Role::CommunityWorker,
+        Role::GridWorker,
+        Role::Volunteer,
+        Role::Assessor,
+        Role::DepartmentHandler,
+        Role::CharityHandler,
+        Role::HotlineAgent,
+        Role::GridOperator,
+        Role::Leader,
+        Role::Auditor,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::DistrictOfficer => "district_officer",
+            Role::TownOfficer => "town_officer",
+            Role::CommunityWorker => "community_worker",
+            Role::GridWorker => "grid_worker",
+            Role::Volunteer => "volunteer",
+            Role::Assessor => "assessor",
+            Role::DepartmentHandler => "department_handler",
+            Role::CharityHandler => "charity_handler",
+            Role::HotlineAgent => "hotline_agent",
+            Role::GridOperator => "grid_operator",
+            Role::Leader => "leader",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code.trim())
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::Admin => "系统管理员",
+            Role::DistrictOfficer => "区县民政干部",
+            Role::TownOfficer => "镇街干部",
+            Role::CommunityWorker => "社区工作者",
+            Role::GridWorker => "网格员",
+            Role::Volunteer => "志愿者",
+            Role::Assessor => "评估员",
+            Role::DepartmentHandler => "部门经办人",
+            Role::CharityHandler => "慈善组织经办人",
+            Role::HotlineAgent => "热线座席",
+            Role::GridOperator => "电网调度员",
+            Role::Leader => "领导",
+            Role::Auditor => "审计员",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Role::Admin => "Administrator",
+            Role::DistrictOfficer => "District officer",
+            Role::TownOfficer => "Town officer",
+            Role::CommunityWorker => "Community worker",
+            Role::GridWorker => "Grid worker",
+            Role::Volunteer => "Volunteer",
+            Role::Assessor => "Assessor",
+            Role::DepartmentHandler => "Department handler",
+            Role::CharityHandler => "Charity handler",
+            Role::HotlineAgent => "Hotline agent",
+            Role::GridOperator => "Grid operator",
+            Role::Leader => "Leader",
+            Role::Auditor => "Auditor",
+        }
+    }
+}
+
+/// Something a user asks to do. Each route of the product names exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Any signed-in user: their own home page, profile and password.
+    UseAccount,
+    /// Read the region tree.
+    ViewRegions,
+    /// Add or rename villages and communities, edit zone overlays.
+    ManageRegions,
+    /// See units.
+    ViewUnits,
+    /// Create and edit units.
+    ManageUnits,
+    /// Create, disable and reset users in one's area.
+    ManageUsers,
+    /// List and read households and persons in one's area.
+    ViewHouseholds,
+    /// Create and edit households, persons and memberships in one's area.
+    EditHouseholds,
+    /// See a full ID number (each reveal is audited).
+    RevealIdNumber,
+    /// Bulk-import persons and households.
+    ImportPersons,
+    /// Read and search the audit log.
+    ViewAudit,
+    /// Aggregated figures, no personal data.
+    ViewFigures,
+}
+
+impl Action {
+    pub const ALL: [Action; 12] = [
+        Action::UseAccount,
+        Action::ViewRegions,
+        Action::ManageRegions,
+        Action::ViewUnits,
+        Action::ManageUnits,
+        Action::ManageUsers,
+        Action::ViewHouseholds,
+        Action::EditHouseholds,
+        Action::RevealIdNumber,
+        Action::ImportPersons,
+        Action::ViewAudit,
+        Action::ViewFigures,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Action::UseAccount => "use_account",
+            Action::ViewRegions => "view_regions",
+            Action::ManageRegions => "manage_regions",
+            Action::ViewUnits => "view_units",
+            Action::ManageUnits => "manage_units",
+            Action::ManageUsers => "manage_users",
+            Action::ViewHouseholds => "view_households",
+            Action::EditHouseholds => "edit_households",
+            Action::RevealIdNumber => "reveal_id_number",
+            Action::ImportPersons => "import_persons",
+            Action::ViewAudit => "view_audit",
+            Action::ViewFigures => "view_figures",
+        }
+    }
+}
+
+/// The authorisation table: may `role` ever perform `action`?
+///
+/// Least privilege: household data is for the people who find, verify and help households in
+/// their area. Administrators run the system but do not read files; volunteers report clues
+/// but see nothing of households; leaders see figures; auditors see the audit log.
+pub fn role_permits(role: Role, action: Action) -> bool {
+    use Action as A;
+    use Role as R;
+    match action {
+        A::UseAccount | A::ViewRegions => true,
+        A::ManageRegions | A::ManageUnits | A::ManageUsers => role == R::Admin,
+        A::ViewUnits => matches!(
+            role,
+            R::Admin
+                | R::DistrictOfficer
+                | R::TownOfficer
+                | R::CommunityWorker
+                | R::Leader
+                | R::Auditor
+        ),
+        A::ViewHouseholds => matches!(
+            role,
+            R::DistrictOfficer | R::TownOfficer | R::CommunityWorker | R::GridWorker | R::Assessor
+        ),
+        A::EditHouseholds | A::RevealIdNumber => matches!(
+            role,
+            R::DistrictOfficer | R::TownOfficer | R::CommunityWorker
+        ),
+        A::ImportPersons => matches!(role, R::DistrictOfficer | R::TownOfficer),
+        A::ViewAudit => role == R::Auditor,
+        A::ViewFigures => matches!(role, R::DistrictOfficer | R::TownOfficer | R::Leader),
+    }
+}
+
+/// Whether any of the roles permits the action.
+pub fn roles_permit(roles: &[Role], action: Action) -> bool {
+    roles.iter().any(|r| role_permits(*r, action))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_codes_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::from_code(role.code()), Some(role));
+        }
+        assert_eq!(Role::from_code("root"), None);
+    }
+
+    #[test]
+    fn volunteers_and_admins_never_see_households() {
+        for role in [Role::Volunteer, Role::Admin, Role::Leader, Role::Auditor] {
+            assert!(!role_permits(role, Action::ViewHouseholds), "{role:?}");
+            assert!(!role_permits(role, Action::RevealIdNumber), "{role:?}");
+        }
+    }
+
+    #[test]
+    fn only_auditors_read_the_audit_log() {
+        let readers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| role_permits(*r, Action::ViewAudit))
+            .collect();
+        assert_eq!(readers, vec![Role::Auditor]);
+    }
+}
