@@ -1,1 +1,266 @@
+//! Use cases of minsheng. Every use case takes the acting user ([`Actor`]), authorises the
+//! action, runs it on the store and writes the audit row, in one transaction for changes.
+//! The web and CLI layers call only this crate; they never touch the store directly.
 
+pub mod admin;
+pub mod auth;
+pub mod demo;
+pub mod import;
+pub mod registry;
+
+use minsheng_domain::{Action, Role, roles_permit};
+use minsheng_store::audit::{self, NewAudit};
+use minsheng_store::{Conn, Scope, Store, StoreError, WriteTx};
+use serde::Serialize;
+
+pub use minsheng_store::Backend;
+
+/// A problem with one field of a submitted form or file row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("please sign in")]
+    Unauthenticated,
+    #[error("you are not allowed to do this")]
+    Forbidden,
+    /// Not there, or not in the user's area: the two are deliberately indistinguishable.
+    #[error("not found")]
+    NotFound,
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("the record was changed by someone else since you opened it; reload and try again")]
+    Stale,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("too many failed sign-ins; try again in {0} minutes")]
+    Locked(i64),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
+        AppError::Invalid(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Stale => AppError::Stale,
+            StoreError::Conflict(m) => AppError::Conflict(m),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+/// Who is acting, from where, and over which area.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// `None` for the operator at the command line.
+    pub user_id: Option<i64>,
+    pub username: String,
+    pub display_name: String,
+    pub unit_id: Option<i64>,
+    pub unit_name: String,
+    pub region_code: i64,
+    pub roles: Vec<Role>,
+    pub scope: Scope,
+    pub ip: String,
+    /// The CSRF token of the session the actor came through (empty for tokens and CLI).
+    pub csrf_token: String,
+}
+
+impl Actor {
+    pub fn may(&self, action: Action) -> bool {
+        roles_permit(&self.roles, action)
+    }
+
+    /// The operator at the command line: all roles over the whole municipality. Used by
+    /// `minsheng user|import|demo`, which need shell access to the data directory anyway.
+    pub fn command_line(scope: Scope) -> Actor {
+        let os_user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
+        Actor {
+            user_id: None,
+            username: format!("cli:{os_user}"),
+            display_name: "command line".into(),
+            unit_id: None,
+            unit_name: String::new(),
+            region_code: 500_000_000_000,
+            roles: Role::ALL.to_vec(),
+            scope,
+            ip: "local".into(),
+            csrf_token: String::new(),
+        }
+    }
+}
+
+/// What an audit row is about.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    pub kind: &'a str,
+    pub id: &'a str,
+}
+
+impl<'a> Subject<'a> {
+    pub const fn new(kind: &'a str, id: &'a str) -> Self {
+        Subject { kind, id }
+    }
+    pub const NONE: Subject<'static> = Subject { kind: "", id: "" };
+}
+
+/// Product settings that use cases need.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Idle time after which a session ends.
+    pub session_idle_millis: i64,
+    /// Failed sign-ins per user name within the window before a lockout.
+    pub max_failures_per_user: i64,
+    /// Failed sign-ins per client address within the window before a lockout.
+    pub max_failures_per_ip: i64,
+    pub throttle_window_millis: i64,
+    pub lockout_millis: i64,
+    pub api_token_days: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            session_idle_millis: 8 * 3600 * 1000,
+            max_failures_per_user: 5,
+            max_failures_per_ip: 50,
+            throttle_window_millis: 15 * 60 * 1000,
+            lockout_millis: 15 * 60 * 1000,
+            api_token_days: 90,
+        }
+    }
+}
+
+/// The application: the store plus settings. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    settings: Settings,
+    dummy_hash: std::sync::Arc<String>,
+}
+
+impl App {
+    pub fn new(store: Store, settings: Settings) -> AppResult<App> {
+        let dummy_hash = auth::hash_password_blocking("minsheng-dummy-password-for-timing")?;
+        Ok(App {
+            store,
+            settings,
+            dummy_hash: std::sync::Arc::new(dummy_hash),
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub async fn healthy(&self) -> bool {
+        self.store.ping().await
+    }
+
+    /// Checks the action and, when denied, records the denial before refusing.
+    pub async fn authorize(
+        &self,
+        actor: &Actor,
+        action: Action,
+        subject: Subject<'_>,
+    ) -> AppResult<()> {
+        if actor.may(action) {
+            return Ok(());
+        }
+        self.audit_now(actor, action.code(), subject, false, "role does not permit")
+            .await?;
+        Err(AppError::Forbidden)
+    }
+
+    /// Writes one audit row in its own transaction (reads and denials).
+    pub async fn audit_now(
+        &self,
+        actor: &Actor,
+        action: &str,
+        subject: Subject<'_>,
+        allowed: bool,
+        detail: &str,
+    ) -> AppResult<()> {
+        let mut tx = self.store.begin().await?;
+        write_audit(&mut tx, actor, action, subject, allowed, detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The whole municipality as a scope, for the command line.
+    pub async fn everything(&self) -> AppResult<Scope> {
+        Ok(minsheng_store::regions::scope_of(&mut self.store.reader(), 500_000_000_000).await?)
+    }
+}
+
+/// Writes an audit row inside the caller's transaction, so a change and its record commit together.
+pub async fn write_audit(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    action: &str,
+    subject: Subject<'_>,
+    allowed: bool,
+    detail: &str,
+) -> AppResult<()> {
+    audit::append(
+        tx,
+        &NewAudit {
+            at: minsheng_domain::time_util::now_millis(),
+            user_id: actor.user_id,
+            username: &actor.username,
+            ip: &actor.ip,
+            action,
+            subject_kind: subject.kind,
+            subject_id: subject.id,
+            allowed,
+            detail,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Audit log search for auditors.
+pub async fn search_audit(
+    app: &App,
+    actor: &Actor,
+    filter: &audit::AuditFilter,
+) -> AppResult<Vec<audit::AuditRow>> {
+    app.authorize(actor, Action::ViewAudit, Subject::new("audit", ""))
+        .await?;
+    let rows = audit::search(&mut app.store.reader(), filter).await?;
+    app.audit_now(actor, "audit.search", Subject::new("audit", ""), true, "")
+        .await?;
+    Ok(rows)
+}
+
+/// Reads from the store on behalf of a use case.
+pub(crate) fn reader(app: &App) -> impl Conn + '_ {
+    app.store.reader()
+}

@@ -61,8 +61,8 @@ const CHECK_CHARS: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3
 
 /// GB/T 2260 province-level codes (the first two digits of any ID number).
 const PROVINCE_CODES: [u8; 34] = [
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51,
-    52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+    53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
 ];
 
 /// The check digit for the first 17 digits (ISO 7064 MOD 11-2).
@@ -183,7 +183,11 @@ impl IdNumber {
 
     pub fn sex(&self) -> Sex {
         let digit = self.0.as_bytes()[16] - b'0';
-        if digit % 2 == 1 { Sex::Male } else { Sex::Female }
+        if digit % 2 == 1 {
+            Sex::Male
+        } else {
+            Sex::Female
+        }
     }
 
     /// The masked form shown wherever the full number is not needed: `500101********123X`.
@@ -285,7 +289,8 @@ mod tests {
 
     #[test]
     fn full_width_and_lower_case_x_are_normalised() {
-        let id = IdNumber::parse_on("１１０１０５１９４９１２３１００２ｘ", TODAY).expect("normalised");
+        let id =
+            IdNumber::parse_on("１１０１０５１９４９１２３１００２ｘ", TODAY).expect("normalised");
         assert_eq!(id.as_str(), "11010519491231002X");
         let id = IdNumber::parse_on(" 11010519491231002x ", TODAY).expect("normalised");
         assert_eq!(id.as_str(), "11010519491231002X");

@@ -272,7 +272,10 @@ mod tests {
     #[test]
     fn parents() {
         let village = RegionCode::parse("500113001002").expect("village");
-        assert_eq!(village.numeric_parent().map(|c| c.short()), Some("500113001".into()));
+        assert_eq!(
+            village.numeric_parent().map(|c| c.short()),
+            Some("500113001".into())
+        );
     }
 
     proptest! {

@@ -56,7 +56,11 @@ pub const RELATIONS: &[(&str, &str, &str)] = &[
     ("65", "配偶的祖父母或外祖父母", "spouse's grandparent"),
     ("66", "曾祖父", "great-grandfather"),
     ("67", "曾祖母", "great-grandmother"),
-    ("68", "配偶的曾祖父母或外曾祖父母", "spouse's great-grandparent"),
+    (
+        "68",
+        "配偶的曾祖父母或外曾祖父母",
+        "spouse's great-grandparent",
+    ),
     ("69", "其他祖父母或外祖父母关系", "other grandparent"),
     ("70", "兄弟姐妹", "sibling"),
     ("71", "兄", "elder brother"),

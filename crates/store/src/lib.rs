@@ -1,1 +1,382 @@
+//! Storage of minsheng: one [`Store`] over SQLite (embedded, the default) or PostgreSQL.
+//!
+//! Queries are written once, in SQL both backends accept (`$1` placeholders work in SQLite
+//! too), and run through the [`Conn`] trait, which a read connection and a write transaction
+//! both implement. Area scope is always part of the SQL text ([`Scope::sql_condition`]), never
+//! a filter applied to results.
+//!
+//! SQLite: WAL, `synchronous=NORMAL`, readers on a pool of read-only connections and every
+//! write on one writer connection that starts its transactions with `BEGIN IMMEDIATE`, so a
+//! read-then-write transaction can never fail with `SQLITE_BUSY` under concurrent requests.
 
+pub mod audit;
+pub mod regions;
+pub mod registry;
+mod sql;
+pub mod testing;
+pub mod users;
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+pub use sql::{Sql, Value};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A unique or foreign-key constraint refused the write; carries the constraint's message.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Optimistic locking: someone else saved the record since it was read.
+    #[error("the record was changed by someone else since you opened it")]
+    Stale,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+fn map_err(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e
+        && (db.is_unique_violation() || db.is_foreign_key_violation())
+    {
+        return StoreError::Conflict(db.message().to_string());
+    }
+    StoreError::Database(e)
+}
+
+/// A row type that decodes from both backends.
+pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{}
+
+/// Something queries run on: the read pool or a write transaction.
+pub trait Conn: Send {
+    fn all<T: Row>(&mut self, sql: Sql) -> impl Future<Output = Result<Vec<T>>> + Send;
+    fn optional<T: Row>(&mut self, sql: Sql) -> impl Future<Output = Result<Option<T>>> + Send;
+    fn execute(&mut self, sql: Sql) -> impl Future<Output = Result<u64>> + Send;
+
+    fn one<T: Row>(&mut self, sql: Sql) -> impl Future<Output = Result<T>> + Send {
+        async move { self.optional(sql).await?.ok_or(StoreError::NotFound) }
+    }
+}
+
+/// Which database the store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+enum Pools {
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// The handle every part of the product uses to reach the database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pools: Pools,
+}
+
+/// Runs the same expression on whichever concrete pool or transaction is present.
+macro_rules! on_backend {
+    ($value:expr, $sqlite:pat, $pg:pat => $body:expr) => {
+        match $value {
+            $sqlite => $body,
+            $pg => $body,
+        }
+    };
+}
+
+impl Store {
+    /// Opens the database the URL names: `sqlite://PATH` / a plain file path, or `postgres://…`.
+    pub async fn open(url: &str) -> Result<Store> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            return Ok(Store {
+                pools: Pools::Postgres(pool),
+            });
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        Self::open_sqlite(Path::new(path)).await
+    }
+
+    async fn open_sqlite(path: &Path) -> Result<Store> {
+        let base = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("cache_size", "-32000")
+            .pragma("temp_store", "memory");
+        // One writer: writes queue in the pool instead of racing for SQLite's lock.
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(base.clone())
+            .await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(base.read_only(true))
+            .await?;
+        Ok(Store {
+            pools: Pools::Sqlite { read, write },
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies every pending migration of this backend.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => migrator(SQLITE_MIGRATIONS).run(write).await?,
+            Pools::Postgres(pool) => migrator(POSTGRES_MIGRATIONS).run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// A connection for reads (the read-only pool on SQLite).
+    pub fn reader(&self) -> Reader<'_> {
+        Reader(self)
+    }
+
+    /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
+    pub async fn begin(&self) -> Result<WriteTx> {
+        Ok(match &self.pools {
+            Pools::Sqlite { write, .. } => {
+                WriteTx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            Pools::Postgres(pool) => WriteTx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Whether the database answers (for `/healthz`).
+    pub async fn ping(&self) -> bool {
+        self.reader()
+            .optional::<(i64,)>(Sql::new("SELECT 1"))
+            .await
+            .is_ok()
+    }
+
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pools::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+struct MigrationFile {
+    version: i64,
+    description: &'static str,
+    sql: &'static str,
+}
+
+const SQLITE_MIGRATIONS: &[MigrationFile] = &[MigrationFile {
+    version: 1,
+    description: "foundation",
+    sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
+}];
+
+const POSTGRES_MIGRATIONS: &[MigrationFile] = &[MigrationFile {
+    version: 1,
+    description: "foundation",
+    sql: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+fn migrator(files: &'static [MigrationFile]) -> Migrator {
+    let migrations: Vec<Migration> = files
+        .iter()
+        .map(|f| {
+            Migration::new(
+                f.version,
+                Cow::Borrowed(f.description),
+                MigrationType::Simple,
+                Cow::Borrowed(f.sql),
+                false,
+            )
+        })
+        .collect();
+    Migrator {
+        migrations: Cow::Owned(migrations),
+        ..Migrator::DEFAULT
+    }
+}
+
+/// Reads on the read pool.
+pub struct Reader<'a>(&'a Store);
+
+impl Conn for Reader<'_> {
+    async fn all<T: Row>(&mut self, sql: Sql) -> Result<Vec<T>> {
+        on_backend!(&self.0.pools, Pools::Sqlite { read: pool, .. }, Pools::Postgres(pool) => {
+            sql::bind_all!(sqlx::query_as::<_, T>(&sql.text), &sql.binds)
+                .fetch_all(pool).await.map_err(map_err)
+        })
+    }
+
+    async fn optional<T: Row>(&mut self, sql: Sql) -> Result<Option<T>> {
+        on_backend!(&self.0.pools, Pools::Sqlite { read: pool, .. }, Pools::Postgres(pool) => {
+            sql::bind_all!(sqlx::query_as::<_, T>(&sql.text), &sql.binds)
+                .fetch_optional(pool).await.map_err(map_err)
+        })
+    }
+
+    async fn execute(&mut self, sql: Sql) -> Result<u64> {
+        on_backend!(&self.0.pools, Pools::Sqlite { read: pool, .. }, Pools::Postgres(pool) => {
+            sql::bind_all!(sqlx::query(&sql.text), &sql.binds)
+                .execute(pool).await.map(|r| r.rows_affected()).map_err(map_err)
+        })
+    }
+}
+
+/// A write transaction. Dropped without [`WriteTx::commit`], it rolls back.
+pub enum WriteTx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<()> {
+        on_backend!(self, WriteTx::Sqlite(tx), WriteTx::Postgres(tx) => tx.commit().await?);
+        Ok(())
+    }
+}
+
+impl Conn for WriteTx {
+    async fn all<T: Row>(&mut self, sql: Sql) -> Result<Vec<T>> {
+        on_backend!(self, WriteTx::Sqlite(tx), WriteTx::Postgres(tx) => {
+            sql::bind_all!(sqlx::query_as::<_, T>(&sql.text), &sql.binds)
+                .fetch_all(&mut **tx).await.map_err(map_err)
+        })
+    }
+
+    async fn optional<T: Row>(&mut self, sql: Sql) -> Result<Option<T>> {
+        on_backend!(self, WriteTx::Sqlite(tx), WriteTx::Postgres(tx) => {
+            sql::bind_all!(sqlx::query_as::<_, T>(&sql.text), &sql.binds)
+                .fetch_optional(&mut **tx).await.map_err(map_err)
+        })
+    }
+
+    async fn execute(&mut self, sql: Sql) -> Result<u64> {
+        on_backend!(self, WriteTx::Sqlite(tx), WriteTx::Postgres(tx) => {
+            sql::bind_all!(sqlx::query(&sql.text), &sql.binds)
+                .execute(&mut **tx).await.map(|r| r.rows_affected()).map_err(map_err)
+        })
+    }
+}
+
+/// Where a user may act: the union of region subtrees (12-digit code ranges).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Scope {
+    ranges: Vec<(i64, i64)>,
+}
+
+impl Scope {
+    pub fn from_ranges(mut ranges: Vec<(i64, i64)>) -> Scope {
+        ranges.sort_unstable();
+        ranges.dedup();
+        Scope { ranges }
+    }
+
+    pub fn nothing() -> Scope {
+        Scope::default()
+    }
+
+    pub fn ranges(&self) -> &[(i64, i64)] {
+        &self.ranges
+    }
+
+    pub fn contains(&self, code: i64) -> bool {
+        self.ranges
+            .iter()
+            .any(|(lo, hi)| (*lo..=*hi).contains(&code))
+    }
+
+    /// Appends `(col BETWEEN lo AND hi OR …)` to the query; an empty scope matches nothing.
+    pub fn sql_condition(&self, sql: &mut Sql, column: &str) {
+        if self.ranges.is_empty() {
+            sql.push("1 = 0");
+            return;
+        }
+        sql.push("(");
+        for (i, (lo, hi)) in self.ranges.iter().enumerate() {
+            if i > 0 {
+                sql.push(" OR ");
+            }
+            sql.push(column).push(" BETWEEN ");
+            sql.bind(*lo).push(" AND ").bind(*hi);
+        }
+        sql.push(")");
+    }
+}
+
+/// Inserts many rows with multi-row `INSERT`s (for bulk loads such as the demo data).
+pub async fn insert_rows(
+    c: &mut impl Conn,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Value>>,
+) -> Result<()> {
+    // Both backends take at least 32,766 placeholders a statement; stay well below.
+    let per_statement = (30_000 / columns.len().max(1)).clamp(1, 1000);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut sql = Sql::new(&format!(
+            "INSERT INTO {table} ({}) VALUES ",
+            columns.join(", ")
+        ));
+        for (i, row) in rows.by_ref().take(per_statement).enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(").bind_list(row).push(")");
+        }
+        c.execute(sql).await?;
+    }
+    Ok(())
+}
+
+/// After rows were inserted with explicit ids, moves PostgreSQL's identity past them.
+pub async fn sync_identity(tx: &mut WriteTx, table: &str) -> Result<()> {
+    if let WriteTx::Postgres(_) = tx {
+        tx.execute(Sql::new(&format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+        )))
+        .await?;
+    }
+    Ok(())
+}

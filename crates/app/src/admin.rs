@@ -1,0 +1,367 @@
+//! Administration: users, units and regions, scoped to the administrator's own area.
+
+use minsheng_domain::time_util::now_millis;
+use minsheng_domain::{Action, RegionCode, RegionLevel, Role, UnitKind};
+use minsheng_store::regions::{self, RegionRow};
+use minsheng_store::users::{self, NewUser, UnitRow, UserRow};
+use serde::Serialize;
+
+use crate::auth::{check_password_policy, hash_password};
+use crate::{Actor, App, AppError, AppResult, FieldError, Subject, reader, write_audit};
+
+#[derive(Debug, Clone)]
+pub struct NewUserInput {
+    pub username: String,
+    pub display_name: String,
+    /// The unit's exact name.
+    pub unit: String,
+    pub roles: Vec<Role>,
+    pub password: String,
+}
+
+/// A user as shown in lists (never the hash).
+#[derive(Debug, Clone, Serialize)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub unit_name: String,
+    pub roles: Vec<Role>,
+    pub disabled: bool,
+}
+
+pub(crate) fn validate_username(name: &str) -> AppResult<String> {
+    let name = name.trim();
+    let ok = (3..=40).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if !ok {
+        return Err(AppError::invalid(
+            "username",
+            "user name must be 3 to 40 letters, digits, '.', '_' or '-'",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+impl App {
+    pub async fn add_user(&self, actor: &Actor, input: &NewUserInput) -> AppResult<i64> {
+        self.authorize(actor, Action::ManageUsers, Subject::new("user", ""))
+            .await?;
+        let username = validate_username(&input.username)?;
+        check_password_policy(&username, &input.password)?;
+        let display_name = crate::registry::validate_name(&input.display_name).map_err(|_| {
+            AppError::invalid(
+                "display_name",
+                "display name is required (at most 50 characters)",
+            )
+        })?;
+        if input.roles.is_empty() {
+            return Err(AppError::invalid(
+                "roles",
+                "give the user at least one role",
+            ));
+        }
+        let unit = self.unit_in_scope(actor, &input.unit).await?;
+        let hash = hash_password(input.password.clone()).await?;
+        let roles: Vec<String> = input.roles.iter().map(|r| r.code().to_string()).collect();
+        let mut tx = self.store().begin().await?;
+        if users::user_by_name(&mut tx, &username).await?.is_some() {
+            return Err(AppError::invalid(
+                "username",
+                format!("user name '{username}' is taken"),
+            ));
+        }
+        let id = users::insert_user(
+            &mut tx,
+            &NewUser {
+                username: &username,
+                display_name: &display_name,
+                unit_id: unit.id,
+                password_hash: &hash,
+                roles: &roles,
+                now: now_millis(),
+            },
+        )
+        .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "user.create",
+            Subject::new("user", &id.to_string()),
+            true,
+            &roles.join(","),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn unit_in_scope(&self, actor: &Actor, unit_name: &str) -> AppResult<UnitRow> {
+        match users::unit_by_name(&mut reader(self), unit_name.trim()).await? {
+            Some(unit) if actor.scope.contains(unit.region_code) => Ok(unit),
+            Some(_) => Err(AppError::invalid("unit", "this unit is outside your area")),
+            None => Err(AppError::invalid(
+                "unit",
+                format!("no unit named '{}'", unit_name.trim()),
+            )),
+        }
+    }
+
+    async fn user_in_scope(&self, actor: &Actor, username: &str) -> AppResult<UserRow> {
+        match users::user_by_name(&mut reader(self), username.trim()).await? {
+            Some(user) if actor.scope.contains(user.region_code) => Ok(user),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    /// Sets another user's password (an administrator's reset); their sessions end.
+    pub async fn reset_password(
+        &self,
+        actor: &Actor,
+        username: &str,
+        password: &str,
+    ) -> AppResult<()> {
+        self.authorize(actor, Action::ManageUsers, Subject::new("user", username))
+            .await?;
+        let user = self.user_in_scope(actor, username).await?;
+        check_password_policy(&user.username, password)?;
+        let hash = hash_password(password.to_string()).await?;
+        let mut tx = self.store().begin().await?;
+        users::set_password(&mut tx, user.id, &hash, now_millis()).await?;
+        users::delete_user_sessions(&mut tx, user.id, None).await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "user.password",
+            Subject::new("user", &user.id.to_string()),
+            true,
+            "reset",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Disables (or re-enables) a user; a disabled user's sessions end at once.
+    pub async fn set_user_disabled(
+        &self,
+        actor: &Actor,
+        username: &str,
+        disabled: bool,
+    ) -> AppResult<()> {
+        self.authorize(actor, Action::ManageUsers, Subject::new("user", username))
+            .await?;
+        let user = self.user_in_scope(actor, username).await?;
+        if actor.user_id == Some(user.id) && disabled {
+            return Err(AppError::invalid("username", "you cannot disable yourself"));
+        }
+        let mut tx = self.store().begin().await?;
+        users::set_disabled(&mut tx, user.id, disabled).await?;
+        if disabled {
+            users::delete_user_sessions(&mut tx, user.id, None).await?;
+        }
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        write_audit(
+            &mut tx,
+            actor,
+            action,
+            Subject::new("user", &user.id.to_string()),
+            true,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn list_users(&self, actor: &Actor) -> AppResult<Vec<UserView>> {
+        self.authorize(actor, Action::ManageUsers, Subject::new("user", ""))
+            .await?;
+        let mut c = reader(self);
+        let rows = users::users_in_scope(&mut c, &actor.scope).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let roles = users::user_roles(&mut c, row.id)
+                .await?
+                .iter()
+                .filter_map(|r| Role::from_code(r))
+                .collect();
+            out.push(UserView {
+                id: row.id,
+                username: row.username,
+                display_name: row.display_name,
+                unit_name: row.unit_name,
+                roles,
+                disabled: row.disabled,
+            });
+        }
+        Ok(out)
+    }
+
+    pub async fn list_units(&self, actor: &Actor) -> AppResult<Vec<UnitRow>> {
+        self.authorize(actor, Action::ViewUnits, Subject::new("unit", ""))
+            .await?;
+        Ok(users::units_in_scope(&mut reader(self), &actor.scope).await?)
+    }
+
+    pub async fn add_unit(
+        &self,
+        actor: &Actor,
+        name: &str,
+        kind: UnitKind,
+        region: RegionCode,
+    ) -> AppResult<i64> {
+        self.authorize(actor, Action::ManageUnits, Subject::new("unit", ""))
+            .await?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(AppError::invalid(
+                "name",
+                "unit name must have 1 to 100 characters",
+            ));
+        }
+        if !actor.scope.contains(region.as_i64()) {
+            return Err(AppError::invalid(
+                "region_code",
+                "this region is outside your area",
+            ));
+        }
+        if regions::get(&mut reader(self), region.as_i64())
+            .await?
+            .is_none()
+        {
+            return Err(AppError::invalid("region_code", "no such region"));
+        }
+        let mut tx = self.store().begin().await?;
+        let (id, _) =
+            users::upsert_unit(&mut tx, name, kind.code(), region.as_i64(), now_millis()).await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "unit.save",
+            Subject::new("unit", &id.to_string()),
+            true,
+            name,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A region and its children, for browsing the tree.
+    pub async fn region_children(
+        &self,
+        actor: &Actor,
+        code: Option<RegionCode>,
+    ) -> AppResult<RegionBranch> {
+        self.authorize(actor, Action::ViewRegions, Subject::NONE)
+            .await?;
+        let mut c = reader(self);
+        let (node, children) = match code {
+            Some(code) => {
+                let node = regions::get(&mut c, code.as_i64())
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                let children = regions::children(&mut c, code.as_i64()).await?;
+                (Some(node), children)
+            }
+            None => (None, regions::roots(&mut c).await?),
+        };
+        let path = match &node {
+            Some(n) => regions::ancestry(&mut c, n.code).await?,
+            None => Vec::new(),
+        };
+        Ok(RegionBranch {
+            node,
+            path,
+            children,
+        })
+    }
+
+    /// Adds a village or community under a town; `code` may be omitted to take the next free one.
+    pub async fn add_community(
+        &self,
+        actor: &Actor,
+        town: RegionCode,
+        name: &str,
+        code: Option<RegionCode>,
+    ) -> AppResult<i64> {
+        self.authorize(actor, Action::ManageRegions, Subject::new("region", ""))
+            .await?;
+        let mut errors = Vec::new();
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 60 {
+            errors.push(FieldError::new("name", "name must have 1 to 60 characters"));
+        }
+        if town.level() != RegionLevel::Town {
+            errors.push(FieldError::new(
+                "town",
+                "a community hangs under a town (9-digit code)",
+            ));
+        }
+        if !actor.scope.contains(town.as_i64()) {
+            errors.push(FieldError::new("town", "this town is outside your area"));
+        }
+        if let Some(code) = code
+            && (code.level() != RegionLevel::Community || code.numeric_parent() != Some(town))
+        {
+            errors.push(FieldError::new(
+                "code",
+                "a community code is the town's 9 digits plus 3",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let mut tx = self.store().begin().await?;
+        if regions::get(&mut tx, town.as_i64()).await?.is_none() {
+            return Err(AppError::invalid("town", "no such town"));
+        }
+        let code = match code {
+            Some(c) => c.as_i64(),
+            None => regions::next_free_child_code(&mut tx, town.as_i64())
+                .await?
+                .ok_or_else(|| {
+                    AppError::invalid("town", "this town has no free community codes")
+                })?,
+        };
+        if regions::get(&mut tx, code).await?.is_some() {
+            return Err(AppError::invalid("code", "this code is taken"));
+        }
+        regions::upsert(
+            &mut tx,
+            &RegionRow {
+                code,
+                name: name.to_string(),
+                parent_code: Some(town.as_i64()),
+                level: "community".into(),
+                official: false,
+            },
+        )
+        .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "region.create",
+            Subject::new("region", &code.to_string()),
+            true,
+            name,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(code)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionBranch {
+    pub node: Option<RegionRow>,
+    pub path: Vec<RegionRow>,
+    pub children: Vec<RegionRow>,
+}

@@ -1,0 +1,375 @@
+//! Sign-in, sessions, API tokens and passwords.
+//!
+//! - Passwords: argon2id, hashed off the async threads.
+//! - An unknown user name is checked against a dummy hash, and every failure gives the same
+//!   message, so neither words nor timing tell whether an account exists.
+//! - Failures are counted per user name and per client address; past the limit the key is
+//!   locked for a while, whether or not the account exists.
+//! - Sessions and tokens are random 256-bit values; only their SHA-256 is stored.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine;
+use minsheng_domain::time_util::now_millis;
+use minsheng_domain::{Action, Role};
+use minsheng_store::users::{self, ThrottleRow, UserRow};
+use minsheng_store::{Conn, regions};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::{Actor, App, AppError, AppResult, Subject, write_audit};
+
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+fn hasher() -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::default())
+}
+
+pub(crate) fn hash_password_blocking(password: &str) -> AppResult<String> {
+    let mut salt_bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt_bytes);
+    let salt =
+        SaltString::encode_b64(&salt_bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+    hasher()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+pub async fn hash_password(password: String) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || hash_password_blocking(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                hasher()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// Checks a new password against the policy.
+pub fn check_password_policy(username: &str, password: &str) -> AppResult<()> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::invalid(
+            "password",
+            format!("password must have at least {MIN_PASSWORD_CHARS} characters"),
+        ));
+    }
+    if password.eq_ignore_ascii_case(username) {
+        return Err(AppError::invalid(
+            "password",
+            "password must not be the user name",
+        ));
+    }
+    Ok(())
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn token_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A session just opened: the token goes into the cookie, the CSRF token into forms.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub csrf_token: String,
+    pub actor: Actor,
+}
+
+fn user_key(username: &str) -> String {
+    format!("user:{}", username.trim().to_lowercase())
+}
+
+fn ip_key(ip: &str) -> String {
+    format!("ip:{ip}")
+}
+
+impl App {
+    /// Signs a user in. Every failure, for whatever reason, is the same `Unauthenticated`,
+    /// except a lockout, which applies equally to names that do not exist.
+    pub async fn login(&self, username: &str, password: &str, ip: &str) -> AppResult<NewSession> {
+        let now = now_millis();
+        let username = username.trim();
+        let keys = [user_key(username), ip_key(ip)];
+        let mut reader = self.store().reader();
+        for key in &keys {
+            if let Some(row) = users::throttle(&mut reader, key).await?
+                && row.locked_until > now
+            {
+                let minutes = (row.locked_until - now + 59_999) / 60_000;
+                self.audit_anonymous(username, ip, "auth.login", false, "locked")
+                    .await?;
+                return Err(AppError::Locked(minutes));
+            }
+        }
+        let user = users::user_by_name(&mut reader, username).await?;
+        let hash = user
+            .as_ref()
+            .map(|u| u.password_hash.clone())
+            .unwrap_or_else(|| self.dummy_hash.to_string());
+        let password_ok = verify_password(password.to_string(), hash).await;
+        let user = match user {
+            Some(u) if password_ok && !u.disabled => u,
+            _ => {
+                self.record_failure(&keys, now).await?;
+                self.audit_anonymous(username, ip, "auth.login", false, "bad credentials")
+                    .await?;
+                return Err(AppError::Unauthenticated);
+            }
+        };
+        let token = random_token();
+        let csrf_token = random_token();
+        let mut tx = self.store().begin().await?;
+        users::clear_throttle(&mut tx, &keys[0]).await?;
+        users::insert_session(
+            &mut tx,
+            &token_hash(&token),
+            user.id,
+            &csrf_token,
+            now,
+            now + self.settings.session_idle_millis,
+            ip,
+        )
+        .await?;
+        let actor = actor_for(&mut tx, &user, ip, &csrf_token).await?;
+        write_audit(
+            &mut tx,
+            &actor,
+            "auth.login",
+            Subject::new("user", &user.id.to_string()),
+            true,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(NewSession {
+            token,
+            csrf_token,
+            actor,
+        })
+    }
+
+    async fn record_failure(&self, keys: &[String; 2], now: i64) -> AppResult<()> {
+        let mut tx = self.store().begin().await?;
+        for (i, key) in keys.iter().enumerate() {
+            let limit = if i == 0 {
+                self.settings.max_failures_per_user
+            } else {
+                self.settings.max_failures_per_ip
+            };
+            let previous = users::throttle(&mut tx, key).await?;
+            let mut row = match previous {
+                Some(r) if now - r.window_start < self.settings.throttle_window_millis => r,
+                _ => ThrottleRow {
+                    failures: 0,
+                    window_start: now,
+                    locked_until: 0,
+                },
+            };
+            row.failures += 1;
+            if row.failures >= limit {
+                row.locked_until = now + self.settings.lockout_millis;
+            }
+            users::put_throttle(&mut tx, key, row).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn audit_anonymous(
+        &self,
+        username: &str,
+        ip: &str,
+        action: &str,
+        allowed: bool,
+        detail: &str,
+    ) -> AppResult<()> {
+        let actor = Actor {
+            user_id: None,
+            username: username.chars().take(64).collect(),
+            display_name: String::new(),
+            unit_id: None,
+            unit_name: String::new(),
+            region_code: 0,
+            roles: Vec::new(),
+            scope: minsheng_store::Scope::nothing(),
+            ip: ip.to_string(),
+            csrf_token: String::new(),
+        };
+        self.audit_now(&actor, action, Subject::new("user", ""), allowed, detail)
+            .await
+    }
+
+    /// The actor behind a session cookie, sliding its idle expiry. `None`: not signed in.
+    pub async fn session_actor(&self, token: &str, ip: &str) -> AppResult<Option<Actor>> {
+        let now = now_millis();
+        let hash = token_hash(token);
+        let mut reader = self.store().reader();
+        let Some(session) = users::session(&mut reader, &hash).await? else {
+            return Ok(None);
+        };
+        if session.expires_at <= now {
+            return Ok(None);
+        }
+        let Some(user) = users::user(&mut reader, session.user_id).await? else {
+            return Ok(None);
+        };
+        if user.disabled {
+            return Ok(None);
+        }
+        // Touch at most once a minute: a write per request would throttle the whole server.
+        if now - session.last_seen_at > 60_000 {
+            let mut tx = self.store().begin().await?;
+            users::touch_session(&mut tx, &hash, now, now + self.settings.session_idle_millis)
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(Some(
+            actor_for(&mut reader, &user, ip, &session.csrf_token).await?,
+        ))
+    }
+
+    /// The actor behind an API bearer token.
+    pub async fn token_actor(&self, token: &str, ip: &str) -> AppResult<Option<Actor>> {
+        let mut reader = self.store().reader();
+        let Some(user_id) =
+            users::api_token_user(&mut reader, &token_hash(token), now_millis()).await?
+        else {
+            return Ok(None);
+        };
+        let Some(user) = users::user(&mut reader, user_id).await? else {
+            return Ok(None);
+        };
+        if user.disabled {
+            return Ok(None);
+        }
+        Ok(Some(actor_for(&mut reader, &user, ip, "").await?))
+    }
+
+    pub async fn logout(&self, token: &str, actor: &Actor) -> AppResult<()> {
+        let mut tx = self.store().begin().await?;
+        users::delete_session(&mut tx, &token_hash(token)).await?;
+        write_audit(&mut tx, actor, "auth.logout", Subject::NONE, true, "").await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Changes the actor's own password; every other session of theirs ends.
+    pub async fn change_own_password(
+        &self,
+        actor: &Actor,
+        current_session_token: Option<&str>,
+        old_password: &str,
+        new_password: &str,
+    ) -> AppResult<()> {
+        self.authorize(actor, Action::UseAccount, Subject::NONE)
+            .await?;
+        let user_id = actor.user_id.ok_or(AppError::Forbidden)?;
+        let user = users::user(&mut self.store().reader(), user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if !verify_password(old_password.to_string(), user.password_hash.clone()).await {
+            return Err(AppError::invalid(
+                "old_password",
+                "the current password is wrong",
+            ));
+        }
+        check_password_policy(&user.username, new_password)?;
+        let hash = hash_password(new_password.to_string()).await?;
+        let mut tx = self.store().begin().await?;
+        users::set_password(&mut tx, user_id, &hash, now_millis()).await?;
+        let keep = current_session_token.map(token_hash);
+        users::delete_user_sessions(&mut tx, user_id, keep.as_deref()).await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "user.password",
+            Subject::new("user", &user_id.to_string()),
+            true,
+            "own",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Issues an API token for the actor; the token is shown once and never stored.
+    pub async fn issue_api_token(&self, actor: &Actor, name: &str) -> AppResult<String> {
+        self.authorize(actor, Action::UseAccount, Subject::NONE)
+            .await?;
+        let user_id = actor.user_id.ok_or(AppError::Forbidden)?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(AppError::invalid(
+                "name",
+                "give the token a name of 1 to 100 characters",
+            ));
+        }
+        let token = format!("ms_{}", random_token());
+        let now = now_millis();
+        let mut tx = self.store().begin().await?;
+        let id = users::insert_api_token(
+            &mut tx,
+            &token_hash(&token),
+            user_id,
+            name,
+            now,
+            now + self.settings.api_token_days * 86_400_000,
+        )
+        .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "token.issue",
+            Subject::new("api_token", &id.to_string()),
+            true,
+            name,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+}
+
+/// Builds the actor for a user: roles and the area their unit covers.
+pub(crate) async fn actor_for(
+    c: &mut impl Conn,
+    user: &UserRow,
+    ip: &str,
+    csrf_token: &str,
+) -> AppResult<Actor> {
+    let roles: Vec<Role> = users::user_roles(c, user.id)
+        .await?
+        .iter()
+        .filter_map(|r| Role::from_code(r))
+        .collect();
+    let scope = regions::scope_of(c, user.region_code).await?;
+    Ok(Actor {
+        user_id: Some(user.id),
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        unit_id: Some(user.unit_id),
+        unit_name: user.unit_name.clone(),
+        region_code: user.region_code,
+        roles,
+        scope,
+        ip: ip.to_string(),
+        csrf_token: csrf_token.to_string(),
+    })
+}

@@ -1,0 +1,672 @@
+//! Household and person use cases: list, read, create, edit, move, reveal an ID number.
+//! Every read of personal data and every change leaves an audit row.
+
+use minsheng_domain::time_util::now_millis;
+use minsheng_domain::{Action, IdNumber, RegionCode, mask_id_number, relation};
+use minsheng_store::regions;
+use minsheng_store::registry::{
+    self, HouseholdRow, ListFilter, MembershipRow, NewPerson, PersonRow,
+};
+use serde::Serialize;
+
+use crate::{Actor, App, AppError, AppResult, FieldError, Subject, reader, write_audit};
+
+/// The most rows a count walks before it says "more than".
+pub const COUNT_CAP: i64 = 10_000;
+
+/// What a user asked a list for.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// Free text, or an ID number (then matched exactly).
+    pub q: Option<String>,
+    /// Narrow to a region (code in any form) inside the user's area.
+    pub region: Option<String>,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub page: i64,
+    pub per_page: i64,
+    /// The number of matches, up to [`COUNT_CAP`].
+    pub total: i64,
+    /// True when there are more than `total` matches.
+    pub total_capped: bool,
+}
+
+impl<T> Page<T> {
+    pub fn has_next(&self) -> bool {
+        self.page * self.per_page < self.total || self.total_capped
+    }
+}
+
+/// A household as shown to a user: ID numbers masked unless revealed.
+#[derive(Debug, Clone, Serialize)]
+pub struct HouseholdView {
+    pub id: i64,
+    pub region_code: String,
+    pub region_name: String,
+    pub address: String,
+    pub head_person_id: Option<i64>,
+    pub head_name: Option<String>,
+    pub head_id_number: Option<String>,
+    pub members: i64,
+    pub version: i64,
+    pub updated_at: i64,
+}
+
+impl HouseholdView {
+    fn from_row(r: HouseholdRow) -> HouseholdView {
+        HouseholdView {
+            id: r.id,
+            region_code: short_code(r.region_code),
+            region_name: r.region_name,
+            address: r.address,
+            head_person_id: r.head_person_id,
+            head_name: r.head_name,
+            head_id_number: r.head_id_number.as_deref().map(mask_id_number),
+            members: r.members,
+            version: r.version,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonView {
+    pub id: i64,
+    /// Masked: `500101********123X`.
+    pub id_number: String,
+    pub name: String,
+    pub sex: String,
+    pub birth_date: String,
+    pub phone: Option<String>,
+    pub household_id: Option<i64>,
+    pub relation_code: Option<String>,
+    pub relation_label: Option<String>,
+    pub region_code: String,
+    pub region_name: String,
+    pub version: i64,
+    pub updated_at: i64,
+}
+
+impl PersonView {
+    fn from_row(r: PersonRow) -> PersonView {
+        PersonView {
+            id: r.id,
+            id_number: mask_id_number(&r.id_number),
+            name: r.name,
+            sex: r.sex,
+            birth_date: r.birth_date,
+            phone: r.phone.as_deref().map(mask_phone),
+            household_id: r.household_id,
+            relation_label: r
+                .relation_code
+                .as_deref()
+                .and_then(relation::relation_label_zh)
+                .map(str::to_string),
+            relation_code: r.relation_code,
+            region_code: short_code(r.region_code),
+            region_name: r.region_name,
+            version: r.version,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A phone number keeps its first three and last four digits in views.
+pub fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() < 8 {
+        return "*".repeat(chars.len());
+    }
+    let mut out: String = chars[..3].iter().collect();
+    out.push_str(&"*".repeat(chars.len() - 7));
+    out.extend(&chars[chars.len() - 4..]);
+    out
+}
+
+fn short_code(code: i64) -> String {
+    RegionCode::from_i64(code).map_or_else(|| code.to_string(), |c| c.short())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HouseholdDetail {
+    pub household: HouseholdView,
+    pub members: Vec<PersonView>,
+    /// Region names from the municipality down to the household's community.
+    pub region_path: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonDetail {
+    pub person: PersonView,
+    pub age: i64,
+    pub history: Vec<MembershipRow>,
+}
+
+fn list_filter(q: &ListQuery) -> AppResult<ListFilter> {
+    let limit = if q.per_page <= 0 {
+        20
+    } else {
+        q.per_page.min(100)
+    };
+    let mut filter = ListFilter {
+        limit,
+        offset: (q.page.max(1) - 1) * limit,
+        ..ListFilter::default()
+    };
+    if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if text.chars().count() > 100 {
+            return Err(AppError::invalid(
+                "q",
+                "search text is longer than 100 characters",
+            ));
+        }
+        // Something that parses as an ID number is searched exactly, never by substring.
+        match IdNumber::parse(text) {
+            Ok(id) => filter.id_number = Some(id.as_str().to_string()),
+            Err(_) => filter.text = Some(text.to_string()),
+        }
+    }
+    if let Some(region) = q.region.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let code =
+            RegionCode::parse(region).map_err(|e| AppError::invalid("region", e.to_string()))?;
+        filter.within = Some(code.subtree());
+    }
+    Ok(filter)
+}
+
+fn page_of<T>(items: Vec<T>, q: &ListQuery, limit: i64, total: i64) -> Page<T> {
+    Page {
+        items,
+        page: q.page.max(1),
+        per_page: limit,
+        total,
+        total_capped: total >= COUNT_CAP,
+    }
+}
+
+impl App {
+    pub async fn list_households(
+        &self,
+        actor: &Actor,
+        q: &ListQuery,
+    ) -> AppResult<Page<HouseholdView>> {
+        self.authorize(actor, Action::ViewHouseholds, Subject::new("household", ""))
+            .await?;
+        let filter = list_filter(q)?;
+        let mut c = reader(self);
+        let rows = registry::list_households(&mut c, &actor.scope, &filter).await?;
+        let total = registry::count_households(&mut c, &actor.scope, &filter, COUNT_CAP).await?;
+        let detail = format!(
+            "q={} page={} shown={}",
+            q.q.as_deref().unwrap_or(""),
+            q.page.max(1),
+            rows.len()
+        );
+        self.audit_now(
+            actor,
+            "household.list",
+            Subject::new("household", ""),
+            true,
+            &detail,
+        )
+        .await?;
+        let items = rows.into_iter().map(HouseholdView::from_row).collect();
+        Ok(page_of(items, q, filter.limit, total))
+    }
+
+    pub async fn household_detail(&self, actor: &Actor, id: i64) -> AppResult<HouseholdDetail> {
+        let subject_id = id.to_string();
+        let subject = Subject::new("household", &subject_id);
+        self.authorize(actor, Action::ViewHouseholds, subject)
+            .await?;
+        let mut c = reader(self);
+        let Some(row) = registry::household(&mut c, &actor.scope, id).await? else {
+            self.audit_now(actor, "household.read", subject, false, "not found in area")
+                .await?;
+            return Err(AppError::NotFound);
+        };
+        let members = registry::members(&mut c, id).await?;
+        let region_path = regions::ancestry(&mut c, row.region_code)
+            .await?
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        self.audit_now(actor, "household.read", subject, true, "")
+            .await?;
+        Ok(HouseholdDetail {
+            household: HouseholdView::from_row(row),
+            members: members.into_iter().map(PersonView::from_row).collect(),
+            region_path,
+        })
+    }
+
+    pub async fn list_persons(&self, actor: &Actor, q: &ListQuery) -> AppResult<Page<PersonView>> {
+        self.authorize(actor, Action::ViewHouseholds, Subject::new("person", ""))
+            .await?;
+        let filter = list_filter(q)?;
+        let mut c = reader(self);
+        let rows = registry::list_persons(&mut c, &actor.scope, &filter).await?;
+        let total = registry::count_persons(&mut c, &actor.scope, &filter, COUNT_CAP).await?;
+        let detail = format!(
+            "q={} page={} shown={}",
+            q.q.as_deref().unwrap_or(""),
+            q.page.max(1),
+            rows.len()
+        );
+        self.audit_now(
+            actor,
+            "person.list",
+            Subject::new("person", ""),
+            true,
+            &detail,
+        )
+        .await?;
+        let items = rows.into_iter().map(PersonView::from_row).collect();
+        Ok(page_of(items, q, filter.limit, total))
+    }
+
+    pub async fn person_detail(&self, actor: &Actor, id: i64) -> AppResult<PersonDetail> {
+        let subject_id = id.to_string();
+        let subject = Subject::new("person", &subject_id);
+        self.authorize(actor, Action::ViewHouseholds, subject)
+            .await?;
+        let mut c = reader(self);
+        let Some(row) = registry::person(&mut c, &actor.scope, id).await? else {
+            self.audit_now(actor, "person.read", subject, false, "not found in area")
+                .await?;
+            return Err(AppError::NotFound);
+        };
+        let history = registry::membership_history(&mut c, id).await?;
+        self.audit_now(actor, "person.read", subject, true, "")
+            .await?;
+        let age = IdNumber::parse(&row.id_number)
+            .map(|id| {
+                age_on(
+                    id.birth_date(),
+                    minsheng_domain::time_util::today_in_china(),
+                )
+            })
+            .unwrap_or(0);
+        Ok(PersonDetail {
+            person: PersonView::from_row(row),
+            age,
+            history,
+        })
+    }
+
+    /// The full ID number, for a role that needs it; every reveal is audited.
+    pub async fn reveal_id_number(&self, actor: &Actor, person_id: i64) -> AppResult<String> {
+        let subject_id = person_id.to_string();
+        let subject = Subject::new("person", &subject_id);
+        self.authorize(actor, Action::RevealIdNumber, subject)
+            .await?;
+        let Some(row) = registry::person(&mut reader(self), &actor.scope, person_id).await? else {
+            self.audit_now(
+                actor,
+                "person.reveal_id",
+                subject,
+                false,
+                "not found in area",
+            )
+            .await?;
+            return Err(AppError::NotFound);
+        };
+        self.audit_now(actor, "person.reveal_id", subject, true, "")
+            .await?;
+        Ok(row.id_number)
+    }
+
+    pub async fn create_household(&self, actor: &Actor, input: &HouseholdInput) -> AppResult<i64> {
+        self.authorize(actor, Action::EditHouseholds, Subject::new("household", ""))
+            .await?;
+        let (region, address) = self.validate_household(actor, input).await?;
+        let mut tx = self.store().begin().await?;
+        let id = registry::insert_household(&mut tx, None, region, &address, now_millis()).await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "household.create",
+            Subject::new("household", &id.to_string()),
+            true,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Saves a household if nobody else saved it since `expected_version` was read.
+    pub async fn update_household(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+        input: &HouseholdInput,
+    ) -> AppResult<()> {
+        let subject_id = id.to_string();
+        let subject = Subject::new("household", &subject_id);
+        self.authorize(actor, Action::EditHouseholds, subject)
+            .await?;
+        let (region, address) = self.validate_household(actor, input).await?;
+        let mut tx = self.store().begin().await?;
+        if registry::household(&mut tx, &actor.scope, id)
+            .await?
+            .is_none()
+        {
+            drop(tx);
+            self.audit_now(
+                actor,
+                "household.update",
+                subject,
+                false,
+                "not found in area",
+            )
+            .await?;
+            return Err(AppError::NotFound);
+        }
+        registry::update_household(
+            &mut tx,
+            id,
+            expected_version,
+            region,
+            &address,
+            now_millis(),
+        )
+        .await?;
+        write_audit(&mut tx, actor, "household.update", subject, true, "").await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn validate_household(
+        &self,
+        actor: &Actor,
+        input: &HouseholdInput,
+    ) -> AppResult<(i64, String)> {
+        let mut errors = Vec::new();
+        let address = input.address.trim().to_string();
+        if address.is_empty() {
+            errors.push(FieldError::new("address", "address is required"));
+        } else if address.chars().count() > 200 {
+            errors.push(FieldError::new(
+                "address",
+                "address is longer than 200 characters",
+            ));
+        }
+        let region = match RegionCode::parse(&input.region_code) {
+            Ok(code) if !actor.scope.contains(code.as_i64()) => {
+                errors.push(FieldError::new(
+                    "region_code",
+                    "this region is outside your area",
+                ));
+                None
+            }
+            Ok(code) => match regions::get(&mut reader(self), code.as_i64()).await? {
+                Some(r) if r.level == "community" || r.level == "town" => Some(code.as_i64()),
+                Some(_) => {
+                    errors.push(FieldError::new(
+                        "region_code",
+                        "choose a town or a community",
+                    ));
+                    None
+                }
+                None => {
+                    errors.push(FieldError::new("region_code", "no such region"));
+                    None
+                }
+            },
+            Err(e) => {
+                errors.push(FieldError::new("region_code", e.to_string()));
+                None
+            }
+        };
+        match region {
+            Some(region) if errors.is_empty() => Ok((region, address)),
+            _ => Err(AppError::Invalid(errors)),
+        }
+    }
+
+    /// Registers a person (or finds them by ID number) and puts them in a household.
+    pub async fn add_member(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+        input: &MemberInput,
+    ) -> AppResult<i64> {
+        let subject_id = household_id.to_string();
+        let subject = Subject::new("household", &subject_id);
+        self.authorize(actor, Action::EditHouseholds, subject)
+            .await?;
+        let member = validate_member(input)?;
+        let now = now_millis();
+        let mut tx = self.store().begin().await?;
+        let Some(household) = registry::household(&mut tx, &actor.scope, household_id).await?
+        else {
+            drop(tx);
+            self.audit_now(
+                actor,
+                "household.add_member",
+                subject,
+                false,
+                "not found in area",
+            )
+            .await?;
+            return Err(AppError::NotFound);
+        };
+        let person_id = match registry::person_by_id_number(&mut tx, member.id_number.as_str())
+            .await?
+        {
+            Some(existing) => {
+                if existing.household_id.is_some() && !actor.scope.contains(existing.region_code) {
+                    // Moving someone out of another area's household is that area's decision.
+                    return Err(AppError::invalid(
+                        "id_number",
+                        "this person belongs to a household outside your area",
+                    ));
+                }
+                existing.id
+            }
+            None => {
+                registry::insert_person(
+                    &mut tx,
+                    &NewPerson {
+                        id_number: member.id_number.as_str(),
+                        name: &member.name,
+                        sex: member.id_number.sex().code(),
+                        birth_date: &member.id_number.birth_date().to_string(),
+                        phone: member.phone.as_deref(),
+                        region_code: household.region_code,
+                        now,
+                    },
+                )
+                .await?
+            }
+        };
+        registry::move_person(
+            &mut tx,
+            person_id,
+            Some((household_id, &member.relation)),
+            now,
+            "",
+        )
+        .await?;
+        if member.relation == relation::HEAD {
+            registry::set_head(&mut tx, household_id, Some(person_id), now).await?;
+        }
+        write_audit(
+            &mut tx,
+            actor,
+            "household.add_member",
+            subject,
+            true,
+            &format!("person {person_id}"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(person_id)
+    }
+
+    /// Saves a person's name and phone if nobody else saved since `expected_version`.
+    pub async fn update_person(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+        name: &str,
+        phone: Option<&str>,
+    ) -> AppResult<()> {
+        let subject_id = id.to_string();
+        let subject = Subject::new("person", &subject_id);
+        self.authorize(actor, Action::EditHouseholds, subject)
+            .await?;
+        let name = validate_name(name)?;
+        let phone = validate_phone(phone)?;
+        let mut tx = self.store().begin().await?;
+        if registry::person(&mut tx, &actor.scope, id).await?.is_none() {
+            drop(tx);
+            self.audit_now(actor, "person.update", subject, false, "not found in area")
+                .await?;
+            return Err(AppError::NotFound);
+        }
+        registry::update_person(
+            &mut tx,
+            id,
+            expected_version,
+            &name,
+            phone.as_deref(),
+            now_millis(),
+        )
+        .await?;
+        write_audit(&mut tx, actor, "person.update", subject, true, "").await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Age in whole years on a date.
+pub fn age_on(birth: time::Date, today: time::Date) -> i64 {
+    let mut age = i64::from(today.year() - birth.year());
+    if (today.month() as u8, today.day()) < (birth.month() as u8, birth.day()) {
+        age -= 1;
+    }
+    age
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct HouseholdInput {
+    pub region_code: String,
+    pub address: String,
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct MemberInput {
+    pub id_number: String,
+    pub name: String,
+    pub relation_code: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+pub(crate) struct ValidMember {
+    pub id_number: IdNumber,
+    pub name: String,
+    pub relation: String,
+    pub phone: Option<String>,
+}
+
+pub(crate) fn validate_member(input: &MemberInput) -> AppResult<ValidMember> {
+    let mut errors = Vec::new();
+    let id_number = IdNumber::parse(&input.id_number)
+        .map_err(|e| errors.push(FieldError::new("id_number", e.to_string())))
+        .ok();
+    let name = validate_name(&input.name)
+        .map_err(|e| push_invalid(&mut errors, e))
+        .ok();
+    let relation = input.relation_code.trim().to_string();
+    if !relation::is_relation_code(&relation) {
+        errors.push(FieldError::new(
+            "relation_code",
+            format!("'{relation}' is not a GB/T 4761 relation code"),
+        ));
+    }
+    let phone = validate_phone(input.phone.as_deref())
+        .map_err(|e| push_invalid(&mut errors, e))
+        .ok()
+        .flatten();
+    match (id_number, name) {
+        (Some(id_number), Some(name)) if errors.is_empty() => Ok(ValidMember {
+            id_number,
+            name,
+            relation,
+            phone,
+        }),
+        _ => Err(AppError::Invalid(errors)),
+    }
+}
+
+fn push_invalid(errors: &mut Vec<FieldError>, e: AppError) {
+    if let AppError::Invalid(mut list) = e {
+        errors.append(&mut list);
+    }
+}
+
+pub(crate) fn validate_name(name: &str) -> AppResult<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AppError::invalid("name", "name is required"));
+    }
+    if name.chars().count() > 50 {
+        return Err(AppError::invalid(
+            "name",
+            "name is longer than 50 characters",
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            "name",
+            "name contains control characters",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+pub(crate) fn validate_phone(phone: Option<&str>) -> AppResult<Option<String>> {
+    let Some(phone) = phone.map(str::trim).filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let ok = phone.len() <= 20
+        && phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' ');
+    if !ok {
+        return Err(AppError::invalid(
+            "phone",
+            format!("'{phone}' is not a phone number (digits, spaces, + and - only)"),
+        ));
+    }
+    Ok(Some(phone.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_are_masked() {
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+        assert_eq!(mask_phone("123"), "***");
+    }
+
+    #[test]
+    fn ages_count_whole_years() {
+        use time::macros::date;
+        assert_eq!(age_on(date!(1980 - 06 - 15), date!(2026 - 06 - 14)), 45);
+        assert_eq!(age_on(date!(1980 - 06 - 15), date!(2026 - 06 - 15)), 46);
+    }
+}

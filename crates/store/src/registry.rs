@@ -1,0 +1,404 @@
+//! The registry: households (户) and persons (人员), with membership history.
+//!
+//! Every read that a user makes goes through a function taking a [`Scope`]: a household or
+//! person outside the user's area is simply not found by the SQL.
+
+use serde::Serialize;
+use sqlx::FromRow;
+
+use crate::{Conn, Result, Scope, Sql, StoreError, vals};
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
+pub struct HouseholdRow {
+    pub id: i64,
+    pub external_key: Option<String>,
+    pub region_code: i64,
+    pub region_name: String,
+    pub address: String,
+    pub head_person_id: Option<i64>,
+    pub head_name: Option<String>,
+    pub head_id_number: Option<String>,
+    pub members: i64,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const HOUSEHOLD_SELECT: &str = "SELECT h.id, h.external_key, h.region_code, r.name AS region_name, h.address, \
+     h.head_person_id, p.name AS head_name, p.id_number AS head_id_number, \
+     (SELECT COUNT(*) FROM persons m WHERE m.household_id = h.id) AS members, \
+     h.version, h.created_at, h.updated_at \
+     FROM households h JOIN regions r ON r.code = h.region_code \
+     LEFT JOIN persons p ON p.id = h.head_person_id";
+
+/// Search and paging of a list.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Free text: name or address contains it.
+    pub text: Option<String>,
+    /// A canonical ID number: exact match.
+    pub id_number: Option<String>,
+    /// Narrow to this region's subtree (still inside the user's scope).
+    pub within: Option<(i64, i64)>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+fn household_conditions(sql: &mut Sql, scope: &Scope, f: &ListFilter) {
+    sql.push(" WHERE ");
+    scope.sql_condition(sql, "h.region_code");
+    if let Some((lo, hi)) = f.within {
+        sql.push(" AND h.region_code BETWEEN ")
+            .bind(lo)
+            .push(" AND ")
+            .bind(hi);
+    }
+    if let Some(id) = &f.id_number {
+        sql.push(" AND h.id IN (SELECT household_id FROM persons WHERE id_number = ")
+            .bind(id.as_str())
+            .push(")");
+    }
+    if let Some(text) = f.text.as_deref().filter(|t| !t.is_empty()) {
+        let pattern = like_pattern(text);
+        sql.push(" AND (h.address LIKE ")
+            .bind(pattern.as_str())
+            .push(" ESCAPE '\\' OR h.id IN (SELECT household_id FROM persons WHERE name LIKE ")
+            .bind(pattern.as_str())
+            .push(" ESCAPE '\\'))");
+    }
+}
+
+/// `%text%` with LIKE's wildcards escaped, so a user's `%` matches only a `%`.
+fn like_pattern(text: &str) -> String {
+    let mut out = String::from("%");
+    for ch in text.trim().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('%');
+    out
+}
+
+pub async fn list_households(
+    c: &mut impl Conn,
+    scope: &Scope,
+    f: &ListFilter,
+) -> Result<Vec<HouseholdRow>> {
+    let mut sql = Sql::new(HOUSEHOLD_SELECT);
+    household_conditions(&mut sql, scope, f);
+    sql.push(" ORDER BY h.id LIMIT ")
+        .bind(f.limit.clamp(1, 200))
+        .push(" OFFSET ")
+        .bind(f.offset.max(0));
+    c.all(sql).await
+}
+
+/// Counts matching households, stopping at `cap` so a count never scans a whole city.
+pub async fn count_households(
+    c: &mut impl Conn,
+    scope: &Scope,
+    f: &ListFilter,
+    cap: i64,
+) -> Result<i64> {
+    let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM households h");
+    household_conditions(&mut sql, scope, f);
+    sql.push(" LIMIT ").bind(cap).push(") capped");
+    let (n,): (i64,) = c.one(sql).await?;
+    Ok(n)
+}
+
+pub async fn household(c: &mut impl Conn, scope: &Scope, id: i64) -> Result<Option<HouseholdRow>> {
+    let mut sql = Sql::new(HOUSEHOLD_SELECT);
+    sql.push(" WHERE h.id = ").bind(id).push(" AND ");
+    scope.sql_condition(&mut sql, "h.region_code");
+    c.optional(sql).await
+}
+
+pub async fn household_by_key(c: &mut impl Conn, key: &str) -> Result<Option<HouseholdRow>> {
+    let mut sql = Sql::new(HOUSEHOLD_SELECT);
+    sql.push(" WHERE h.external_key = ").bind(key);
+    c.optional(sql).await
+}
+
+pub async fn insert_household(
+    c: &mut impl Conn,
+    external_key: Option<&str>,
+    region_code: i64,
+    address: &str,
+    now: i64,
+) -> Result<i64> {
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO households (external_key, region_code, address, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, 1, $4, $4) RETURNING id",
+            vals![external_key, region_code, address, now],
+        ))
+        .await?;
+    Ok(id)
+}
+
+/// Saves a household's editable fields if nobody saved since `expected_version` was read.
+pub async fn update_household(
+    c: &mut impl Conn,
+    id: i64,
+    expected_version: i64,
+    region_code: i64,
+    address: &str,
+    now: i64,
+) -> Result<()> {
+    let n = c
+        .execute(Sql::with(
+            "UPDATE households SET region_code = $1, address = $2, version = version + 1, updated_at = $3 \
+             WHERE id = $4 AND version = $5",
+            vals![region_code, address, now, id, expected_version],
+        ))
+        .await?;
+    if n == 0 {
+        return Err(StoreError::Stale);
+    }
+    // Members live where their household lives.
+    c.execute(Sql::with(
+        "UPDATE persons SET region_code = $1 WHERE household_id = $2 AND region_code <> $1",
+        vals![region_code, id],
+    ))
+    .await?;
+    Ok(())
+}
+
+pub async fn set_head(
+    c: &mut impl Conn,
+    household_id: i64,
+    person_id: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    c.execute(Sql::with(
+        "UPDATE households SET head_person_id = $1, version = version + 1, updated_at = $2 WHERE id = $3",
+        vals![person_id, now, household_id],
+    ))
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
+pub struct PersonRow {
+    pub id: i64,
+    pub id_number: String,
+    pub name: String,
+    pub sex: String,
+    pub birth_date: String,
+    pub phone: Option<String>,
+    pub household_id: Option<i64>,
+    pub relation_code: Option<String>,
+    pub region_code: i64,
+    pub region_name: String,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const PERSON_SELECT: &str = "SELECT p.id, p.id_number, p.name, p.sex, p.birth_date, p.phone, p.household_id, \
+     p.relation_code, p.region_code, r.name AS region_name, p.version, p.created_at, p.updated_at \
+     FROM persons p JOIN regions r ON r.code = p.region_code";
+
+fn person_conditions(sql: &mut Sql, scope: &Scope, f: &ListFilter) {
+    sql.push(" WHERE ");
+    scope.sql_condition(sql, "p.region_code");
+    if let Some((lo, hi)) = f.within {
+        sql.push(" AND p.region_code BETWEEN ")
+            .bind(lo)
+            .push(" AND ")
+            .bind(hi);
+    }
+    if let Some(id) = &f.id_number {
+        sql.push(" AND p.id_number = ").bind(id.as_str());
+    }
+    if let Some(text) = f.text.as_deref().filter(|t| !t.is_empty()) {
+        sql.push(" AND p.name LIKE ")
+            .bind(like_pattern(text))
+            .push(" ESCAPE '\\'");
+    }
+}
+
+pub async fn list_persons(
+    c: &mut impl Conn,
+    scope: &Scope,
+    f: &ListFilter,
+) -> Result<Vec<PersonRow>> {
+    let mut sql = Sql::new(PERSON_SELECT);
+    person_conditions(&mut sql, scope, f);
+    sql.push(" ORDER BY p.id LIMIT ")
+        .bind(f.limit.clamp(1, 200))
+        .push(" OFFSET ")
+        .bind(f.offset.max(0));
+    c.all(sql).await
+}
+
+pub async fn count_persons(
+    c: &mut impl Conn,
+    scope: &Scope,
+    f: &ListFilter,
+    cap: i64,
+) -> Result<i64> {
+    let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM persons p");
+    person_conditions(&mut sql, scope, f);
+    sql.push(" LIMIT ").bind(cap).push(") capped");
+    let (n,): (i64,) = c.one(sql).await?;
+    Ok(n)
+}
+
+pub async fn person(c: &mut impl Conn, scope: &Scope, id: i64) -> Result<Option<PersonRow>> {
+    let mut sql = Sql::new(PERSON_SELECT);
+    sql.push(" WHERE p.id = ").bind(id).push(" AND ");
+    scope.sql_condition(&mut sql, "p.region_code");
+    c.optional(sql).await
+}
+
+/// Unscoped lookup by ID number, for de-duplication on create and import only.
+pub async fn person_by_id_number(c: &mut impl Conn, id_number: &str) -> Result<Option<PersonRow>> {
+    let mut sql = Sql::new(PERSON_SELECT);
+    sql.push(" WHERE p.id_number = ").bind(id_number);
+    c.optional(sql).await
+}
+
+pub async fn members(c: &mut impl Conn, household_id: i64) -> Result<Vec<PersonRow>> {
+    let mut sql = Sql::new(PERSON_SELECT);
+    sql.push(" WHERE p.household_id = ")
+        .bind(household_id)
+        .push(" ORDER BY p.relation_code, p.birth_date");
+    c.all(sql).await
+}
+
+pub struct NewPerson<'a> {
+    pub id_number: &'a str,
+    pub name: &'a str,
+    pub sex: &'a str,
+    pub birth_date: &'a str,
+    pub phone: Option<&'a str>,
+    pub region_code: i64,
+    pub now: i64,
+}
+
+pub async fn insert_person(c: &mut impl Conn, p: &NewPerson<'_>) -> Result<i64> {
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO persons (id_number, name, sex, birth_date, phone, region_code, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING id",
+            vals![p.id_number, p.name, p.sex, p.birth_date, p.phone, p.region_code, p.now],
+        ))
+        .await?;
+    Ok(id)
+}
+
+/// Saves a person's editable fields if nobody saved since `expected_version` was read.
+pub async fn update_person(
+    c: &mut impl Conn,
+    id: i64,
+    expected_version: i64,
+    name: &str,
+    phone: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    let n = c
+        .execute(Sql::with(
+            "UPDATE persons SET name = $1, phone = $2, version = version + 1, updated_at = $3 \
+             WHERE id = $4 AND version = $5",
+            vals![name, phone, now, id, expected_version],
+        ))
+        .await?;
+    if n == 0 {
+        return Err(StoreError::Stale);
+    }
+    Ok(())
+}
+
+/// Moves a person into a household (or out of any), closing the previous membership so the
+/// history stays whole. Returns false when they already belong there with that relation.
+pub async fn move_person(
+    c: &mut impl Conn,
+    person_id: i64,
+    to: Option<(i64, &str)>,
+    now: i64,
+    note: &str,
+) -> Result<bool> {
+    let current: Option<(Option<i64>, Option<String>)> = c
+        .optional(Sql::with(
+            "SELECT household_id, relation_code FROM persons WHERE id = $1",
+            vals![person_id],
+        ))
+        .await?;
+    let Some((current_household, current_relation)) = current else {
+        return Err(StoreError::NotFound);
+    };
+    let target = to.map(|(h, r)| (h, r.to_string()));
+    if current_household.zip(current_relation) == target {
+        return Ok(false);
+    }
+    c.execute(Sql::with(
+        "UPDATE household_memberships SET left_at = $1 WHERE person_id = $2 AND left_at IS NULL",
+        vals![now, person_id],
+    ))
+    .await?;
+    if let Some(old) = current_household {
+        // A head who leaves stops being head.
+        c.execute(Sql::with(
+            "UPDATE households SET head_person_id = NULL, version = version + 1, updated_at = $1 \
+             WHERE id = $2 AND head_person_id = $3",
+            vals![now, old, person_id],
+        ))
+        .await?;
+    }
+    match to {
+        Some((household_id, relation)) => {
+            c.execute(Sql::with(
+                "INSERT INTO household_memberships (person_id, household_id, relation_code, joined_at, note) \
+                 VALUES ($1, $2, $3, $4, $5)",
+                vals![person_id, household_id, relation, now, note],
+            ))
+            .await?;
+            c.execute(Sql::with(
+                "UPDATE persons SET household_id = $1, relation_code = $2, \
+                 region_code = (SELECT region_code FROM households WHERE id = $1), \
+                 version = version + 1, updated_at = $3 WHERE id = $4",
+                vals![household_id, relation, now, person_id],
+            ))
+            .await?;
+        }
+        None => {
+            c.execute(Sql::with(
+                "UPDATE persons SET household_id = NULL, relation_code = NULL, version = version + 1, \
+                 updated_at = $1 WHERE id = $2",
+                vals![now, person_id],
+            ))
+            .await?;
+        }
+    }
+    Ok(true)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
+pub struct MembershipRow {
+    pub household_id: i64,
+    pub address: String,
+    pub relation_code: String,
+    pub joined_at: i64,
+    pub left_at: Option<i64>,
+    pub note: String,
+}
+
+pub async fn membership_history(c: &mut impl Conn, person_id: i64) -> Result<Vec<MembershipRow>> {
+    c.all(Sql::with(
+        "SELECT m.household_id, h.address, m.relation_code, m.joined_at, m.left_at, m.note \
+         FROM household_memberships m JOIN households h ON h.id = m.household_id \
+         WHERE m.person_id = $1 ORDER BY m.joined_at, m.id",
+        vals![person_id],
+    ))
+    .await
+}
+
+pub async fn count_all(c: &mut impl Conn) -> Result<(i64, i64)> {
+    let (h,): (i64,) = c.one(Sql::new("SELECT COUNT(*) FROM households")).await?;
+    let (p,): (i64,) = c.one(Sql::new("SELECT COUNT(*) FROM persons")).await?;
+    Ok((h, p))
+}

@@ -1,0 +1,364 @@
+//! Units, users and their roles, sessions, API tokens and login throttling.
+
+use serde::Serialize;
+use sqlx::FromRow;
+
+use crate::{Conn, Result, Scope, Sql, StoreError, vals};
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
+pub struct UnitRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub region_code: i64,
+    pub region_name: String,
+}
+
+const UNIT_SELECT: &str = "SELECT u.id, u.name, u.kind, u.region_code, r.name AS region_name \
+     FROM units u JOIN regions r ON r.code = u.region_code";
+
+/// Inserts a unit or updates it by name; returns its id and whether anything changed.
+pub async fn upsert_unit(
+    c: &mut impl Conn,
+    name: &str,
+    kind: &str,
+    region_code: i64,
+    now: i64,
+) -> Result<(i64, bool)> {
+    if let Some(existing) = unit_by_name(c, name).await? {
+        if existing.kind == kind && existing.region_code == region_code {
+            return Ok((existing.id, false));
+        }
+        c.execute(Sql::with(
+            "UPDATE units SET kind = $1, region_code = $2 WHERE id = $3",
+            vals![kind, region_code, existing.id],
+        ))
+        .await?;
+        return Ok((existing.id, true));
+    }
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO units (name, kind, region_code, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            vals![name, kind, region_code, now],
+        ))
+        .await?;
+    Ok((id, true))
+}
+
+pub async fn unit_by_name(c: &mut impl Conn, name: &str) -> Result<Option<UnitRow>> {
+    c.optional(Sql::with(
+        &format!("{UNIT_SELECT} WHERE u.name = $1"),
+        vals![name],
+    ))
+    .await
+}
+
+pub async fn unit(c: &mut impl Conn, id: i64) -> Result<Option<UnitRow>> {
+    c.optional(Sql::with(
+        &format!("{UNIT_SELECT} WHERE u.id = $1"),
+        vals![id],
+    ))
+    .await
+}
+
+/// Units whose region lies in the scope.
+pub async fn units_in_scope(c: &mut impl Conn, scope: &Scope) -> Result<Vec<UnitRow>> {
+    let mut sql = Sql::new(UNIT_SELECT);
+    sql.push(" WHERE ");
+    scope.sql_condition(&mut sql, "u.region_code");
+    sql.push(" ORDER BY u.region_code, u.name");
+    c.all(sql).await
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub region_code: i64,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub disabled: bool,
+    pub password_changed_at: i64,
+}
+
+const USER_SELECT: &str = "SELECT us.id, us.username, us.display_name, us.unit_id, un.name AS unit_name, \
+     un.region_code, us.password_hash, us.disabled, us.password_changed_at \
+     FROM users us JOIN units un ON un.id = us.unit_id";
+
+pub async fn user_by_name(c: &mut impl Conn, username: &str) -> Result<Option<UserRow>> {
+    c.optional(Sql::with(
+        &format!("{USER_SELECT} WHERE us.username = $1"),
+        vals![username],
+    ))
+    .await
+}
+
+pub async fn user(c: &mut impl Conn, id: i64) -> Result<Option<UserRow>> {
+    c.optional(Sql::with(
+        &format!("{USER_SELECT} WHERE us.id = $1"),
+        vals![id],
+    ))
+    .await
+}
+
+/// Users whose unit lies in the scope.
+pub async fn users_in_scope(c: &mut impl Conn, scope: &Scope) -> Result<Vec<UserRow>> {
+    let mut sql = Sql::new(USER_SELECT);
+    sql.push(" WHERE ");
+    scope.sql_condition(&mut sql, "un.region_code");
+    sql.push(" ORDER BY un.region_code, us.username");
+    c.all(sql).await
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub unit_id: i64,
+    pub password_hash: &'a str,
+    pub roles: &'a [String],
+    pub now: i64,
+}
+
+pub async fn insert_user(c: &mut impl Conn, u: &NewUser<'_>) -> Result<i64> {
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO users (username, display_name, unit_id, password_hash, disabled, created_at, password_changed_at) \
+             VALUES ($1, $2, $3, $4, FALSE, $5, $5) RETURNING id",
+            vals![u.username, u.display_name, u.unit_id, u.password_hash, u.now],
+        ))
+        .await?;
+    set_roles(c, id, u.roles).await?;
+    Ok(id)
+}
+
+/// Updates name, unit and roles of an existing user; returns whether anything changed.
+pub async fn update_user_profile(
+    c: &mut impl Conn,
+    id: i64,
+    display_name: &str,
+    unit_id: i64,
+    roles: &[String],
+) -> Result<bool> {
+    let changed = c
+        .execute(Sql::with(
+            "UPDATE users SET display_name = $1, unit_id = $2 WHERE id = $3 \
+             AND (display_name <> $1 OR unit_id <> $2)",
+            vals![display_name, unit_id, id],
+        ))
+        .await?
+        > 0;
+    let mut wanted: Vec<String> = roles.to_vec();
+    wanted.sort();
+    wanted.dedup();
+    let current = user_roles(c, id).await?;
+    if current == wanted {
+        return Ok(changed);
+    }
+    set_roles(c, id, &wanted).await?;
+    Ok(true)
+}
+
+async fn set_roles(c: &mut impl Conn, user_id: i64, roles: &[String]) -> Result<()> {
+    c.execute(Sql::with(
+        "DELETE FROM user_roles WHERE user_id = $1",
+        vals![user_id],
+    ))
+    .await?;
+    for role in roles {
+        c.execute(Sql::with(
+            "INSERT INTO user_roles (user_id, role) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            vals![user_id, role.as_str()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn user_roles(c: &mut impl Conn, user_id: i64) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = c
+        .all(Sql::with(
+            "SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role",
+            vals![user_id],
+        ))
+        .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+pub async fn set_password(c: &mut impl Conn, user_id: i64, hash: &str, now: i64) -> Result<()> {
+    let n = c
+        .execute(Sql::with(
+            "UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
+            vals![hash, now, user_id],
+        ))
+        .await?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn set_disabled(c: &mut impl Conn, user_id: i64, disabled: bool) -> Result<()> {
+    let n = c
+        .execute(Sql::with(
+            "UPDATE users SET disabled = $1 WHERE id = $2",
+            vals![disabled, user_id],
+        ))
+        .await?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+// ---- sessions ----
+
+#[derive(Debug, Clone, FromRow)]
+pub struct SessionRow {
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub expires_at: i64,
+    pub last_seen_at: i64,
+}
+
+pub async fn insert_session(
+    c: &mut impl Conn,
+    token_hash: &str,
+    user_id: i64,
+    csrf: &str,
+    now: i64,
+    expires_at: i64,
+    ip: &str,
+) -> Result<()> {
+    c.execute(Sql::with(
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at, ip) \
+         VALUES ($1, $2, $3, $4, $5, $4, $6)",
+        vals![token_hash, user_id, csrf, now, expires_at, ip],
+    ))
+    .await?;
+    Ok(())
+}
+
+pub async fn session(c: &mut impl Conn, token_hash: &str) -> Result<Option<SessionRow>> {
+    c.optional(Sql::with(
+        "SELECT user_id, csrf_token, expires_at, last_seen_at FROM sessions WHERE token_hash = $1",
+        vals![token_hash],
+    ))
+    .await
+}
+
+/// Slides the session's idle expiry forward.
+pub async fn touch_session(
+    c: &mut impl Conn,
+    token_hash: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<()> {
+    c.execute(Sql::with(
+        "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3",
+        vals![now, expires_at, token_hash],
+    ))
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_session(c: &mut impl Conn, token_hash: &str) -> Result<()> {
+    c.execute(Sql::with(
+        "DELETE FROM sessions WHERE token_hash = $1",
+        vals![token_hash],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Ends every session of a user except, optionally, one (after a password change).
+pub async fn delete_user_sessions(
+    c: &mut impl Conn,
+    user_id: i64,
+    keep: Option<&str>,
+) -> Result<()> {
+    c.execute(Sql::with(
+        "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2",
+        vals![user_id, keep.unwrap_or("")],
+    ))
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_expired_sessions(c: &mut impl Conn, now: i64) -> Result<u64> {
+    c.execute(Sql::with(
+        "DELETE FROM sessions WHERE expires_at < $1",
+        vals![now],
+    ))
+    .await
+}
+
+// ---- API tokens ----
+
+pub async fn insert_api_token(
+    c: &mut impl Conn,
+    token_hash: &str,
+    user_id: i64,
+    name: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<i64> {
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO api_tokens (token_hash, user_id, name, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            vals![token_hash, user_id, name, now, expires_at],
+        ))
+        .await?;
+    Ok(id)
+}
+
+/// The user a live token belongs to.
+pub async fn api_token_user(c: &mut impl Conn, token_hash: &str, now: i64) -> Result<Option<i64>> {
+    let row: Option<(i64,)> = c
+        .optional(Sql::with(
+            "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
+            vals![token_hash, now],
+        ))
+        .await?;
+    Ok(row.map(|r| r.0))
+}
+
+// ---- login throttling ----
+
+#[derive(Debug, Clone, Copy, FromRow, PartialEq, Eq)]
+pub struct ThrottleRow {
+    pub failures: i64,
+    pub window_start: i64,
+    pub locked_until: i64,
+}
+
+pub async fn throttle(c: &mut impl Conn, key: &str) -> Result<Option<ThrottleRow>> {
+    c.optional(Sql::with(
+        "SELECT failures, window_start, locked_until FROM login_throttle WHERE throttle_key = $1",
+        vals![key],
+    ))
+    .await
+}
+
+pub async fn put_throttle(c: &mut impl Conn, key: &str, row: ThrottleRow) -> Result<()> {
+    c.execute(Sql::with(
+        "INSERT INTO login_throttle (throttle_key, failures, window_start, locked_until) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (throttle_key) DO UPDATE SET failures = excluded.failures, \
+         window_start = excluded.window_start, locked_until = excluded.locked_until",
+        vals![key, row.failures, row.window_start, row.locked_until],
+    ))
+    .await?;
+    Ok(())
+}
+
+pub async fn clear_throttle(c: &mut impl Conn, key: &str) -> Result<()> {
+    c.execute(Sql::with(
+        "DELETE FROM login_throttle WHERE throttle_key = $1",
+        vals![key],
+    ))
+    .await?;
+    Ok(())
+}
