@@ -73,7 +73,7 @@ pub fn check_password_policy(username: &str, password: &str) -> AppResult<()> {
     Ok(())
 }
 
-fn random_token() -> String {
+pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)

@@ -376,7 +376,7 @@ impl App {
                 let community = &communities[rng.random_range(0..communities.len())];
                 let address = format!(
                     "{}{}栋{}单元{}{:02}号",
-                    community.name,
+                    short_community_name(&community.name),
                     rng.random_range(1..40),
                     rng.random_range(1..5),
                     rng.random_range(1..30),
@@ -537,6 +537,14 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// "百节社区居民委员会" → "百节社区": the committee suffix does not belong in an address.
+fn short_community_name(name: &str) -> &str {
+    ["居民委员会", "村民委员会", "居委会", "村委会"]
+        .iter()
+        .find_map(|suffix| name.strip_suffix(suffix))
+        .unwrap_or(name)
 }
 
 fn given_name(rng: &mut StdRng, given: &[char]) -> String {

@@ -14,6 +14,7 @@ use minsheng_store::{Conn, Scope, Store, StoreError, WriteTx};
 use serde::Serialize;
 
 pub use minsheng_store::Backend;
+pub use minsheng_store::audit::{AuditFilter, AuditRow};
 
 /// A problem with one field of a submitted form or file row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -213,9 +214,9 @@ impl App {
         Ok(())
     }
 
-    /// The whole municipality as a scope, for the command line.
+    /// Every region code there can be, for the operator at the command line.
     pub async fn everything(&self) -> AppResult<Scope> {
-        Ok(minsheng_store::regions::scope_of(&mut self.store.reader(), 500_000_000_000).await?)
+        Ok(Scope::from_ranges(vec![(100_000_000_000, 999_999_999_999)]))
     }
 }
 

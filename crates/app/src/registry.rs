@@ -670,3 +670,45 @@ mod tests {
         assert_eq!(age_on(date!(1980 - 06 - 15), date!(2026 - 06 - 15)), 46);
     }
 }
+
+/// Households and persons per district in the user's area: figures without personal data.
+#[derive(Debug, Clone, Serialize)]
+pub struct DistrictFigures {
+    pub region_code: String,
+    pub name: String,
+    pub households: i64,
+    pub persons: i64,
+}
+
+impl App {
+    pub async fn figures(&self, actor: &Actor) -> AppResult<Vec<DistrictFigures>> {
+        self.authorize(actor, Action::ViewFigures, Subject::new("figures", ""))
+            .await?;
+        let mut c = reader(self);
+        let rows = registry::counts_by_district(&mut c, &actor.scope).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (code, households, persons) in rows {
+            let name = regions::get(&mut c, code)
+                .await?
+                .map(|r| r.name)
+                .unwrap_or_default();
+            out.push(DistrictFigures {
+                region_code: short_code(code),
+                name,
+                households,
+                persons,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The names of the regions that make up the actor's area, for their home page.
+    pub async fn area_label(&self, actor: &Actor) -> AppResult<String> {
+        let mut c = reader(self);
+        let name = regions::get(&mut c, actor.region_code)
+            .await?
+            .map(|r| r.name)
+            .unwrap_or_default();
+        Ok(name)
+    }
+}

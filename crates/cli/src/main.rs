@@ -1,1 +1,486 @@
-fn main() {}
+//! The `minsheng` command. See `../shared/docs/CLI-CONTRACT.md` for the names scripts rely on.
+
+use std::io::{IsTerminal, Read};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use minsheng_app::admin::NewUserInput;
+use minsheng_app::demo::{DemoAccount, DemoOptions};
+use minsheng_app::import::{ImportError, ImportKind, read_table};
+use minsheng_app::{Actor, App, AppError, Settings};
+use minsheng_domain::Role;
+use minsheng_store::Store;
+use minsheng_web::WebConfig;
+
+#[derive(Parser)]
+#[command(
+    name = "minsheng",
+    version,
+    about = "民生 minsheng: proactive social assistance for a city"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// Data directory (SQLite file, uploads, keys).
+    #[arg(
+        long,
+        env = "MINSHENG_DATA_DIR",
+        default_value = "./minsheng-data",
+        global = true
+    )]
+    data_dir: PathBuf,
+    /// Database URL; default: the SQLite file in the data directory. `postgres://…` for PostgreSQL.
+    #[arg(long, env = "MINSHENG_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    #[arg(long, env = "MINSHENG_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Mark cookies Secure (when served over HTTPS behind a proxy).
+    #[arg(long, env = "MINSHENG_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply migrations and serve the web application and API.
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Create a demo database (if the data directory has none), print its accounts and serve it.
+    Demo {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// How many synthetic households to create.
+        #[arg(long, default_value_t = 2000)]
+        households: usize,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Create the demo data and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Apply pending database migrations.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Import regions, units, users or persons from CSV (UTF-8 or GB18030) or xlsx.
+    Import {
+        kind: ImportWhat,
+        file: PathBuf,
+        /// Import the valid rows and report the bad ones (default: all or nothing).
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from stdin with --password-stdin, else generated and printed.
+    Add {
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        /// The unit's exact name.
+        #[arg(long)]
+        unit: String,
+        /// A role code (admin, district_officer, town_officer, community_worker, grid_worker,
+        /// volunteer, assessor, department_handler, charity_handler, hotline_agent, grid_operator,
+        /// leader, auditor); repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a user's password (read from stdin with --password-stdin, else generated and printed).
+    Passwd {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable a user; their sessions end at once.
+    Disable { username: String },
+    /// Enable a disabled user.
+    Enable { username: String },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ImportWhat {
+    Regions,
+    Units,
+    Users,
+    Persons,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MINSHENG_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn database_url(db: &DbArgs) -> Result<String> {
+    if let Some(url) = &db.database_url {
+        return Ok(url.clone());
+    }
+    std::fs::create_dir_all(&db.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", db.data_dir.display()))?;
+    Ok(format!(
+        "sqlite://{}",
+        db.data_dir.join("minsheng.sqlite").display()
+    ))
+}
+
+async fn open_app(db: &DbArgs) -> Result<App> {
+    let url = database_url(db)?;
+    let store = Store::open(&url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(&url)))?;
+    store.migrate().await.context("cannot apply migrations")?;
+    App::new(store, Settings::default()).map_err(|e| anyhow!("{e}"))
+}
+
+/// Hides a password in a database URL before it is printed.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn command_line_actor(app: &App) -> Result<Actor> {
+    Ok(Actor::command_line(
+        app.everything().await.map_err(app_error)?,
+    ))
+}
+
+fn app_error(e: AppError) -> anyhow::Error {
+    match e {
+        AppError::Invalid(fields) => {
+            let list: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect();
+            anyhow!("invalid input: {}", list.join("; "))
+        }
+        other => anyhow!("{other}"),
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Serve { db, serve } => {
+            let app = open_app(&db).await?;
+            serve_app(app, &serve).await?;
+        }
+        Command::Demo {
+            db,
+            serve,
+            households,
+            seed,
+            no_serve,
+        } => {
+            let app = open_app(&db).await?;
+            let accounts_file = db.data_dir.join("demo-accounts.txt");
+            if app.is_empty().await.map_err(app_error)? {
+                let accounts = create_demo(&app, DemoOptions { households, seed }).await?;
+                save_accounts(&accounts_file, &accounts)?;
+            } else {
+                eprintln!("The database already has data; serving it as it is.");
+            }
+            print_accounts(&accounts_file, &serve)?;
+            if !no_serve {
+                serve_app(app, &serve).await?;
+            }
+        }
+        Command::Migrate { db } => {
+            open_app(&db).await?;
+            println!("migrations applied");
+        }
+        Command::User { action, db } => {
+            let app = open_app(&db).await?;
+            let actor = command_line_actor(&app).await?;
+            user_command(&app, &actor, action).await?;
+        }
+        Command::Import {
+            kind,
+            file,
+            skip_invalid,
+            json,
+            db,
+        } => {
+            let app = open_app(&db).await?;
+            let actor = command_line_actor(&app).await?;
+            return import_command(&app, &actor, kind, &file, skip_invalid, json).await;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve_app(app: App, serve: &ServeArgs) -> Result<()> {
+    let config = WebConfig {
+        secure_cookies: serve.secure_cookies,
+    };
+    minsheng_web::serve(app, config, serve.listen)
+        .await
+        .with_context(|| format!("cannot serve on {}", serve.listen))
+}
+
+fn progress_bar(len: u64, what: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} ({eta})") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_string());
+    bar
+}
+
+async fn create_demo(app: &App, options: DemoOptions) -> Result<Vec<DemoAccount>> {
+    let bar = progress_bar(options.households as u64, "households");
+    eprintln!(
+        "Creating the demo database with {} households…",
+        options.households
+    );
+    let accounts = app
+        .create_demo(options, &|stage, done, total| {
+            if stage == "households" {
+                bar.set_length(total);
+                bar.set_position(done);
+            }
+        })
+        .await
+        .map_err(app_error)?;
+    bar.finish_and_clear();
+    Ok(accounts)
+}
+
+fn save_accounts(path: &Path, accounts: &[DemoAccount]) -> Result<()> {
+    let mut text = String::from("# role\tusername\tpassword\tunit\n");
+    for a in accounts {
+        text.push_str(&format!(
+            "{}\t{}\t{}\t{}\n",
+            a.role.code(),
+            a.username,
+            a.password,
+            a.unit
+        ));
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+fn print_accounts(path: &Path, serve: &ServeArgs) -> Result<()> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        println!("(no demo accounts file at {})", path.display());
+        return Ok(());
+    };
+    println!("民生 minsheng demo — accounts (role, user name, password):");
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        if let [role, username, password, unit] = cols[..] {
+            let label = Role::from_code(role).map_or(role, |r| r.label_zh());
+            println!("  {role:<20} {username:<22} {password:<16} {label} · {unit}");
+        }
+    }
+    println!("Open http://{} in a browser.", serve.listen);
+    Ok(())
+}
+
+fn read_password(from_stdin: bool) -> Result<(String, bool)> {
+    if from_stdin {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        let password = text.lines().next().unwrap_or("").to_string();
+        if password.is_empty() {
+            bail!("no password on stdin");
+        }
+        return Ok((password, false));
+    }
+    let mut rng_bytes = minsheng_app::auth::random_token();
+    rng_bytes.truncate(16);
+    Ok((rng_bytes, true))
+}
+
+async fn user_command(app: &App, actor: &Actor, action: UserCommand) -> Result<()> {
+    match action {
+        UserCommand::Add {
+            username,
+            display_name,
+            unit,
+            roles,
+            password_stdin,
+        } => {
+            let roles = roles
+                .iter()
+                .map(|r| Role::from_code(r).ok_or_else(|| anyhow!("'{r}' is not a role")))
+                .collect::<Result<Vec<_>>>()?;
+            let (password, generated) = read_password(password_stdin)?;
+            let input = NewUserInput {
+                username: username.clone(),
+                display_name,
+                unit,
+                roles,
+                password: password.clone(),
+            };
+            app.add_user(actor, &input).await.map_err(app_error)?;
+            println!("user {username} added");
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        UserCommand::Passwd {
+            username,
+            password_stdin,
+        } => {
+            let (password, generated) = read_password(password_stdin)?;
+            app.reset_password(actor, &username, &password)
+                .await
+                .map_err(app_error)?;
+            println!("password of {username} changed; their sessions ended");
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        UserCommand::Disable { username } => {
+            app.set_user_disabled(actor, &username, true)
+                .await
+                .map_err(app_error)?;
+            println!("user {username} disabled");
+        }
+        UserCommand::Enable { username } => {
+            app.set_user_disabled(actor, &username, false)
+                .await
+                .map_err(app_error)?;
+            println!("user {username} enabled");
+        }
+    }
+    Ok(())
+}
+
+async fn import_command(
+    app: &App,
+    actor: &Actor,
+    kind: ImportWhat,
+    file: &Path,
+    skip_invalid: bool,
+    json: bool,
+) -> Result<ExitCode> {
+    let kind = match kind {
+        ImportWhat::Regions => ImportKind::Regions,
+        ImportWhat::Units => ImportKind::Units,
+        ImportWhat::Users => ImportKind::Users,
+        ImportWhat::Persons => ImportKind::Persons,
+    };
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file.display().to_string();
+    let table = read_table(&name, &bytes)?;
+    let bar = if json {
+        ProgressBar::hidden()
+    } else {
+        progress_bar(table.rows.len() as u64, kind.code())
+    };
+    let result = app
+        .import(actor, kind, &table, skip_invalid, &|done| {
+            bar.set_position(done)
+        })
+        .await;
+    bar.finish_and_clear();
+    let report = match result {
+        Ok(report) => report,
+        Err(ImportError::File(e)) => bail!("{e}"),
+        Err(ImportError::App(e)) => return Err(app_error(e)),
+    };
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        for line in report.error_lines() {
+            eprintln!("{line}");
+        }
+        if report.written {
+            println!(
+                "{}: {} rows ({}): {} inserted, {} updated, {} unchanged, {} skipped",
+                report.file,
+                report.rows,
+                report.encoding,
+                report.inserted,
+                report.updated,
+                report.unchanged,
+                report.skipped
+            );
+        } else {
+            eprintln!(
+                "{}: {} bad row(s); nothing was written. Fix them, or use --skip-invalid to import the good rows.",
+                report.file,
+                report.errors.len()
+            );
+        }
+    }
+    Ok(if report.written && report.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}

@@ -402,3 +402,29 @@ pub async fn count_all(c: &mut impl Conn) -> Result<(i64, i64)> {
     let (p,): (i64,) = c.one(Sql::new("SELECT COUNT(*) FROM persons")).await?;
     Ok((h, p))
 }
+
+/// Households and persons per district inside a scope: `(district code, households, persons)`.
+pub async fn counts_by_district(c: &mut impl Conn, scope: &Scope) -> Result<Vec<(i64, i64, i64)>> {
+    let mut households_sql = Sql::new(
+        "SELECT (h.region_code / 1000000) * 1000000 AS district, COUNT(*) FROM households h WHERE ",
+    );
+    scope.sql_condition(&mut households_sql, "h.region_code");
+    households_sql.push(" GROUP BY (h.region_code / 1000000) * 1000000");
+    let households: Vec<(i64, i64)> = c.all(households_sql).await?;
+    let mut persons_sql = Sql::new(
+        "SELECT (p.region_code / 1000000) * 1000000 AS district, COUNT(*) FROM persons p WHERE ",
+    );
+    scope.sql_condition(&mut persons_sql, "p.region_code");
+    persons_sql.push(" GROUP BY (p.region_code / 1000000) * 1000000");
+    let persons: std::collections::HashMap<i64, i64> = c
+        .all::<(i64, i64)>(persons_sql)
+        .await?
+        .into_iter()
+        .collect();
+    let mut out: Vec<(i64, i64, i64)> = households
+        .into_iter()
+        .map(|(d, n)| (d, n, persons.get(&d).copied().unwrap_or(0)))
+        .collect();
+    out.sort_unstable();
+    Ok(out)
+}

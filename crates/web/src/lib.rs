@@ -1,1 +1,70 @@
+//! HTTP for minsheng: HTML pages (askama + htmx) and the JSON API under `/api/v1`.
+//! The only crate that knows HTTP. Handlers translate requests into `minsheng_app` use cases
+//! and their results into responses; they never touch the store.
 
+mod api;
+mod auth;
+mod error;
+mod html;
+pub mod i18n;
+mod openapi;
+mod routes;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use minsheng_app::App;
+
+pub use routes::{RouteSpec, route_specs};
+
+/// Settings of the web layer.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub config: WebConfig,
+}
+
+/// The whole HTTP application.
+pub fn router(app: App, config: WebConfig) -> Router {
+    let state = AppState { app, config };
+    routes::build(state)
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+pub async fn serve(app: App, config: WebConfig, listen: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    tracing::info!("minsheng listening on http://{}", listener.local_addr()?);
+    axum::serve(
+        listener,
+        router(app, config).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,297 @@
+//! The JSON API under `/api/v1`: the same use cases as the pages, as JSON.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use minsheng_app::AppError;
+use minsheng_app::registry::{HouseholdInput, MemberInput};
+use minsheng_domain::RegionCode;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::AppState;
+use crate::auth::{Authed, Info, RequestInfo, SESSION_COOKIE, SessionToken, set_cookie};
+use crate::error::WebError;
+use crate::html::{AuditParams, ListParams};
+
+type ApiResult = Result<Response, WebError>;
+
+fn ok(value: impl serde::Serialize) -> ApiResult {
+    Ok(Json(value).into_response())
+}
+
+fn err(e: AppError, info: &RequestInfo) -> WebError {
+    WebError::new(e, info)
+}
+
+#[derive(Deserialize)]
+pub struct LoginBody {
+    username: String,
+    password: String,
+}
+
+pub async fn login(
+    State(s): State<AppState>,
+    Info(info): Info,
+    Json(body): Json<LoginBody>,
+) -> ApiResult {
+    let session = s
+        .app
+        .login(&body.username, &body.password, &info.ip)
+        .await
+        .map_err(|e| err(e, &info))?;
+    let max_age = s.app.settings().session_idle_millis / 1000;
+    let mut response = Json(json!({
+        "username": session.actor.username,
+        "roles": session.actor.roles,
+        "csrf_token": session.csrf_token,
+    }))
+    .into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            SESSION_COOKIE,
+            &session.token,
+            max_age,
+            true,
+            s.config.secure_cookies,
+        ),
+    );
+    Ok(response)
+}
+
+pub async fn logout(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    SessionToken(token): SessionToken,
+) -> ApiResult {
+    if let Some(token) = token {
+        s.app
+            .logout(&token, &actor)
+            .await
+            .map_err(|e| err(e, &info))?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, true, s.config.secure_cookies),
+    );
+    Ok(response)
+}
+
+pub async fn me(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
+    s.app
+        .authorize(
+            &actor,
+            minsheng_domain::Action::UseAccount,
+            minsheng_app::Subject::NONE,
+        )
+        .await
+        .map_err(|e| err(e, &info))?;
+    ok(json!({
+        "username": actor.username,
+        "display_name": actor.display_name,
+        "unit": actor.unit_name,
+        "region_code": RegionCode::from_i64(actor.region_code).map(|c| c.short()),
+        "roles": actor.roles,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct TokenBody {
+    name: String,
+}
+
+pub async fn issue_token(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Json(body): Json<TokenBody>,
+) -> ApiResult {
+    let token = s
+        .app
+        .issue_api_token(&actor, &body.name)
+        .await
+        .map_err(|e| err(e, &info))?;
+    Ok((StatusCode::CREATED, Json(json!({ "token": token }))).into_response())
+}
+
+pub async fn households(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Query(p): Query<ListParams>,
+) -> ApiResult {
+    ok(s.app
+        .list_households(&actor, &p_query(&p))
+        .await
+        .map_err(|e| err(e, &info))?)
+}
+
+fn p_query(p: &ListParams) -> minsheng_app::registry::ListQuery {
+    p.to_query()
+}
+
+pub async fn household(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    ok(s.app
+        .household_detail(&actor, id)
+        .await
+        .map_err(|e| err(e, &info))?)
+}
+
+pub async fn household_create(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Json(input): Json<HouseholdInput>,
+) -> ApiResult {
+    let id = s
+        .app
+        .create_household(&actor, &input)
+        .await
+        .map_err(|e| err(e, &info))?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct HouseholdBody {
+    version: i64,
+    region_code: String,
+    address: String,
+}
+
+pub async fn household_save(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Json(body): Json<HouseholdBody>,
+) -> ApiResult {
+    let input = HouseholdInput {
+        region_code: body.region_code,
+        address: body.address,
+    };
+    s.app
+        .update_household(&actor, id, body.version, &input)
+        .await
+        .map_err(|e| err(e, &info))?;
+    ok(s.app
+        .household_detail(&actor, id)
+        .await
+        .map_err(|e| err(e, &info))?)
+}
+
+pub async fn household_add_member(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Json(input): Json<MemberInput>,
+) -> ApiResult {
+    let person = s
+        .app
+        .add_member(&actor, id, &input)
+        .await
+        .map_err(|e| err(e, &info))?;
+    Ok((StatusCode::CREATED, Json(json!({ "person_id": person }))).into_response())
+}
+
+pub async fn persons(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Query(p): Query<ListParams>,
+) -> ApiResult {
+    ok(s.app
+        .list_persons(&actor, &p_query(&p))
+        .await
+        .map_err(|e| err(e, &info))?)
+}
+
+pub async fn person(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    ok(s.app
+        .person_detail(&actor, id)
+        .await
+        .map_err(|e| err(e, &info))?)
+}
+
+#[derive(Deserialize)]
+pub struct PersonBody {
+    version: i64,
+    name: String,
+    #[serde(default)]
+    phone: Option<String>,
+}
+
+pub async fn person_save(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Json(body): Json<PersonBody>,
+) -> ApiResult {
+    s.app
+        .update_person(&actor, id, body.version, &body.name, body.phone.as_deref())
+        .await
+        .map_err(|e| err(e, &info))?;
+    ok(s.app
+        .person_detail(&actor, id)
+        .await
+        .map_err(|e| err(e, &info))?)
+}
+
+pub async fn person_reveal(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    let full = s
+        .app
+        .reveal_id_number(&actor, id)
+        .await
+        .map_err(|e| err(e, &info))?;
+    ok(json!({ "id": id, "id_number": full }))
+}
+
+pub async fn regions(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
+    ok(s.app
+        .region_children(&actor, None)
+        .await
+        .map_err(|e| err(e, &info))?)
+}
+
+pub async fn region(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(code): Path<String>,
+) -> ApiResult {
+    let code = RegionCode::parse(&code).map_err(|_| err(AppError::NotFound, &info))?;
+    ok(s.app
+        .region_children(&actor, Some(code))
+        .await
+        .map_err(|e| err(e, &info))?)
+}
+
+pub async fn units(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
+    ok(s.app.list_units(&actor).await.map_err(|e| err(e, &info))?)
+}
+
+pub async fn users(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
+    ok(s.app.list_users(&actor).await.map_err(|e| err(e, &info))?)
+}
+
+pub async fn audit(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Query(p): Query<AuditParams>,
+) -> ApiResult {
+    ok(minsheng_app::search_audit(&s.app, &actor, &p.filter(100))
+        .await
+        .map_err(|e| err(e, &info))?)
+}
+
+pub async fn figures(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
+    ok(s.app.figures(&actor).await.map_err(|e| err(e, &info))?)
+}

@@ -1,0 +1,258 @@
+//! Who is asking: the session cookie or bearer token becomes an [`Actor`] in the request's
+//! extensions, and unsafe requests made with a cookie must carry the session's CSRF token
+//! (header `X-CSRF-Token`, or form field `csrf_token`).
+
+use std::net::SocketAddr;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use minsheng_app::Actor;
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::i18n::Lang;
+
+pub const SESSION_COOKIE: &str = "ms_session";
+pub const LOGIN_CSRF_COOKIE: &str = "ms_login_csrf";
+pub const LANG_COOKIE: &str = "lang";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+const MAX_FORM_BYTES: usize = 1 << 20;
+
+/// How the request was authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    Session(String),
+    Bearer,
+}
+
+/// Per-request context every handler can read.
+#[derive(Debug, Clone)]
+pub struct RequestInfo {
+    pub lang: Lang,
+    pub ip: String,
+    pub is_api: bool,
+    pub is_htmx: bool,
+    pub path: String,
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    max_age_secs: i64,
+    http_only: bool,
+    secure: bool,
+) -> HeaderValue {
+    let mut text = format!("{name}={value}; Path=/; SameSite=Lax; Max-Age={max_age_secs}");
+    if http_only {
+        text.push_str("; HttpOnly");
+    }
+    if secure {
+        text.push_str("; Secure");
+    }
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}
+
+fn client_ip(req: &Request) -> String {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_string(), |ci| ci.0.ip().to_string())
+}
+
+/// Compares without an early exit, so the time taken says nothing about the token.
+fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+fn is_unsafe(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Finds `csrf_token` in a urlencoded form body.
+fn form_field(body: &[u8], field: &str) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    text.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == field).then(|| v.replace('+', " "))
+    })
+}
+
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let info = RequestInfo {
+        lang: cookie(req.headers(), LANG_COOKIE).map_or(Lang::Zh, Lang::from_code),
+        ip: client_ip(&req),
+        is_api: path.starts_with("/api/"),
+        is_htmx: req.headers().contains_key("hx-request"),
+        path,
+    };
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let session = cookie(req.headers(), SESSION_COOKIE).map(str::to_string);
+    let found = match (&bearer, &session) {
+        (Some(token), _) => state
+            .app
+            .token_actor(token, &info.ip)
+            .await
+            .map(|a| a.map(|a| (a, Credential::Bearer))),
+        (None, Some(token)) => state
+            .app
+            .session_actor(token, &info.ip)
+            .await
+            .map(|a| a.map(|a| (a, Credential::Session(token.clone())))),
+        (None, None) => Ok(None),
+    };
+    let found = match found {
+        Ok(found) => found,
+        Err(e) => return WebError::new(e, &info).into_response_for(),
+    };
+    if let Some((actor, credential)) = found {
+        if let Credential::Session(_) = credential
+            && is_unsafe(req.method())
+        {
+            let header_token = req
+                .headers()
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let token = match header_token {
+                Some(t) => Some(t),
+                None => {
+                    let (parts, body) = req.into_parts();
+                    let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
+                        return WebError::csrf(&info).into_response_for();
+                    };
+                    let token = form_field(&bytes, "csrf_token");
+                    req = Request::from_parts(parts, Body::from(bytes));
+                    token
+                }
+            };
+            if !token.is_some_and(|t| same_token(&t, &actor.csrf_token)) {
+                return WebError::csrf(&info).into_response_for();
+            }
+        }
+        req.extensions_mut().insert(actor);
+        req.extensions_mut().insert(credential);
+    }
+    req.extensions_mut().insert(info);
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+        (
+            "content-security-policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        ),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// A signed-in user; handlers that take it refuse anonymous requests.
+pub struct Authed(pub Actor, pub RequestInfo);
+
+impl<S: Send + Sync> FromRequestParts<S> for Authed {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let info = request_info(parts);
+        match parts.extensions.get::<Actor>() {
+            Some(actor) => Ok(Authed(actor.clone(), info)),
+            None => Err(WebError::new(
+                minsheng_app::AppError::Unauthenticated,
+                &info,
+            )),
+        }
+    }
+}
+
+/// The request context, signed in or not.
+pub struct Info(pub RequestInfo);
+
+impl<S: Send + Sync> FromRequestParts<S> for Info {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Info(request_info(parts)))
+    }
+}
+
+fn request_info(parts: &Parts) -> RequestInfo {
+    parts
+        .extensions
+        .get::<RequestInfo>()
+        .cloned()
+        .unwrap_or(RequestInfo {
+            lang: Lang::Zh,
+            ip: "unknown".into(),
+            is_api: parts.uri.path().starts_with("/api/"),
+            is_htmx: false,
+            path: parts.uri.path().to_string(),
+        })
+}
+
+/// The session token of the request, when it came with a cookie.
+pub struct SessionToken(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for SessionToken {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(SessionToken(match parts.extensions.get::<Credential>() {
+            Some(Credential::Session(token)) => Some(token.clone()),
+            _ => None,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_cookies_and_form_fields() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; ms_session=abc; lang=en"),
+        );
+        assert_eq!(cookie(&headers, SESSION_COOKIE), Some("abc"));
+        assert_eq!(cookie(&headers, "lang"), Some("en"));
+        assert_eq!(cookie(&headers, "none"), None);
+        assert_eq!(
+            form_field(b"a=1&csrf_token=xyz&b=2", "csrf_token"),
+            Some("xyz".into())
+        );
+        assert!(same_token("abc", "abc"));
+        assert!(!same_token("abc", "abd"));
+        assert!(!same_token("abc", "ab"));
+    }
+}

@@ -1,0 +1,163 @@
+//! One error type for every handler: JSON for the API, a page (or a redirect to sign-in) for HTML.
+
+use askama::Template;
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use minsheng_app::{AppError, FieldError};
+use serde_json::json;
+
+use crate::auth::RequestInfo;
+use crate::i18n::Texts;
+
+#[derive(Debug)]
+pub struct WebError {
+    pub error: AppError,
+    pub info: RequestInfo,
+    csrf: bool,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    t: &'a Texts,
+    lang: &'a str,
+    title: &'a str,
+    message: String,
+    fields: &'a [FieldError],
+}
+
+impl WebError {
+    pub fn new(error: AppError, info: &RequestInfo) -> WebError {
+        WebError {
+            error,
+            info: info.clone(),
+            csrf: false,
+        }
+    }
+
+    pub fn csrf(info: &RequestInfo) -> WebError {
+        WebError {
+            error: AppError::Forbidden,
+            info: info.clone(),
+            csrf: true,
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match &self.error {
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Stale | AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        if self.csrf {
+            return "csrf";
+        }
+        match &self.error {
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Invalid(_) => "invalid",
+            AppError::Stale => "stale",
+            AppError::Conflict(_) => "conflict",
+            AppError::Locked(_) => "locked",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// The message a person reads, in their language.
+    pub fn message(&self) -> String {
+        let t = self.info.lang.texts();
+        if self.csrf {
+            return t.csrf_failed.to_string();
+        }
+        match &self.error {
+            AppError::Unauthenticated => t.login.to_string(),
+            AppError::Forbidden => t.forbidden.to_string(),
+            AppError::NotFound => t.not_found.to_string(),
+            AppError::Invalid(_) => t.invalid.to_string(),
+            AppError::Stale => t.stale.to_string(),
+            AppError::Locked(minutes) => format!("{}{minutes}", t.locked),
+            AppError::Conflict(_) | AppError::Internal(_) => t.error.to_string(),
+        }
+    }
+
+    pub fn into_response_for(self) -> Response {
+        self.into_response()
+    }
+}
+
+impl From<(AppError, &RequestInfo)> for WebError {
+    fn from((error, info): (AppError, &RequestInfo)) -> Self {
+        WebError::new(error, info)
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let AppError::Internal(detail) = &self.error {
+            tracing::error!(path = %self.info.path, "internal error: {detail}");
+        }
+        let fields: Vec<FieldError> = match &self.error {
+            AppError::Invalid(fields) => fields.clone(),
+            _ => Vec::new(),
+        };
+        if self.info.is_api {
+            let body = json!({
+                "error": self.code(),
+                "message": match &self.error {
+                    AppError::Internal(_) => "internal error".to_string(),
+                    other => other.to_string(),
+                },
+                "fields": fields,
+            });
+            return (status, Json(body)).into_response();
+        }
+        if matches!(self.error, AppError::Unauthenticated) {
+            let next = urlencode(&self.info.path);
+            let location = format!("/login?next={next}");
+            let mut response = StatusCode::SEE_OTHER.into_response();
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, value);
+            }
+            // htmx follows a redirect inside the page; tell it to load the sign-in page whole.
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert("hx-redirect", value);
+            }
+            return response;
+        }
+        let t = self.info.lang.texts();
+        let page = ErrorPage {
+            t,
+            lang: self.info.lang.html_lang(),
+            title: t.error,
+            message: self.message(),
+            fields: &fields,
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, self.message()).into_response(),
+        }
+    }
+}
+
+/// Percent-encodes a path for a query parameter.
+pub fn urlencode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,1224 @@
+//! HTML pages. Each handler calls one use case and renders one template; htmx requests get
+//! only the fragment they replace.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use minsheng_app::AuditFilter;
+use minsheng_app::admin::NewUserInput;
+use minsheng_app::registry::{
+    DistrictFigures, HouseholdDetail, HouseholdInput, HouseholdView, ListQuery, MemberInput, Page,
+    PersonDetail, PersonView,
+};
+use minsheng_app::{Actor, AppError};
+use minsheng_domain::time_util::format_millis;
+use minsheng_domain::{Action, RegionCode, Role, UnitKind, relation};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{
+    Authed, Info, LANG_COOKIE, LOGIN_CSRF_COOKIE, RequestInfo, SESSION_COOKIE, SessionToken,
+    cookie, set_cookie,
+};
+use crate::error::{WebError, urlencode};
+use crate::i18n::{Lang, Texts};
+
+type WebResult = Result<Response, WebError>;
+
+/// Turns a use-case error into the web error of this request.
+trait OrWeb<T> {
+    fn web(self, info: &RequestInfo) -> Result<T, WebError>;
+}
+
+impl<T> OrWeb<T> for Result<T, AppError> {
+    fn web(self, info: &RequestInfo) -> Result<T, WebError> {
+        self.map_err(|e| WebError::new(e, info))
+    }
+}
+
+fn render<T: Template>(template: &T, info: &RequestInfo) -> WebResult {
+    render_status(template, info, StatusCode::OK)
+}
+
+fn render_status<T: Template>(template: &T, info: &RequestInfo, status: StatusCode) -> WebResult {
+    let html = template
+        .render()
+        .map_err(|e| WebError::new(AppError::Internal(e.to_string()), info))?;
+    Ok((status, Html(html)).into_response())
+}
+
+/// The frame around every signed-in page.
+pub struct Chrome {
+    pub t: &'static Texts,
+    pub html_lang: &'static str,
+    pub user_display: String,
+    pub unit_name: String,
+    pub csrf: String,
+    pub nav: Vec<(&'static str, &'static str, bool)>,
+    pub path_encoded: String,
+}
+
+fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
+    let t = info.lang.texts();
+    let entries: [(&str, &str, Action); 8] = [
+        ("/", t.home, Action::UseAccount),
+        ("/households", t.households, Action::ViewHouseholds),
+        ("/persons", t.persons, Action::ViewHouseholds),
+        ("/regions", t.regions, Action::ViewRegions),
+        ("/units", t.units, Action::ViewUnits),
+        ("/users", t.users, Action::ManageUsers),
+        ("/audit", t.audit, Action::ViewAudit),
+        ("/account", t.account, Action::UseAccount),
+    ];
+    let nav = entries
+        .into_iter()
+        .filter(|(_, _, action)| actor.may(*action))
+        .map(|(href, label, _)| {
+            let active = if href == "/" {
+                info.path == "/"
+            } else {
+                info.path.starts_with(href)
+            };
+            (href, label, active)
+        })
+        .collect();
+    Chrome {
+        t,
+        html_lang: info.lang.html_lang(),
+        user_display: actor.display_name.clone(),
+        unit_name: actor.unit_name.clone(),
+        csrf: actor.csrf_token.clone(),
+        nav,
+        path_encoded: urlencode(&info.path),
+    }
+}
+
+/// A message for a form that was refused, in the user's language.
+fn form_message(e: &AppError, lang: Lang) -> String {
+    let t = lang.texts();
+    match e {
+        AppError::Invalid(fields) => {
+            let list: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect();
+            format!("{}{}", t.invalid, list.join("; "))
+        }
+        AppError::Stale => t.stale.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Only same-site paths may be redirect targets.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+fn see_other(location: &str) -> Response {
+    Redirect::to(location).into_response()
+}
+
+// ---------- home, sign-in, language ----------
+
+pub struct FigureRow {
+    pub name: String,
+    pub households: i64,
+    pub persons: i64,
+    pub percent: i64,
+}
+
+pub struct FigureChart {
+    pub rows: Vec<FigureRow>,
+}
+
+fn chart(figures: Vec<DistrictFigures>) -> FigureChart {
+    let max = figures
+        .iter()
+        .map(|f| f.households)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    FigureChart {
+        rows: figures
+            .into_iter()
+            .map(|f| FigureRow {
+                percent: f.households * 100 / max,
+                name: f.name,
+                households: f.households,
+                persons: f.persons,
+            })
+            .collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    c: Chrome,
+    roles: String,
+    area: String,
+    can_see_households: bool,
+    figures: Option<FigureChart>,
+}
+
+pub async fn home(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
+    let figures = if actor.may(Action::ViewFigures) {
+        Some(chart(s.app.figures(&actor).await.web(&info)?))
+    } else {
+        None
+    };
+    let roles: Vec<&str> = actor.roles.iter().map(|r| info.lang.role(*r)).collect();
+    let page = HomePage {
+        roles: roles.join("、"),
+        area: s.app.area_label(&actor).await.web(&info)?,
+        can_see_households: actor.may(Action::ViewHouseholds),
+        figures,
+        c: chrome(&actor, &info),
+    };
+    render(&page, &info)
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    t: &'a Texts,
+    html_lang: &'a str,
+    csrf: String,
+    next: String,
+    username: String,
+    message: String,
+}
+
+#[derive(Deserialize)]
+pub struct NextParam {
+    next: Option<String>,
+}
+
+fn login_page_response(
+    info: &RequestInfo,
+    next: String,
+    username: String,
+    message: String,
+    status: StatusCode,
+    secure: bool,
+) -> WebResult {
+    let csrf = minsheng_app::auth::random_token();
+    let page = LoginPage {
+        t: info.lang.texts(),
+        html_lang: info.lang.html_lang(),
+        csrf: csrf.clone(),
+        next,
+        username,
+        message,
+    };
+    let mut response = render_status(&page, info, status)?;
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(LOGIN_CSRF_COOKIE, &csrf, 3600, true, secure),
+    );
+    Ok(response)
+}
+
+pub async fn login_page(
+    State(s): State<AppState>,
+    Info(info): Info,
+    Query(q): Query<NextParam>,
+) -> WebResult {
+    login_page_response(
+        &info,
+        safe_next(q.next.as_deref()),
+        String::new(),
+        String::new(),
+        StatusCode::OK,
+        s.config.secure_cookies,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+pub async fn login_submit(
+    State(s): State<AppState>,
+    Info(info): Info,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> WebResult {
+    let next = safe_next(form.next.as_deref());
+    let secure = s.config.secure_cookies;
+    // Double-submit check against login CSRF (someone signing you in as them).
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    if expected.is_empty() || expected != form.csrf_token {
+        let t = info.lang.texts();
+        return login_page_response(
+            &info,
+            next,
+            form.username,
+            t.csrf_failed.into(),
+            StatusCode::FORBIDDEN,
+            secure,
+        );
+    }
+    match s.app.login(&form.username, &form.password, &info.ip).await {
+        Ok(session) => {
+            let mut response = see_other(&next);
+            let max_age = s.app.settings().session_idle_millis / 1000;
+            let headers = response.headers_mut();
+            headers.append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &session.token, max_age, true, secure),
+            );
+            headers.append(
+                header::SET_COOKIE,
+                set_cookie(LOGIN_CSRF_COOKIE, "", 0, true, secure),
+            );
+            Ok(response)
+        }
+        Err(e @ (AppError::Unauthenticated | AppError::Locked(_))) => {
+            let t = info.lang.texts();
+            let (message, status) = match e {
+                AppError::Locked(minutes) => (
+                    format!("{}{minutes}", t.locked),
+                    StatusCode::TOO_MANY_REQUESTS,
+                ),
+                _ => (t.login_failed.to_string(), StatusCode::UNAUTHORIZED),
+            };
+            login_page_response(&info, next, form.username, message, status, secure)
+        }
+        Err(e) => Err(WebError::new(e, &info)),
+    }
+}
+
+pub async fn logout(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    SessionToken(token): SessionToken,
+) -> WebResult {
+    if let Some(token) = token {
+        s.app.logout(&token, &actor).await.web(&info)?;
+    }
+    let mut response = see_other("/login");
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, true, s.config.secure_cookies),
+    );
+    Ok(response)
+}
+
+pub async fn switch_language(Path(code): Path<String>, Query(q): Query<NextParam>) -> Response {
+    let lang = Lang::from_code(&code);
+    let mut response = see_other(&safe_next(q.next.as_deref()));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(LANG_COOKIE, lang.code(), 365 * 86_400, false, false),
+    );
+    response
+}
+
+// ---------- households and persons ----------
+
+#[derive(Deserialize, Default)]
+pub struct ListParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    page: Option<i64>,
+    #[serde(default)]
+    per_page: Option<i64>,
+}
+
+impl ListParams {
+    pub fn to_query(&self) -> ListQuery {
+        ListQuery {
+            q: Some(self.q.clone()),
+            region: Some(self.region.clone()),
+            page: self.page.unwrap_or(1),
+            per_page: self.per_page.unwrap_or(20),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "households.html")]
+struct HouseholdsPage {
+    c: Chrome,
+    q: String,
+    q_encoded: String,
+    region: String,
+    page: Page<HouseholdView>,
+    can_edit: bool,
+}
+
+#[derive(Template)]
+#[template(path = "households_results.html")]
+struct HouseholdsResults {
+    c: Chrome,
+    q_encoded: String,
+    region: String,
+    page: Page<HouseholdView>,
+}
+
+pub async fn households(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Query(p): Query<ListParams>,
+) -> WebResult {
+    let page = s
+        .app
+        .list_households(&actor, &p.to_query())
+        .await
+        .web(&info)?;
+    let c = chrome(&actor, &info);
+    if info.is_htmx {
+        return render(
+            &HouseholdsResults {
+                c,
+                q_encoded: urlencode(&p.q),
+                region: p.region,
+                page,
+            },
+            &info,
+        );
+    }
+    render(
+        &HouseholdsPage {
+            c,
+            q_encoded: urlencode(&p.q),
+            q: p.q,
+            region: p.region,
+            page,
+            can_edit: actor.may(Action::EditHouseholds),
+        },
+        &info,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "household.html")]
+struct HouseholdPage {
+    c: Chrome,
+    d: HouseholdDetail,
+    updated_at: String,
+    saved: bool,
+    message: String,
+    can_edit: bool,
+    can_reveal: bool,
+    relations: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct SavedParam {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+async fn household_page(
+    s: &AppState,
+    actor: &Actor,
+    info: &RequestInfo,
+    id: i64,
+    saved: bool,
+    refused: Option<AppError>,
+) -> WebResult {
+    let d = s.app.household_detail(actor, id).await.web(info)?;
+    let status = refused.as_ref().map_or(StatusCode::OK, |e| {
+        WebError::new(clone_error(e), info).status()
+    });
+    let page = HouseholdPage {
+        updated_at: format_millis(d.household.updated_at),
+        d,
+        saved,
+        message: refused
+            .as_ref()
+            .map(|e| form_message(e, info.lang))
+            .unwrap_or_default(),
+        can_edit: actor.may(Action::EditHouseholds),
+        can_reveal: actor.may(Action::RevealIdNumber),
+        relations: relation::RELATIONS.iter().map(|r| (r.0, r.1)).collect(),
+        c: chrome(actor, info),
+    };
+    render_status(&page, info, status)
+}
+
+/// Form errors are shown on the page they came from; anything else is an error page.
+fn is_form_error(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::Invalid(_) | AppError::Stale | AppError::Conflict(_)
+    )
+}
+
+fn clone_error(e: &AppError) -> AppError {
+    match e {
+        AppError::Invalid(f) => AppError::Invalid(f.clone()),
+        AppError::Stale => AppError::Stale,
+        AppError::Conflict(m) => AppError::Conflict(m.clone()),
+        _ => AppError::Internal(e.to_string()),
+    }
+}
+
+pub async fn household(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Query(q): Query<SavedParam>,
+) -> WebResult {
+    household_page(&s, &actor, &info, id, q.saved.is_some(), None).await
+}
+
+#[derive(Template)]
+#[template(path = "household_new.html")]
+struct HouseholdNewPage {
+    c: Chrome,
+    address: String,
+    region_code: String,
+    message: String,
+}
+
+pub async fn household_new(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
+    s.app
+        .authorize(
+            &actor,
+            Action::EditHouseholds,
+            minsheng_app::Subject::new("household", ""),
+        )
+        .await
+        .web(&info)?;
+    render(
+        &HouseholdNewPage {
+            c: chrome(&actor, &info),
+            address: String::new(),
+            region_code: String::new(),
+            message: String::new(),
+        },
+        &info,
+    )
+}
+
+pub async fn household_create(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Form(input): Form<HouseholdInput>,
+) -> WebResult {
+    match s.app.create_household(&actor, &input).await {
+        Ok(id) => Ok(see_other(&format!("/households/{id}?saved=1"))),
+        Err(e) if is_form_error(&e) => {
+            let status = WebError::new(clone_error(&e), &info).status();
+            render_status(
+                &HouseholdNewPage {
+                    c: chrome(&actor, &info),
+                    address: input.address,
+                    region_code: input.region_code,
+                    message: form_message(&e, info.lang),
+                },
+                &info,
+                status,
+            )
+        }
+        Err(e) => Err(WebError::new(e, &info)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct HouseholdForm {
+    version: i64,
+    address: String,
+    region_code: String,
+}
+
+pub async fn household_save(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Form(form): Form<HouseholdForm>,
+) -> WebResult {
+    let input = HouseholdInput {
+        region_code: form.region_code,
+        address: form.address,
+    };
+    match s
+        .app
+        .update_household(&actor, id, form.version, &input)
+        .await
+    {
+        Ok(()) => Ok(see_other(&format!("/households/{id}?saved=1"))),
+        Err(e) if is_form_error(&e) => household_page(&s, &actor, &info, id, false, Some(e)).await,
+        Err(e) => Err(WebError::new(e, &info)),
+    }
+}
+
+pub async fn household_add_member(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Form(input): Form<MemberInput>,
+) -> WebResult {
+    match s.app.add_member(&actor, id, &input).await {
+        Ok(_) => Ok(see_other(&format!("/households/{id}?saved=1"))),
+        Err(e) if is_form_error(&e) => household_page(&s, &actor, &info, id, false, Some(e)).await,
+        Err(e) => Err(WebError::new(e, &info)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "persons.html")]
+struct PersonsPage {
+    c: Chrome,
+    q: String,
+    q_encoded: String,
+    region: String,
+    page: Page<PersonView>,
+}
+
+pub async fn persons(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Query(p): Query<ListParams>,
+) -> WebResult {
+    let page = s.app.list_persons(&actor, &p.to_query()).await.web(&info)?;
+    render(
+        &PersonsPage {
+            c: chrome(&actor, &info),
+            q_encoded: urlencode(&p.q),
+            q: p.q,
+            region: p.region,
+            page,
+        },
+        &info,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage {
+    c: Chrome,
+    d: PersonDetail,
+    history: Vec<(i64, String, String, String, String)>,
+    saved: bool,
+    message: String,
+    can_edit: bool,
+    can_reveal: bool,
+}
+
+async fn person_page(
+    s: &AppState,
+    actor: &Actor,
+    info: &RequestInfo,
+    id: i64,
+    saved: bool,
+    refused: Option<AppError>,
+) -> WebResult {
+    let d = s.app.person_detail(actor, id).await.web(info)?;
+    let status = refused.as_ref().map_or(StatusCode::OK, |e| {
+        WebError::new(clone_error(e), info).status()
+    });
+    let history = d
+        .history
+        .iter()
+        .map(|h| {
+            let label = match info.lang {
+                Lang::Zh => relation::relation_label_zh(&h.relation_code),
+                Lang::En => relation::relation_label_en(&h.relation_code),
+            };
+            (
+                h.household_id,
+                h.address.clone(),
+                label.unwrap_or(&h.relation_code).to_string(),
+                format_millis(h.joined_at),
+                h.left_at.map(format_millis).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let page = PersonPage {
+        d,
+        history,
+        saved,
+        message: refused
+            .as_ref()
+            .map(|e| form_message(e, info.lang))
+            .unwrap_or_default(),
+        can_edit: actor.may(Action::EditHouseholds),
+        can_reveal: actor.may(Action::RevealIdNumber),
+        c: chrome(actor, info),
+    };
+    render_status(&page, info, status)
+}
+
+pub async fn person(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Query(q): Query<SavedParam>,
+) -> WebResult {
+    person_page(&s, &actor, &info, id, q.saved.is_some(), None).await
+}
+
+#[derive(Deserialize)]
+pub struct PersonForm {
+    version: i64,
+    name: String,
+    #[serde(default)]
+    phone: Option<String>,
+}
+
+pub async fn person_save(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Form(form): Form<PersonForm>,
+) -> WebResult {
+    match s
+        .app
+        .update_person(&actor, id, form.version, &form.name, form.phone.as_deref())
+        .await
+    {
+        Ok(()) => Ok(see_other(&format!("/persons/{id}?saved=1"))),
+        Err(e) if is_form_error(&e) => person_page(&s, &actor, &info, id, false, Some(e)).await,
+        Err(e) => Err(WebError::new(e, &info)),
+    }
+}
+
+/// Answers an htmx click with the full number in place of the masked one.
+pub async fn person_reveal(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> WebResult {
+    let full = s.app.reveal_id_number(&actor, id).await.web(&info)?;
+    let escaped: String = full.chars().filter(char::is_ascii_alphanumeric).collect();
+    Ok(Html(format!(
+        "<span id=\"id-{id}\" class=\"mono revealed\">{escaped}</span>"
+    ))
+    .into_response())
+}
+
+// ---------- regions, units, users ----------
+
+#[derive(Template)]
+#[template(path = "regions.html")]
+struct RegionsPage {
+    c: Chrome,
+    b: minsheng_app::admin::RegionBranch,
+    node_code: String,
+    can_add_community: bool,
+    message: String,
+}
+
+async fn region_page(
+    s: &AppState,
+    actor: &Actor,
+    info: &RequestInfo,
+    code: Option<RegionCode>,
+) -> WebResult {
+    let b = s.app.region_children(actor, code).await.web(info)?;
+    let is_town = code.is_some_and(|c| c.level() == minsheng_domain::RegionLevel::Town);
+    render(
+        &RegionsPage {
+            c: chrome(actor, info),
+            node_code: code.map(|c| c.short()).unwrap_or_default(),
+            can_add_community: is_town && actor.may(Action::ManageRegions),
+            message: String::new(),
+            b,
+        },
+        info,
+    )
+}
+
+pub async fn regions(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
+    region_page(&s, &actor, &info, None).await
+}
+
+fn parse_region(code: &str, info: &RequestInfo) -> Result<RegionCode, WebError> {
+    RegionCode::parse(code).map_err(|_| WebError::new(AppError::NotFound, info))
+}
+
+pub async fn region(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(code): Path<String>,
+) -> WebResult {
+    let code = parse_region(&code, &info)?;
+    region_page(&s, &actor, &info, Some(code)).await
+}
+
+#[derive(Deserialize)]
+pub struct CommunityForm {
+    name: String,
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn region_add_community(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(code): Path<String>,
+    Form(form): Form<CommunityForm>,
+) -> WebResult {
+    let town = parse_region(&code, &info)?;
+    let community = if form.code.trim().is_empty() {
+        None
+    } else {
+        Some(
+            RegionCode::parse(&form.code)
+                .map_err(|e| WebError::new(AppError::invalid("code", e.to_string()), &info))?,
+        )
+    };
+    let created = s
+        .app
+        .add_community(&actor, town, &form.name, community)
+        .await
+        .web(&info)?;
+    let created = RegionCode::from_i64(created)
+        .map(|c| c.short())
+        .unwrap_or_default();
+    Ok(see_other(&format!("/regions/{created}")))
+}
+
+#[derive(Template)]
+#[template(path = "units.html")]
+struct UnitsPage {
+    c: Chrome,
+    units: Vec<(String, String, String)>,
+}
+
+pub async fn units(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
+    let rows = s.app.list_units(&actor).await.web(&info)?;
+    let units = rows
+        .into_iter()
+        .map(|u| {
+            let kind =
+                UnitKind::from_code(&u.kind).map_or(u.kind.clone(), |k| k.label_zh().to_string());
+            (u.name, kind, u.region_name)
+        })
+        .collect();
+    render(
+        &UnitsPage {
+            c: chrome(&actor, &info),
+            units,
+        },
+        &info,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    c: Chrome,
+    users: Vec<(String, String, String, String, bool)>,
+    units: Vec<String>,
+    roles: Vec<(&'static str, &'static str)>,
+    saved: bool,
+    message: String,
+}
+
+async fn users_page(
+    s: &AppState,
+    actor: &Actor,
+    info: &RequestInfo,
+    saved: bool,
+    refused: Option<AppError>,
+) -> WebResult {
+    let list = s.app.list_users(actor).await.web(info)?;
+    let units = s.app.list_units(actor).await.web(info)?;
+    let status = refused.as_ref().map_or(StatusCode::OK, |e| {
+        WebError::new(clone_error(e), info).status()
+    });
+    let page = UsersPage {
+        users: list
+            .into_iter()
+            .map(|u| {
+                let roles: Vec<&str> = u.roles.iter().map(|r| info.lang.role(*r)).collect();
+                (
+                    u.username,
+                    u.display_name,
+                    u.unit_name,
+                    roles.join("、"),
+                    u.disabled,
+                )
+            })
+            .collect(),
+        units: units.into_iter().map(|u| u.name).collect(),
+        roles: Role::ALL
+            .iter()
+            .map(|r| (r.code(), info.lang.role(*r)))
+            .collect(),
+        saved,
+        message: refused
+            .as_ref()
+            .map(|e| form_message(e, info.lang))
+            .unwrap_or_default(),
+        c: chrome(actor, info),
+    };
+    render_status(&page, info, status)
+}
+
+pub async fn users(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Query(q): Query<SavedParam>,
+) -> WebResult {
+    users_page(&s, &actor, &info, q.saved.is_some(), None).await
+}
+
+#[derive(Deserialize)]
+pub struct UserForm {
+    username: String,
+    display_name: String,
+    unit: String,
+    role: String,
+    password: String,
+}
+
+pub async fn user_create(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Form(form): Form<UserForm>,
+) -> WebResult {
+    let input = NewUserInput {
+        username: form.username,
+        display_name: form.display_name,
+        unit: form.unit,
+        roles: Role::from_code(&form.role).into_iter().collect(),
+        password: form.password,
+    };
+    match s.app.add_user(&actor, &input).await {
+        Ok(_) => Ok(see_other("/users?saved=1")),
+        Err(e) if is_form_error(&e) => users_page(&s, &actor, &info, false, Some(e)).await,
+        Err(e) => Err(WebError::new(e, &info)),
+    }
+}
+
+async fn set_disabled(
+    s: AppState,
+    actor: Actor,
+    info: RequestInfo,
+    username: String,
+    disabled: bool,
+) -> WebResult {
+    match s.app.set_user_disabled(&actor, &username, disabled).await {
+        Ok(()) => Ok(see_other("/users?saved=1")),
+        Err(e) if is_form_error(&e) => users_page(&s, &actor, &info, false, Some(e)).await,
+        Err(e) => Err(WebError::new(e, &info)),
+    }
+}
+
+pub async fn user_disable(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(username): Path<String>,
+) -> WebResult {
+    set_disabled(s, actor, info, username, true).await
+}
+
+pub async fn user_enable(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(username): Path<String>,
+) -> WebResult {
+    set_disabled(s, actor, info, username, false).await
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    username: String,
+    password: String,
+}
+
+pub async fn user_reset_password(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Form(form): Form<ResetForm>,
+) -> WebResult {
+    match s
+        .app
+        .reset_password(&actor, &form.username, &form.password)
+        .await
+    {
+        Ok(()) => Ok(see_other("/users?saved=1")),
+        Err(e) if is_form_error(&e) => users_page(&s, &actor, &info, false, Some(e)).await,
+        Err(e) => Err(WebError::new(e, &info)),
+    }
+}
+
+// ---------- audit, account ----------
+
+#[derive(Deserialize, Default)]
+pub struct AuditParams {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    subject_kind: String,
+    #[serde(default)]
+    subject_id: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    before: Option<i64>,
+}
+
+impl AuditParams {
+    pub fn filter(&self, limit: i64) -> AuditFilter {
+        let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        AuditFilter {
+            username: some(&self.username),
+            action: some(&self.action),
+            subject_kind: some(&self.subject_kind),
+            subject_id: some(&self.subject_id),
+            outcome: some(&self.outcome),
+            before_id: self.before,
+            limit,
+            ..AuditFilter::default()
+        }
+    }
+}
+
+pub struct AuditLine {
+    pub time: String,
+    pub username: String,
+    pub action: String,
+    pub subject_kind: String,
+    pub subject_id: String,
+    pub outcome: String,
+    pub ip: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    c: Chrome,
+    rows: Vec<AuditLine>,
+    next_before: Option<i64>,
+    f_username: String,
+    f_action: String,
+    f_subject_kind: String,
+    f_subject_id: String,
+    f_outcome: String,
+}
+
+pub async fn audit(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Query(p): Query<AuditParams>,
+) -> WebResult {
+    const PER_PAGE: i64 = 100;
+    let rows = minsheng_app::search_audit(&s.app, &actor, &p.filter(PER_PAGE))
+        .await
+        .web(&info)?;
+    let next_before = (rows.len() as i64 == PER_PAGE)
+        .then(|| rows.last().map(|r| r.id))
+        .flatten();
+    let rows = rows
+        .into_iter()
+        .map(|r| AuditLine {
+            time: format_millis(r.at),
+            username: r.username,
+            action: r.action,
+            subject_kind: r.subject_kind,
+            subject_id: r.subject_id,
+            outcome: r.outcome,
+            ip: r.ip,
+            detail: r.detail,
+        })
+        .collect();
+    render(
+        &AuditPage {
+            c: chrome(&actor, &info),
+            rows,
+            next_before,
+            f_username: p.username,
+            f_action: p.action,
+            f_subject_kind: p.subject_kind,
+            f_subject_id: p.subject_id,
+            f_outcome: p.outcome,
+        },
+        &info,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    c: Chrome,
+    message: String,
+    notice: String,
+    token: String,
+}
+
+fn account_page(
+    actor: &Actor,
+    info: &RequestInfo,
+    message: String,
+    notice: String,
+    token: String,
+    status: StatusCode,
+) -> WebResult {
+    render_status(
+        &AccountPage {
+            c: chrome(actor, info),
+            message,
+            notice,
+            token,
+        },
+        info,
+        status,
+    )
+}
+
+pub async fn account(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
+    s.app
+        .authorize(&actor, Action::UseAccount, minsheng_app::Subject::NONE)
+        .await
+        .web(&info)?;
+    account_page(
+        &actor,
+        &info,
+        String::new(),
+        String::new(),
+        String::new(),
+        StatusCode::OK,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    old_password: String,
+    new_password: String,
+}
+
+pub async fn account_password(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    SessionToken(token): SessionToken,
+    Form(form): Form<PasswordForm>,
+) -> WebResult {
+    match s
+        .app
+        .change_own_password(
+            &actor,
+            token.as_deref(),
+            &form.old_password,
+            &form.new_password,
+        )
+        .await
+    {
+        Ok(()) => account_page(
+            &actor,
+            &info,
+            String::new(),
+            info.lang.texts().password_changed.into(),
+            String::new(),
+            StatusCode::OK,
+        ),
+        Err(e) if is_form_error(&e) => {
+            let status = WebError::new(clone_error(&e), &info).status();
+            account_page(
+                &actor,
+                &info,
+                form_message(&e, info.lang),
+                String::new(),
+                String::new(),
+                status,
+            )
+        }
+        Err(e) => Err(WebError::new(e, &info)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    name: String,
+}
+
+pub async fn account_token(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Form(form): Form<TokenForm>,
+) -> WebResult {
+    match s.app.issue_api_token(&actor, &form.name).await {
+        Ok(token) => account_page(
+            &actor,
+            &info,
+            String::new(),
+            String::new(),
+            token,
+            StatusCode::OK,
+        ),
+        Err(e) if is_form_error(&e) => {
+            let status = WebError::new(clone_error(&e), &info).status();
+            account_page(
+                &actor,
+                &info,
+                form_message(&e, info.lang),
+                String::new(),
+                String::new(),
+                status,
+            )
+        }
+        Err(e) => Err(WebError::new(e, &info)),
+    }
+}
+
+// ---------- plumbing ----------
+
+pub async fn healthz(State(s): State<AppState>) -> Response {
+    if s.app.healthy().await {
+        (StatusCode::OK, "ok").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+    }
+}
+
+const APP_CSS: &str = include_str!("../static/app.css");
+const HTMX_JS: &str = include_str!("../static/htmx.min.js");
+
+pub async fn static_file(Info(info): Info, Path(file): Path<String>) -> WebResult {
+    let (body, content_type) = match file.as_str() {
+        "app.css" => (APP_CSS, "text/css; charset=utf-8"),
+        "htmx.min.js" => (HTMX_JS, "text/javascript; charset=utf-8"),
+        _ => return Err(WebError::new(AppError::NotFound, &info)),
+    };
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    Ok(response)
+}
+
+pub async fn not_found(Info(info): Info) -> WebError {
+    WebError::new(AppError::NotFound, &info)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_stay_on_site() {
+        assert_eq!(safe_next(Some("/households")), "/households");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

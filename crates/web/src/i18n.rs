@@ -1,0 +1,162 @@
+//! Interface texts, Chinese first with an English switch. Templates read them as `t.key`, so a
+//! missing translation is a compile error, not a blank on a page.
+
+use minsheng_domain::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn from_code(code: &str) -> Lang {
+        if code.eq_ignore_ascii_case("en") {
+            Lang::En
+        } else {
+            Lang::Zh
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn html_lang(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::Zh => &ZH,
+            Lang::En => &EN,
+        }
+    }
+
+    pub fn role(self, role: Role) -> &'static str {
+        match self {
+            Lang::Zh => role.label_zh(),
+            Lang::En => role.label_en(),
+        }
+    }
+}
+
+macro_rules! texts {
+    ($($key:ident: $zh:expr, $en:expr;)*) => {
+        /// Every text of the interface, in one language.
+        pub struct Texts { $(pub $key: &'static str,)* }
+        pub static ZH: Texts = Texts { $($key: $zh,)* };
+        pub static EN: Texts = Texts { $($key: $en,)* };
+    };
+}
+
+texts! {
+    app_name: "民生", "minsheng";
+    app_tagline: "困难群众主动发现与综合帮扶平台", "Proactive social assistance platform";
+    other_lang: "English", "中文";
+    other_lang_code: "en", "zh";
+    home: "首页", "Home";
+    households: "家庭户", "Households";
+    persons: "人员", "Persons";
+    regions: "行政区划", "Regions";
+    units: "单位", "Units";
+    users: "用户", "Users";
+    audit: "审计日志", "Audit log";
+    account: "我的账户", "My account";
+    login: "登录", "Sign in";
+    logout: "退出", "Sign out";
+    username: "用户名", "User name";
+    password: "密码", "Password";
+    login_failed: "用户名或密码错误。", "Wrong user name or password.";
+    locked: "登录失败次数过多，请稍后再试（分钟）：", "Too many failed sign-ins. Try again in (minutes): ";
+    welcome: "您好", "Hello";
+    your_roles: "您的角色", "Your roles";
+    your_unit: "所在单位", "Your unit";
+    your_area: "管辖区域", "Your area";
+    what_you_can_do: "您可以", "What you can do";
+    no_household_access: "您的角色不查看家庭户信息。线索上报等功能将在后续版本提供。", "Your role does not see household files. Reporting clues comes in a later release.";
+    search: "搜索", "Search";
+    search_hint: "姓名、地址或身份证号", "Name, address or ID number";
+    region_filter: "区划代码", "Region code";
+    address: "地址", "Address";
+    region: "所属区划", "Region";
+    head: "户主", "Head";
+    id_number: "身份证号", "ID number";
+    members: "人数", "Members";
+    member_list: "家庭成员", "Members";
+    name: "姓名", "Name";
+    sex: "性别", "Sex";
+    birth_date: "出生日期", "Birth date";
+    age: "年龄", "Age";
+    phone: "电话", "Phone";
+    relation: "与户主关系", "Relation to head";
+    household: "家庭户", "Household";
+    person: "人员", "Person";
+    open: "查看", "Open";
+    reveal: "显示完整号码", "Show full number";
+    reveal_note: "查看完整身份证号将被记录审计。", "Viewing a full ID number is recorded in the audit log.";
+    total: "共", "Total";
+    more_than: "超过", "more than";
+    page: "页", "Page";
+    previous: "上一页", "Previous";
+    next: "下一页", "Next";
+    none_found: "没有找到记录。", "Nothing found.";
+    edit: "编辑", "Edit";
+    save: "保存", "Save";
+    saved: "已保存。", "Saved.";
+    stale: "该记录已被他人修改，请刷新后重试。您的修改未保存。", "Someone else changed this record since you opened it. Reload and try again; your change was not saved.";
+    add_member: "添加成员", "Add member";
+    new_household: "新建家庭户", "New household";
+    create: "创建", "Create";
+    history: "户籍变动记录", "Membership history";
+    joined: "迁入", "Joined";
+    left: "迁出", "Left";
+    version: "版本", "Version";
+    updated_at: "更新时间", "Updated";
+    children: "下级区划", "Sub-regions";
+    level: "级别", "Level";
+    code: "代码", "Code";
+    kind: "类型", "Kind";
+    add_community: "新增村社区", "Add village or community";
+    roles: "角色", "Roles";
+    status: "状态", "Status";
+    active: "正常", "Active";
+    disabled: "已停用", "Disabled";
+    disable: "停用", "Disable";
+    enable: "启用", "Enable";
+    add_user: "新增用户", "Add user";
+    display_name: "显示名称", "Display name";
+    unit: "单位", "Unit";
+    reset_password: "重置密码", "Reset password";
+    new_password: "新密码", "New password";
+    old_password: "当前密码", "Current password";
+    change_password: "修改密码", "Change password";
+    password_changed: "密码已修改，其他会话已退出。", "Password changed; your other sessions were signed out.";
+    api_tokens: "API 令牌", "API tokens";
+    token_name: "令牌名称", "Token name";
+    issue_token: "生成令牌", "Issue token";
+    token_once: "请立即复制此令牌，它只显示一次：", "Copy this token now; it is shown only once:";
+    time: "时间", "Time";
+    user: "用户", "User";
+    action: "操作", "Action";
+    subject: "对象", "Subject";
+    outcome: "结果", "Outcome";
+    from_ip: "来源", "From";
+    detail: "详情", "Detail";
+    forbidden: "您无权执行此操作。", "You are not allowed to do this.";
+    not_found: "未找到，或不在您的管辖区域内。", "Not found, or not in your area.";
+    invalid: "输入有误：", "Please correct: ";
+    error: "出错了", "Something went wrong";
+    back: "返回", "Back";
+    figures: "数据概览", "Figures";
+    households_by_region: "各区划家庭户数", "Households by region";
+    count: "数量", "Count";
+    csrf_failed: "页面已过期，请刷新后重试。", "This page has expired; reload and try again.";
+}

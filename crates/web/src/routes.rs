@@ -1,0 +1,430 @@
+//! Every route of the product, registered in one place with the action it needs. The same list
+//! builds the router, the OpenAPI document and the authorisation-matrix test, so a route cannot
+//! exist without being described.
+
+use axum::Router;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::middleware;
+use axum::routing::{MethodFilter, on};
+use minsheng_domain::Action;
+
+use crate::{AppState, api, auth, html, openapi};
+
+/// One route: method, path (axum syntax), the action it requires (`None`: public) and a summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub action: Option<Action>,
+    pub summary: &'static str,
+}
+
+impl RouteSpec {
+    pub fn is_api(&self) -> bool {
+        self.path.starts_with("/api/")
+    }
+}
+
+struct Routes {
+    router: Router<AppState>,
+    specs: Vec<RouteSpec>,
+}
+
+impl Routes {
+    fn add<H, T>(
+        mut self,
+        method: Method,
+        path: &'static str,
+        action: Option<Action>,
+        summary: &'static str,
+        handler: H,
+    ) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = match method {
+            Method::GET => MethodFilter::GET,
+            Method::POST => MethodFilter::POST,
+            Method::PUT => MethodFilter::PUT,
+            Method::DELETE => MethodFilter::DELETE,
+            _ => MethodFilter::PATCH,
+        };
+        self.router = self.router.route(path, on(filter, handler));
+        self.specs.push(RouteSpec {
+            method,
+            path,
+            action,
+            summary,
+        });
+        self
+    }
+}
+
+fn register() -> Routes {
+    use Action as A;
+    use Method as M;
+    let r = Routes {
+        router: Router::new(),
+        specs: Vec::new(),
+    };
+    r
+        // Pages.
+        .add(
+            M::GET,
+            "/",
+            Some(A::UseAccount),
+            "Home page for the user's roles",
+            html::home,
+        )
+        .add(M::GET, "/login", None, "Sign-in page", html::login_page)
+        .add(M::POST, "/login", None, "Sign in", html::login_submit)
+        .add(
+            M::POST,
+            "/logout",
+            Some(A::UseAccount),
+            "Sign out",
+            html::logout,
+        )
+        .add(
+            M::GET,
+            "/lang/{code}",
+            None,
+            "Switch the interface language",
+            html::switch_language,
+        )
+        .add(
+            M::GET,
+            "/households",
+            Some(A::ViewHouseholds),
+            "Household list",
+            html::households,
+        )
+        .add(
+            M::GET,
+            "/households/new",
+            Some(A::EditHouseholds),
+            "New household form",
+            html::household_new,
+        )
+        .add(
+            M::POST,
+            "/households",
+            Some(A::EditHouseholds),
+            "Create a household",
+            html::household_create,
+        )
+        .add(
+            M::GET,
+            "/households/{id}",
+            Some(A::ViewHouseholds),
+            "Household detail",
+            html::household,
+        )
+        .add(
+            M::POST,
+            "/households/{id}",
+            Some(A::EditHouseholds),
+            "Save a household",
+            html::household_save,
+        )
+        .add(
+            M::POST,
+            "/households/{id}/members",
+            Some(A::EditHouseholds),
+            "Add a member",
+            html::household_add_member,
+        )
+        .add(
+            M::GET,
+            "/persons",
+            Some(A::ViewHouseholds),
+            "Person list",
+            html::persons,
+        )
+        .add(
+            M::GET,
+            "/persons/{id}",
+            Some(A::ViewHouseholds),
+            "Person detail",
+            html::person,
+        )
+        .add(
+            M::POST,
+            "/persons/{id}",
+            Some(A::EditHouseholds),
+            "Save a person",
+            html::person_save,
+        )
+        .add(
+            M::POST,
+            "/persons/{id}/reveal",
+            Some(A::RevealIdNumber),
+            "Show a full ID number",
+            html::person_reveal,
+        )
+        .add(
+            M::GET,
+            "/regions",
+            Some(A::ViewRegions),
+            "Region tree",
+            html::regions,
+        )
+        .add(
+            M::GET,
+            "/regions/{code}",
+            Some(A::ViewRegions),
+            "A region and its children",
+            html::region,
+        )
+        .add(
+            M::POST,
+            "/regions/{code}/communities",
+            Some(A::ManageRegions),
+            "Add a village or community",
+            html::region_add_community,
+        )
+        .add(
+            M::GET,
+            "/units",
+            Some(A::ViewUnits),
+            "Units in the user's area",
+            html::units,
+        )
+        .add(
+            M::GET,
+            "/users",
+            Some(A::ManageUsers),
+            "Users in the admin's area",
+            html::users,
+        )
+        .add(
+            M::POST,
+            "/users",
+            Some(A::ManageUsers),
+            "Add a user",
+            html::user_create,
+        )
+        .add(
+            M::POST,
+            "/users/{username}/disable",
+            Some(A::ManageUsers),
+            "Disable a user",
+            html::user_disable,
+        )
+        .add(
+            M::POST,
+            "/users/{username}/enable",
+            Some(A::ManageUsers),
+            "Enable a user",
+            html::user_enable,
+        )
+        .add(
+            M::POST,
+            "/users/password",
+            Some(A::ManageUsers),
+            "Reset a user's password",
+            html::user_reset_password,
+        )
+        .add(
+            M::GET,
+            "/audit",
+            Some(A::ViewAudit),
+            "Search the audit log",
+            html::audit,
+        )
+        .add(
+            M::GET,
+            "/account",
+            Some(A::UseAccount),
+            "Own account",
+            html::account,
+        )
+        .add(
+            M::POST,
+            "/account/password",
+            Some(A::UseAccount),
+            "Change own password",
+            html::account_password,
+        )
+        .add(
+            M::POST,
+            "/account/tokens",
+            Some(A::UseAccount),
+            "Issue an API token",
+            html::account_token,
+        )
+        .add(
+            M::GET,
+            "/healthz",
+            None,
+            "200 when the database answers",
+            html::healthz,
+        )
+        .add(
+            M::GET,
+            "/static/{file}",
+            None,
+            "Stylesheet and scripts",
+            html::static_file,
+        )
+        // JSON API.
+        .add(
+            M::POST,
+            "/api/v1/session",
+            None,
+            "Sign in; sets the session cookie and returns the CSRF token",
+            api::login,
+        )
+        .add(
+            M::DELETE,
+            "/api/v1/session",
+            Some(A::UseAccount),
+            "Sign out",
+            api::logout,
+        )
+        .add(
+            M::GET,
+            "/api/v1/me",
+            Some(A::UseAccount),
+            "The signed-in user",
+            api::me,
+        )
+        .add(
+            M::POST,
+            "/api/v1/tokens",
+            Some(A::UseAccount),
+            "Issue an API token for the signed-in user",
+            api::issue_token,
+        )
+        .add(
+            M::GET,
+            "/api/v1/households",
+            Some(A::ViewHouseholds),
+            "List households in the user's area",
+            api::households,
+        )
+        .add(
+            M::POST,
+            "/api/v1/households",
+            Some(A::EditHouseholds),
+            "Create a household",
+            api::household_create,
+        )
+        .add(
+            M::GET,
+            "/api/v1/households/{id}",
+            Some(A::ViewHouseholds),
+            "A household with its members",
+            api::household,
+        )
+        .add(
+            M::PUT,
+            "/api/v1/households/{id}",
+            Some(A::EditHouseholds),
+            "Save a household (optimistic locking by version)",
+            api::household_save,
+        )
+        .add(
+            M::POST,
+            "/api/v1/households/{id}/members",
+            Some(A::EditHouseholds),
+            "Add a member to a household",
+            api::household_add_member,
+        )
+        .add(
+            M::GET,
+            "/api/v1/persons",
+            Some(A::ViewHouseholds),
+            "List persons in the user's area",
+            api::persons,
+        )
+        .add(
+            M::GET,
+            "/api/v1/persons/{id}",
+            Some(A::ViewHouseholds),
+            "A person with membership history",
+            api::person,
+        )
+        .add(
+            M::PUT,
+            "/api/v1/persons/{id}",
+            Some(A::EditHouseholds),
+            "Save a person (optimistic locking by version)",
+            api::person_save,
+        )
+        .add(
+            M::POST,
+            "/api/v1/persons/{id}/reveal-id-number",
+            Some(A::RevealIdNumber),
+            "The full ID number (audited)",
+            api::person_reveal,
+        )
+        .add(
+            M::GET,
+            "/api/v1/regions",
+            Some(A::ViewRegions),
+            "Top of the region tree",
+            api::regions,
+        )
+        .add(
+            M::GET,
+            "/api/v1/regions/{code}",
+            Some(A::ViewRegions),
+            "A region and its children",
+            api::region,
+        )
+        .add(
+            M::GET,
+            "/api/v1/units",
+            Some(A::ViewUnits),
+            "Units in the user's area",
+            api::units,
+        )
+        .add(
+            M::GET,
+            "/api/v1/users",
+            Some(A::ManageUsers),
+            "Users in the admin's area",
+            api::users,
+        )
+        .add(
+            M::GET,
+            "/api/v1/audit",
+            Some(A::ViewAudit),
+            "Search the audit log",
+            api::audit,
+        )
+        .add(
+            M::GET,
+            "/api/v1/figures",
+            Some(A::ViewFigures),
+            "Households and persons by district in the user's area",
+            api::figures,
+        )
+        .add(
+            M::GET,
+            "/api/v1/openapi.json",
+            None,
+            "This API's OpenAPI 3 document",
+            openapi::document,
+        )
+}
+
+/// Every route with the action it requires.
+pub fn route_specs() -> Vec<RouteSpec> {
+    register().specs
+}
+
+pub(crate) fn build(state: AppState) -> Router {
+    let routes = register();
+    routes
+        .router
+        .fallback(html::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .with_state(state)
+}
