@@ -24,6 +24,9 @@ pub const DEMO_COMMUNITIES_CSV: &str = include_str!("../../../data/regions/demo-
 /// The districts whose communities get demo households.
 pub const DEMO_DISTRICTS: [i64; 3] = [500_103_000_000, 500_113_000_000, 500_229_000_000];
 
+/// 人和街道 (渝北区), a town of 两江新区: demo households there exercise the zone overlay.
+pub const LIANGJIANG_DEMO_TOWN: i64 = 500_112_009_000;
+
 /// An account the demo created, printed for the person trying it out.
 #[derive(Debug, Clone, Serialize)]
 pub struct DemoAccount {
@@ -117,8 +120,8 @@ impl App {
         if communities.is_empty() {
             return Err(AppError::Internal("no demo communities were loaded".into()));
         }
-        let accounts = self.create_demo_people(&mut rng, &communities).await?;
-        self.create_demo_households(&mut rng, &communities, options.households, progress)
+        let (accounts, focus) = self.create_demo_people(&mut rng, &communities).await?;
+        self.create_demo_households(&mut rng, &communities, focus, options.households, progress)
             .await?;
         self.audit_now(
             &actor,
@@ -349,13 +352,14 @@ impl App {
             });
         }
         tx.commit().await?;
-        Ok(accounts)
+        Ok((accounts, banan_community.clone()))
     }
 
     async fn create_demo_households(
         &self,
         rng: &mut StdRng,
         communities: &[RegionRow],
+        focus: RegionRow,
         count: usize,
         progress: &(dyn Fn(&str, u64, u64) + Sync),
     ) -> AppResult<()> {
@@ -363,6 +367,11 @@ impl App {
         let given: Vec<char> = GIVEN.chars().collect();
         let now = now_millis();
         let mut used_ids: HashSet<String> = HashSet::new();
+        let zone_town = regions::get(&mut self.store().reader(), LIANGJIANG_DEMO_TOWN)
+            .await?
+            .ok_or_else(|| {
+                AppError::Internal("人和街道 is missing from the shipped regions".into())
+            })?;
         let mut next_person: i64 = 1;
         let batch = 5_000;
         let mut done = 0usize;
@@ -373,7 +382,15 @@ impl App {
             let mut memberships = Vec::with_capacity(n * 3);
             for i in 0..n {
                 let household_id = (done + i + 1) as i64;
-                let community = &communities[rng.random_range(0..communities.len())];
+                // Every tenth household lives in the community whose committee has demo users,
+                // every fiftieth in a 两江新区 town, so every role has files in its area.
+                let community = if household_id % 50 == 0 {
+                    &zone_town
+                } else if household_id % 10 == 0 {
+                    &focus
+                } else {
+                    &communities[rng.random_range(0..communities.len())]
+                };
                 let address = format!(
                     "{}{}栋{}单元{}{:02}号",
                     short_community_name(&community.name),

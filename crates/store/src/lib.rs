@@ -184,7 +184,7 @@ impl Store {
     /// Whether the database answers (for `/healthz`).
     pub async fn ping(&self) -> bool {
         self.reader()
-            .optional::<(i64,)>(Sql::new("SELECT 1"))
+            .optional::<(i64,)>(Sql::new("SELECT CAST(1 AS BIGINT)"))
             .await
             .is_ok()
     }
