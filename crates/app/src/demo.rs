@@ -134,11 +134,12 @@ impl App {
         Ok(accounts)
     }
 
+    /// Units and one account per role; returns them with the community whose committee has users.
     async fn create_demo_people(
         &self,
         rng: &mut StdRng,
         communities: &[RegionRow],
-    ) -> AppResult<Vec<DemoAccount>> {
+    ) -> AppResult<(Vec<DemoAccount>, RegionRow)> {
         // The first two towns of 巴南区 with communities, and their first communities.
         let banan_town = communities
             .iter()

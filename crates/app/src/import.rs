@@ -605,9 +605,13 @@ impl App {
                                     r.fail("parent_code", format!("parent {p} is neither in the region table nor earlier in this file"));
                                 }
                                 if let Some(code) = code
-                                    && !p.contains(code)
+                                    && (!p.contains(code)
+                                        || !is_parent_level(p.level(), code.level()))
                                 {
-                                    r.fail("parent_code", format!("{code} does not lie under {p}"));
+                                    r.fail(
+                                        "parent_code",
+                                        format!("{code} does not lie directly under {p}"),
+                                    );
                                 }
                                 Some(p.as_i64())
                             }
@@ -965,6 +969,19 @@ impl App {
             }
         }
     }
+}
+
+/// A region's parent is one level up; districts may hang straight under the province
+/// (Chongqing's tree leaves out the statistical groupings 5001 and 5002).
+fn is_parent_level(parent: RegionLevel, child: RegionLevel) -> bool {
+    use RegionLevel as L;
+    matches!(
+        (parent, child),
+        (L::Province, L::City)
+            | (L::Province | L::City, L::District)
+            | (L::District, L::Town)
+            | (L::Town, L::Community)
+    )
 }
 
 async fn verify(password: &str, hash: &str) -> bool {

@@ -1,0 +1,593 @@
+//! Use-case tests on SQLite and PostgreSQL: sign-in, scope, audit, imports, optimistic locking.
+
+use minsheng_app::demo::{DemoAccount, DemoOptions};
+use minsheng_app::import::{ImportKind, read_table};
+use minsheng_app::registry::{HouseholdInput, ListQuery};
+use minsheng_app::{Actor, App, AppError, AuditFilter, Backend, Settings, search_audit};
+use minsheng_domain::Role;
+use minsheng_store::testing::fresh_store;
+
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::Backend::Postgres).await })*
+        }
+    };
+}
+
+on_both!(
+    sign_in_failures_look_alike_and_lock_out,
+    disabled_users_lose_their_sessions,
+    reads_are_scoped_and_audited,
+    zone_officers_see_only_their_zone,
+    reveals_are_audited_and_refused_to_roles_without_need,
+    a_stale_save_is_refused_and_loses_nothing,
+    person_import_is_all_or_nothing_and_idempotent,
+    imports_read_gb18030_and_xlsx,
+    region_and_unit_and_user_imports,
+);
+
+struct World {
+    app: App,
+    accounts: Vec<DemoAccount>,
+}
+
+impl World {
+    async fn new(backend: Backend) -> World {
+        let (store, _) = fresh_store(backend).await.expect("store");
+        let app = App::new(store, Settings::default()).expect("app");
+        let accounts = app
+            .create_demo(
+                DemoOptions {
+                    households: 120,
+                    seed: 7,
+                },
+                &|_, _, _| {},
+            )
+            .await
+            .expect("demo");
+        World { app, accounts }
+    }
+
+    fn account(&self, username: &str) -> &DemoAccount {
+        self.accounts
+            .iter()
+            .find(|a| a.username == username)
+            .expect("account")
+    }
+
+    async fn actor(&self, username: &str) -> Actor {
+        let a = self.account(username);
+        self.app
+            .login(&a.username, &a.password, "10.0.0.1")
+            .await
+            .expect("login")
+            .actor
+    }
+
+    async fn audit_rows(&self, action: &str) -> Vec<minsheng_app::AuditRow> {
+        let auditor = self.actor("auditor").await;
+        search_audit(
+            &self.app,
+            &auditor,
+            &AuditFilter {
+                action: Some(action.into()),
+                limit: 1000,
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .expect("audit search")
+    }
+}
+
+async fn sign_in_failures_look_alike_and_lock_out(backend: Backend) {
+    let w = World::new(backend).await;
+    let wrong_password = w
+        .app
+        .login("banan.district", "not-the-password", "10.0.0.2")
+        .await;
+    let unknown_user = w
+        .app
+        .login("nobody.here", "whatever-password", "10.0.0.2")
+        .await;
+    assert!(matches!(wrong_password, Err(AppError::Unauthenticated)));
+    assert!(matches!(unknown_user, Err(AppError::Unauthenticated)));
+    let denied = w.audit_rows("auth.login").await;
+    assert!(
+        denied
+            .iter()
+            .any(|r| r.username == "nobody.here" && r.outcome == "denied")
+    );
+
+    // Five failures lock the name, for a real account and an unknown one alike.
+    for name in ["banan.town", "ghost.user"] {
+        for _ in 0..5 {
+            let _ = w.app.login(name, "wrong-password", "10.0.0.3").await;
+        }
+    }
+    let right = w.account("banan.town");
+    assert!(matches!(
+        w.app
+            .login(&right.username, &right.password, "10.0.0.4")
+            .await,
+        Err(AppError::Locked(_))
+    ));
+    assert!(matches!(
+        w.app
+            .login("ghost.user", "anything-at-all", "10.0.0.4")
+            .await,
+        Err(AppError::Locked(_))
+    ));
+    // Other users are not affected.
+    assert!(
+        w.app
+            .login("banan.grid", &w.account("banan.grid").password, "10.0.0.4")
+            .await
+            .is_ok()
+    );
+}
+
+async fn disabled_users_lose_their_sessions(backend: Backend) {
+    let w = World::new(backend).await;
+    let a = w.account("banan.grid");
+    let session = w
+        .app
+        .login(&a.username, &a.password, "10.0.0.1")
+        .await
+        .expect("login");
+    assert!(
+        w.app
+            .session_actor(&session.token, "10.0.0.1")
+            .await
+            .expect("lookup")
+            .is_some()
+    );
+    let admin = w.actor("admin").await;
+    w.app
+        .set_user_disabled(&admin, "banan.grid", true)
+        .await
+        .expect("disable");
+    assert!(
+        w.app
+            .session_actor(&session.token, "10.0.0.1")
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+    assert!(matches!(
+        w.app.login(&a.username, &a.password, "10.0.0.1").await,
+        Err(AppError::Unauthenticated)
+    ));
+    // Not an administrator: refused, and the refusal is in the log.
+    let officer = w.actor("banan.district").await;
+    assert!(matches!(
+        w.app.set_user_disabled(&officer, "banan.town", true).await,
+        Err(AppError::Forbidden)
+    ));
+}
+
+async fn reads_are_scoped_and_audited(backend: Backend) {
+    let w = World::new(backend).await;
+    let community = w.actor("banan.community").await;
+    let district = w.actor("banan.district").await;
+    let page = w
+        .app
+        .list_households(
+            &community,
+            &ListQuery {
+                per_page: 100,
+                ..ListQuery::default()
+            },
+        )
+        .await
+        .expect("list");
+    assert!(
+        !page.items.is_empty(),
+        "the demo puts households in the committee's community"
+    );
+    let all_banan = w
+        .app
+        .list_households(
+            &district,
+            &ListQuery {
+                per_page: 100,
+                ..ListQuery::default()
+            },
+        )
+        .await
+        .expect("list");
+    assert!(
+        all_banan.total > page.total,
+        "a district sees more than one community"
+    );
+    for h in &page.items {
+        assert!(h.region_code.starts_with("500113"), "{}", h.region_code);
+        assert!(
+            h.head_id_number
+                .as_deref()
+                .is_none_or(|id| id.contains("********")),
+            "masked"
+        );
+    }
+    let inside = page.items[0].id;
+    let detail = w
+        .app
+        .household_detail(&community, inside)
+        .await
+        .expect("detail");
+    assert!(
+        detail
+            .members
+            .iter()
+            .all(|m| m.id_number.contains("********"))
+    );
+    // A 城口县 household is outside both users' areas.
+    let leader_view = w.actor("yuzhong.district").await;
+    let yuzhong = w
+        .app
+        .list_households(&leader_view, &ListQuery::default())
+        .await
+        .expect("list");
+    let outside = yuzhong.items[0].id;
+    assert!(matches!(
+        w.app.household_detail(&district, outside).await,
+        Err(AppError::NotFound)
+    ));
+    let reads = w.audit_rows("household.read").await;
+    assert!(reads.iter().any(|r| r.username == "banan.community"
+        && r.subject_id == inside.to_string()
+        && r.outcome == "allowed"));
+    assert!(reads.iter().any(|r| r.username == "banan.district"
+        && r.subject_id == outside.to_string()
+        && r.outcome == "denied"));
+    // Volunteers see nothing of households, and the attempt is recorded.
+    let volunteer = w.actor("banan.volunteer").await;
+    assert!(matches!(
+        w.app.household_detail(&volunteer, inside).await,
+        Err(AppError::Forbidden)
+    ));
+    assert!(matches!(
+        w.app
+            .list_households(&volunteer, &ListQuery::default())
+            .await,
+        Err(AppError::Forbidden)
+    ));
+    let denials = w.audit_rows("view_households").await;
+    assert!(
+        denials
+            .iter()
+            .any(|r| r.username == "banan.volunteer" && r.outcome == "denied")
+    );
+}
+
+async fn zone_officers_see_only_their_zone(backend: Backend) {
+    let w = World::new(backend).await;
+    let zone = w.actor("liangjiang.district").await;
+    let page = w
+        .app
+        .list_households(
+            &zone,
+            &ListQuery {
+                per_page: 100,
+                ..ListQuery::default()
+            },
+        )
+        .await
+        .expect("list");
+    assert!(!page.items.is_empty());
+    assert!(
+        page.items.iter().all(|h| h.region_code == "500112009"),
+        "only 人和街道 households"
+    );
+}
+
+async fn reveals_are_audited_and_refused_to_roles_without_need(backend: Backend) {
+    let w = World::new(backend).await;
+    let officer = w.actor("banan.district").await;
+    let page = w
+        .app
+        .list_persons(&officer, &ListQuery::default())
+        .await
+        .expect("persons");
+    let person = &page.items[0];
+    let full = w
+        .app
+        .reveal_id_number(&officer, person.id)
+        .await
+        .expect("reveal");
+    assert_eq!(full.len(), 18);
+    assert_eq!(&full[..6], &person.id_number[..6]);
+    assert_eq!(&full[14..], &person.id_number[14..]);
+    let reveals = w.audit_rows("person.reveal_id").await;
+    assert!(
+        reveals
+            .iter()
+            .any(|r| r.subject_id == person.id.to_string() && r.outcome == "allowed")
+    );
+    let assessor = w.actor("assessor").await;
+    assert!(matches!(
+        w.app.reveal_id_number(&assessor, person.id).await,
+        Err(AppError::Forbidden)
+    ));
+    // Searching by the full number finds the person without showing it.
+    let found = w
+        .app
+        .list_persons(
+            &officer,
+            &ListQuery {
+                q: Some(full.to_lowercase()),
+                ..ListQuery::default()
+            },
+        )
+        .await
+        .expect("search");
+    assert_eq!(found.items.len(), 1);
+    assert_eq!(found.items[0].id, person.id);
+}
+
+async fn a_stale_save_is_refused_and_loses_nothing(backend: Backend) {
+    let w = World::new(backend).await;
+    let first = w.actor("banan.community").await;
+    let second = w.actor("banan.district").await;
+    let page = w
+        .app
+        .list_households(&first, &ListQuery::default())
+        .await
+        .expect("list");
+    let h = &page.items[0];
+    let region_code = format!("{}", h.region_code);
+    let mine = HouseholdInput {
+        region_code: region_code.clone(),
+        address: "第一位的修改".into(),
+    };
+    let theirs = HouseholdInput {
+        region_code,
+        address: "第二位的修改".into(),
+    };
+    w.app
+        .update_household(&first, h.id, h.version, &mine)
+        .await
+        .expect("first save");
+    let refused = w
+        .app
+        .update_household(&second, h.id, h.version, &theirs)
+        .await;
+    assert!(matches!(refused, Err(AppError::Stale)), "{refused:?}");
+    let now = w.app.household_detail(&second, h.id).await.expect("detail");
+    assert_eq!(now.household.address, "第一位的修改");
+    assert_eq!(now.household.version, h.version + 1);
+    // Invalid input names the field and changes nothing.
+    let bad = HouseholdInput {
+        region_code: "5001".into(),
+        address: "".into(),
+    };
+    match w
+        .app
+        .update_household(&first, h.id, now.household.version, &bad)
+        .await
+    {
+        Err(AppError::Invalid(fields)) => {
+            let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+            assert!(
+                names.contains(&"address") && names.contains(&"region_code"),
+                "{names:?}"
+            );
+        }
+        other => panic!("expected invalid, got {other:?}"),
+    }
+}
+
+const PERSONS_HEADER: &str =
+    "id_number,name,region_code,address,household_key,relation_code,phone\n";
+
+async fn person_import_is_all_or_nothing_and_idempotent(backend: Backend) {
+    let w = World::new(backend).await;
+    let officer = w.actor("banan.district").await;
+    let good = "500113198501010015,李明,500113003002,百节某路1号,H-001,02,13800000000\n\
+                500113198701020023,王芳,500113003002,百节某路1号,H-001,12,\n";
+    let bad = "500113198501010024,坏校验,500113003002,百节某路2号,H-002,02,\n\
+               500113198701020023,重复,500113003002,百节某路1号,H-001,12,\n\
+               500229198501010011,区外,500229001001,城口某路,H-003,02,\n\
+               500113199001010013,关系,500113003002,百节某路3号,H-004,77x,\n";
+    let text = format!("{PERSONS_HEADER}{good}{bad}");
+    let table = read_table("persons.csv", text.as_bytes()).expect("table");
+    let (before_households, before_persons) = counts(&w).await;
+    let report = w
+        .app
+        .import(&officer, ImportKind::Persons, &table, false, &|_| {})
+        .await
+        .expect("import");
+    assert!(!report.written);
+    let lines: Vec<(u64, &str)> = report
+        .errors
+        .iter()
+        .map(|e| (e.line, e.column.as_str()))
+        .collect();
+    assert!(
+        lines.contains(&(4, "id_number")),
+        "bad check digit on line 4: {lines:?}"
+    );
+    assert!(
+        lines.contains(&(5, "id_number")),
+        "duplicate on line 5: {lines:?}"
+    );
+    assert!(
+        lines.contains(&(6, "region_code")),
+        "outside the area on line 6: {lines:?}"
+    );
+    assert!(
+        lines.contains(&(7, "relation_code")),
+        "bad relation on line 7: {lines:?}"
+    );
+    assert!(
+        report.errors.iter().any(|e| e.reason.contains("expected")),
+        "check digit error says what was expected"
+    );
+    assert_eq!(
+        counts(&w).await,
+        (before_households, before_persons),
+        "nothing written"
+    );
+
+    let report = w
+        .app
+        .import(&officer, ImportKind::Persons, &table, true, &|_| {})
+        .await
+        .expect("import");
+    assert!(report.written);
+    assert_eq!(report.inserted, 2);
+    assert_eq!(report.skipped, 4);
+    assert_eq!(
+        counts(&w).await,
+        (before_households + 1, before_persons + 2)
+    );
+
+    let clean =
+        read_table("persons.csv", format!("{PERSONS_HEADER}{good}").as_bytes()).expect("table");
+    let again = w
+        .app
+        .import(&officer, ImportKind::Persons, &clean, false, &|_| {})
+        .await
+        .expect("import");
+    assert_eq!(
+        (again.inserted, again.updated, again.unchanged),
+        (0, 0, 2),
+        "re-import changes nothing"
+    );
+    assert_eq!(
+        counts(&w).await,
+        (before_households + 1, before_persons + 2)
+    );
+}
+
+async fn counts(w: &World) -> (i64, i64) {
+    minsheng_store::registry::count_all(&mut w.app.store().reader())
+        .await
+        .expect("counts")
+}
+
+async fn imports_read_gb18030_and_xlsx(backend: Backend) {
+    let w = World::new(backend).await;
+    let officer = w.actor("banan.district").await;
+    let text =
+        format!("{PERSONS_HEADER}500113199202020023,赵磊,500113003002,百节某路9号,G-1,02,\n");
+    let (gb, _, _) = encoding_rs::GB18030.encode(&text);
+    let table = read_table("gb.csv", &gb).expect("gb18030");
+    assert_eq!(table.encoding, "GB18030");
+    let report = w
+        .app
+        .import(&officer, ImportKind::Persons, &table, false, &|_| {})
+        .await
+        .expect("import");
+    assert_eq!(report.inserted, 1, "{:?}", report.errors);
+    let found = w
+        .app
+        .list_persons(
+            &officer,
+            &ListQuery {
+                q: Some("赵磊".into()),
+                ..ListQuery::default()
+            },
+        )
+        .await
+        .expect("search");
+    assert_eq!(found.items.len(), 1);
+
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, header) in [
+        "id_number",
+        "name",
+        "region_code",
+        "address",
+        "household_key",
+        "relation_code",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(0, col as u16, *header).expect("write");
+    }
+    sheet
+        .write_string(1, 0, "500113199001010013")
+        .expect("write");
+    sheet.write_string(1, 1, "钱梅").expect("write");
+    sheet.write_number(1, 2, 500_113_003_002.0).expect("write");
+    sheet.write_string(1, 3, "鱼洞某路10号").expect("write");
+    sheet.write_string(1, 4, "X-1").expect("write");
+    sheet.write_string(1, 5, "02").expect("write");
+    let bytes = book.save_to_buffer().expect("xlsx");
+    let table = read_table("p.xlsx", &bytes).expect("xlsx");
+    let report = w
+        .app
+        .import(&officer, ImportKind::Persons, &table, false, &|_| {})
+        .await
+        .expect("import");
+    assert_eq!(report.inserted, 1, "{:?}", report.errors);
+}
+
+async fn region_and_unit_and_user_imports(backend: Backend) {
+    let w = World::new(backend).await;
+    let admin = w.actor("admin").await;
+    let regions = "code,name,parent_code,level\n500113003901,新建社区,500113003,community\n500113003902,错层,500113,community\n";
+    let table = read_table("r.csv", regions.as_bytes()).expect("table");
+    let report = w
+        .app
+        .import(&admin, ImportKind::Regions, &table, false, &|_| {})
+        .await
+        .expect("import");
+    assert!(!report.written);
+    assert_eq!(report.errors[0].line, 3);
+    assert_eq!(report.errors[0].column, "parent_code");
+
+    let units = "name,kind,region_code\n巴南区某社工站,social_work_org,500113\n";
+    let table = read_table("u.csv", units.as_bytes()).expect("table");
+    let report = w
+        .app
+        .import(&admin, ImportKind::Units, &table, false, &|_| {})
+        .await
+        .expect("import");
+    assert_eq!(report.inserted, 1);
+    let again = w
+        .app
+        .import(&admin, ImportKind::Units, &table, false, &|_| {})
+        .await
+        .expect("import");
+    assert_eq!(again.unchanged, 1);
+
+    let users = "username,display_name,unit,roles,password\nsw.worker,社工,巴南区某社工站,volunteer;grid_worker,long-enough-pw\n";
+    let table = read_table("users.csv", users.as_bytes()).expect("table");
+    let report = w
+        .app
+        .import(&admin, ImportKind::Users, &table, false, &|_| {})
+        .await
+        .expect("import");
+    assert_eq!(report.inserted, 1, "{:?}", report.errors);
+    let again = w
+        .app
+        .import(&admin, ImportKind::Users, &table, false, &|_| {})
+        .await
+        .expect("import");
+    assert_eq!(again.unchanged, 1, "same password, same roles: unchanged");
+    let session = w
+        .app
+        .login("sw.worker", "long-enough-pw", "10.0.0.9")
+        .await
+        .expect("login");
+    assert_eq!(session.actor.roles, vec![Role::GridWorker, Role::Volunteer]);
+
+    // A district officer may not import users.
+    let officer = w.actor("banan.district").await;
+    assert!(
+        w.app
+            .import(&officer, ImportKind::Users, &table, false, &|_| {})
+            .await
+            .is_err()
+    );
+}
