@@ -225,12 +225,8 @@ impl App {
         let subject = Subject::new("household", &subject_id);
         self.authorize(actor, Action::ViewHouseholds, subject)
             .await?;
+        let row = self.household_in_area(actor, id, "household.read").await?;
         let mut c = reader(self);
-        let Some(row) = registry::household(&mut c, &actor.scope, id).await? else {
-            self.audit_now(actor, "household.read", subject, false, "not found in area")
-                .await?;
-            return Err(AppError::NotFound);
-        };
         let members = registry::members(&mut c, id).await?;
         let region_path = regions::ancestry(&mut c, row.region_code)
             .await?
@@ -244,6 +240,46 @@ impl App {
             members: members.into_iter().map(PersonView::from_row).collect(),
             region_path,
         })
+    }
+
+    /// The household if it lies in the actor's area. Otherwise it looks absent, and the attempt
+    /// is audited as denied.
+    async fn household_in_area(
+        &self,
+        actor: &Actor,
+        id: i64,
+        action: &str,
+    ) -> AppResult<HouseholdRow> {
+        if let Some(row) = registry::household(&mut reader(self), &actor.scope, id).await? {
+            return Ok(row);
+        }
+        let subject_id = id.to_string();
+        self.audit_now(
+            actor,
+            action,
+            Subject::new("household", &subject_id),
+            false,
+            "not found in area",
+        )
+        .await?;
+        Err(AppError::NotFound)
+    }
+
+    /// The person if they live in the actor's area; see [`App::household_in_area`].
+    async fn person_in_area(&self, actor: &Actor, id: i64, action: &str) -> AppResult<PersonRow> {
+        if let Some(row) = registry::person(&mut reader(self), &actor.scope, id).await? {
+            return Ok(row);
+        }
+        let subject_id = id.to_string();
+        self.audit_now(
+            actor,
+            action,
+            Subject::new("person", &subject_id),
+            false,
+            "not found in area",
+        )
+        .await?;
+        Err(AppError::NotFound)
     }
 
     pub async fn list_persons(&self, actor: &Actor, q: &ListQuery) -> AppResult<Page<PersonView>> {
@@ -276,13 +312,8 @@ impl App {
         let subject = Subject::new("person", &subject_id);
         self.authorize(actor, Action::ViewHouseholds, subject)
             .await?;
-        let mut c = reader(self);
-        let Some(row) = registry::person(&mut c, &actor.scope, id).await? else {
-            self.audit_now(actor, "person.read", subject, false, "not found in area")
-                .await?;
-            return Err(AppError::NotFound);
-        };
-        let history = registry::membership_history(&mut c, id).await?;
+        let row = self.person_in_area(actor, id, "person.read").await?;
+        let history = registry::membership_history(&mut reader(self), id).await?;
         self.audit_now(actor, "person.read", subject, true, "")
             .await?;
         let age = IdNumber::parse(&row.id_number)
@@ -306,17 +337,9 @@ impl App {
         let subject = Subject::new("person", &subject_id);
         self.authorize(actor, Action::RevealIdNumber, subject)
             .await?;
-        let Some(row) = registry::person(&mut reader(self), &actor.scope, person_id).await? else {
-            self.audit_now(
-                actor,
-                "person.reveal_id",
-                subject,
-                false,
-                "not found in area",
-            )
+        let row = self
+            .person_in_area(actor, person_id, "person.reveal_id")
             .await?;
-            return Err(AppError::NotFound);
-        };
         self.audit_now(actor, "person.reveal_id", subject, true, "")
             .await?;
         Ok(row.id_number)
@@ -353,23 +376,11 @@ impl App {
         let subject = Subject::new("household", &subject_id);
         self.authorize(actor, Action::EditHouseholds, subject)
             .await?;
+        // Area before input: outside the area, a household looks absent whatever is sent.
+        self.household_in_area(actor, id, "household.update")
+            .await?;
         let (region, address) = self.validate_household(actor, input).await?;
         let mut tx = self.store().begin().await?;
-        if registry::household(&mut tx, &actor.scope, id)
-            .await?
-            .is_none()
-        {
-            drop(tx);
-            self.audit_now(
-                actor,
-                "household.update",
-                subject,
-                false,
-                "not found in area",
-            )
-            .await?;
-            return Err(AppError::NotFound);
-        }
         registry::update_household(
             &mut tx,
             id,
@@ -443,22 +454,12 @@ impl App {
         let subject = Subject::new("household", &subject_id);
         self.authorize(actor, Action::EditHouseholds, subject)
             .await?;
+        let household = self
+            .household_in_area(actor, household_id, "household.add_member")
+            .await?;
         let member = validate_member(input)?;
         let now = now_millis();
         let mut tx = self.store().begin().await?;
-        let Some(household) = registry::household(&mut tx, &actor.scope, household_id).await?
-        else {
-            drop(tx);
-            self.audit_now(
-                actor,
-                "household.add_member",
-                subject,
-                false,
-                "not found in area",
-            )
-            .await?;
-            return Err(AppError::NotFound);
-        };
         let person_id = match registry::person_by_id_number(&mut tx, member.id_number.as_str())
             .await?
         {
@@ -525,15 +526,10 @@ impl App {
         let subject = Subject::new("person", &subject_id);
         self.authorize(actor, Action::EditHouseholds, subject)
             .await?;
+        self.person_in_area(actor, id, "person.update").await?;
         let name = validate_name(name)?;
         let phone = validate_phone(phone)?;
         let mut tx = self.store().begin().await?;
-        if registry::person(&mut tx, &actor.scope, id).await?.is_none() {
-            drop(tx);
-            self.audit_now(actor, "person.update", subject, false, "not found in area")
-                .await?;
-            return Err(AppError::NotFound);
-        }
         registry::update_person(
             &mut tx,
             id,

@@ -1,0 +1,656 @@
+//! Web tests: the authorisation matrix (every route × every role × inside/outside the area, on
+//! SQLite and PostgreSQL), CSRF, the API with bearer tokens, and a real browser.
+//!
+//! One test binary on purpose: each binary costs link time.
+
+mod browser;
+mod support;
+
+use std::collections::HashMap;
+
+use axum::http::{Method, StatusCode};
+use minsheng_app::Backend;
+use minsheng_domain::{Action, Role, role_permits};
+use support::{TestApp, Who};
+
+/// What a route needs to be called with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Nothing,
+    Household,
+    Person,
+    Town,
+    Region,
+    Username,
+    File,
+    Lang,
+}
+
+/// The matrix's own idea of every route: written here, apart from the route registry, so a
+/// route added without an entry (or with a different action) fails this test.
+struct Expect {
+    method: Method,
+    path: &'static str,
+    action: Option<Action>,
+    target: Target,
+    ok: u16,
+    /// An allowed call leaves an audit row (denied calls always do).
+    audited: bool,
+}
+
+fn expectations() -> Vec<Expect> {
+    use Action as A;
+    use Target as T;
+    let e = |method: Method, path, action, target, ok, audited| Expect {
+        method,
+        path,
+        action,
+        target,
+        ok,
+        audited,
+    };
+    vec![
+        e(
+            Method::GET,
+            "/",
+            Some(A::UseAccount),
+            T::Nothing,
+            200,
+            false,
+        ),
+        e(Method::GET, "/login", None, T::Nothing, 200, false),
+        e(Method::POST, "/login", None, T::Nothing, 303, true),
+        e(
+            Method::POST,
+            "/logout",
+            Some(A::UseAccount),
+            T::Nothing,
+            303,
+            true,
+        ),
+        e(Method::GET, "/lang/{code}", None, T::Lang, 303, false),
+        e(
+            Method::GET,
+            "/households",
+            Some(A::ViewHouseholds),
+            T::Nothing,
+            200,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/households/new",
+            Some(A::EditHouseholds),
+            T::Nothing,
+            200,
+            false,
+        ),
+        e(
+            Method::POST,
+            "/households",
+            Some(A::EditHouseholds),
+            T::Nothing,
+            303,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/households/{id}",
+            Some(A::ViewHouseholds),
+            T::Household,
+            200,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/households/{id}",
+            Some(A::EditHouseholds),
+            T::Household,
+            303,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/households/{id}/members",
+            Some(A::EditHouseholds),
+            T::Household,
+            303,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/persons",
+            Some(A::ViewHouseholds),
+            T::Nothing,
+            200,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/persons/{id}",
+            Some(A::ViewHouseholds),
+            T::Person,
+            200,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/persons/{id}",
+            Some(A::EditHouseholds),
+            T::Person,
+            303,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/persons/{id}/reveal",
+            Some(A::RevealIdNumber),
+            T::Person,
+            200,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/regions",
+            Some(A::ViewRegions),
+            T::Nothing,
+            200,
+            false,
+        ),
+        e(
+            Method::GET,
+            "/regions/{code}",
+            Some(A::ViewRegions),
+            T::Region,
+            200,
+            false,
+        ),
+        e(
+            Method::POST,
+            "/regions/{code}/communities",
+            Some(A::ManageRegions),
+            T::Town,
+            303,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/units",
+            Some(A::ViewUnits),
+            T::Nothing,
+            200,
+            false,
+        ),
+        e(
+            Method::GET,
+            "/users",
+            Some(A::ManageUsers),
+            T::Nothing,
+            200,
+            false,
+        ),
+        e(
+            Method::POST,
+            "/users",
+            Some(A::ManageUsers),
+            T::Nothing,
+            303,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/users/{username}/disable",
+            Some(A::ManageUsers),
+            T::Username,
+            303,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/users/{username}/enable",
+            Some(A::ManageUsers),
+            T::Username,
+            303,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/users/password",
+            Some(A::ManageUsers),
+            T::Nothing,
+            303,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/audit",
+            Some(A::ViewAudit),
+            T::Nothing,
+            200,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/account",
+            Some(A::UseAccount),
+            T::Nothing,
+            200,
+            false,
+        ),
+        e(
+            Method::POST,
+            "/account/password",
+            Some(A::UseAccount),
+            T::Nothing,
+            200,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/account/tokens",
+            Some(A::UseAccount),
+            T::Nothing,
+            200,
+            true,
+        ),
+        e(Method::GET, "/healthz", None, T::Nothing, 200, false),
+        e(Method::GET, "/static/{file}", None, T::File, 200, false),
+        e(Method::POST, "/api/v1/session", None, T::Nothing, 200, true),
+        e(
+            Method::DELETE,
+            "/api/v1/session",
+            Some(A::UseAccount),
+            T::Nothing,
+            204,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/me",
+            Some(A::UseAccount),
+            T::Nothing,
+            200,
+            false,
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tokens",
+            Some(A::UseAccount),
+            T::Nothing,
+            201,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/households",
+            Some(A::ViewHouseholds),
+            T::Nothing,
+            200,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/api/v1/households",
+            Some(A::EditHouseholds),
+            T::Nothing,
+            201,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/households/{id}",
+            Some(A::ViewHouseholds),
+            T::Household,
+            200,
+            true,
+        ),
+        e(
+            Method::PUT,
+            "/api/v1/households/{id}",
+            Some(A::EditHouseholds),
+            T::Household,
+            200,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/api/v1/households/{id}/members",
+            Some(A::EditHouseholds),
+            T::Household,
+            201,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/persons",
+            Some(A::ViewHouseholds),
+            T::Nothing,
+            200,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/persons/{id}",
+            Some(A::ViewHouseholds),
+            T::Person,
+            200,
+            true,
+        ),
+        e(
+            Method::PUT,
+            "/api/v1/persons/{id}",
+            Some(A::EditHouseholds),
+            T::Person,
+            200,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/api/v1/persons/{id}/reveal-id-number",
+            Some(A::RevealIdNumber),
+            T::Person,
+            200,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/regions",
+            Some(A::ViewRegions),
+            T::Nothing,
+            200,
+            false,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/regions/{code}",
+            Some(A::ViewRegions),
+            T::Region,
+            200,
+            false,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/units",
+            Some(A::ViewUnits),
+            T::Nothing,
+            200,
+            false,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/users",
+            Some(A::ManageUsers),
+            T::Nothing,
+            200,
+            false,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/audit",
+            Some(A::ViewAudit),
+            T::Nothing,
+            200,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/figures",
+            Some(A::ViewFigures),
+            T::Nothing,
+            200,
+            false,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/openapi.json",
+            None,
+            T::Nothing,
+            200,
+            false,
+        ),
+    ]
+}
+
+/// The demo account that plays each role.
+const ROLE_ACCOUNTS: [(Role, &str); 13] = [
+    (Role::Admin, "admin"),
+    (Role::DistrictOfficer, "banan.district"),
+    (Role::TownOfficer, "banan.town"),
+    (Role::CommunityWorker, "banan.community"),
+    (Role::GridWorker, "banan.grid"),
+    (Role::Volunteer, "banan.volunteer"),
+    (Role::Assessor, "assessor"),
+    (Role::DepartmentHandler, "banan.education"),
+    (Role::CharityHandler, "charity"),
+    (Role::HotlineAgent, "hotline"),
+    (Role::GridOperator, "gridop"),
+    (Role::Leader, "leader"),
+    (Role::Auditor, "auditor"),
+];
+
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::Backend::Postgres).await })*
+        }
+    };
+}
+
+on_both!(
+    authorization_matrix,
+    csrf_is_required_for_cookie_changes,
+    api_tokens_and_openapi
+);
+
+#[test]
+fn every_route_has_a_matrix_entry_and_the_same_action() {
+    let expected: HashMap<(Method, &str), Option<Action>> = expectations()
+        .into_iter()
+        .map(|e| ((e.method, e.path), e.action))
+        .collect();
+    let specs = minsheng_web::route_specs();
+    for spec in &specs {
+        match expected.get(&(spec.method.clone(), spec.path)) {
+            None => panic!(
+                "route {} {} has no entry in the authorisation matrix",
+                spec.method, spec.path
+            ),
+            Some(action) => assert_eq!(
+                *action, spec.action,
+                "{} {} requires another action",
+                spec.method, spec.path
+            ),
+        }
+    }
+    assert_eq!(
+        specs.len(),
+        expected.len(),
+        "the matrix lists a route that does not exist"
+    );
+}
+
+async fn authorization_matrix(backend: Backend) {
+    let t = TestApp::new(backend).await;
+    let mut checked = 0;
+    for (role, username) in ROLE_ACCOUNTS {
+        let who = t.sign_in(username).await;
+        for e in expectations() {
+            let Some(action) = e.action else { continue };
+            for outside in [false, true] {
+                let Some(path) = t.path_for(&who, e.path, e.target, outside).await else {
+                    continue;
+                };
+                // Signing out ends the session; do it on a session of its own.
+                let caller = if matches!(e.path, "/logout" | "/api/v1/session") {
+                    t.sign_in(username).await
+                } else {
+                    who.clone()
+                };
+                let before = t.audit_count(username).await;
+                let body = t.body_for(&caller, &e, &path, outside).await;
+                let status = t.call(&caller, e.method.clone(), &path, body).await;
+                let permitted = role_permits(role, action);
+                let want = if !permitted {
+                    StatusCode::FORBIDDEN
+                } else if outside {
+                    StatusCode::NOT_FOUND
+                } else {
+                    StatusCode::from_u16(e.ok).expect("status")
+                };
+                assert_eq!(
+                    status, want,
+                    "{role:?} {} {path} (outside: {outside})",
+                    e.method
+                );
+                let after = t.audit_count(username).await;
+                if !permitted || outside || e.audited {
+                    assert!(
+                        after > before,
+                        "{role:?} {} {path}: no audit row was written",
+                        e.method
+                    );
+                }
+                if !permitted || outside {
+                    let last = t.last_audit(username).await;
+                    assert_eq!(
+                        last.outcome, "denied",
+                        "{role:?} {} {path}: {last:?}",
+                        e.method
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 13 * 40, "only {checked} cases ran");
+}
+
+async fn csrf_is_required_for_cookie_changes(backend: Backend) {
+    let t = TestApp::new(backend).await;
+    let who = t.sign_in("banan.district").await;
+    let household = t
+        .path_for(
+            &who,
+            "/api/v1/households/{id}/members",
+            Target::Household,
+            false,
+        )
+        .await
+        .expect("household");
+    let without = Who {
+        csrf: String::new(),
+        ..who.clone()
+    };
+    let body = Some((
+        "application/json",
+        r#"{"id_number":"x","name":"y","relation_code":"20"}"#.to_string(),
+    ));
+    assert_eq!(
+        t.call(&without, Method::POST, &household, body.clone())
+            .await,
+        StatusCode::FORBIDDEN
+    );
+    let wrong = Who {
+        csrf: "not-the-token".into(),
+        ..who.clone()
+    };
+    assert_eq!(
+        t.call(&wrong, Method::POST, &household, body.clone()).await,
+        StatusCode::FORBIDDEN
+    );
+    // With the token, the request reaches the use case (and fails validation, not CSRF).
+    assert_eq!(
+        t.call(&who, Method::POST, &household, body).await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // A form without the field is refused too.
+    let form = Some((
+        "application/x-www-form-urlencoded",
+        "address=x&region_code=500113003002".to_string(),
+    ));
+    assert_eq!(
+        t.call(&without, Method::POST, "/households", form).await,
+        StatusCode::FORBIDDEN
+    );
+}
+
+async fn api_tokens_and_openapi(backend: Backend) {
+    let t = TestApp::new(backend).await;
+    let who = t.sign_in("banan.district").await;
+    let (status, body) = t
+        .call_json(
+            &who,
+            Method::POST,
+            "/api/v1/tokens",
+            Some(("application/json", r#"{"name":"script"}"#.into())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let token = body["token"].as_str().expect("token").to_string();
+    let bearer = Who::bearer(&token);
+    let (status, page) = t
+        .call_json(&bearer, Method::GET, "/api/v1/households?per_page=5", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(5));
+    assert!(
+        page["items"][0]["head_id_number"]
+            .as_str()
+            .is_some_and(|s| s.contains("********"))
+    );
+    // Bearer calls need no CSRF token.
+    let id = page["items"][0]["id"].as_i64().expect("id");
+    let detail = format!("/api/v1/households/{id}");
+    let (status, _) = t.call_json(&bearer, Method::GET, &detail, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = t
+        .call_json(
+            &Who::bearer("ms_wrong"),
+            Method::GET,
+            "/api/v1/households",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Two saves from the same version: the second is refused with 409.
+    let (_, current) = t.call_json(&bearer, Method::GET, &detail, None).await;
+    let version = current["household"]["version"].as_i64().expect("version");
+    let region = current["household"]["region_code"]
+        .as_str()
+        .expect("region")
+        .to_string();
+    let save = |address: &str| {
+        Some((
+            "application/json",
+            format!(r#"{{"version":{version},"region_code":"{region}","address":"{address}"}}"#),
+        ))
+    };
+    let (first, _) = t.call_json(&bearer, Method::PUT, &detail, save("甲")).await;
+    let (second, error) = t.call_json(&bearer, Method::PUT, &detail, save("乙")).await;
+    assert_eq!((first, second), (StatusCode::OK, StatusCode::CONFLICT));
+    assert_eq!(error["error"], "stale");
+
+    let (status, doc) = t
+        .call_json(&Who::anonymous(), Method::GET, "/api/v1/openapi.json", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    for spec in minsheng_web::route_specs().iter().filter(|s| s.is_api()) {
+        let method = spec.method.as_str().to_lowercase();
+        assert!(
+            doc["paths"][spec.path][&method].is_object(),
+            "{} {} missing from OpenAPI",
+            spec.method,
+            spec.path
+        );
+    }
+    let (status, _) = t
+        .call_json(&Who::anonymous(), Method::GET, "/healthz", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -1,0 +1,478 @@
+//! A demo world behind the real router, and a small client that signs in as any demo user.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use minsheng_app::admin::NewUserInput;
+use minsheng_app::demo::{DemoAccount, DemoOptions};
+use minsheng_app::{Actor, App, Backend, Settings};
+use minsheng_domain::Role;
+use minsheng_domain::id_number::check_digit;
+use minsheng_store::audit::{self, AuditFilter, AuditRow};
+use minsheng_store::registry::{self, ListFilter};
+use minsheng_store::testing::fresh_store;
+use minsheng_store::{Conn, Scope, Sql, vals};
+use minsheng_web::WebConfig;
+use tower::ServiceExt;
+
+use super::{Expect, Target};
+
+/// A signed-in caller (or an anonymous one).
+#[derive(Clone)]
+pub struct Who {
+    pub password: String,
+    pub session: Option<String>,
+    pub csrf: String,
+    pub bearer: Option<String>,
+    pub scope: Scope,
+}
+
+impl Who {
+    pub fn anonymous() -> Who {
+        Who {
+            password: String::new(),
+            session: None,
+            csrf: String::new(),
+            bearer: None,
+            scope: Scope::nothing(),
+        }
+    }
+
+    pub fn bearer(token: &str) -> Who {
+        Who {
+            bearer: Some(token.to_string()),
+            ..Who::anonymous()
+        }
+    }
+}
+
+pub struct TestApp {
+    pub app: App,
+    pub router: Router,
+    pub accounts: Vec<DemoAccount>,
+    /// One household (and its head) in each of several areas, to pick inside or outside from.
+    candidates: Vec<(i64, i64, i64)>,
+    counter: AtomicU64,
+}
+
+pub const MATRIX_TARGET_USER: &str = "matrix.target";
+const EVERYTHING: (i64, i64) = (100_000_000_000, 999_999_999_999);
+
+impl TestApp {
+    pub async fn new(backend: Backend) -> TestApp {
+        let (store, _) = fresh_store(backend).await.expect("store");
+        let app = App::new(store, Settings::default()).expect("app");
+        let accounts = app
+            .create_demo(
+                DemoOptions {
+                    households: 120,
+                    seed: 11,
+                },
+                &|_, _, _| {},
+            )
+            .await
+            .expect("demo");
+        let operator = Actor::command_line(app.everything().await.expect("scope"));
+        app.add_user(
+            &operator,
+            &NewUserInput {
+                username: MATRIX_TARGET_USER.into(),
+                display_name: "矩阵测试".into(),
+                unit: "巴南区民政局".into(),
+                roles: vec![Role::Volunteer],
+                password: "matrix-target-password".into(),
+            },
+        )
+        .await
+        .expect("target user");
+        let mut candidates = Vec::new();
+        for region in [
+            500_113_003_002_i64,
+            500_229_000_000,
+            500_103_000_000,
+            500_112_009_000,
+        ] {
+            let code = minsheng_domain::RegionCode::from_i64(region).expect("code");
+            let scope = Scope::from_ranges(vec![code.subtree()]);
+            let filter = ListFilter {
+                limit: 1,
+                ..ListFilter::default()
+            };
+            let found = registry::list_households(&mut app.store().reader(), &scope, &filter)
+                .await
+                .expect("list");
+            if let Some(h) = found.first() {
+                candidates.push((h.id, h.head_person_id.expect("head"), h.region_code));
+            }
+        }
+        assert_eq!(
+            candidates.len(),
+            4,
+            "the demo must have households in every candidate area"
+        );
+        let router = minsheng_web::router(app.clone(), WebConfig::default());
+        TestApp {
+            app,
+            router,
+            accounts,
+            candidates,
+            counter: AtomicU64::new(1),
+        }
+    }
+
+    pub fn password(&self, username: &str) -> String {
+        self.accounts
+            .iter()
+            .find(|a| a.username == username)
+            .map(|a| a.password.clone())
+            .expect("demo account")
+    }
+
+    /// Signs in through the API and returns a caller holding the cookie and CSRF token.
+    pub async fn sign_in(&self, username: &str) -> Who {
+        let password = self.password(username);
+        let body = serde_json::json!({"username": username, "password": password}).to_string();
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .expect("request");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("response");
+        assert_eq!(response.status(), StatusCode::OK, "sign-in of {username}");
+        let session = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| {
+                v.strip_prefix("ms_session=")
+                    .map(|rest| rest.split(';').next().unwrap_or("").to_string())
+            })
+            .expect("session cookie");
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        let json: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+        let csrf = json["csrf_token"].as_str().expect("csrf").to_string();
+        let actor = self
+            .app
+            .session_actor(&session, "test")
+            .await
+            .expect("lookup")
+            .expect("actor");
+        Who {
+            password,
+            session: Some(session),
+            csrf,
+            bearer: None,
+            scope: actor.scope,
+        }
+    }
+
+    fn household(&self, who: &Who, outside: bool) -> Option<(i64, i64, i64)> {
+        let mut found = self
+            .candidates
+            .iter()
+            .copied()
+            .filter(|(_, _, region)| who.scope.contains(*region) != outside);
+        match (found.next(), outside) {
+            (Some(c), _) => Some(c),
+            // A role with no files in its area still gets a real id, to be refused.
+            (None, false) => self.candidates.first().copied(),
+            (None, true) => None,
+        }
+    }
+
+    /// The concrete path to call for a route pattern, or `None` when the case does not exist
+    /// (nothing lies outside an area that covers the whole city).
+    pub async fn path_for(
+        &self,
+        who: &Who,
+        pattern: &str,
+        target: Target,
+        outside: bool,
+    ) -> Option<String> {
+        let fill = |value: String| {
+            let start = pattern.find('{')?;
+            let end = pattern.find('}')?;
+            Some(format!(
+                "{}{}{}",
+                &pattern[..start],
+                value,
+                &pattern[end + 1..]
+            ))
+        };
+        match target {
+            Target::Nothing => (!outside).then(|| pattern.to_string()),
+            Target::Household => self
+                .household(who, outside)
+                .and_then(|(h, _, _)| fill(h.to_string())),
+            Target::Person => self
+                .household(who, outside)
+                .and_then(|(_, p, _)| fill(p.to_string())),
+            Target::Town => {
+                let towns = [500_113_003_000_i64, 500_229_001_000, 500_112_009_000];
+                let town = towns
+                    .iter()
+                    .find(|t| who.scope.contains(**t) != outside)
+                    .or(if outside { None } else { towns.first() })?;
+                let code = minsheng_domain::RegionCode::from_i64(*town)?.short();
+                fill(code)
+            }
+            Target::Region => (!outside).then(|| fill("500113".into())).flatten(),
+            Target::Username => (!outside)
+                .then(|| fill(MATRIX_TARGET_USER.into()))
+                .flatten(),
+            Target::File => (!outside).then(|| fill("app.css".into())).flatten(),
+            Target::Lang => (!outside).then(|| fill("en".into())).flatten(),
+        }
+    }
+
+    fn next(&self) -> u64 {
+        self.counter.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn fresh_id_number(&self) -> String {
+        let n = self.next();
+        let first17 = format!(
+            "50011319{:02}{:02}{:02}{:03}",
+            60 + (n / 28_000) % 30,
+            1 + (n / 28) % 12,
+            1 + n % 28,
+            (n * 7) % 1000
+        );
+        let mut digits = [0u8; 17];
+        for (slot, b) in digits.iter_mut().zip(first17.bytes()) {
+            *slot = b - b'0';
+        }
+        format!("{first17}{}", check_digit(&digits))
+    }
+
+    fn id_in(path: &str) -> i64 {
+        path.split('/').find_map(|s| s.parse().ok()).unwrap_or(0)
+    }
+
+    /// A valid body for the route, so a permitted call succeeds.
+    pub async fn body_for(
+        &self,
+        who: &Who,
+        e: &Expect,
+        path: &str,
+        outside: bool,
+    ) -> Option<(&'static str, String)> {
+        let everything = Scope::from_ranges(vec![EVERYTHING]);
+        let api = path.starts_with("/api/");
+        let n = self.next();
+        let own_region = self
+            .household(who, false)
+            .and_then(|(_, _, r)| minsheng_domain::RegionCode::from_i64(r))
+            .map(|c| c.short())
+            .unwrap_or_default();
+        let mut fields: Vec<(&str, String)> = Vec::new();
+        match (e.method.as_str(), e.path) {
+            (_, p)
+                if e.method == Method::GET
+                    || e.method == Method::DELETE
+                    || p.ends_with("/reveal")
+                    || p.ends_with("/reveal-id-number") => {}
+            (_, "/households" | "/api/v1/households") => {
+                fields.push(("region_code", own_region));
+                fields.push(("address", format!("测试地址{n}号")));
+            }
+            (_, "/households/{id}" | "/api/v1/households/{id}") => {
+                let h = registry::household(
+                    &mut self.app.store().reader(),
+                    &everything,
+                    Self::id_in(path),
+                )
+                .await
+                .expect("read")
+                .expect("household");
+                let region = minsheng_domain::RegionCode::from_i64(h.region_code)
+                    .expect("code")
+                    .short();
+                fields.push(("version", h.version.to_string()));
+                fields.push(("region_code", region));
+                fields.push(("address", format!("修改地址{n}号")));
+                let _ = outside;
+            }
+            (_, "/households/{id}/members" | "/api/v1/households/{id}/members") => {
+                fields.push(("id_number", self.fresh_id_number()));
+                fields.push(("name", format!("新成员{n}")));
+                fields.push(("relation_code", "20".into()));
+            }
+            (_, "/persons/{id}" | "/api/v1/persons/{id}") => {
+                let p = registry::person(
+                    &mut self.app.store().reader(),
+                    &everything,
+                    Self::id_in(path),
+                )
+                .await
+                .expect("read")
+                .expect("person");
+                fields.push(("version", p.version.to_string()));
+                fields.push(("name", format!("改名{n}")));
+            }
+            (_, "/regions/{code}/communities") => fields.push(("name", format!("新社区{n}"))),
+            (_, "/users") => {
+                fields.push(("username", format!("mx{n}")));
+                fields.push(("display_name", "新用户".into()));
+                fields.push(("unit", "巴南区民政局".into()));
+                fields.push(("role", "volunteer".into()));
+                fields.push(("password", "long-password-1".into()));
+            }
+            (_, "/users/password") => {
+                fields.push(("username", MATRIX_TARGET_USER.into()));
+                fields.push(("password", format!("another-password-{n}")));
+            }
+            (_, "/account/password") => {
+                fields.push(("old_password", who.password.clone()));
+                fields.push(("new_password", who.password.clone()));
+            }
+            (_, "/account/tokens" | "/api/v1/tokens") => {
+                fields.push(("name", format!("token {n}")))
+            }
+            _ => {}
+        }
+        if api {
+            if e.method == Method::GET || e.method == Method::DELETE {
+                return None;
+            }
+            let mut object = serde_json::Map::new();
+            for (k, v) in fields {
+                let value = if k == "version" {
+                    serde_json::Value::from(v.parse::<i64>().unwrap_or(0))
+                } else {
+                    serde_json::Value::from(v)
+                };
+                object.insert(k.to_string(), value);
+            }
+            return Some((
+                "application/json",
+                serde_json::Value::Object(object).to_string(),
+            ));
+        }
+        if e.method == Method::GET {
+            return None;
+        }
+        // HTML forms carry the CSRF token as a field, as a browser would send it.
+        fields.push(("csrf_token", who.csrf.clone()));
+        let form: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect();
+        Some(("application/x-www-form-urlencoded", form.join("&")))
+    }
+
+    fn request(
+        &self,
+        who: &Who,
+        method: Method,
+        path: &str,
+        body: Option<(&'static str, String)>,
+    ) -> Request<Body> {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(session) = &who.session {
+            builder = builder.header(header::COOKIE, format!("ms_session={session}"));
+            if path.starts_with("/api/") && !who.csrf.is_empty() {
+                builder = builder.header("x-csrf-token", &who.csrf);
+            }
+        }
+        if let Some(token) = &who.bearer {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let body = match body {
+            Some((content_type, text)) => {
+                builder = builder.header(header::CONTENT_TYPE, content_type);
+                Body::from(text)
+            }
+            None => Body::empty(),
+        };
+        builder.body(body).expect("request")
+    }
+
+    pub async fn call(
+        &self,
+        who: &Who,
+        method: Method,
+        path: &str,
+        body: Option<(&'static str, String)>,
+    ) -> StatusCode {
+        let response = self
+            .router
+            .clone()
+            .oneshot(self.request(who, method, path, body))
+            .await
+            .expect("response");
+        response.status()
+    }
+
+    pub async fn call_json(
+        &self,
+        who: &Who,
+        method: Method,
+        path: &str,
+        body: Option<(&'static str, String)>,
+    ) -> (StatusCode, serde_json::Value) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(self.request(who, method, path, body))
+            .await
+            .expect("response");
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 22)
+            .await
+            .expect("body");
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    pub async fn audit_count(&self, username: &str) -> i64 {
+        let (n,): (i64,) = self
+            .app
+            .store()
+            .reader()
+            .one(Sql::with(
+                "SELECT COUNT(*) FROM audit_log WHERE username = $1",
+                vals![username],
+            ))
+            .await
+            .expect("count");
+        n
+    }
+
+    pub async fn last_audit(&self, username: &str) -> AuditRow {
+        let filter = AuditFilter {
+            username: Some(username.into()),
+            limit: 1,
+            ..AuditFilter::default()
+        };
+        audit::search(&mut self.app.store().reader(), &filter)
+            .await
+            .expect("search")
+            .remove(0)
+    }
+}
+
+pub fn urlencode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
