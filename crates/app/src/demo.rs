@@ -161,7 +161,6 @@ impl App {
         let town_name = |row: Option<RegionRow>| row.map(|r| r.name).unwrap_or_default();
         let banan_town_name = town_name(regions::get(&mut r, banan_town).await?);
         let yuzhong_town_name = town_name(regions::get(&mut r, yuzhong_town).await?);
-        drop(r);
 
         let units: Vec<(String, UnitKind, i64)> = vec![
             (

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod demo;
 pub mod import;
+pub mod region_check;
 pub mod registry;
 
 use minsheng_domain::{Action, Role, roles_permit};

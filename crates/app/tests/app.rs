@@ -341,7 +341,7 @@ async fn a_stale_save_is_refused_and_loses_nothing(backend: Backend) {
         .await
         .expect("list");
     let h = &page.items[0];
-    let region_code = format!("{}", h.region_code);
+    let region_code = h.region_code.clone();
     let mine = HouseholdInput {
         region_code: region_code.clone(),
         address: "第一位的修改".into(),

@@ -87,6 +87,11 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Region data files.
+    Regions {
+        #[command(subcommand)]
+        action: RegionsCommand,
+    },
     /// Import regions, units, users or persons from CSV (UTF-8 or GB18030) or xlsx.
     Import {
         kind: ImportWhat,
@@ -130,6 +135,13 @@ enum UserCommand {
     Disable { username: String },
     /// Enable a disabled user.
     Enable { username: String },
+}
+
+#[derive(Subcommand)]
+enum RegionsCommand {
+    /// Check region files (tree files first, then zone files); without files, the shipped ones.
+    /// Exit 0 if valid; otherwise every error as file:line: message.
+    Check { files: Vec<PathBuf> },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -248,6 +260,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 serve_app(app, &serve).await?;
             }
         }
+        Command::Regions {
+            action: RegionsCommand::Check { files },
+        } => return regions_check(&files),
         Command::Migrate { db } => {
             open_app(&db).await?;
             println!("migrations applied");
@@ -270,6 +285,45 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn regions_check(files: &[PathBuf]) -> Result<ExitCode> {
+    let inputs = if files.is_empty() {
+        minsheng_app::region_check::shipped_region_files()
+    } else {
+        files
+            .iter()
+            .map(|f| {
+                Ok((
+                    f.display().to_string(),
+                    std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?
+    };
+    match minsheng_app::region_check::check_region_files(&inputs) {
+        Ok(summary) => {
+            let levels: Vec<String> = summary
+                .by_level
+                .iter()
+                .map(|(l, n)| format!("{n} {l}"))
+                .collect();
+            println!(
+                "ok: {}; {} zones over {} towns",
+                levels.join(", "),
+                summary.zones,
+                summary.zone_towns
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            eprintln!("{} error(s)", errors.len());
+            Ok(ExitCode::from(1))
+        }
+    }
 }
 
 async fn serve_app(app: App, serve: &ServeArgs) -> Result<()> {

@@ -106,7 +106,7 @@ impl RegionCode {
 
     /// Builds from the stored 12-digit integer (the database's form).
     pub fn from_i64(value: i64) -> Option<Self> {
-        if (10_0000_0000_00..1000_0000_0000_0).contains(&value) {
+        if (100_000_000_000..1_000_000_000_000).contains(&value) {
             Some(RegionCode(value))
         } else {
             None

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every check and test of minsheng, on SQLite and on PostgreSQL.
+# Needs: a PostgreSQL server (MINSHENG_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres)
+# and Debian's chromium + chromium-driver (installed here when missing and we are root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing chromium and chromium-driver for the browser test"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    echo "chromium and chromium-driver are missing: install them (Debian: apt-get install chromium chromium-driver)" >&2
+    exit 1
+  fi
+fi
+
+PG_URL="${MINSHENG_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -d "$PG_URL" -q; then
+  if command -v pg_ctlcluster >/dev/null 2>&1; then
+    echo "== starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  fi
+fi
+# Each test makes its own database; drop what earlier runs left behind.
+if command -v psql >/dev/null 2>&1; then
+  psql "$PG_URL" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'minsheng_test_%'" 2>/dev/null |
+    while read -r db; do psql "$PG_URL" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== minsheng region data check"
+cargo run --quiet --locked -p minsheng -- regions check
+echo "== cargo test (SQLite and PostgreSQL, headless Chromium)"
+cargo test --workspace --locked
