@@ -123,6 +123,7 @@ impl App {
         let (accounts, focus) = self.create_demo_people(&mut rng, &communities).await?;
         self.create_demo_households(&mut rng, &communities, focus, options.households, progress)
             .await?;
+        self.store().optimize().await?;
         self.audit_now(
             &actor,
             "demo.create",

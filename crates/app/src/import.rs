@@ -498,6 +498,9 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        if report.rows >= 10_000 {
+            self.store().optimize().await?;
+        }
         Ok(report)
     }
 

@@ -7,20 +7,7 @@ use minsheng_app::{Actor, App, AppError, AuditFilter, Backend, Settings, search_
 use minsheng_domain::Role;
 use minsheng_store::testing::fresh_store;
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::Backend::Postgres).await })*
-        }
-    };
-}
-
-on_both!(
+minsheng_store::on_both_backends!(
     sign_in_failures_look_alike_and_lock_out,
     disabled_users_lose_their_sessions,
     reads_are_scoped_and_audited,

@@ -67,6 +67,7 @@ pub trait Conn: Send {
     fn all<T: Row>(&mut self, sql: Sql) -> impl Future<Output = Result<Vec<T>>> + Send;
     fn optional<T: Row>(&mut self, sql: Sql) -> impl Future<Output = Result<Option<T>>> + Send;
     fn execute(&mut self, sql: Sql) -> impl Future<Output = Result<u64>> + Send;
+    fn backend(&self) -> Backend;
 
     fn one<T: Row>(&mut self, sql: Sql) -> impl Future<Output = Result<T>> + Send {
         async move { self.optional(sql).await?.ok_or(StoreError::NotFound) }
@@ -181,6 +182,22 @@ impl Store {
         })
     }
 
+    /// Refreshes the planner's statistics after a bulk load (demo data, large imports).
+    pub async fn optimize(&self) -> Result<()> {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => {
+                sqlx::query("ANALYZE").execute(write).await?;
+            }
+            Pools::Postgres(pool) => {
+                // Also sets the visibility map, so counts can be answered from indexes alone.
+                sqlx::query("VACUUM (ANALYZE) households, persons, household_memberships")
+                    .execute(pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the database answers (for `/healthz`).
     pub async fn ping(&self) -> bool {
         self.reader()
@@ -241,6 +258,10 @@ fn migrator(files: &'static [MigrationFile]) -> Migrator {
 pub struct Reader<'a>(&'a Store);
 
 impl Conn for Reader<'_> {
+    fn backend(&self) -> Backend {
+        self.0.backend()
+    }
+
     async fn all<T: Row>(&mut self, sql: Sql) -> Result<Vec<T>> {
         on_backend!(&self.0.pools, Pools::Sqlite { read: pool, .. }, Pools::Postgres(pool) => {
             sql::bind_all!(sqlx::query_as::<_, T>(&sql.text), &sql.binds)
@@ -277,6 +298,13 @@ impl WriteTx {
 }
 
 impl Conn for WriteTx {
+    fn backend(&self) -> Backend {
+        match self {
+            WriteTx::Sqlite(_) => Backend::Sqlite,
+            WriteTx::Postgres(_) => Backend::Postgres,
+        }
+    }
+
     async fn all<T: Row>(&mut self, sql: Sql) -> Result<Vec<T>> {
         on_backend!(self, WriteTx::Sqlite(tx), WriteTx::Postgres(tx) => {
             sql::bind_all!(sqlx::query_as::<_, T>(&sql.text), &sql.binds)
@@ -351,8 +379,11 @@ pub async fn insert_rows(
     columns: &[&str],
     rows: Vec<Vec<Value>>,
 ) -> Result<()> {
-    // Both backends take at least 32,766 placeholders a statement; stay well below.
-    let per_statement = (30_000 / columns.len().max(1)).clamp(1, 1000);
+    // SQLite looks numbered parameters up by a linear scan, so a statement with thousands of
+    // `$n` costs quadratic time there: it gets anonymous `?` and smaller statements.
+    let sqlite = c.backend() == Backend::Sqlite;
+    let per_statement = if sqlite { 256 } else { 30_000 } / columns.len().max(1);
+    let per_statement = per_statement.clamp(1, 1000);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let mut sql = Sql::new(&format!(
@@ -363,7 +394,18 @@ pub async fn insert_rows(
             if i > 0 {
                 sql.push(", ");
             }
-            sql.push("(").bind_list(row).push(")");
+            sql.push("(");
+            for (j, value) in row.into_iter().enumerate() {
+                if j > 0 {
+                    sql.push(", ");
+                }
+                if sqlite {
+                    sql.bind_anonymous(value);
+                } else {
+                    sql.bind(value);
+                }
+            }
+            sql.push(")");
         }
         c.execute(sql).await?;
     }

@@ -24,12 +24,17 @@ pub struct HouseholdRow {
     pub updated_at: i64,
 }
 
-const HOUSEHOLD_SELECT: &str = "SELECT h.id, h.external_key, h.region_code, r.name AS region_name, h.address, \
+const HOUSEHOLD_COLUMNS: &str = "SELECT h.id, h.external_key, h.region_code, r.name AS region_name, h.address, \
      h.head_person_id, p.name AS head_name, p.id_number AS head_id_number, \
      (SELECT COUNT(*) FROM persons m WHERE m.household_id = h.id) AS members, \
-     h.version, h.created_at, h.updated_at \
-     FROM households h JOIN regions r ON r.code = h.region_code \
+     h.version, h.created_at, h.updated_at";
+
+const HOUSEHOLD_JOINS: &str = " JOIN regions r ON r.code = h.region_code \
      LEFT JOIN persons p ON p.id = h.head_person_id";
+
+fn household_select() -> String {
+    format!("{HOUSEHOLD_COLUMNS} FROM households h{HOUSEHOLD_JOINS}")
+}
 
 /// Search and paging of a list.
 #[derive(Debug, Clone, Default)]
@@ -86,12 +91,18 @@ pub async fn list_households(
     scope: &Scope,
     f: &ListFilter,
 ) -> Result<Vec<HouseholdRow>> {
-    let mut sql = Sql::new(HOUSEHOLD_SELECT);
+    // First the page's ids, from households alone in index order (region, id): no sort, and no
+    // join or member count computed for rows that are not shown. Then the 20 rows in full.
+    let mut sql = Sql::new(HOUSEHOLD_COLUMNS);
+    sql.push(" FROM (SELECT h.id AS page_id FROM households h");
     household_conditions(&mut sql, scope, f);
-    sql.push(" ORDER BY h.id LIMIT ")
+    sql.push(" ORDER BY h.region_code, h.id LIMIT ")
         .bind(f.limit.clamp(1, 200))
         .push(" OFFSET ")
-        .bind(f.offset.max(0));
+        .bind(f.offset.max(0))
+        .push(") page JOIN households h ON h.id = page.page_id")
+        .push(HOUSEHOLD_JOINS)
+        .push(" ORDER BY h.region_code, h.id");
     c.all(sql).await
 }
 
@@ -110,14 +121,14 @@ pub async fn count_households(
 }
 
 pub async fn household(c: &mut impl Conn, scope: &Scope, id: i64) -> Result<Option<HouseholdRow>> {
-    let mut sql = Sql::new(HOUSEHOLD_SELECT);
+    let mut sql = Sql::new(&household_select());
     sql.push(" WHERE h.id = ").bind(id).push(" AND ");
     scope.sql_condition(&mut sql, "h.region_code");
     c.optional(sql).await
 }
 
 pub async fn household_by_key(c: &mut impl Conn, key: &str) -> Result<Option<HouseholdRow>> {
-    let mut sql = Sql::new(HOUSEHOLD_SELECT);
+    let mut sql = Sql::new(&household_select());
     sql.push(" WHERE h.external_key = ").bind(key);
     c.optional(sql).await
 }
@@ -228,7 +239,7 @@ pub async fn list_persons(
 ) -> Result<Vec<PersonRow>> {
     let mut sql = Sql::new(PERSON_SELECT);
     person_conditions(&mut sql, scope, f);
-    sql.push(" ORDER BY p.id LIMIT ")
+    sql.push(" ORDER BY p.region_code, p.id LIMIT ")
         .bind(f.limit.clamp(1, 200))
         .push(" OFFSET ")
         .bind(f.offset.max(0));

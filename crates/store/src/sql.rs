@@ -80,14 +80,10 @@ impl Sql {
         self
     }
 
-    /// Appends a comma-separated list of placeholders.
-    pub fn bind_list<V: Into<Value>>(&mut self, values: impl IntoIterator<Item = V>) -> &mut Self {
-        for (i, v) in values.into_iter().enumerate() {
-            if i > 0 {
-                self.push(", ");
-            }
-            self.bind(v);
-        }
+    /// Appends an anonymous `?` placeholder (SQLite only; never mixed with `$n` in a statement).
+    pub(crate) fn bind_anonymous(&mut self, value: Value) -> &mut Self {
+        self.binds.push(value);
+        self.text.push('?');
         self
     }
 

@@ -57,3 +57,19 @@ pub async fn fresh_store(backend: Backend) -> Result<(Store, String)> {
     store.migrate().await?;
     Ok((store, url))
 }
+
+/// Declares two tokio tests, `sqlite::NAME` and `postgres::NAME`, for each
+/// `async fn NAME(backend: Backend)` given, so every case runs on both databases.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::Backend::Postgres).await })*
+        }
+    };
+}

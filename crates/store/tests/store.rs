@@ -5,20 +5,7 @@ use minsheng_store::registry::{self, ListFilter, NewPerson};
 use minsheng_store::testing::fresh_store;
 use minsheng_store::{Backend, Conn, Scope, Sql, Store, StoreError, audit};
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::Backend::Postgres).await })*
-        }
-    };
-}
-
-on_both!(
+minsheng_store::on_both_backends!(
     migrations_are_idempotent,
     region_upsert_reports_changes_and_zones_scope_their_towns,
     scoped_reads_never_return_rows_outside_the_scope,

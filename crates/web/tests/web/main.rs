@@ -428,20 +428,7 @@ const ROLE_ACCOUNTS: [(Role, &str); 13] = [
     (Role::Auditor, "auditor"),
 ];
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::Backend::Postgres).await })*
-        }
-    };
-}
-
-on_both!(
+minsheng_store::on_both_backends!(
     authorization_matrix,
     csrf_is_required_for_cookie_changes,
     api_tokens_and_openapi
