@@ -221,16 +221,10 @@ impl App {
         let now = now_millis();
         let hash = token_hash(token);
         let mut reader = self.store().reader();
-        let Some(session) = users::session(&mut reader, &hash).await? else {
+        let Some(session) = users::session_user(&mut reader, &hash).await? else {
             return Ok(None);
         };
-        if session.expires_at <= now {
-            return Ok(None);
-        }
-        let Some(user) = users::user(&mut reader, session.user_id).await? else {
-            return Ok(None);
-        };
-        if user.disabled {
+        if session.expires_at <= now || session.user.disabled {
             return Ok(None);
         }
         // Touch at most once a minute: a write per request would throttle the whole server.
@@ -241,7 +235,7 @@ impl App {
             tx.commit().await?;
         }
         Ok(Some(
-            actor_for(&mut reader, &user, ip, &session.csrf_token).await?,
+            actor_for(&mut reader, &session.user, ip, &session.csrf_token).await?,
         ))
     }
 
@@ -359,7 +353,7 @@ pub(crate) async fn actor_for(
         .iter()
         .filter_map(|r| Role::from_code(r))
         .collect();
-    let scope = regions::scope_of(c, user.region_code).await?;
+    let scope = regions::scope_for(c, user.region_code, &user.region_level).await?;
     Ok(Actor {
         user_id: Some(user.id),
         username: user.username.clone(),

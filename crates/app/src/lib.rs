@@ -3,6 +3,7 @@
 //! The web and CLI layers call only this crate; they never touch the store directly.
 
 pub mod admin;
+mod audit_writer;
 pub mod auth;
 pub mod demo;
 pub mod import;
@@ -161,12 +162,14 @@ pub struct App {
     store: Store,
     settings: Settings,
     dummy_hash: std::sync::Arc<String>,
+    audit_writer: std::sync::Arc<audit_writer::AuditWriter>,
 }
 
 impl App {
     pub fn new(store: Store, settings: Settings) -> AppResult<App> {
         let dummy_hash = auth::hash_password_blocking("minsheng-dummy-password-for-timing")?;
         Ok(App {
+            audit_writer: std::sync::Arc::new(audit_writer::AuditWriter::new(store.clone())),
             store,
             settings,
             dummy_hash: std::sync::Arc::new(dummy_hash),
@@ -200,7 +203,7 @@ impl App {
         Err(AppError::Forbidden)
     }
 
-    /// Writes one audit row in its own transaction (reads and denials).
+    /// Records a read or a refusal; returns once the row is committed (group commit).
     pub async fn audit_now(
         &self,
         actor: &Actor,
@@ -209,10 +212,19 @@ impl App {
         allowed: bool,
         detail: &str,
     ) -> AppResult<()> {
-        let mut tx = self.store.begin().await?;
-        write_audit(&mut tx, actor, action, subject, allowed, detail).await?;
-        tx.commit().await?;
-        Ok(())
+        self.audit_writer
+            .write(audit_writer::AuditEntry {
+                at: minsheng_domain::time_util::now_millis(),
+                user_id: actor.user_id,
+                username: actor.username.clone(),
+                ip: actor.ip.clone(),
+                action: action.to_string(),
+                subject_kind: subject.kind.to_string(),
+                subject_id: subject.id.to_string(),
+                allowed,
+                detail: detail.to_string(),
+            })
+            .await
     }
 
     /// Every region code there can be, for the operator at the command line.

@@ -11,8 +11,9 @@ use serde::Serialize;
 
 use crate::{Actor, App, AppError, AppResult, FieldError, Subject, reader, write_audit};
 
-/// The most rows a count walks before it says "more than".
-pub const COUNT_CAP: i64 = 10_000;
+/// The most rows a count walks before it says "more than": exact totals of a whole district
+/// would cost more than the page itself, and past a thousand a user narrows the search.
+pub const COUNT_CAP: i64 = 1_000;
 
 /// What a user asked a list for.
 #[derive(Debug, Clone, Default)]

@@ -82,20 +82,26 @@ pub async fn count_by_level(c: &mut impl Conn) -> Result<Vec<(String, i64)>> {
 
 /// The chain from the root down to `code` (inclusive).
 pub async fn ancestry(c: &mut impl Conn, code: i64) -> Result<Vec<RegionRow>> {
+    // Parents contain their children (the import enforces it), so the ancestors are the code's
+    // numeric prefixes: one query, in root-to-leaf order.
     let mut chain = Vec::new();
-    let mut next = Some(code);
-    while let Some(code) = next {
-        let Some(region) = get(c, code).await? else {
-            break;
-        };
-        next = region.parent_code;
-        chain.push(region);
-        if chain.len() > 8 {
-            break;
-        }
+    let mut next = minsheng_domain::RegionCode::from_i64(code);
+    while let Some(c) = next {
+        chain.push(c.as_i64());
+        next = c.numeric_parent();
     }
-    chain.reverse();
-    Ok(chain)
+    if chain.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM regions WHERE code IN ("));
+    for (i, code) in chain.into_iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(code);
+    }
+    sql.push(") ORDER BY code");
+    c.all(sql).await
 }
 
 pub async fn set_zone_members(c: &mut impl Conn, zone: i64, towns: &[i64]) -> Result<bool> {
@@ -133,10 +139,15 @@ pub async fn zone_members(c: &mut impl Conn, zone: i64) -> Result<Vec<i64>> {
 
 /// The area a unit at `code` covers: its subtree, or for a zone the subtrees of its towns.
 pub async fn scope_of(c: &mut impl Conn, code: i64) -> Result<Scope> {
-    let Some(region) = get(c, code).await? else {
-        return Ok(Scope::nothing());
-    };
-    if region.level == "zone" {
+    match get(c, code).await? {
+        Some(region) => scope_for(c, code, &region.level).await,
+        None => Ok(Scope::nothing()),
+    }
+}
+
+/// [`scope_of`] when the region's level is already known (it comes with the user's row).
+pub async fn scope_for(c: &mut impl Conn, code: i64, level: &str) -> Result<Scope> {
+    if level == "zone" {
         let towns = zone_members(c, code).await?;
         return Ok(Scope::from_ranges(
             towns.into_iter().filter_map(subtree_of).collect(),

@@ -78,19 +78,27 @@ pub struct UserRow {
     pub unit_id: i64,
     pub unit_name: String,
     pub region_code: i64,
+    /// The level of the unit's region (`zone` for a functional zone).
+    pub region_level: String,
     #[serde(skip)]
     pub password_hash: String,
     pub disabled: bool,
     pub password_changed_at: i64,
 }
 
-const USER_SELECT: &str = "SELECT us.id, us.username, us.display_name, us.unit_id, un.name AS unit_name, \
-     un.region_code, us.password_hash, us.disabled, us.password_changed_at \
-     FROM users us JOIN units un ON un.id = us.unit_id";
+const USER_COLUMNS: &str = "us.id, us.username, us.display_name, us.unit_id, un.name AS unit_name, \
+     un.region_code, rg.level AS region_level, us.password_hash, us.disabled, us.password_changed_at";
+
+const USER_JOINS: &str =
+    " JOIN units un ON un.id = us.unit_id JOIN regions rg ON rg.code = un.region_code";
+
+fn user_select() -> String {
+    format!("SELECT {USER_COLUMNS} FROM users us{USER_JOINS}")
+}
 
 pub async fn user_by_name(c: &mut impl Conn, username: &str) -> Result<Option<UserRow>> {
     c.optional(Sql::with(
-        &format!("{USER_SELECT} WHERE us.username = $1"),
+        &format!("{} WHERE us.username = $1", user_select()),
         vals![username],
     ))
     .await
@@ -98,7 +106,7 @@ pub async fn user_by_name(c: &mut impl Conn, username: &str) -> Result<Option<Us
 
 pub async fn user(c: &mut impl Conn, id: i64) -> Result<Option<UserRow>> {
     c.optional(Sql::with(
-        &format!("{USER_SELECT} WHERE us.id = $1"),
+        &format!("{} WHERE us.id = $1", user_select()),
         vals![id],
     ))
     .await
@@ -106,7 +114,7 @@ pub async fn user(c: &mut impl Conn, id: i64) -> Result<Option<UserRow>> {
 
 /// Users whose unit lies in the scope.
 pub async fn users_in_scope(c: &mut impl Conn, scope: &Scope) -> Result<Vec<UserRow>> {
-    let mut sql = Sql::new(USER_SELECT);
+    let mut sql = Sql::new(&user_select());
     sql.push(" WHERE ");
     scope.sql_condition(&mut sql, "un.region_code");
     sql.push(" ORDER BY un.region_code, us.username");
@@ -215,12 +223,14 @@ pub async fn set_disabled(c: &mut impl Conn, user_id: i64, disabled: bool) -> Re
 
 // ---- sessions ----
 
+/// A live session's row together with its user, read in one query per request.
 #[derive(Debug, Clone, FromRow)]
-pub struct SessionRow {
-    pub user_id: i64,
+pub struct SessionUser {
     pub csrf_token: String,
     pub expires_at: i64,
     pub last_seen_at: i64,
+    #[sqlx(flatten)]
+    pub user: UserRow,
 }
 
 pub async fn insert_session(
@@ -241,9 +251,12 @@ pub async fn insert_session(
     Ok(())
 }
 
-pub async fn session(c: &mut impl Conn, token_hash: &str) -> Result<Option<SessionRow>> {
+pub async fn session_user(c: &mut impl Conn, token_hash: &str) -> Result<Option<SessionUser>> {
     c.optional(Sql::with(
-        "SELECT user_id, csrf_token, expires_at, last_seen_at FROM sessions WHERE token_hash = $1",
+        &format!(
+            "SELECT s.csrf_token, s.expires_at, s.last_seen_at, {USER_COLUMNS} \
+             FROM sessions s JOIN users us ON us.id = s.user_id{USER_JOINS} WHERE s.token_hash = $1"
+        ),
         vals![token_hash],
     ))
     .await
