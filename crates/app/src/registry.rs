@@ -88,6 +88,7 @@ pub struct PersonView {
     pub household_id: Option<i64>,
     pub relation_code: Option<String>,
     pub relation_label: Option<String>,
+    pub relation_label_en: Option<String>,
     pub region_code: String,
     pub region_name: String,
     pub version: i64,
@@ -108,6 +109,11 @@ impl PersonView {
                 .relation_code
                 .as_deref()
                 .and_then(relation::relation_label_zh)
+                .map(str::to_string),
+            relation_label_en: r
+                .relation_code
+                .as_deref()
+                .and_then(relation::relation_label_en)
                 .map(str::to_string),
             relation_code: r.relation_code,
             region_code: short_code(r.region_code),

@@ -76,4 +76,22 @@ impl UnitKind {
             UnitKind::SystemOperator => "系统运维",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            UnitKind::CivilAffairsBureau => "Civil affairs bureau",
+            UnitKind::TownOffice => "Town or street office",
+            UnitKind::CommunityCommittee => "Village or community committee",
+            UnitKind::EducationDept => "Education department",
+            UnitKind::HealthDept => "Health department",
+            UnitKind::HousingDept => "Housing department",
+            UnitKind::HumanResourcesDept => "Human resources and social security",
+            UnitKind::Charity => "Charity",
+            UnitKind::SocialWorkOrg => "Social-work organisation",
+            UnitKind::AssessmentOrg => "Third-party assessment organisation",
+            UnitKind::HotlineCentre => "12345 hotline centre",
+            UnitKind::GridCompany => "Power supply company",
+            UnitKind::SystemOperator => "System operations",
+        }
+    }
 }

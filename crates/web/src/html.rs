@@ -58,6 +58,7 @@ pub struct Chrome {
     pub csrf: String,
     pub nav: Vec<(&'static str, &'static str, bool)>,
     pub path_encoded: String,
+    pub english: bool,
 }
 
 fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
@@ -92,6 +93,7 @@ fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
         csrf: actor.csrf_token.clone(),
         nav,
         path_encoded: urlencode(&info.path),
+        english: info.lang == Lang::En,
     }
 }
 
@@ -801,8 +803,10 @@ pub async fn units(State(s): State<AppState>, Authed(actor, info): Authed) -> We
     let units = rows
         .into_iter()
         .map(|u| {
-            let kind =
-                UnitKind::from_code(&u.kind).map_or(u.kind.clone(), |k| k.label_zh().to_string());
+            let kind = UnitKind::from_code(&u.kind).map_or(u.kind.clone(), |k| match info.lang {
+                Lang::Zh => k.label_zh().to_string(),
+                Lang::En => k.label_en().to_string(),
+            });
             (u.name, kind, u.region_name)
         })
         .collect();

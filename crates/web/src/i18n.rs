@@ -76,7 +76,7 @@ texts! {
     password: "密码", "Password";
     login_failed: "用户名或密码错误。", "Wrong user name or password.";
     locked: "登录失败次数过多，请稍后再试（分钟）：", "Too many failed sign-ins. Try again in (minutes): ";
-    welcome: "您好", "Hello";
+    welcome: "您好，", "Hello, ";
     your_roles: "您的角色", "Your roles";
     your_unit: "所在单位", "Your unit";
     your_area: "管辖区域", "Your area";
@@ -93,6 +93,8 @@ texts! {
     member_list: "家庭成员", "Members";
     name: "姓名", "Name";
     sex: "性别", "Sex";
+    male: "男", "male";
+    female: "女", "female";
     birth_date: "出生日期", "Birth date";
     age: "年龄", "Age";
     phone: "电话", "Phone";
