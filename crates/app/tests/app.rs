@@ -578,3 +578,89 @@ async fn region_and_unit_and_user_imports(backend: Backend) {
             .is_err()
     );
 }
+
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn id_number() -> impl Strategy<Value = String> {
+        prop_oneof![
+            // Mostly valid numbers of a handful of people, so rows collide and repeat.
+            6 => (0u32..6).prop_map(|n| {
+                let first17 = format!("5001131990010{}00{}", n % 10, n % 10);
+                let mut digits = [0u8; 17];
+                for (slot, b) in digits.iter_mut().zip(first17.bytes()) {
+                    *slot = b - b'0';
+                }
+                format!("{first17}{}", minsheng_domain::id_number::check_digit(&digits))
+            }),
+            1 => "[0-9Xx]{0,19}",
+            1 => "\\PC{0,12}",
+        ]
+    }
+
+    fn row() -> impl Strategy<Value = Vec<String>> {
+        (
+            id_number(),
+            prop_oneof![6 => "[张李王]{1,3}", 1 => Just(String::new()), 1 => "\\PC{0,60}"],
+            prop_oneof![
+                6 => Just("500113003002".to_string()),
+                1 => Just("500229001001".to_string()),
+                1 => Just("500113".to_string()),
+                1 => "[0-9]{0,13}"
+            ],
+            prop_oneof![6 => Just("某路1号".to_string()), 1 => Just("某路2号".to_string()), 1 => Just(String::new())],
+            prop_oneof![6 => Just("K1".to_string()), 1 => Just("K2".to_string()), 1 => "[A-Z]{0,2}"],
+            prop_oneof![3 => Just("02".to_string()), 3 => Just("20".to_string()), 1 => "[0-9x]{0,3}"],
+            prop_oneof![6 => Just(String::new()), 1 => "[0-9 +-]{0,22}", 1 => "\\PC{0,5}"],
+        )
+            .prop_map(|(a, b, c, d, e, f, g)| vec![a, b, c, d, e, f, g])
+    }
+
+    /// Whatever a file holds, an import either writes every row or none, and every error
+    /// points at a line of the file.
+    #[test]
+    fn random_person_files_are_all_or_nothing() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let world = runtime.block_on(World::new(Backend::Sqlite));
+        let officer = runtime.block_on(world.actor("banan.district"));
+        let config = ProptestConfig {
+            cases: 32,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        };
+        proptest!(config, |(rows in proptest::collection::vec(row(), 1..8))| {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            writer
+                .write_record(["id_number", "name", "region_code", "address", "household_key", "relation_code", "phone"])
+                .expect("header");
+            for r in &rows {
+                writer.write_record(r).expect("row");
+            }
+            let bytes = writer.into_inner().expect("csv");
+            let table = read_table("fuzz.csv", &bytes).expect("a file the csv crate wrote reads back");
+            let before = runtime.block_on(counts(&world));
+            let report = runtime
+                .block_on(world.app.import(&officer, ImportKind::Persons, &table, false, &|_| {}))
+                .expect("bad rows are reported, never an internal error");
+            let after = runtime.block_on(counts(&world));
+            let last_line = table.rows.last().map_or(1, |r| r.line);
+            for e in &report.errors {
+                prop_assert!(e.line >= 2 && e.line <= last_line, "{e:?}");
+                prop_assert!(!e.column.is_empty() && !e.reason.is_empty());
+            }
+            if report.errors.is_empty() {
+                prop_assert!(report.written);
+                prop_assert_eq!(report.inserted + report.updated + report.unchanged, rows.len());
+            } else {
+                prop_assert!(!report.written);
+                prop_assert_eq!(before, after, "nothing is written when a row is bad");
+            }
+        });
+    }
+}
