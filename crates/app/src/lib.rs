@@ -6,6 +6,7 @@ pub mod admin;
 mod audit_writer;
 pub mod auth;
 pub mod demo;
+pub mod export;
 pub mod import;
 pub mod region_check;
 pub mod registry;

@@ -60,7 +60,7 @@ pub struct HouseholdView {
 }
 
 impl HouseholdView {
-    fn from_row(r: HouseholdRow) -> HouseholdView {
+    pub(crate) fn from_row(r: HouseholdRow) -> HouseholdView {
         HouseholdView {
             id: r.id,
             region_code: short_code(r.region_code),
@@ -184,6 +184,14 @@ fn list_filter(q: &ListQuery) -> AppResult<ListFilter> {
             RegionCode::parse(region).map_err(|e| AppError::invalid("region", e.to_string()))?;
         filter.within = Some(code.subtree());
     }
+    Ok(filter)
+}
+
+/// The store filter of a query, without the interface's page-size limit.
+pub(crate) fn list_filter_for_export(q: &ListQuery) -> AppResult<ListFilter> {
+    let mut filter = list_filter(q)?;
+    filter.limit = q.per_page.clamp(1, 1000);
+    filter.offset = (q.page.max(1) - 1) * filter.limit;
     Ok(filter)
 }
 

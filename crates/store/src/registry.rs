@@ -97,7 +97,7 @@ pub async fn list_households(
     sql.push(" FROM (SELECT h.id AS page_id FROM households h");
     household_conditions(&mut sql, scope, f);
     sql.push(" ORDER BY h.region_code, h.id LIMIT ")
-        .bind(f.limit.clamp(1, 200))
+        .bind(f.limit.clamp(1, 1000))
         .push(" OFFSET ")
         .bind(f.offset.max(0))
         .push(") page JOIN households h ON h.id = page.page_id")
@@ -240,7 +240,7 @@ pub async fn list_persons(
     let mut sql = Sql::new(PERSON_SELECT);
     person_conditions(&mut sql, scope, f);
     sql.push(" ORDER BY p.region_code, p.id LIMIT ")
-        .bind(f.limit.clamp(1, 200))
+        .bind(f.limit.clamp(1, 1000))
         .push(" OFFSET ")
         .bind(f.offset.max(0));
     c.all(sql).await

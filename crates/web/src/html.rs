@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minsheng_app::AuditFilter;
 use minsheng_app::admin::NewUserInput;
+use minsheng_app::export::ExportFormat;
 use minsheng_app::registry::{
     DistrictFigures, HouseholdDetail, HouseholdInput, HouseholdView, ListQuery, MemberInput, Page,
     PersonDetail, PersonView,
@@ -408,6 +409,51 @@ pub async fn households(
         },
         &info,
     )
+}
+
+#[derive(Deserialize, Default)]
+pub struct ExportParams {
+    #[serde(default)]
+    format: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    region: String,
+}
+
+/// The list as a download: the same households as the list shows, masked, audited.
+pub async fn households_export(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Query(p): Query<ExportParams>,
+) -> WebResult {
+    let format = ExportFormat::from_code(&p.format).ok_or_else(|| {
+        WebError::new(
+            AppError::invalid("format", "format must be xlsx or csv"),
+            &info,
+        )
+    })?;
+    let query = ListQuery {
+        q: Some(p.q),
+        region: Some(p.region),
+        ..ListQuery::default()
+    };
+    let bytes = s
+        .app
+        .export_households(&actor, &query, format)
+        .await
+        .web(&info)?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    let disposition = format!("attachment; filename=\"households.{}\"", format.extension());
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
 }
 
 #[derive(Template)]

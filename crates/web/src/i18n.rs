@@ -83,6 +83,8 @@ texts! {
     what_you_can_do: "您可以", "What you can do";
     no_household_access: "您的角色不查看家庭户信息。线索上报等功能将在后续版本提供。", "Your role does not see household files. Reporting clues comes in a later release.";
     search: "搜索", "Search";
+    export_xlsx: "导出 Excel", "Export Excel";
+    export_csv: "导出 CSV", "Export CSV";
     search_hint: "姓名、地址或身份证号", "Name, address or ID number";
     region_filter: "区划代码", "Region code";
     address: "地址", "Address";

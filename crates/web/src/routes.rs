@@ -103,6 +103,13 @@ fn register() -> Routes {
         )
         .add(
             M::GET,
+            "/households/export",
+            Some(A::ViewHouseholds),
+            "Household list as xlsx or GB18030 CSV",
+            html::households_export,
+        )
+        .add(
+            M::GET,
             "/households/new",
             Some(A::EditHouseholds),
             "New household form",

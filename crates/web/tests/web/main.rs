@@ -79,6 +79,14 @@ fn expectations() -> Vec<Expect> {
         ),
         e(
             Method::GET,
+            "/households/export",
+            Some(A::ViewHouseholds),
+            T::Nothing,
+            200,
+            true,
+        ),
+        e(
+            Method::GET,
             "/households/new",
             Some(A::EditHouseholds),
             T::Nothing,
@@ -640,4 +648,38 @@ async fn api_tokens_and_openapi(backend: Backend) {
         .call_json(&Who::anonymous(), Method::GET, "/healthz", None)
         .await;
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exports_are_scoped_masked_and_readable() {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let who = t.sign_in("banan.community").await;
+    let (status, page) = t
+        .call_json(&who, Method::GET, "/api/v1/households?per_page=100", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let listed = page["total"].as_u64().expect("total") as usize;
+    let (status, bytes) = t.call_bytes(&who, "/households/export?format=csv").await;
+    assert_eq!(status, StatusCode::OK);
+    let (text, _, had_errors) = encoding_rs::GB18030.decode(&bytes);
+    assert!(!had_errors);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.len(),
+        listed + 1,
+        "a header and every household of the area"
+    );
+    assert!(lines[0].contains("户主"));
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l.contains("500113") && l.contains("********"))
+    );
+    let (status, xlsx) = t.call_bytes(&who, "/households/export?format=xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    let table =
+        minsheng_app::import::read_table("export.xlsx", &xlsx).expect("the export reads back");
+    assert_eq!(table.rows.len(), listed);
+    let (status, _) = t.call_bytes(&who, "/households/export?format=pdf").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -211,6 +211,10 @@ impl TestApp {
             ))
         };
         match target {
+            // The export needs its format; every other plain route is called as it is.
+            Target::Nothing if pattern == "/households/export" => {
+                (!outside).then(|| format!("{pattern}?format=xlsx"))
+            }
             Target::Nothing => (!outside).then(|| pattern.to_string()),
             Target::Household => self
                 .household(who, outside)
@@ -436,6 +440,20 @@ impl TestApp {
             status,
             serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
         )
+    }
+
+    pub async fn call_bytes(&self, who: &Who, path: &str) -> (StatusCode, Vec<u8>) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(self.request(who, Method::GET, path, None))
+            .await
+            .expect("response");
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 26)
+            .await
+            .expect("body");
+        (status, bytes.to_vec())
     }
 
     pub async fn audit_count(&self, username: &str) -> i64 {
