@@ -45,15 +45,7 @@ impl WebError {
     }
 
     pub fn status(&self) -> StatusCode {
-        match &self.error {
-            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Stale | AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        status_of(&self.error)
     }
 
     fn code(&self) -> &'static str {
@@ -146,6 +138,19 @@ impl IntoResponse for WebError {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, self.message()).into_response(),
         }
+    }
+}
+
+/// The HTTP status that answers a use-case error.
+pub fn status_of(error: &AppError) -> StatusCode {
+    match error {
+        AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Stale | AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

@@ -23,7 +23,7 @@ use crate::auth::{
     Authed, Info, LANG_COOKIE, LOGIN_CSRF_COOKIE, RequestInfo, SESSION_COOKIE, SessionToken,
     cookie, set_cookie,
 };
-use crate::error::{WebError, urlencode};
+use crate::error::{WebError, status_of, urlencode};
 use crate::i18n::{Lang, Texts};
 
 type WebResult = Result<Response, WebError>;
@@ -484,9 +484,7 @@ async fn household_page(
     refused: Option<AppError>,
 ) -> WebResult {
     let d = s.app.household_detail(actor, id).await.web(info)?;
-    let status = refused.as_ref().map_or(StatusCode::OK, |e| {
-        WebError::new(clone_error(e), info).status()
-    });
+    let status = refused.as_ref().map_or(StatusCode::OK, status_of);
     let page = HouseholdPage {
         updated_at: format_millis(d.household.updated_at),
         d,
@@ -509,15 +507,6 @@ fn is_form_error(e: &AppError) -> bool {
         e,
         AppError::Invalid(_) | AppError::Stale | AppError::Conflict(_)
     )
-}
-
-fn clone_error(e: &AppError) -> AppError {
-    match e {
-        AppError::Invalid(f) => AppError::Invalid(f.clone()),
-        AppError::Stale => AppError::Stale,
-        AppError::Conflict(m) => AppError::Conflict(m.clone()),
-        _ => AppError::Internal(e.to_string()),
-    }
 }
 
 pub async fn household(
@@ -566,7 +555,7 @@ pub async fn household_create(
     match s.app.create_household(&actor, &input).await {
         Ok(id) => Ok(see_other(&format!("/households/{id}?saved=1"))),
         Err(e) if is_form_error(&e) => {
-            let status = WebError::new(clone_error(&e), &info).status();
+            let status = status_of(&e);
             render_status(
                 &HouseholdNewPage {
                     c: chrome(&actor, &info),
@@ -672,9 +661,7 @@ async fn person_page(
     refused: Option<AppError>,
 ) -> WebResult {
     let d = s.app.person_detail(actor, id).await.web(info)?;
-    let status = refused.as_ref().map_or(StatusCode::OK, |e| {
-        WebError::new(clone_error(e), info).status()
-    });
+    let status = refused.as_ref().map_or(StatusCode::OK, status_of);
     let history = d
         .history
         .iter()
@@ -885,9 +872,7 @@ async fn users_page(
 ) -> WebResult {
     let list = s.app.list_users(actor).await.web(info)?;
     let units = s.app.list_units(actor).await.web(info)?;
-    let status = refused.as_ref().map_or(StatusCode::OK, |e| {
-        WebError::new(clone_error(e), info).status()
-    });
+    let status = refused.as_ref().map_or(StatusCode::OK, status_of);
     let page = UsersPage {
         users: list
             .into_iter()
@@ -1159,7 +1144,7 @@ pub async fn account_password(
     SessionToken(token): SessionToken,
     Form(form): Form<PasswordForm>,
 ) -> WebResult {
-    match s
+    let outcome = s
         .app
         .change_own_password(
             &actor,
@@ -1168,28 +1153,13 @@ pub async fn account_password(
             &form.new_password,
         )
         .await
-    {
-        Ok(()) => account_page(
-            &actor,
-            &info,
-            String::new(),
-            info.lang.texts().password_changed.into(),
-            String::new(),
-            StatusCode::OK,
-        ),
-        Err(e) if is_form_error(&e) => {
-            let status = WebError::new(clone_error(&e), &info).status();
-            account_page(
-                &actor,
-                &info,
-                form_message(&e, info.lang),
+        .map(|()| {
+            (
+                info.lang.texts().password_changed.to_string(),
                 String::new(),
-                String::new(),
-                status,
             )
-        }
-        Err(e) => Err(WebError::new(e, &info)),
-    }
+        });
+    account_outcome(&actor, &info, outcome)
 }
 
 #[derive(Deserialize)]
@@ -1202,27 +1172,33 @@ pub async fn account_token(
     Authed(actor, info): Authed,
     Form(form): Form<TokenForm>,
 ) -> WebResult {
-    match s.app.issue_api_token(&actor, &form.name).await {
-        Ok(token) => account_page(
-            &actor,
-            &info,
-            String::new(),
-            String::new(),
-            token,
-            StatusCode::OK,
-        ),
-        Err(e) if is_form_error(&e) => {
-            let status = WebError::new(clone_error(&e), &info).status();
-            account_page(
-                &actor,
-                &info,
-                form_message(&e, info.lang),
-                String::new(),
-                String::new(),
-                status,
-            )
+    let outcome = s
+        .app
+        .issue_api_token(&actor, &form.name)
+        .await
+        .map(|token| (String::new(), token));
+    account_outcome(&actor, &info, outcome)
+}
+
+/// The account page after one of its forms: a notice or a new token, or why it was refused.
+fn account_outcome(
+    actor: &Actor,
+    info: &RequestInfo,
+    outcome: Result<(String, String), AppError>,
+) -> WebResult {
+    match outcome {
+        Ok((notice, token)) => {
+            account_page(actor, info, String::new(), notice, token, StatusCode::OK)
         }
-        Err(e) => Err(WebError::new(e, &info)),
+        Err(e) if is_form_error(&e) => account_page(
+            actor,
+            info,
+            form_message(&e, info.lang),
+            String::new(),
+            String::new(),
+            status_of(&e),
+        ),
+        Err(e) => Err(WebError::new(e, info)),
     }
 }
 
