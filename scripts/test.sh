@@ -35,5 +35,6 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== minsheng region data check"
 cargo run --quiet --locked -p minsheng -- regions check
+cargo run --quiet --locked -p minsheng -- calendar check
 echo "== cargo test (SQLite and PostgreSQL, headless Chromium)"
 cargo test --workspace --locked

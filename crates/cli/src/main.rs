@@ -12,7 +12,7 @@ use minsheng_app::admin::NewUserInput;
 use minsheng_app::demo::{DemoAccount, DemoOptions};
 use minsheng_app::import::{ImportError, ImportKind, read_table};
 use minsheng_app::{Actor, App, AppError, Settings};
-use minsheng_domain::Role;
+use minsheng_domain::{Role, WorkdayCalendar};
 use minsheng_store::Store;
 use minsheng_web::WebConfig;
 
@@ -87,6 +87,11 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// The working-day calendar (public holidays and adjusted working days).
+    Calendar {
+        #[command(subcommand)]
+        action: CalendarCommand,
+    },
     /// Region data files.
     Regions {
         #[command(subcommand)]
@@ -135,6 +140,23 @@ enum UserCommand {
     Disable { username: String },
     /// Enable a disabled user.
     Enable { username: String },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// One day per line from --from to --to (inclusive); with --json, one JSON object per line.
+    List {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Prints the Nth working day strictly after DATE (the deadline of "within N working days").
+    AddWorkdays { date: String, n: u32 },
+    /// Checks a calendar file (default: the shipped one); errors as file:line: message.
+    Check { file: Option<PathBuf> },
 }
 
 #[derive(Subcommand)]
@@ -263,6 +285,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Regions {
             action: RegionsCommand::Check { files },
         } => return regions_check(&files),
+        Command::Calendar { action } => return calendar_command(action),
         Command::Migrate { db } => {
             open_app(&db).await?;
             println!("migrations applied");
@@ -282,6 +305,67 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let app = open_app(&db).await?;
             let actor = command_line_actor(&app).await?;
             return import_command(&app, &actor, kind, &file, skip_invalid, json).await;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_date(text: &str) -> Result<time::Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text.trim(), &format)
+        .map_err(|_| anyhow!("'{text}' is not a date (YYYY-MM-DD)"))
+}
+
+fn calendar_command(action: CalendarCommand) -> Result<ExitCode> {
+    let calendar = WorkdayCalendar::china();
+    match action {
+        CalendarCommand::List { from, to, json } => {
+            let (from, to) = (parse_date(&from)?, parse_date(&to)?);
+            if to < from {
+                bail!("--to is before --from");
+            }
+            let mut day = from;
+            while day <= to {
+                let kind = calendar.kind(day);
+                let name = calendar.name(day);
+                if json {
+                    let line = serde_json::json!({
+                        "date": day.to_string(),
+                        "workday": kind.is_workday(),
+                        "kind": kind.code(),
+                        "name": name,
+                    });
+                    println!("{line}");
+                } else {
+                    println!("{day} {:<16} {}", kind.code(), name.unwrap_or(""));
+                }
+                day = day.next_day().ok_or_else(|| anyhow!("date out of range"))?;
+            }
+        }
+        CalendarCommand::AddWorkdays { date, n } => {
+            println!("{}", calendar.add_workdays(parse_date(&date)?, n));
+        }
+        CalendarCommand::Check { file } => {
+            let (name, text) = match file {
+                Some(f) => (
+                    f.display().to_string(),
+                    std::fs::read_to_string(&f)
+                        .with_context(|| format!("cannot read {}", f.display()))?,
+                ),
+                None => (
+                    "data/calendar/china.csv".to_string(),
+                    include_str!("../../../data/calendar/china.csv").to_string(),
+                ),
+            };
+            match WorkdayCalendar::parse(&text) {
+                Ok(c) => println!("ok: holidays of {:?}", c.years()),
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{name}:{}: {}", e.line, e.message);
+                    }
+                    return Ok(ExitCode::from(1));
+                }
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
