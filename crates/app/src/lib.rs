@@ -6,6 +6,7 @@ pub mod admin;
 mod audit_writer;
 pub mod auth;
 pub mod demo;
+pub mod discovery;
 pub mod export;
 pub mod import;
 pub mod region_check;
@@ -164,6 +165,7 @@ pub struct App {
     settings: Settings,
     dummy_hash: std::sync::Arc<String>,
     audit_writer: std::sync::Arc<audit_writer::AuditWriter>,
+    calendar: std::sync::Arc<minsheng_domain::WorkdayCalendar>,
 }
 
 impl App {
@@ -171,6 +173,7 @@ impl App {
         let dummy_hash = auth::hash_password_blocking("minsheng-dummy-password-for-timing")?;
         Ok(App {
             audit_writer: std::sync::Arc::new(audit_writer::AuditWriter::new(store.clone())),
+            calendar: std::sync::Arc::new(minsheng_domain::WorkdayCalendar::china()),
             store,
             settings,
             dummy_hash: std::sync::Arc::new(dummy_hash),

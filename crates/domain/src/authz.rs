@@ -128,10 +128,18 @@ pub enum Action {
     ViewAudit,
     /// Aggregated figures, no personal data.
     ViewFigures,
+    /// Report a clue (线索) about someone who may be in hardship.
+    ReportClue,
+    /// See the inbox of leads in one's area and open them.
+    ViewLeads,
+    /// Record a verification visit and its outcome.
+    VisitLeads,
+    /// Change the state of a household file.
+    ManageFiles,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 16] = [
         Action::UseAccount,
         Action::ViewRegions,
         Action::ManageRegions,
@@ -144,6 +152,10 @@ impl Action {
         Action::ImportPersons,
         Action::ViewAudit,
         Action::ViewFigures,
+        Action::ReportClue,
+        Action::ViewLeads,
+        Action::VisitLeads,
+        Action::ManageFiles,
     ];
 
     pub fn code(self) -> &'static str {
@@ -160,6 +172,10 @@ impl Action {
             Action::ImportPersons => "import_persons",
             Action::ViewAudit => "view_audit",
             Action::ViewFigures => "view_figures",
+            Action::ReportClue => "report_clue",
+            Action::ViewLeads => "view_leads",
+            Action::VisitLeads => "visit_leads",
+            Action::ManageFiles => "manage_files",
         }
     }
 }
@@ -195,6 +211,38 @@ pub fn role_permits(role: Role, action: Action) -> bool {
         A::ImportPersons => matches!(role, R::DistrictOfficer | R::TownOfficer),
         A::ViewAudit => role == R::Auditor,
         A::ViewFigures => matches!(role, R::DistrictOfficer | R::TownOfficer | R::Leader),
+        A::ReportClue => matches!(
+            role,
+            R::Volunteer
+                | R::GridWorker
+                | R::CommunityWorker
+                | R::TownOfficer
+                | R::DistrictOfficer
+                | R::HotlineAgent
+                | R::DepartmentHandler
+        ),
+        A::ViewLeads | A::VisitLeads => matches!(
+            role,
+            R::CommunityWorker | R::GridWorker | R::TownOfficer | R::DistrictOfficer
+        ),
+        A::ManageFiles => matches!(
+            role,
+            R::CommunityWorker | R::TownOfficer | R::DistrictOfficer
+        ),
+    }
+}
+
+/// The channels (渠道) through which a role may file a clue.
+pub fn channels_for(role: Role) -> &'static [&'static str] {
+    match role {
+        Role::Volunteer => &["volunteer"],
+        Role::GridWorker => &["grid_worker", "sweep"],
+        Role::CommunityWorker => &["sweep", "application", "grid_worker"],
+        Role::TownOfficer => &["application", "department", "sweep"],
+        Role::DistrictOfficer => &["application", "department", "screening"],
+        Role::HotlineAgent => &["hotline"],
+        Role::DepartmentHandler => &["department"],
+        _ => &[],
     }
 }
 

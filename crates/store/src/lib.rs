@@ -10,6 +10,7 @@
 //! read-then-write transaction can never fail with `SQLITE_BUSY` under concurrent requests.
 
 pub mod audit;
+pub mod discovery;
 pub mod regions;
 pub mod registry;
 mod sql;
@@ -223,17 +224,31 @@ struct MigrationFile {
     sql: &'static str,
 }
 
-const SQLITE_MIGRATIONS: &[MigrationFile] = &[MigrationFile {
-    version: 1,
-    description: "foundation",
-    sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
-}];
+const SQLITE_MIGRATIONS: &[MigrationFile] = &[
+    MigrationFile {
+        version: 1,
+        description: "foundation",
+        sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    },
+    MigrationFile {
+        version: 2,
+        description: "discovery",
+        sql: include_str!("../migrations/sqlite/0002_discovery.sql"),
+    },
+];
 
-const POSTGRES_MIGRATIONS: &[MigrationFile] = &[MigrationFile {
-    version: 1,
-    description: "foundation",
-    sql: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const POSTGRES_MIGRATIONS: &[MigrationFile] = &[
+    MigrationFile {
+        version: 1,
+        description: "foundation",
+        sql: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    MigrationFile {
+        version: 2,
+        description: "discovery",
+        sql: include_str!("../migrations/postgres/0002_discovery.sql"),
+    },
+];
 
 fn migrator(files: &'static [MigrationFile]) -> Migrator {
     let migrations: Vec<Migration> = files

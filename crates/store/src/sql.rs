@@ -7,6 +7,7 @@ pub enum Value {
     OptInt(Option<i64>),
     Text(String),
     OptText(Option<String>),
+    OptFloat(Option<f64>),
     Bool(bool),
 }
 
@@ -43,6 +44,11 @@ impl From<Option<String>> for Value {
 impl From<Option<&str>> for Value {
     fn from(v: Option<&str>) -> Self {
         Value::OptText(v.map(str::to_string))
+    }
+}
+impl From<Option<f64>> for Value {
+    fn from(v: Option<f64>) -> Self {
+        Value::OptFloat(v)
     }
 }
 impl From<bool> for Value {
@@ -110,6 +116,7 @@ macro_rules! bind_all {
                 $crate::Value::OptInt(v) => query.bind(*v),
                 $crate::Value::Text(v) => query.bind(v.as_str()),
                 $crate::Value::OptText(v) => query.bind(v.as_deref()),
+                $crate::Value::OptFloat(v) => query.bind(*v),
                 $crate::Value::Bool(v) => query.bind(*v),
             };
         }

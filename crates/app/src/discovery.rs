@@ -1,0 +1,1003 @@
+//! Proactive discovery (主动发现): clues from every channel are triaged into leads (one per
+//! household or person while open), routed to the community of their area with a deadline in
+//! working days, visited, and end in a household file (建档) or a recorded reason.
+
+use minsheng_domain::authz::channels_for;
+use minsheng_domain::time_util::{CHINA_OFFSET, now_millis, today_in_china};
+use minsheng_domain::{
+    Action, IdNumber, RegionCode, RegionLevel, Role, WorkdayCalendar, relation, text,
+};
+use minsheng_store::discovery::{
+    self, ClueInput, ClueRow, DiscoveryFigures, FileRow, LeadInput, LeadRow, MyClueRow,
+    TimelineRow, VisitInput,
+};
+use minsheng_store::registry::{self, NewPerson};
+use minsheng_store::{Conn, Scope, Sql, StoreError, WriteTx, regions, vals};
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime, Time};
+
+use crate::registry::{MemberInput, validate_member};
+use crate::{Actor, App, AppError, AppResult, FieldError, Subject, reader, write_audit};
+
+pub const CHANNELS: [&str; 7] = [
+    "volunteer",
+    "grid_worker",
+    "sweep",
+    "hotline",
+    "screening",
+    "application",
+    "department",
+];
+pub const URGENCIES: [&str; 3] = ["normal", "urgent", "emergency"];
+pub const CLOSE_REASONS: [&str; 5] = [
+    "not_in_difficulty",
+    "moved_away",
+    "unreachable",
+    "duplicate",
+    "other",
+];
+pub const FILE_STATES: [&str; 4] = ["watch", "assisted", "not_eligible_helped", "closed"];
+
+/// Working days to the first visit, by urgency; an emergency is visited the same day.
+pub fn visit_workdays(urgency: &str) -> u32 {
+    match urgency {
+        "emergency" => 0,
+        "urgent" => 1,
+        _ => 3,
+    }
+}
+
+/// Working days an overdue lead waits at the town before it reaches the district.
+pub const TOWN_GRACE_WORKDAYS: u32 = 2;
+
+/// The last millisecond of a day in China time.
+fn end_of_day(date: Date) -> i64 {
+    let end = date.with_time(Time::MIDNIGHT).assume_offset(CHINA_OFFSET) + time::Duration::days(1);
+    end.unix_timestamp() * 1000 - 1
+}
+
+/// When a lead of this urgency, opened today, must be visited; and when it escalates to the
+/// district if it is not.
+pub fn deadlines(calendar: &WorkdayCalendar, today: Date, urgency: &str) -> (i64, i64) {
+    let due = calendar.add_workdays(today, visit_workdays(urgency));
+    let district = calendar.add_workdays(due, TOWN_GRACE_WORKDAYS);
+    (end_of_day(due), end_of_day(district))
+}
+
+/// A clue as it arrives, from the phone form or an API channel.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ClueSubmission {
+    pub channel: String,
+    pub description: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub region_code: Option<String>,
+    #[serde(default)]
+    pub person_name: String,
+    #[serde(default)]
+    pub id_number: Option<String>,
+    #[serde(default)]
+    pub urgency: String,
+    #[serde(default)]
+    pub latitude: Option<f64>,
+    #[serde(default)]
+    pub longitude: Option<f64>,
+    /// Chosen by the sender; the same key twice is one clue (a resend after a lost answer).
+    #[serde(default)]
+    pub client_key: Option<String>,
+    /// The other system's reference (hotline ticket, screening run, department case).
+    #[serde(default)]
+    pub source_ref: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SubmitResult {
+    pub clue_id: i64,
+    pub lead_id: i64,
+    /// The clue joined an open lead about the same people.
+    pub merged: bool,
+    /// The same client key was sent before; nothing new was stored.
+    pub resent: bool,
+}
+
+/// How the clue was matched to people already known.
+struct Match {
+    key: String,
+    person_id: Option<i64>,
+    household_id: Option<i64>,
+}
+
+struct ValidClue {
+    channel: String,
+    description: String,
+    address: String,
+    region: i64,
+    person_name: String,
+    id_number: Option<IdNumber>,
+    urgency: String,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    client_key: Option<String>,
+    source_ref: String,
+}
+
+fn limited(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> String {
+    let value = value.trim();
+    if value.chars().count() > max {
+        errors.push(FieldError::new(
+            field,
+            format!("{field} is longer than {max} characters"),
+        ));
+    }
+    value.to_string()
+}
+
+impl App {
+    fn may_use_channel(actor: &Actor, channel: &str) -> bool {
+        actor
+            .roles
+            .iter()
+            .any(|r| channels_for(*r).contains(&channel))
+    }
+
+    async fn validate_clue(&self, actor: &Actor, s: &ClueSubmission) -> AppResult<ValidClue> {
+        let mut errors = Vec::new();
+        let channel = s.channel.trim().to_string();
+        if !CHANNELS.contains(&channel.as_str()) {
+            errors.push(FieldError::new(
+                "channel",
+                format!("'{channel}' is not a channel"),
+            ));
+        } else if !Self::may_use_channel(actor, &channel) {
+            errors.push(FieldError::new(
+                "channel",
+                format!("your role does not file clues through '{channel}'"),
+            ));
+        }
+        let description = limited("description", &s.description, 2000, &mut errors);
+        if description.is_empty() {
+            errors.push(FieldError::new("description", "say what you noticed"));
+        }
+        let address = limited("address", &s.address, 200, &mut errors);
+        let person_name = limited("person_name", &s.person_name, 50, &mut errors);
+        let urgency = if s.urgency.trim().is_empty() {
+            "normal".to_string()
+        } else {
+            s.urgency.trim().to_string()
+        };
+        if !URGENCIES.contains(&urgency.as_str()) {
+            errors.push(FieldError::new(
+                "urgency",
+                "urgency is normal, urgent or emergency",
+            ));
+        }
+        let id_number = match s
+            .id_number
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            Some(text) => match IdNumber::parse(text) {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    errors.push(FieldError::new("id_number", e.to_string()));
+                    None
+                }
+            },
+            None => None,
+        };
+        let (latitude, longitude) = (s.latitude, s.longitude);
+        if latitude.is_some() != longitude.is_some()
+            || latitude.is_some_and(|v| !(-90.0..=90.0).contains(&v))
+            || longitude.is_some_and(|v| !(-180.0..=180.0).contains(&v))
+        {
+            errors.push(FieldError::new(
+                "location",
+                "give both latitude and longitude, in degrees",
+            ));
+        }
+        let has_location = !address.is_empty() || latitude.is_some();
+        let has_person = !person_name.is_empty() || id_number.is_some();
+        if !has_location && !has_person {
+            errors.push(FieldError::new(
+                "address",
+                "say where (a building or address) or who (a name or ID number): a clue needs at least one",
+            ));
+        }
+        let client_key = s
+            .client_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_string);
+        if client_key.as_ref().is_some_and(|k| k.len() > 100) {
+            errors.push(FieldError::new(
+                "client_key",
+                "client_key is longer than 100 characters",
+            ));
+        }
+        let region = self
+            .clue_region(
+                actor,
+                s.region_code.as_deref(),
+                id_number.as_ref(),
+                &mut errors,
+            )
+            .await?;
+        match region {
+            Some(region) if errors.is_empty() => Ok(ValidClue {
+                channel,
+                description,
+                address,
+                region,
+                person_name,
+                id_number,
+                urgency,
+                latitude,
+                longitude,
+                client_key,
+                source_ref: s.source_ref.trim().chars().take(100).collect(),
+            }),
+            _ => Err(AppError::Invalid(errors)),
+        }
+    }
+
+    /// The town or community a clue belongs to: as given, else where the person lives, else the
+    /// reporter's own community or town.
+    async fn clue_region(
+        &self,
+        actor: &Actor,
+        given: Option<&str>,
+        id_number: Option<&IdNumber>,
+        errors: &mut Vec<FieldError>,
+    ) -> AppResult<Option<i64>> {
+        let mut c = reader(self);
+        if let Some(text) = given.map(str::trim).filter(|t| !t.is_empty()) {
+            let code = match RegionCode::parse(text) {
+                Ok(code) => code,
+                Err(e) => {
+                    errors.push(FieldError::new("region_code", e.to_string()));
+                    return Ok(None);
+                }
+            };
+            let known = regions::get(&mut c, code.as_i64()).await?;
+            return Ok(match known {
+                Some(r) if r.level == "town" || r.level == "community" => {
+                    if actor.scope.contains(code.as_i64()) {
+                        Some(code.as_i64())
+                    } else {
+                        errors.push(FieldError::new(
+                            "region_code",
+                            "this region is outside your area",
+                        ));
+                        None
+                    }
+                }
+                _ => {
+                    errors.push(FieldError::new(
+                        "region_code",
+                        "give a town (9 digits) or community (12 digits) code",
+                    ));
+                    None
+                }
+            });
+        }
+        if let Some(id) = id_number
+            && let Some(p) = registry::person_by_id_number(&mut c, id.as_str()).await?
+            && actor.scope.contains(p.region_code)
+        {
+            return Ok(Some(p.region_code));
+        }
+        let own = RegionCode::from_i64(actor.region_code).map(|c| c.level());
+        if matches!(own, Some(RegionLevel::Town | RegionLevel::Community)) {
+            return Ok(Some(actor.region_code));
+        }
+        errors.push(FieldError::new(
+            "region_code",
+            "say which town or community the clue is about",
+        ));
+        Ok(None)
+    }
+
+    /// Finds who a clue is about: by ID number; else by name and a similar address in the same
+    /// town; else by the address alone.
+    async fn match_clue(&self, c: &mut impl Conn, clue: &ValidClue) -> AppResult<Match> {
+        if let Some(id) = &clue.id_number {
+            return Ok(match registry::person_by_id_number(c, id.as_str()).await? {
+                Some(p) => Match {
+                    key: p
+                        .household_id
+                        .map_or_else(|| format!("id:{id}"), |h| format!("hh:{h}")),
+                    person_id: Some(p.id),
+                    household_id: p.household_id,
+                },
+                None => Match {
+                    key: format!("id:{id}"),
+                    person_id: None,
+                    household_id: None,
+                },
+            });
+        }
+        let town = clue.region / 1000 * 1000;
+        if !clue.person_name.is_empty() {
+            let candidates: Vec<(i64, Option<i64>, Option<String>)> = c
+                .all(Sql::with(
+                    "SELECT p.id, p.household_id, h.address FROM persons p LEFT JOIN households h ON h.id = p.household_id \
+                     WHERE p.name = $1 AND p.region_code BETWEEN $2 AND $3 LIMIT 50",
+                    vals![clue.person_name.as_str(), town, town + 999],
+                ))
+                .await?;
+            let best = candidates
+                .iter()
+                .map(|(p, h, addr)| {
+                    (
+                        text::similarity(addr.as_deref().unwrap_or(""), &clue.address),
+                        *p,
+                        *h,
+                    )
+                })
+                .filter(|(score, _, _)| *score >= 0.5 || clue.address.is_empty())
+                .max_by(|a, b| a.0.total_cmp(&b.0));
+            let unique_by_name = candidates.len() == 1 && clue.address.is_empty();
+            if let Some((_, person, household)) =
+                best.filter(|_| !clue.address.is_empty() || unique_by_name)
+            {
+                return Ok(Match {
+                    key: household
+                        .map_or_else(|| format!("person:{person}"), |h| format!("hh:{h}")),
+                    person_id: Some(person),
+                    household_id: household,
+                });
+            }
+            return Ok(Match {
+                key: format!(
+                    "na:{town}:{}:{}",
+                    text::normalize(&clue.person_name),
+                    text::normalize(&clue.address)
+                ),
+                person_id: None,
+                household_id: None,
+            });
+        }
+        Ok(Match {
+            key: format!("ad:{town}:{}", text::normalize(&clue.address)),
+            person_id: None,
+            household_id: None,
+        })
+    }
+
+    /// Files a clue from any channel: validates, matches, merges into a lead or opens one,
+    /// routes it to its community with a deadline, and records it.
+    pub async fn submit_clue(&self, actor: &Actor, s: &ClueSubmission) -> AppResult<SubmitResult> {
+        self.authorize(actor, Action::ReportClue, Subject::new("clue", ""))
+            .await?;
+        if let Some(key) = s
+            .client_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            && let Some((clue_id, lead_id)) =
+                discovery::clue_by_client_key(&mut reader(self), key).await?
+        {
+            return Ok(SubmitResult {
+                clue_id,
+                lead_id,
+                merged: true,
+                resent: true,
+            });
+        }
+        let clue = self.validate_clue(actor, s).await?;
+        let now = now_millis();
+        let (due_at, district_at) = deadlines(self.calendar(), today_in_china(), &clue.urgency);
+        let mut tx = self.store().begin().await?;
+        let found = self.match_clue(&mut tx, &clue).await?;
+        let lead_input = LeadInput {
+            match_key: &found.key,
+            region_code: clue.region,
+            person_id: found.person_id,
+            household_id: found.household_id,
+            subject_name: &clue.person_name,
+            address: &clue.address,
+            urgency: &clue.urgency,
+            channel: &clue.channel,
+            now,
+            due_at,
+            escalate_town_at: due_at,
+            escalate_district_at: district_at,
+        };
+        let (lead_id, merged) = discovery::open_or_merge_lead(&mut tx, &lead_input).await?;
+        let inserted = discovery::insert_clue(
+            &mut tx,
+            &ClueInput {
+                channel: &clue.channel,
+                reporter_user_id: actor.user_id,
+                source_ref: &clue.source_ref,
+                client_key: clue.client_key.as_deref(),
+                description: &clue.description,
+                address: &clue.address,
+                region_code: clue.region,
+                person_name: &clue.person_name,
+                id_number: clue.id_number.as_ref().map(IdNumber::as_str),
+                urgency: &clue.urgency,
+                latitude: clue.latitude,
+                longitude: clue.longitude,
+                lead_id,
+                now,
+            },
+        )
+        .await;
+        let clue_id = match inserted {
+            Ok(id) => id,
+            // The same client key arrived twice at once: the other copy won.
+            Err(StoreError::Conflict(_)) if clue.client_key.is_some() => {
+                drop(tx);
+                let key = clue.client_key.as_deref().unwrap_or_default();
+                let (clue_id, lead_id) = discovery::clue_by_client_key(&mut reader(self), key)
+                    .await?
+                    .ok_or(AppError::Conflict("clue".into()))?;
+                return Ok(SubmitResult {
+                    clue_id,
+                    lead_id,
+                    merged: true,
+                    resent: true,
+                });
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if let Some(household) = found.household_id {
+            let text = format!(
+                "线索（{}）：{}",
+                clue.channel,
+                clue.description.chars().take(80).collect::<String>()
+            );
+            discovery::add_timeline(
+                &mut tx,
+                household,
+                now,
+                actor.user_id,
+                &actor.username,
+                "clue",
+                &text,
+            )
+            .await?;
+        }
+        let detail = format!("lead {lead_id}{}", if merged { " (merged)" } else { "" });
+        write_audit(
+            &mut tx,
+            actor,
+            "clue.submit",
+            Subject::new("clue", &clue_id.to_string()),
+            true,
+            &detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(SubmitResult {
+            clue_id,
+            lead_id,
+            merged,
+            resent: false,
+        })
+    }
+
+    /// The reporter's own clues and what became of them; nothing of the household.
+    pub async fn my_clues(&self, actor: &Actor) -> AppResult<Vec<MyClue>> {
+        self.authorize(actor, Action::ReportClue, Subject::new("clue", ""))
+            .await?;
+        let Some(user_id) = actor.user_id else {
+            return Ok(Vec::new());
+        };
+        let rows = discovery::clues_of_reporter(&mut reader(self), user_id, 200).await?;
+        Ok(rows.into_iter().map(MyClue::from_row).collect())
+    }
+
+    /// Leads waiting for a visit in the actor's area. Community workers see every open lead;
+    /// a town sees those overdue at the community; a district those overdue at the town.
+    pub async fn inbox(&self, actor: &Actor) -> AppResult<Inbox> {
+        self.authorize(actor, Action::ViewLeads, Subject::new("lead", ""))
+            .await?;
+        let level = inbox_level(actor);
+        let now = now_millis();
+        let rows = discovery::inbox(&mut reader(self), &actor.scope, level, now, 200).await?;
+        let overdue = rows.iter().filter(|l| l.due_at < now).count();
+        self.audit_now(
+            actor,
+            "lead.inbox",
+            Subject::new("lead", ""),
+            true,
+            &format!("shown={}", rows.len()),
+        )
+        .await?;
+        Ok(Inbox {
+            level,
+            overdue,
+            items: rows,
+            now,
+        })
+    }
+
+    pub async fn lead_detail(&self, actor: &Actor, id: i64) -> AppResult<LeadDetail> {
+        let subject_id = id.to_string();
+        let subject = Subject::new("lead", &subject_id);
+        self.authorize(actor, Action::ViewLeads, subject).await?;
+        let lead = self.lead_in_area(actor, id, "lead.read").await?;
+        let clues = discovery::clues_of_lead(&mut reader(self), id).await?;
+        self.audit_now(actor, "lead.read", subject, true, "")
+            .await?;
+        Ok(LeadDetail { lead, clues })
+    }
+
+    async fn lead_in_area(&self, actor: &Actor, id: i64, action: &str) -> AppResult<LeadRow> {
+        if let Some(lead) = discovery::lead(&mut reader(self), &actor.scope, id).await? {
+            return Ok(lead);
+        }
+        let subject_id = id.to_string();
+        self.audit_now(
+            actor,
+            action,
+            Subject::new("lead", &subject_id),
+            false,
+            "not found in area",
+        )
+        .await?;
+        Err(AppError::NotFound)
+    }
+
+    /// Records the verification visit and what it decided.
+    pub async fn record_visit(
+        &self,
+        actor: &Actor,
+        lead_id: i64,
+        v: &VisitSubmission,
+    ) -> AppResult<VisitResult> {
+        let subject_id = lead_id.to_string();
+        let subject = Subject::new("lead", &subject_id);
+        self.authorize(actor, Action::VisitLeads, subject).await?;
+        let lead = self.lead_in_area(actor, lead_id, "lead.visit").await?;
+        if lead.status != "open" {
+            return Err(AppError::invalid(
+                "outcome",
+                "this lead was already visited and decided",
+            ));
+        }
+        let findings = v.findings.trim().to_string();
+        if findings.is_empty() || findings.chars().count() > 4000 {
+            return Err(AppError::invalid(
+                "findings",
+                "write what the visit found (at most 4,000 characters)",
+            ));
+        }
+        let now = now_millis();
+        let mut tx = self.store().begin().await?;
+        let (status, file_id, household_id, reason) = match v.outcome.as_str() {
+            "register" => {
+                let (file, household, merged) =
+                    self.register_file(&mut tx, actor, &lead, v, now).await?;
+                (
+                    if merged { "merged" } else { "registered" },
+                    Some(file),
+                    Some(household),
+                    None,
+                )
+            }
+            "merge" => {
+                let household = v.household_id.ok_or_else(|| {
+                    AppError::invalid("household_id", "choose the household whose file this joins")
+                })?;
+                if registry::household(&mut tx, &actor.scope, household)
+                    .await?
+                    .is_none()
+                {
+                    return Err(AppError::invalid(
+                        "household_id",
+                        "no such household in your area",
+                    ));
+                }
+                let file = discovery::file_of_household(&mut tx, household)
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::invalid(
+                            "household_id",
+                            "this household has no file to merge into",
+                        )
+                    })?;
+                ("merged", Some(file.id), Some(household), None)
+            }
+            "close" => {
+                let reason = v.close_reason.as_deref().map(str::trim).unwrap_or("");
+                if !CLOSE_REASONS.contains(&reason) {
+                    return Err(AppError::invalid(
+                        "close_reason",
+                        "closing needs a reason: not_in_difficulty, moved_away, unreachable, duplicate or other",
+                    ));
+                }
+                if reason == "other" && v.note.trim().is_empty() {
+                    return Err(AppError::invalid(
+                        "note",
+                        "say why, when the reason is 'other'",
+                    ));
+                }
+                ("closed", None, lead.household_id, Some(reason.to_string()))
+            }
+            _ => {
+                return Err(AppError::invalid(
+                    "outcome",
+                    "the outcome is register, merge or close",
+                ));
+            }
+        };
+        discovery::finish_lead(
+            &mut tx,
+            lead_id,
+            v.version,
+            status,
+            file_id,
+            reason.as_deref(),
+            now,
+        )
+        .await?;
+        discovery::insert_visit(
+            &mut tx,
+            &VisitInput {
+                lead_id,
+                visitor_user_id: actor.user_id,
+                visited_at: now,
+                findings: &findings,
+                outcome: &v.outcome,
+                household_file_id: file_id,
+                close_reason: reason.as_deref(),
+                note: v.note.trim(),
+                now,
+            },
+        )
+        .await?;
+        if let Some(household) = household_id {
+            let text = match status {
+                "registered" => format!(
+                    "走访并建档：{}",
+                    findings.chars().take(80).collect::<String>()
+                ),
+                "merged" => format!(
+                    "走访，并入已有档案：{}",
+                    findings.chars().take(80).collect::<String>()
+                ),
+                _ => format!("走访后关闭（{}）", reason.as_deref().unwrap_or("")),
+            };
+            discovery::add_timeline(
+                &mut tx,
+                household,
+                now,
+                actor.user_id,
+                &actor.username,
+                "visit",
+                &text,
+            )
+            .await?;
+        }
+        write_audit(&mut tx, actor, "lead.visit", subject, true, status).await?;
+        tx.commit().await?;
+        Ok(VisitResult {
+            status: status.to_string(),
+            household_id,
+            household_file_id: file_id,
+        })
+    }
+
+    /// Opens the household's file, creating the household if the lead had none. A household
+    /// that already has a file keeps it: the lead merges into it. Returns (file, household, merged).
+    async fn register_file(
+        &self,
+        tx: &mut WriteTx,
+        actor: &Actor,
+        lead: &LeadRow,
+        v: &VisitSubmission,
+        now: i64,
+    ) -> AppResult<(i64, i64, bool)> {
+        let household = match lead.household_id {
+            Some(h) => h,
+            None => {
+                let address = if v.address.trim().is_empty() {
+                    lead.address.clone()
+                } else {
+                    v.address.trim().to_string()
+                };
+                if address.is_empty() {
+                    return Err(AppError::invalid(
+                        "address",
+                        "the household's address is needed to register it",
+                    ));
+                }
+                let household =
+                    registry::insert_household(tx, None, lead.region_code, &address, now).await?;
+                if let Some(head) = &v.head {
+                    let member = validate_member(head)?;
+                    let person =
+                        match registry::person_by_id_number(tx, member.id_number.as_str()).await? {
+                            Some(p) => p.id,
+                            None => {
+                                registry::insert_person(
+                                    tx,
+                                    &NewPerson {
+                                        id_number: member.id_number.as_str(),
+                                        name: &member.name,
+                                        sex: member.id_number.sex().code(),
+                                        birth_date: &member.id_number.birth_date().to_string(),
+                                        phone: member.phone.as_deref(),
+                                        region_code: lead.region_code,
+                                        now,
+                                    },
+                                )
+                                .await?
+                            }
+                        };
+                    registry::move_person(
+                        tx,
+                        person,
+                        Some((household, relation::HEAD)),
+                        now,
+                        "建档",
+                    )
+                    .await?;
+                    registry::set_head(tx, household, Some(person), now).await?;
+                }
+                household
+            }
+        };
+        if let Some(file) = discovery::file_of_household(tx, household).await? {
+            return Ok((file.id, household, true));
+        }
+        let file = discovery::insert_file(
+            tx,
+            household,
+            lead.region_code,
+            Some(lead.id),
+            actor.user_id,
+            now,
+        )
+        .await?;
+        Ok((file, household, false))
+    }
+
+    /// Moves a household file to another state; closing needs a reason.
+    pub async fn set_file_state(
+        &self,
+        actor: &Actor,
+        file_id: i64,
+        expected_version: i64,
+        state: &str,
+        reason: Option<&str>,
+    ) -> AppResult<()> {
+        let subject_id = file_id.to_string();
+        let subject = Subject::new("household_file", &subject_id);
+        self.authorize(actor, Action::ManageFiles, subject).await?;
+        let file: Option<FileRow> = {
+            let mut sql = Sql::new(
+                "SELECT id, household_id, region_code, state, registered_at, close_reason, version \
+                 FROM household_files WHERE id = ",
+            );
+            sql.bind(file_id).push(" AND ");
+            actor.scope.sql_condition(&mut sql, "region_code");
+            reader(self).optional(sql).await?
+        };
+        let Some(file) = file else {
+            self.audit_now(actor, "file.state", subject, false, "not found in area")
+                .await?;
+            return Err(AppError::NotFound);
+        };
+        if !FILE_STATES.contains(&state) {
+            return Err(AppError::invalid(
+                "state",
+                "state is watch, assisted, not_eligible_helped or closed",
+            ));
+        }
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        if state == "closed" && reason.is_none() {
+            return Err(AppError::invalid("reason", "closing a file needs a reason"));
+        }
+        let now = now_millis();
+        let mut tx = self.store().begin().await?;
+        discovery::set_file_state(&mut tx, file_id, expected_version, state, reason, now).await?;
+        let text = format!(
+            "档案状态：{} → {}{}",
+            file.state,
+            state,
+            reason.map(|r| format!("（{r}）")).unwrap_or_default()
+        );
+        discovery::add_timeline(
+            &mut tx,
+            file.household_id,
+            now,
+            actor.user_id,
+            &actor.username,
+            "file",
+            &text,
+        )
+        .await?;
+        write_audit(&mut tx, actor, "file.state", subject, true, state).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A household's file and timeline, for its page (read rights as for the household).
+    pub async fn household_file(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+    ) -> AppResult<(Option<FileRow>, Vec<TimelineRow>)> {
+        self.authorize(
+            actor,
+            Action::ViewHouseholds,
+            Subject::new("household", &household_id.to_string()),
+        )
+        .await?;
+        let mut c = reader(self);
+        if registry::household(&mut c, &actor.scope, household_id)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::NotFound);
+        }
+        Ok((
+            discovery::file_of_household(&mut c, household_id).await?,
+            discovery::timeline(&mut c, household_id).await?,
+        ))
+    }
+
+    /// Discovery figures for the actor's area, or a region inside it, over `[from, to)`.
+    pub async fn discovery_figures(
+        &self,
+        actor: &Actor,
+        region: Option<RegionCode>,
+        from: Date,
+        to: Date,
+    ) -> AppResult<DiscoveryFigures> {
+        self.authorize(actor, Action::ViewFigures, Subject::new("figures", ""))
+            .await?;
+        let scope = match region {
+            Some(code) if actor.scope.contains(code.as_i64()) => {
+                Scope::from_ranges(vec![code.subtree()])
+            }
+            Some(_) => {
+                return Err(AppError::invalid(
+                    "region",
+                    "this region is outside your area",
+                ));
+            }
+            None => actor.scope.clone(),
+        };
+        let start = |d: Date| {
+            d.with_time(Time::MIDNIGHT)
+                .assume_offset(CHINA_OFFSET)
+                .unix_timestamp()
+                * 1000
+        };
+        let figures = discovery::figures(
+            &mut reader(self),
+            &scope,
+            start(from),
+            start(to),
+            now_millis(),
+        )
+        .await?;
+        Ok(figures)
+    }
+
+    pub fn calendar(&self) -> &WorkdayCalendar {
+        &self.calendar
+    }
+}
+
+/// The inbox level of an actor: 0 community, 1 town, 2 district.
+fn inbox_level(actor: &Actor) -> u8 {
+    if actor
+        .roles
+        .iter()
+        .any(|r| matches!(r, Role::CommunityWorker | Role::GridWorker))
+    {
+        0
+    } else if actor.roles.contains(&Role::TownOfficer) {
+        1
+    } else {
+        2
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Inbox {
+    pub level: u8,
+    pub overdue: usize,
+    pub items: Vec<LeadRow>,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LeadDetail {
+    pub lead: LeadRow,
+    pub clues: Vec<ClueRow>,
+}
+
+/// What the visitor decided.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct VisitSubmission {
+    /// The lead's version when the form was opened.
+    pub version: i64,
+    pub findings: String,
+    /// register, merge or close.
+    pub outcome: String,
+    #[serde(default)]
+    pub close_reason: Option<String>,
+    #[serde(default)]
+    pub note: String,
+    /// For a merge: the household whose file the lead joins.
+    #[serde(default)]
+    pub household_id: Option<i64>,
+    /// For registering a new household: its address (default: the lead's).
+    #[serde(default)]
+    pub address: String,
+    /// For registering a new household: its head.
+    #[serde(default)]
+    pub head: Option<MemberInput>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VisitResult {
+    pub status: String,
+    pub household_id: Option<i64>,
+    pub household_file_id: Option<i64>,
+}
+
+/// A reporter's clue with its status in the reporter's words.
+#[derive(Debug, Clone, Serialize)]
+pub struct MyClue {
+    pub id: i64,
+    pub description: String,
+    pub address: String,
+    pub urgency: String,
+    pub created_at: i64,
+    /// received, visited, helped or closed.
+    pub status: &'static str,
+}
+
+impl MyClue {
+    fn from_row(r: MyClueRow) -> MyClue {
+        let status = match (r.lead_status.as_str(), r.file_state.as_deref()) {
+            (_, Some("assisted" | "not_eligible_helped")) => "helped",
+            ("closed", _) => "closed",
+            (_, _) if r.visited_at.is_some() => "visited",
+            _ => "received",
+        };
+        MyClue {
+            id: r.id,
+            description: r.description,
+            address: r.address,
+            urgency: r.urgency,
+            created_at: r.created_at,
+            status,
+        }
+    }
+}
+
+/// When a clue filed at `at` is due, for display: the date in China time.
+pub fn due_date(at: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(at / 1000)
+        .map(|t| t.to_offset(CHINA_OFFSET).date().to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn deadlines_follow_the_working_day_calendar() {
+        let calendar = WorkdayCalendar::china();
+        // Friday 13 February 2026: the Spring Festival follows a worked Saturday.
+        let (emergency, _) = deadlines(&calendar, date!(2026 - 02 - 13), "emergency");
+        assert_eq!(due_date(emergency), "2026-02-13");
+        let (normal, district) = deadlines(&calendar, date!(2026 - 02 - 13), "normal");
+        assert_eq!(due_date(normal), "2026-02-25");
+        assert_eq!(due_date(district), "2026-02-27");
+    }
+}

@@ -1,0 +1,73 @@
+//! Comparing what people write: addresses and names typed on phones, in full-width or half-width
+//! characters, with or without spaces and punctuation.
+
+/// Full-width ASCII to half-width, lower case, and only letters, digits and CJK kept.
+pub fn normalize(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => c,
+        })
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Similarity of two texts from 0 to 1: the Dice coefficient of their character pairs, after
+/// [`normalize`]. "重庆市巴南区鱼洞街道3栋2单元" and "鱼洞街道3栋2单元" score high.
+pub fn similarity(a: &str, b: &str) -> f64 {
+    let (a, b) = (normalize(a), normalize(b));
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    if a == b {
+        return 1.0;
+    }
+    let pairs = |s: &str| -> Vec<(char, char)> {
+        let chars: Vec<char> = s.chars().collect();
+        chars.windows(2).map(|w| (w[0], w[1])).collect()
+    };
+    let (pa, mut pb) = (pairs(&a), pairs(&b));
+    if pa.is_empty() || pb.is_empty() {
+        return 0.0;
+    }
+    let total = pa.len() + pb.len();
+    let mut shared = 0;
+    for p in &pa {
+        if let Some(i) = pb.iter().position(|q| q == p) {
+            pb.swap_remove(i);
+            shared += 1;
+        }
+    }
+    2.0 * shared as f64 / total as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn normalizes_width_space_and_punctuation() {
+        assert_eq!(normalize("３栋 ２单元，５０１"), "3栋2单元501");
+        assert_eq!(normalize("Room A-1"), "rooma1");
+    }
+
+    #[test]
+    fn similar_addresses_score_high_and_others_low() {
+        assert!(similarity("百节社区3栋2单元501", "百节社区３栋２单元５０１号") > 0.8);
+        assert!(similarity("鱼洞街道3栋2单元", "重庆市巴南区鱼洞街道3栋2单元") > 0.7);
+        assert!(similarity("百节社区3栋2单元501", "龙海社区18栋1单元1203") < 0.4);
+        assert_eq!(similarity("", "x"), 0.0);
+    }
+
+    proptest! {
+        #[test]
+        fn similarity_is_bounded_and_symmetric(a in "\\PC{0,30}", b in "\\PC{0,30}") {
+            let s = similarity(&a, &b);
+            prop_assert!((0.0..=1.0).contains(&s));
+            prop_assert!((s - similarity(&b, &a)).abs() < 1e-9);
+        }
+    }
+}

@@ -1,0 +1,582 @@
+//! Proactive discovery: clues, the leads they merge into, visits, household files, the
+//! household timeline and the three-level work groups.
+
+use serde::Serialize;
+use sqlx::FromRow;
+
+use crate::{Conn, Result, Scope, Sql, StoreError, vals};
+
+// ---------- leads and clues ----------
+
+/// What a new clue brings to its lead.
+#[derive(Debug, Clone)]
+pub struct LeadInput<'a> {
+    pub match_key: &'a str,
+    pub region_code: i64,
+    pub person_id: Option<i64>,
+    pub household_id: Option<i64>,
+    pub subject_name: &'a str,
+    pub address: &'a str,
+    pub urgency: &'a str,
+    pub channel: &'a str,
+    pub now: i64,
+    pub due_at: i64,
+    pub escalate_town_at: i64,
+    pub escalate_district_at: i64,
+}
+
+fn urgency_rank(u: &str) -> i64 {
+    match u {
+        "emergency" => 2,
+        "urgent" => 1,
+        _ => 0,
+    }
+}
+
+/// Opens a lead for the match key, or merges into the open one: returns (lead id, merged).
+/// The partial unique index on open match keys makes this safe under concurrent submissions.
+pub async fn open_or_merge_lead(c: &mut impl Conn, l: &LeadInput<'_>) -> Result<(i64, bool)> {
+    let inserted: Option<(i64,)> = c
+        .optional(Sql::with(
+            "INSERT INTO leads (match_key, is_open, region_code, person_id, household_id, subject_name, address, \
+             urgency, sources, channels, status, first_clue_at, due_at, escalate_town_at, escalate_district_at, \
+             version, updated_at) \
+             VALUES ($1, TRUE, $2, $3, $4, $5, $6, $7, 1, $8, 'open', $9, $10, $11, $12, 1, $9) \
+             ON CONFLICT (match_key) WHERE is_open DO NOTHING RETURNING id",
+            vals![
+                l.match_key,
+                l.region_code,
+                l.person_id,
+                l.household_id,
+                l.subject_name,
+                l.address,
+                l.urgency,
+                l.channel,
+                l.now,
+                l.due_at,
+                l.escalate_town_at,
+                l.escalate_district_at
+            ],
+        ))
+        .await?;
+    if let Some((id,)) = inserted {
+        return Ok((id, false));
+    }
+    let (id, urgency, channels, due_at, town_at, district_at): (
+        i64,
+        String,
+        String,
+        i64,
+        i64,
+        i64,
+    ) = c
+        .one(Sql::with(
+            "SELECT id, urgency, channels, due_at, escalate_town_at, escalate_district_at \
+             FROM leads WHERE match_key = $1 AND is_open",
+            vals![l.match_key],
+        ))
+        .await?;
+    let urgency = if urgency_rank(l.urgency) > urgency_rank(&urgency) {
+        l.urgency.to_string()
+    } else {
+        urgency
+    };
+    let mut channel_list: Vec<&str> = channels.split(',').filter(|c| !c.is_empty()).collect();
+    if !channel_list.contains(&l.channel) {
+        channel_list.push(l.channel);
+    }
+    c.execute(Sql::with(
+        "UPDATE leads SET sources = sources + 1, channels = $1, urgency = $2, due_at = $3, escalate_town_at = $4, \
+         escalate_district_at = $5, subject_name = CASE WHEN subject_name = '' THEN $6 ELSE subject_name END, \
+         address = CASE WHEN address = '' THEN $7 ELSE address END, \
+         person_id = COALESCE(person_id, $8), household_id = COALESCE(household_id, $9), \
+         version = version + 1, updated_at = $10 WHERE id = $11",
+        vals![
+            channel_list.join(","),
+            urgency,
+            due_at.min(l.due_at),
+            town_at.min(l.escalate_town_at),
+            district_at.min(l.escalate_district_at),
+            l.subject_name,
+            l.address,
+            l.person_id,
+            l.household_id,
+            l.now,
+            id
+        ],
+    ))
+    .await?;
+    Ok((id, true))
+}
+
+pub struct ClueInput<'a> {
+    pub channel: &'a str,
+    pub reporter_user_id: Option<i64>,
+    pub source_ref: &'a str,
+    pub client_key: Option<&'a str>,
+    pub description: &'a str,
+    pub address: &'a str,
+    pub region_code: i64,
+    pub person_name: &'a str,
+    pub id_number: Option<&'a str>,
+    pub urgency: &'a str,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub lead_id: i64,
+    pub now: i64,
+}
+
+pub async fn insert_clue(c: &mut impl Conn, k: &ClueInput<'_>) -> Result<i64> {
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO clues (channel, reporter_user_id, source_ref, client_key, description, address, region_code, \
+             person_name, id_number, urgency, latitude, longitude, lead_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+            vals![
+                k.channel,
+                k.reporter_user_id,
+                k.source_ref,
+                k.client_key,
+                k.description,
+                k.address,
+                k.region_code,
+                k.person_name,
+                k.id_number,
+                k.urgency,
+                k.latitude,
+                k.longitude,
+                k.lead_id,
+                k.now
+            ],
+        ))
+        .await?;
+    Ok(id)
+}
+
+/// The clue a client key already delivered (a resend after a lost answer).
+pub async fn clue_by_client_key(c: &mut impl Conn, key: &str) -> Result<Option<(i64, i64)>> {
+    c.optional(Sql::with(
+        "SELECT id, lead_id FROM clues WHERE client_key = $1",
+        vals![key],
+    ))
+    .await
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize)]
+pub struct LeadRow {
+    pub id: i64,
+    pub region_code: i64,
+    pub region_name: String,
+    pub person_id: Option<i64>,
+    pub household_id: Option<i64>,
+    pub subject_name: String,
+    pub address: String,
+    pub urgency: String,
+    pub sources: i64,
+    pub channels: String,
+    pub status: String,
+    pub first_clue_at: i64,
+    pub due_at: i64,
+    pub escalate_town_at: i64,
+    pub escalate_district_at: i64,
+    pub visited_at: Option<i64>,
+    pub close_reason: Option<String>,
+    pub household_file_id: Option<i64>,
+    pub version: i64,
+}
+
+const LEAD_SELECT: &str = "SELECT l.id, l.region_code, r.name AS region_name, l.person_id, l.household_id, \
+     l.subject_name, l.address, l.urgency, l.sources, l.channels, l.status, l.first_clue_at, l.due_at, \
+     l.escalate_town_at, l.escalate_district_at, l.visited_at, l.close_reason, l.household_file_id, l.version \
+     FROM leads l JOIN regions r ON r.code = l.region_code";
+
+pub async fn lead(c: &mut impl Conn, scope: &Scope, id: i64) -> Result<Option<LeadRow>> {
+    let mut sql = Sql::new(LEAD_SELECT);
+    sql.push(" WHERE l.id = ").bind(id).push(" AND ");
+    scope.sql_condition(&mut sql, "l.region_code");
+    c.optional(sql).await
+}
+
+/// Open leads in the scope, most urgent deadline first. `escalated_at_least`: 0 for everything,
+/// 1 for leads overdue at the community (the town's view), 2 for the district's.
+pub async fn inbox(
+    c: &mut impl Conn,
+    scope: &Scope,
+    escalated_at_least: u8,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<LeadRow>> {
+    let mut sql = Sql::new(LEAD_SELECT);
+    sql.push(" WHERE l.is_open AND ");
+    scope.sql_condition(&mut sql, "l.region_code");
+    match escalated_at_least {
+        0 => {}
+        1 => {
+            sql.push(" AND l.escalate_town_at <= ").bind(now);
+        }
+        _ => {
+            sql.push(" AND l.escalate_district_at <= ").bind(now);
+        }
+    }
+    sql.push(" ORDER BY l.due_at, l.id LIMIT ")
+        .bind(limit.clamp(1, 500));
+    c.all(sql).await
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize)]
+pub struct ClueRow {
+    pub id: i64,
+    pub channel: String,
+    pub reporter_user_id: Option<i64>,
+    pub source_ref: String,
+    pub description: String,
+    pub address: String,
+    pub person_name: String,
+    pub id_number: Option<String>,
+    pub urgency: String,
+    pub lead_id: i64,
+    pub created_at: i64,
+}
+
+pub async fn clues_of_lead(c: &mut impl Conn, lead_id: i64) -> Result<Vec<ClueRow>> {
+    c.all(Sql::with(
+        "SELECT id, channel, reporter_user_id, source_ref, description, address, person_name, id_number, urgency, \
+         lead_id, created_at FROM clues WHERE lead_id = $1 ORDER BY id",
+        vals![lead_id],
+    ))
+    .await
+}
+
+/// A reporter's own clues with what became of them (no household data).
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize)]
+pub struct MyClueRow {
+    pub id: i64,
+    pub description: String,
+    pub address: String,
+    pub urgency: String,
+    pub created_at: i64,
+    pub lead_status: String,
+    pub visited_at: Option<i64>,
+    pub file_state: Option<String>,
+}
+
+pub async fn clues_of_reporter(
+    c: &mut impl Conn,
+    user_id: i64,
+    limit: i64,
+) -> Result<Vec<MyClueRow>> {
+    c.all(Sql::with(
+        "SELECT k.id, k.description, k.address, k.urgency, k.created_at, l.status AS lead_status, l.visited_at, \
+         f.state AS file_state FROM clues k JOIN leads l ON l.id = k.lead_id \
+         LEFT JOIN household_files f ON f.id = l.household_file_id \
+         WHERE k.reporter_user_id = $1 ORDER BY k.id DESC LIMIT $2",
+        vals![user_id, limit.clamp(1, 500)],
+    ))
+    .await
+}
+
+/// Closes a lead after its visit: `registered`, `merged` or `closed` (with a reason).
+pub async fn finish_lead(
+    c: &mut impl Conn,
+    lead_id: i64,
+    expected_version: i64,
+    status: &str,
+    household_file_id: Option<i64>,
+    close_reason: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    let n = c
+        .execute(Sql::with(
+            "UPDATE leads SET is_open = FALSE, status = $1, household_file_id = $2, close_reason = $3, \
+             visited_at = COALESCE(visited_at, $4), closed_at = $4, version = version + 1, updated_at = $4 \
+             WHERE id = $5 AND version = $6 AND is_open",
+            vals![status, household_file_id, close_reason, now, lead_id, expected_version],
+        ))
+        .await?;
+    if n == 0 {
+        return Err(StoreError::Stale);
+    }
+    Ok(())
+}
+
+pub struct VisitInput<'a> {
+    pub lead_id: i64,
+    pub visitor_user_id: Option<i64>,
+    pub visited_at: i64,
+    pub findings: &'a str,
+    pub outcome: &'a str,
+    pub household_file_id: Option<i64>,
+    pub close_reason: Option<&'a str>,
+    pub note: &'a str,
+    pub now: i64,
+}
+
+pub async fn insert_visit(c: &mut impl Conn, v: &VisitInput<'_>) -> Result<i64> {
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO visits (lead_id, visitor_user_id, visited_at, findings, outcome, household_file_id, \
+             close_reason, note, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            vals![
+                v.lead_id,
+                v.visitor_user_id,
+                v.visited_at,
+                v.findings,
+                v.outcome,
+                v.household_file_id,
+                v.close_reason,
+                v.note,
+                v.now
+            ],
+        ))
+        .await?;
+    Ok(id)
+}
+
+// ---------- household files and timeline ----------
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
+pub struct FileRow {
+    pub id: i64,
+    pub household_id: i64,
+    pub region_code: i64,
+    pub state: String,
+    pub registered_at: i64,
+    pub close_reason: Option<String>,
+    pub version: i64,
+}
+
+pub async fn file_of_household(c: &mut impl Conn, household_id: i64) -> Result<Option<FileRow>> {
+    c.optional(Sql::with(
+        "SELECT id, household_id, region_code, state, registered_at, close_reason, version \
+         FROM household_files WHERE household_id = $1",
+        vals![household_id],
+    ))
+    .await
+}
+
+/// Opens the file of a household; a household that has one already gets `Conflict`.
+pub async fn insert_file(
+    c: &mut impl Conn,
+    household_id: i64,
+    region_code: i64,
+    lead_id: Option<i64>,
+    registered_by: Option<i64>,
+    now: i64,
+) -> Result<i64> {
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO household_files (household_id, region_code, state, lead_id, registered_at, registered_by, \
+             version, updated_at) VALUES ($1, $2, 'watch', $3, $4, $5, 1, $4) RETURNING id",
+            vals![household_id, region_code, lead_id, now, registered_by],
+        ))
+        .await?;
+    Ok(id)
+}
+
+pub async fn set_file_state(
+    c: &mut impl Conn,
+    file_id: i64,
+    expected_version: i64,
+    state: &str,
+    close_reason: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    let n = c
+        .execute(Sql::with(
+            "UPDATE household_files SET state = $1, close_reason = $2, version = version + 1, updated_at = $3 \
+             WHERE id = $4 AND version = $5",
+            vals![state, close_reason, now, file_id, expected_version],
+        ))
+        .await?;
+    if n == 0 {
+        return Err(StoreError::Stale);
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
+pub struct TimelineRow {
+    pub at: i64,
+    pub username: String,
+    pub kind: String,
+    pub text: String,
+}
+
+pub async fn add_timeline(
+    c: &mut impl Conn,
+    household_id: i64,
+    at: i64,
+    user_id: Option<i64>,
+    username: &str,
+    kind: &str,
+    text: &str,
+) -> Result<()> {
+    c.execute(Sql::with(
+        "INSERT INTO timeline (household_id, at, user_id, username, kind, text) VALUES ($1, $2, $3, $4, $5, $6)",
+        vals![household_id, at, user_id, username, kind, text],
+    ))
+    .await?;
+    Ok(())
+}
+
+pub async fn timeline(c: &mut impl Conn, household_id: i64) -> Result<Vec<TimelineRow>> {
+    c.all(Sql::with(
+        "SELECT at, username, kind, text FROM timeline WHERE household_id = $1 ORDER BY at, id",
+        vals![household_id],
+    ))
+    .await
+}
+
+// ---------- work groups ----------
+
+pub async fn upsert_group(
+    c: &mut impl Conn,
+    level: &str,
+    region_code: i64,
+    name: &str,
+    now: i64,
+) -> Result<i64> {
+    if let Some((id,)) = c
+        .optional::<(i64,)>(Sql::with(
+            "SELECT id FROM work_groups WHERE region_code = $1 AND level = $2",
+            vals![region_code, level],
+        ))
+        .await?
+    {
+        return Ok(id);
+    }
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO work_groups (level, region_code, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            vals![level, region_code, name, now],
+        ))
+        .await?;
+    Ok(id)
+}
+
+pub async fn add_group_member(
+    c: &mut impl Conn,
+    group_id: i64,
+    user_id: i64,
+    position: &str,
+    now: i64,
+) -> Result<()> {
+    c.execute(Sql::with(
+        "INSERT INTO group_members (group_id, user_id, position, joined_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (group_id, user_id) DO UPDATE SET position = excluded.position",
+        vals![group_id, user_id, position, now],
+    ))
+    .await?;
+    Ok(())
+}
+
+// ---------- figures ----------
+
+/// Counts for an area and a period `[from, to)`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DiscoveryFigures {
+    pub clues_by_channel: Vec<(String, i64)>,
+    pub leads_opened: i64,
+    pub registered: i64,
+    pub files_by_state: Vec<(String, i64)>,
+    pub closed_by_reason: Vec<(String, i64)>,
+    pub median_hours_to_visit: Option<f64>,
+    pub visited: i64,
+    pub open_overdue: i64,
+    pub groups_by_level: Vec<(String, i64, i64, i64)>,
+}
+
+pub async fn figures(
+    c: &mut impl Conn,
+    scope: &Scope,
+    from: i64,
+    to: i64,
+    now: i64,
+) -> Result<DiscoveryFigures> {
+    let mut f = DiscoveryFigures::default();
+    let mut sql = Sql::new("SELECT channel, COUNT(*) FROM clues WHERE ");
+    scope.sql_condition(&mut sql, "region_code");
+    sql.push(" AND created_at >= ")
+        .bind(from)
+        .push(" AND created_at < ")
+        .bind(to);
+    sql.push(" GROUP BY channel ORDER BY channel");
+    f.clues_by_channel = c.all(sql).await?;
+
+    let mut sql = Sql::new("SELECT COUNT(*) FROM leads WHERE ");
+    scope.sql_condition(&mut sql, "region_code");
+    sql.push(" AND first_clue_at >= ")
+        .bind(from)
+        .push(" AND first_clue_at < ")
+        .bind(to);
+    f.leads_opened = c.one::<(i64,)>(sql).await?.0;
+
+    let mut sql = Sql::new("SELECT COUNT(*) FROM household_files WHERE ");
+    scope.sql_condition(&mut sql, "region_code");
+    sql.push(" AND registered_at >= ")
+        .bind(from)
+        .push(" AND registered_at < ")
+        .bind(to);
+    f.registered = c.one::<(i64,)>(sql).await?.0;
+
+    let mut sql = Sql::new("SELECT state, COUNT(*) FROM household_files WHERE ");
+    scope.sql_condition(&mut sql, "region_code");
+    sql.push(" AND registered_at < ")
+        .bind(to)
+        .push(" GROUP BY state ORDER BY state");
+    f.files_by_state = c.all(sql).await?;
+
+    let mut sql = Sql::new("SELECT close_reason, COUNT(*) FROM leads WHERE status = 'closed' AND ");
+    scope.sql_condition(&mut sql, "region_code");
+    sql.push(" AND closed_at >= ")
+        .bind(from)
+        .push(" AND closed_at < ")
+        .bind(to);
+    sql.push(" GROUP BY close_reason ORDER BY close_reason");
+    let closed: Vec<(Option<String>, i64)> = c.all(sql).await?;
+    f.closed_by_reason = closed
+        .into_iter()
+        .map(|(r, n)| (r.unwrap_or_default(), n))
+        .collect();
+
+    // The median without a percentile function (SQLite has none): count, then the middle row.
+    let visited_where = |sql: &mut Sql| {
+        sql.push(" FROM leads WHERE visited_at IS NOT NULL AND ");
+        scope.sql_condition(sql, "region_code");
+        sql.push(" AND visited_at >= ")
+            .bind(from)
+            .push(" AND visited_at < ")
+            .bind(to);
+    };
+    let mut sql = Sql::new("SELECT COUNT(*)");
+    visited_where(&mut sql);
+    f.visited = c.one::<(i64,)>(sql).await?.0;
+    if f.visited > 0 {
+        let mut sql = Sql::new("SELECT visited_at - first_clue_at AS waited");
+        visited_where(&mut sql);
+        sql.push(" ORDER BY waited LIMIT 1 OFFSET ")
+            .bind(f.visited / 2);
+        let (millis,): (i64,) = c.one(sql).await?;
+        f.median_hours_to_visit = Some(millis as f64 / 3_600_000.0);
+    }
+
+    let mut sql = Sql::new("SELECT COUNT(*) FROM leads WHERE is_open AND ");
+    scope.sql_condition(&mut sql, "region_code");
+    sql.push(" AND due_at < ").bind(now);
+    f.open_overdue = c.one::<(i64,)>(sql).await?.0;
+
+    let mut sql = Sql::new(
+        "SELECT g.level, COUNT(DISTINCT g.id), \
+         COUNT(m.user_id) - SUM(CASE WHEN m.position = 'volunteer' THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN m.position = 'volunteer' THEN 1 ELSE 0 END) \
+         FROM work_groups g LEFT JOIN group_members m ON m.group_id = g.id WHERE ",
+    );
+    scope.sql_condition(&mut sql, "g.region_code");
+    sql.push(" GROUP BY g.level ORDER BY g.level");
+    let groups: Vec<(String, i64, i64, Option<i64>)> = c.all(sql).await?;
+    f.groups_by_level = groups
+        .into_iter()
+        .map(|(l, g, s, v)| (l, g, s, v.unwrap_or(0)))
+        .collect();
+    Ok(f)
+}
