@@ -17,6 +17,10 @@ minsheng_store::on_both_backends!(
     person_import_is_all_or_nothing_and_idempotent,
     imports_read_gb18030_and_xlsx,
     region_and_unit_and_user_imports,
+    clues_need_a_place_or_a_person,
+    clues_about_the_same_people_merge_and_resends_are_one,
+    concurrent_clues_make_one_lead_and_one_file,
+    a_visit_registers_a_file_and_the_reporter_sees_progress,
 );
 
 struct World {
@@ -576,6 +580,325 @@ async fn region_and_unit_and_user_imports(backend: Backend) {
             .import(&officer, ImportKind::Users, &table, false, &|_| {})
             .await
             .is_err()
+    );
+}
+
+use minsheng_app::discovery::{ClueSubmission, VisitSubmission};
+
+fn clue(channel: &str, description: &str) -> ClueSubmission {
+    ClueSubmission {
+        channel: channel.into(),
+        description: description.into(),
+        ..ClueSubmission::default()
+    }
+}
+
+async fn clues_need_a_place_or_a_person(backend: Backend) {
+    let w = World::new(backend).await;
+    let volunteer = w.actor("banan.volunteer").await;
+    match w
+        .app
+        .submit_clue(&volunteer, &clue("volunteer", "老人今天没出门"))
+        .await
+    {
+        Err(AppError::Invalid(fields)) => {
+            assert!(
+                fields
+                    .iter()
+                    .any(|f| f.field == "address" && f.message.contains("where")),
+                "{fields:?}"
+            );
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    // A volunteer files only through the volunteer channel.
+    let wrong = ClueSubmission {
+        address: "3栋".into(),
+        ..clue("hotline", "x")
+    };
+    assert!(matches!(
+        w.app.submit_clue(&volunteer, &wrong).await,
+        Err(AppError::Invalid(_))
+    ));
+    let ok = ClueSubmission {
+        address: "百节社区3栋2单元".into(),
+        ..clue("volunteer", "老人今天没出门")
+    };
+    let result = w.app.submit_clue(&volunteer, &ok).await.expect("accepted");
+    assert!(!result.merged);
+}
+
+async fn clues_about_the_same_people_merge_and_resends_are_one(backend: Backend) {
+    let w = World::new(backend).await;
+    let volunteer = w.actor("banan.volunteer").await;
+    let grid = w.actor("banan.grid").await;
+    let first = ClueSubmission {
+        address: "百节社区8栋1单元302".into(),
+        person_name: "刘大爷".into(),
+        client_key: Some("phone-1".into()),
+        ..clue("volunteer", "独居老人，最近没见他买菜")
+    };
+    let a = w.app.submit_clue(&volunteer, &first).await.expect("first");
+    let again = w.app.submit_clue(&volunteer, &first).await.expect("resend");
+    assert!(again.resent);
+    assert_eq!((again.clue_id, again.lead_id), (a.clue_id, a.lead_id));
+    // The grid worker writes the same place a little differently.
+    let second = ClueSubmission {
+        address: "百节社区８栋１单元 302".into(),
+        person_name: "刘大爷".into(),
+        urgency: "urgent".into(),
+        ..clue("grid_worker", "刘大爷腿脚不便，家里没人照顾")
+    };
+    let b = w.app.submit_clue(&grid, &second).await.expect("second");
+    assert!(b.merged);
+    assert_eq!(b.lead_id, a.lead_id);
+    let community = w.actor("banan.community").await;
+    let detail = w
+        .app
+        .lead_detail(&community, a.lead_id)
+        .await
+        .expect("lead");
+    assert_eq!(detail.lead.sources, 2);
+    assert_eq!(
+        detail.lead.urgency, "urgent",
+        "the most urgent clue sets the lead's urgency"
+    );
+    assert!(
+        detail.lead.channels.contains("volunteer") && detail.lead.channels.contains("grid_worker")
+    );
+    assert_eq!(detail.clues.len(), 2);
+}
+
+async fn concurrent_clues_make_one_lead_and_one_file(backend: Backend) {
+    let w = World::new(backend).await;
+    let officer = w.actor("banan.district").await;
+    // A person the registry knows: every clue with their ID number is about their household.
+    let page = w
+        .app
+        .list_persons(&officer, &ListQuery::default())
+        .await
+        .expect("persons");
+    let person = &page.items[0];
+    let full = w
+        .app
+        .reveal_id_number(&officer, person.id)
+        .await
+        .expect("reveal");
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let app = w.app.clone();
+        let actor = officer.clone();
+        let submission = ClueSubmission {
+            id_number: Some(full.clone()),
+            client_key: Some(format!("burst-{}", i % 12)),
+            ..clue(
+                if i % 2 == 0 {
+                    "application"
+                } else {
+                    "department"
+                },
+                "同一户的多条线索",
+            )
+        };
+        tasks.push(tokio::spawn(async move {
+            app.submit_clue(&actor, &submission).await
+        }));
+    }
+    let mut leads = std::collections::BTreeSet::new();
+    let mut clue_ids = std::collections::BTreeSet::new();
+    for t in tasks {
+        let r = t.await.expect("join").expect("submitted");
+        leads.insert(r.lead_id);
+        clue_ids.insert(r.clue_id);
+    }
+    assert_eq!(
+        leads.len(),
+        1,
+        "one open lead per household, whatever the interleaving"
+    );
+    assert_eq!(clue_ids.len(), 12, "resends of a client key are one clue");
+    let lead_id = *leads.iter().next().expect("lead");
+    let community = w.actor("banan.district").await;
+    let detail = w.app.lead_detail(&community, lead_id).await.expect("lead");
+    assert_eq!(detail.lead.sources, 12);
+
+    // The visit registers the household; a later lead about it merges into the same file.
+    let visit = VisitSubmission {
+        version: detail.lead.version,
+        findings: "确有困难".into(),
+        outcome: "register".into(),
+        ..VisitSubmission::default()
+    };
+    let first = w
+        .app
+        .record_visit(&officer, lead_id, &visit)
+        .await
+        .expect("registered");
+    assert_eq!(first.status, "registered");
+    // A new clue about the same household opens a new lead; registering it merges into the file.
+    let later = ClueSubmission {
+        id_number: Some(full.clone()),
+        ..clue("application", "再次来访")
+    };
+    let again = w.app.submit_clue(&officer, &later).await.expect("clue");
+    assert_ne!(again.lead_id, lead_id);
+    let lead = w
+        .app
+        .lead_detail(&officer, again.lead_id)
+        .await
+        .expect("lead")
+        .lead;
+    let second = w
+        .app
+        .record_visit(
+            &officer,
+            again.lead_id,
+            &VisitSubmission {
+                version: lead.version,
+                ..visit.clone()
+            },
+        )
+        .await
+        .expect("visited");
+    assert_eq!(second.status, "merged");
+    assert_eq!(
+        second.household_file_id, first.household_file_id,
+        "a household never gets two files"
+    );
+    // A stale form is refused.
+    let stale = w
+        .app
+        .record_visit(
+            &officer,
+            again.lead_id,
+            &VisitSubmission {
+                version: lead.version,
+                ..visit
+            },
+        )
+        .await;
+    assert!(stale.is_err());
+}
+
+async fn a_visit_registers_a_file_and_the_reporter_sees_progress(backend: Backend) {
+    let w = World::new(backend).await;
+    let volunteer = w.actor("banan.volunteer").await;
+    let submitted = w
+        .app
+        .submit_clue(
+            &volunteer,
+            &ClueSubmission {
+                address: "百节社区12栋3单元1101".into(),
+                ..clue("volunteer", "一家三口，父亲重病")
+            },
+        )
+        .await
+        .expect("clue");
+    let mine = w.app.my_clues(&volunteer).await.expect("mine");
+    assert_eq!(mine[0].status, "received");
+    let community = w.actor("banan.community").await;
+    let inbox = w.app.inbox(&community).await.expect("inbox");
+    let lead = inbox
+        .items
+        .iter()
+        .find(|l| l.id == submitted.lead_id)
+        .expect("in the community's inbox");
+    // The town sees it only once it is overdue at the community.
+    let town = w.actor("banan.town").await;
+    assert!(
+        w.app
+            .inbox(&town)
+            .await
+            .expect("inbox")
+            .items
+            .iter()
+            .all(|l| l.id != lead.id)
+    );
+    // Closing without a reason is refused.
+    let no_reason = VisitSubmission {
+        version: lead.version,
+        findings: "x".into(),
+        outcome: "close".into(),
+        ..VisitSubmission::default()
+    };
+    assert!(matches!(
+        w.app.record_visit(&community, lead.id, &no_reason).await,
+        Err(AppError::Invalid(_))
+    ));
+    let visit = VisitSubmission {
+        version: lead.version,
+        findings: "父亲尿毒症透析，母亲无业，孩子上初中".into(),
+        outcome: "register".into(),
+        head: Some(minsheng_app::registry::MemberInput {
+            id_number: "500113198501010015".into(),
+            name: "陈强".into(),
+            relation_code: "02".into(),
+            phone: None,
+        }),
+        ..VisitSubmission::default()
+    };
+    let result = w
+        .app
+        .record_visit(&community, lead.id, &visit)
+        .await
+        .expect("registered");
+    assert_eq!(result.status, "registered");
+    let household = result.household_id.expect("household");
+    let (file, timeline) = w
+        .app
+        .household_file(&community, household)
+        .await
+        .expect("file");
+    let file = file.expect("file");
+    assert_eq!(file.state, "watch");
+    assert!(timeline.iter().any(|t| t.kind == "visit"));
+    assert_eq!(
+        w.app.my_clues(&volunteer).await.expect("mine")[0].status,
+        "visited"
+    );
+    w.app
+        .set_file_state(
+            &community,
+            file.id,
+            file.version,
+            "not_eligible_helped",
+            None,
+        )
+        .await
+        .expect("state");
+    assert_eq!(
+        w.app.my_clues(&volunteer).await.expect("mine")[0].status,
+        "helped"
+    );
+    // The volunteer sees nothing of the household or the lead.
+    assert!(matches!(
+        w.app.household_detail(&volunteer, household).await,
+        Err(AppError::Forbidden)
+    ));
+    assert!(matches!(
+        w.app.lead_detail(&volunteer, lead.id).await,
+        Err(AppError::Forbidden)
+    ));
+    // The figures count the registration.
+    let officer = w.actor("banan.district").await;
+    let today = minsheng_domain::time_util::today_in_china();
+    let figures = w
+        .app
+        .discovery_figures(&officer, None, today, today.next_day().expect("tomorrow"))
+        .await
+        .expect("figures");
+    assert_eq!(figures.registered, 1);
+    assert!(
+        figures
+            .clues_by_channel
+            .iter()
+            .any(|(c, n)| c == "volunteer" && *n >= 1)
+    );
+    assert!(
+        figures
+            .files_by_state
+            .iter()
+            .any(|(s, n)| s == "not_eligible_helped" && *n == 1)
     );
 }
 
