@@ -27,6 +27,14 @@ pub const DEMO_DISTRICTS: [i64; 3] = [500_103_000_000, 500_113_000_000, 500_229_
 /// 人和街道 (渝北区), a town of 两江新区: demo households there exercise the zone overlay.
 pub const LIANGJIANG_DEMO_TOWN: i64 = 500_112_009_000;
 
+/// A demo household, as the discovery demo needs it.
+pub struct DemoHousehold {
+    pub id: i64,
+    pub region_code: i64,
+    pub address: String,
+    pub head_name: String,
+}
+
 /// An account the demo created, printed for the person trying it out.
 #[derive(Debug, Clone, Serialize)]
 pub struct DemoAccount {
@@ -121,7 +129,16 @@ impl App {
             return Err(AppError::Internal("no demo communities were loaded".into()));
         }
         let (accounts, focus) = self.create_demo_people(&mut rng, &communities).await?;
-        self.create_demo_households(&mut rng, &communities, focus, options.households, progress)
+        let made = self
+            .create_demo_households(
+                &mut rng,
+                &communities,
+                focus.clone(),
+                options.households,
+                progress,
+            )
+            .await?;
+        self.create_demo_discovery(&mut rng, &communities, &focus, &made)
             .await?;
         self.store().optimize().await?;
         self.audit_now(
@@ -363,7 +380,8 @@ impl App {
         focus: RegionRow,
         count: usize,
         progress: &(dyn Fn(&str, u64, u64) + Sync),
-    ) -> AppResult<()> {
+    ) -> AppResult<Vec<DemoHousehold>> {
+        let mut made = Vec::with_capacity(count);
         let surnames: Vec<char> = SURNAMES.chars().collect();
         let given: Vec<char> = GIVEN.chars().collect();
         let now = now_millis();
@@ -445,6 +463,12 @@ impl App {
                 }
                 let district = community.code / 1_000_000;
                 let head_person_id = next_person;
+                made.push(DemoHousehold {
+                    id: household_id,
+                    region_code: community.code,
+                    address: address.clone(),
+                    head_name: members[0].0.clone(),
+                });
                 for (name, age, male, relation) in members {
                     let id_number = loop {
                         let candidate = synthetic_id_number(rng, district, age, male);
@@ -553,7 +577,7 @@ impl App {
             done += n;
             progress("households", done as u64, count as u64);
         }
-        Ok(())
+        Ok(made)
     }
 }
 

@@ -673,17 +673,28 @@ async fn concurrent_clues_make_one_lead_and_one_file(backend: Backend) {
     let w = World::new(backend).await;
     let officer = w.actor("banan.district").await;
     // A person the registry knows: every clue with their ID number is about their household.
-    let page = w
+    let household = w
         .app
-        .list_persons(&officer, &ListQuery::default())
+        .create_household(
+            &officer,
+            &HouseholdInput {
+                region_code: "500113003002".into(),
+                address: "百节社区1栋1单元101".into(),
+            },
+        )
         .await
-        .expect("persons");
-    let person = &page.items[0];
-    let full = w
-        .app
-        .reveal_id_number(&officer, person.id)
+        .expect("household");
+    let full = "50011319600101001X".to_string();
+    let head = minsheng_app::registry::MemberInput {
+        id_number: full.clone(),
+        name: "周阿姨".into(),
+        relation_code: "02".into(),
+        phone: None,
+    };
+    w.app
+        .add_member(&officer, household, &head)
         .await
-        .expect("reveal");
+        .expect("member");
     let mut tasks = Vec::new();
     for i in 0..24 {
         let app = w.app.clone();
@@ -783,6 +794,13 @@ async fn concurrent_clues_make_one_lead_and_one_file(backend: Backend) {
 async fn a_visit_registers_a_file_and_the_reporter_sees_progress(backend: Backend) {
     let w = World::new(backend).await;
     let volunteer = w.actor("banan.volunteer").await;
+    let district = w.actor("banan.district").await;
+    let today = minsheng_domain::time_util::today_in_china();
+    let before = w
+        .app
+        .discovery_figures(&district, None, today, today.next_day().expect("tomorrow"))
+        .await
+        .expect("figures");
     let submitted = w
         .app
         .submit_clue(
@@ -880,25 +898,25 @@ async fn a_visit_registers_a_file_and_the_reporter_sees_progress(backend: Backen
         Err(AppError::Forbidden)
     ));
     // The figures count the registration.
-    let officer = w.actor("banan.district").await;
-    let today = minsheng_domain::time_util::today_in_china();
-    let figures = w
+    let tomorrow = today.next_day().expect("tomorrow");
+    let after = w
         .app
-        .discovery_figures(&officer, None, today, today.next_day().expect("tomorrow"))
+        .discovery_figures(&district, None, today, tomorrow)
         .await
         .expect("figures");
-    assert_eq!(figures.registered, 1);
+    assert_eq!(after.registered, before.registered + 1);
+    let helped = |f: &minsheng_store::discovery::DiscoveryFigures| {
+        f.files_by_state
+            .iter()
+            .find(|(s, _)| s == "not_eligible_helped")
+            .map_or(0, |(_, n)| *n)
+    };
+    assert_eq!(helped(&after), helped(&before) + 1);
     assert!(
-        figures
+        after
             .clues_by_channel
             .iter()
             .any(|(c, n)| c == "volunteer" && *n >= 1)
-    );
-    assert!(
-        figures
-            .files_by_state
-            .iter()
-            .any(|(s, n)| s == "not_eligible_helped" && *n == 1)
     );
 }
 

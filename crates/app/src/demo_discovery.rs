@@ -1,0 +1,380 @@
+//! Discovery in the demo: the three-level groups with their members, and clues, leads, visits and
+//! household files in every district and in the demo users' own community, some of them overdue.
+
+use std::collections::HashMap;
+
+use minsheng_domain::time_util::{CHINA_OFFSET, now_millis};
+use minsheng_store::discovery;
+use minsheng_store::regions::{self, RegionRow};
+use minsheng_store::users;
+use minsheng_store::{Value, insert_rows, sync_identity};
+use rand::Rng;
+use rand::rngs::StdRng;
+
+use crate::demo::DemoHousehold;
+use crate::discovery::{CLOSE_REASONS, deadlines};
+use crate::{App, AppResult};
+
+const DESCRIPTIONS: [&str; 8] = [
+    "独居老人，这几天没见他下楼买菜",
+    "家里孩子说父亲住院了，母亲没有工作",
+    "残疾人，轮椅出入不便，房子漏雨",
+    "老两口都有慢性病，药费开销很大",
+    "邻居反映这户最近断了水电",
+    "单亲妈妈带两个孩子，失业半年",
+    "老人有些糊涂，常常一个人在外面走",
+    "家里刚出了车祸，主要劳动力受伤",
+];
+
+const CHANNELS: [(&str, &str); 6] = [
+    ("volunteer", "banan.volunteer"),
+    ("grid_worker", "banan.grid"),
+    ("hotline", "hotline"),
+    ("application", "banan.community"),
+    ("department", "banan.education"),
+    ("sweep", "banan.grid"),
+];
+
+/// What happens to a demo household, chosen by its place in its area's list.
+enum Fate {
+    File(&'static str),
+    OpenLead,
+    ClosedLead,
+    Nothing,
+}
+
+fn fate(n: usize) -> Fate {
+    match n {
+        0 => Fate::File("watch"),
+        1 => Fate::File("assisted"),
+        2 => Fate::File("not_eligible_helped"),
+        3 | 4 => Fate::OpenLead,
+        5 => Fate::ClosedLead,
+        n if n % 20 == 0 => {
+            Fate::File(["watch", "assisted", "assisted", "not_eligible_helped"][n / 20 % 4])
+        }
+        n if n % 25 == 0 => Fate::OpenLead,
+        n if n % 40 == 0 => Fate::ClosedLead,
+        _ => Fate::Nothing,
+    }
+}
+
+impl App {
+    pub(crate) async fn create_demo_discovery(
+        &self,
+        rng: &mut StdRng,
+        communities: &[RegionRow],
+        focus: &RegionRow,
+        households: &[DemoHousehold],
+    ) -> AppResult<()> {
+        let now = now_millis();
+        let mut user_ids: HashMap<&str, i64> = HashMap::new();
+        {
+            let mut c = self.store().reader();
+            for name in [
+                "banan.volunteer",
+                "banan.grid",
+                "hotline",
+                "banan.community",
+                "banan.education",
+                "banan.town",
+                "banan.district",
+                "yuzhong.district",
+            ] {
+                if let Some(u) = users::user_by_name(&mut c, name).await? {
+                    user_ids.insert(name, u.id);
+                }
+            }
+        }
+        self.create_demo_groups(communities, focus, &user_ids, now)
+            .await?;
+
+        let mut leads = Vec::new();
+        let mut clues = Vec::new();
+        let mut files = Vec::new();
+        let mut visits = Vec::new();
+        let mut timeline = Vec::new();
+        let mut seen: HashMap<i64, usize> = HashMap::new();
+        let (mut lead_id, mut file_id) = (0i64, 0i64);
+        for h in households {
+            // The demo users' own community counts apart, so it always has a bit of everything.
+            let bucket = if h.region_code == focus.code {
+                h.region_code
+            } else {
+                h.region_code / 1_000_000
+            };
+            let n = seen.entry(bucket).or_insert(0);
+            let fate = fate(*n);
+            *n += 1;
+            if matches!(fate, Fate::Nothing) {
+                continue;
+            }
+            lead_id += 1;
+            let days_ago = rng.random_range(0..60i64);
+            let first_at = now - days_ago * 86_400_000 - rng.random_range(0..36_000_000i64);
+            let urgency =
+                ["normal", "normal", "normal", "urgent", "emergency"][rng.random_range(0..5)];
+            let first_day = time::OffsetDateTime::from_unix_timestamp(first_at / 1000)
+                .map(|t| t.to_offset(CHINA_OFFSET).date())
+                .unwrap_or(time::Date::MIN);
+            let (due_at, district_at) = deadlines(self.calendar(), first_day, urgency);
+            let sources = rng.random_range(1..=3usize);
+            let mut channels: Vec<&str> = Vec::new();
+            for k in 0..sources {
+                let (channel, reporter) = CHANNELS[rng.random_range(0..CHANNELS.len())];
+                if !channels.contains(&channel) {
+                    channels.push(channel);
+                }
+                clues.push(vec![
+                    Value::Text(channel.into()),
+                    Value::OptInt(user_ids.get(reporter).copied()),
+                    Value::Text(DESCRIPTIONS[rng.random_range(0..DESCRIPTIONS.len())].into()),
+                    Value::Text(h.address.clone()),
+                    Value::Int(h.region_code),
+                    Value::Text(if k == 0 {
+                        h.head_name.clone()
+                    } else {
+                        String::new()
+                    }),
+                    Value::Text(urgency.into()),
+                    Value::Int(lead_id),
+                    Value::Int(first_at + k as i64 * 3_600_000),
+                ]);
+            }
+            let visited_at = first_at + rng.random_range(2..72i64) * 3_600_000;
+            let (status, is_open, file, reason, visited) = match fate {
+                Fate::File(state) => {
+                    file_id += 1;
+                    files.push(vec![
+                        Value::Int(file_id),
+                        Value::Int(h.id),
+                        Value::Int(h.region_code),
+                        Value::Text(state.into()),
+                        Value::Int(lead_id),
+                        Value::Int(visited_at),
+                        Value::Int(visited_at),
+                    ]);
+                    for (at, kind, text) in [
+                        (first_at, "clue", "收到线索".to_string()),
+                        (visited_at, "visit", "入户走访并建档".to_string()),
+                        (
+                            visited_at + 86_400_000,
+                            "file",
+                            format!("档案状态：watch → {state}"),
+                        ),
+                    ] {
+                        if kind == "file" && state == "watch" {
+                            continue;
+                        }
+                        timeline.push(vec![
+                            Value::Int(h.id),
+                            Value::Int(at),
+                            Value::Text("demo".into()),
+                            Value::Text(kind.into()),
+                            Value::Text(text),
+                        ]);
+                    }
+                    ("registered", false, Some(file_id), None, Some(visited_at))
+                }
+                Fate::ClosedLead => {
+                    let reason = CLOSE_REASONS[rng.random_range(0..CLOSE_REASONS.len() - 1)];
+                    ("closed", false, None, Some(reason), Some(visited_at))
+                }
+                _ => ("open", true, None, None, None),
+            };
+            if let Some(at) = visited {
+                visits.push(vec![
+                    Value::Int(lead_id),
+                    Value::Int(at),
+                    Value::Text("入户核实".into()),
+                    Value::Text(
+                        if status == "closed" {
+                            "close"
+                        } else {
+                            "register"
+                        }
+                        .into(),
+                    ),
+                    Value::OptInt(file),
+                    Value::OptText(reason.map(str::to_string)),
+                    Value::Int(at),
+                ]);
+            }
+            leads.push(vec![
+                Value::Int(lead_id),
+                Value::Text(format!("hh:{}", h.id)),
+                Value::Bool(is_open),
+                Value::Int(h.region_code),
+                Value::Int(h.id),
+                Value::Text(h.head_name.clone()),
+                Value::Text(h.address.clone()),
+                Value::Text(urgency.into()),
+                Value::Int(sources as i64),
+                Value::Text(channels.join(",")),
+                Value::Text(status.into()),
+                Value::Int(first_at),
+                Value::Int(due_at),
+                Value::Int(due_at),
+                Value::Int(district_at),
+                Value::OptInt(visited),
+                Value::OptInt(visited),
+                Value::OptText(reason.map(str::to_string)),
+                Value::OptInt(file),
+                Value::Int(now),
+            ]);
+        }
+        let mut tx = self.store().begin().await?;
+        insert_rows(
+            &mut tx,
+            "leads",
+            &[
+                "id",
+                "match_key",
+                "is_open",
+                "region_code",
+                "household_id",
+                "subject_name",
+                "address",
+                "urgency",
+                "sources",
+                "channels",
+                "status",
+                "first_clue_at",
+                "due_at",
+                "escalate_town_at",
+                "escalate_district_at",
+                "visited_at",
+                "closed_at",
+                "close_reason",
+                "household_file_id",
+                "updated_at",
+            ],
+            leads,
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            "clues",
+            &[
+                "channel",
+                "reporter_user_id",
+                "description",
+                "address",
+                "region_code",
+                "person_name",
+                "urgency",
+                "lead_id",
+                "created_at",
+            ],
+            clues,
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            "household_files",
+            &[
+                "id",
+                "household_id",
+                "region_code",
+                "state",
+                "lead_id",
+                "registered_at",
+                "updated_at",
+            ],
+            files,
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            "visits",
+            &[
+                "lead_id",
+                "visited_at",
+                "findings",
+                "outcome",
+                "household_file_id",
+                "close_reason",
+                "created_at",
+            ],
+            visits,
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            "timeline",
+            &["household_id", "at", "username", "kind", "text"],
+            timeline,
+        )
+        .await?;
+        for table in ["leads", "clues", "household_files", "visits", "timeline"] {
+            sync_identity(&mut tx, table).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_demo_groups(
+        &self,
+        communities: &[RegionRow],
+        focus: &RegionRow,
+        users: &HashMap<&str, i64>,
+        now: i64,
+    ) -> AppResult<()> {
+        let mut tx = self.store().begin().await?;
+        let mut towns: Vec<i64> = communities.iter().filter_map(|c| c.parent_code).collect();
+        towns.sort_unstable();
+        towns.dedup();
+        let mut districts: Vec<i64> = towns.iter().map(|t| t / 1_000_000 * 1_000_000).collect();
+        districts.dedup();
+        for code in districts {
+            let name = regions::get(&mut tx, code)
+                .await?
+                .map(|r| r.name)
+                .unwrap_or_default();
+            discovery::upsert_group(
+                &mut tx,
+                "district",
+                code,
+                &format!("{name}困难群众主动发现项目组"),
+                now,
+            )
+            .await?;
+        }
+        for code in &towns {
+            let name = regions::get(&mut tx, *code)
+                .await?
+                .map(|r| r.name)
+                .unwrap_or_default();
+            discovery::upsert_group(&mut tx, "town", *code, &format!("{name}甄别工作组"), now)
+                .await?;
+        }
+        for c in communities {
+            discovery::upsert_group(
+                &mut tx,
+                "community",
+                c.code,
+                &format!("{}行动小组", c.name),
+                now,
+            )
+            .await?;
+        }
+        let town = focus.parent_code.unwrap_or(focus.code);
+        let memberships = [
+            ("banan.district", "district", 500_113_000_000, "leader"),
+            ("yuzhong.district", "district", 500_103_000_000, "leader"),
+            ("banan.town", "town", town, "leader"),
+            ("banan.community", "community", focus.code, "leader"),
+            ("banan.grid", "community", focus.code, "grid_worker"),
+            ("banan.volunteer", "community", focus.code, "volunteer"),
+        ];
+        for (user, level, region, position) in memberships {
+            let Some(user_id) = users.get(user) else {
+                continue;
+            };
+            let group = discovery::upsert_group(&mut tx, level, region, "", now).await?;
+            discovery::add_group_member(&mut tx, group, *user_id, position, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
