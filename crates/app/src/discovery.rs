@@ -7,10 +7,8 @@ use minsheng_domain::time_util::{CHINA_OFFSET, now_millis, today_in_china};
 use minsheng_domain::{
     Action, IdNumber, RegionCode, RegionLevel, Role, WorkdayCalendar, relation, text,
 };
-use minsheng_store::discovery::{
-    self, ClueInput, ClueRow, DiscoveryFigures, FileRow, LeadInput, LeadRow, MyClueRow,
-    TimelineRow, VisitInput,
-};
+use minsheng_store::discovery::{self, ClueInput, LeadInput, MyClueRow, VisitInput};
+pub use minsheng_store::discovery::{ClueRow, DiscoveryFigures, FileRow, LeadRow, TimelineRow};
 use minsheng_store::registry::{self, NewPerson};
 use minsheng_store::{Conn, Scope, Sql, StoreError, WriteTx, regions, vals};
 use serde::{Deserialize, Serialize};

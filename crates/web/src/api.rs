@@ -12,8 +12,10 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::auth::{Authed, Info, RequestInfo, SESSION_COOKIE, SessionToken, set_cookie};
+use crate::discovery_pages::FigureParams;
 use crate::error::WebError;
 use crate::html::{AuditParams, ListParams};
+use minsheng_app::discovery::{ClueSubmission, VisitSubmission};
 
 type ApiResult = Result<Response, WebError>;
 
@@ -294,4 +296,95 @@ pub async fn audit(
 
 pub async fn figures(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
     ok(s.app.figures(&actor).await.map_err(|e| err(e, &info))?)
+}
+
+// ---------- discovery ----------
+
+pub async fn clue_submit(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Json(body): Json<ClueSubmission>,
+) -> ApiResult {
+    let result = s
+        .app
+        .submit_clue(&actor, &body)
+        .await
+        .map_err(|e| err(e, &info))?;
+    let status = if result.resent {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(result)).into_response())
+}
+
+pub async fn my_clues(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
+    ok(s.app.my_clues(&actor).await.map_err(|e| err(e, &info))?)
+}
+
+pub async fn inbox(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
+    ok(s.app.inbox(&actor).await.map_err(|e| err(e, &info))?)
+}
+
+pub async fn lead(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    ok(s.app
+        .lead_detail(&actor, id)
+        .await
+        .map_err(|e| err(e, &info))?)
+}
+
+pub async fn lead_visit(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Json(body): Json<VisitSubmission>,
+) -> ApiResult {
+    ok(s.app
+        .record_visit(&actor, id, &body)
+        .await
+        .map_err(|e| err(e, &info))?)
+}
+
+#[derive(Deserialize)]
+pub struct FileStateBody {
+    version: i64,
+    state: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+pub async fn file_state(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Json(body): Json<FileStateBody>,
+) -> ApiResult {
+    s.app
+        .set_file_state(
+            &actor,
+            id,
+            body.version,
+            &body.state,
+            body.reason.as_deref(),
+        )
+        .await
+        .map_err(|e| err(e, &info))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn discovery_figures(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Query(p): Query<FigureParams>,
+) -> ApiResult {
+    let (region, from, to) = p.resolve().map_err(|e| err(e, &info))?;
+    let to = to.next_day().unwrap_or(to);
+    ok(s.app
+        .discovery_figures(&actor, region, from, to)
+        .await
+        .map_err(|e| err(e, &info))?)
 }

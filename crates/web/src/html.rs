@@ -26,10 +26,10 @@ use crate::auth::{
 use crate::error::{WebError, status_of, urlencode};
 use crate::i18n::{Lang, Texts};
 
-type WebResult = Result<Response, WebError>;
+pub(crate) type WebResult = Result<Response, WebError>;
 
 /// Turns a use-case error into the web error of this request.
-trait OrWeb<T> {
+pub(crate) trait OrWeb<T> {
     fn web(self, info: &RequestInfo) -> Result<T, WebError>;
 }
 
@@ -39,11 +39,15 @@ impl<T> OrWeb<T> for Result<T, AppError> {
     }
 }
 
-fn render<T: Template>(template: &T, info: &RequestInfo) -> WebResult {
+pub(crate) fn render<T: Template>(template: &T, info: &RequestInfo) -> WebResult {
     render_status(template, info, StatusCode::OK)
 }
 
-fn render_status<T: Template>(template: &T, info: &RequestInfo, status: StatusCode) -> WebResult {
+pub(crate) fn render_status<T: Template>(
+    template: &T,
+    info: &RequestInfo,
+    status: StatusCode,
+) -> WebResult {
     let html = template
         .render()
         .map_err(|e| WebError::new(AppError::Internal(e.to_string()), info))?;
@@ -62,10 +66,14 @@ pub struct Chrome {
     pub english: bool,
 }
 
-fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
+pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
     let t = info.lang.texts();
-    let entries: [(&str, &str, Action); 8] = [
+    let entries: [(&str, &str, Action); 12] = [
         ("/", t.home, Action::UseAccount),
+        ("/clues/new", t.report_clue, Action::ReportClue),
+        ("/clues/mine", t.my_clues, Action::ReportClue),
+        ("/inbox", t.inbox, Action::ViewLeads),
+        ("/figures", t.figures, Action::ViewFigures),
         ("/households", t.households, Action::ViewHouseholds),
         ("/persons", t.persons, Action::ViewHouseholds),
         ("/regions", t.regions, Action::ViewRegions),
@@ -99,7 +107,7 @@ fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
 }
 
 /// A message for a form that was refused, in the user's language.
-fn form_message(e: &AppError, lang: Lang) -> String {
+pub(crate) fn form_message(e: &AppError, lang: Lang) -> String {
     let t = lang.texts();
     match e {
         AppError::Invalid(fields) => {
@@ -467,6 +475,11 @@ struct HouseholdPage {
     can_edit: bool,
     can_reveal: bool,
     relations: Vec<(&'static str, &'static str)>,
+    file: Option<minsheng_app::discovery::FileRow>,
+    file_state_label: String,
+    file_states: Vec<(&'static str, String)>,
+    can_manage_file: bool,
+    timeline: Vec<(String, String, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -484,6 +497,12 @@ async fn household_page(
     refused: Option<AppError>,
 ) -> WebResult {
     let d = s.app.household_detail(actor, id).await.web(info)?;
+    let (file, timeline) = s.app.household_file(actor, id).await.web(info)?;
+    let lang = info.lang;
+    let timeline = timeline
+        .into_iter()
+        .map(|t| (format_millis(t.at), t.username, t.text))
+        .collect();
     let status = refused.as_ref().map_or(StatusCode::OK, status_of);
     let page = HouseholdPage {
         updated_at: format_millis(d.household.updated_at),
@@ -496,13 +515,24 @@ async fn household_page(
         can_edit: actor.may(Action::EditHouseholds),
         can_reveal: actor.may(Action::RevealIdNumber),
         relations: relation::RELATIONS.iter().map(|r| (r.0, r.1)).collect(),
+        file_state_label: file
+            .as_ref()
+            .map(|f| crate::discovery_pages::label(lang, &f.state).to_string())
+            .unwrap_or_default(),
+        file_states: minsheng_app::discovery::FILE_STATES
+            .iter()
+            .map(|st| (*st, crate::discovery_pages::label(lang, st).to_string()))
+            .collect(),
+        can_manage_file: actor.may(Action::ManageFiles),
+        file,
+        timeline,
         c: chrome(actor, info),
     };
     render_status(&page, info, status)
 }
 
 /// Form errors are shown on the page they came from; anything else is an error page.
-fn is_form_error(e: &AppError) -> bool {
+pub(crate) fn is_form_error(e: &AppError) -> bool {
     matches!(
         e,
         AppError::Invalid(_) | AppError::Stale | AppError::Conflict(_)
@@ -1214,11 +1244,13 @@ pub async fn healthz(State(s): State<AppState>) -> Response {
 
 const APP_CSS: &str = include_str!("../static/app.css");
 const HTMX_JS: &str = include_str!("../static/htmx.min.js");
+const REPORT_JS: &str = include_str!("../static/report.js");
 
 pub async fn static_file(Info(info): Info, Path(file): Path<String>) -> WebResult {
     let (body, content_type) = match file.as_str() {
         "app.css" => (APP_CSS, "text/css; charset=utf-8"),
         "htmx.min.js" => (HTMX_JS, "text/javascript; charset=utf-8"),
+        "report.js" => (REPORT_JS, "text/javascript; charset=utf-8"),
         _ => return Err(WebError::new(AppError::NotFound, &info)),
     };
     let mut response = body.into_response();

@@ -4,6 +4,7 @@
 
 mod api;
 mod auth;
+mod discovery_pages;
 mod error;
 mod html;
 pub mod i18n;

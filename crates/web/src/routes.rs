@@ -9,7 +9,7 @@ use axum::middleware;
 use axum::routing::{MethodFilter, on};
 use minsheng_domain::Action;
 
-use crate::{AppState, api, auth, html, openapi};
+use crate::{AppState, api, auth, discovery_pages as dp, html, openapi};
 
 /// One route: method, path (axum syntax), the action it requires (`None`: public) and a summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -264,6 +264,62 @@ fn register() -> Routes {
         )
         .add(
             M::GET,
+            "/clues/new",
+            Some(A::ReportClue),
+            "The clue report form (phone first)",
+            dp::clue_new,
+        )
+        .add(
+            M::POST,
+            "/clues",
+            Some(A::ReportClue),
+            "Report a clue",
+            dp::clue_create,
+        )
+        .add(
+            M::GET,
+            "/clues/mine",
+            Some(A::ReportClue),
+            "The reporter's own clues and their status",
+            dp::my_clues,
+        )
+        .add(
+            M::GET,
+            "/inbox",
+            Some(A::ViewLeads),
+            "Leads waiting for a visit",
+            dp::inbox,
+        )
+        .add(
+            M::GET,
+            "/leads/{id}",
+            Some(A::ViewLeads),
+            "A lead, its clues and the visit form",
+            dp::lead,
+        )
+        .add(
+            M::POST,
+            "/leads/{id}/visit",
+            Some(A::VisitLeads),
+            "Record a verification visit",
+            dp::lead_visit,
+        )
+        .add(
+            M::POST,
+            "/files/{id}/state",
+            Some(A::ManageFiles),
+            "Change a household file's state",
+            dp::file_state,
+        )
+        .add(
+            M::GET,
+            "/figures",
+            Some(A::ViewFigures),
+            "Discovery figures dashboard",
+            dp::figures,
+        )
+        .add(
+            M::GET,
             "/healthz",
             None,
             "200 when the database answers",
@@ -409,6 +465,55 @@ fn register() -> Routes {
             Some(A::ViewFigures),
             "Households and persons by district in the user's area",
             api::figures,
+        )
+        .add(
+            M::POST,
+            "/api/v1/clues",
+            Some(A::ReportClue),
+            "File a clue through any channel the caller may use (client_key makes resends safe)",
+            api::clue_submit,
+        )
+        .add(
+            M::GET,
+            "/api/v1/clues/mine",
+            Some(A::ReportClue),
+            "The caller's clues and their status",
+            api::my_clues,
+        )
+        .add(
+            M::GET,
+            "/api/v1/inbox",
+            Some(A::ViewLeads),
+            "Leads waiting for a visit in the caller's area",
+            api::inbox,
+        )
+        .add(
+            M::GET,
+            "/api/v1/leads/{id}",
+            Some(A::ViewLeads),
+            "A lead with its clues",
+            api::lead,
+        )
+        .add(
+            M::POST,
+            "/api/v1/leads/{id}/visit",
+            Some(A::VisitLeads),
+            "Record a verification visit and its outcome",
+            api::lead_visit,
+        )
+        .add(
+            M::POST,
+            "/api/v1/files/{id}/state",
+            Some(A::ManageFiles),
+            "Change a household file's state",
+            api::file_state,
+        )
+        .add(
+            M::GET,
+            "/api/v1/figures/discovery",
+            Some(A::ViewFigures),
+            "Discovery figures for an area and period",
+            api::discovery_figures,
         )
         .add(
             M::GET,

@@ -7,6 +7,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use minsheng_app::admin::NewUserInput;
 use minsheng_app::demo::{DemoAccount, DemoOptions};
+use minsheng_app::discovery::ClueSubmission;
 use minsheng_app::{Actor, App, Backend, Settings};
 use minsheng_domain::Role;
 use minsheng_domain::id_number::check_digit;
@@ -27,6 +28,7 @@ pub struct Who {
     pub csrf: String,
     pub bearer: Option<String>,
     pub scope: Scope,
+    pub roles: Vec<Role>,
 }
 
 impl Who {
@@ -37,6 +39,7 @@ impl Who {
             csrf: String::new(),
             bearer: None,
             scope: Scope::nothing(),
+            roles: Vec::new(),
         }
     }
 
@@ -54,6 +57,9 @@ pub struct TestApp {
     pub accounts: Vec<DemoAccount>,
     /// One household (and its head) in each of several areas, to pick inside or outside from.
     candidates: Vec<(i64, i64, i64)>,
+    /// Open demo leads (id, region) and household files (id, household, region).
+    open_leads: Vec<(i64, i64)>,
+    files: Vec<(i64, i64, i64)>,
     counter: AtomicU64,
 }
 
@@ -112,12 +118,30 @@ impl TestApp {
             4,
             "the demo must have households in every candidate area"
         );
+        let open_leads: Vec<(i64, i64)> = app
+            .store()
+            .reader()
+            .all(Sql::new(
+                "SELECT id, region_code FROM leads WHERE is_open ORDER BY id",
+            ))
+            .await
+            .expect("leads");
+        let files: Vec<(i64, i64, i64)> = app
+            .store()
+            .reader()
+            .all(Sql::new(
+                "SELECT id, household_id, region_code FROM household_files ORDER BY id",
+            ))
+            .await
+            .expect("files");
         let router = minsheng_web::router(app.clone(), WebConfig::default());
         TestApp {
             app,
             router,
             accounts,
             candidates,
+            open_leads,
+            files,
             counter: AtomicU64::new(1),
         }
     }
@@ -174,6 +198,7 @@ impl TestApp {
             csrf,
             bearer: None,
             scope: actor.scope,
+            roles: actor.roles,
         }
     }
 
@@ -235,9 +260,49 @@ impl TestApp {
             Target::Username => (!outside)
                 .then(|| fill(MATRIX_TARGET_USER.into()))
                 .flatten(),
-            Target::File => (!outside).then(|| fill("app.css".into())).flatten(),
+            Target::StaticFile => (!outside).then(|| fill("app.css".into())).flatten(),
+            // A visit decides a lead once: each call gets a fresh one.
+            Target::Lead if pattern.ends_with("/visit") => {
+                let (_, _, region) = self.household(who, outside)?;
+                fill(self.fresh_lead(region).await.to_string())
+            }
+            Target::Lead => {
+                let lead = self
+                    .open_leads
+                    .iter()
+                    .find(|(_, r)| who.scope.contains(*r) != outside)?;
+                fill(lead.0.to_string())
+            }
+            Target::HouseholdFile => {
+                let file = self
+                    .files
+                    .iter()
+                    .find(|(_, _, r)| who.scope.contains(*r) != outside)?;
+                fill(file.0.to_string())
+            }
             Target::Lang => (!outside).then(|| fill("en".into())).flatten(),
         }
+    }
+
+    /// Opens a new lead in a region, as the screening job would.
+    async fn fresh_lead(&self, region: i64) -> i64 {
+        let operator = Actor::command_line(self.app.everything().await.expect("scope"));
+        let code = minsheng_domain::RegionCode::from_i64(region)
+            .expect("code")
+            .short();
+        let n = self.next();
+        let clue = ClueSubmission {
+            channel: "screening".into(),
+            description: "比对发现的疑点".into(),
+            address: format!("矩阵测试{n}号"),
+            region_code: Some(code),
+            ..ClueSubmission::default()
+        };
+        self.app
+            .submit_clue(&operator, &clue)
+            .await
+            .expect("lead")
+            .lead_id
     }
 
     fn next(&self) -> u64 {
@@ -344,6 +409,41 @@ impl TestApp {
             (_, "/account/tokens" | "/api/v1/tokens") => {
                 fields.push(("name", format!("token {n}")))
             }
+            (_, "/clues" | "/api/v1/clues") => {
+                let channel = who
+                    .roles
+                    .iter()
+                    .find_map(|r| minsheng_domain::authz::channels_for(*r).first())
+                    .copied()
+                    .unwrap_or("volunteer");
+                fields.push(("channel", channel.into()));
+                fields.push(("description", format!("矩阵测试线索{n}")));
+                fields.push(("address", format!("矩阵测试{n}栋")));
+                fields.push(("region_code", own_region.clone()));
+                fields.push(("client_key", format!("matrix-{n}")));
+            }
+            (_, "/leads/{id}/visit" | "/api/v1/leads/{id}/visit") => {
+                fields.push(("version", "1".into()));
+                fields.push(("findings", "无人应答".into()));
+                fields.push(("outcome", "close".into()));
+                fields.push(("close_reason", "unreachable".into()));
+            }
+            (_, "/files/{id}/state" | "/api/v1/files/{id}/state") => {
+                let id = Self::id_in(path);
+                let (version, household): (i64, i64) = self
+                    .app
+                    .store()
+                    .reader()
+                    .one(Sql::with(
+                        "SELECT version, household_id FROM household_files WHERE id = $1",
+                        vals![id],
+                    ))
+                    .await
+                    .expect("file");
+                fields.push(("version", version.to_string()));
+                fields.push(("household_id", household.to_string()));
+                fields.push(("state", "assisted".into()));
+            }
             _ => {}
         }
         if api {
@@ -352,7 +452,7 @@ impl TestApp {
             }
             let mut object = serde_json::Map::new();
             for (k, v) in fields {
-                let value = if k == "version" {
+                let value = if matches!(k, "version" | "household_id") {
                     serde_json::Value::from(v.parse::<i64>().unwrap_or(0))
                 } else {
                     serde_json::Value::from(v)

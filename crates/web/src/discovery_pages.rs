@@ -1,0 +1,566 @@
+//! Pages of proactive discovery: the phone report form, my clues, the inbox, a lead with its
+//! visit form, a household file's state, and the figures dashboard.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use minsheng_app::discovery::{
+    ClueSubmission, DiscoveryFigures, Inbox, LeadDetail, VisitSubmission, due_date,
+};
+use minsheng_app::registry::MemberInput;
+use minsheng_app::{Actor, AppError};
+use minsheng_domain::authz::channels_for;
+use minsheng_domain::time_util::{format_millis, today_in_china};
+use minsheng_domain::{Action, RegionCode};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{Authed, RequestInfo};
+use crate::error::{WebError, status_of};
+use crate::html::{
+    Chrome, OrWeb, WebResult, chrome, form_message, is_form_error, render, render_status,
+};
+use crate::i18n::Lang;
+
+/// The interface's word for a code of discovery (channel, urgency, status, reason, state).
+pub fn label(lang: Lang, code: &str) -> &str {
+    let (zh, en) = match code {
+        "volunteer" => ("眼线志愿者", "volunteer"),
+        "grid_worker" => ("网格员", "grid worker"),
+        "sweep" => ("扫楼排查", "sweep"),
+        "hotline" => ("12345热线", "12345 hotline"),
+        "screening" => ("大数据比对", "data screening"),
+        "application" => ("一门受理", "one-stop application"),
+        "department" => ("部门转介", "department transfer"),
+        "normal" => ("一般", "normal"),
+        "urgent" => ("紧急", "urgent"),
+        "emergency" => ("特急（当天）", "emergency (same day)"),
+        "received" => ("已收到", "received"),
+        "visited" => ("已走访", "visited"),
+        "helped" => ("已帮扶", "helped"),
+        "closed" => ("已关闭", "closed"),
+        "open" => ("待走访", "waiting for a visit"),
+        "registered" => ("已建档", "registered"),
+        "merged" => ("已并档", "merged"),
+        "not_in_difficulty" => ("经核实不困难", "not in difficulty"),
+        "moved_away" => ("已搬离", "moved away"),
+        "unreachable" => ("无法联系", "unreachable"),
+        "duplicate" => ("重复线索", "duplicate"),
+        "other" => ("其他", "other"),
+        "watch" => ("关注中", "under watch"),
+        "assisted" => ("已救助", "assisted"),
+        "not_eligible_helped" => ("政策外帮扶", "helped outside policy"),
+        "district" => ("区县项目组", "district project group"),
+        "town" => ("镇街工作组", "town work group"),
+        "community" => ("村社区行动小组", "community action group"),
+        _ => return code,
+    };
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
+}
+
+fn options(lang: Lang, codes: &[&'static str]) -> Vec<(&'static str, String)> {
+    codes
+        .iter()
+        .map(|c| (*c, label(lang, c).to_string()))
+        .collect()
+}
+
+// ---------- reporting ----------
+
+#[derive(Default, Deserialize)]
+pub struct ClueForm {
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    person_name: String,
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    urgency: String,
+    #[serde(default)]
+    region_code: String,
+    #[serde(default)]
+    client_key: String,
+}
+
+#[derive(Template)]
+#[template(path = "clue_new.html")]
+struct ClueNewPage {
+    c: Chrome,
+    f: ClueForm,
+    channels: Vec<(&'static str, String)>,
+    urgencies: Vec<(&'static str, String)>,
+    client_key: String,
+    message: String,
+}
+
+fn own_channels(actor: &Actor) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for role in &actor.roles {
+        for ch in channels_for(*role) {
+            if !out.contains(ch) {
+                out.push(ch);
+            }
+        }
+    }
+    out
+}
+
+fn clue_page(
+    actor: &Actor,
+    info: &RequestInfo,
+    mut f: ClueForm,
+    message: String,
+    status: axum::http::StatusCode,
+) -> WebResult {
+    if f.urgency.is_empty() {
+        f.urgency = "normal".into();
+    }
+    let client_key = if f.client_key.is_empty() {
+        minsheng_app::auth::random_token()
+    } else {
+        f.client_key.clone()
+    };
+    render_status(
+        &ClueNewPage {
+            c: chrome(actor, info),
+            channels: options(info.lang, &own_channels(actor)),
+            urgencies: options(info.lang, &minsheng_app::discovery::URGENCIES),
+            client_key,
+            message,
+            f,
+        },
+        info,
+        status,
+    )
+}
+
+pub async fn clue_new(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
+    s.app
+        .authorize(
+            &actor,
+            Action::ReportClue,
+            minsheng_app::Subject::new("clue", ""),
+        )
+        .await
+        .web(&info)?;
+    clue_page(
+        &actor,
+        &info,
+        ClueForm::default(),
+        String::new(),
+        axum::http::StatusCode::OK,
+    )
+}
+
+pub async fn clue_create(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Form(f): Form<ClueForm>,
+) -> WebResult {
+    let submission = ClueSubmission {
+        channel: f.channel.clone(),
+        description: f.description.clone(),
+        address: f.address.clone(),
+        region_code: Some(f.region_code.clone()),
+        person_name: f.person_name.clone(),
+        id_number: Some(f.id_number.clone()),
+        urgency: f.urgency.clone(),
+        client_key: Some(f.client_key.clone()),
+        ..ClueSubmission::default()
+    };
+    match s.app.submit_clue(&actor, &submission).await {
+        Ok(_) => Ok(Redirect::to("/clues/mine?sent=1").into_response()),
+        Err(e) if is_form_error(&e) => {
+            let message = form_message(&e, info.lang);
+            clue_page(&actor, &info, f, message, status_of(&e))
+        }
+        Err(e) => Err(WebError::new(e, &info)),
+    }
+}
+
+pub struct MyClueLine {
+    pub description: String,
+    pub address: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub time: String,
+}
+
+#[derive(Template)]
+#[template(path = "my_clues.html")]
+struct MyCluesPage {
+    c: Chrome,
+    clues: Vec<MyClueLine>,
+    sent: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct SentParam {
+    #[serde(default)]
+    sent: Option<String>,
+}
+
+pub async fn my_clues(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Query(q): Query<SentParam>,
+) -> WebResult {
+    let rows = s.app.my_clues(&actor).await.web(&info)?;
+    let clues = rows
+        .into_iter()
+        .map(|k| MyClueLine {
+            status_label: label(info.lang, k.status).to_string(),
+            status: k.status,
+            description: k.description,
+            address: k.address,
+            time: format_millis(k.created_at),
+        })
+        .collect();
+    render(
+        &MyCluesPage {
+            c: chrome(&actor, &info),
+            clues,
+            sent: q.sent.is_some(),
+        },
+        &info,
+    )
+}
+
+// ---------- inbox and leads ----------
+
+pub struct InboxLine {
+    pub id: i64,
+    pub title: String,
+    pub region_name: String,
+    pub urgency: String,
+    pub urgency_label: String,
+    pub due: String,
+    pub overdue: bool,
+    pub sources: i64,
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    c: Chrome,
+    rows: Vec<InboxLine>,
+    overdue: usize,
+    level_note: &'static str,
+}
+
+fn lead_title(subject: &str, address: &str, id: i64) -> String {
+    match (subject.is_empty(), address.is_empty()) {
+        (false, false) => format!("{subject} · {address}"),
+        (false, true) => subject.to_string(),
+        (true, false) => address.to_string(),
+        (true, true) => format!("#{id}"),
+    }
+}
+
+pub async fn inbox(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
+    let Inbox {
+        level,
+        overdue,
+        items,
+        now,
+    } = s.app.inbox(&actor).await.web(&info)?;
+    let t = info.lang.texts();
+    let rows = items
+        .into_iter()
+        .map(|l| InboxLine {
+            title: lead_title(&l.subject_name, &l.address, l.id),
+            urgency_label: label(info.lang, &l.urgency).to_string(),
+            due: due_date(l.due_at),
+            overdue: l.due_at < now,
+            id: l.id,
+            region_name: l.region_name,
+            urgency: l.urgency,
+            sources: l.sources,
+        })
+        .collect();
+    let level_note = match level {
+        0 => t.level_community,
+        1 => t.level_town,
+        _ => t.level_district,
+    };
+    render(
+        &InboxPage {
+            c: chrome(&actor, &info),
+            rows,
+            overdue,
+            level_note,
+        },
+        &info,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "lead.html")]
+struct LeadPage {
+    c: Chrome,
+    d: LeadDetail,
+    title: String,
+    due: String,
+    urgency_label: String,
+    clues: Vec<(String, String, String, String)>,
+    reasons: Vec<(&'static str, String)>,
+    can_visit: bool,
+    message: String,
+}
+
+async fn lead_page(
+    s: &AppState,
+    actor: &Actor,
+    info: &RequestInfo,
+    id: i64,
+    refused: Option<AppError>,
+) -> WebResult {
+    let d = s.app.lead_detail(actor, id).await.web(info)?;
+    let clues = d
+        .clues
+        .iter()
+        .map(|k| {
+            (
+                format_millis(k.created_at),
+                label(info.lang, &k.channel).to_string(),
+                k.description.clone(),
+                lead_title(&k.person_name, &k.address, k.id),
+            )
+        })
+        .collect();
+    let status = refused
+        .as_ref()
+        .map_or(axum::http::StatusCode::OK, status_of);
+    let page = LeadPage {
+        title: lead_title(&d.lead.subject_name, &d.lead.address, d.lead.id),
+        due: due_date(d.lead.due_at),
+        urgency_label: label(info.lang, &d.lead.urgency).to_string(),
+        clues,
+        reasons: options(info.lang, &minsheng_app::discovery::CLOSE_REASONS),
+        can_visit: actor.may(Action::VisitLeads),
+        message: refused
+            .as_ref()
+            .map(|e| form_message(e, info.lang))
+            .unwrap_or_default(),
+        c: chrome(actor, info),
+        d,
+    };
+    render_status(&page, info, status)
+}
+
+pub async fn lead(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> WebResult {
+    lead_page(&s, &actor, &info, id, None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct VisitForm {
+    version: i64,
+    #[serde(default)]
+    findings: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    close_reason: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    household_id: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    head_id_number: String,
+    #[serde(default)]
+    head_name: String,
+}
+
+impl VisitForm {
+    fn submission(&self) -> Result<VisitSubmission, AppError> {
+        let household_id =
+            match self.household_id.trim() {
+                "" => None,
+                text => Some(text.parse::<i64>().map_err(|_| {
+                    AppError::invalid("household_id", "a household number is digits")
+                })?),
+            };
+        let head = (!self.head_id_number.trim().is_empty()).then(|| MemberInput {
+            id_number: self.head_id_number.clone(),
+            name: self.head_name.clone(),
+            relation_code: minsheng_domain::relation::HEAD.into(),
+            phone: None,
+        });
+        Ok(VisitSubmission {
+            version: self.version,
+            findings: self.findings.clone(),
+            outcome: self.outcome.clone(),
+            close_reason: Some(self.close_reason.clone()).filter(|r| !r.is_empty()),
+            note: self.note.clone(),
+            household_id,
+            address: self.address.clone(),
+            head,
+        })
+    }
+}
+
+pub async fn lead_visit(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Form(form): Form<VisitForm>,
+) -> WebResult {
+    let result = match form.submission() {
+        Ok(visit) => s.app.record_visit(&actor, id, &visit).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(done) => Ok(match done.household_id {
+            Some(h) if done.status != "closed" => {
+                Redirect::to(&format!("/households/{h}?saved=1")).into_response()
+            }
+            _ => Redirect::to("/inbox").into_response(),
+        }),
+        Err(e) if is_form_error(&e) => lead_page(&s, &actor, &info, id, Some(e)).await,
+        Err(e) => Err(WebError::new(e, &info)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct FileStateForm {
+    version: i64,
+    household_id: i64,
+    state: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn file_state(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Form(form): Form<FileStateForm>,
+) -> WebResult {
+    let reason = Some(form.reason.as_str()).filter(|r| !r.trim().is_empty());
+    s.app
+        .set_file_state(&actor, id, form.version, &form.state, reason)
+        .await
+        .web(&info)?;
+    Ok(Redirect::to(&format!("/households/{}?saved=1", form.household_id)).into_response())
+}
+
+// ---------- figures ----------
+
+#[derive(Deserialize, Default)]
+pub struct FigureParams {
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+}
+
+impl FigureParams {
+    /// The region and the period `[from, to]` (inclusive dates), defaulting to this year so far.
+    pub fn resolve(&self) -> Result<(Option<RegionCode>, time::Date, time::Date), AppError> {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        let today = today_in_china();
+        let parse =
+            |text: &str, field: &str, default: time::Date| -> Result<time::Date, AppError> {
+                if text.trim().is_empty() {
+                    return Ok(default);
+                }
+                time::Date::parse(text.trim(), &format)
+                    .map_err(|_| AppError::invalid(field, "a date is YYYY-MM-DD"))
+            };
+        let start_of_year =
+            time::Date::from_calendar_date(today.year(), time::Month::January, 1).unwrap_or(today);
+        let from = parse(&self.from, "from", start_of_year)?;
+        let to = parse(&self.to, "to", today)?;
+        if to < from {
+            return Err(AppError::invalid("to", "the end comes before the start"));
+        }
+        let region = match self.region.trim() {
+            "" => None,
+            text => Some(
+                RegionCode::parse(text).map_err(|e| AppError::invalid("region", e.to_string()))?,
+            ),
+        };
+        Ok((region, from, to))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "figures.html")]
+struct FiguresPage {
+    c: Chrome,
+    f: DiscoveryFigures,
+    region: String,
+    from: String,
+    to: String,
+    assisted: i64,
+    helped_outside: i64,
+    median: String,
+    channels: Vec<(String, i64, i64)>,
+    states: Vec<(String, i64, i64)>,
+    closed: Vec<(String, i64)>,
+}
+
+/// Bars as (label, value, percent of the largest).
+fn bars(lang: Lang, rows: &[(String, i64)]) -> Vec<(String, i64, i64)> {
+    let max = rows.iter().map(|r| r.1).max().unwrap_or(1).max(1);
+    rows.iter()
+        .map(|(k, v)| (label(lang, k).to_string(), *v, v * 100 / max))
+        .collect()
+}
+
+pub async fn figures(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Query(p): Query<FigureParams>,
+) -> WebResult {
+    let (region, from, to) = p.resolve().web(&info)?;
+    let to_exclusive = to.next_day().unwrap_or(to);
+    let f = s
+        .app
+        .discovery_figures(&actor, region, from, to_exclusive)
+        .await
+        .web(&info)?;
+    let state = |name: &str| {
+        f.files_by_state
+            .iter()
+            .find(|(s, _)| s == name)
+            .map_or(0, |(_, n)| *n)
+    };
+    let page = FiguresPage {
+        c: chrome(&actor, &info),
+        region: p.region.clone(),
+        from: from.to_string(),
+        to: to.to_string(),
+        assisted: state("assisted"),
+        helped_outside: state("not_eligible_helped"),
+        median: f
+            .median_hours_to_visit
+            .map_or_else(|| "—".into(), |h| format!("{h:.1}")),
+        channels: bars(info.lang, &f.clues_by_channel),
+        states: bars(info.lang, &f.files_by_state),
+        closed: f
+            .closed_by_reason
+            .iter()
+            .map(|(k, v)| (label(info.lang, k).to_string(), *v))
+            .collect(),
+        f,
+    };
+    render(&page, &info)
+}
