@@ -110,7 +110,12 @@ impl App {
                 continue;
             }
             lead_id += 1;
-            let days_ago = rng.random_range(0..60i64);
+            // Open leads are recent (some due, some overdue); decided ones spread over two months.
+            let days_ago = if matches!(fate, Fate::OpenLead) {
+                rng.random_range(0..8i64)
+            } else {
+                rng.random_range(0..60i64)
+            };
             let first_at = now - days_ago * 86_400_000 - rng.random_range(0..36_000_000i64);
             let urgency =
                 ["normal", "normal", "normal", "urgent", "emergency"][rng.random_range(0..5)];

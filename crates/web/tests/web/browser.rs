@@ -60,6 +60,25 @@ async fn start_driver() -> Option<(Driver, u16)> {
     panic!("chromedriver did not start listening on port {port}");
 }
 
+/// A WebDriver session of headless Chromium on a 360-px-wide window.
+async fn browser(driver_port: u16) -> fantoccini::Client {
+    let mut options = serde_json::json!({
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--window-size=360,800"]
+    });
+    if std::path::Path::new("/usr/bin/chromium").exists() {
+        options["binary"] = "/usr/bin/chromium".into();
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), options);
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .expect("webdriver session")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_community_worker_uses_the_site_from_a_phone() {
     let Some((_driver, driver_port)) = start_driver().await else {
@@ -80,21 +99,7 @@ async fn a_community_worker_uses_the_site_from_a_phone() {
     });
     let base = format!("http://{addr}");
 
-    let mut options = serde_json::json!({
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=360,800"]
-    });
-    if std::path::Path::new("/usr/bin/chromium").exists() {
-        options["binary"] = "/usr/bin/chromium".into();
-    }
-    let mut caps = serde_json::Map::new();
-    caps.insert("goog:chromeOptions".into(), options);
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{driver_port}"))
-        .await
-        .expect("webdriver session");
+    let client = browser(driver_port).await;
 
     let result = async {
         client.goto(&format!("{base}/households")).await?;
@@ -201,4 +206,153 @@ async fn a_community_worker_uses_the_site_from_a_phone() {
         reads >= 4,
         "sign-in, list, detail and reveal were audited ({reads} rows)"
     );
+}
+
+/// The discovery path on a phone: a volunteer reports, the community worker finds it in the
+/// inbox, visits and registers a household file, the town's figures count it, and the
+/// volunteer still cannot open the household.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clue_goes_from_a_volunteer_to_a_household_file() {
+    let Some((_driver, driver_port)) = start_driver().await else {
+        return;
+    };
+    let t = TestApp::new(Backend::Sqlite).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = t.router.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
+    });
+    let base = format!("http://{addr}");
+    let client = browser(driver_port).await;
+    let result = async {
+        let sign_in = |user: &'static str| {
+            let client = client.clone();
+            let base = base.clone();
+            let password = t.password(user);
+            async move {
+                client.delete_all_cookies().await?;
+                client.goto(&format!("{base}/login")).await?;
+                client
+                    .find(Locator::Id("username"))
+                    .await?
+                    .send_keys(user)
+                    .await?;
+                client
+                    .find(Locator::Id("password"))
+                    .await?
+                    .send_keys(&password)
+                    .await?;
+                client
+                    .find(Locator::Id("login-submit"))
+                    .await?
+                    .click()
+                    .await?;
+                client
+                    .wait()
+                    .for_element(Locator::Css("header.top"))
+                    .await?;
+                Ok::<(), fantoccini::error::CmdError>(())
+            }
+        };
+        let registered = |client: fantoccini::Client, base: String| async move {
+            client.goto(&format!("{base}/figures")).await?;
+            let text = client
+                .find(Locator::Id("fig-registered"))
+                .await?
+                .text()
+                .await?;
+            Ok::<i64, fantoccini::error::CmdError>(text.trim().parse().unwrap_or(-1))
+        };
+        sign_in("banan.town").await?;
+        let before = registered(client.clone(), base.clone()).await?;
+
+        sign_in("banan.volunteer").await?;
+        client.goto(&format!("{base}/clues/new")).await?;
+        client
+            .find(Locator::Id("description"))
+            .await?
+            .send_keys("独居老人摔倒后行动不便，家里没人")
+            .await?;
+        client
+            .find(Locator::Id("clue-address"))
+            .await?
+            .send_keys("百节社区浏览器测试楼1单元101")
+            .await?;
+        client
+            .find(Locator::Id("clue-submit"))
+            .await?
+            .click()
+            .await?;
+        client.wait().for_element(Locator::Id("sent")).await?;
+        let mine = client.find(Locator::Id("my-clues")).await?.text().await?;
+        assert!(
+            mine.contains("浏览器测试楼") && mine.contains("已收到"),
+            "{mine}"
+        );
+
+        sign_in("banan.community").await?;
+        client.goto(&format!("{base}/inbox")).await?;
+        let link = client
+            .find(Locator::XPath(
+                "//a[contains(@class, 'lead-link') and contains(., '浏览器测试楼')]",
+            ))
+            .await?;
+        link.click().await?;
+        client.wait().for_element(Locator::Id("visit-form")).await?;
+        client
+            .find(Locator::Id("findings"))
+            .await?
+            .send_keys("老人独居，腿部骨折，无人照料")
+            .await?;
+        client
+            .find(Locator::Id("head-id"))
+            .await?
+            .send_keys("500113194501010017")
+            .await?;
+        client
+            .find(Locator::Id("head-name"))
+            .await?
+            .send_keys("钱大爷")
+            .await?;
+        client
+            .find(Locator::Id("visit-submit"))
+            .await?
+            .click()
+            .await?;
+        client.wait().for_element(Locator::Id("file-state")).await?;
+        let household_url = client.current_url().await?.to_string();
+        assert!(household_url.contains("/households/"), "{household_url}");
+        let timeline = client.find(Locator::Id("timeline")).await?.text().await?;
+        assert!(timeline.contains("建档"), "{timeline}");
+
+        sign_in("banan.town").await?;
+        let after = registered(client.clone(), base.clone()).await?;
+        assert_eq!(after, before + 1, "the town's figures count the new file");
+
+        sign_in("banan.volunteer").await?;
+        client.goto(&household_url).await?;
+        let page = client.source().await?;
+        assert!(
+            page.contains("error-message"),
+            "the volunteer is refused the household page"
+        );
+        assert!(!page.contains("钱大爷"));
+        client.goto(&format!("{base}/clues/mine")).await?;
+        let mine = client.find(Locator::Id("my-clues")).await?.text().await?;
+        assert!(
+            mine.contains("已走访"),
+            "the volunteer sees the clue was visited: {mine}"
+        );
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = client.close().await;
+    result.expect("browser steps");
 }
