@@ -48,6 +48,8 @@ pub struct DemoAccount {
 pub struct DemoOptions {
     pub households: usize,
     pub seed: u64,
+    /// Bulk discovery data for benchmarks instead of the hand-shaped demo cases.
+    pub discovery: Option<crate::demo_discovery::DiscoveryScale>,
 }
 
 impl Default for DemoOptions {
@@ -55,6 +57,7 @@ impl Default for DemoOptions {
         DemoOptions {
             households: 2_000,
             seed: 2026,
+            discovery: None,
         }
     }
 }
@@ -138,8 +141,16 @@ impl App {
                 progress,
             )
             .await?;
-        self.create_demo_discovery(&mut rng, &communities, &focus, &made)
-            .await?;
+        match options.discovery {
+            Some(scale) => {
+                self.create_scaled_discovery(&mut rng, &made, scale, progress)
+                    .await?
+            }
+            None => {
+                self.create_demo_discovery(&mut rng, &communities, &focus, &made)
+                    .await?
+            }
+        }
         self.store().optimize().await?;
         self.audit_now(
             &actor,

@@ -383,3 +383,196 @@ impl App {
         Ok(())
     }
 }
+
+/// How much discovery data a benchmark database holds.
+#[derive(Debug, Clone, Copy)]
+pub struct DiscoveryScale {
+    pub clues: usize,
+    pub files: usize,
+}
+
+impl App {
+    /// Bulk discovery data for benchmarks: `files` household files (with their registered
+    /// leads), further leads open and closed, and `clues` clues spread over a year.
+    pub(crate) async fn create_scaled_discovery(
+        &self,
+        rng: &mut StdRng,
+        households: &[DemoHousehold],
+        scale: DiscoveryScale,
+        progress: &(dyn Fn(&str, u64, u64) + Sync),
+    ) -> AppResult<()> {
+        if households.is_empty() {
+            return Ok(());
+        }
+        let now = now_millis();
+        let files = scale.files.min(households.len());
+        let total_leads = (scale.clues / 2).max(files).max(1);
+        let per_lead = scale.clues / total_leads;
+        let extra = scale.clues % total_leads;
+        let step = (households.len() / files.max(1)).max(1);
+        let year = 365 * 86_400_000i64;
+        let mut lead_rows = Vec::new();
+        let mut clue_rows = Vec::new();
+        let mut file_rows = Vec::new();
+        let mut written_clues = 0usize;
+        for lead in 0..total_leads {
+            let lead_id = lead as i64 + 1;
+            let registered = lead < files;
+            let h = if registered {
+                &households[(lead * step) % households.len()]
+            } else {
+                &households[rng.random_range(0..households.len())]
+            };
+            let open = !registered && rng.random_bool(0.2);
+            let first_at = if open {
+                now - rng.random_range(0..30 * 86_400_000i64)
+            } else {
+                now - rng.random_range(0..year)
+            };
+            let urgency = ["normal", "normal", "urgent", "emergency"][rng.random_range(0..4)];
+            let visited = (!open).then(|| first_at + rng.random_range(1..96i64) * 3_600_000);
+            let due_at = first_at + 3 * 86_400_000;
+            let reason = (!open && !registered)
+                .then(|| CLOSE_REASONS[rng.random_range(0..CLOSE_REASONS.len() - 1)]);
+            let status = if registered {
+                "registered"
+            } else if open {
+                "open"
+            } else {
+                "closed"
+            };
+            let file = registered.then_some(lead_id);
+            if registered {
+                let state = ["watch", "assisted", "assisted", "not_eligible_helped"]
+                    [rng.random_range(0..4)];
+                let at = visited.unwrap_or(first_at);
+                file_rows.push(vec![
+                    Value::Int(lead_id),
+                    Value::Int(h.id),
+                    Value::Int(h.region_code),
+                    Value::Text(state.into()),
+                    Value::Int(lead_id),
+                    Value::Int(at),
+                    Value::Int(at),
+                ]);
+            }
+            let count = per_lead + usize::from(lead < extra);
+            let mut channels: Vec<&str> = Vec::new();
+            for k in 0..count {
+                let (channel, _) = CHANNELS[rng.random_range(0..CHANNELS.len())];
+                if !channels.contains(&channel) {
+                    channels.push(channel);
+                }
+                clue_rows.push(vec![
+                    Value::Text(channel.into()),
+                    Value::OptInt(None),
+                    Value::Text(DESCRIPTIONS[rng.random_range(0..DESCRIPTIONS.len())].into()),
+                    Value::Text(h.address.clone()),
+                    Value::Int(h.region_code),
+                    Value::Text(String::new()),
+                    Value::Text(urgency.into()),
+                    Value::Int(lead_id),
+                    Value::Int(first_at + k as i64 * 600_000),
+                ]);
+            }
+            lead_rows.push(vec![
+                Value::Int(lead_id),
+                Value::Text(if registered {
+                    format!("hh:{}", h.id)
+                } else {
+                    format!("bench:{lead_id}")
+                }),
+                Value::Bool(open),
+                Value::Int(h.region_code),
+                Value::Int(h.id),
+                Value::Text(h.head_name.clone()),
+                Value::Text(h.address.clone()),
+                Value::Text(urgency.into()),
+                Value::Int(count as i64),
+                Value::Text(channels.join(",")),
+                Value::Text(status.into()),
+                Value::Int(first_at),
+                Value::Int(due_at),
+                Value::Int(due_at),
+                Value::Int(due_at + 2 * 86_400_000),
+                Value::OptInt(visited),
+                Value::OptInt(visited),
+                Value::OptText(reason.map(str::to_string)),
+                Value::OptInt(file),
+                Value::Int(now),
+            ]);
+            if clue_rows.len() >= 50_000 || lead + 1 == total_leads {
+                written_clues += clue_rows.len();
+                let mut tx = self.store().begin().await?;
+                insert_rows(
+                    &mut tx,
+                    "leads",
+                    &[
+                        "id",
+                        "match_key",
+                        "is_open",
+                        "region_code",
+                        "household_id",
+                        "subject_name",
+                        "address",
+                        "urgency",
+                        "sources",
+                        "channels",
+                        "status",
+                        "first_clue_at",
+                        "due_at",
+                        "escalate_town_at",
+                        "escalate_district_at",
+                        "visited_at",
+                        "closed_at",
+                        "close_reason",
+                        "household_file_id",
+                        "updated_at",
+                    ],
+                    std::mem::take(&mut lead_rows),
+                )
+                .await?;
+                insert_rows(
+                    &mut tx,
+                    "clues",
+                    &[
+                        "channel",
+                        "reporter_user_id",
+                        "description",
+                        "address",
+                        "region_code",
+                        "person_name",
+                        "urgency",
+                        "lead_id",
+                        "created_at",
+                    ],
+                    std::mem::take(&mut clue_rows),
+                )
+                .await?;
+                insert_rows(
+                    &mut tx,
+                    "household_files",
+                    &[
+                        "id",
+                        "household_id",
+                        "region_code",
+                        "state",
+                        "lead_id",
+                        "registered_at",
+                        "updated_at",
+                    ],
+                    std::mem::take(&mut file_rows),
+                )
+                .await?;
+                tx.commit().await?;
+                progress("clues", written_clues as u64, scale.clues as u64);
+            }
+        }
+        let mut tx = self.store().begin().await?;
+        for table in ["leads", "clues", "household_files"] {
+            sync_identity(&mut tx, table).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -6,7 +6,7 @@ pub mod admin;
 mod audit_writer;
 pub mod auth;
 pub mod demo;
-mod demo_discovery;
+pub mod demo_discovery;
 pub mod discovery;
 pub mod export;
 pub mod import;

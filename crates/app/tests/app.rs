@@ -37,6 +37,7 @@ impl World {
                 DemoOptions {
                     households: 120,
                     seed: 7,
+                    discovery: None,
                 },
                 &|_, _, _| {},
             )

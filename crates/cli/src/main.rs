@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use minsheng_app::admin::NewUserInput;
 use minsheng_app::demo::{DemoAccount, DemoOptions};
+use minsheng_app::demo_discovery::DiscoveryScale;
 use minsheng_app::import::{ImportError, ImportKind, read_table};
 use minsheng_app::{Actor, App, AppError, Settings};
 use minsheng_domain::{Role, WorkdayCalendar};
@@ -71,6 +72,12 @@ enum Command {
         households: usize,
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+        /// Benchmark scale: this many clues (with --files) instead of the demo's hand-shaped cases.
+        #[arg(long, requires = "files")]
+        clues: Option<usize>,
+        /// Benchmark scale: this many household files.
+        #[arg(long, requires = "clues")]
+        files: Option<usize>,
         /// Create the demo data and exit without serving.
         #[arg(long)]
         no_serve: bool,
@@ -267,12 +274,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             serve,
             households,
             seed,
+            clues,
+            files,
             no_serve,
         } => {
             let app = open_app(&db).await?;
             let accounts_file = db.data_dir.join("demo-accounts.txt");
             if app.is_empty().await.map_err(app_error)? {
-                let accounts = create_demo(&app, DemoOptions { households, seed }).await?;
+                let discovery = clues
+                    .zip(files)
+                    .map(|(clues, files)| DiscoveryScale { clues, files });
+                let options = DemoOptions {
+                    households,
+                    seed,
+                    discovery,
+                };
+                let accounts = create_demo(&app, options).await?;
                 save_accounts(&accounts_file, &accounts)?;
             } else {
                 eprintln!("The database already has data; serving it as it is.");
@@ -439,7 +456,8 @@ async fn create_demo(app: &App, options: DemoOptions) -> Result<Vec<DemoAccount>
     );
     let accounts = app
         .create_demo(options, &|stage, done, total| {
-            if stage == "households" {
+            if stage == "households" || stage == "clues" {
+                bar.set_message(stage.to_string());
                 bar.set_length(total);
                 bar.set_position(done);
             }

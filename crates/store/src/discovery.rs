@@ -207,7 +207,9 @@ pub async fn inbox(
     limit: i64,
 ) -> Result<Vec<LeadRow>> {
     let mut sql = Sql::new(LEAD_SELECT);
-    sql.push(" WHERE l.is_open AND ");
+    // `is_open = TRUE`, not `is_open`: the bare term would let SQLite pick the partial unique
+    // index (all open leads of the city) over the area's own index.
+    sql.push(" WHERE l.is_open = TRUE AND ");
     scope.sql_condition(&mut sql, "l.region_code");
     match escalated_at_least {
         0 => {}
@@ -486,6 +488,22 @@ pub struct DiscoveryFigures {
     pub groups_by_level: Vec<(String, i64, i64, i64)>,
 }
 
+/// The middle value of `(hour, count)` buckets, as the bucket's middle (hour + 0.5).
+fn median_of_histogram(buckets: &[(i64, i64)], total: i64) -> Option<f64> {
+    if total == 0 {
+        return None;
+    }
+    let middle = (total + 1) / 2;
+    let mut seen = 0;
+    for (hours, count) in buckets {
+        seen += count;
+        if seen >= middle {
+            return Some(*hours as f64 + 0.5);
+        }
+    }
+    None
+}
+
 pub async fn figures(
     c: &mut impl Conn,
     scope: &Scope,
@@ -526,7 +544,9 @@ pub async fn figures(
         .push(" GROUP BY state ORDER BY state");
     f.files_by_state = c.all(sql).await?;
 
-    let mut sql = Sql::new("SELECT close_reason, COUNT(*) FROM leads WHERE status = 'closed' AND ");
+    // Only closed leads have a reason; testing it keeps the count inside the index.
+    let mut sql =
+        Sql::new("SELECT close_reason, COUNT(*) FROM leads WHERE close_reason IS NOT NULL AND ");
     scope.sql_condition(&mut sql, "region_code");
     sql.push(" AND closed_at >= ")
         .bind(from)
@@ -539,28 +559,23 @@ pub async fn figures(
         .map(|(r, n)| (r.unwrap_or_default(), n))
         .collect();
 
-    // The median without a percentile function (SQLite has none): count, then the middle row.
-    let visited_where = |sql: &mut Sql| {
-        sql.push(" FROM leads WHERE visited_at IS NOT NULL AND ");
-        scope.sql_condition(sql, "region_code");
-        sql.push(" AND visited_at >= ")
-            .bind(from)
-            .push(" AND visited_at < ")
-            .bind(to);
-    };
-    let mut sql = Sql::new("SELECT COUNT(*)");
-    visited_where(&mut sql);
-    f.visited = c.one::<(i64,)>(sql).await?.0;
-    if f.visited > 0 {
-        let mut sql = Sql::new("SELECT visited_at - first_clue_at AS waited");
-        visited_where(&mut sql);
-        sql.push(" ORDER BY waited LIMIT 1 OFFSET ")
-            .bind(f.visited / 2);
-        let (millis,): (i64,) = c.one(sql).await?;
-        f.median_hours_to_visit = Some(millis as f64 / 3_600_000.0);
-    }
+    // The median from an hourly histogram: one aggregate pass, no sort, and SQLite has no
+    // percentile function anyway. Precise to the hour, which is what a deadline cares about.
+    let mut sql = Sql::new(
+        "SELECT (visited_at - first_clue_at) / 3600000 AS hours, COUNT(*) FROM leads \
+         WHERE visited_at IS NOT NULL AND ",
+    );
+    scope.sql_condition(&mut sql, "region_code");
+    sql.push(" AND visited_at >= ")
+        .bind(from)
+        .push(" AND visited_at < ")
+        .bind(to);
+    sql.push(" GROUP BY (visited_at - first_clue_at) / 3600000 ORDER BY hours");
+    let buckets: Vec<(i64, i64)> = c.all(sql).await?;
+    f.visited = buckets.iter().map(|b| b.1).sum();
+    f.median_hours_to_visit = median_of_histogram(&buckets, f.visited);
 
-    let mut sql = Sql::new("SELECT COUNT(*) FROM leads WHERE is_open AND ");
+    let mut sql = Sql::new("SELECT COUNT(*) FROM leads WHERE is_open = TRUE AND ");
     scope.sql_condition(&mut sql, "region_code");
     sql.push(" AND due_at < ").bind(now);
     f.open_overdue = c.one::<(i64,)>(sql).await?.0;
@@ -579,4 +594,17 @@ pub async fn figures(
         .map(|(l, g, s, v)| (l, g, s, v.unwrap_or(0)))
         .collect();
     Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median_of_histogram;
+
+    #[test]
+    fn median_of_an_hourly_histogram() {
+        assert_eq!(median_of_histogram(&[], 0), None);
+        assert_eq!(median_of_histogram(&[(3, 1)], 1), Some(3.5));
+        assert_eq!(median_of_histogram(&[(1, 2), (5, 1), (9, 2)], 5), Some(5.5));
+        assert_eq!(median_of_histogram(&[(0, 10), (40, 1)], 11), Some(0.5));
+    }
 }

@@ -75,6 +75,7 @@ impl TestApp {
                 DemoOptions {
                     households: 120,
                     seed: 11,
+                    discovery: None,
                 },
                 &|_, _, _| {},
             )
