@@ -151,6 +151,9 @@ impl App {
                     .await?
             }
         }
+        let mut tx = self.store().begin().await?;
+        minsheng_store::discovery::rebuild_rollups(&mut tx).await?;
+        tx.commit().await?;
         self.store().optimize().await?;
         self.audit_now(
             &actor,

@@ -143,10 +143,11 @@ impl App {
                     }),
                     Value::Text(urgency.into()),
                     Value::Int(lead_id),
-                    Value::Int(first_at + k as i64 * 3_600_000),
+                    Value::Int((first_at + k as i64 * 3_600_000).min(now)),
                 ]);
             }
-            let visited_at = first_at + rng.random_range(2..72i64) * 3_600_000;
+            // Nothing in the demo happens in the future.
+            let visited_at = (first_at + rng.random_range(2..72i64) * 3_600_000).min(now);
             let (status, is_open, file, reason, visited) = match fate {
                 Fate::File(state) => {
                     file_id += 1;
@@ -430,7 +431,8 @@ impl App {
                 now - rng.random_range(0..year)
             };
             let urgency = ["normal", "normal", "urgent", "emergency"][rng.random_range(0..4)];
-            let visited = (!open).then(|| first_at + rng.random_range(1..96i64) * 3_600_000);
+            let visited =
+                (!open).then(|| (first_at + rng.random_range(1..96i64) * 3_600_000).min(now));
             let due_at = first_at + 3 * 86_400_000;
             let reason = (!open && !registered)
                 .then(|| CLOSE_REASONS[rng.random_range(0..CLOSE_REASONS.len() - 1)]);
@@ -472,7 +474,7 @@ impl App {
                     Value::Text(String::new()),
                     Value::Text(urgency.into()),
                     Value::Int(lead_id),
-                    Value::Int(first_at + k as i64 * 600_000),
+                    Value::Int((first_at + k as i64 * 600_000).min(now)),
                 ]);
             }
             lead_rows.push(vec![

@@ -460,6 +460,17 @@ impl App {
             )
             .await?;
         }
+        discovery::bump(
+            &mut tx,
+            clue.region,
+            now,
+            &format!("clue:{}", clue.channel),
+            1,
+        )
+        .await?;
+        if !merged {
+            discovery::bump(&mut tx, clue.region, now, "lead", 1).await?;
+        }
         let detail = format!("lead {lead_id}{}", if merged { " (merged)" } else { "" });
         write_audit(
             &mut tx,
@@ -673,6 +684,23 @@ impl App {
             )
             .await?;
         }
+        let hours = (now - lead.first_clue_at) / 3_600_000;
+        let bucket = discovery::visit_bucket(hours);
+        discovery::bump(
+            &mut tx,
+            lead.region_code,
+            now,
+            &format!("visit:{bucket}"),
+            1,
+        )
+        .await?;
+        match (status, reason.as_deref()) {
+            ("registered", _) => discovery::bump(&mut tx, lead.region_code, now, "file", 1).await?,
+            ("closed", Some(r)) => {
+                discovery::bump(&mut tx, lead.region_code, now, &format!("closed:{r}"), 1).await?
+            }
+            _ => {}
+        }
         write_audit(&mut tx, actor, "lead.visit", subject, true, status).await?;
         tx.commit().await?;
         Ok(VisitResult {
@@ -870,14 +898,21 @@ impl App {
                 .unix_timestamp()
                 * 1000
         };
-        let figures = discovery::figures(
-            &mut reader(self),
-            &scope,
-            start(from),
-            start(to),
-            now_millis(),
-        )
-        .await?;
+        let (from, to, now) = (start(from), start(to), now_millis());
+        // Whole towns and above read the daily counts; a single community reads the rows.
+        let community = region.is_some_and(|r| r.level() == RegionLevel::Community);
+        let figures = if community {
+            discovery::figures(&mut reader(self), &scope, from, to, now).await?
+        } else {
+            discovery::figures_from_rollups(
+                &mut reader(self),
+                &scope,
+                discovery::day_of(from),
+                discovery::day_of(to),
+                now,
+            )
+            .await?
+        };
         Ok(figures)
     }
 

@@ -21,6 +21,7 @@ minsheng_store::on_both_backends!(
     clues_about_the_same_people_merge_and_resends_are_one,
     concurrent_clues_make_one_lead_and_one_file,
     a_visit_registers_a_file_and_the_reporter_sees_progress,
+    daily_counts_agree_with_the_rows,
 );
 
 struct World {
@@ -918,6 +919,64 @@ async fn a_visit_registers_a_file_and_the_reporter_sees_progress(backend: Backen
             .clues_by_channel
             .iter()
             .any(|(c, n)| c == "volunteer" && *n >= 1)
+    );
+}
+
+/// The figures read daily counts kept beside the rows; after demo data and live activity both
+/// must tell the same story.
+async fn daily_counts_agree_with_the_rows(backend: Backend) {
+    let w = World::new(backend).await;
+    let volunteer = w.actor("banan.volunteer").await;
+    let community = w.actor("banan.community").await;
+    for i in 0..5 {
+        let k = ClueSubmission {
+            address: format!("百节社区一致性{i}号"),
+            ..clue("volunteer", "一致性检查")
+        };
+        let r = w.app.submit_clue(&volunteer, &k).await.expect("clue");
+        let lead = w
+            .app
+            .lead_detail(&community, r.lead_id)
+            .await
+            .expect("lead")
+            .lead;
+        let outcome = if i % 2 == 0 { "register" } else { "close" };
+        let visit = VisitSubmission {
+            version: lead.version,
+            findings: "核实".into(),
+            outcome: outcome.into(),
+            close_reason: Some("moved_away".into()),
+            ..VisitSubmission::default()
+        };
+        w.app
+            .record_visit(&community, r.lead_id, &visit)
+            .await
+            .expect("visit");
+    }
+    let scope = minsheng_store::Scope::from_ranges(vec![(500_000_000_000, 500_999_999_999)]);
+    let now = minsheng_domain::time_util::now_millis();
+    // Whole China-time days, so both readings cover exactly the same instants.
+    let today = minsheng_store::discovery::day_of(now);
+    let day_start = |day: i64| day * 86_400_000 - 8 * 3_600_000;
+    let (from, to) = (day_start(today - 400), day_start(today + 1));
+    let mut c = w.app.store().reader();
+    use minsheng_store::discovery::{day_of, figures, figures_from_rollups};
+    let rows = figures(&mut c, &scope, from, to, now).await.expect("raw");
+    let daily = figures_from_rollups(&mut c, &scope, day_of(from), day_of(to), now)
+        .await
+        .expect("rollups");
+    assert_eq!(daily.clues_by_channel, rows.clues_by_channel);
+    assert_eq!(daily.leads_opened, rows.leads_opened);
+    assert_eq!(daily.registered, rows.registered);
+    assert_eq!(daily.closed_by_reason, rows.closed_by_reason);
+    assert_eq!(daily.visited, rows.visited);
+    assert_eq!(daily.open_overdue, rows.open_overdue);
+    assert!(
+        daily.registered >= 3
+            && daily
+                .closed_by_reason
+                .iter()
+                .any(|(r, n)| r == "moved_away" && *n >= 2)
     );
 }
 

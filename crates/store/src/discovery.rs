@@ -575,24 +575,10 @@ pub async fn figures(
     f.visited = buckets.iter().map(|b| b.1).sum();
     f.median_hours_to_visit = median_of_histogram(&buckets, f.visited);
 
-    let mut sql = Sql::new("SELECT COUNT(*) FROM leads WHERE is_open = TRUE AND ");
-    scope.sql_condition(&mut sql, "region_code");
-    sql.push(" AND due_at < ").bind(now);
-    f.open_overdue = c.one::<(i64,)>(sql).await?.0;
-
-    let mut sql = Sql::new(
-        "SELECT g.level, COUNT(DISTINCT g.id), \
-         COUNT(m.user_id) - SUM(CASE WHEN m.position = 'volunteer' THEN 1 ELSE 0 END), \
-         SUM(CASE WHEN m.position = 'volunteer' THEN 1 ELSE 0 END) \
-         FROM work_groups g LEFT JOIN group_members m ON m.group_id = g.id WHERE ",
-    );
-    scope.sql_condition(&mut sql, "g.region_code");
-    sql.push(" GROUP BY g.level ORDER BY g.level");
-    let groups: Vec<(String, i64, i64, Option<i64>)> = c.all(sql).await?;
-    f.groups_by_level = groups
-        .into_iter()
-        .map(|(l, g, s, v)| (l, g, s, v.unwrap_or(0)))
-        .collect();
+    let files_by_state = std::mem::take(&mut f.files_by_state);
+    current_counts(c, scope, now, &mut f).await?;
+    // The raw path reports files registered up to the end of the period.
+    f.files_by_state = files_by_state;
     Ok(f)
 }
 
@@ -607,4 +593,180 @@ mod tests {
         assert_eq!(median_of_histogram(&[(1, 2), (5, 1), (9, 2)], 5), Some(5.5));
         assert_eq!(median_of_histogram(&[(0, 10), (40, 1)], 11), Some(0.5));
     }
+}
+
+// ---------- daily rollups behind the figures ----------
+
+const DAY_MILLIS: i64 = 86_400_000;
+const CHINA_OFFSET_MILLIS: i64 = 8 * 3_600_000;
+
+/// The China-time day number of a timestamp.
+pub fn day_of(millis: i64) -> i64 {
+    (millis + CHINA_OFFSET_MILLIS).div_euclid(DAY_MILLIS)
+}
+
+/// The town a region code lies in (a town's own code for a town).
+pub fn town_of(region_code: i64) -> i64 {
+    region_code / 1000 * 1000
+}
+
+/// Hours from clue to visit, bucketed: each hour of the first day, then whole days up to ten,
+/// then "ten days or more". The bucket's value is its first hour.
+pub fn visit_bucket(hours: i64) -> i64 {
+    match hours {
+        h if h < 24 => h.max(0),
+        h if h < 240 => h / 24 * 24,
+        _ => 240,
+    }
+}
+
+/// The width in hours of the bucket starting at `start`.
+fn bucket_width(start: i64) -> f64 {
+    match start {
+        s if s < 24 => 1.0,
+        s if s < 240 => 24.0,
+        _ => 24.0,
+    }
+}
+
+/// Adds `n` to a daily count, in the caller's transaction.
+pub async fn bump(
+    c: &mut impl Conn,
+    region_code: i64,
+    at: i64,
+    metric: &str,
+    n: i64,
+) -> Result<()> {
+    c.execute(Sql::with(
+        "INSERT INTO discovery_daily (town_code, day, metric, n) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (town_code, day, metric) DO UPDATE SET n = discovery_daily.n + excluded.n",
+        vals![town_of(region_code), day_of(at), metric, n],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Recomputes every daily count from the rows (after a bulk load).
+pub async fn rebuild_rollups(c: &mut impl Conn) -> Result<()> {
+    c.execute(Sql::new("DELETE FROM discovery_daily")).await?;
+    let day = |col: &str| format!("({col} + {CHINA_OFFSET_MILLIS}) / {DAY_MILLIS}");
+    let statements = [
+        format!(
+            "INSERT INTO discovery_daily (town_code, day, metric, n) \
+             SELECT region_code / 1000 * 1000, {}, 'clue:' || channel, COUNT(*) FROM clues \
+             GROUP BY region_code / 1000 * 1000, {}, channel",
+            day("created_at"),
+            day("created_at")
+        ),
+        format!(
+            "INSERT INTO discovery_daily (town_code, day, metric, n) \
+             SELECT region_code / 1000 * 1000, {}, 'lead', COUNT(*) FROM leads \
+             GROUP BY region_code / 1000 * 1000, {}",
+            day("first_clue_at"),
+            day("first_clue_at")
+        ),
+        format!(
+            "INSERT INTO discovery_daily (town_code, day, metric, n) \
+             SELECT region_code / 1000 * 1000, {}, 'file', COUNT(*) FROM household_files \
+             GROUP BY region_code / 1000 * 1000, {}",
+            day("registered_at"),
+            day("registered_at")
+        ),
+        format!(
+            "INSERT INTO discovery_daily (town_code, day, metric, n) \
+             SELECT region_code / 1000 * 1000, {}, 'closed:' || close_reason, COUNT(*) FROM leads \
+             WHERE close_reason IS NOT NULL GROUP BY region_code / 1000 * 1000, {}, close_reason",
+            day("closed_at"),
+            day("closed_at")
+        ),
+    ];
+    for statement in statements {
+        c.execute(Sql::new(&statement)).await?;
+    }
+    // Visit buckets: computed row by row in Rust would be slow; the CASE mirrors visit_bucket.
+    let hours = "((visited_at - first_clue_at) / 3600000)";
+    let bucket = format!(
+        "CASE WHEN {hours} < 0 THEN 0 WHEN {hours} < 24 THEN {hours} WHEN {hours} < 240 THEN {hours} / 24 * 24 ELSE 240 END"
+    );
+    c.execute(Sql::new(&format!(
+        "INSERT INTO discovery_daily (town_code, day, metric, n) \
+         SELECT region_code / 1000 * 1000, {}, 'visit:' || {bucket}, COUNT(*) FROM leads \
+         WHERE visited_at IS NOT NULL GROUP BY region_code / 1000 * 1000, {}, {bucket}",
+        day("visited_at"),
+        day("visited_at")
+    )))
+    .await?;
+    Ok(())
+}
+
+/// The figures from the daily counts: for scopes made of whole towns (districts, towns, zones,
+/// the city). `from` and `to` are day numbers, `to` exclusive.
+pub async fn figures_from_rollups(
+    c: &mut impl Conn,
+    scope: &Scope,
+    from_day: i64,
+    to_day: i64,
+    now: i64,
+) -> Result<DiscoveryFigures> {
+    let mut f = DiscoveryFigures::default();
+    let mut sql = Sql::new("SELECT metric, CAST(SUM(n) AS BIGINT) FROM discovery_daily WHERE ");
+    scope.sql_condition(&mut sql, "town_code");
+    sql.push(" AND day >= ")
+        .bind(from_day)
+        .push(" AND day < ")
+        .bind(to_day);
+    sql.push(" GROUP BY metric ORDER BY metric");
+    let rows: Vec<(String, i64)> = c.all(sql).await?;
+    let mut visits: Vec<(i64, i64)> = Vec::new();
+    for (metric, n) in rows {
+        match metric.split_once(':') {
+            Some(("clue", channel)) => f.clues_by_channel.push((channel.to_string(), n)),
+            Some(("closed", reason)) => f.closed_by_reason.push((reason.to_string(), n)),
+            Some(("visit", bucket)) => visits.push((bucket.parse().unwrap_or(0), n)),
+            _ if metric == "lead" => f.leads_opened = n,
+            _ if metric == "file" => f.registered = n,
+            _ => {}
+        }
+    }
+    visits.sort_unstable();
+    f.visited = visits.iter().map(|v| v.1).sum();
+    f.median_hours_to_visit = median_of_histogram(&visits, f.visited).map(|start_plus_half| {
+        let start = (start_plus_half - 0.5) as i64;
+        start as f64 + bucket_width(start) / 2.0
+    });
+    current_counts(c, scope, now, &mut f).await?;
+    Ok(f)
+}
+
+/// Figures that are states now, not events in the period: files by state, overdue leads, groups.
+async fn current_counts(
+    c: &mut impl Conn,
+    scope: &Scope,
+    now: i64,
+    f: &mut DiscoveryFigures,
+) -> Result<()> {
+    let mut sql = Sql::new("SELECT state, COUNT(*) FROM household_files WHERE ");
+    scope.sql_condition(&mut sql, "region_code");
+    sql.push(" GROUP BY state ORDER BY state");
+    f.files_by_state = c.all(sql).await?;
+
+    let mut sql = Sql::new("SELECT COUNT(*) FROM leads WHERE is_open = TRUE AND due_at < ");
+    sql.bind(now).push(" AND ");
+    scope.sql_condition(&mut sql, "region_code");
+    f.open_overdue = c.one::<(i64,)>(sql).await?.0;
+
+    let mut sql = Sql::new(
+        "SELECT g.level, COUNT(DISTINCT g.id), \
+         COUNT(m.user_id) - SUM(CASE WHEN m.position = 'volunteer' THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN m.position = 'volunteer' THEN 1 ELSE 0 END) \
+         FROM work_groups g LEFT JOIN group_members m ON m.group_id = g.id WHERE ",
+    );
+    scope.sql_condition(&mut sql, "g.region_code");
+    sql.push(" GROUP BY g.level ORDER BY g.level");
+    let groups: Vec<(String, i64, Option<i64>, Option<i64>)> = c.all(sql).await?;
+    f.groups_by_level = groups
+        .into_iter()
+        .map(|(l, g, s, v)| (l, g, s.unwrap_or(0), v.unwrap_or(0)))
+        .collect();
+    Ok(())
 }

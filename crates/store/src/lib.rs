@@ -235,6 +235,11 @@ const SQLITE_MIGRATIONS: &[MigrationFile] = &[
         description: "discovery",
         sql: include_str!("../migrations/sqlite/0002_discovery.sql"),
     },
+    MigrationFile {
+        version: 3,
+        description: "discovery rollups",
+        sql: include_str!("../migrations/sqlite/0003_discovery_rollups.sql"),
+    },
 ];
 
 const POSTGRES_MIGRATIONS: &[MigrationFile] = &[
@@ -247,6 +252,11 @@ const POSTGRES_MIGRATIONS: &[MigrationFile] = &[
         version: 2,
         description: "discovery",
         sql: include_str!("../migrations/postgres/0002_discovery.sql"),
+    },
+    MigrationFile {
+        version: 3,
+        description: "discovery rollups",
+        sql: include_str!("../migrations/postgres/0003_discovery_rollups.sql"),
     },
 ];
 

@@ -1,0 +1,12 @@
+-- Daily counts per town behind the discovery figures, kept in the same transaction as the rows
+-- they count, so the figures of a city-year sum a few hundred thousand rows, not millions.
+-- metric: 'clue:<channel>', 'lead', 'file', 'closed:<reason>', 'visit:<hours bucket>'.
+-- day: days since 1970-01-01 in China time.
+CREATE TABLE discovery_daily (
+    town_code BIGINT NOT NULL,
+    day BIGINT NOT NULL,
+    metric TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (town_code, day, metric)
+);
+CREATE INDEX leads_open_due ON leads (is_open, due_at, region_code);
