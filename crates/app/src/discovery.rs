@@ -782,6 +782,7 @@ impl App {
             now,
         )
         .await?;
+        discovery::move_file_state(tx, lead.region_code, None, "watch").await?;
         Ok((file, household, false))
     }
 
@@ -824,6 +825,7 @@ impl App {
         let now = now_millis();
         let mut tx = self.store().begin().await?;
         discovery::set_file_state(&mut tx, file_id, expected_version, state, reason, now).await?;
+        discovery::move_file_state(&mut tx, file.region_code, Some(&file.state), state).await?;
         let text = format!(
             "档案状态：{} → {}{}",
             file.state,

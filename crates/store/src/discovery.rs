@@ -582,19 +582,6 @@ pub async fn figures(
     Ok(f)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::median_of_histogram;
-
-    #[test]
-    fn median_of_an_hourly_histogram() {
-        assert_eq!(median_of_histogram(&[], 0), None);
-        assert_eq!(median_of_histogram(&[(3, 1)], 1), Some(3.5));
-        assert_eq!(median_of_histogram(&[(1, 2), (5, 1), (9, 2)], 5), Some(5.5));
-        assert_eq!(median_of_histogram(&[(0, 10), (40, 1)], 11), Some(0.5));
-    }
-}
-
 // ---------- daily rollups behind the figures ----------
 
 const DAY_MILLIS: i64 = 86_400_000;
@@ -629,7 +616,25 @@ fn bucket_width(start: i64) -> f64 {
     }
 }
 
-/// Adds `n` to a daily count, in the caller's transaction.
+/// The month number (year * 12 + month - 1) of a day number.
+pub fn month_of_day(day: i64) -> i64 {
+    let date = time::Date::from_julian_day((day + UNIX_EPOCH_JULIAN_DAY) as i32)
+        .unwrap_or(time::Date::MIN);
+    i64::from(date.year()) * 12 + i64::from(date.month() as u8) - 1
+}
+
+/// The first day number of a month number.
+pub fn first_day_of_month(month: i64) -> i64 {
+    let (year, m) = (month.div_euclid(12), month.rem_euclid(12) + 1);
+    time::Month::try_from(m as u8)
+        .ok()
+        .and_then(|m| time::Date::from_calendar_date(year as i32, m, 1).ok())
+        .map_or(0, |d| i64::from(d.to_julian_day()) - UNIX_EPOCH_JULIAN_DAY)
+}
+
+const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
+
+/// Adds `n` to the daily and monthly counts of a metric, in the caller's transaction.
 pub async fn bump(
     c: &mut impl Conn,
     region_code: i64,
@@ -637,12 +642,40 @@ pub async fn bump(
     metric: &str,
     n: i64,
 ) -> Result<()> {
+    let (town, day) = (town_of(region_code), day_of(at));
     c.execute(Sql::with(
         "INSERT INTO discovery_daily (town_code, day, metric, n) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (town_code, day, metric) DO UPDATE SET n = discovery_daily.n + excluded.n",
-        vals![town_of(region_code), day_of(at), metric, n],
+        vals![town, day, metric, n],
     ))
     .await?;
+    c.execute(Sql::with(
+        "INSERT INTO discovery_monthly (town_code, month, metric, n) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (town_code, month, metric) DO UPDATE SET n = discovery_monthly.n + excluded.n",
+        vals![town, month_of_day(day), metric, n],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Moves one household file of a town from one state to another in the current counts
+/// (`from` is `None` for a new file).
+pub async fn move_file_state(
+    c: &mut impl Conn,
+    region_code: i64,
+    from: Option<&str>,
+    to: &str,
+) -> Result<()> {
+    let town = town_of(region_code);
+    for (state, delta) in [(from, -1i64), (Some(to), 1)] {
+        let Some(state) = state else { continue };
+        c.execute(Sql::with(
+            "INSERT INTO file_state_counts (town_code, state, n) VALUES ($1, $2, $3) \
+             ON CONFLICT (town_code, state) DO UPDATE SET n = file_state_counts.n + excluded.n",
+            vals![town, state, delta],
+        ))
+        .await?;
+    }
     Ok(())
 }
 
@@ -696,6 +729,42 @@ pub async fn rebuild_rollups(c: &mut impl Conn) -> Result<()> {
         day("visited_at")
     )))
     .await?;
+    // Months from the days, added up here: month arithmetic differs between the databases.
+    c.execute(Sql::new("DELETE FROM discovery_monthly")).await?;
+    let days: Vec<(i64, i64, String, i64)> = c
+        .all(Sql::new(
+            "SELECT town_code, day, metric, n FROM discovery_daily",
+        ))
+        .await?;
+    let mut months: std::collections::HashMap<(i64, i64, String), i64> =
+        std::collections::HashMap::new();
+    for (town, day, metric, n) in days {
+        *months.entry((town, month_of_day(day), metric)).or_default() += n;
+    }
+    let rows = months
+        .into_iter()
+        .map(|((town, month, metric), n)| {
+            vec![
+                crate::Value::Int(town),
+                crate::Value::Int(month),
+                crate::Value::Text(metric),
+                crate::Value::Int(n),
+            ]
+        })
+        .collect();
+    crate::insert_rows(
+        c,
+        "discovery_monthly",
+        &["town_code", "month", "metric", "n"],
+        rows,
+    )
+    .await?;
+    c.execute(Sql::new("DELETE FROM file_state_counts")).await?;
+    c.execute(Sql::new(
+        "INSERT INTO file_state_counts (town_code, state, n) \
+         SELECT region_code / 1000 * 1000, state, COUNT(*) FROM household_files GROUP BY region_code / 1000 * 1000, state",
+    ))
+    .await?;
     Ok(())
 }
 
@@ -709,14 +778,30 @@ pub async fn figures_from_rollups(
     now: i64,
 ) -> Result<DiscoveryFigures> {
     let mut f = DiscoveryFigures::default();
-    let mut sql = Sql::new("SELECT metric, CAST(SUM(n) AS BIGINT) FROM discovery_daily WHERE ");
-    scope.sql_condition(&mut sql, "town_code");
-    sql.push(" AND day >= ")
-        .bind(from_day)
-        .push(" AND day < ")
-        .bind(to_day);
-    sql.push(" GROUP BY metric ORDER BY metric");
-    let rows: Vec<(String, i64)> = c.all(sql).await?;
+    // Whole months from the monthly counts, the days at either end from the daily ones.
+    let first_month =
+        month_of_day(from_day) + i64::from(first_day_of_month(month_of_day(from_day)) != from_day);
+    let end_month = month_of_day(to_day);
+    let mut sums: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+    let parts = if first_month < end_month {
+        let (inner_from, inner_to) = (
+            first_day_of_month(first_month),
+            first_day_of_month(end_month),
+        );
+        vec![
+            ("discovery_monthly", "month", first_month, end_month),
+            ("discovery_daily", "day", from_day, inner_from),
+            ("discovery_daily", "day", inner_to, to_day),
+        ]
+    } else {
+        vec![("discovery_daily", "day", from_day, to_day)]
+    };
+    for (table, column, from, to) in parts {
+        for (metric, n) in sum_metrics(c, scope, table, column, from, to).await? {
+            *sums.entry(metric).or_default() += n;
+        }
+    }
+    let rows: Vec<(String, i64)> = sums.into_iter().collect();
     let mut visits: Vec<(i64, i64)> = Vec::new();
     for (metric, n) in rows {
         match metric.split_once(':') {
@@ -738,6 +823,29 @@ pub async fn figures_from_rollups(
     Ok(f)
 }
 
+async fn sum_metrics(
+    c: &mut impl Conn,
+    scope: &Scope,
+    table: &str,
+    column: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(String, i64)>> {
+    if from >= to {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(&format!(
+        "SELECT metric, CAST(SUM(n) AS BIGINT) FROM {table} WHERE "
+    ));
+    scope.sql_condition(&mut sql, "town_code");
+    sql.push(&format!(" AND {column} >= "))
+        .bind(from)
+        .push(&format!(" AND {column} < "))
+        .bind(to);
+    sql.push(" GROUP BY metric");
+    c.all(sql).await
+}
+
 /// Figures that are states now, not events in the period: files by state, overdue leads, groups.
 async fn current_counts(
     c: &mut impl Conn,
@@ -745,14 +853,15 @@ async fn current_counts(
     now: i64,
     f: &mut DiscoveryFigures,
 ) -> Result<()> {
-    let mut sql = Sql::new("SELECT state, COUNT(*) FROM household_files WHERE ");
-    scope.sql_condition(&mut sql, "region_code");
-    sql.push(" GROUP BY state ORDER BY state");
+    let mut sql = Sql::new("SELECT state, CAST(SUM(n) AS BIGINT) FROM file_state_counts WHERE ");
+    scope.sql_condition(&mut sql, "town_code");
+    sql.push(" GROUP BY state HAVING SUM(n) > 0 ORDER BY state");
     f.files_by_state = c.all(sql).await?;
 
     let mut sql = Sql::new("SELECT COUNT(*) FROM leads WHERE is_open = TRUE AND due_at < ");
     sql.bind(now).push(" AND ");
-    scope.sql_condition(&mut sql, "region_code");
+    // `+region_code`: read the open, due leads off leads_open_due rather than every lead of the area.
+    scope.sql_condition(&mut sql, "+region_code");
     f.open_overdue = c.one::<(i64,)>(sql).await?.0;
 
     let mut sql = Sql::new(
@@ -769,4 +878,34 @@ async fn current_counts(
         .map(|(l, g, s, v)| (l, g, s.unwrap_or(0), v.unwrap_or(0)))
         .collect();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median_of_histogram;
+
+    #[test]
+    fn months_and_days() {
+        use super::{day_of, first_day_of_month, month_of_day};
+        assert_eq!(month_of_day(0), 1970 * 12);
+        assert_eq!(first_day_of_month(1970 * 12), 0);
+        // 2026-02-01 is day 20485; China time runs eight hours ahead of UTC.
+        let feb = 2026 * 12 + 1;
+        assert_eq!(first_day_of_month(feb), 20485);
+        assert_eq!(month_of_day(20485), feb);
+        assert_eq!(month_of_day(20484), feb - 1);
+        assert_eq!(day_of(20485 * 86_400_000 - 8 * 3_600_000), 20485);
+        for month in (2025 * 12)..(2027 * 12) {
+            assert_eq!(month_of_day(first_day_of_month(month)), month);
+            assert_eq!(month_of_day(first_day_of_month(month) - 1), month - 1);
+        }
+    }
+
+    #[test]
+    fn median_of_an_hourly_histogram() {
+        assert_eq!(median_of_histogram(&[], 0), None);
+        assert_eq!(median_of_histogram(&[(3, 1)], 1), Some(3.5));
+        assert_eq!(median_of_histogram(&[(1, 2), (5, 1), (9, 2)], 5), Some(5.5));
+        assert_eq!(median_of_histogram(&[(0, 10), (40, 1)], 11), Some(0.5));
+    }
 }

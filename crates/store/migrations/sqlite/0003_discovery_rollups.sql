@@ -10,3 +10,20 @@ CREATE TABLE discovery_daily (
     PRIMARY KEY (town_code, day, metric)
 );
 CREATE INDEX leads_open_due ON leads (is_open, due_at, region_code);
+
+-- The same counts by month (year * 12 + month - 1), so a year is a dozen rows per town.
+CREATE TABLE discovery_monthly (
+    town_code INTEGER NOT NULL,
+    month INTEGER NOT NULL,
+    metric TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (town_code, month, metric)
+);
+
+-- Household files per town and state, as they are now.
+CREATE TABLE file_state_counts (
+    town_code INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (town_code, state)
+);
