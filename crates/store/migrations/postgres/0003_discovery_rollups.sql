@@ -9,6 +9,8 @@ CREATE TABLE discovery_daily (
     n BIGINT NOT NULL,
     PRIMARY KEY (town_code, day, metric)
 );
+-- By day first too, for wide areas over a few days (the ends of a period).
+CREATE INDEX discovery_daily_by_day ON discovery_daily (day, town_code, metric, n);
 CREATE INDEX leads_open_due ON leads (is_open, due_at, region_code);
 
 -- The same counts by month (year * 12 + month - 1), so a year is a dozen rows per town.
