@@ -190,10 +190,9 @@ impl Store {
                 sqlx::query("ANALYZE").execute(write).await?;
             }
             Pools::Postgres(pool) => {
-                // Also sets the visibility map, so counts can be answered from indexes alone.
-                sqlx::query("VACUUM (ANALYZE) households, persons, household_memberships")
-                    .execute(pool)
-                    .await?;
+                // Every table: fresh statistics for the planner, and the visibility map set so
+                // counts can be answered from indexes alone.
+                sqlx::query("VACUUM (ANALYZE)").execute(pool).await?;
             }
         }
         Ok(())
