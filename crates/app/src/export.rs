@@ -149,3 +149,98 @@ fn households_csv_gb18030(rows: &[HouseholdView]) -> AppResult<Vec<u8>> {
     let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
     Ok(bytes.into_owned())
 }
+
+impl App {
+    /// The discovery figures of an area and period as a workbook: one sheet per table.
+    pub async fn export_discovery_figures(
+        &self,
+        actor: &Actor,
+        region: Option<minsheng_domain::RegionCode>,
+        from: time::Date,
+        to_exclusive: time::Date,
+    ) -> AppResult<Vec<u8>> {
+        let f = self
+            .discovery_figures(actor, region, from, to_exclusive)
+            .await?;
+        let error = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+        let mut book = Workbook::new();
+        let bold = Format::new().set_bold();
+        let area = region.map_or_else(|| "本人管辖区域".to_string(), |r| r.short());
+        let last_day = to_exclusive.previous_day().unwrap_or(to_exclusive);
+        let summary: Vec<(String, String)> = vec![
+            ("区域".into(), area),
+            ("起始日期".into(), from.to_string()),
+            ("截止日期".into(), last_day.to_string()),
+            ("新线索（户）".into(), f.leads_opened.to_string()),
+            ("建档户数".into(), f.registered.to_string()),
+            ("已走访".into(), f.visited.to_string()),
+            (
+                "线索到走访（小时，中位数）".into(),
+                f.median_hours_to_visit
+                    .map_or_else(String::new, |h| format!("{h:.1}")),
+            ),
+            ("逾期未走访".into(), f.open_overdue.to_string()),
+        ];
+        let sheets: Vec<(&str, [&str; 2], Vec<(String, String)>)> = vec![
+            ("概览", ["指标", "数值"], summary),
+            (
+                "线索渠道",
+                ["渠道", "线索数"],
+                f.clues_by_channel
+                    .iter()
+                    .map(|(k, n)| (k.clone(), n.to_string()))
+                    .collect(),
+            ),
+            (
+                "档案状态",
+                ["状态", "户数"],
+                f.files_by_state
+                    .iter()
+                    .map(|(k, n)| (k.clone(), n.to_string()))
+                    .collect(),
+            ),
+            (
+                "关闭原因",
+                ["原因", "线索数"],
+                f.closed_by_reason
+                    .iter()
+                    .map(|(k, n)| (k.clone(), n.to_string()))
+                    .collect(),
+            ),
+        ];
+        for (name, headers, rows) in sheets {
+            let sheet = book.add_worksheet();
+            sheet.set_name(name).map_err(error)?;
+            for (col, header) in headers.iter().enumerate() {
+                sheet
+                    .write_string_with_format(0, col as u16, *header, &bold)
+                    .map_err(error)?;
+            }
+            for (i, (key, value)) in rows.iter().enumerate() {
+                let row = i as u32 + 1;
+                sheet.write_string(row, 0, key).map_err(error)?;
+                match value.parse::<f64>() {
+                    Ok(number) => sheet.write_number(row, 1, number).map_err(error)?,
+                    Err(_) => sheet.write_string(row, 1, value).map_err(error)?,
+                };
+            }
+            sheet.set_column_width(0, 28).map_err(error)?;
+        }
+        let sheet = book.add_worksheet();
+        sheet.set_name("三级甄别体系").map_err(error)?;
+        for (col, header) in ["层级", "小组数", "工作人员", "志愿者"].iter().enumerate()
+        {
+            sheet
+                .write_string_with_format(0, col as u16, *header, &bold)
+                .map_err(error)?;
+        }
+        for (i, (level, groups, staff, volunteers)) in f.groups_by_level.iter().enumerate() {
+            let row = i as u32 + 1;
+            sheet.write_string(row, 0, level).map_err(error)?;
+            for (col, n) in [(1u16, groups), (2, staff), (3, volunteers)] {
+                sheet.write_number(row, col, *n as f64).map_err(error)?;
+            }
+        }
+        book.save_to_buffer().map_err(error)
+    }
+}

@@ -564,3 +564,31 @@ pub async fn figures(
     };
     render(&page, &info)
 }
+
+/// The figures as an Excel workbook.
+pub async fn figures_export(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Query(p): Query<FigureParams>,
+) -> WebResult {
+    let (region, from, to) = p.resolve().web(&info)?;
+    let to_exclusive = to.next_day().unwrap_or(to);
+    let bytes = s
+        .app
+        .export_discovery_figures(&actor, region, from, to_exclusive)
+        .await
+        .web(&info)?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(
+            minsheng_app::export::ExportFormat::Xlsx.content_type(),
+        ),
+    );
+    headers.insert(
+        axum::http::header::CONTENT_DISPOSITION,
+        axum::http::HeaderValue::from_static("attachment; filename=\"discovery-figures.xlsx\""),
+    );
+    Ok(response)
+}

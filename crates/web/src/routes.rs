@@ -320,6 +320,13 @@ fn register() -> Routes {
         )
         .add(
             M::GET,
+            "/figures/export",
+            Some(A::ViewFigures),
+            "Discovery figures as an xlsx workbook",
+            dp::figures_export,
+        )
+        .add(
+            M::GET,
             "/healthz",
             None,
             "200 when the database answers",

@@ -327,6 +327,14 @@ fn expectations() -> Vec<Expect> {
             200,
             false,
         ),
+        e(
+            Method::GET,
+            "/figures/export",
+            Some(A::ViewFigures),
+            T::Nothing,
+            200,
+            false,
+        ),
         e(Method::GET, "/healthz", None, T::Nothing, 200, false),
         e(
             Method::GET,
@@ -809,6 +817,20 @@ async fn exports_are_scoped_masked_and_readable() {
     let table =
         minsheng_app::import::read_table("export.xlsx", &xlsx).expect("the export reads back");
     assert_eq!(table.rows.len(), listed);
+    let leader = t.sign_in("leader").await;
+    let (status, workbook) = t
+        .call_bytes(&leader, "/figures/export?from=2020-01-01")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let summary =
+        minsheng_app::import::read_table("figures.xlsx", &workbook).expect("the figures read back");
+    assert_eq!(summary.headers, vec!["指标", "数值"]);
+    assert!(
+        summary
+            .rows
+            .iter()
+            .any(|r| r.cells[0] == "建档户数" && r.cells[1].parse::<i64>().is_ok_and(|n| n > 0))
+    );
     let (status, _) = t.call_bytes(&who, "/households/export?format=pdf").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
