@@ -150,6 +150,9 @@ fn households_csv_gb18030(rows: &[HouseholdView]) -> AppResult<Vec<u8>> {
     Ok(bytes.into_owned())
 }
 
+/// One two-column sheet: its name, its headers and its rows.
+type Sheet = (&'static str, [&'static str; 2], Vec<(String, String)>);
+
 impl App {
     /// The discovery figures of an area and period as a workbook: one sheet per table.
     pub async fn export_discovery_figures(
@@ -181,7 +184,7 @@ impl App {
             ),
             ("逾期未走访".into(), f.open_overdue.to_string()),
         ];
-        let sheets: Vec<(&str, [&str; 2], Vec<(String, String)>)> = vec![
+        let sheets: Vec<Sheet> = vec![
             ("概览", ["指标", "数值"], summary),
             (
                 "线索渠道",
