@@ -229,6 +229,8 @@ impl App {
                 Value::Int(now),
             ]);
         }
+        self.create_demo_sweeps(rng, focus, households, &user_ids, now)
+            .await?;
         let mut tx = self.store().begin().await?;
         insert_rows(
             &mut tx,
@@ -314,6 +316,62 @@ impl App {
         .await?;
         for table in ["leads", "clues", "household_files", "visits", "timeline"] {
             sync_identity(&mut tx, table).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A sweep in the demo users' community, a third of it visited, and one in each district.
+    async fn create_demo_sweeps(
+        &self,
+        rng: &mut StdRng,
+        focus: &RegionRow,
+        households: &[DemoHousehold],
+        users: &HashMap<&str, i64>,
+        now: i64,
+    ) -> AppResult<()> {
+        let grid = users.get("banan.grid").copied();
+        let mut tx = self.store().begin().await?;
+        let focus_sweep = minsheng_store::sweeps::insert_sweep(
+            &mut tx,
+            focus.code,
+            &format!("{}冬季扫楼", focus.name),
+            grid,
+            now,
+        )
+        .await?;
+        for h in households
+            .iter()
+            .filter(|h| h.region_code == focus.code)
+            .take(40)
+        {
+            if rng.random_bool(0.35) {
+                continue;
+            }
+            let finding = ["fine", "fine", "fine", "absent"][rng.random_range(0..4)];
+            minsheng_store::sweeps::record_sweep_visit(
+                &mut tx,
+                &minsheng_store::sweeps::SweepVisit {
+                    sweep_id: focus_sweep,
+                    household_id: h.id,
+                    visited_by: grid,
+                    finding,
+                    note: "",
+                    clue_id: None,
+                    now: now - rng.random_range(0..7 * 86_400_000i64),
+                },
+            )
+            .await?;
+        }
+        let mut districts_done: Vec<i64> = Vec::new();
+        for h in households {
+            let district = h.region_code / 1_000_000;
+            if h.region_code == focus.code || districts_done.contains(&district) {
+                continue;
+            }
+            districts_done.push(district);
+            minsheng_store::sweeps::insert_sweep(&mut tx, h.region_code, "过筛子排查", None, now)
+                .await?;
         }
         tx.commit().await?;
         Ok(())

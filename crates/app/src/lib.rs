@@ -12,6 +12,7 @@ pub mod export;
 pub mod import;
 pub mod region_check;
 pub mod registry;
+pub mod sweeps;
 
 use minsheng_domain::{Action, Role, roles_permit};
 use minsheng_store::audit::{self, NewAudit};

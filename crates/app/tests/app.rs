@@ -22,6 +22,7 @@ minsheng_store::on_both_backends!(
     concurrent_clues_make_one_lead_and_one_file,
     a_visit_registers_a_file_and_the_reporter_sees_progress,
     daily_counts_agree_with_the_rows,
+    a_sweep_counts_coverage_and_files_concerns_as_clues,
 );
 
 struct World {
@@ -978,6 +979,83 @@ async fn daily_counts_agree_with_the_rows(backend: Backend) {
                 .iter()
                 .any(|(r, n)| r == "moved_away" && *n >= 2)
     );
+}
+
+async fn a_sweep_counts_coverage_and_files_concerns_as_clues(backend: Backend) {
+    let w = World::new(backend).await;
+    let grid = w.actor("banan.grid").await;
+    let id = w
+        .app
+        .create_sweep(&grid, "500113003002", "测试扫楼")
+        .await
+        .expect("sweep");
+    let detail = w.app.sweep_detail(&grid, id, 1).await.expect("detail");
+    assert_eq!(detail.sweep.visited, 0);
+    assert!(detail.sweep.total >= 2);
+    let first = detail.households[0].household_id;
+    let second = detail.households[1].household_id;
+    let fine = minsheng_app::sweeps::SweepVisitInput {
+        household_id: first,
+        finding: "fine".into(),
+        note: String::new(),
+    };
+    assert_eq!(
+        w.app
+            .record_sweep_visit(&grid, id, &fine)
+            .await
+            .expect("visit"),
+        None
+    );
+    let concern = minsheng_app::sweeps::SweepVisitInput {
+        household_id: second,
+        finding: "concern".into(),
+        note: "老人卧床，无人照顾".into(),
+    };
+    let clue = w
+        .app
+        .record_sweep_visit(&grid, id, &concern)
+        .await
+        .expect("visit")
+        .expect("a clue");
+    // Visiting the same household again corrects the finding; coverage counts households.
+    w.app
+        .record_sweep_visit(&grid, id, &fine)
+        .await
+        .expect("again");
+    let after = w.app.sweep_detail(&grid, id, 1).await.expect("detail");
+    assert_eq!((after.sweep.visited, after.sweep.concerns), (2, 1));
+    // The concern is a sweep clue about that household, in the community's inbox.
+    let community = w.actor("banan.community").await;
+    let inbox = w.app.inbox(&community).await.expect("inbox");
+    let lead = inbox
+        .items
+        .iter()
+        .find(|l| l.household_id == Some(second))
+        .expect("lead for the household");
+    assert!(lead.channels.contains("sweep"));
+    let clues = w
+        .app
+        .lead_detail(&community, lead.id)
+        .await
+        .expect("lead")
+        .clues;
+    assert!(clues.iter().any(|k| k.id == clue));
+    // A household outside the sweep's community is refused.
+    let outside = minsheng_app::sweeps::SweepVisitInput {
+        household_id: 999_999,
+        finding: "fine".into(),
+        note: String::new(),
+    };
+    assert!(matches!(
+        w.app.record_sweep_visit(&grid, id, &outside).await,
+        Err(AppError::Invalid(_))
+    ));
+    // Volunteers do not run sweeps.
+    let volunteer = w.actor("banan.volunteer").await;
+    assert!(matches!(
+        w.app.sweep_detail(&volunteer, id, 1).await,
+        Err(AppError::Forbidden)
+    ));
 }
 
 mod fuzz {

@@ -136,10 +136,12 @@ pub enum Action {
     VisitLeads,
     /// Change the state of a household file.
     ManageFiles,
+    /// Run sweeps (扫楼) over the households of a community.
+    RunSweeps,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::UseAccount,
         Action::ViewRegions,
         Action::ManageRegions,
@@ -156,6 +158,7 @@ impl Action {
         Action::ViewLeads,
         Action::VisitLeads,
         Action::ManageFiles,
+        Action::RunSweeps,
     ];
 
     pub fn code(self) -> &'static str {
@@ -176,6 +179,7 @@ impl Action {
             Action::ViewLeads => "view_leads",
             Action::VisitLeads => "visit_leads",
             Action::ManageFiles => "manage_files",
+            Action::RunSweeps => "run_sweeps",
         }
     }
 }
@@ -221,7 +225,7 @@ pub fn role_permits(role: Role, action: Action) -> bool {
                 | R::HotlineAgent
                 | R::DepartmentHandler
         ),
-        A::ViewLeads | A::VisitLeads => matches!(
+        A::ViewLeads | A::VisitLeads | A::RunSweeps => matches!(
             role,
             R::CommunityWorker | R::GridWorker | R::TownOfficer | R::DistrictOfficer
         ),
@@ -239,7 +243,7 @@ pub fn channels_for(role: Role) -> &'static [&'static str] {
         Role::GridWorker => &["grid_worker", "sweep"],
         Role::CommunityWorker => &["sweep", "application", "grid_worker"],
         Role::TownOfficer => &["application", "department", "sweep"],
-        Role::DistrictOfficer => &["application", "department", "screening"],
+        Role::DistrictOfficer => &["application", "department", "screening", "sweep"],
         Role::HotlineAgent => &["hotline"],
         Role::DepartmentHandler => &["department"],
         _ => &[],

@@ -14,6 +14,7 @@ pub mod discovery;
 pub mod regions;
 pub mod registry;
 mod sql;
+pub mod sweeps;
 pub mod testing;
 pub mod users;
 
@@ -239,6 +240,11 @@ const SQLITE_MIGRATIONS: &[MigrationFile] = &[
         description: "discovery rollups",
         sql: include_str!("../migrations/sqlite/0003_discovery_rollups.sql"),
     },
+    MigrationFile {
+        version: 4,
+        description: "sweeps",
+        sql: include_str!("../migrations/sqlite/0004_sweeps.sql"),
+    },
 ];
 
 const POSTGRES_MIGRATIONS: &[MigrationFile] = &[
@@ -256,6 +262,11 @@ const POSTGRES_MIGRATIONS: &[MigrationFile] = &[
         version: 3,
         description: "discovery rollups",
         sql: include_str!("../migrations/postgres/0003_discovery_rollups.sql"),
+    },
+    MigrationFile {
+        version: 4,
+        description: "sweeps",
+        sql: include_str!("../migrations/postgres/0004_sweeps.sql"),
     },
 ];
 

@@ -388,3 +388,60 @@ pub async fn discovery_figures(
         .await
         .map_err(|e| err(e, &info))?)
 }
+
+// ---------- sweeps ----------
+
+pub async fn sweeps(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
+    ok(s.app.list_sweeps(&actor).await.map_err(|e| err(e, &info))?)
+}
+
+#[derive(Deserialize)]
+pub struct SweepBody {
+    name: String,
+    region_code: String,
+}
+
+pub async fn sweep_create(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Json(b): Json<SweepBody>,
+) -> ApiResult {
+    let id = s
+        .app
+        .create_sweep(&actor, &b.region_code, &b.name)
+        .await
+        .map_err(|e| err(e, &info))?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+pub async fn sweep(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult {
+    ok(s.app
+        .sweep_detail(&actor, id, q.page.unwrap_or(1))
+        .await
+        .map_err(|e| err(e, &info))?)
+}
+
+pub async fn sweep_visit(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Json(b): Json<minsheng_app::sweeps::SweepVisitInput>,
+) -> ApiResult {
+    let clue = s
+        .app
+        .record_sweep_visit(&actor, id, &b)
+        .await
+        .map_err(|e| err(e, &info))?;
+    ok(json!({ "clue_id": clue }))
+}

@@ -51,6 +51,9 @@ pub fn label(lang: Lang, code: &str) -> &str {
         "watch" => ("关注中", "under watch"),
         "assisted" => ("已救助", "assisted"),
         "not_eligible_helped" => ("政策外帮扶", "helped outside policy"),
+        "fine" => ("正常", "fine"),
+        "concern" => ("有困难", "concern"),
+        "absent" => ("不在家", "nobody home"),
         "district" => ("区县项目组", "district project group"),
         "town" => ("镇街工作组", "town work group"),
         "community" => ("村社区行动小组", "community action group"),
@@ -591,4 +594,180 @@ pub async fn figures_export(
         axum::http::HeaderValue::from_static("attachment; filename=\"discovery-figures.xlsx\""),
     );
     Ok(response)
+}
+
+// ---------- sweeps ----------
+
+pub struct SweepLine {
+    pub id: i64,
+    pub name: String,
+    pub region_name: String,
+    pub visited: i64,
+    pub total: i64,
+    pub concerns: i64,
+    pub percent: i64,
+}
+
+#[derive(Template)]
+#[template(path = "sweeps.html")]
+struct SweepsPage {
+    c: Chrome,
+    rows: Vec<SweepLine>,
+    message: String,
+}
+
+fn percent(part: i64, whole: i64) -> i64 {
+    if whole <= 0 {
+        0
+    } else {
+        (part * 100 / whole).clamp(0, 100)
+    }
+}
+
+async fn sweeps_page(
+    s: &AppState,
+    actor: &Actor,
+    info: &RequestInfo,
+    refused: Option<AppError>,
+) -> WebResult {
+    let rows = s
+        .app
+        .list_sweeps(actor)
+        .await
+        .web(info)?
+        .into_iter()
+        .map(|r| SweepLine {
+            percent: percent(r.visited, r.total),
+            id: r.id,
+            name: r.name,
+            region_name: r.region_name,
+            visited: r.visited,
+            total: r.total,
+            concerns: r.concerns,
+        })
+        .collect();
+    let status = refused
+        .as_ref()
+        .map_or(axum::http::StatusCode::OK, status_of);
+    let message = refused
+        .as_ref()
+        .map(|e| form_message(e, info.lang))
+        .unwrap_or_default();
+    render_status(
+        &SweepsPage {
+            c: chrome(actor, info),
+            rows,
+            message,
+        },
+        info,
+        status,
+    )
+}
+
+pub async fn sweeps(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
+    sweeps_page(&s, &actor, &info, None).await
+}
+
+#[derive(Deserialize)]
+pub struct SweepForm {
+    name: String,
+    region_code: String,
+}
+
+pub async fn sweep_create(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Form(f): Form<SweepForm>,
+) -> WebResult {
+    match s.app.create_sweep(&actor, &f.region_code, &f.name).await {
+        Ok(id) => Ok(Redirect::to(&format!("/sweeps/{id}")).into_response()),
+        Err(e) if is_form_error(&e) => sweeps_page(&s, &actor, &info, Some(e)).await,
+        Err(e) => Err(WebError::new(e, &info)),
+    }
+}
+
+pub struct SweepHouseholdLine {
+    pub id: i64,
+    pub address: String,
+    pub head: String,
+    pub finding: String,
+    pub finding_code: String,
+}
+
+#[derive(Template)]
+#[template(path = "sweep.html")]
+struct SweepPage {
+    c: Chrome,
+    d: minsheng_app::sweeps::SweepDetail,
+    rows: Vec<SweepHouseholdLine>,
+    findings: Vec<(&'static str, String)>,
+    percent: i64,
+}
+
+#[derive(Deserialize, Default)]
+pub struct PageParam {
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+pub async fn sweep(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Query(p): Query<PageParam>,
+) -> WebResult {
+    let d = s
+        .app
+        .sweep_detail(&actor, id, p.page.unwrap_or(1))
+        .await
+        .web(&info)?;
+    let rows = d
+        .households
+        .iter()
+        .map(|h| SweepHouseholdLine {
+            id: h.household_id,
+            address: h.address.clone(),
+            head: h.head_name.clone().unwrap_or_default(),
+            finding: h
+                .finding
+                .as_deref()
+                .map(|f| label(info.lang, f).to_string())
+                .unwrap_or_default(),
+            finding_code: h.finding.clone().unwrap_or_default(),
+        })
+        .collect();
+    let page = SweepPage {
+        percent: percent(d.sweep.visited, d.sweep.total),
+        findings: options(info.lang, &minsheng_app::sweeps::FINDINGS),
+        rows,
+        c: chrome(&actor, &info),
+        d,
+    };
+    render(&page, &info)
+}
+
+#[derive(Deserialize)]
+pub struct SweepVisitForm {
+    household_id: i64,
+    finding: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn sweep_visit(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<SweepVisitForm>,
+) -> WebResult {
+    let input = minsheng_app::sweeps::SweepVisitInput {
+        household_id: f.household_id,
+        finding: f.finding,
+        note: f.note,
+    };
+    s.app
+        .record_sweep_visit(&actor, id, &input)
+        .await
+        .web(&info)?;
+    Ok(Redirect::to(&format!("/sweeps/{id}")).into_response())
 }

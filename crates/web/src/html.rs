@@ -68,11 +68,12 @@ pub struct Chrome {
 
 pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
     let t = info.lang.texts();
-    let entries: [(&str, &str, Action); 12] = [
+    let entries: [(&str, &str, Action); 13] = [
         ("/", t.home, Action::UseAccount),
         ("/clues/new", t.report_clue, Action::ReportClue),
         ("/clues/mine", t.my_clues, Action::ReportClue),
         ("/inbox", t.inbox, Action::ViewLeads),
+        ("/sweeps", t.sweeps, Action::RunSweeps),
         ("/figures", t.figures, Action::ViewFigures),
         ("/households", t.households, Action::ViewHouseholds),
         ("/persons", t.persons, Action::ViewHouseholds),

@@ -209,6 +209,11 @@ texts! {
     fig_group_count: "小组数", "Groups";
     fig_staff: "工作人员", "Staff";
     fig_volunteers: "志愿者", "Volunteers";
+    sweeps: "扫楼排查", "Sweeps";
+    new_sweep: "新建扫楼", "New sweep";
+    coverage: "覆盖", "Coverage";
+    concerns: "发现困难", "Concerns";
+    finding: "结果", "Finding";
     level_community: "社区：本社区全部待走访线索", "Community: every lead waiting for a visit";
     level_town: "镇街：社区逾期未走访的线索", "Town: leads overdue at the community";
     level_district: "区县：镇街逾期仍未走访的线索", "District: leads still overdue at the town";

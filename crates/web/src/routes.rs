@@ -327,6 +327,34 @@ fn register() -> Routes {
         )
         .add(
             M::GET,
+            "/sweeps",
+            Some(A::RunSweeps),
+            "Sweeps in the user's area with coverage",
+            dp::sweeps,
+        )
+        .add(
+            M::POST,
+            "/sweeps",
+            Some(A::RunSweeps),
+            "Start a sweep of a community or town",
+            dp::sweep_create,
+        )
+        .add(
+            M::GET,
+            "/sweeps/{id}",
+            Some(A::RunSweeps),
+            "A sweep's households and findings",
+            dp::sweep,
+        )
+        .add(
+            M::POST,
+            "/sweeps/{id}/visits",
+            Some(A::RunSweeps),
+            "Record a household's sweep visit",
+            dp::sweep_visit,
+        )
+        .add(
+            M::GET,
             "/healthz",
             None,
             "200 when the database answers",
@@ -521,6 +549,34 @@ fn register() -> Routes {
             Some(A::ViewFigures),
             "Discovery figures for an area and period",
             api::discovery_figures,
+        )
+        .add(
+            M::GET,
+            "/api/v1/sweeps",
+            Some(A::RunSweeps),
+            "Sweeps in the caller's area with coverage",
+            api::sweeps,
+        )
+        .add(
+            M::POST,
+            "/api/v1/sweeps",
+            Some(A::RunSweeps),
+            "Start a sweep",
+            api::sweep_create,
+        )
+        .add(
+            M::GET,
+            "/api/v1/sweeps/{id}",
+            Some(A::RunSweeps),
+            "A sweep's households and findings (paged)",
+            api::sweep,
+        )
+        .add(
+            M::POST,
+            "/api/v1/sweeps/{id}/visits",
+            Some(A::RunSweeps),
+            "Record a household's sweep visit; a concern files a clue",
+            api::sweep_visit,
         )
         .add(
             M::GET,

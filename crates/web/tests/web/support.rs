@@ -60,6 +60,7 @@ pub struct TestApp {
     /// Open demo leads (id, region) and household files (id, household, region).
     open_leads: Vec<(i64, i64)>,
     files: Vec<(i64, i64, i64)>,
+    sweeps: Vec<(i64, i64)>,
     counter: AtomicU64,
 }
 
@@ -135,6 +136,16 @@ impl TestApp {
             ))
             .await
             .expect("files");
+        let sweeps: Vec<(i64, i64)> = app
+            .store()
+            .reader()
+            .all(Sql::new("SELECT id, region_code FROM sweeps ORDER BY id"))
+            .await
+            .expect("sweeps");
+        assert!(
+            sweeps.len() >= 2,
+            "the demo has sweeps inside and outside 巴南区"
+        );
         let router = minsheng_web::router(app.clone(), WebConfig::default());
         TestApp {
             app,
@@ -143,6 +154,7 @@ impl TestApp {
             candidates,
             open_leads,
             files,
+            sweeps,
             counter: AtomicU64::new(1),
         }
     }
@@ -273,6 +285,13 @@ impl TestApp {
                     .iter()
                     .find(|(_, r)| who.scope.contains(*r) != outside)?;
                 fill(lead.0.to_string())
+            }
+            Target::Sweep => {
+                let sweep = self
+                    .sweeps
+                    .iter()
+                    .find(|(_, r)| who.scope.contains(*r) != outside)?;
+                fill(sweep.0.to_string())
             }
             Target::HouseholdFile => {
                 let file = self
@@ -409,6 +428,38 @@ impl TestApp {
             }
             (_, "/account/tokens" | "/api/v1/tokens") => {
                 fields.push(("name", format!("token {n}")))
+            }
+            (_, "/sweeps" | "/api/v1/sweeps") => {
+                fields.push(("name", format!("矩阵扫楼{n}")));
+                fields.push(("region_code", own_region.clone()));
+            }
+            (_, "/sweeps/{id}/visits" | "/api/v1/sweeps/{id}/visits") => {
+                let id = Self::id_in(path);
+                let (region,): (i64,) = self
+                    .app
+                    .store()
+                    .reader()
+                    .one(Sql::with(
+                        "SELECT region_code FROM sweeps WHERE id = $1",
+                        vals![id],
+                    ))
+                    .await
+                    .expect("sweep");
+                let (lo, hi) = minsheng_domain::RegionCode::from_i64(region)
+                    .expect("code")
+                    .subtree();
+                let (household,): (i64,) = self
+                    .app
+                    .store()
+                    .reader()
+                    .one(Sql::with(
+                        "SELECT id FROM households WHERE region_code BETWEEN $1 AND $2 LIMIT 1",
+                        vals![lo, hi],
+                    ))
+                    .await
+                    .expect("household in the sweep");
+                fields.push(("household_id", household.to_string()));
+                fields.push(("finding", "fine".into()));
             }
             (_, "/clues" | "/api/v1/clues") => {
                 let channel = who
