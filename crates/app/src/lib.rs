@@ -9,6 +9,7 @@ pub mod demo;
 pub mod demo_discovery;
 pub mod discovery;
 pub mod export;
+pub mod groups;
 pub mod import;
 pub mod region_check;
 pub mod registry;

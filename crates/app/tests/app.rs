@@ -23,6 +23,7 @@ minsheng_store::on_both_backends!(
     a_visit_registers_a_file_and_the_reporter_sees_progress,
     daily_counts_agree_with_the_rows,
     a_sweep_counts_coverage_and_files_concerns_as_clues,
+    officers_set_up_groups_and_recruit_volunteers,
 );
 
 struct World {
@@ -1054,6 +1055,76 @@ async fn a_sweep_counts_coverage_and_files_concerns_as_clues(backend: Backend) {
     let volunteer = w.actor("banan.volunteer").await;
     assert!(matches!(
         w.app.sweep_detail(&volunteer, id, 1).await,
+        Err(AppError::Forbidden)
+    ));
+}
+
+async fn officers_set_up_groups_and_recruit_volunteers(backend: Backend) {
+    let w = World::new(backend).await;
+    let town = w.actor("banan.town").await;
+    let district = w.actor("banan.district").await;
+    let today = minsheng_domain::time_util::today_in_china();
+    let tomorrow = today.next_day().expect("tomorrow");
+    let volunteers = |f: &minsheng_store::discovery::DiscoveryFigures| {
+        f.groups_by_level
+            .iter()
+            .find(|g| g.0 == "community")
+            .map_or(0, |g| g.3)
+    };
+    let before = volunteers(
+        &w.app
+            .discovery_figures(&district, None, today, tomorrow)
+            .await
+            .expect("figures"),
+    );
+    // The town sets up the group of one of its communities (one group per region) ...
+    let group = w
+        .app
+        .create_group(&town, "500113003003", "龙海社区行动小组")
+        .await
+        .expect("group");
+    assert_eq!(
+        w.app
+            .create_group(&town, "500113003003", "again")
+            .await
+            .expect("same group"),
+        group
+    );
+    // ... and recruits a volunteer, who counts in the figures.
+    w.app
+        .add_group_member(&town, group, "banan.volunteer", "volunteer")
+        .await
+        .expect("recruit");
+    let detail = w.app.group_detail(&town, group).await.expect("detail");
+    assert_eq!(detail.members.len(), 1);
+    let after = volunteers(
+        &w.app
+            .discovery_figures(&district, None, today, tomorrow)
+            .await
+            .expect("figures"),
+    );
+    assert_eq!(after, before + 1);
+    // Positions are a fixed list; users outside the area cannot be recruited.
+    assert!(matches!(
+        w.app
+            .add_group_member(&town, group, "banan.grid", "boss")
+            .await,
+        Err(AppError::Invalid(_))
+    ));
+    assert!(matches!(
+        w.app
+            .add_group_member(&town, group, "yuzhong.district", "staff")
+            .await,
+        Err(AppError::Invalid(_))
+    ));
+    // A town cannot set up another town's groups; volunteers cannot set up any.
+    assert!(matches!(
+        w.app.create_group(&town, "500229001001", "x").await,
+        Err(AppError::Invalid(_))
+    ));
+    let volunteer = w.actor("banan.volunteer").await;
+    assert!(matches!(
+        w.app.list_groups(&volunteer).await,
         Err(AppError::Forbidden)
     ));
 }

@@ -138,10 +138,12 @@ pub enum Action {
     ManageFiles,
     /// Run sweeps (扫楼) over the households of a community.
     RunSweeps,
+    /// Set up the three-level work groups and recruit their members.
+    ManageGroups,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::UseAccount,
         Action::ViewRegions,
         Action::ManageRegions,
@@ -159,6 +161,7 @@ impl Action {
         Action::VisitLeads,
         Action::ManageFiles,
         Action::RunSweeps,
+        Action::ManageGroups,
     ];
 
     pub fn code(self) -> &'static str {
@@ -180,6 +183,7 @@ impl Action {
             Action::VisitLeads => "visit_leads",
             Action::ManageFiles => "manage_files",
             Action::RunSweeps => "run_sweeps",
+            Action::ManageGroups => "manage_groups",
         }
     }
 }
@@ -229,6 +233,7 @@ pub fn role_permits(role: Role, action: Action) -> bool {
             role,
             R::CommunityWorker | R::GridWorker | R::TownOfficer | R::DistrictOfficer
         ),
+        A::ManageGroups => matches!(role, R::DistrictOfficer | R::TownOfficer),
         A::ManageFiles => matches!(
             role,
             R::CommunityWorker | R::TownOfficer | R::DistrictOfficer

@@ -472,6 +472,73 @@ pub async fn add_group_member(
     Ok(())
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
+pub struct GroupRow {
+    pub id: i64,
+    pub level: String,
+    pub region_code: i64,
+    pub region_name: String,
+    pub name: String,
+    pub members: i64,
+    pub volunteers: i64,
+}
+
+const GROUP_SELECT: &str = "SELECT g.id, g.level, g.region_code, r.name AS region_name, g.name, \
+     (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) AS members, \
+     (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id AND m.position = 'volunteer') AS volunteers \
+     FROM work_groups g JOIN regions r ON r.code = g.region_code";
+
+/// Groups in the scope that have members or are above community level (the ~11,000
+/// community groups of a city would drown the list otherwise), then the rest, up to `limit`.
+pub async fn groups_in_scope(
+    c: &mut impl Conn,
+    scope: &Scope,
+    limit: i64,
+) -> Result<Vec<GroupRow>> {
+    let mut sql = Sql::new(GROUP_SELECT);
+    sql.push(" WHERE ");
+    scope.sql_condition(&mut sql, "g.region_code");
+    sql.push(
+        " ORDER BY CASE g.level WHEN 'district' THEN 0 WHEN 'town' THEN 1 ELSE 2 END, \
+         (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) DESC, g.region_code LIMIT ",
+    )
+    .bind(limit.clamp(1, 1000));
+    c.all(sql).await
+}
+
+pub async fn group(c: &mut impl Conn, scope: &Scope, id: i64) -> Result<Option<GroupRow>> {
+    let mut sql = Sql::new(GROUP_SELECT);
+    sql.push(" WHERE g.id = ").bind(id).push(" AND ");
+    scope.sql_condition(&mut sql, "g.region_code");
+    c.optional(sql).await
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
+pub struct MemberRow {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub position: String,
+    pub joined_at: i64,
+}
+
+pub async fn group_members(c: &mut impl Conn, group_id: i64) -> Result<Vec<MemberRow>> {
+    c.all(Sql::with(
+        "SELECT m.user_id, u.username, u.display_name, m.position, m.joined_at FROM group_members m \
+         JOIN users u ON u.id = m.user_id WHERE m.group_id = $1 ORDER BY m.position, u.username",
+        vals![group_id],
+    ))
+    .await
+}
+
+pub async fn remove_group_member(c: &mut impl Conn, group_id: i64, user_id: i64) -> Result<u64> {
+    c.execute(Sql::with(
+        "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2",
+        vals![group_id, user_id],
+    ))
+    .await
+}
+
 // ---------- figures ----------
 
 /// Counts for an area and a period `[from, to)`.

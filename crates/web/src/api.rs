@@ -445,3 +445,52 @@ pub async fn sweep_visit(
         .map_err(|e| err(e, &info))?;
     ok(json!({ "clue_id": clue }))
 }
+
+// ---------- groups ----------
+
+pub async fn groups(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
+    ok(s.app.list_groups(&actor).await.map_err(|e| err(e, &info))?)
+}
+
+pub async fn group_create(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Json(b): Json<SweepBody>,
+) -> ApiResult {
+    let id = s
+        .app
+        .create_group(&actor, &b.region_code, &b.name)
+        .await
+        .map_err(|e| err(e, &info))?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+}
+
+pub async fn group(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    ok(s.app
+        .group_detail(&actor, id)
+        .await
+        .map_err(|e| err(e, &info))?)
+}
+
+#[derive(Deserialize)]
+pub struct MemberBody {
+    username: String,
+    position: String,
+}
+
+pub async fn group_member_add(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Json(b): Json<MemberBody>,
+) -> ApiResult {
+    s.app
+        .add_group_member(&actor, id, &b.username, &b.position)
+        .await
+        .map_err(|e| err(e, &info))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

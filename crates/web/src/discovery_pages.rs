@@ -51,6 +51,10 @@ pub fn label(lang: Lang, code: &str) -> &str {
         "watch" => ("关注中", "under watch"),
         "assisted" => ("已救助", "assisted"),
         "not_eligible_helped" => ("政策外帮扶", "helped outside policy"),
+        "leader" => ("组长", "leader"),
+        "deputy" => ("副组长", "deputy"),
+        "liaison" => ("联络员", "liaison"),
+        "staff" => ("工作人员", "staff"),
         "fine" => ("正常", "fine"),
         "concern" => ("有困难", "concern"),
         "absent" => ("不在家", "nobody home"),
@@ -770,4 +774,170 @@ pub async fn sweep_visit(
         .await
         .web(&info)?;
     Ok(Redirect::to(&format!("/sweeps/{id}")).into_response())
+}
+
+// ---------- three-level groups ----------
+
+pub struct GroupLine {
+    pub id: i64,
+    pub level: String,
+    pub name: String,
+    pub region_name: String,
+    pub staff: i64,
+    pub volunteers: i64,
+}
+
+#[derive(Template)]
+#[template(path = "groups.html")]
+struct GroupsPage {
+    c: Chrome,
+    rows: Vec<GroupLine>,
+    message: String,
+}
+
+async fn groups_page(
+    s: &AppState,
+    actor: &Actor,
+    info: &RequestInfo,
+    refused: Option<AppError>,
+) -> WebResult {
+    let rows = s
+        .app
+        .list_groups(actor)
+        .await
+        .web(info)?
+        .into_iter()
+        .map(|g| GroupLine {
+            level: label(info.lang, &g.level).to_string(),
+            id: g.id,
+            name: g.name,
+            region_name: g.region_name,
+            staff: g.members - g.volunteers,
+            volunteers: g.volunteers,
+        })
+        .collect();
+    let status = refused
+        .as_ref()
+        .map_or(axum::http::StatusCode::OK, status_of);
+    let message = refused
+        .as_ref()
+        .map(|e| form_message(e, info.lang))
+        .unwrap_or_default();
+    render_status(
+        &GroupsPage {
+            c: chrome(actor, info),
+            rows,
+            message,
+        },
+        info,
+        status,
+    )
+}
+
+pub async fn groups(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
+    groups_page(&s, &actor, &info, None).await
+}
+
+pub async fn group_create(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Form(f): Form<SweepForm>,
+) -> WebResult {
+    match s.app.create_group(&actor, &f.region_code, &f.name).await {
+        Ok(id) => Ok(Redirect::to(&format!("/groups/{id}")).into_response()),
+        Err(e) if is_form_error(&e) => groups_page(&s, &actor, &info, Some(e)).await,
+        Err(e) => Err(WebError::new(e, &info)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "group.html")]
+struct GroupPage {
+    c: Chrome,
+    d: minsheng_app::groups::GroupDetail,
+    level: String,
+    members: Vec<(String, String, String)>,
+    positions: Vec<(&'static str, String)>,
+    message: String,
+}
+
+async fn group_page(
+    s: &AppState,
+    actor: &Actor,
+    info: &RequestInfo,
+    id: i64,
+    refused: Option<AppError>,
+) -> WebResult {
+    let d = s.app.group_detail(actor, id).await.web(info)?;
+    let members = d
+        .members
+        .iter()
+        .map(|m| {
+            (
+                m.username.clone(),
+                m.display_name.clone(),
+                label(info.lang, &m.position).to_string(),
+            )
+        })
+        .collect();
+    let status = refused
+        .as_ref()
+        .map_or(axum::http::StatusCode::OK, status_of);
+    let page = GroupPage {
+        level: label(info.lang, &d.group.level).to_string(),
+        members,
+        positions: options(info.lang, &minsheng_app::groups::POSITIONS),
+        message: refused
+            .as_ref()
+            .map(|e| form_message(e, info.lang))
+            .unwrap_or_default(),
+        c: chrome(actor, info),
+        d,
+    };
+    render_status(&page, info, status)
+}
+
+pub async fn group(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> WebResult {
+    group_page(&s, &actor, &info, id, None).await
+}
+
+#[derive(Deserialize)]
+pub struct MemberForm {
+    username: String,
+    #[serde(default)]
+    position: String,
+}
+
+pub async fn group_member_add(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<MemberForm>,
+) -> WebResult {
+    match s
+        .app
+        .add_group_member(&actor, id, &f.username, &f.position)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/groups/{id}")).into_response()),
+        Err(e) if is_form_error(&e) => group_page(&s, &actor, &info, id, Some(e)).await,
+        Err(e) => Err(WebError::new(e, &info)),
+    }
+}
+
+pub async fn group_member_remove(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<MemberForm>,
+) -> WebResult {
+    match s.app.remove_group_member(&actor, id, &f.username).await {
+        Ok(()) => Ok(Redirect::to(&format!("/groups/{id}")).into_response()),
+        Err(e) if is_form_error(&e) => group_page(&s, &actor, &info, id, Some(e)).await,
+        Err(e) => Err(WebError::new(e, &info)),
+    }
 }

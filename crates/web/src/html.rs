@@ -68,12 +68,13 @@ pub struct Chrome {
 
 pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
     let t = info.lang.texts();
-    let entries: [(&str, &str, Action); 13] = [
+    let entries: [(&str, &str, Action); 14] = [
         ("/", t.home, Action::UseAccount),
         ("/clues/new", t.report_clue, Action::ReportClue),
         ("/clues/mine", t.my_clues, Action::ReportClue),
         ("/inbox", t.inbox, Action::ViewLeads),
         ("/sweeps", t.sweeps, Action::RunSweeps),
+        ("/groups", t.groups, Action::ManageGroups),
         ("/figures", t.figures, Action::ViewFigures),
         ("/households", t.households, Action::ViewHouseholds),
         ("/persons", t.persons, Action::ViewHouseholds),

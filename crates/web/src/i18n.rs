@@ -210,6 +210,11 @@ texts! {
     fig_staff: "工作人员", "Staff";
     fig_volunteers: "志愿者", "Volunteers";
     sweeps: "扫楼排查", "Sweeps";
+    groups: "三级体系", "Work groups";
+    new_group: "新建小组", "New group";
+    position: "职务", "Position";
+    recruit: "加入成员", "Recruit a member";
+    remove: "移出", "Remove";
     new_sweep: "新建扫楼", "New sweep";
     coverage: "覆盖", "Coverage";
     concerns: "发现困难", "Concerns";

@@ -355,6 +355,41 @@ fn register() -> Routes {
         )
         .add(
             M::GET,
+            "/groups",
+            Some(A::ManageGroups),
+            "Three-level work groups in the user's area",
+            dp::groups,
+        )
+        .add(
+            M::POST,
+            "/groups",
+            Some(A::ManageGroups),
+            "Set up a work group",
+            dp::group_create,
+        )
+        .add(
+            M::GET,
+            "/groups/{id}",
+            Some(A::ManageGroups),
+            "A work group and its members",
+            dp::group,
+        )
+        .add(
+            M::POST,
+            "/groups/{id}/members",
+            Some(A::ManageGroups),
+            "Recruit a member into a group",
+            dp::group_member_add,
+        )
+        .add(
+            M::POST,
+            "/groups/{id}/members/remove",
+            Some(A::ManageGroups),
+            "Remove a member from a group",
+            dp::group_member_remove,
+        )
+        .add(
+            M::GET,
             "/healthz",
             None,
             "200 when the database answers",
@@ -577,6 +612,34 @@ fn register() -> Routes {
             Some(A::RunSweeps),
             "Record a household's sweep visit; a concern files a clue",
             api::sweep_visit,
+        )
+        .add(
+            M::GET,
+            "/api/v1/groups",
+            Some(A::ManageGroups),
+            "Work groups in the caller's area",
+            api::groups,
+        )
+        .add(
+            M::POST,
+            "/api/v1/groups",
+            Some(A::ManageGroups),
+            "Set up a work group",
+            api::group_create,
+        )
+        .add(
+            M::GET,
+            "/api/v1/groups/{id}",
+            Some(A::ManageGroups),
+            "A work group and its members",
+            api::group,
+        )
+        .add(
+            M::POST,
+            "/api/v1/groups/{id}/members",
+            Some(A::ManageGroups),
+            "Recruit a member into a group",
+            api::group_member_add,
         )
         .add(
             M::GET,

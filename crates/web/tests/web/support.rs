@@ -61,6 +61,7 @@ pub struct TestApp {
     open_leads: Vec<(i64, i64)>,
     files: Vec<(i64, i64, i64)>,
     sweeps: Vec<(i64, i64)>,
+    groups: Vec<(i64, i64)>,
     counter: AtomicU64,
 }
 
@@ -146,6 +147,14 @@ impl TestApp {
             sweeps.len() >= 2,
             "the demo has sweeps inside and outside 巴南区"
         );
+        let groups: Vec<(i64, i64)> = app
+            .store()
+            .reader()
+            .all(Sql::new(
+                "SELECT id, region_code FROM work_groups WHERE level = 'district' ORDER BY id",
+            ))
+            .await
+            .expect("groups");
         let router = minsheng_web::router(app.clone(), WebConfig::default());
         TestApp {
             app,
@@ -155,6 +164,7 @@ impl TestApp {
             open_leads,
             files,
             sweeps,
+            groups,
             counter: AtomicU64::new(1),
         }
     }
@@ -285,6 +295,13 @@ impl TestApp {
                     .iter()
                     .find(|(_, r)| who.scope.contains(*r) != outside)?;
                 fill(lead.0.to_string())
+            }
+            Target::Group => {
+                let group = self
+                    .groups
+                    .iter()
+                    .find(|(_, r)| who.scope.contains(*r) != outside)?;
+                fill(group.0.to_string())
             }
             Target::Sweep => {
                 let sweep = self
@@ -428,6 +445,20 @@ impl TestApp {
             }
             (_, "/account/tokens" | "/api/v1/tokens") => {
                 fields.push(("name", format!("token {n}")))
+            }
+            (_, "/groups" | "/api/v1/groups") => {
+                // A community of the caller's area: one group per region, so repeats are fine.
+                fields.push(("name", format!("矩阵小组{n}")));
+                fields.push(("region_code", own_region.clone()));
+            }
+            (
+                _,
+                "/groups/{id}/members"
+                | "/api/v1/groups/{id}/members"
+                | "/groups/{id}/members/remove",
+            ) => {
+                fields.push(("username", MATRIX_TARGET_USER.into()));
+                fields.push(("position", "volunteer".into()));
             }
             (_, "/sweeps" | "/api/v1/sweeps") => {
                 fields.push(("name", format!("矩阵扫楼{n}")));
