@@ -7,13 +7,22 @@ use minsheng_domain::time_util::{CHINA_OFFSET, now_millis};
 use minsheng_store::discovery;
 use minsheng_store::regions::{self, RegionRow};
 use minsheng_store::users;
-use minsheng_store::{Value, insert_rows, sync_identity};
+use minsheng_store::{Conn, Value, insert_rows, sync_identity};
 use rand::Rng;
 use rand::rngs::StdRng;
 
 use crate::demo::DemoHousehold;
 use crate::discovery::{CLOSE_REASONS, deadlines};
 use crate::{App, AppResult};
+
+/// A 1×1 PNG: the demo's stand-in for a photo taken on a phone.
+const DEMO_PHOTO: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0,
+    0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
 
 const DESCRIPTIONS: [&str; 8] = [
     "独居老人，这几天没见他下楼买菜",
@@ -316,6 +325,22 @@ impl App {
         .await?;
         for table in ["leads", "clues", "household_files", "visits", "timeline"] {
             sync_identity(&mut tx, table).await?;
+        }
+        // A photo with the first clue of each district and of the demo users' community.
+        let mut areas: Vec<(i64, i64)> = vec![(focus.code, focus.code)];
+        for d in [500_103_000_000i64, 500_113_000_000, 500_229_000_000] {
+            areas.push((d, d + 999_999));
+        }
+        for (lo, hi) in areas {
+            let first: Option<(Option<i64>,)> = tx
+                .optional(minsheng_store::Sql::with(
+                    "SELECT MIN(id) FROM clues WHERE region_code BETWEEN $1 AND $2",
+                    minsheng_store::vals![lo, hi],
+                ))
+                .await?;
+            if let Some((Some(clue),)) = first {
+                discovery::insert_photo(&mut tx, clue, "image/png", DEMO_PHOTO, now).await?;
+            }
         }
         tx.commit().await?;
         Ok(())

@@ -87,6 +87,32 @@ pub struct ClueSubmission {
     /// The other system's reference (hotline ticket, screening run, department case).
     #[serde(default)]
     pub source_ref: String,
+    /// Photos from the phone form (multipart); not part of the JSON API.
+    #[serde(skip)]
+    pub photos: Vec<Vec<u8>>,
+}
+
+/// At most this many photos with one clue.
+pub const MAX_PHOTOS: usize = 4;
+/// At most this many bytes a photo.
+pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
+
+/// The image type a file's first bytes say it is; `None` for anything that is not a photo.
+pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else if bytes.len() > 12
+        && &bytes[4..8] == b"ftyp"
+        && matches!(&bytes[8..12], b"heic" | b"heix" | b"mif1")
+    {
+        Some("image/heic")
+    } else {
+        None
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -107,6 +133,7 @@ struct Match {
 }
 
 struct ValidClue {
+    photos: Vec<(&'static str, Vec<u8>)>,
     channel: String,
     description: String,
     address: String,
@@ -215,6 +242,30 @@ impl App {
                 "client_key is longer than 100 characters",
             ));
         }
+        if s.photos.len() > MAX_PHOTOS {
+            errors.push(FieldError::new(
+                "photos",
+                format!("at most {MAX_PHOTOS} photos with one clue"),
+            ));
+        }
+        let mut photos = Vec::new();
+        for (i, bytes) in s.photos.iter().enumerate() {
+            match sniff_image(bytes) {
+                _ if bytes.len() > MAX_PHOTO_BYTES => errors.push(FieldError::new(
+                    "photos",
+                    format!(
+                        "photo {} is larger than {} MB",
+                        i + 1,
+                        MAX_PHOTO_BYTES / 1024 / 1024
+                    ),
+                )),
+                Some(kind) => photos.push((kind, bytes.clone())),
+                None => errors.push(FieldError::new(
+                    "photos",
+                    format!("file {} is not a photo (JPEG, PNG, WebP or HEIC)", i + 1),
+                )),
+            }
+        }
         let region = self
             .clue_region(
                 actor,
@@ -225,6 +276,7 @@ impl App {
             .await?;
         match region {
             Some(region) if errors.is_empty() => Ok(ValidClue {
+                photos,
                 channel,
                 description,
                 address,
@@ -443,6 +495,9 @@ impl App {
             }
             Err(e) => return Err(e.into()),
         };
+        for (kind, bytes) in &clue.photos {
+            discovery::insert_photo(&mut tx, clue_id, kind, bytes, now).await?;
+        }
         if let Some(household) = found.household_id {
             let text = format!(
                 "线索（{}）：{}",
@@ -532,9 +587,31 @@ impl App {
         self.authorize(actor, Action::ViewLeads, subject).await?;
         let lead = self.lead_in_area(actor, id, "lead.read").await?;
         let clues = discovery::clues_of_lead(&mut reader(self), id).await?;
+        let photos = discovery::photos_of_lead(&mut reader(self), id).await?;
         self.audit_now(actor, "lead.read", subject, true, "")
             .await?;
-        Ok(LeadDetail { lead, clues })
+        Ok(LeadDetail {
+            lead,
+            clues,
+            photos,
+        })
+    }
+
+    /// A clue's photo, for those who may open its lead; every view is audited.
+    pub async fn clue_photo(&self, actor: &Actor, id: i64) -> AppResult<(String, Vec<u8>)> {
+        let subject_id = id.to_string();
+        let subject = Subject::new("photo", &subject_id);
+        self.authorize(actor, Action::ViewLeads, subject).await?;
+        let Some((kind, data, _lead)) =
+            discovery::photo(&mut reader(self), &actor.scope, id).await?
+        else {
+            self.audit_now(actor, "photo.read", subject, false, "not found in area")
+                .await?;
+            return Err(AppError::NotFound);
+        };
+        self.audit_now(actor, "photo.read", subject, true, "")
+            .await?;
+        Ok((kind, data))
     }
 
     async fn lead_in_area(&self, actor: &Actor, id: i64, action: &str) -> AppResult<LeadRow> {
@@ -950,6 +1027,8 @@ pub struct Inbox {
 pub struct LeadDetail {
     pub lead: LeadRow,
     pub clues: Vec<ClueRow>,
+    /// (photo id, clue id, content type, bytes)
+    pub photos: Vec<(i64, i64, String, i64)>,
 }
 
 /// What the visitor decided.

@@ -24,6 +24,7 @@ minsheng_store::on_both_backends!(
     daily_counts_agree_with_the_rows,
     a_sweep_counts_coverage_and_files_concerns_as_clues,
     officers_set_up_groups_and_recruit_volunteers,
+    photos_must_be_images_of_limited_size,
 );
 
 struct World {
@@ -1125,6 +1126,64 @@ async fn officers_set_up_groups_and_recruit_volunteers(backend: Backend) {
     let volunteer = w.actor("banan.volunteer").await;
     assert!(matches!(
         w.app.list_groups(&volunteer).await,
+        Err(AppError::Forbidden)
+    ));
+}
+
+async fn photos_must_be_images_of_limited_size(backend: Backend) {
+    let w = World::new(backend).await;
+    let volunteer = w.actor("banan.volunteer").await;
+    let base = ClueSubmission {
+        address: "百节社区照片测试楼".into(),
+        ..clue("volunteer", "门口堆满杂物，老人摔倒过")
+    };
+    let not_image = ClueSubmission {
+        photos: vec![b"%PDF-1.7 not a photo".to_vec()],
+        ..base.clone()
+    };
+    match w.app.submit_clue(&volunteer, &not_image).await {
+        Err(AppError::Invalid(fields)) => assert!(fields.iter().any(|f| f.field == "photos")),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let mut big = vec![0xFF, 0xD8, 0xFF];
+    big.resize(minsheng_app::discovery::MAX_PHOTO_BYTES + 1, 0);
+    let too_big = ClueSubmission {
+        photos: vec![big],
+        ..base.clone()
+    };
+    assert!(matches!(
+        w.app.submit_clue(&volunteer, &too_big).await,
+        Err(AppError::Invalid(_))
+    ));
+    let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR".to_vec();
+    let too_many = ClueSubmission {
+        photos: vec![png.clone(); 5],
+        ..base.clone()
+    };
+    assert!(matches!(
+        w.app.submit_clue(&volunteer, &too_many).await,
+        Err(AppError::Invalid(_))
+    ));
+    let ok = ClueSubmission {
+        photos: vec![png.clone()],
+        ..base
+    };
+    let r = w.app.submit_clue(&volunteer, &ok).await.expect("accepted");
+    let community = w.actor("banan.community").await;
+    let detail = w
+        .app
+        .lead_detail(&community, r.lead_id)
+        .await
+        .expect("lead");
+    assert_eq!(detail.photos.len(), 1);
+    let (kind, data) = w
+        .app
+        .clue_photo(&community, detail.photos[0].0)
+        .await
+        .expect("photo");
+    assert_eq!((kind.as_str(), data), ("image/png", png));
+    assert!(matches!(
+        w.app.clue_photo(&volunteer, detail.photos[0].0).await,
         Err(AppError::Forbidden)
     ));
 }

@@ -245,6 +245,11 @@ const SQLITE_MIGRATIONS: &[MigrationFile] = &[
         description: "sweeps",
         sql: include_str!("../migrations/sqlite/0004_sweeps.sql"),
     },
+    MigrationFile {
+        version: 5,
+        description: "clue photos",
+        sql: include_str!("../migrations/sqlite/0005_clue_photos.sql"),
+    },
 ];
 
 const POSTGRES_MIGRATIONS: &[MigrationFile] = &[
@@ -267,6 +272,11 @@ const POSTGRES_MIGRATIONS: &[MigrationFile] = &[
         version: 4,
         description: "sweeps",
         sql: include_str!("../migrations/postgres/0004_sweeps.sql"),
+    },
+    MigrationFile {
+        version: 5,
+        description: "clue photos",
+        sql: include_str!("../migrations/postgres/0005_clue_photos.sql"),
     },
 ];
 

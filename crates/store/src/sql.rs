@@ -9,6 +9,7 @@ pub enum Value {
     OptText(Option<String>),
     OptFloat(Option<f64>),
     Bool(bool),
+    Bytes(Vec<u8>),
 }
 
 impl From<i64> for Value {
@@ -49,6 +50,11 @@ impl From<Option<&str>> for Value {
 impl From<Option<f64>> for Value {
     fn from(v: Option<f64>) -> Self {
         Value::OptFloat(v)
+    }
+}
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Self {
+        Value::Bytes(v)
     }
 }
 impl From<bool> for Value {
@@ -117,6 +123,7 @@ macro_rules! bind_all {
                 $crate::Value::Text(v) => query.bind(v.as_str()),
                 $crate::Value::OptText(v) => query.bind(v.as_deref()),
                 $crate::Value::OptFloat(v) => query.bind(*v),
+                $crate::Value::Bytes(v) => query.bind(v.as_slice()),
                 $crate::Value::Bool(v) => query.bind(*v),
             };
         }

@@ -20,7 +20,8 @@ pub const SESSION_COOKIE: &str = "ms_session";
 pub const LOGIN_CSRF_COOKIE: &str = "ms_login_csrf";
 pub const LANG_COOKIE: &str = "lang";
 pub const CSRF_HEADER: &str = "x-csrf-token";
-const MAX_FORM_BYTES: usize = 1 << 20;
+/// The largest request body: four photos of 5 MB and the form around them.
+pub const MAX_BODY_BYTES: usize = 24 << 20;
 
 /// How the request was authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +87,20 @@ fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// Finds a field in a multipart body (`name="field"`, a blank line, the value).
+fn multipart_field(body: &[u8], field: &str) -> Option<String> {
+    let marker = format!("name=\"{field}\"");
+    let start = body
+        .windows(marker.len())
+        .position(|w| w == marker.as_bytes())?
+        + marker.len();
+    let rest = &body[start..];
+    let value_start = rest.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let value = &rest[value_start..];
+    let end = value.windows(2).position(|w| w == b"\r\n")?;
+    std::str::from_utf8(&value[..end]).ok().map(str::to_string)
+}
+
 /// Finds `csrf_token` in a urlencoded form body.
 fn form_field(body: &[u8], field: &str) -> Option<String> {
     let text = std::str::from_utf8(body).ok()?;
@@ -140,11 +155,20 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             let token = match header_token {
                 Some(t) => Some(t),
                 None => {
+                    let multipart = req
+                        .headers()
+                        .get(header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(|v| v.starts_with("multipart/form-data"));
                     let (parts, body) = req.into_parts();
-                    let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
+                    let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
                         return WebError::csrf(&info).into_response_for();
                     };
-                    let token = form_field(&bytes, "csrf_token");
+                    let token = if multipart {
+                        multipart_field(&bytes, "csrf_token")
+                    } else {
+                        form_field(&bytes, "csrf_token")
+                    };
                     req = Request::from_parts(parts, Body::from(bytes));
                     token
                 }
@@ -254,5 +278,8 @@ mod tests {
         assert!(same_token("abc", "abc"));
         assert!(!same_token("abc", "abd"));
         assert!(!same_token("abc", "ab"));
+        let body = b"--x\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\ntok123\r\n--x--\r\n";
+        assert_eq!(multipart_field(body, "csrf_token"), Some("tok123".into()));
+        assert_eq!(multipart_field(body, "other"), None);
     }
 }

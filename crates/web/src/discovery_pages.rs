@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::response::{IntoResponse, Redirect};
 use minsheng_app::discovery::{
     ClueSubmission, DiscoveryFigures, Inbox, LeadDetail, VisitSubmission, due_date,
@@ -168,11 +168,57 @@ pub async fn clue_new(State(s): State<AppState>, Authed(actor, info): Authed) ->
     )
 }
 
+/// The report, as a plain form or (with photos) as multipart.
 pub async fn clue_create(
     State(s): State<AppState>,
     Authed(actor, info): Authed,
-    Form(f): Form<ClueForm>,
+    request: Request,
 ) -> WebResult {
+    let multipart = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let bad_form = |message: String| WebError::new(AppError::invalid("form", message), &info);
+    let (f, photos) = if multipart {
+        let mut form = Multipart::from_request(request, &s)
+            .await
+            .map_err(|e| bad_form(e.body_text()))?;
+        let mut f = ClueForm::default();
+        let mut photos = Vec::new();
+        while let Some(field) = form
+            .next_field()
+            .await
+            .map_err(|e| bad_form(e.body_text()))?
+        {
+            let name = field.name().unwrap_or_default().to_string();
+            if name == "photos" {
+                let bytes = field.bytes().await.map_err(|e| bad_form(e.body_text()))?;
+                if !bytes.is_empty() {
+                    photos.push(bytes.to_vec());
+                }
+                continue;
+            }
+            let value = field.text().await.map_err(|e| bad_form(e.body_text()))?;
+            match name.as_str() {
+                "channel" => f.channel = value,
+                "description" => f.description = value,
+                "address" => f.address = value,
+                "person_name" => f.person_name = value,
+                "id_number" => f.id_number = value,
+                "urgency" => f.urgency = value,
+                "region_code" => f.region_code = value,
+                "client_key" => f.client_key = value,
+                _ => {}
+            }
+        }
+        (f, photos)
+    } else {
+        let Form(f) = Form::<ClueForm>::from_request(request, &s)
+            .await
+            .map_err(|e| bad_form(e.body_text()))?;
+        (f, Vec::new())
+    };
     let submission = ClueSubmission {
         channel: f.channel.clone(),
         description: f.description.clone(),
@@ -182,6 +228,7 @@ pub async fn clue_create(
         id_number: Some(f.id_number.clone()),
         urgency: f.urgency.clone(),
         client_key: Some(f.client_key.clone()),
+        photos,
         ..ClueSubmission::default()
     };
     match s.app.submit_clue(&actor, &submission).await {
@@ -319,6 +366,7 @@ struct LeadPage {
     due: String,
     urgency_label: String,
     clues: Vec<(String, String, String, String)>,
+    photos: Vec<i64>,
     reasons: Vec<(&'static str, String)>,
     can_visit: bool,
     message: String,
@@ -352,6 +400,7 @@ async fn lead_page(
         due: due_date(d.lead.due_at),
         urgency_label: label(info.lang, &d.lead.urgency).to_string(),
         clues,
+        photos: d.photos.iter().map(|p| p.0).collect(),
         reasons: options(info.lang, &minsheng_app::discovery::CLOSE_REASONS),
         can_visit: actor.may(Action::VisitLeads),
         message: refused
@@ -940,4 +989,20 @@ pub async fn group_member_remove(
         Err(e) if is_form_error(&e) => group_page(&s, &actor, &info, id, Some(e)).await,
         Err(e) => Err(WebError::new(e, &info)),
     }
+}
+
+/// A photo sent with a clue.
+pub async fn photo(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> WebResult {
+    let (kind, data) = s.app.clue_photo(&actor, id).await.web(&info)?;
+    let mut response = data.into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&kind) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::CONTENT_TYPE, value);
+    }
+    Ok(response)
 }

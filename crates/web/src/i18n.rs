@@ -210,6 +210,8 @@ texts! {
     fig_staff: "工作人员", "Staff";
     fig_volunteers: "志愿者", "Volunteers";
     sweeps: "扫楼排查", "Sweeps";
+    photos: "照片（可选，最多4张，每张不超过5MB）", "Photos (optional; up to 4, 5 MB each)";
+    photo_rules: "只能上传照片，最多4张，每张不超过5MB。", "Photos only: up to 4, at most 5 MB each.";
     groups: "三级体系", "Work groups";
     new_group: "新建小组", "New group";
     position: "职务", "Position";

@@ -327,6 +327,13 @@ fn register() -> Routes {
         )
         .add(
             M::GET,
+            "/photos/{id}",
+            Some(A::ViewLeads),
+            "A photo sent with a clue (audited)",
+            dp::photo,
+        )
+        .add(
+            M::GET,
             "/sweeps",
             Some(A::RunSweeps),
             "Sweeps in the user's area with coverage",
@@ -664,5 +671,6 @@ pub(crate) fn build(state: AppState) -> Router {
             state.clone(),
             auth::authenticate,
         ))
+        .layer(axum::extract::DefaultBodyLimit::max(auth::MAX_BODY_BYTES))
         .with_state(state)
 }

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use axum::http::{Method, StatusCode};
 use minsheng_app::Backend;
 use minsheng_domain::{Action, Role, role_permits};
+use minsheng_store::Conn;
 use support::{TestApp, Who};
 
 /// What a route needs to be called with.
@@ -28,6 +29,7 @@ enum Target {
     HouseholdFile,
     Sweep,
     Group,
+    Photo,
 }
 
 /// The matrix's own idea of every route: written here, apart from the route registry, so a
@@ -336,6 +338,14 @@ fn expectations() -> Vec<Expect> {
             T::Nothing,
             200,
             false,
+        ),
+        e(
+            Method::GET,
+            "/photos/{id}",
+            Some(A::ViewLeads),
+            T::Photo,
+            200,
+            true,
         ),
         e(
             Method::GET,
@@ -971,4 +981,78 @@ async fn exports_are_scoped_masked_and_readable() {
     );
     let (status, _) = t.call_bytes(&who, "/households/export?format=pdf").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// The phone form without JavaScript: multipart with the CSRF token as a field and a photo.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_form_takes_photos_as_multipart() {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let who = t.sign_in("banan.volunteer").await;
+    let multipart = |csrf: &str, photo: &[u8]| {
+        let mut body = Vec::new();
+        for (name, value) in [
+            ("csrf_token", csrf),
+            ("channel", "volunteer"),
+            ("description", "楼道里有老人需要帮助"),
+            ("address", "百节社区多部分测试楼"),
+            ("client_key", "multipart-1"),
+        ] {
+            body.extend_from_slice(
+                format!(
+                    "--B\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(b"--B\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n");
+        body.extend_from_slice(photo);
+        body.extend_from_slice(b"\r\n--B--\r\n");
+        body
+    };
+    let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR".to_vec();
+    let send = |body: Vec<u8>| {
+        let request = axum::http::Request::builder()
+            .method(Method::POST)
+            .uri("/clues")
+            .header(
+                axum::http::header::COOKIE,
+                format!("ms_session={}", who.session.clone().unwrap_or_default()),
+            )
+            .header(
+                axum::http::header::CONTENT_TYPE,
+                "multipart/form-data; boundary=B",
+            )
+            .body(axum::body::Body::from(body))
+            .expect("request");
+        let router = t.router.clone();
+        async move {
+            tower::ServiceExt::oneshot(router, request)
+                .await
+                .expect("response")
+                .status()
+        }
+    };
+    assert_eq!(
+        send(multipart("wrong", &png)).await,
+        StatusCode::FORBIDDEN,
+        "the CSRF field is checked"
+    );
+    assert_eq!(
+        send(multipart(&who.csrf, b"GIF89a-but-not-allowed")).await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        send(multipart(&who.csrf, &png)).await,
+        StatusCode::SEE_OTHER
+    );
+    let (count,): (i64,) = t
+        .app
+        .store()
+        .reader()
+        .one(minsheng_store::Sql::new(
+            "SELECT COUNT(*) FROM clue_photos p JOIN clues k ON k.id = p.clue_id WHERE k.client_key = 'multipart-1'",
+        ))
+        .await
+        .expect("count");
+    assert_eq!(count, 1);
 }

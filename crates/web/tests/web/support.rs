@@ -62,6 +62,7 @@ pub struct TestApp {
     files: Vec<(i64, i64, i64)>,
     sweeps: Vec<(i64, i64)>,
     groups: Vec<(i64, i64)>,
+    photos: Vec<(i64, i64)>,
     counter: AtomicU64,
 }
 
@@ -155,6 +156,15 @@ impl TestApp {
             ))
             .await
             .expect("groups");
+        let photos: Vec<(i64, i64)> = app
+            .store()
+            .reader()
+            .all(Sql::new(
+                "SELECT p.id, l.region_code FROM clue_photos p JOIN clues k ON k.id = p.clue_id \
+                 JOIN leads l ON l.id = k.lead_id ORDER BY p.id",
+            ))
+            .await
+            .expect("photos");
         let router = minsheng_web::router(app.clone(), WebConfig::default());
         TestApp {
             app,
@@ -165,6 +175,7 @@ impl TestApp {
             files,
             sweeps,
             groups,
+            photos,
             counter: AtomicU64::new(1),
         }
     }
@@ -295,6 +306,13 @@ impl TestApp {
                     .iter()
                     .find(|(_, r)| who.scope.contains(*r) != outside)?;
                 fill(lead.0.to_string())
+            }
+            Target::Photo => {
+                let photo = self
+                    .photos
+                    .iter()
+                    .find(|(_, r)| who.scope.contains(*r) != outside)?;
+                fill(photo.0.to_string())
             }
             Target::Group => {
                 let group = self
