@@ -65,6 +65,7 @@ pub fn deadlines(calendar: &WorkdayCalendar, today: Date, urgency: &str) -> (i64
 /// A clue as it arrives, from the phone form or an API channel.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ClueSubmission {
+    #[serde(default)]
     pub channel: String,
     pub description: String,
     #[serde(default)]

@@ -318,6 +318,28 @@ pub async fn clue_submit(
     Ok((status, Json(result)).into_response())
 }
 
+/// The same as `POST /api/v1/clues`, with the channel in the path: one address per channel
+/// for the systems that file clues (hotline, screening, one-stop window, departments, sweeps).
+pub async fn clue_submit_channel(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(channel): Path<String>,
+    Json(mut body): Json<ClueSubmission>,
+) -> ApiResult {
+    body.channel = channel;
+    let result = s
+        .app
+        .submit_clue(&actor, &body)
+        .await
+        .map_err(|e| err(e, &info))?;
+    let status = if result.resent {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(result)).into_response())
+}
+
 pub async fn my_clues(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
     ok(s.app.my_clues(&actor).await.map_err(|e| err(e, &info))?)
 }

@@ -550,6 +550,7 @@ fn register() -> Routes {
             "File a clue through any channel the caller may use (client_key makes resends safe)",
             api::clue_submit,
         )
+        .add(M::POST, "/api/v1/clues/{channel}", Some(A::ReportClue), "File a clue through the channel named in the path (hotline, screening, application, department, sweep)", api::clue_submit_channel)
         .add(
             M::GET,
             "/api/v1/clues/mine",

@@ -30,6 +30,7 @@ enum Target {
     Sweep,
     Group,
     Photo,
+    Channel,
 }
 
 /// The matrix's own idea of every route: written here, apart from the route registry, so a
@@ -642,6 +643,14 @@ fn expectations() -> Vec<Expect> {
             "/api/v1/clues",
             Some(A::ReportClue),
             T::Nothing,
+            201,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/api/v1/clues/{channel}",
+            Some(A::ReportClue),
+            T::Channel,
             201,
             true,
         ),

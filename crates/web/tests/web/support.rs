@@ -307,6 +307,16 @@ impl TestApp {
                     .find(|(_, r)| who.scope.contains(*r) != outside)?;
                 fill(lead.0.to_string())
             }
+            // A channel the caller may use (a role without one is refused before it matters).
+            Target::Channel => {
+                let channel = who
+                    .roles
+                    .iter()
+                    .find_map(|r| minsheng_domain::authz::channels_for(*r).first())
+                    .copied()
+                    .unwrap_or("hotline");
+                (!outside).then(|| fill(channel.into())).flatten()
+            }
             Target::Photo => {
                 let photo = self
                     .photos
@@ -510,7 +520,7 @@ impl TestApp {
                 fields.push(("household_id", household.to_string()));
                 fields.push(("finding", "fine".into()));
             }
-            (_, "/clues" | "/api/v1/clues") => {
+            (_, "/clues" | "/api/v1/clues" | "/api/v1/clues/{channel}") => {
                 let channel = who
                     .roles
                     .iter()
