@@ -365,6 +365,8 @@ struct LeadPage {
     title: String,
     due: String,
     urgency_label: String,
+    status_label: String,
+    channels_label: String,
     clues: Vec<(String, String, String, String)>,
     photos: Vec<i64>,
     reasons: Vec<(&'static str, String)>,
@@ -399,6 +401,15 @@ async fn lead_page(
         title: lead_title(&d.lead.subject_name, &d.lead.address, d.lead.id),
         due: due_date(d.lead.due_at),
         urgency_label: label(info.lang, &d.lead.urgency).to_string(),
+        status_label: label(info.lang, &d.lead.status).to_string(),
+        channels_label: d
+            .lead
+            .channels
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(|c| label(info.lang, c))
+            .collect::<Vec<_>>()
+            .join("、"),
         clues,
         photos: d.photos.iter().map(|p| p.0).collect(),
         reasons: options(info.lang, &minsheng_app::discovery::CLOSE_REASONS),
