@@ -339,7 +339,14 @@ impl App {
                 ))
                 .await?;
             if let Some((Some(clue),)) = first {
-                discovery::insert_photo(&mut tx, clue, "image/png", DEMO_PHOTO, now).await?;
+                discovery::insert_photo(
+                    &mut tx,
+                    discovery::PhotoOwner::Clue(clue),
+                    "image/png",
+                    DEMO_PHOTO,
+                    now,
+                )
+                .await?;
             }
         }
         tx.commit().await?;

@@ -7,7 +7,7 @@ use minsheng_domain::time_util::{CHINA_OFFSET, now_millis, today_in_china};
 use minsheng_domain::{
     Action, IdNumber, RegionCode, RegionLevel, Role, WorkdayCalendar, relation, text,
 };
-use minsheng_store::discovery::{self, ClueInput, LeadInput, MyClueRow, VisitInput};
+use minsheng_store::discovery::{self, ClueInput, LeadInput, MyClueRow, PhotoOwner, VisitInput};
 pub use minsheng_store::discovery::{ClueRow, DiscoveryFigures, FileRow, LeadRow, TimelineRow};
 use minsheng_store::registry::{self, NewPerson};
 use minsheng_store::{Conn, Scope, Sql, StoreError, WriteTx, regions, vals};
@@ -97,6 +97,38 @@ pub struct ClueSubmission {
 pub const MAX_PHOTOS: usize = 4;
 /// At most this many bytes a photo.
 pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
+
+/// Keeps the photos that are images of allowed size, and records an error for each that is not.
+fn validate_photos(
+    photos: &[Vec<u8>],
+    errors: &mut Vec<FieldError>,
+) -> Vec<(&'static str, Vec<u8>)> {
+    if photos.len() > MAX_PHOTOS {
+        errors.push(FieldError::new(
+            "photos",
+            format!("at most {MAX_PHOTOS} photos at a time"),
+        ));
+    }
+    let mut valid = Vec::new();
+    for (i, bytes) in photos.iter().enumerate() {
+        match sniff_image(bytes) {
+            _ if bytes.len() > MAX_PHOTO_BYTES => errors.push(FieldError::new(
+                "photos",
+                format!(
+                    "photo {} is larger than {} MB",
+                    i + 1,
+                    MAX_PHOTO_BYTES / 1024 / 1024
+                ),
+            )),
+            Some(kind) => valid.push((kind, bytes.clone())),
+            None => errors.push(FieldError::new(
+                "photos",
+                format!("file {} is not a photo (JPEG, PNG, WebP or HEIC)", i + 1),
+            )),
+        }
+    }
+    valid
+}
 
 /// The image type a file's first bytes say it is; `None` for anything that is not a photo.
 pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
@@ -243,30 +275,7 @@ impl App {
                 "client_key is longer than 100 characters",
             ));
         }
-        if s.photos.len() > MAX_PHOTOS {
-            errors.push(FieldError::new(
-                "photos",
-                format!("at most {MAX_PHOTOS} photos with one clue"),
-            ));
-        }
-        let mut photos = Vec::new();
-        for (i, bytes) in s.photos.iter().enumerate() {
-            match sniff_image(bytes) {
-                _ if bytes.len() > MAX_PHOTO_BYTES => errors.push(FieldError::new(
-                    "photos",
-                    format!(
-                        "photo {} is larger than {} MB",
-                        i + 1,
-                        MAX_PHOTO_BYTES / 1024 / 1024
-                    ),
-                )),
-                Some(kind) => photos.push((kind, bytes.clone())),
-                None => errors.push(FieldError::new(
-                    "photos",
-                    format!("file {} is not a photo (JPEG, PNG, WebP or HEIC)", i + 1),
-                )),
-            }
-        }
+        let photos = validate_photos(&s.photos, &mut errors);
         let region = self
             .clue_region(
                 actor,
@@ -497,7 +506,7 @@ impl App {
             Err(e) => return Err(e.into()),
         };
         for (kind, bytes) in &clue.photos {
-            discovery::insert_photo(&mut tx, clue_id, kind, bytes, now).await?;
+            discovery::insert_photo(&mut tx, PhotoOwner::Clue(clue_id), kind, bytes, now).await?;
         }
         if let Some(household) = found.household_id {
             let text = format!(
@@ -603,8 +612,7 @@ impl App {
         let subject_id = id.to_string();
         let subject = Subject::new("photo", &subject_id);
         self.authorize(actor, Action::ViewLeads, subject).await?;
-        let Some((kind, data, _lead)) =
-            discovery::photo(&mut reader(self), &actor.scope, id).await?
+        let Some((kind, data)) = discovery::photo(&mut reader(self), &actor.scope, id).await?
         else {
             self.audit_now(actor, "photo.read", subject, false, "not found in area")
                 .await?;
@@ -647,6 +655,11 @@ impl App {
                 "outcome",
                 "this lead was already visited and decided",
             ));
+        }
+        let mut photo_errors = Vec::new();
+        let photos = validate_photos(&v.photos, &mut photo_errors);
+        if !photo_errors.is_empty() {
+            return Err(AppError::Invalid(photo_errors));
         }
         let findings = v.findings.trim().to_string();
         if findings.is_empty() || findings.chars().count() > 4000 {
@@ -724,7 +737,7 @@ impl App {
             now,
         )
         .await?;
-        discovery::insert_visit(
+        let visit_id = discovery::insert_visit(
             &mut tx,
             &VisitInput {
                 lead_id,
@@ -739,6 +752,9 @@ impl App {
             },
         )
         .await?;
+        for (kind, bytes) in &photos {
+            discovery::insert_photo(&mut tx, PhotoOwner::Visit(visit_id), kind, bytes, now).await?;
+        }
         if let Some(household) = household_id {
             let text = match status {
                 "registered" => format!(
@@ -1028,8 +1044,8 @@ pub struct Inbox {
 pub struct LeadDetail {
     pub lead: LeadRow,
     pub clues: Vec<ClueRow>,
-    /// (photo id, clue id, content type, bytes)
-    pub photos: Vec<(i64, i64, String, i64)>,
+    /// Photos of its clues and its visit: (photo id, content type, bytes).
+    pub photos: Vec<(i64, String, i64)>,
 }
 
 /// What the visitor decided.
@@ -1053,6 +1069,9 @@ pub struct VisitSubmission {
     /// For registering a new household: its head.
     #[serde(default)]
     pub head: Option<MemberInput>,
+    /// Photos taken at the visit (multipart form); not part of the JSON API.
+    #[serde(skip)]
+    pub photos: Vec<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, Serialize)]

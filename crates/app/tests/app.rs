@@ -1186,6 +1186,24 @@ async fn photos_must_be_images_of_limited_size(backend: Backend) {
         w.app.clue_photo(&volunteer, detail.photos[0].0).await,
         Err(AppError::Forbidden)
     ));
+    // The visit adds its own photo to the lead.
+    let visit = VisitSubmission {
+        version: detail.lead.version,
+        findings: "核实属实".into(),
+        outcome: "register".into(),
+        photos: vec![png.clone()],
+        ..VisitSubmission::default()
+    };
+    w.app
+        .record_visit(&community, r.lead_id, &visit)
+        .await
+        .expect("visit");
+    let after = w
+        .app
+        .lead_detail(&community, r.lead_id)
+        .await
+        .expect("lead");
+    assert_eq!(after.photos.len(), 2);
 }
 
 mod fuzz {

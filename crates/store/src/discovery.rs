@@ -153,44 +153,58 @@ pub async fn insert_clue(c: &mut impl Conn, k: &ClueInput<'_>) -> Result<i64> {
     Ok(id)
 }
 
+/// Whose photo it is.
+#[derive(Debug, Clone, Copy)]
+pub enum PhotoOwner {
+    Clue(i64),
+    Visit(i64),
+}
+
 pub async fn insert_photo(
     c: &mut impl Conn,
-    clue_id: i64,
+    owner: PhotoOwner,
     content_type: &str,
     data: &[u8],
     now: i64,
 ) -> Result<i64> {
+    let (clue, visit) = match owner {
+        PhotoOwner::Clue(id) => (Some(id), None),
+        PhotoOwner::Visit(id) => (None, Some(id)),
+    };
     let (id,): (i64,) = c
         .one(Sql::with(
-            "INSERT INTO clue_photos (clue_id, content_type, size, data, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            vals![clue_id, content_type, data.len() as i64, data.to_vec(), now],
+            "INSERT INTO photos (clue_id, visit_id, content_type, size, data, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            vals![
+                clue,
+                visit,
+                content_type,
+                data.len() as i64,
+                data.to_vec(),
+                now
+            ],
         ))
         .await?;
     Ok(id)
 }
 
-/// The photos of a lead's clues: (photo id, clue id, content type, size).
-pub async fn photos_of_lead(
-    c: &mut impl Conn,
-    lead_id: i64,
-) -> Result<Vec<(i64, i64, String, i64)>> {
+/// The photos of a lead, from its clues and its visit: (photo id, content type, size).
+pub async fn photos_of_lead(c: &mut impl Conn, lead_id: i64) -> Result<Vec<(i64, String, i64)>> {
     c.all(Sql::with(
-        "SELECT p.id, p.clue_id, p.content_type, p.size FROM clue_photos p JOIN clues k ON k.id = p.clue_id \
-         WHERE k.lead_id = $1 ORDER BY p.id",
+        "SELECT p.id, p.content_type, p.size FROM photos p \
+         LEFT JOIN clues k ON k.id = p.clue_id LEFT JOIN visits v ON v.id = p.visit_id \
+         WHERE k.lead_id = $1 OR v.lead_id = $1 ORDER BY p.id",
         vals![lead_id],
     ))
     .await
 }
 
-/// A photo, if its clue's lead lies in the scope: (content type, bytes, lead id).
-pub async fn photo(
-    c: &mut impl Conn,
-    scope: &Scope,
-    id: i64,
-) -> Result<Option<(String, Vec<u8>, i64)>> {
+/// A photo, if its lead lies in the scope: (content type, bytes).
+pub async fn photo(c: &mut impl Conn, scope: &Scope, id: i64) -> Result<Option<(String, Vec<u8>)>> {
     let mut sql = Sql::new(
-        "SELECT p.content_type, p.data, k.lead_id FROM clue_photos p JOIN clues k ON k.id = p.clue_id \
-         JOIN leads l ON l.id = k.lead_id WHERE p.id = ",
+        "SELECT p.content_type, p.data FROM photos p \
+         LEFT JOIN clues k ON k.id = p.clue_id LEFT JOIN visits v ON v.id = p.visit_id \
+         JOIN leads l ON l.id = COALESCE(k.lead_id, v.lead_id) WHERE p.id = ",
     );
     sql.bind(id).push(" AND ");
     scope.sql_condition(&mut sql, "l.region_code");

@@ -247,8 +247,8 @@ const SQLITE_MIGRATIONS: &[MigrationFile] = &[
     },
     MigrationFile {
         version: 5,
-        description: "clue photos",
-        sql: include_str!("../migrations/sqlite/0005_clue_photos.sql"),
+        description: "photos",
+        sql: include_str!("../migrations/sqlite/0005_photos.sql"),
     },
 ];
 
@@ -275,8 +275,8 @@ const POSTGRES_MIGRATIONS: &[MigrationFile] = &[
     },
     MigrationFile {
         version: 5,
-        description: "clue photos",
-        sql: include_str!("../migrations/postgres/0005_clue_photos.sql"),
+        description: "photos",
+        sql: include_str!("../migrations/postgres/0005_photos.sql"),
     },
 ];
 

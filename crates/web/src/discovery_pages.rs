@@ -96,6 +96,10 @@ pub struct ClueForm {
     region_code: String,
     #[serde(default)]
     client_key: String,
+    #[serde(default)]
+    latitude: String,
+    #[serde(default)]
+    longitude: String,
 }
 
 #[derive(Template)]
@@ -168,24 +172,46 @@ pub async fn clue_new(State(s): State<AppState>, Authed(actor, info): Authed) ->
     )
 }
 
-/// The report, as a plain form or (with photos) as multipart.
-pub async fn clue_create(
-    State(s): State<AppState>,
-    Authed(actor, info): Authed,
-    request: Request,
-) -> WebResult {
-    let multipart = request
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let bad_form = |message: String| WebError::new(AppError::invalid("form", message), &info);
-    let (f, photos) = if multipart {
-        let mut form = Multipart::from_request(request, &s)
+/// A submitted form: its text fields and its photo files. Forms with photos come as multipart,
+/// the others urlencoded.
+pub struct SubmittedForm {
+    fields: std::collections::HashMap<String, String>,
+    photos: Vec<Vec<u8>>,
+}
+
+impl SubmittedForm {
+    fn get(&self, name: &str) -> String {
+        self.fields.get(name).cloned().unwrap_or_default()
+    }
+
+    async fn read(
+        s: &AppState,
+        request: Request,
+        info: &RequestInfo,
+    ) -> Result<SubmittedForm, WebError> {
+        let multipart = request
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let bad_form = |message: String| WebError::new(AppError::invalid("form", message), info);
+        if !multipart {
+            let Form(fields) =
+                Form::<std::collections::HashMap<String, String>>::from_request(request, s)
+                    .await
+                    .map_err(|e| bad_form(e.body_text()))?;
+            return Ok(SubmittedForm {
+                fields,
+                photos: Vec::new(),
+            });
+        }
+        let mut form = Multipart::from_request(request, s)
             .await
             .map_err(|e| bad_form(e.body_text()))?;
-        let mut f = ClueForm::default();
-        let mut photos = Vec::new();
+        let mut submitted = SubmittedForm {
+            fields: std::collections::HashMap::new(),
+            photos: Vec::new(),
+        };
         while let Some(field) = form
             .next_field()
             .await
@@ -195,30 +221,38 @@ pub async fn clue_create(
             if name == "photos" {
                 let bytes = field.bytes().await.map_err(|e| bad_form(e.body_text()))?;
                 if !bytes.is_empty() {
-                    photos.push(bytes.to_vec());
+                    submitted.photos.push(bytes.to_vec());
                 }
-                continue;
-            }
-            let value = field.text().await.map_err(|e| bad_form(e.body_text()))?;
-            match name.as_str() {
-                "channel" => f.channel = value,
-                "description" => f.description = value,
-                "address" => f.address = value,
-                "person_name" => f.person_name = value,
-                "id_number" => f.id_number = value,
-                "urgency" => f.urgency = value,
-                "region_code" => f.region_code = value,
-                "client_key" => f.client_key = value,
-                _ => {}
+            } else {
+                let value = field.text().await.map_err(|e| bad_form(e.body_text()))?;
+                submitted.fields.insert(name, value);
             }
         }
-        (f, photos)
-    } else {
-        let Form(f) = Form::<ClueForm>::from_request(request, &s)
-            .await
-            .map_err(|e| bad_form(e.body_text()))?;
-        (f, Vec::new())
+        Ok(submitted)
+    }
+}
+
+/// The report, as a plain form or (with photos) as multipart.
+pub async fn clue_create(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    request: Request,
+) -> WebResult {
+    let form = SubmittedForm::read(&s, request, &info).await?;
+    let f = ClueForm {
+        channel: form.get("channel"),
+        description: form.get("description"),
+        address: form.get("address"),
+        person_name: form.get("person_name"),
+        id_number: form.get("id_number"),
+        urgency: form.get("urgency"),
+        region_code: form.get("region_code"),
+        client_key: form.get("client_key"),
+        latitude: form.get("latitude"),
+        longitude: form.get("longitude"),
     };
+    let photos = form.photos;
+    let coordinate = |text: &str| text.trim().parse::<f64>().ok();
     let submission = ClueSubmission {
         channel: f.channel.clone(),
         description: f.description.clone(),
@@ -228,6 +262,8 @@ pub async fn clue_create(
         id_number: Some(f.id_number.clone()),
         urgency: f.urgency.clone(),
         client_key: Some(f.client_key.clone()),
+        latitude: coordinate(&f.latitude),
+        longitude: coordinate(&f.longitude),
         photos,
         ..ClueSubmission::default()
     };
@@ -432,51 +468,39 @@ pub async fn lead(
     lead_page(&s, &actor, &info, id, None).await
 }
 
-#[derive(Deserialize, Default)]
-pub struct VisitForm {
-    version: i64,
-    #[serde(default)]
-    findings: String,
-    #[serde(default)]
-    outcome: String,
-    #[serde(default)]
-    close_reason: String,
-    #[serde(default)]
-    note: String,
-    #[serde(default)]
-    household_id: String,
-    #[serde(default)]
-    address: String,
-    #[serde(default)]
-    head_id_number: String,
-    #[serde(default)]
-    head_name: String,
-}
+/// What the visit form sends.
+pub struct VisitForm(SubmittedForm);
 
 impl VisitForm {
-    fn submission(&self) -> Result<VisitSubmission, AppError> {
+    fn submission(self) -> Result<VisitSubmission, AppError> {
+        let f = &self.0;
+        let version = f.get("version").trim().parse::<i64>().map_err(|_| {
+            AppError::invalid("version", "reload the page: the form has no version")
+        })?;
         let household_id =
-            match self.household_id.trim() {
+            match f.get("household_id").trim() {
                 "" => None,
                 text => Some(text.parse::<i64>().map_err(|_| {
                     AppError::invalid("household_id", "a household number is digits")
                 })?),
             };
-        let head = (!self.head_id_number.trim().is_empty()).then(|| MemberInput {
-            id_number: self.head_id_number.clone(),
-            name: self.head_name.clone(),
+        let head_id = f.get("head_id_number");
+        let head = (!head_id.trim().is_empty()).then(|| MemberInput {
+            id_number: head_id.clone(),
+            name: f.get("head_name"),
             relation_code: minsheng_domain::relation::HEAD.into(),
             phone: None,
         });
         Ok(VisitSubmission {
-            version: self.version,
-            findings: self.findings.clone(),
-            outcome: self.outcome.clone(),
-            close_reason: Some(self.close_reason.clone()).filter(|r| !r.is_empty()),
-            note: self.note.clone(),
+            version,
+            findings: f.get("findings"),
+            outcome: f.get("outcome"),
+            close_reason: Some(f.get("close_reason")).filter(|r| !r.is_empty()),
+            note: f.get("note"),
             household_id,
-            address: self.address.clone(),
+            address: f.get("address"),
             head,
+            photos: self.0.photos,
         })
     }
 }
@@ -485,8 +509,9 @@ pub async fn lead_visit(
     State(s): State<AppState>,
     Authed(actor, info): Authed,
     Path(id): Path<i64>,
-    Form(form): Form<VisitForm>,
+    request: Request,
 ) -> WebResult {
+    let form = VisitForm(SubmittedForm::read(&s, request, &info).await?);
     let result = match form.submission() {
         Ok(visit) => s.app.record_visit(&actor, id, &visit).await,
         Err(e) => Err(e),

@@ -211,6 +211,8 @@ texts! {
     fig_volunteers: "志愿者", "Volunteers";
     sweeps: "扫楼排查", "Sweeps";
     photos: "照片（可选，最多4张，每张不超过5MB）", "Photos (optional; up to 4, 5 MB each)";
+    add_location: "附上我现在的位置", "Add my current location";
+    location_added: "已附上位置", "Location added";
     photo_rules: "只能上传照片，最多4张，每张不超过5MB。", "Photos only: up to 4, at most 5 MB each.";
     groups: "三级体系", "Work groups";
     new_group: "新建小组", "New group";

@@ -45,6 +45,18 @@
   if (photos) {
     photos.addEventListener("change", function () { photoError.hidden = photosOk(); });
   }
+  // The location is optional and asked for only when the reporter taps the button.
+  var locate = document.getElementById("locate");
+  if (locate && navigator.geolocation) {
+    locate.hidden = false;
+    locate.addEventListener("click", function () {
+      navigator.geolocation.getCurrentPosition(function (p) {
+        document.getElementById("latitude").value = p.coords.latitude.toFixed(6);
+        document.getElementById("longitude").value = p.coords.longitude.toFixed(6);
+        document.getElementById("located").hidden = false;
+      });
+    });
+  }
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     if (!photosOk()) { photoError.hidden = false; return; }

@@ -1059,7 +1059,7 @@ async fn the_report_form_takes_photos_as_multipart() {
         .store()
         .reader()
         .one(minsheng_store::Sql::new(
-            "SELECT COUNT(*) FROM clue_photos p JOIN clues k ON k.id = p.clue_id WHERE k.client_key = 'multipart-1'",
+            "SELECT COUNT(*) FROM photos p JOIN clues k ON k.id = p.clue_id WHERE k.client_key = 'multipart-1'",
         ))
         .await
         .expect("count");

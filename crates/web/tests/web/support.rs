@@ -160,7 +160,7 @@ impl TestApp {
             .store()
             .reader()
             .all(Sql::new(
-                "SELECT p.id, l.region_code FROM clue_photos p JOIN clues k ON k.id = p.clue_id \
+                "SELECT p.id, l.region_code FROM photos p JOIN clues k ON k.id = p.clue_id \
                  JOIN leads l ON l.id = k.lead_id ORDER BY p.id",
             ))
             .await
