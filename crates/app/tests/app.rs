@@ -1181,7 +1181,7 @@ async fn photos_must_be_images_of_limited_size(backend: Backend) {
         .clue_photo(&community, detail.photos[0].0)
         .await
         .expect("photo");
-    assert_eq!((kind.as_str(), data), ("image/png", png));
+    assert_eq!((kind.as_str(), data), ("image/png", png.clone()));
     assert!(matches!(
         w.app.clue_photo(&volunteer, detail.photos[0].0).await,
         Err(AppError::Forbidden)
