@@ -146,6 +146,9 @@ pub struct HouseholdDetail {
     pub members: Vec<PersonView>,
     /// Region names from the municipality down to the household's community.
     pub region_path: Vec<String>,
+    /// The household's file (建档), if it has one, and everything that happened to it.
+    pub file: Option<minsheng_store::discovery::FileRow>,
+    pub timeline: Vec<minsheng_store::discovery::TimelineRow>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -243,6 +246,8 @@ impl App {
         let row = self.household_in_area(actor, id, "household.read").await?;
         let mut c = reader(self);
         let members = registry::members(&mut c, id).await?;
+        let file = minsheng_store::discovery::file_of_household(&mut c, id).await?;
+        let timeline = minsheng_store::discovery::timeline(&mut c, id).await?;
         let region_path = regions::ancestry(&mut c, row.region_code)
             .await?
             .into_iter()
@@ -254,6 +259,8 @@ impl App {
             household: HouseholdView::from_row(row),
             members: members.into_iter().map(PersonView::from_row).collect(),
             region_path,
+            file,
+            timeline,
         })
     }
 

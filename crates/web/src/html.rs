@@ -499,7 +499,7 @@ async fn household_page(
     refused: Option<AppError>,
 ) -> WebResult {
     let d = s.app.household_detail(actor, id).await.web(info)?;
-    let (file, timeline) = s.app.household_file(actor, id).await.web(info)?;
+    let (file, timeline) = (d.file.clone(), d.timeline.clone());
     let lang = info.lang;
     let timeline = timeline
         .into_iter()
