@@ -60,6 +60,23 @@ async fn start_driver() -> Option<(Driver, u16)> {
     panic!("chromedriver did not start listening on port {port}");
 }
 
+/// Serves the test app on a free loopback port; returns its base URL.
+async fn serve(t: &TestApp) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = t.router.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
+    });
+    format!("http://{addr}")
+}
+
 /// A WebDriver session of headless Chromium on a 360-px-wide window.
 async fn browser(driver_port: u16) -> fantoccini::Client {
     let mut options = serde_json::json!({
@@ -85,19 +102,7 @@ async fn a_community_worker_uses_the_site_from_a_phone() {
         return;
     };
     let t = TestApp::new(Backend::Sqlite).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let router = t.router.clone();
-    tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
-    });
-    let base = format!("http://{addr}");
+    let base = serve(&t).await;
 
     let client = browser(driver_port).await;
 
@@ -217,19 +222,7 @@ async fn a_clue_goes_from_a_volunteer_to_a_household_file() {
         return;
     };
     let t = TestApp::new(Backend::Sqlite).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let router = t.router.clone();
-    tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
-    });
-    let base = format!("http://{addr}");
+    let base = serve(&t).await;
     let client = browser(driver_port).await;
     let result = async {
         let sign_in = |user: &'static str| {
