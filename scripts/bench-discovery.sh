@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Discovery benchmark: with 1,000,000 clues and 200,000 household files (generated), time a
-# community worker's inbox, the figures for the whole city and for one town (target p99 < 300 ms),
+# community worker's inbox, the figures for the whole city and for one town (target p99 < 300 ms;
+# 10 concurrent connections, and the city's figures also for a single user),
 # and clue submission through the API with triage and merging (target >= 500 clues/s), on SQLite
 # and PostgreSQL.
 #
@@ -54,13 +55,14 @@ end
 LUA
 
 RESULTS=()
-measure() { # backend label cookie-or-header path [lua]
-  local backend="$1" label="$2" header="$3" path="$4" lua="${5:-}" out
+measure() { # backend label cookie-or-header path [lua] [connections]
+  local backend="$1" label="$2" header="$3" path="$4" lua="${5:-}" connections="${6:-10}" out threads=2
+  [ "$connections" -ge 2 ] || threads=1
   if [ -n "$lua" ]; then
     out=$(wrk -t2 -c20 -d"$DURATION" --latency -s "$lua" "http://127.0.0.1:$PORT$path")
   else
-    wrk -t2 -c10 -d2s -H "$header" "http://127.0.0.1:$PORT$path" >/dev/null
-    out=$(wrk -t2 -c10 -d"$DURATION" --latency -H "$header" "http://127.0.0.1:$PORT$path")
+    wrk -t"$threads" -c"$connections" -d2s -H "$header" "http://127.0.0.1:$PORT$path" >/dev/null
+    out=$(wrk -t"$threads" -c"$connections" -d"$DURATION" --latency -H "$header" "http://127.0.0.1:$PORT$path")
   fi
   local rps p50 p99 non2xx
   rps=$(echo "$out" | awk '/Requests\/sec/ { print $2 }')
@@ -102,6 +104,7 @@ run_backend() {
   town=$(login "$data_dir" banan.town)
   measure "$backend" "inbox (community worker)" "Cookie: $community" "/inbox"
   measure "$backend" "figures, whole city" "Cookie: $leader" "/figures"
+  measure "$backend" "figures, whole city, 1 user" "Cookie: $leader" "/figures" "" 1
   measure "$backend" "figures, one town" "Cookie: $town" "/figures?region=500113003"
   # A volunteer's API token for the submission run.
   local volunteer
