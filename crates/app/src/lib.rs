@@ -11,6 +11,7 @@ pub mod discovery;
 pub mod export;
 pub mod groups;
 pub mod import;
+pub mod mpi_input;
 pub mod region_check;
 pub mod registry;
 pub mod sweeps;

@@ -94,6 +94,22 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Alkire–Foster multidimensional poverty aggregates (H, A, M0, censored headcounts,
+    /// contributions) of a deprivation table, overall and by group.
+    Mpi {
+        /// CSV or xlsx: one row per person, one 0/1 column per indicator in weight order,
+        /// optional `group` and `weight` columns.
+        #[arg(long)]
+        deprivations: PathBuf,
+        /// Indicator weights, comma-separated, adding up to 1.
+        #[arg(long, value_delimiter = ',', required = true)]
+        weights: Vec<f64>,
+        /// The poverty cutoff (share of weighted deprivations), e.g. 0.3333.
+        #[arg(long)]
+        k: f64,
+        #[arg(long)]
+        json: bool,
+    },
     /// The working-day calendar (public holidays and adjusted working days).
     Calendar {
         #[command(subcommand)]
@@ -303,6 +319,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             action: RegionsCommand::Check { files },
         } => return regions_check(&files),
         Command::Calendar { action } => return calendar_command(action),
+        Command::Mpi {
+            deprivations,
+            weights,
+            k,
+            json,
+        } => return mpi_command(&deprivations, &weights, k, json),
         Command::Migrate { db } => {
             open_app(&db).await?;
             println!("migrations applied");
@@ -322,6 +344,47 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let app = open_app(&db).await?;
             let actor = command_line_actor(&app).await?;
             return import_command(&app, &actor, kind, &file, skip_invalid, json).await;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn mpi_command(file: &Path, weights: &[f64], k: f64, json: bool) -> Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let table = read_table(&file.display().to_string(), &bytes)?;
+    let (names, people) = match minsheng_app::mpi_input::people_from_table(&table) {
+        Ok(parsed) => parsed,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if names.len() != weights.len() {
+        bail!(
+            "{} indicator columns but {} weights",
+            names.len(),
+            weights.len()
+        );
+    }
+    let result = minsheng_assess::mpi::aggregate(&people, &names, weights, k)?;
+    if json {
+        println!("{}", serde_json::to_string(&result)?);
+    } else {
+        let o = &result.overall;
+        println!(
+            "H {:.4}  A {:.4}  M0 {:.4}  ({} people)",
+            o.h, o.a, o.m0, o.population
+        );
+        for name in &names {
+            println!(
+                "  {name:<24} censored headcount {:.4}  contribution {:.4}",
+                o.censored_headcount[name], o.contribution[name]
+            );
+        }
+        for (group, g) in &result.groups {
+            println!("{group}: H {:.4}  A {:.4}  M0 {:.4}", g.h, g.a, g.m0);
         }
     }
     Ok(ExitCode::SUCCESS)
