@@ -351,16 +351,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 
 fn mpi_command(file: &Path, weights: &[f64], k: f64, json: bool) -> Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let table = read_table(&file.display().to_string(), &bytes)?;
-    let (names, people) = match minsheng_app::mpi_input::people_from_table(&table) {
-        Ok(parsed) => parsed,
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("{e}");
+    let (names, people) =
+        match minsheng_app::mpi_input::people_from_file(&file.display().to_string(), &bytes) {
+            Ok(parsed) => parsed,
+            Err(errors) => {
+                for e in &errors {
+                    eprintln!("{e}");
+                }
+                return Ok(ExitCode::from(2));
             }
-            return Ok(ExitCode::from(2));
-        }
-    };
+        };
     if names.len() != weights.len() {
         bail!(
             "{} indicator columns but {} weights",
