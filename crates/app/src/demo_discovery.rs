@@ -15,6 +15,50 @@ use crate::demo::DemoHousehold;
 use crate::discovery::{CLOSE_REASONS, deadlines};
 use crate::{App, AppResult};
 
+/// Columns of the bulk inserts, in the order the rows below give their values.
+const LEAD_COLUMNS: &[&str] = &[
+    "id",
+    "match_key",
+    "is_open",
+    "region_code",
+    "household_id",
+    "subject_name",
+    "address",
+    "urgency",
+    "sources",
+    "channels",
+    "status",
+    "first_clue_at",
+    "due_at",
+    "escalate_town_at",
+    "escalate_district_at",
+    "visited_at",
+    "closed_at",
+    "close_reason",
+    "household_file_id",
+    "updated_at",
+];
+const CLUE_COLUMNS: &[&str] = &[
+    "channel",
+    "reporter_user_id",
+    "description",
+    "address",
+    "region_code",
+    "person_name",
+    "urgency",
+    "lead_id",
+    "created_at",
+];
+const FILE_COLUMNS: &[&str] = &[
+    "id",
+    "household_id",
+    "region_code",
+    "state",
+    "lead_id",
+    "registered_at",
+    "updated_at",
+];
+
 /// A 1×1 PNG: the demo's stand-in for a photo taken on a phone.
 const DEMO_PHOTO: &[u8] = &[
     0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
@@ -241,66 +285,9 @@ impl App {
         self.create_demo_sweeps(rng, focus, households, &user_ids, now)
             .await?;
         let mut tx = self.store().begin().await?;
-        insert_rows(
-            &mut tx,
-            "leads",
-            &[
-                "id",
-                "match_key",
-                "is_open",
-                "region_code",
-                "household_id",
-                "subject_name",
-                "address",
-                "urgency",
-                "sources",
-                "channels",
-                "status",
-                "first_clue_at",
-                "due_at",
-                "escalate_town_at",
-                "escalate_district_at",
-                "visited_at",
-                "closed_at",
-                "close_reason",
-                "household_file_id",
-                "updated_at",
-            ],
-            leads,
-        )
-        .await?;
-        insert_rows(
-            &mut tx,
-            "clues",
-            &[
-                "channel",
-                "reporter_user_id",
-                "description",
-                "address",
-                "region_code",
-                "person_name",
-                "urgency",
-                "lead_id",
-                "created_at",
-            ],
-            clues,
-        )
-        .await?;
-        insert_rows(
-            &mut tx,
-            "household_files",
-            &[
-                "id",
-                "household_id",
-                "region_code",
-                "state",
-                "lead_id",
-                "registered_at",
-                "updated_at",
-            ],
-            files,
-        )
-        .await?;
+        insert_rows(&mut tx, "leads", LEAD_COLUMNS, leads).await?;
+        insert_rows(&mut tx, "clues", CLUE_COLUMNS, clues).await?;
+        insert_rows(&mut tx, "household_files", FILE_COLUMNS, files).await?;
         insert_rows(
             &mut tx,
             "visits",
@@ -599,60 +586,21 @@ impl App {
                 insert_rows(
                     &mut tx,
                     "leads",
-                    &[
-                        "id",
-                        "match_key",
-                        "is_open",
-                        "region_code",
-                        "household_id",
-                        "subject_name",
-                        "address",
-                        "urgency",
-                        "sources",
-                        "channels",
-                        "status",
-                        "first_clue_at",
-                        "due_at",
-                        "escalate_town_at",
-                        "escalate_district_at",
-                        "visited_at",
-                        "closed_at",
-                        "close_reason",
-                        "household_file_id",
-                        "updated_at",
-                    ],
+                    LEAD_COLUMNS,
                     std::mem::take(&mut lead_rows),
                 )
                 .await?;
                 insert_rows(
                     &mut tx,
                     "clues",
-                    &[
-                        "channel",
-                        "reporter_user_id",
-                        "description",
-                        "address",
-                        "region_code",
-                        "person_name",
-                        "urgency",
-                        "lead_id",
-                        "created_at",
-                    ],
+                    CLUE_COLUMNS,
                     std::mem::take(&mut clue_rows),
                 )
                 .await?;
                 insert_rows(
                     &mut tx,
                     "household_files",
-                    &[
-                        "id",
-                        "household_id",
-                        "region_code",
-                        "state",
-                        "lead_id",
-                        "registered_at",
-                        "updated_at",
-                    ],
+                    FILE_COLUMNS,
                     std::mem::take(&mut file_rows),
                 )
                 .await?;
