@@ -19,7 +19,7 @@ use crate::AppState;
 use crate::auth::{Authed, RequestInfo};
 use crate::error::{WebError, status_of};
 use crate::html::{
-    Chrome, OrWeb, WebResult, chrome, form_message, is_form_error, render, render_status,
+    Chrome, OrWeb, WebResult, chrome, form_message, is_form_error, refusal, render, render_status,
 };
 use crate::i18n::Lang;
 
@@ -430,9 +430,7 @@ async fn lead_page(
             )
         })
         .collect();
-    let status = refused
-        .as_ref()
-        .map_or(axum::http::StatusCode::OK, status_of);
+    let (status, message) = refusal(refused.as_ref(), info.lang);
     let page = LeadPage {
         title: lead_title(&d.lead.subject_name, &d.lead.address, d.lead.id),
         due: due_date(d.lead.due_at),
@@ -450,10 +448,7 @@ async fn lead_page(
         photos: d.photos.iter().map(|p| p.0).collect(),
         reasons: options(info.lang, &minsheng_app::discovery::CLOSE_REASONS),
         can_visit: actor.may(Action::VisitLeads),
-        message: refused
-            .as_ref()
-            .map(|e| form_message(e, info.lang))
-            .unwrap_or_default(),
+        message,
         c: chrome(actor, info),
         d,
     };
@@ -735,13 +730,7 @@ async fn sweeps_page(
             concerns: r.concerns,
         })
         .collect();
-    let status = refused
-        .as_ref()
-        .map_or(axum::http::StatusCode::OK, status_of);
-    let message = refused
-        .as_ref()
-        .map(|e| form_message(e, info.lang))
-        .unwrap_or_default();
+    let (status, message) = refusal(refused.as_ref(), info.lang);
     render_status(
         &SweepsPage {
             c: chrome(actor, info),
@@ -901,13 +890,7 @@ async fn groups_page(
             volunteers: g.volunteers,
         })
         .collect();
-    let status = refused
-        .as_ref()
-        .map_or(axum::http::StatusCode::OK, status_of);
-    let message = refused
-        .as_ref()
-        .map(|e| form_message(e, info.lang))
-        .unwrap_or_default();
+    let (status, message) = refusal(refused.as_ref(), info.lang);
     render_status(
         &GroupsPage {
             c: chrome(actor, info),
@@ -965,17 +948,12 @@ async fn group_page(
             )
         })
         .collect();
-    let status = refused
-        .as_ref()
-        .map_or(axum::http::StatusCode::OK, status_of);
+    let (status, message) = refusal(refused.as_ref(), info.lang);
     let page = GroupPage {
         level: label(info.lang, &d.group.level).to_string(),
         members,
         positions: options(info.lang, &minsheng_app::groups::POSITIONS),
-        message: refused
-            .as_ref()
-            .map(|e| form_message(e, info.lang))
-            .unwrap_or_default(),
+        message,
         c: chrome(actor, info),
         d,
     };

@@ -505,15 +505,12 @@ async fn household_page(
         .into_iter()
         .map(|t| (format_millis(t.at), t.username, t.text))
         .collect();
-    let status = refused.as_ref().map_or(StatusCode::OK, status_of);
+    let (status, message) = refusal(refused.as_ref(), info.lang);
     let page = HouseholdPage {
         updated_at: format_millis(d.household.updated_at),
         d,
         saved,
-        message: refused
-            .as_ref()
-            .map(|e| form_message(e, info.lang))
-            .unwrap_or_default(),
+        message,
         can_edit: actor.may(Action::EditHouseholds),
         can_reveal: actor.may(Action::RevealIdNumber),
         relations: relation::RELATIONS.iter().map(|r| (r.0, r.1)).collect(),
@@ -531,6 +528,14 @@ async fn household_page(
         c: chrome(actor, info),
     };
     render_status(&page, info, status)
+}
+
+/// How a page answers a refused form: the status, and the message shown above the form.
+pub(crate) fn refusal(refused: Option<&AppError>, lang: Lang) -> (StatusCode, String) {
+    match refused {
+        Some(e) => (status_of(e), form_message(e, lang)),
+        None => (StatusCode::OK, String::new()),
+    }
 }
 
 /// Form errors are shown on the page they came from; anything else is an error page.
@@ -693,7 +698,7 @@ async fn person_page(
     refused: Option<AppError>,
 ) -> WebResult {
     let d = s.app.person_detail(actor, id).await.web(info)?;
-    let status = refused.as_ref().map_or(StatusCode::OK, status_of);
+    let (status, message) = refusal(refused.as_ref(), info.lang);
     let history = d
         .history
         .iter()
@@ -715,10 +720,7 @@ async fn person_page(
         d,
         history,
         saved,
-        message: refused
-            .as_ref()
-            .map(|e| form_message(e, info.lang))
-            .unwrap_or_default(),
+        message,
         can_edit: actor.may(Action::EditHouseholds),
         can_reveal: actor.may(Action::RevealIdNumber),
         c: chrome(actor, info),
@@ -904,7 +906,7 @@ async fn users_page(
 ) -> WebResult {
     let list = s.app.list_users(actor).await.web(info)?;
     let units = s.app.list_units(actor).await.web(info)?;
-    let status = refused.as_ref().map_or(StatusCode::OK, status_of);
+    let (status, message) = refusal(refused.as_ref(), info.lang);
     let page = UsersPage {
         users: list
             .into_iter()
@@ -925,10 +927,7 @@ async fn users_page(
             .map(|r| (r.code(), info.lang.role(*r)))
             .collect(),
         saved,
-        message: refused
-            .as_ref()
-            .map(|e| form_message(e, info.lang))
-            .unwrap_or_default(),
+        message,
         c: chrome(actor, info),
     };
     render_status(&page, info, status)
