@@ -50,6 +50,9 @@ struct ServeArgs {
     /// Mark cookies Secure (when served over HTTPS behind a proxy).
     #[arg(long, env = "MINSHENG_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Behind a reverse proxy: take the client's address from the last X-Forwarded-For entry.
+    #[arg(long, env = "MINSHENG_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
 }
 
 #[derive(Subcommand)]
@@ -493,6 +496,7 @@ fn regions_check(files: &[PathBuf]) -> Result<ExitCode> {
 async fn serve_app(app: App, serve: &ServeArgs) -> Result<()> {
     let config = WebConfig {
         secure_cookies: serve.secure_cookies,
+        trust_forwarded_for: serve.trust_forwarded_for,
     };
     minsheng_web::serve(app, config, serve.listen)
         .await

@@ -68,10 +68,28 @@ pub fn set_cookie(
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
 }
 
-fn client_ip(req: &Request) -> String {
+fn client_ip(req: &Request, trust_forwarded_for: bool) -> String {
+    if trust_forwarded_for && let Some(ip) = forwarded_client(req.headers()) {
+        return ip;
+    }
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or_else(|| "unknown".to_string(), |ci| ci.0.ip().to_string())
+}
+
+/// The last address of `X-Forwarded-For`: the one our own proxy appended (earlier entries are
+/// whatever the client chose to send).
+fn forwarded_client(headers: &HeaderMap) -> Option<String> {
+    let last = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .rfind(|v| !v.is_empty())?;
+    last.parse::<std::net::IpAddr>()
+        .ok()
+        .map(|ip| ip.to_string())
 }
 
 /// Compares without an early exit, so the time taken says nothing about the token.
@@ -114,7 +132,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     let path = req.uri().path().to_string();
     let info = RequestInfo {
         lang: cookie(req.headers(), LANG_COOKIE).map_or(Lang::Zh, Lang::from_code),
-        ip: client_ip(&req),
+        ip: client_ip(&req, state.config.trust_forwarded_for),
         is_api: path.starts_with("/api/"),
         is_htmx: req.headers().contains_key("hx-request"),
         path,
@@ -278,6 +296,17 @@ mod tests {
         assert!(same_token("abc", "abc"));
         assert!(!same_token("abc", "abd"));
         assert!(!same_token("abc", "ab"));
+        let mut forwarded = HeaderMap::new();
+        forwarded.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 10.1.2.3"),
+        );
+        assert_eq!(forwarded_client(&forwarded), Some("10.1.2.3".into()));
+        forwarded.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("not-an-address"),
+        );
+        assert_eq!(forwarded_client(&forwarded), None);
         let body = b"--x\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\ntok123\r\n--x--\r\n";
         assert_eq!(multipart_field(body, "csrf_token"), Some("tok123".into()));
         assert_eq!(multipart_field(body, "other"), None);

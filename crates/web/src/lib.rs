@@ -23,6 +23,10 @@ pub use routes::{RouteSpec, route_specs};
 pub struct WebConfig {
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
+    /// Behind a reverse proxy or load balancer: take the client's address from the last
+    /// `X-Forwarded-For` entry (the one our proxy added), so audit rows and sign-in throttling
+    /// see people, not the proxy.
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Clone)]
