@@ -224,61 +224,32 @@ struct MigrationFile {
     sql: &'static str,
 }
 
-const SQLITE_MIGRATIONS: &[MigrationFile] = &[
-    MigrationFile {
-        version: 1,
-        description: "foundation",
-        sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    },
-    MigrationFile {
-        version: 2,
-        description: "discovery",
-        sql: include_str!("../migrations/sqlite/0002_discovery.sql"),
-    },
-    MigrationFile {
-        version: 3,
-        description: "discovery rollups",
-        sql: include_str!("../migrations/sqlite/0003_discovery_rollups.sql"),
-    },
-    MigrationFile {
-        version: 4,
-        description: "sweeps",
-        sql: include_str!("../migrations/sqlite/0004_sweeps.sql"),
-    },
-    MigrationFile {
-        version: 5,
-        description: "photos",
-        sql: include_str!("../migrations/sqlite/0005_photos.sql"),
-    },
-];
+/// The migrations of one backend's folder, in order. Applied files are never edited.
+macro_rules! migrations {
+    ($backend:literal: $(($version:literal, $description:literal, $file:literal)),* $(,)?) => {
+        &[$(MigrationFile {
+            version: $version,
+            description: $description,
+            sql: include_str!(concat!("../migrations/", $backend, "/", $file)),
+        }),*]
+    };
+}
 
-const POSTGRES_MIGRATIONS: &[MigrationFile] = &[
-    MigrationFile {
-        version: 1,
-        description: "foundation",
-        sql: include_str!("../migrations/postgres/0001_foundation.sql"),
-    },
-    MigrationFile {
-        version: 2,
-        description: "discovery",
-        sql: include_str!("../migrations/postgres/0002_discovery.sql"),
-    },
-    MigrationFile {
-        version: 3,
-        description: "discovery rollups",
-        sql: include_str!("../migrations/postgres/0003_discovery_rollups.sql"),
-    },
-    MigrationFile {
-        version: 4,
-        description: "sweeps",
-        sql: include_str!("../migrations/postgres/0004_sweeps.sql"),
-    },
-    MigrationFile {
-        version: 5,
-        description: "photos",
-        sql: include_str!("../migrations/postgres/0005_photos.sql"),
-    },
-];
+const SQLITE_MIGRATIONS: &[MigrationFile] = migrations!("sqlite":
+    (1, "foundation", "0001_foundation.sql"),
+    (2, "discovery", "0002_discovery.sql"),
+    (3, "discovery rollups", "0003_discovery_rollups.sql"),
+    (4, "sweeps", "0004_sweeps.sql"),
+    (5, "photos", "0005_photos.sql"),
+);
+
+const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
+    (1, "foundation", "0001_foundation.sql"),
+    (2, "discovery", "0002_discovery.sql"),
+    (3, "discovery rollups", "0003_discovery_rollups.sql"),
+    (4, "sweeps", "0004_sweeps.sql"),
+    (5, "photos", "0005_photos.sql"),
+);
 
 fn migrator(files: &'static [MigrationFile]) -> Migrator {
     let migrations: Vec<Migration> = files

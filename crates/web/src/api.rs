@@ -11,20 +11,16 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
-use crate::auth::{Authed, Info, RequestInfo, SESSION_COOKIE, SessionToken, set_cookie};
+use crate::auth::{Authed, Info, SESSION_COOKIE, SessionToken, set_cookie};
 use crate::discovery_pages::FigureParams;
 use crate::error::WebError;
-use crate::html::{AuditParams, ListParams};
+use crate::html::{AuditParams, ListParams, OrWeb};
 use minsheng_app::discovery::{ClueSubmission, VisitSubmission};
 
 type ApiResult = Result<Response, WebError>;
 
 fn ok(value: impl serde::Serialize) -> ApiResult {
     Ok(Json(value).into_response())
-}
-
-fn err(e: AppError, info: &RequestInfo) -> WebError {
-    WebError::new(e, info)
 }
 
 #[derive(Deserialize)]
@@ -42,7 +38,7 @@ pub async fn login(
         .app
         .login(&body.username, &body.password, &info.ip)
         .await
-        .map_err(|e| err(e, &info))?;
+        .web(&info)?;
     let max_age = s.app.settings().session_idle_millis / 1000;
     let mut response = Json(json!({
         "username": session.actor.username,
@@ -69,10 +65,7 @@ pub async fn logout(
     SessionToken(token): SessionToken,
 ) -> ApiResult {
     if let Some(token) = token {
-        s.app
-            .logout(&token, &actor)
-            .await
-            .map_err(|e| err(e, &info))?;
+        s.app.logout(&token, &actor).await.web(&info)?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().append(
@@ -90,7 +83,7 @@ pub async fn me(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiRe
             minsheng_app::Subject::NONE,
         )
         .await
-        .map_err(|e| err(e, &info))?;
+        .web(&info)?;
     ok(json!({
         "username": actor.username,
         "display_name": actor.display_name,
@@ -110,11 +103,7 @@ pub async fn issue_token(
     Authed(actor, info): Authed,
     Json(body): Json<TokenBody>,
 ) -> ApiResult {
-    let token = s
-        .app
-        .issue_api_token(&actor, &body.name)
-        .await
-        .map_err(|e| err(e, &info))?;
+    let token = s.app.issue_api_token(&actor, &body.name).await.web(&info)?;
     Ok((StatusCode::CREATED, Json(json!({ "token": token }))).into_response())
 }
 
@@ -126,7 +115,7 @@ pub async fn households(
     ok(s.app
         .list_households(&actor, &p_query(&p))
         .await
-        .map_err(|e| err(e, &info))?)
+        .web(&info)?)
 }
 
 fn p_query(p: &ListParams) -> minsheng_app::registry::ListQuery {
@@ -138,10 +127,7 @@ pub async fn household(
     Authed(actor, info): Authed,
     Path(id): Path<i64>,
 ) -> ApiResult {
-    ok(s.app
-        .household_detail(&actor, id)
-        .await
-        .map_err(|e| err(e, &info))?)
+    ok(s.app.household_detail(&actor, id).await.web(&info)?)
 }
 
 pub async fn household_create(
@@ -149,11 +135,7 @@ pub async fn household_create(
     Authed(actor, info): Authed,
     Json(input): Json<HouseholdInput>,
 ) -> ApiResult {
-    let id = s
-        .app
-        .create_household(&actor, &input)
-        .await
-        .map_err(|e| err(e, &info))?;
+    let id = s.app.create_household(&actor, &input).await.web(&info)?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
 }
 
@@ -177,11 +159,8 @@ pub async fn household_save(
     s.app
         .update_household(&actor, id, body.version, &input)
         .await
-        .map_err(|e| err(e, &info))?;
-    ok(s.app
-        .household_detail(&actor, id)
-        .await
-        .map_err(|e| err(e, &info))?)
+        .web(&info)?;
+    ok(s.app.household_detail(&actor, id).await.web(&info)?)
 }
 
 pub async fn household_add_member(
@@ -190,11 +169,7 @@ pub async fn household_add_member(
     Path(id): Path<i64>,
     Json(input): Json<MemberInput>,
 ) -> ApiResult {
-    let person = s
-        .app
-        .add_member(&actor, id, &input)
-        .await
-        .map_err(|e| err(e, &info))?;
+    let person = s.app.add_member(&actor, id, &input).await.web(&info)?;
     Ok((StatusCode::CREATED, Json(json!({ "person_id": person }))).into_response())
 }
 
@@ -203,10 +178,7 @@ pub async fn persons(
     Authed(actor, info): Authed,
     Query(p): Query<ListParams>,
 ) -> ApiResult {
-    ok(s.app
-        .list_persons(&actor, &p_query(&p))
-        .await
-        .map_err(|e| err(e, &info))?)
+    ok(s.app.list_persons(&actor, &p_query(&p)).await.web(&info)?)
 }
 
 pub async fn person(
@@ -214,10 +186,7 @@ pub async fn person(
     Authed(actor, info): Authed,
     Path(id): Path<i64>,
 ) -> ApiResult {
-    ok(s.app
-        .person_detail(&actor, id)
-        .await
-        .map_err(|e| err(e, &info))?)
+    ok(s.app.person_detail(&actor, id).await.web(&info)?)
 }
 
 #[derive(Deserialize)]
@@ -237,11 +206,8 @@ pub async fn person_save(
     s.app
         .update_person(&actor, id, body.version, &body.name, body.phone.as_deref())
         .await
-        .map_err(|e| err(e, &info))?;
-    ok(s.app
-        .person_detail(&actor, id)
-        .await
-        .map_err(|e| err(e, &info))?)
+        .web(&info)?;
+    ok(s.app.person_detail(&actor, id).await.web(&info)?)
 }
 
 pub async fn person_reveal(
@@ -249,19 +215,12 @@ pub async fn person_reveal(
     Authed(actor, info): Authed,
     Path(id): Path<i64>,
 ) -> ApiResult {
-    let full = s
-        .app
-        .reveal_id_number(&actor, id)
-        .await
-        .map_err(|e| err(e, &info))?;
+    let full = s.app.reveal_id_number(&actor, id).await.web(&info)?;
     ok(json!({ "id": id, "id_number": full }))
 }
 
 pub async fn regions(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
-    ok(s.app
-        .region_children(&actor, None)
-        .await
-        .map_err(|e| err(e, &info))?)
+    ok(s.app.region_children(&actor, None).await.web(&info)?)
 }
 
 pub async fn region(
@@ -269,19 +228,16 @@ pub async fn region(
     Authed(actor, info): Authed,
     Path(code): Path<String>,
 ) -> ApiResult {
-    let code = RegionCode::parse(&code).map_err(|_| err(AppError::NotFound, &info))?;
-    ok(s.app
-        .region_children(&actor, Some(code))
-        .await
-        .map_err(|e| err(e, &info))?)
+    let code = RegionCode::parse(&code).map_err(|_| WebError::new(AppError::NotFound, &info))?;
+    ok(s.app.region_children(&actor, Some(code)).await.web(&info)?)
 }
 
 pub async fn units(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
-    ok(s.app.list_units(&actor).await.map_err(|e| err(e, &info))?)
+    ok(s.app.list_units(&actor).await.web(&info)?)
 }
 
 pub async fn users(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
-    ok(s.app.list_users(&actor).await.map_err(|e| err(e, &info))?)
+    ok(s.app.list_users(&actor).await.web(&info)?)
 }
 
 pub async fn audit(
@@ -291,11 +247,11 @@ pub async fn audit(
 ) -> ApiResult {
     ok(minsheng_app::search_audit(&s.app, &actor, &p.filter(100))
         .await
-        .map_err(|e| err(e, &info))?)
+        .web(&info)?)
 }
 
 pub async fn figures(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
-    ok(s.app.figures(&actor).await.map_err(|e| err(e, &info))?)
+    ok(s.app.figures(&actor).await.web(&info)?)
 }
 
 // ---------- discovery ----------
@@ -305,11 +261,7 @@ pub async fn clue_submit(
     Authed(actor, info): Authed,
     Json(body): Json<ClueSubmission>,
 ) -> ApiResult {
-    let result = s
-        .app
-        .submit_clue(&actor, &body)
-        .await
-        .map_err(|e| err(e, &info))?;
+    let result = s.app.submit_clue(&actor, &body).await.web(&info)?;
     let status = if result.resent {
         StatusCode::OK
     } else {
@@ -327,11 +279,7 @@ pub async fn clue_submit_channel(
     Json(mut body): Json<ClueSubmission>,
 ) -> ApiResult {
     body.channel = channel;
-    let result = s
-        .app
-        .submit_clue(&actor, &body)
-        .await
-        .map_err(|e| err(e, &info))?;
+    let result = s.app.submit_clue(&actor, &body).await.web(&info)?;
     let status = if result.resent {
         StatusCode::OK
     } else {
@@ -341,11 +289,11 @@ pub async fn clue_submit_channel(
 }
 
 pub async fn my_clues(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
-    ok(s.app.my_clues(&actor).await.map_err(|e| err(e, &info))?)
+    ok(s.app.my_clues(&actor).await.web(&info)?)
 }
 
 pub async fn inbox(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
-    ok(s.app.inbox(&actor).await.map_err(|e| err(e, &info))?)
+    ok(s.app.inbox(&actor).await.web(&info)?)
 }
 
 pub async fn lead(
@@ -353,10 +301,7 @@ pub async fn lead(
     Authed(actor, info): Authed,
     Path(id): Path<i64>,
 ) -> ApiResult {
-    ok(s.app
-        .lead_detail(&actor, id)
-        .await
-        .map_err(|e| err(e, &info))?)
+    ok(s.app.lead_detail(&actor, id).await.web(&info)?)
 }
 
 pub async fn lead_visit(
@@ -365,10 +310,7 @@ pub async fn lead_visit(
     Path(id): Path<i64>,
     Json(body): Json<VisitSubmission>,
 ) -> ApiResult {
-    ok(s.app
-        .record_visit(&actor, id, &body)
-        .await
-        .map_err(|e| err(e, &info))?)
+    ok(s.app.record_visit(&actor, id, &body).await.web(&info)?)
 }
 
 #[derive(Deserialize)]
@@ -394,7 +336,7 @@ pub async fn file_state(
             body.reason.as_deref(),
         )
         .await
-        .map_err(|e| err(e, &info))?;
+        .web(&info)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -403,18 +345,18 @@ pub async fn discovery_figures(
     Authed(actor, info): Authed,
     Query(p): Query<FigureParams>,
 ) -> ApiResult {
-    let (region, from, to) = p.resolve().map_err(|e| err(e, &info))?;
+    let (region, from, to) = p.resolve().web(&info)?;
     let to = to.next_day().unwrap_or(to);
     ok(s.app
         .discovery_figures(&actor, region, from, to)
         .await
-        .map_err(|e| err(e, &info))?)
+        .web(&info)?)
 }
 
 // ---------- sweeps ----------
 
 pub async fn sweeps(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
-    ok(s.app.list_sweeps(&actor).await.map_err(|e| err(e, &info))?)
+    ok(s.app.list_sweeps(&actor).await.web(&info)?)
 }
 
 #[derive(Deserialize)]
@@ -432,7 +374,7 @@ pub async fn sweep_create(
         .app
         .create_sweep(&actor, &b.region_code, &b.name)
         .await
-        .map_err(|e| err(e, &info))?;
+        .web(&info)?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
 }
 
@@ -451,7 +393,7 @@ pub async fn sweep(
     ok(s.app
         .sweep_detail(&actor, id, q.page.unwrap_or(1))
         .await
-        .map_err(|e| err(e, &info))?)
+        .web(&info)?)
 }
 
 pub async fn sweep_visit(
@@ -460,18 +402,14 @@ pub async fn sweep_visit(
     Path(id): Path<i64>,
     Json(b): Json<minsheng_app::sweeps::SweepVisitInput>,
 ) -> ApiResult {
-    let clue = s
-        .app
-        .record_sweep_visit(&actor, id, &b)
-        .await
-        .map_err(|e| err(e, &info))?;
+    let clue = s.app.record_sweep_visit(&actor, id, &b).await.web(&info)?;
     ok(json!({ "clue_id": clue }))
 }
 
 // ---------- groups ----------
 
 pub async fn groups(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
-    ok(s.app.list_groups(&actor).await.map_err(|e| err(e, &info))?)
+    ok(s.app.list_groups(&actor).await.web(&info)?)
 }
 
 pub async fn group_create(
@@ -483,7 +421,7 @@ pub async fn group_create(
         .app
         .create_group(&actor, &b.region_code, &b.name)
         .await
-        .map_err(|e| err(e, &info))?;
+        .web(&info)?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
 }
 
@@ -492,10 +430,7 @@ pub async fn group(
     Authed(actor, info): Authed,
     Path(id): Path<i64>,
 ) -> ApiResult {
-    ok(s.app
-        .group_detail(&actor, id)
-        .await
-        .map_err(|e| err(e, &info))?)
+    ok(s.app.group_detail(&actor, id).await.web(&info)?)
 }
 
 #[derive(Deserialize)]
@@ -513,6 +448,6 @@ pub async fn group_member_add(
     s.app
         .add_group_member(&actor, id, &b.username, &b.position)
         .await
-        .map_err(|e| err(e, &info))?;
+        .web(&info)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

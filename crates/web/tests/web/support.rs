@@ -300,13 +300,7 @@ impl TestApp {
                 let (_, _, region) = self.household(who, outside)?;
                 fill(self.fresh_lead(region).await.to_string())
             }
-            Target::Lead => {
-                let lead = self
-                    .open_leads
-                    .iter()
-                    .find(|(_, r)| who.scope.contains(*r) != outside)?;
-                fill(lead.0.to_string())
-            }
+            Target::Lead => fill(pick(&self.open_leads, who, outside)?.to_string()),
             // A channel the caller may use (a role without one is refused before it matters).
             Target::Channel => {
                 let channel = who
@@ -317,27 +311,9 @@ impl TestApp {
                     .unwrap_or("hotline");
                 (!outside).then(|| fill(channel.into())).flatten()
             }
-            Target::Photo => {
-                let photo = self
-                    .photos
-                    .iter()
-                    .find(|(_, r)| who.scope.contains(*r) != outside)?;
-                fill(photo.0.to_string())
-            }
-            Target::Group => {
-                let group = self
-                    .groups
-                    .iter()
-                    .find(|(_, r)| who.scope.contains(*r) != outside)?;
-                fill(group.0.to_string())
-            }
-            Target::Sweep => {
-                let sweep = self
-                    .sweeps
-                    .iter()
-                    .find(|(_, r)| who.scope.contains(*r) != outside)?;
-                fill(sweep.0.to_string())
-            }
+            Target::Photo => fill(pick(&self.photos, who, outside)?.to_string()),
+            Target::Group => fill(pick(&self.groups, who, outside)?.to_string()),
+            Target::Sweep => fill(pick(&self.sweeps, who, outside)?.to_string()),
             Target::HouseholdFile => {
                 let file = self
                     .files
@@ -692,6 +668,14 @@ impl TestApp {
             .expect("search")
             .remove(0)
     }
+}
+
+/// The id of the first `(id, region)` inside the caller's area, or outside it.
+fn pick(items: &[(i64, i64)], who: &Who, outside: bool) -> Option<i64> {
+    items
+        .iter()
+        .find(|(_, region)| who.scope.contains(*region) != outside)
+        .map(|(id, _)| *id)
 }
 
 pub fn urlencode(text: &str) -> String {
