@@ -1,4 +1,13 @@
-//! Assessment of households. So far: the Alkire–Foster multidimensional poverty measures (the
-//! method behind the global MPI). Pure computation: no IO.
+//! Assessment of households (甄别): the survey schema, models as data (TOML + the expression
+//! language), scoring with explanations, and the Alkire–Foster aggregates. Pure computation:
+//! no IO.
 
+pub mod model;
 pub mod mpi;
+pub mod score;
+pub mod shipped;
+pub mod survey;
+pub mod synth;
+
+pub use model::{Model, ModelError};
+pub use score::{Change, MissingFact, Scored};

@@ -1,5 +1,7 @@
 //! The `minsheng` command. See `../shared/docs/CLI-CONTRACT.md` for the names scripts rely on.
 
+mod assess_cmd;
+
 use std::io::{IsTerminal, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -112,6 +114,39 @@ enum Command {
         k: f64,
         #[arg(long)]
         json: bool,
+    },
+    /// Assessment models: check files, list the shipped ones, what-if runs.
+    Model {
+        #[command(subcommand)]
+        action: assess_cmd::ModelCommand,
+    },
+    /// Score household surveys (one JSON object per line) with a model.
+    Assess {
+        /// A shipped model id (cq-7d82, three-grade, global-mpi) or a model file.
+        #[arg(long)]
+        model: String,
+        /// Household surveys, one JSON object per line (`minsheng survey schema`).
+        #[arg(long)]
+        input: PathBuf,
+        /// One JSON result per line (see the CLI contract) instead of a summary.
+        #[arg(long)]
+        json: bool,
+        /// With --json: every indicator's value, degree and points too.
+        #[arg(long)]
+        explain: bool,
+        /// With --json: the recommended assistance items.
+        #[arg(long)]
+        recommend: bool,
+    },
+    /// The household survey schema and survey file checks.
+    Survey {
+        #[command(subcommand)]
+        action: assess_cmd::SurveyCommand,
+    },
+    /// Synthetic data for benchmarks and trials.
+    Synth {
+        #[command(subcommand)]
+        action: assess_cmd::SynthCommand,
     },
     /// The working-day calendar (public holidays and adjusted working days).
     Calendar {
@@ -322,6 +357,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             action: RegionsCommand::Check { files },
         } => return regions_check(&files),
         Command::Calendar { action } => return calendar_command(action),
+        Command::Model { action } => return assess_cmd::model_command(action),
+        Command::Survey { action } => return assess_cmd::survey_command(action),
+        Command::Synth { action } => return assess_cmd::synth_command(action),
+        Command::Assess {
+            model,
+            input,
+            json,
+            explain,
+            recommend,
+        } => return assess_cmd::assess_command(&model, &input, json, explain, recommend),
         Command::Mpi {
             deprivations,
             weights,

@@ -1,0 +1,408 @@
+//! The survey reader, the model checker and scoring, as an assessor and a model author rely on
+//! them.
+
+use minsheng_assess::model::Model;
+use minsheng_assess::shipped::{SHIPPED, shipped_model};
+use minsheng_assess::survey;
+use minsheng_assess::synth::SurveyGenerator;
+use proptest::prelude::*;
+use serde_json::json;
+
+fn mpi() -> Model {
+    match shipped_model("global-mpi") {
+        Some(Ok(model)) => model,
+        other => panic!("global-mpi does not load: {other:?}"),
+    }
+}
+
+fn base_survey() -> serde_json::Value {
+    json!({
+        "schema": 1,
+        "household": "H1",
+        "members": [
+            {"relation": "self", "age": 52, "years_schooling": 9, "undernourished": false, "in_school": false,
+             "monthly_income": 3000, "self_care": "full", "employment": "employed"},
+            {"relation": "child", "age": 12, "years_schooling": 6, "undernourished": false, "in_school": true}
+        ],
+        "child_deaths_5y": 0,
+        "housing": {"cooking_fuel": "clean", "sanitation": "improved", "drinking_water": "safe",
+                    "electricity": true, "adequate_materials": true},
+        "assets": {"small_assets": 4, "vehicles": 0}
+    })
+}
+
+fn read(value: &serde_json::Value) -> survey::Survey {
+    survey::from_json(value).unwrap_or_else(|e| panic!("survey refused: {e:?}"))
+}
+
+#[test]
+fn every_shipped_model_passes_its_check() {
+    for (file, source) in SHIPPED {
+        if let Err(errors) = Model::from_toml(source) {
+            panic!("{file}: {errors:?}");
+        }
+    }
+}
+
+#[test]
+fn the_global_mpi_scores_nested_weights_and_cutoffs() {
+    let model = mpi();
+    assert_eq!(model.dimensions.len(), 3);
+    assert_eq!(model.indicators.len(), 10);
+    let not_poor = model.score(&read(&base_survey()).facts);
+    assert_eq!(model.conclusions[not_poor.conclusion].code, "not_poor");
+    assert!(not_poor.total.abs() < 1e-9);
+    assert!(!not_poor.is_partial());
+
+    // Child out of school (1/6) + solid fuel (1/18) + unsafe water (1/18) = 5/18 ≈ 27.8: vulnerable.
+    let mut survey = base_survey();
+    survey["members"][1]["in_school"] = json!(false);
+    survey["housing"]["cooking_fuel"] = json!("solid");
+    survey["housing"]["drinking_water"] = json!("unsafe");
+    let scored = model.score(&read(&survey).facts);
+    assert!(
+        (scored.total - 500.0 / 18.0).abs() < 1e-9,
+        "{}",
+        scored.total
+    );
+    assert_eq!(model.conclusions[scored.conclusion].code, "vulnerable");
+
+    // One more living-standard deprivation: 6/18 = 1/3 exactly — poor (k = 1/3 is inclusive).
+    survey["housing"]["electricity"] = json!(false);
+    let scored = model.score(&read(&survey).facts);
+    assert_eq!(model.conclusions[scored.conclusion].code, "poor");
+
+    // Nutrition too: 1/3 + 1/6 = 1/2 — severely poor.
+    survey["members"][0]["undernourished"] = json!(true);
+    let scored = model.score(&read(&survey).facts);
+    assert_eq!(model.conclusions[scored.conclusion].code, "severe");
+    let health = model
+        .dimensions
+        .iter()
+        .position(|d| d.code == "health")
+        .expect("health");
+    assert!((scored.dims[health] - 100.0 / 6.0).abs() < 1e-9);
+}
+
+#[test]
+fn a_partial_survey_is_scored_as_partial_and_says_what_could_change() {
+    let model = mpi();
+    let mut survey = base_survey();
+    survey["members"][1]["in_school"] = json!(false);
+    survey["housing"]["cooking_fuel"] = json!("solid");
+    survey["housing"]
+        .as_object_mut()
+        .expect("object")
+        .remove("electricity");
+    survey["housing"]
+        .as_object_mut()
+        .expect("object")
+        .remove("drinking_water");
+    let read = read(&survey);
+    assert!(read.is_partial());
+    assert!(
+        read.not_recorded
+            .contains(&"housing.electricity".to_string())
+    );
+    let scored = model.score(&read.facts);
+    assert!(scored.is_partial());
+    // 4/18 now; with both missing deprivations it would be 6/18 = poor.
+    assert_eq!(model.conclusions[scored.conclusion].code, "vulnerable");
+    assert!(scored.could_change);
+    let facts: Vec<&str> = scored.missing.iter().map(|m| m.fact.as_str()).collect();
+    assert_eq!(facts, vec!["housing.drinking_water", "housing.electricity"]);
+    // Either alone only reaches 5/18: still vulnerable, so neither alone could change it.
+    assert!(scored.missing.iter().all(|m| !m.could_change_conclusion));
+    assert!((scored.range.1 - 100.0 / 3.0).abs() < 1e-6);
+}
+
+#[test]
+fn what_would_change_finds_the_smallest_single_fact_changes() {
+    let model = mpi();
+    let mut survey = base_survey();
+    survey["members"][1]["in_school"] = json!(false);
+    survey["housing"]["cooking_fuel"] = json!("solid");
+    survey["housing"]["drinking_water"] = json!("unsafe");
+    let facts = read(&survey).facts;
+    let changes = model.what_would_change(&facts, 3);
+    // Back to school: not poor (2/18 < 1/5). No electricity: poor.
+    assert!(
+        changes.iter().any(|c| c.fact == "members[1].in_school"
+            && c.to == "true"
+            && c.conclusion == "not_poor"),
+        "{changes:#?}"
+    );
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.fact == "housing.electricity" && c.conclusion == "poor"),
+        "{changes:#?}"
+    );
+    // Numbers are bisected to the boundary: 1 small asset is the most that still deprives.
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.fact == "assets.small_assets" && c.to == "1" && c.conclusion == "poor"),
+        "{changes:#?}"
+    );
+}
+
+#[test]
+fn survey_errors_name_the_field_and_the_member() {
+    let mut survey = base_survey();
+    survey["members"][1]["age"] = json!(130);
+    survey["members"][0]["relation"] = json!("boss");
+    survey["members"][0]["shoe_size"] = json!(42);
+    survey["income"] = json!({"wages": -5});
+    survey["housing"]["electricity"] = json!("yes");
+    let errors = survey::from_json(&survey).expect_err("refused");
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        vec![
+            "members[0].shoe_size",
+            "members[0].relation",
+            "members[1].age",
+            "income.wages",
+            "housing.electricity"
+        ]
+    );
+    assert_eq!(errors[2].message, "130 is out of range 0–120");
+    assert!(
+        errors[1]
+            .message
+            .starts_with("'boss' is not one of self, spouse")
+    );
+
+    let errors = survey::read("{\"schema\": 1, \"household\": \"H\", \"members\": []}")
+        .expect_err("no members");
+    assert_eq!(errors[0].field, "members");
+    let errors = survey::read("{\"schema\": 2").expect_err("bad json");
+    assert!(errors[0].message.starts_with("not valid JSON at line 1"));
+}
+
+#[test]
+fn the_committed_json_schema_is_the_generated_one() {
+    let committed = include_str!("../../../models/survey-v1.schema.json");
+    let committed: serde_json::Value = serde_json::from_str(committed).expect("valid JSON");
+    assert_eq!(
+        committed,
+        survey::json_schema(),
+        "run `minsheng survey schema > models/survey-v1.schema.json`"
+    );
+}
+
+#[test]
+fn surveys_survive_a_round_trip_through_json() {
+    let mut generator = SurveyGenerator::new(7);
+    for _ in 0..200 {
+        let json = generator.next_survey("500113001001");
+        let first = read(&json);
+        let again = read(&survey::to_json(&first));
+        assert_eq!(first, again);
+    }
+}
+
+fn check(source: &str) -> Vec<String> {
+    match Model::from_toml(source) {
+        Ok(_) => vec![],
+        Err(errors) => errors.iter().map(ToString::to_string).collect(),
+    }
+}
+
+const SMALL: &str = r#"[model]
+id = "small"
+version = "1"
+name_zh = "小"
+name_en = "Small"
+survey_schema = 1
+veto_conclusion = "fine"
+
+[params]
+line = 800
+
+[let]
+size = "size(members)"
+per_head = "income_12m / 12 / size"
+income_12m = "default(income.wages, 0) + default(income.pensions, 0)"
+
+[[dimension]]
+code = "money"
+label_zh = "收入"
+label_en = "Money"
+
+[[dimension]]
+code = "self_help"
+label_zh = "自救"
+label_en = "Self-help"
+deduct = true
+
+[[indicator]]
+code = "low_income"
+dimension = "money"
+label_zh = "低收入"
+label_en = "Low income"
+value = "per_head / params.line"
+piecewise = [[1, 1.0], [2, 0.0]]
+weight = 70
+
+[[indicator]]
+code = "renting"
+dimension = "money"
+label_zh = "租房"
+label_en = "Renting"
+value = "housing.tenure"
+choices = { rented = 1.0, homeless = 1.0 }
+weight = 30
+
+[[indicator]]
+code = "savings"
+dimension = "self_help"
+label_zh = "存款"
+label_en = "Savings"
+value = "assets.savings / 10000"
+weight = 10
+
+[[veto]]
+code = "cars"
+when = "assets.vehicles >= 2"
+reason_zh = "车辆两辆以上"
+reason_en = "Two or more vehicles"
+
+[[conclusion]]
+code = "poor"
+label_zh = "困难"
+label_en = "Poor"
+when = "total >= 50"
+
+[[conclusion]]
+code = "fine"
+label_zh = "不困难"
+label_en = "Fine"
+"#;
+
+#[test]
+fn a_small_model_scores_with_piecewise_choices_deduction_and_vetoes() {
+    let model = Model::from_toml(SMALL).expect("loads");
+    let mut survey = json!({"schema": 1, "household": "H", "members": [{"relation": "self", "age": 40}],
+        "income": {"wages": 12000}, "housing": {"tenure": "rented"}, "assets": {"savings": 5000, "vehicles": 0}});
+    // 1000/month vs line 800: 1.25 → degree 0.75 → 52.5 points; renting 30; savings deduct 5.
+    let scored = model.score(&read(&survey).facts);
+    assert!((scored.total - 77.5).abs() < 1e-9, "{}", scored.total);
+    assert!((scored.deduction - 5.0).abs() < 1e-9);
+    assert_eq!(model.conclusions[scored.conclusion].code, "poor");
+    survey["assets"]["vehicles"] = json!(2);
+    let scored = model.score(&read(&survey).facts);
+    assert_eq!(scored.vetoes, vec![0]);
+    assert_eq!(model.conclusions[scored.conclusion].code, "fine");
+    assert!(
+        (scored.total - 77.5).abs() < 1e-9,
+        "the score is still shown"
+    );
+    // What would change: wages up to where 52.5 + 30 - 5 falls under 50.
+    survey["assets"]["vehicles"] = json!(0);
+    let changes = model.what_would_change(&read(&survey).facts, 2);
+    let wages = changes
+        .iter()
+        .find(|c| c.fact == "income.wages")
+        .expect("wages change");
+    // total = 70·(2 − w/9600) + 25 < 50 ⇔ w > 9600·(2 − 25/70) = 15771.43: the first whole yuan.
+    assert_eq!(wages.to, "15772");
+    assert_eq!(wages.conclusion, "fine");
+}
+
+#[test]
+fn model_mistakes_are_reported_with_line_and_column() {
+    let broken = SMALL
+        .replace("weight = 30", "weight = 25")
+        .replace("housing.tenure\"", "housing.tenur\"")
+        .replace("\"assets.vehicles >= 2\"", "\"assets.vehicles >= 'two'\"")
+        .replace(
+            "size = \"size(members)\"",
+            "size = \"size(members) + per_head\"",
+        )
+        .replace(
+            "veto_conclusion = \"fine\"",
+            "veto_conclusion = \"excluded\"",
+        );
+    let errors = check(&broken);
+    assert!(
+        errors.iter().any(
+            |e| e.starts_with("7:19: veto_conclusion 'excluded' is not one of the conclusions")
+        ),
+        "{errors:#?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.contains("depends on itself")),
+        "{errors:#?}"
+    );
+    assert!(
+        errors.iter().any(|e| e
+            == "42:18: indicator 'renting': housing has no field 'tenur' (did you mean 'tenure'?)"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("56:9: veto 'cars': '>=' needs two numbers")),
+        "{errors:#?}"
+    );
+    // Sorted by place in the file.
+    let places: Vec<(usize, usize)> = errors
+        .iter()
+        .map(|e| {
+            let mut parts = e.splitn(3, ':');
+            let line = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+            let column = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+            (line, column)
+        })
+        .collect();
+    let mut sorted = places.clone();
+    sorted.sort();
+    assert_eq!(places, sorted);
+
+    let weights = check(&SMALL.replace("weight = 30", "weight = 25"));
+    assert_eq!(
+        weights,
+        vec!["18:8: the weights of the added dimensions sum to 95, not 100 (money 95)"]
+    );
+    let unknown_key =
+        check(&SMALL.replace("label_en = \"Renting\"", "label_en = \"Renting\"\nlabl = 1"));
+    assert!(
+        unknown_key[0].contains("unknown field `labl`"),
+        "{unknown_key:?}"
+    );
+    let bands = check(&SMALL.replace(
+        "piecewise = [[1, 1.0], [2, 0.0]]",
+        "bands = [[2, 1.0], [1, 0.5]]",
+    ));
+    assert!(bands[0].contains("bands bounds must ascend"), "{bands:?}");
+    assert!(
+        check("not toml = = =")[0].starts_with("1:"),
+        "syntax errors have a place too"
+    );
+}
+
+proptest! {
+    /// The survey reader never panics and never accepts a value out of range.
+    #[test]
+    fn survey_reader_is_total(age in -5i64..200, wages in -1e3f64..2e9, relation in "[a-z]{0,8}") {
+        let survey = json!({"schema": 1, "household": "H", "members": [{"relation": relation, "age": age}],
+            "income": {"wages": wages}});
+        match survey::from_json(&survey) {
+            Ok(_) => prop_assert!((0..=120).contains(&age) && (0.0..=1e9).contains(&wages)),
+            Err(errors) => prop_assert!(!errors.is_empty()),
+        }
+    }
+
+    /// The model loader never panics on mangled model files.
+    #[test]
+    fn model_loader_is_total(cut in 0usize..2000, insert in "[\\[\\]=\"a-z0-9 .()]{0,6}") {
+        let mut source = SMALL.to_string();
+        let at = cut.min(source.len());
+        if source.is_char_boundary(at) {
+            source.insert_str(at, &insert);
+            let _ = Model::from_toml(&source);
+        }
+    }
+}

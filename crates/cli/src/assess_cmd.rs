@@ -1,0 +1,459 @@
+//! `minsheng model check|what-if|list`, `minsheng assess`, `minsheng survey schema`,
+//! `minsheng synth surveys`: assessment from the command line, on files.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use minsheng_assess::model::Model;
+use minsheng_assess::shipped::{SHIPPED, shipped_ids, shipped_model};
+use minsheng_assess::survey;
+use minsheng_assess::synth::SurveyGenerator;
+use rayon::prelude::*;
+
+use crate::progress_bar;
+
+/// Lines scored per parallel batch: big enough to keep both cores busy, small enough that a
+/// million households never sit in memory at once.
+const BATCH_LINES: usize = 16_384;
+
+#[derive(Subcommand)]
+pub enum ModelCommand {
+    /// Check model files; exit 0 if all are valid, otherwise every error as FILE:LINE:COLUMN: message.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// The shipped models.
+    List,
+    /// Re-score households under a draft model and show who would change conclusion; nothing is
+    /// written anywhere.
+    WhatIf {
+        /// The draft: a model file or a shipped model id.
+        #[arg(long)]
+        model: String,
+        /// The model the households are judged by now (file or id).
+        #[arg(long)]
+        baseline: String,
+        /// Household surveys, one JSON object per line.
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        json: bool,
+        /// How many changed households to list.
+        #[arg(long, default_value_t = 50)]
+        list: usize,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SurveyCommand {
+    /// Print the JSON Schema of the household survey.
+    Schema,
+    /// Check survey files (one JSON object per line); every error as FILE:LINE: field: message.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SynthCommand {
+    /// Synthetic household surveys, one JSON object per line (for benchmarks and what-if runs).
+    Surveys {
+        #[arg(long)]
+        households: usize,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Share of surveys that leave some facts out.
+        #[arg(long, default_value_t = 0.05)]
+        partial_share: f64,
+    },
+}
+
+/// A model given as a file path or a shipped id.
+pub fn load_model(spec: &str) -> Result<Model> {
+    let path = Path::new(spec);
+    if path.is_file() {
+        let source =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read {spec}"))?;
+        return Model::from_toml(&source).map_err(|errors| {
+            let lines: Vec<String> = errors.iter().map(|e| format!("{spec}:{e}")).collect();
+            anyhow::anyhow!("{} is not a valid model:\n{}", spec, lines.join("\n"))
+        });
+    }
+    match shipped_model(spec) {
+        Some(Ok(model)) => Ok(model),
+        Some(Err(errors)) => bail!("shipped model {spec} is broken: {errors:?}"),
+        None => bail!(
+            "no model file or shipped model '{spec}' (shipped: {})",
+            shipped_ids().join(", ")
+        ),
+    }
+}
+
+pub fn model_command(command: ModelCommand) -> Result<ExitCode> {
+    match command {
+        ModelCommand::Check { files } => {
+            let mut ok = true;
+            for file in files {
+                let source = std::fs::read_to_string(&file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                match Model::from_toml(&source) {
+                    Ok(model) => println!(
+                        "{}: ok — {} {} ({} dimensions, {} indicators, {} vetoes, {} conclusions)",
+                        file.display(),
+                        model.id,
+                        model.version,
+                        model.dimensions.len(),
+                        model.indicators.len(),
+                        model.vetoes.len(),
+                        model.conclusions.len()
+                    ),
+                    Err(errors) => {
+                        ok = false;
+                        for error in errors {
+                            eprintln!("{}:{error}", file.display());
+                        }
+                    }
+                }
+            }
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        ModelCommand::List => {
+            for (file, source) in SHIPPED {
+                match Model::from_toml(source) {
+                    Ok(m) => println!(
+                        "{}\t{}\t{}\t{} indicators\tmodels/{file}",
+                        m.id,
+                        m.version,
+                        m.name_zh,
+                        m.indicators.len()
+                    ),
+                    Err(_) => println!("?\t?\tbroken\tmodels/{file}"),
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ModelCommand::WhatIf {
+            model,
+            baseline,
+            input,
+            json,
+            list,
+        } => what_if(&model, &baseline, &input, json, list),
+    }
+}
+
+/// Reads a JSONL file in batches and hands each batch of (line number, text) to `each`.
+fn for_each_batch(
+    input: &Path,
+    mut each: impl FnMut(&[(usize, String)]) -> Result<()>,
+) -> Result<()> {
+    let file =
+        std::fs::File::open(input).with_context(|| format!("cannot read {}", input.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = progress_bar(size, "households");
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut batch: Vec<(usize, String)> = Vec::with_capacity(BATCH_LINES);
+    let mut line_number = 0;
+    loop {
+        let mut line = String::new();
+        let read = reader.read_line(&mut line).with_context(|| {
+            format!(
+                "{}: line {} is not UTF-8 text",
+                input.display(),
+                line_number + 1
+            )
+        })?;
+        if read == 0 {
+            break;
+        }
+        line_number += 1;
+        bar.inc(read as u64);
+        if !line.trim().is_empty() {
+            batch.push((line_number, line));
+        }
+        if batch.len() == BATCH_LINES {
+            each(&batch)?;
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        each(&batch)?;
+    }
+    bar.finish_and_clear();
+    Ok(())
+}
+
+/// `minsheng assess`: score every survey of a JSONL file.
+pub fn assess_command(
+    model_spec: &str,
+    input: &Path,
+    json: bool,
+    explain: bool,
+    recommend: bool,
+) -> Result<ExitCode> {
+    let model = load_model(model_spec)?;
+    if recommend {
+        eprintln!("note: the assistance catalog is not installed yet; recommendations are empty");
+    }
+    let started = Instant::now();
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
+    let mut invalid = 0usize;
+    let mut scored = 0usize;
+    let mut partial = 0usize;
+    let mut by_conclusion: BTreeMap<String, usize> = BTreeMap::new();
+    for_each_batch(input, |batch| {
+        let results: Vec<std::result::Result<(String, usize, bool), String>> = batch
+            .par_iter()
+            .map(|(line, text)| match survey::read(text) {
+                Ok(survey) => {
+                    let result = model.score(&survey.facts);
+                    let text = if json {
+                        let mut value = model.result_json(&survey.household, &result, explain);
+                        value.partial |= survey.is_partial();
+                        let mut text = serde_json::to_string(&value).unwrap_or_default();
+                        if recommend {
+                            text.truncate(text.len().saturating_sub(1));
+                            text.push_str(",\"recommendations\":[]}");
+                        }
+                        text
+                    } else {
+                        String::new()
+                    };
+                    Ok((
+                        text,
+                        result.conclusion,
+                        result.is_partial() || survey.is_partial(),
+                    ))
+                }
+                Err(errors) => {
+                    let detail: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                    Err(format!("{}:{line}: {}", input.display(), detail.join("; ")))
+                }
+            })
+            .collect();
+        for result in results {
+            match result {
+                Ok((text, conclusion, is_partial)) => {
+                    scored += 1;
+                    partial += usize::from(is_partial);
+                    *by_conclusion
+                        .entry(model.conclusions[conclusion].code.clone())
+                        .or_default() += 1;
+                    if json {
+                        out.write_all(text.as_bytes())?;
+                        out.write_all(b"\n")?;
+                    }
+                }
+                Err(message) => {
+                    invalid += 1;
+                    eprintln!("{message}");
+                }
+            }
+        }
+        Ok(())
+    })?;
+    out.flush()?;
+    let seconds = started.elapsed().as_secs_f64();
+    let summary = format!(
+        "{scored} households scored with {} {} in {seconds:.2} s ({:.0} households/s); {partial} partial; {invalid} invalid",
+        model.id,
+        model.version,
+        scored as f64 / seconds.max(1e-9)
+    );
+    if json {
+        eprintln!("{summary}");
+    } else {
+        println!("{summary}");
+        for conclusion in &model.conclusions {
+            let n = by_conclusion.get(&conclusion.code).copied().unwrap_or(0);
+            println!(
+                "  {:<24} {:>9}  {:5.1} %",
+                format!("{} {}", conclusion.code, conclusion.label_zh),
+                n,
+                100.0 * n as f64 / scored.max(1) as f64
+            );
+        }
+    }
+    Ok(if invalid == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+/// A household's (id, conclusion and score now, conclusion and score under the draft).
+type Transition = (String, usize, f64, usize, f64);
+
+fn what_if(
+    draft_spec: &str,
+    baseline_spec: &str,
+    input: &Path,
+    json: bool,
+    list: usize,
+) -> Result<ExitCode> {
+    let draft = load_model(draft_spec)?;
+    let baseline = load_model(baseline_spec)?;
+    let mut transitions: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut changed: Vec<serde_json::Value> = Vec::new();
+    let mut households = 0usize;
+    let mut changed_count = 0usize;
+    let mut invalid = 0usize;
+    for_each_batch(input, |batch| {
+        let results: Vec<Option<Transition>> = batch
+            .par_iter()
+            .map(|(_, text)| {
+                let survey = survey::read(text).ok()?;
+                let before = baseline.score(&survey.facts);
+                let after = draft.score(&survey.facts);
+                Some((
+                    survey.household,
+                    before.conclusion,
+                    before.total,
+                    after.conclusion,
+                    after.total,
+                ))
+            })
+            .collect();
+        for result in results {
+            let Some((household, before, score_before, after, score_after)) = result else {
+                invalid += 1;
+                continue;
+            };
+            households += 1;
+            let from = baseline.conclusions[before].code.clone();
+            let to = draft.conclusions[after].code.clone();
+            if from != to {
+                changed_count += 1;
+                if changed.len() < list {
+                    changed.push(serde_json::json!({"household": household, "from": from, "to": to,
+                        "score_before": (score_before * 100.0).round() / 100.0, "score_after": (score_after * 100.0).round() / 100.0}));
+                }
+            }
+            *transitions.entry((from, to)).or_default() += 1;
+        }
+        Ok(())
+    })?;
+    if json {
+        let table: BTreeMap<String, usize> = transitions
+            .iter()
+            .map(|((f, t), n)| (format!("{f}->{t}"), *n))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({"households": households, "changed": changed_count, "invalid": invalid,
+                "baseline": {"model": baseline.id, "version": baseline.version},
+                "draft": {"model": draft.id, "version": draft.version},
+                "transitions": table, "changes": changed})
+        );
+    } else {
+        println!(
+            "{households} households: {changed_count} would change conclusion under {} {} (baseline {} {}); {invalid} invalid lines skipped",
+            draft.id, draft.version, baseline.id, baseline.version
+        );
+        println!(
+            "{:<28} {:<28} {:>9}",
+            "now", "under the draft", "households"
+        );
+        for ((from, to), n) in &transitions {
+            let mark = if from == to { " " } else { "*" };
+            println!("{mark}{from:<27} {to:<28} {n:>9}");
+        }
+        for c in &changed {
+            println!(
+                "  {} {} ({}) → {} ({})",
+                c["household"].as_str().unwrap_or(""),
+                c["from"],
+                c["score_before"],
+                c["to"],
+                c["score_after"]
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn survey_command(command: SurveyCommand) -> Result<ExitCode> {
+    match command {
+        SurveyCommand::Schema => {
+            println!("{}", serde_json::to_string_pretty(&survey::json_schema())?);
+            Ok(ExitCode::SUCCESS)
+        }
+        SurveyCommand::Check { files } => {
+            let mut bad = 0usize;
+            let mut good = 0usize;
+            for file in files {
+                for_each_batch(&file, |batch| {
+                    for (line, text) in batch {
+                        match survey::read(text) {
+                            Ok(_) => good += 1,
+                            Err(errors) => {
+                                bad += 1;
+                                for e in errors {
+                                    eprintln!("{}:{line}: {e}", file.display());
+                                }
+                            }
+                        }
+                    }
+                    Ok(())
+                })?;
+            }
+            println!("{good} valid, {bad} invalid");
+            Ok(if bad == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+pub fn synth_command(command: SynthCommand) -> Result<ExitCode> {
+    match command {
+        SynthCommand::Surveys {
+            households,
+            out,
+            seed,
+            partial_share,
+        } => {
+            let file = std::fs::File::create(&out)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            let mut writer = BufWriter::with_capacity(1 << 20, file);
+            let mut generator = SurveyGenerator::new(seed);
+            generator.share_partial = partial_share;
+            let bar = progress_bar(households as u64, "surveys");
+            // Spread the households over Chongqing's main-city districts.
+            let regions = [
+                "500103", "500105", "500106", "500107", "500108", "500112", "500113",
+            ];
+            for i in 0..households {
+                let region = regions[i % regions.len()];
+                let survey = generator.next_survey(&format!("{region}001001"));
+                serde_json::to_writer(&mut writer, &survey)?;
+                writer.write_all(b"\n")?;
+                if i % 4096 == 0 {
+                    bar.set_position(i as u64);
+                }
+            }
+            bar.finish_and_clear();
+            writer.flush()?;
+            if !std::io::stderr().is_terminal() || households > 0 {
+                eprintln!("wrote {households} surveys to {}", out.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
