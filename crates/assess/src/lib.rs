@@ -7,6 +7,7 @@ pub mod mpi;
 pub mod score;
 pub mod shipped;
 pub mod survey;
+mod survey_fast;
 pub mod synth;
 
 pub use model::{Model, ModelError};

@@ -118,6 +118,10 @@ impl Model {
     pub fn slot_total(&self) -> usize {
         self.lets.len()
     }
+    /// Lets, total, deduction and one per dimension.
+    pub(crate) fn slot_count(&self) -> usize {
+        self.lets.len() + 2 + self.dimensions.len()
+    }
     pub(crate) fn lets(&self) -> &[(String, Compiled)] {
         &self.lets
     }

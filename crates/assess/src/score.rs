@@ -100,20 +100,37 @@ struct Points {
     added: Vec<f64>,
 }
 
+/// How much explaining a score does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    /// Only the conclusion (searches score a household many times).
+    Conclusion,
+    /// Points and the missing-fact analysis, without showing indicator values (batch runs).
+    Points,
+    /// Everything, with each indicator's value as text.
+    Full,
+}
+
 impl Model {
-    /// Score one household's facts.
+    /// Score one household's facts, explaining everything.
     pub fn score(&self, facts: &Record) -> Scored {
-        let mut ctx = Ctx::new(facts);
-        self.score_in(&mut ctx, true)
+        let mut ctx = Ctx::with_capacity(facts, self.slot_count());
+        self.score_in(&mut ctx, Detail::Full)
+    }
+
+    /// Score for a batch: as [`Model::score`] but indicator values are not rendered as text.
+    pub fn score_batch(&self, facts: &Record) -> Scored {
+        let mut ctx = Ctx::with_capacity(facts, self.slot_count());
+        self.score_in(&mut ctx, Detail::Points)
     }
 
     /// Only the conclusion (for searches that score a household many times).
     pub fn conclude_facts(&self, facts: &Record) -> usize {
-        let mut ctx = Ctx::new(facts);
-        self.score_in(&mut ctx, false).conclusion
+        let mut ctx = Ctx::with_capacity(facts, self.slot_count());
+        self.score_in(&mut ctx, Detail::Conclusion).conclusion
     }
 
-    fn score_in<'a>(&'a self, ctx: &mut Ctx<'a>, analyse_missing: bool) -> Scored {
+    fn score_in<'a>(&'a self, ctx: &mut Ctx<'a>, detail: Detail) -> Scored {
         for (_, compiled) in self.lets() {
             let value = eval(compiled, ctx);
             ctx.slots.push(value);
@@ -126,7 +143,7 @@ impl Model {
                 Ok(value) => {
                     let degree = indicator.scoring.degree(&value);
                     IndicatorOutcome {
-                        value: analyse_missing.then(|| show(&value, &indicator.value.ty)),
+                        value: (detail == Detail::Full).then(|| show(&value, &indicator.value.ty)),
                         degree,
                         points: degree * indicator.weight,
                         gap: None,
@@ -168,7 +185,7 @@ impl Model {
             range: (total, total),
             could_change: false,
         };
-        if analyse_missing
+        if detail != Detail::Conclusion
             && (scored.indicators.iter().any(|o| o.gap.is_some())
                 || !veto_gaps.is_empty()
                 || !rule_gaps.is_empty())
@@ -621,7 +638,8 @@ pub struct ResultJson<'m> {
     pub conclusion_label: &'m str,
     pub vetoes: Vec<VetoJson<'m>>,
     pub deduction: f64,
-    pub dimensions: BTreeMap<&'m str, DimensionJson<'m>>,
+    /// Points per dimension code (labels and maxima are in the model).
+    pub dimensions: BTreeMap<&'m str, f64>,
     pub partial: bool,
     pub missing: Vec<MissingFact>,
     pub could_change: bool,
@@ -633,14 +651,6 @@ pub struct ResultJson<'m> {
 pub struct VetoJson<'m> {
     pub code: &'m str,
     pub reason: &'m str,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DimensionJson<'m> {
-    pub label: &'m str,
-    pub points: f64,
-    pub max: f64,
-    pub deduct: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -682,17 +692,7 @@ impl Model {
                 .dimensions
                 .iter()
                 .zip(&scored.dims)
-                .map(|(d, points)| {
-                    (
-                        d.code.as_str(),
-                        DimensionJson {
-                            label: &d.label_zh,
-                            points: round2(*points),
-                            max: round2(d.max_points),
-                            deduct: d.deduct,
-                        },
-                    )
-                })
+                .map(|(d, points)| (d.code.as_str(), round2(*points)))
                 .collect(),
             partial: scored.is_partial(),
             missing: scored.missing.clone(),

@@ -15,7 +15,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// The most members a household file holds; more is a data error, not a family.
 pub const MAX_MEMBERS: usize = 30;
-const MAX_MONEY: f64 = 1e9;
+pub(crate) const MAX_MONEY: f64 = 1e9;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Choice {
@@ -661,6 +661,9 @@ pub fn expr_schema() -> &'static Schema {
 /// Read one survey (one JSON object). Every wrong field is reported, each with its path; a
 /// survey with any error is refused whole.
 pub fn read(json: &str) -> Result<Survey, Vec<FieldError>> {
+    if let Some(survey) = crate::survey_fast::read(json) {
+        return Ok(survey);
+    }
     let value: Json = serde_json::from_str(json).map_err(|e| {
         vec![FieldError {
             field: String::new(),

@@ -195,11 +195,15 @@ fn the_committed_json_schema_is_the_generated_one() {
 #[test]
 fn surveys_survive_a_round_trip_through_json() {
     let mut generator = SurveyGenerator::new(7);
-    for _ in 0..200 {
+    generator.share_partial = 0.3;
+    for _ in 0..300 {
         let json = generator.next_survey("500113001001");
         let first = read(&json);
         let again = read(&survey::to_json(&first));
         assert_eq!(first, again);
+        // The fast reader (text straight to records) and the full one agree.
+        let fast = survey::read(&json.to_string()).expect("valid");
+        assert_eq!(fast, first);
     }
 }
 
@@ -384,6 +388,22 @@ fn model_mistakes_are_reported_with_line_and_column() {
 }
 
 proptest! {
+    /// Mangled survey text: the reader never panics, and whatever it accepts is what the full
+    /// reader accepts.
+    #[test]
+    fn fast_and_full_survey_readers_agree(cut in 0usize..1500, insert in "[\\[\\]{}:,\"a-z0-9 .-]{0,5}") {
+        let mut text = SurveyGenerator::new(3).next_survey("500113001001").to_string();
+        let at = cut.min(text.len());
+        if text.is_char_boundary(at) {
+            text.insert_str(at, &insert);
+            let full = serde_json::from_str::<serde_json::Value>(&text).ok().map(|v| survey::from_json(&v));
+            match survey::read(&text) {
+                Ok(survey) => prop_assert_eq!(full, Some(Ok(survey))),
+                Err(errors) => prop_assert!(!errors.is_empty()),
+            }
+        }
+    }
+
     /// The survey reader never panics and never accepts a value out of range.
     #[test]
     fn survey_reader_is_total(age in -5i64..200, wages in -1e3f64..2e9, relation in "[a-z]{0,8}") {

@@ -155,7 +155,8 @@ pub fn model_command(command: ModelCommand) -> Result<ExitCode> {
     }
 }
 
-/// Reads a JSONL file in batches and hands each batch of (line number, text) to `each`.
+/// Reads a JSONL file in batches and hands each batch of (line number, text) to `each`. A
+/// reader thread fills the next batch while `each` works on the current one.
 fn for_each_batch(
     input: &Path,
     mut each: impl FnMut(&[(usize, String)]) -> Result<()>,
@@ -164,34 +165,48 @@ fn for_each_batch(
         std::fs::File::open(input).with_context(|| format!("cannot read {}", input.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = progress_bar(size, "households");
-    let mut reader = BufReader::with_capacity(1 << 20, file);
-    let mut batch: Vec<(usize, String)> = Vec::with_capacity(BATCH_LINES);
-    let mut line_number = 0;
-    loop {
-        let mut line = String::new();
-        let read = reader.read_line(&mut line).with_context(|| {
-            format!(
-                "{}: line {} is not UTF-8 text",
-                input.display(),
-                line_number + 1
-            )
-        })?;
-        if read == 0 {
-            break;
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Vec<(usize, String)>>>(2);
+    let name = input.display().to_string();
+    let reader_bar = bar.clone();
+    let reader = std::thread::spawn(move || {
+        let mut reader = BufReader::with_capacity(1 << 20, file);
+        let mut batch: Vec<(usize, String)> = Vec::with_capacity(BATCH_LINES);
+        let mut line_number = 0;
+        loop {
+            let mut line = String::with_capacity(4096);
+            let read = match reader.read_line(&mut line) {
+                Ok(read) => read,
+                Err(e) => {
+                    let _ = sender.send(Err(anyhow::anyhow!(
+                        "{name}: line {} cannot be read: {e}",
+                        line_number + 1
+                    )));
+                    return;
+                }
+            };
+            if read == 0 {
+                break;
+            }
+            line_number += 1;
+            reader_bar.inc(read as u64);
+            if !line.trim().is_empty() {
+                batch.push((line_number, line));
+            }
+            if batch.len() == BATCH_LINES {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_LINES));
+                if sender.send(Ok(full)).is_err() {
+                    return;
+                }
+            }
         }
-        line_number += 1;
-        bar.inc(read as u64);
-        if !line.trim().is_empty() {
-            batch.push((line_number, line));
+        if !batch.is_empty() {
+            let _ = sender.send(Ok(batch));
         }
-        if batch.len() == BATCH_LINES {
-            each(&batch)?;
-            batch.clear();
-        }
+    });
+    for batch in receiver {
+        each(&batch?)?;
     }
-    if !batch.is_empty() {
-        each(&batch)?;
-    }
+    let _ = reader.join();
     bar.finish_and_clear();
     Ok(())
 }
@@ -220,7 +235,11 @@ pub fn assess_command(
             .par_iter()
             .map(|(line, text)| match survey::read(text) {
                 Ok(survey) => {
-                    let result = model.score(&survey.facts);
+                    let result = if explain {
+                        model.score(&survey.facts)
+                    } else {
+                        model.score_batch(&survey.facts)
+                    };
                     let text = if json {
                         let mut value = model.result_json(&survey.household, &result, explain);
                         value.partial |= survey.is_partial();
@@ -317,8 +336,8 @@ fn what_if(
             .par_iter()
             .map(|(_, text)| {
                 let survey = survey::read(text).ok()?;
-                let before = baseline.score(&survey.facts);
-                let after = draft.score(&survey.facts);
+                let before = baseline.score_batch(&survey.facts);
+                let after = draft.score_batch(&survey.facts);
                 Some((
                     survey.household,
                     before.conclusion,

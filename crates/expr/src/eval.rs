@@ -62,10 +62,15 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     pub fn new(root: &'a Record) -> Ctx<'a> {
+        Ctx::with_capacity(root, 0)
+    }
+
+    /// A context with room for `slots` slots, so filling them does not reallocate.
+    pub fn with_capacity(root: &'a Record, slots: usize) -> Ctx<'a> {
         Ctx {
             root,
-            slots: Vec::new(),
-            vars: Vec::new(),
+            slots: Vec::with_capacity(slots),
+            vars: Vec::with_capacity(4),
         }
     }
 }
