@@ -48,25 +48,18 @@ fn complete(
                 not_recorded.extend(inner.fields.iter().map(|f| format!("{base}.{}", f.name)));
             }
             (Value::Missing, _) => not_recorded.push(path(field.name)),
-            (Value::Rec(inner_record), Kind::Object(inner)) => {
-                if inner_record
-                    .fields
-                    .iter()
-                    .any(|v| matches!(v, Value::Missing | Value::Rec(_) | Value::Recs(_)))
-                    && !complete(inner, inner_record, &path(field.name), not_recorded)
-                {
-                    return false;
-                }
+            (Value::Rec(inner_record), Kind::Object(inner))
+                if needs_walk(inner_record)
+                    && !complete(inner, inner_record, &path(field.name), not_recorded) =>
+            {
+                return false;
             }
             (Value::Recs(items), Kind::List(inner, _)) => {
                 if field.required && items.is_empty() {
                     return false;
                 }
                 for (i, item) in items.iter().enumerate() {
-                    if item
-                        .fields
-                        .iter()
-                        .any(|v| matches!(v, Value::Missing | Value::Rec(_) | Value::Recs(_)))
+                    if needs_walk(item)
                         && !complete(
                             inner,
                             item,
@@ -82,6 +75,14 @@ fn complete(
         }
     }
     true
+}
+
+/// Whether a record has anything `complete` must look into.
+fn needs_walk(record: &Record) -> bool {
+    record
+        .fields
+        .iter()
+        .any(|v| matches!(v, Value::Missing | Value::Rec(_) | Value::Recs(_)))
 }
 
 /// Any failure: the full reader will say what it was.
