@@ -3,6 +3,7 @@
 //! The web and CLI layers call only this crate; they never touch the store directly.
 
 pub mod admin;
+pub mod assessment;
 mod audit_writer;
 pub mod auth;
 pub mod demo;
@@ -170,6 +171,7 @@ pub struct App {
     dummy_hash: std::sync::Arc<String>,
     audit_writer: std::sync::Arc<audit_writer::AuditWriter>,
     calendar: std::sync::Arc<minsheng_domain::WorkdayCalendar>,
+    models: std::sync::Arc<assessment::ModelCache>,
 }
 
 impl App {
@@ -178,6 +180,7 @@ impl App {
         Ok(App {
             audit_writer: std::sync::Arc::new(audit_writer::AuditWriter::new(store.clone())),
             calendar: std::sync::Arc::new(minsheng_domain::WorkdayCalendar::china()),
+            models: std::sync::Arc::new(assessment::ModelCache::default()),
             store,
             settings,
             dummy_hash: std::sync::Arc::new(dummy_hash),

@@ -25,6 +25,8 @@ minsheng_store::on_both_backends!(
     a_sweep_counts_coverage_and_files_concerns_as_clues,
     officers_set_up_groups_and_recruit_volunteers,
     photos_must_be_images_of_limited_size,
+    an_assessment_goes_from_assignment_to_recognition,
+    model_versions_are_immutable_and_what_if_writes_nothing,
 );
 
 struct World {
@@ -1290,4 +1292,390 @@ mod fuzz {
             }
         });
     }
+}
+
+use minsheng_app::assessment::AssignInput;
+
+fn survey_json(wages: i64) -> serde_json::Value {
+    serde_json::json!({
+        "members": [
+            {"relation": "self", "age": 67, "sex": "female", "serious_illness": true, "chronic_illnesses": 2,
+             "disability": "none", "disability_grade": 0, "self_care": "partial", "employment": "unable",
+             "monthly_income": 0, "vocational_skill": false, "education": "primary", "in_school": false,
+             "years_schooling": 6, "undernourished": false, "medical_insurance": true,
+             "pension_insurance": true, "critical_illness_insurance": false}
+        ],
+        "income": {"wages": wages, "business": 0, "farming": 0, "property": 0, "pensions": 2400,
+                   "transfers": 0, "support": 0, "other": 0},
+        "expenditure": {"living": 9000, "medical_self_pay": 30000, "education": 0, "rent": 0,
+                        "disability_care": 0, "debt_repayment": 0, "other": 0},
+        "debts": {"total": 20000, "medical": 20000, "education": 0, "business": 0},
+        "housing": {"tenure": "owned", "condition": "safe", "area_m2": 40, "hazard_fire": false,
+                    "hazard_electric": false, "hazard_gas": false, "hazard_fall": true,
+                    "barrier_free_need": true, "barrier_free_done": false, "drinking_water": "safe",
+                    "sanitation": "improved", "cooking_fuel": "clean", "electricity": true,
+                    "adequate_materials": true},
+        "assets": {"savings": 2000, "securities": 0, "vehicles": 0, "vehicle_value": 0, "properties": 0,
+                   "business": false, "small_assets": 3},
+        "social": {"activities": "never", "weekly_contact": false, "internet": false, "organisation": false},
+        "support": {"relatives": "none", "amount": 0, "neighbour_help": true, "dependants_outside": 0},
+        "shocks": [{"kind": "illness", "months_ago": 3, "loss": 30000}],
+        "child_deaths_5y": 0
+    })
+}
+
+async fn a_household_of(w: &World, actor: &Actor) -> i64 {
+    w.app
+        .list_households(
+            actor,
+            &ListQuery {
+                q: None,
+                region: None,
+                page: 1,
+                per_page: 5,
+            },
+        )
+        .await
+        .expect("households")
+        .items[0]
+        .id
+}
+
+async fn an_assessment_goes_from_assignment_to_recognition(backend: Backend) {
+    let w = World::new(backend).await;
+    let town = w.actor("banan.town").await;
+    let assessor = w.actor("assessor").await;
+    let household = a_household_of(&w, &town).await;
+    let assign = |trigger: &str, note: &str| AssignInput {
+        household_id: household,
+        model_id: "cq-7d82".into(),
+        assessor: "assessor".into(),
+        trigger: trigger.into(),
+        note: note.into(),
+    };
+    // Only assessors (or community workers) take assessments.
+    let mut wrong = assign("first", "");
+    wrong.assessor = "banan.grid".into();
+    assert!(matches!(
+        w.app.assign_assessment(&town, &wrong).await,
+        Err(AppError::Invalid(_))
+    ));
+    let id = w
+        .app
+        .assign_assessment(&town, &assign("first", ""))
+        .await
+        .expect("assign");
+    // One open assessment per household.
+    assert!(matches!(
+        w.app.assign_assessment(&town, &assign("first", "")).await,
+        Err(AppError::Invalid(_))
+    ));
+    // Grid workers do not assess; the assessor sees their own assignment.
+    let grid = w.actor("banan.grid").await;
+    assert!(matches!(
+        w.app.assessment_detail(&grid, id).await,
+        Err(AppError::Forbidden)
+    ));
+    let mine = w.app.assessments(&assessor, &[]).await.expect("my list");
+    assert_eq!(mine.iter().map(|a| a.id).collect::<Vec<_>>(), vec![id]);
+
+    // A draft with a mistake is kept as typed, and the mistake named.
+    let mut draft = survey_json(0);
+    draft["members"][0]["age"] = serde_json::json!(300);
+    let errors = w
+        .app
+        .save_assessment_draft(&assessor, id, &draft)
+        .await
+        .expect("draft saved");
+    assert_eq!(errors[0].field, "members[0].age");
+    let detail = w
+        .app
+        .assessment_detail(&assessor, id)
+        .await
+        .expect("detail");
+    assert_eq!(detail.row.state, "draft");
+    assert_eq!(
+        detail.survey.as_ref().expect("kept")["members"][0]["age"],
+        300
+    );
+    assert!(detail.can_edit && !detail.can_review);
+    assert!(matches!(
+        w.app
+            .submit_assessment(&assessor, id, detail.row.row_version)
+            .await,
+        Err(AppError::Invalid(_))
+    ));
+    w.app
+        .save_assessment_draft(&assessor, id, &survey_json(0))
+        .await
+        .expect("fixed");
+    let detail = w
+        .app
+        .assessment_detail(&assessor, id)
+        .await
+        .expect("detail");
+    assert!(detail.survey_errors.is_empty());
+    // A stale version is refused; the current one submits, scored with the active version.
+    assert!(matches!(
+        w.app
+            .submit_assessment(&assessor, id, detail.row.row_version - 1)
+            .await,
+        Err(AppError::Stale)
+    ));
+    w.app
+        .submit_assessment(&assessor, id, detail.row.row_version)
+        .await
+        .expect("submit");
+    let submitted = w
+        .app
+        .assessment_detail(&town, id)
+        .await
+        .expect("town reads");
+    assert_eq!(submitted.row.state, "submitted");
+    assert_eq!(submitted.row.model_version.as_deref(), Some("2026.1"));
+    let result = submitted.result.as_ref().expect("result stored");
+    assert_eq!(result["model"], "cq-7d82");
+    assert_eq!(result["indicators"].as_array().map(Vec::len), Some(82));
+    assert!(
+        submitted
+            .row
+            .score
+            .is_some_and(|s| (0.0..=100.0).contains(&s))
+    );
+    assert!(submitted.can_review);
+    // No editing after submission.
+    assert!(
+        w.app
+            .save_assessment_draft(&assessor, id, &survey_json(0))
+            .await
+            .is_err()
+    );
+
+    // Returning needs a comment; then the assessor corrects and resubmits; the town recognises.
+    assert!(matches!(
+        w.app
+            .review_assessment(&town, id, submitted.row.row_version, false, " ")
+            .await,
+        Err(AppError::Invalid(_))
+    ));
+    w.app
+        .review_assessment(
+            &town,
+            id,
+            submitted.row.row_version,
+            false,
+            "请核实工资收入",
+        )
+        .await
+        .expect("return");
+    let returned = w
+        .app
+        .assessment_detail(&assessor, id)
+        .await
+        .expect("detail");
+    assert_eq!(returned.row.state, "returned");
+    assert!(returned.can_edit);
+    w.app
+        .save_assessment_draft(&assessor, id, &survey_json(1200))
+        .await
+        .expect("corrected");
+    let v = w
+        .app
+        .assessment_detail(&assessor, id)
+        .await
+        .expect("detail")
+        .row
+        .row_version;
+    w.app
+        .submit_assessment(&assessor, id, v)
+        .await
+        .expect("resubmit");
+    let v = w
+        .app
+        .assessment_detail(&town, id)
+        .await
+        .expect("detail")
+        .row
+        .row_version;
+    w.app
+        .review_assessment(&town, id, v, true, "")
+        .await
+        .expect("recognise");
+
+    // The household's current result, valid for 12 months, seen by every agency that sees it.
+    let community = w.actor("banan.community").await;
+    let current = w
+        .app
+        .current_assessment(&community, household)
+        .await
+        .expect("current")
+        .expect("some");
+    assert_eq!(current.id, id);
+    assert!(!current.expired);
+    let twelve_months =
+        current.valid_until.expect("valid until") - current.recognised_at.expect("recognised");
+    assert!(
+        (360..=367).contains(&(twelve_months / 86_400_000)),
+        "{twelve_months}"
+    );
+    let events: Vec<String> = w
+        .app
+        .assessment_detail(&town, id)
+        .await
+        .expect("detail")
+        .events
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        events,
+        vec![
+            "assigned",
+            "submitted",
+            "returned",
+            "submitted",
+            "recognised"
+        ]
+    );
+
+    // Mutual recognition: no new survey without a trigger, and a trigger needs a note.
+    assert!(matches!(
+        w.app.assign_assessment(&town, &assign("first", "")).await,
+        Err(AppError::Invalid(_))
+    ));
+    assert!(matches!(
+        w.app.assign_assessment(&town, &assign("report", "")).await,
+        Err(AppError::Invalid(_))
+    ));
+    let second = w
+        .app
+        .assign_assessment(&town, &assign("report", "群众举报：家中有经营收入"))
+        .await
+        .expect("report");
+    assert_ne!(second, id);
+    // Every step was audited against the household.
+    assert!(!w.audit_rows("assessment.recognised").await.is_empty());
+    assert!(!w.audit_rows("assessment.read").await.is_empty());
+}
+
+const DRAFT_MODEL: &str = include_str!("../../../models/three-grade.toml");
+
+async fn model_versions_are_immutable_and_what_if_writes_nothing(backend: Backend) {
+    let w = World::new(backend).await;
+    let district = w.actor("banan.district").await;
+    let town = w.actor("banan.town").await;
+    let assessor = w.actor("assessor").await;
+    let models = w.app.list_models(&district).await.expect("models");
+    assert!(
+        models
+            .iter()
+            .any(|m| m.model_id == "cq-7d82" && m.status == "active" && m.shipped)
+    );
+    // The same id and version cannot be uploaded again; a broken model says where.
+    assert!(matches!(
+        w.app.upload_model(&district, DRAFT_MODEL).await,
+        Err(AppError::Conflict(_))
+    ));
+    let broken = DRAFT_MODEL
+        .replace("version = \"2026.1\"", "version = \"2027.1\"")
+        .replacen("value = \"", "value = \"nonsense + ", 1);
+    match w.app.upload_model(&district, &broken).await {
+        Err(AppError::Invalid(errors)) => assert!(
+            errors[0].message.contains("unknown name 'nonsense'"),
+            "{errors:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    // Town officers cannot upload models.
+    assert!(matches!(
+        w.app.upload_model(&town, DRAFT_MODEL).await,
+        Err(AppError::Forbidden)
+    ));
+
+    // A recognised assessment under cq-7d82 ...
+    let household = a_household_of(&w, &town).await;
+    let id = w
+        .app
+        .assign_assessment(
+            &town,
+            &AssignInput {
+                household_id: household,
+                model_id: "cq-7d82".into(),
+                assessor: "assessor".into(),
+                trigger: "first".into(),
+                note: String::new(),
+            },
+        )
+        .await
+        .expect("assign");
+    w.app
+        .save_assessment_draft(&assessor, id, &survey_json(0))
+        .await
+        .expect("draft");
+    let v = w
+        .app
+        .assessment_detail(&assessor, id)
+        .await
+        .expect("detail")
+        .row
+        .row_version;
+    w.app
+        .submit_assessment(&assessor, id, v)
+        .await
+        .expect("submit");
+    let v = w
+        .app
+        .assessment_detail(&town, id)
+        .await
+        .expect("detail")
+        .row
+        .row_version;
+    w.app
+        .review_assessment(&town, id, v, true, "")
+        .await
+        .expect("recognise");
+    let before = w.app.assessment_detail(&town, id).await.expect("detail");
+
+    // ... re-scored under a draft with a much lower poverty cutoff: every household moves,
+    // and nothing stored changes.
+    let draft = DRAFT_MODEL
+        .replace("id = \"three-grade\"", "id = \"cq-7d82\"")
+        .replace("version = \"2026.1\"", "version = \"2027.1-draft\"");
+    let row = w
+        .app
+        .upload_model(&district, &draft)
+        .await
+        .expect("draft uploaded");
+    let what_if = w.app.what_if(&district, row).await.expect("what-if");
+    assert_eq!(what_if.households, 1);
+    assert_eq!(
+        what_if.changed, 1,
+        "three-grade conclusions differ from cq-7d82's codes"
+    );
+    let after = w.app.assessment_detail(&town, id).await.expect("detail");
+    assert_eq!(before.row, after.row);
+    // Activating it retires the old version for new assessments; the stored one keeps its version.
+    w.app
+        .activate_model(&district, row)
+        .await
+        .expect("activate");
+    let models = w.app.list_models(&district).await.expect("models");
+    let status = |version: &str| {
+        models
+            .iter()
+            .find(|m| m.model_id == "cq-7d82" && m.version == version)
+            .map(|m| m.status.clone())
+    };
+    assert_eq!(status("2026.1").as_deref(), Some("retired"));
+    assert_eq!(status("2027.1-draft").as_deref(), Some("active"));
+    assert_eq!(after.row.model_version.as_deref(), Some("2026.1"));
+    // The database itself refuses to change a used version.
+    let refused = minsheng_store::Conn::execute(
+        &mut w.app.store().begin().await.expect("tx"),
+        minsheng_store::Sql::new(
+            "UPDATE assessment_models SET source = 'x' WHERE version = '2026.1'",
+        ),
+    )
+    .await;
+    assert!(refused.is_err());
 }

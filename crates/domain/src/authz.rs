@@ -140,10 +140,18 @@ pub enum Action {
     RunSweeps,
     /// Set up the three-level work groups and recruit their members.
     ManageGroups,
+    /// Assign a household's assessment (甄别) to an assessor.
+    AssignAssessments,
+    /// Survey households and submit assessments assigned to oneself.
+    SurveyHouseholds,
+    /// Review submitted assessments: recognise them or return them.
+    ReviewAssessments,
+    /// Upload, activate and try (what-if) assessment model versions.
+    ManageModels,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 22] = [
         Action::UseAccount,
         Action::ViewRegions,
         Action::ManageRegions,
@@ -162,6 +170,10 @@ impl Action {
         Action::ManageFiles,
         Action::RunSweeps,
         Action::ManageGroups,
+        Action::AssignAssessments,
+        Action::SurveyHouseholds,
+        Action::ReviewAssessments,
+        Action::ManageModels,
     ];
 
     pub fn code(self) -> &'static str {
@@ -184,6 +196,10 @@ impl Action {
             Action::ManageFiles => "manage_files",
             Action::RunSweeps => "run_sweeps",
             Action::ManageGroups => "manage_groups",
+            Action::AssignAssessments => "assign_assessments",
+            Action::SurveyHouseholds => "survey_households",
+            Action::ReviewAssessments => "review_assessments",
+            Action::ManageModels => "manage_models",
         }
     }
 }
@@ -233,7 +249,11 @@ pub fn role_permits(role: Role, action: Action) -> bool {
             role,
             R::CommunityWorker | R::GridWorker | R::TownOfficer | R::DistrictOfficer
         ),
-        A::ManageGroups => matches!(role, R::DistrictOfficer | R::TownOfficer),
+        A::ManageGroups | A::AssignAssessments | A::ReviewAssessments => {
+            matches!(role, R::DistrictOfficer | R::TownOfficer)
+        }
+        A::SurveyHouseholds => matches!(role, R::Assessor | R::CommunityWorker),
+        A::ManageModels => matches!(role, R::DistrictOfficer | R::Admin),
         A::ManageFiles => matches!(
             role,
             R::CommunityWorker | R::TownOfficer | R::DistrictOfficer

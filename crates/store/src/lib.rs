@@ -9,6 +9,7 @@
 //! write on one writer connection that starts its transactions with `BEGIN IMMEDIATE`, so a
 //! read-then-write transaction can never fail with `SQLITE_BUSY` under concurrent requests.
 
+pub mod assessments;
 pub mod audit;
 pub mod discovery;
 pub mod regions;
@@ -241,6 +242,7 @@ const SQLITE_MIGRATIONS: &[MigrationFile] = migrations!("sqlite":
     (3, "discovery rollups", "0003_discovery_rollups.sql"),
     (4, "sweeps", "0004_sweeps.sql"),
     (5, "photos", "0005_photos.sql"),
+    (6, "assessments", "0006_assessments.sql"),
 );
 
 const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
@@ -249,6 +251,7 @@ const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
     (3, "discovery rollups", "0003_discovery_rollups.sql"),
     (4, "sweeps", "0004_sweeps.sql"),
     (5, "photos", "0005_photos.sql"),
+    (6, "assessments", "0006_assessments.sql"),
 );
 
 fn migrator(files: &'static [MigrationFile]) -> Migrator {

@@ -1,0 +1,893 @@
+//! Assessment (甄别) in the product: model versions as data, and the workflow — assign to an
+//! assessor, draft with autosave, submit (scored with the active model version), review by the
+//! town (recognise or return), then the household's current result, valid for a set period and
+//! shown to every agency that may see the household (互认共享). A new survey of a household with
+//! a valid result needs a recorded trigger.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use minsheng_assess::model::Model;
+use minsheng_assess::shipped::SHIPPED;
+use minsheng_assess::survey;
+use minsheng_domain::Action;
+use minsheng_domain::time_util::now_millis;
+use minsheng_store::assessments::{
+    self, AssessmentListRow, AssessmentRow, EventRow, ListFilter, ModelRow, NewAssessment, NewModel,
+};
+use minsheng_store::{regions, registry, users};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::{Actor, App, AppError, AppResult, FieldError, Subject, reader, write_audit};
+
+/// Why a household is (re)surveyed.
+pub const TRIGGERS: [&str; 5] = ["first", "expiry", "report", "change", "reviewer"];
+
+/// Months a recognised assessment stays valid (互认 period).
+pub const VALID_MONTHS: u32 = 12;
+
+/// Compiled model versions by row id (a version never changes, so the cache never goes stale).
+#[derive(Default)]
+pub(crate) struct ModelCache {
+    installed: tokio::sync::OnceCell<()>,
+    compiled: Mutex<HashMap<i64, Arc<Model>>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AssignInput {
+    pub household_id: i64,
+    pub model_id: String,
+    pub assessor: String,
+    pub trigger: String,
+    pub note: String,
+}
+
+/// What an assessment page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssessmentDetail {
+    pub row: AssessmentRow,
+    /// The facts as saved (a draft may not be valid yet).
+    pub survey: Option<serde_json::Value>,
+    /// Problems of the saved facts, by field.
+    pub survey_errors: Vec<FieldError>,
+    /// The explained result stored at submission.
+    pub result: Option<serde_json::Value>,
+    pub events: Vec<EventRow>,
+    pub can_edit: bool,
+    pub can_review: bool,
+    /// The recognised result has passed its validity date.
+    pub expired: bool,
+}
+
+/// A household's current result, for the household page and other agencies.
+#[derive(Debug, Clone, Serialize)]
+pub struct CurrentAssessment {
+    pub id: i64,
+    pub model_id: String,
+    pub model_version: Option<String>,
+    pub score: Option<f64>,
+    pub conclusion: Option<String>,
+    pub conclusion_label: Option<String>,
+    pub recognised_at: Option<i64>,
+    pub valid_until: Option<i64>,
+    pub expired: bool,
+    pub partial: bool,
+    pub open_assessment: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WhatIfRow {
+    pub assessment_id: i64,
+    pub household_id: i64,
+    pub from: String,
+    pub to: String,
+    pub score_before: Option<f64>,
+    pub score_after: f64,
+}
+
+/// A draft model version tried on the recognised assessments of the user's area.
+#[derive(Debug, Clone, Serialize)]
+pub struct WhatIf {
+    pub model: ModelRow,
+    pub households: usize,
+    pub changed: usize,
+    pub skipped: usize,
+    /// "from → to" counts.
+    pub transitions: BTreeMap<String, usize>,
+    pub changes: Vec<WhatIfRow>,
+}
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The model errors as field errors: the field is "LINE:COLUMN".
+fn model_errors(errors: Vec<minsheng_assess::ModelError>) -> AppError {
+    AppError::Invalid(
+        errors
+            .into_iter()
+            .map(|e| FieldError::new(&format!("{}:{}", e.line, e.column), e.message))
+            .collect(),
+    )
+}
+
+/// `millis` plus whole calendar months (China time), at the end of that day.
+pub fn add_months(millis: i64, months: u32) -> i64 {
+    let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    let Ok(at) = time::OffsetDateTime::from_unix_timestamp(millis / 1000) else {
+        return millis;
+    };
+    let date = at.to_offset(offset).date();
+    let total = date.year() * 12 + (date.month() as i32 - 1) + months as i32;
+    let (year, month0) = (total.div_euclid(12), total.rem_euclid(12));
+    let Ok(month) = time::Month::try_from(month0 as u8 + 1) else {
+        return millis;
+    };
+    let day = date.day().min(month.length(year));
+    let Ok(target) = time::Date::from_calendar_date(year, month, day) else {
+        return millis;
+    };
+    let end = target.with_hms(23, 59, 59).map(|d| d.assume_offset(offset));
+    end.map_or(millis, |d| d.unix_timestamp() * 1000)
+}
+
+impl App {
+    /// Puts the shipped models in the database once (active), so assessments can name them.
+    async fn models_ready(&self) -> AppResult<()> {
+        self.models
+            .installed
+            .get_or_try_init(|| async {
+                for (file, source) in SHIPPED {
+                    let model = Model::from_toml(source).map_err(|e| {
+                        AppError::Internal(format!("shipped model {file} does not load: {e:?}"))
+                    })?;
+                    let sha = sha256_hex(source);
+                    let existing =
+                        assessments::model_by_version(&mut reader(self), &model.id, &model.version)
+                            .await?;
+                    match existing {
+                        Some(row) if row.sha256 != sha => tracing::warn!(
+                            "shipped model {} {} differs from the stored version; the stored one stays (versions are immutable)",
+                            model.id,
+                            model.version
+                        ),
+                        Some(_) => {}
+                        None => {
+                            let mut tx = self.store().begin().await?;
+                            let inserted = assessments::insert_model(
+                                &mut tx,
+                                &NewModel {
+                                    model_id: &model.id,
+                                    version: &model.version,
+                                    name_zh: &model.name_zh,
+                                    source,
+                                    sha256: &sha,
+                                    status: "active",
+                                    shipped: true,
+                                    created_by: None,
+                                    now: now_millis(),
+                                },
+                            )
+                            .await;
+                            match inserted {
+                                Ok(_) => tx.commit().await?,
+                                // Another process installed it first.
+                                Err(minsheng_store::StoreError::Conflict(_)) => {}
+                                Err(e) => return Err(e.into()),
+                            }
+                        }
+                    }
+                }
+                Ok::<(), AppError>(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// The compiled model of a stored version.
+    pub async fn compiled_model(&self, row: i64) -> AppResult<Arc<Model>> {
+        if let Ok(cache) = self.models.compiled.lock()
+            && let Some(model) = cache.get(&row)
+        {
+            return Ok(model.clone());
+        }
+        let source = assessments::model_source(&mut reader(self), row)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let model = Arc::new(Model::from_toml(&source).map_err(|e| {
+            AppError::Internal(format!("stored model version {row} does not load: {e:?}"))
+        })?);
+        if let Ok(mut cache) = self.models.compiled.lock() {
+            cache.insert(row, model.clone());
+        }
+        Ok(model)
+    }
+
+    fn may_see_models(actor: &Actor) -> bool {
+        [
+            Action::ManageModels,
+            Action::AssignAssessments,
+            Action::ReviewAssessments,
+            Action::SurveyHouseholds,
+        ]
+        .iter()
+        .any(|a| actor.may(*a))
+    }
+
+    pub async fn list_models(&self, actor: &Actor) -> AppResult<Vec<ModelRow>> {
+        if !Self::may_see_models(actor) {
+            self.authorize(actor, Action::ManageModels, Subject::new("model", ""))
+                .await?;
+        }
+        self.models_ready().await?;
+        Ok(assessments::models(&mut reader(self)).await?)
+    }
+
+    pub async fn model_detail(&self, actor: &Actor, row: i64) -> AppResult<(ModelRow, Arc<Model>)> {
+        if !Self::may_see_models(actor) {
+            self.authorize(
+                actor,
+                Action::ManageModels,
+                Subject::new("model", &row.to_string()),
+            )
+            .await?;
+        }
+        self.models_ready().await?;
+        let model_row = assessments::model(&mut reader(self), row)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok((model_row, self.compiled_model(row).await?))
+    }
+
+    /// Adds a model version as a draft. Invalid models are refused with every error
+    /// ("LINE:COLUMN": message); an existing id and version is a conflict.
+    pub async fn upload_model(&self, actor: &Actor, source: &str) -> AppResult<i64> {
+        self.authorize(actor, Action::ManageModels, Subject::new("model", ""))
+            .await?;
+        self.models_ready().await?;
+        if source.len() > 2 * 1024 * 1024 {
+            return Err(AppError::invalid("source", "a model file is at most 2 MB"));
+        }
+        let model = Model::from_toml(source).map_err(model_errors)?;
+        if assessments::model_by_version(&mut reader(self), &model.id, &model.version)
+            .await?
+            .is_some()
+        {
+            return Err(AppError::Conflict(format!(
+                "model {} version {} exists; versions never change — give the new one another version",
+                model.id, model.version
+            )));
+        }
+        let mut tx = self.store().begin().await?;
+        let id = assessments::insert_model(
+            &mut tx,
+            &NewModel {
+                model_id: &model.id,
+                version: &model.version,
+                name_zh: &model.name_zh,
+                source,
+                sha256: &sha256_hex(source),
+                status: "draft",
+                shipped: false,
+                created_by: actor.user_id,
+                now: now_millis(),
+            },
+        )
+        .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "model.upload",
+            Subject::new("model", &id.to_string()),
+            true,
+            &format!("{} {}", model.id, model.version),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Makes a version the one new assessments are scored with.
+    pub async fn activate_model(&self, actor: &Actor, row: i64) -> AppResult<()> {
+        let id = row.to_string();
+        self.authorize(actor, Action::ManageModels, Subject::new("model", &id))
+            .await?;
+        let model_row = assessments::model(&mut reader(self), row)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let mut tx = self.store().begin().await?;
+        assessments::activate_model(&mut tx, row, &model_row.model_id).await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "model.activate",
+            Subject::new("model", &id),
+            true,
+            &format!("{} {}", model_row.model_id, model_row.version),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Re-scores the recognised assessments of the user's area under a model version and shows
+    /// who would change conclusion. Nothing is written but the audit row.
+    pub async fn what_if(&self, actor: &Actor, row: i64) -> AppResult<WhatIf> {
+        let id = row.to_string();
+        self.authorize(actor, Action::ManageModels, Subject::new("model", &id))
+            .await?;
+        self.authorize(actor, Action::ViewHouseholds, Subject::new("model", &id))
+            .await?;
+        let (model_row, model) = self.model_detail(actor, row).await?;
+        let cohort =
+            assessments::recognised_cohort(&mut reader(self), &actor.scope, 200_000).await?;
+        let mut result = WhatIf {
+            model: model_row,
+            households: 0,
+            changed: 0,
+            skipped: 0,
+            transitions: BTreeMap::new(),
+            changes: Vec::new(),
+        };
+        for item in &cohort {
+            let Some(Ok(survey)) = item.survey.as_deref().map(survey::read) else {
+                result.skipped += 1;
+                continue;
+            };
+            let scored = model.score_batch(&survey.facts);
+            let to = model.conclusions[scored.conclusion].code.clone();
+            let from = item.conclusion.clone().unwrap_or_default();
+            result.households += 1;
+            *result
+                .transitions
+                .entry(format!("{from} → {to}"))
+                .or_default() += 1;
+            if from != to {
+                result.changed += 1;
+                if result.changes.len() < 500 {
+                    result.changes.push(WhatIfRow {
+                        assessment_id: item.id,
+                        household_id: item.household_id,
+                        from,
+                        to,
+                        score_before: item.score,
+                        score_after: (scored.total * 100.0).round() / 100.0,
+                    });
+                }
+            }
+        }
+        self.audit_now(
+            actor,
+            "model.what_if",
+            Subject::new("model", &id),
+            true,
+            &format!(
+                "{} households re-scored, {} would change",
+                result.households, result.changed
+            ),
+        )
+        .await?;
+        Ok(result)
+    }
+
+    /// Assigns a household's assessment to an assessor. A household with a valid recognised
+    /// result needs a trigger (a report, a change of circumstances, a reviewer's decision).
+    pub async fn assign_assessment(&self, actor: &Actor, input: &AssignInput) -> AppResult<i64> {
+        self.authorize(
+            actor,
+            Action::AssignAssessments,
+            Subject::new("household", &input.household_id.to_string()),
+        )
+        .await?;
+        self.models_ready().await?;
+        let household = registry::household(&mut reader(self), &actor.scope, input.household_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let mut errors = Vec::new();
+        if assessments::active_model(&mut reader(self), &input.model_id)
+            .await?
+            .is_none()
+        {
+            errors.push(FieldError::new("model_id", "no active model with this id"));
+        }
+        let assessor = users::user_by_name(&mut reader(self), input.assessor.trim()).await?;
+        let assessor = match assessor {
+            Some(user) if !user.disabled => {
+                let roles = users::user_roles(&mut reader(self), user.id).await?;
+                let area =
+                    regions::scope_for(&mut reader(self), user.region_code, &user.region_level)
+                        .await?;
+                if !roles
+                    .iter()
+                    .any(|r| r == "assessor" || r == "community_worker")
+                {
+                    errors.push(FieldError::new(
+                        "assessor",
+                        "this user is not an assessor or community worker",
+                    ));
+                    None
+                } else if !area.contains(household.region_code) {
+                    errors.push(FieldError::new(
+                        "assessor",
+                        "the household is outside this assessor's area",
+                    ));
+                    None
+                } else {
+                    Some(user)
+                }
+            }
+            _ => {
+                errors.push(FieldError::new("assessor", "no such active user"));
+                None
+            }
+        };
+        let trigger = input.trigger.trim();
+        if !TRIGGERS.contains(&trigger) {
+            errors.push(FieldError::new(
+                "trigger",
+                "first, expiry, report, change or reviewer",
+            ));
+        }
+        let note = input.note.trim();
+        if note.chars().count() > 1000 {
+            errors.push(FieldError::new("note", "at most 1000 characters"));
+        }
+        if let Some(open) = assessments::open_assessment(&mut reader(self), household.id).await? {
+            errors.push(FieldError::new(
+                "household_id",
+                format!("assessment #{open} of this household is still open"),
+            ));
+        }
+        let now = now_millis();
+        let current =
+            assessments::recognised(&mut reader(self), &actor.scope, household.id).await?;
+        match (&current, trigger) {
+            (None, "first") | (None, "report") | (None, "change") | (None, "reviewer") => {}
+            (None, _) => errors.push(FieldError::new("trigger", "the household has no recognised assessment; use first")),
+            (Some(c), _) if c.valid_until.is_some_and(|v| v < now) => {
+                if trigger == "first" {
+                    errors.push(FieldError::new("trigger", "the household's result has expired: use expiry"));
+                }
+            }
+            (Some(_), "first" | "expiry") => errors.push(FieldError::new(
+                "trigger",
+                "the household has a valid recognised result (互认): a new survey needs a report, a change of circumstances or a reviewer's decision",
+            )),
+            (Some(_), _) => {}
+        }
+        if matches!(trigger, "report" | "change" | "reviewer") && note.is_empty() {
+            errors.push(FieldError::new(
+                "note",
+                "say what was reported or what changed",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let assessor = assessor.ok_or(AppError::Internal("assessor checked above".into()))?;
+        let mut tx = self.store().begin().await?;
+        let id = assessments::insert_assessment(
+            &mut tx,
+            &NewAssessment {
+                household_id: household.id,
+                region_code: household.region_code,
+                model_id: &input.model_id,
+                assessor_id: assessor.id,
+                assigned_by: actor.user_id,
+                trigger_kind: trigger,
+                trigger_note: note,
+                now,
+            },
+        )
+        .await?;
+        let event_note = format!(
+            "{} → {} ({trigger}) {note}",
+            input.model_id, assessor.display_name
+        );
+        assessments::add_event(
+            &mut tx,
+            id,
+            actor.user_id,
+            "assigned",
+            event_note.trim(),
+            now,
+        )
+        .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "assessment.assign",
+            Subject::new("household", &household.id.to_string()),
+            true,
+            &format!("assessment {id}: {event_note}"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Assessments in the user's area; an assessor sees those assigned to them.
+    pub async fn assessments(
+        &self,
+        actor: &Actor,
+        states: &[String],
+    ) -> AppResult<Vec<AssessmentListRow>> {
+        let full = actor.may(Action::AssignAssessments) || actor.may(Action::ReviewAssessments);
+        if !full {
+            self.authorize(
+                actor,
+                Action::SurveyHouseholds,
+                Subject::new("assessment", ""),
+            )
+            .await?;
+        }
+        let filter = ListFilter {
+            assessor_id: if full {
+                None
+            } else {
+                actor.user_id.or(Some(-1))
+            },
+            states: states.to_vec(),
+            household_id: None,
+        };
+        Ok(assessments::list(&mut reader(self), &actor.scope, &filter, 300).await?)
+    }
+
+    /// An assessment the user may open: in their area, and for assessors their own.
+    async fn assessment_for(
+        &self,
+        actor: &Actor,
+        id: i64,
+        action: &str,
+    ) -> AppResult<AssessmentRow> {
+        let full = actor.may(Action::AssignAssessments) || actor.may(Action::ReviewAssessments);
+        let surveyor = actor.may(Action::SurveyHouseholds);
+        let subject_id = id.to_string();
+        if !full && !surveyor {
+            self.authorize(
+                actor,
+                Action::SurveyHouseholds,
+                Subject::new("assessment", &subject_id),
+            )
+            .await?;
+        }
+        let row = assessments::assessment(&mut reader(self), &actor.scope, id)
+            .await?
+            .filter(|row| full || Some(row.assessor_id) == actor.user_id);
+        match row {
+            Some(row) => Ok(row),
+            None => {
+                self.audit_now(
+                    actor,
+                    action,
+                    Subject::new("assessment", &subject_id),
+                    false,
+                    "not found in area",
+                )
+                .await?;
+                Err(AppError::NotFound)
+            }
+        }
+    }
+
+    pub async fn assessment_detail(&self, actor: &Actor, id: i64) -> AppResult<AssessmentDetail> {
+        let row = self.assessment_for(actor, id, "assessment.read").await?;
+        let survey: Option<serde_json::Value> = row
+            .survey
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok());
+        let survey_errors = match &survey {
+            Some(value) => match survey::from_json(value) {
+                Ok(_) => Vec::new(),
+                Err(errors) => errors
+                    .into_iter()
+                    .map(|e| FieldError::new(&e.field, e.message))
+                    .collect(),
+            },
+            None => Vec::new(),
+        };
+        let result = row
+            .result
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok());
+        let events = assessments::events(&mut reader(self), id).await?;
+        let editable = matches!(row.state.as_str(), "assigned" | "draft" | "returned");
+        let can_edit = editable
+            && Some(row.assessor_id) == actor.user_id
+            && actor.may(Action::SurveyHouseholds);
+        let can_review = row.state == "submitted" && actor.may(Action::ReviewAssessments);
+        let expired =
+            row.state == "recognised" && row.valid_until.is_some_and(|v| v < now_millis());
+        self.audit_now(
+            actor,
+            "assessment.read",
+            Subject::new("household", &row.household_id.to_string()),
+            true,
+            &format!("assessment {id}"),
+        )
+        .await?;
+        Ok(AssessmentDetail {
+            row,
+            survey,
+            survey_errors,
+            result,
+            events,
+            can_edit,
+            can_review,
+            expired,
+        })
+    }
+
+    /// Saves the assessor's draft as it is (even with mistakes: nothing typed is lost) and
+    /// returns what is wrong with it so far.
+    pub async fn save_assessment_draft(
+        &self,
+        actor: &Actor,
+        id: i64,
+        survey_json: &serde_json::Value,
+    ) -> AppResult<Vec<FieldError>> {
+        self.authorize(
+            actor,
+            Action::SurveyHouseholds,
+            Subject::new("assessment", &id.to_string()),
+        )
+        .await?;
+        let row = self.assessment_for(actor, id, "assessment.save").await?;
+        if Some(row.assessor_id) != actor.user_id
+            || !matches!(row.state.as_str(), "assigned" | "draft" | "returned")
+        {
+            return Err(AppError::Conflict(format!(
+                "assessment {id} is {} and cannot be edited",
+                row.state
+            )));
+        }
+        let mut value = survey_json.clone();
+        if let Some(object) = value.as_object_mut() {
+            // The envelope is the product's, not the form's.
+            object.insert("schema".into(), serde_json::json!(survey::SCHEMA_VERSION));
+            object.insert(
+                "household".into(),
+                serde_json::json!(row.household_id.to_string()),
+            );
+        }
+        let text = serde_json::to_string(&value).map_err(|e| AppError::Internal(e.to_string()))?;
+        if text.len() > 512 * 1024 {
+            return Err(AppError::invalid(
+                "survey",
+                "the survey is larger than 512 KB",
+            ));
+        }
+        let errors = match survey::from_json(&value) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors
+                .into_iter()
+                .map(|e| FieldError::new(&e.field, e.message))
+                .collect(),
+        };
+        let mut tx = self.store().begin().await?;
+        if assessments::save_survey(&mut tx, id, &text, now_millis()).await? == 0 {
+            return Err(AppError::Stale);
+        }
+        write_audit(
+            &mut tx,
+            actor,
+            "assessment.save",
+            Subject::new("household", &row.household_id.to_string()),
+            true,
+            &format!("assessment {id}"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(errors)
+    }
+
+    /// Submits the saved survey for review: it must be valid (partial is allowed and said);
+    /// it is scored with the model's active version, which then never changes.
+    pub async fn submit_assessment(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+    ) -> AppResult<()> {
+        self.authorize(
+            actor,
+            Action::SurveyHouseholds,
+            Subject::new("assessment", &id.to_string()),
+        )
+        .await?;
+        let row = self.assessment_for(actor, id, "assessment.submit").await?;
+        if Some(row.assessor_id) != actor.user_id {
+            return Err(AppError::Forbidden);
+        }
+        if row.row_version != expected_version {
+            return Err(AppError::Stale);
+        }
+        let Some(text) = row.survey.as_deref() else {
+            return Err(AppError::invalid("survey", "nothing has been recorded yet"));
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| AppError::Internal(e.to_string()))?;
+        let read = survey::from_json(&value).map_err(|errors| {
+            AppError::Invalid(
+                errors
+                    .into_iter()
+                    .map(|e| FieldError::new(&e.field, e.message))
+                    .collect(),
+            )
+        })?;
+        let model_row = assessments::active_model(&mut reader(self), &row.model_id)
+            .await?
+            .ok_or_else(|| AppError::invalid("model_id", "the model has no active version"))?;
+        let model = self.compiled_model(model_row.id).await?;
+        let scored = model.score(&read.facts);
+        let household = row.household_id.to_string();
+        let mut result = serde_json::to_value(model.result_json(&household, &scored, true))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let changes = model.what_would_change(&read.facts, 2);
+        if let Some(object) = result.as_object_mut() {
+            object.insert(
+                "partial".into(),
+                serde_json::json!(scored.is_partial() || read.is_partial()),
+            );
+            object.insert("not_recorded".into(), serde_json::json!(read.not_recorded));
+            object.insert(
+                "changes".into(),
+                serde_json::to_value(&changes).unwrap_or_default(),
+            );
+            object.insert(
+                "total_range".into(),
+                serde_json::json!([scored.range.0, scored.range.1]),
+            );
+        }
+        let conclusion = &model.conclusions[scored.conclusion];
+        let now = now_millis();
+        let result_text = result.to_string();
+        let survey_text = survey::to_json(&read).to_string();
+        let mut tx = self.store().begin().await?;
+        let updated = assessments::submit(
+            &mut tx,
+            &assessments::Submission {
+                id,
+                expected_version,
+                survey: &survey_text,
+                model_row: model_row.id,
+                score: (scored.total * 100.0).round() / 100.0,
+                conclusion: &conclusion.code,
+                conclusion_label: &conclusion.label_zh,
+                partial: scored.is_partial() || read.is_partial(),
+                result: &result_text,
+                now,
+            },
+        )
+        .await?;
+        if updated == 0 {
+            return Err(AppError::Stale);
+        }
+        assessments::mark_model_used(&mut tx, model_row.id, now).await?;
+        let note = format!(
+            "{} {:.2} {}",
+            model_row.version, scored.total, conclusion.label_zh
+        );
+        assessments::add_event(&mut tx, id, actor.user_id, "submitted", &note, now).await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "assessment.submit",
+            Subject::new("household", &household),
+            true,
+            &format!("assessment {id}: {note}"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The town's review: recognise (valid for [`VALID_MONTHS`]) or return with comments.
+    pub async fn review_assessment(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+        approve: bool,
+        comment: &str,
+    ) -> AppResult<()> {
+        self.authorize(
+            actor,
+            Action::ReviewAssessments,
+            Subject::new("assessment", &id.to_string()),
+        )
+        .await?;
+        let row = self.assessment_for(actor, id, "assessment.review").await?;
+        let comment = comment.trim();
+        if !approve && comment.is_empty() {
+            return Err(AppError::invalid("comment", "say what must be corrected"));
+        }
+        if comment.chars().count() > 2000 {
+            return Err(AppError::invalid("comment", "at most 2000 characters"));
+        }
+        if Some(row.assessor_id) == actor.user_id {
+            return Err(AppError::Conflict(
+                "an assessor does not review their own assessment".into(),
+            ));
+        }
+        let now = now_millis();
+        let mut tx = self.store().begin().await?;
+        let updated = assessments::review(
+            &mut tx,
+            &assessments::Review {
+                id,
+                expected_version,
+                reviewer_id: actor.user_id,
+                approve,
+                comment,
+                valid_until: add_months(now, VALID_MONTHS),
+                now,
+            },
+        )
+        .await?;
+        if updated == 0 {
+            return Err(AppError::Stale);
+        }
+        if approve {
+            assessments::supersede_others(&mut tx, row.household_id, id).await?;
+        }
+        let kind = if approve { "recognised" } else { "returned" };
+        assessments::add_event(&mut tx, id, actor.user_id, kind, comment, now).await?;
+        write_audit(
+            &mut tx,
+            actor,
+            &format!("assessment.{kind}"),
+            Subject::new("household", &row.household_id.to_string()),
+            true,
+            &format!("assessment {id}"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The household's current recognised result. The caller has already authorised reading
+    /// the household (every agency that may see it sees its result).
+    pub async fn current_assessment(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+    ) -> AppResult<Option<CurrentAssessment>> {
+        let current =
+            assessments::recognised(&mut reader(self), &actor.scope, household_id).await?;
+        let open = assessments::open_assessment(&mut reader(self), household_id).await?;
+        let now = now_millis();
+        Ok(match current {
+            Some(row) => Some(CurrentAssessment {
+                id: row.id,
+                model_id: row.model_id,
+                model_version: row.model_version,
+                score: row.score,
+                conclusion: row.conclusion,
+                conclusion_label: row.conclusion_label,
+                recognised_at: row.recognised_at,
+                valid_until: row.valid_until,
+                expired: row.valid_until.is_some_and(|v| v < now),
+                partial: row.partial,
+                open_assessment: open,
+            }),
+            None => open.map(|id| CurrentAssessment {
+                id,
+                model_id: String::new(),
+                model_version: None,
+                score: None,
+                conclusion: None,
+                conclusion_label: None,
+                recognised_at: None,
+                valid_until: None,
+                expired: false,
+                partial: false,
+                open_assessment: Some(id),
+            }),
+        })
+    }
+}
