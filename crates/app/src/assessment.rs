@@ -15,7 +15,7 @@ use minsheng_domain::time_util::now_millis;
 use minsheng_store::assessments::{
     self, AssessmentListRow, AssessmentRow, EventRow, ListFilter, ModelRow, NewAssessment, NewModel,
 };
-use minsheng_store::{regions, registry, users};
+use minsheng_store::{regions, users};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -207,35 +207,21 @@ impl App {
         Ok(model)
     }
 
-    fn may_see_models(actor: &Actor) -> bool {
-        [
-            Action::ManageModels,
-            Action::AssignAssessments,
-            Action::ReviewAssessments,
-            Action::SurveyHouseholds,
-        ]
-        .iter()
-        .any(|a| actor.may(*a))
-    }
-
+    /// Model versions are public policy: any signed-in user may read them.
     pub async fn list_models(&self, actor: &Actor) -> AppResult<Vec<ModelRow>> {
-        if !Self::may_see_models(actor) {
-            self.authorize(actor, Action::ManageModels, Subject::new("model", ""))
-                .await?;
-        }
+        self.authorize(actor, Action::UseAccount, Subject::new("model", ""))
+            .await?;
         self.models_ready().await?;
         Ok(assessments::models(&mut reader(self)).await?)
     }
 
     pub async fn model_detail(&self, actor: &Actor, row: i64) -> AppResult<(ModelRow, Arc<Model>)> {
-        if !Self::may_see_models(actor) {
-            self.authorize(
-                actor,
-                Action::ManageModels,
-                Subject::new("model", &row.to_string()),
-            )
-            .await?;
-        }
+        self.authorize(
+            actor,
+            Action::UseAccount,
+            Subject::new("model", &row.to_string()),
+        )
+        .await?;
         self.models_ready().await?;
         let model_row = assessments::model(&mut reader(self), row)
             .await?
@@ -320,8 +306,6 @@ impl App {
         let id = row.to_string();
         self.authorize(actor, Action::ManageModels, Subject::new("model", &id))
             .await?;
-        self.authorize(actor, Action::ViewHouseholds, Subject::new("model", &id))
-            .await?;
         let (model_row, model) = self.model_detail(actor, row).await?;
         let cohort =
             assessments::recognised_cohort(&mut reader(self), &actor.scope, 200_000).await?;
@@ -384,9 +368,9 @@ impl App {
         )
         .await?;
         self.models_ready().await?;
-        let household = registry::household(&mut reader(self), &actor.scope, input.household_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let household = self
+            .household_in_area(actor, input.household_id, "assessment.assign")
+            .await?;
         let mut errors = Vec::new();
         if assessments::active_model(&mut reader(self), &input.model_id)
             .await?
@@ -510,54 +494,53 @@ impl App {
         Ok(id)
     }
 
-    /// Assessments in the user's area; an assessor sees those assigned to them.
+    /// Assessments in the user's area (results are shared with every agency that sees the
+    /// household); `mine` narrows to those assigned to the user.
     pub async fn assessments(
         &self,
         actor: &Actor,
         states: &[String],
+        mine: bool,
     ) -> AppResult<Vec<AssessmentListRow>> {
-        let full = actor.may(Action::AssignAssessments) || actor.may(Action::ReviewAssessments);
-        if !full {
-            self.authorize(
-                actor,
-                Action::SurveyHouseholds,
-                Subject::new("assessment", ""),
-            )
-            .await?;
-        }
+        self.authorize(
+            actor,
+            Action::ViewHouseholds,
+            Subject::new("assessment", ""),
+        )
+        .await?;
         let filter = ListFilter {
-            assessor_id: if full {
-                None
-            } else {
+            assessor_id: if mine {
                 actor.user_id.or(Some(-1))
+            } else {
+                None
             },
             states: states.to_vec(),
             household_id: None,
         };
-        Ok(assessments::list(&mut reader(self), &actor.scope, &filter, 300).await?)
+        let rows = assessments::list(&mut reader(self), &actor.scope, &filter, 300).await?;
+        self.audit_now(
+            actor,
+            "assessment.list",
+            Subject::new("assessment", ""),
+            true,
+            &format!("{} rows", rows.len()),
+        )
+        .await?;
+        Ok(rows)
     }
 
-    /// An assessment the user may open: in their area, and for assessors their own.
+    /// An assessment in the user's area; for changes by a surveyor, one assigned to them.
     async fn assessment_for(
         &self,
         actor: &Actor,
         id: i64,
         action: &str,
+        own: bool,
     ) -> AppResult<AssessmentRow> {
-        let full = actor.may(Action::AssignAssessments) || actor.may(Action::ReviewAssessments);
-        let surveyor = actor.may(Action::SurveyHouseholds);
         let subject_id = id.to_string();
-        if !full && !surveyor {
-            self.authorize(
-                actor,
-                Action::SurveyHouseholds,
-                Subject::new("assessment", &subject_id),
-            )
-            .await?;
-        }
         let row = assessments::assessment(&mut reader(self), &actor.scope, id)
             .await?
-            .filter(|row| full || Some(row.assessor_id) == actor.user_id);
+            .filter(|row| !own || Some(row.assessor_id) == actor.user_id);
         match row {
             Some(row) => Ok(row),
             None => {
@@ -575,7 +558,15 @@ impl App {
     }
 
     pub async fn assessment_detail(&self, actor: &Actor, id: i64) -> AppResult<AssessmentDetail> {
-        let row = self.assessment_for(actor, id, "assessment.read").await?;
+        self.authorize(
+            actor,
+            Action::ViewHouseholds,
+            Subject::new("assessment", &id.to_string()),
+        )
+        .await?;
+        let row = self
+            .assessment_for(actor, id, "assessment.read", false)
+            .await?;
         let survey: Option<serde_json::Value> = row
             .survey
             .as_deref()
@@ -636,10 +627,10 @@ impl App {
             Subject::new("assessment", &id.to_string()),
         )
         .await?;
-        let row = self.assessment_for(actor, id, "assessment.save").await?;
-        if Some(row.assessor_id) != actor.user_id
-            || !matches!(row.state.as_str(), "assigned" | "draft" | "returned")
-        {
+        let row = self
+            .assessment_for(actor, id, "assessment.save", true)
+            .await?;
+        if !matches!(row.state.as_str(), "assigned" | "draft" | "returned") {
             return Err(AppError::Conflict(format!(
                 "assessment {id} is {} and cannot be edited",
                 row.state
@@ -699,10 +690,9 @@ impl App {
             Subject::new("assessment", &id.to_string()),
         )
         .await?;
-        let row = self.assessment_for(actor, id, "assessment.submit").await?;
-        if Some(row.assessor_id) != actor.user_id {
-            return Err(AppError::Forbidden);
-        }
+        let row = self
+            .assessment_for(actor, id, "assessment.submit", true)
+            .await?;
         if row.row_version != expected_version {
             return Err(AppError::Stale);
         }
@@ -801,7 +791,9 @@ impl App {
             Subject::new("assessment", &id.to_string()),
         )
         .await?;
-        let row = self.assessment_for(actor, id, "assessment.review").await?;
+        let row = self
+            .assessment_for(actor, id, "assessment.review", false)
+            .await?;
         let comment = comment.trim();
         if !approve && comment.is_empty() {
             return Err(AppError::invalid("comment", "say what must be corrected"));

@@ -266,7 +266,7 @@ impl App {
 
     /// The household if it lies in the actor's area. Otherwise it looks absent, and the attempt
     /// is audited as denied.
-    async fn household_in_area(
+    pub(crate) async fn household_in_area(
         &self,
         actor: &Actor,
         id: i64,

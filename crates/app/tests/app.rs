@@ -1370,13 +1370,32 @@ async fn an_assessment_goes_from_assignment_to_recognition(backend: Backend) {
         w.app.assign_assessment(&town, &assign("first", "")).await,
         Err(AppError::Invalid(_))
     ));
-    // Grid workers do not assess; the assessor sees their own assignment.
-    let grid = w.actor("banan.grid").await;
+    // Volunteers see no assessments; only the assigned surveyor edits; the assessor finds
+    // their own assignment.
+    let volunteer = w.actor("banan.volunteer").await;
     assert!(matches!(
-        w.app.assessment_detail(&grid, id).await,
+        w.app.assessment_detail(&volunteer, id).await,
         Err(AppError::Forbidden)
     ));
-    let mine = w.app.assessments(&assessor, &[]).await.expect("my list");
+    let grid = w.actor("banan.grid").await;
+    assert!(matches!(
+        w.app
+            .save_assessment_draft(&grid, id, &survey_json(0))
+            .await,
+        Err(AppError::Forbidden)
+    ));
+    let community = w.actor("banan.community").await;
+    assert!(matches!(
+        w.app
+            .save_assessment_draft(&community, id, &survey_json(0))
+            .await,
+        Err(AppError::NotFound)
+    ));
+    let mine = w
+        .app
+        .assessments(&assessor, &[], true)
+        .await
+        .expect("my list");
     assert_eq!(mine.iter().map(|a| a.id).collect::<Vec<_>>(), vec![id]);
 
     // A draft with a mistake is kept as typed, and the mistake named.
@@ -1503,7 +1522,6 @@ async fn an_assessment_goes_from_assignment_to_recognition(backend: Backend) {
         .expect("recognise");
 
     // The household's current result, valid for 12 months, seen by every agency that sees it.
-    let community = w.actor("banan.community").await;
     let current = w
         .app
         .current_assessment(&community, household)
@@ -1586,11 +1604,19 @@ async fn model_versions_are_immutable_and_what_if_writes_nothing(backend: Backen
         ),
         other => panic!("{other:?}"),
     }
-    // Town officers cannot upload models.
+    // Town officers cannot upload models, but anyone signed in may read them.
     assert!(matches!(
         w.app.upload_model(&town, DRAFT_MODEL).await,
         Err(AppError::Forbidden)
     ));
+    let volunteer = w.actor("banan.volunteer").await;
+    assert!(
+        !w.app
+            .list_models(&volunteer)
+            .await
+            .expect("public")
+            .is_empty()
+    );
 
     // A recognised assessment under cq-7d82 ...
     let household = a_household_of(&w, &town).await;

@@ -253,7 +253,7 @@ pub fn role_permits(role: Role, action: Action) -> bool {
             matches!(role, R::DistrictOfficer | R::TownOfficer)
         }
         A::SurveyHouseholds => matches!(role, R::Assessor | R::CommunityWorker),
-        A::ManageModels => matches!(role, R::DistrictOfficer | R::Admin),
+        A::ManageModels => role == R::DistrictOfficer,
         A::ManageFiles => matches!(
             role,
             R::CommunityWorker | R::TownOfficer | R::DistrictOfficer
