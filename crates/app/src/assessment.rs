@@ -12,9 +12,8 @@ use minsheng_assess::shipped::SHIPPED;
 use minsheng_assess::survey;
 use minsheng_domain::Action;
 use minsheng_domain::time_util::now_millis;
-use minsheng_store::assessments::{
-    self, AssessmentListRow, AssessmentRow, EventRow, ListFilter, ModelRow, NewAssessment, NewModel,
-};
+use minsheng_store::assessments::{self, ListFilter, NewAssessment, NewModel};
+pub use minsheng_store::assessments::{AssessmentListRow, AssessmentRow, EventRow, ModelRow};
 use minsheng_store::{regions, users};
 use serde::Serialize;
 use sha2::{Digest, Sha256};

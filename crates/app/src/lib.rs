@@ -22,6 +22,7 @@ use minsheng_store::audit::{self, NewAudit};
 use minsheng_store::{Conn, Scope, Store, StoreError, WriteTx};
 use serde::Serialize;
 
+pub use minsheng_assess as assess;
 pub use minsheng_store::Backend;
 pub use minsheng_store::audit::{AuditFilter, AuditRow};
 

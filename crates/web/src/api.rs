@@ -451,3 +451,39 @@ pub async fn group_member_add(
         .web(&info)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
+
+// ---------- assessments ----------
+
+pub async fn assessment(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    ok(s.app.assessment_detail(&actor, id).await.web(&info)?)
+}
+
+/// Saves a survey draft (a tablet app's autosave); answers with the mistakes found so far.
+pub async fn assessment_survey(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Json(survey): Json<serde_json::Value>,
+) -> ApiResult {
+    let errors = s
+        .app
+        .save_assessment_draft(&actor, id, &survey)
+        .await
+        .web(&info)?;
+    ok(json!({ "saved": true, "errors": errors }))
+}
+
+/// The household's current recognised assessment (互认共享), or null.
+pub async fn household_assessment(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    // Reading the household checks the area and audits the read.
+    s.app.household_detail(&actor, id).await.web(&info)?;
+    ok(s.app.current_assessment(&actor, id).await.web(&info)?)
+}

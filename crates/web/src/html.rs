@@ -68,7 +68,7 @@ pub struct Chrome {
 
 pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
     let t = info.lang.texts();
-    let entries: [(&str, &str, Action); 14] = [
+    let entries: [(&str, &str, Action); 16] = [
         ("/", t.home, Action::UseAccount),
         ("/clues/new", t.report_clue, Action::ReportClue),
         ("/clues/mine", t.my_clues, Action::ReportClue),
@@ -76,12 +76,14 @@ pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
         ("/sweeps", t.sweeps, Action::RunSweeps),
         ("/groups", t.groups, Action::ManageGroups),
         ("/figures", t.figures, Action::ViewFigures),
+        ("/assessments", t.assessments, Action::ViewHouseholds),
         ("/households", t.households, Action::ViewHouseholds),
         ("/persons", t.persons, Action::ViewHouseholds),
         ("/regions", t.regions, Action::ViewRegions),
         ("/units", t.units, Action::ViewUnits),
         ("/users", t.users, Action::ManageUsers),
         ("/audit", t.audit, Action::ViewAudit),
+        ("/models", t.models, Action::UseAccount),
         ("/account", t.account, Action::UseAccount),
     ];
     let nav = entries
@@ -482,6 +484,9 @@ struct HouseholdPage {
     file_states: Vec<(&'static str, String)>,
     can_manage_file: bool,
     timeline: Vec<(String, String, String)>,
+    assessment: Option<minsheng_app::assessment::CurrentAssessment>,
+    assessment_valid_until: String,
+    can_assign: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -499,6 +504,7 @@ async fn household_page(
     refused: Option<AppError>,
 ) -> WebResult {
     let d = s.app.household_detail(actor, id).await.web(info)?;
+    let assessment = s.app.current_assessment(actor, id).await.web(info)?;
     let (file, timeline) = (d.file.clone(), d.timeline.clone());
     let lang = info.lang;
     let timeline = timeline
@@ -525,6 +531,13 @@ async fn household_page(
         can_manage_file: actor.may(Action::ManageFiles),
         file,
         timeline,
+        assessment_valid_until: assessment
+            .as_ref()
+            .and_then(|a| a.valid_until)
+            .map(format_millis)
+            .unwrap_or_default(),
+        assessment,
+        can_assign: actor.may(Action::AssignAssessments),
         c: chrome(actor, info),
     };
     render_status(&page, info, status)
@@ -1246,12 +1259,14 @@ pub async fn healthz(State(s): State<AppState>) -> Response {
 const APP_CSS: &str = include_str!("../static/app.css");
 const HTMX_JS: &str = include_str!("../static/htmx.min.js");
 const REPORT_JS: &str = include_str!("../static/report.js");
+const REPORT_CSS: &str = include_str!("../static/report.css");
 
 pub async fn static_file(Info(info): Info, Path(file): Path<String>) -> WebResult {
     let (body, content_type) = match file.as_str() {
         "app.css" => (APP_CSS, "text/css; charset=utf-8"),
         "htmx.min.js" => (HTMX_JS, "text/javascript; charset=utf-8"),
         "report.js" => (REPORT_JS, "text/javascript; charset=utf-8"),
+        "report.css" => (REPORT_CSS, "text/css; charset=utf-8"),
         _ => return Err(WebError::new(AppError::NotFound, &info)),
     };
     let mut response = body.into_response();

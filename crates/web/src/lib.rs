@@ -3,6 +3,7 @@
 //! and their results into responses; they never touch the store.
 
 mod api;
+mod assessment_pages;
 mod auth;
 mod discovery_pages;
 mod error;

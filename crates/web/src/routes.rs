@@ -9,7 +9,7 @@ use axum::middleware;
 use axum::routing::{MethodFilter, on};
 use minsheng_domain::Action;
 
-use crate::{AppState, api, auth, discovery_pages as dp, html, openapi};
+use crate::{AppState, api, assessment_pages as ap, auth, discovery_pages as dp, html, openapi};
 
 /// One route: method, path (axum syntax), the action it requires (`None`: public) and a summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -451,6 +451,118 @@ fn register() -> Routes {
             Some(A::EditHouseholds),
             "Create a household",
             api::household_create,
+        )
+        .add(
+            M::GET,
+            "/assessments",
+            Some(A::ViewHouseholds),
+            "Assessments in the user's area (or assigned to them)",
+            ap::list,
+        )
+        .add(
+            M::GET,
+            "/assessments/{id}",
+            Some(A::ViewHouseholds),
+            "An assessment: survey form, result with reasons, review",
+            ap::detail,
+        )
+        .add(
+            M::GET,
+            "/assessments/{id}/report",
+            Some(A::ViewHouseholds),
+            "The printable A4 assessment report",
+            ap::report,
+        )
+        .add(
+            M::POST,
+            "/assessments/{id}/draft",
+            Some(A::SurveyHouseholds),
+            "Save the survey draft (autosave)",
+            ap::save_draft,
+        )
+        .add(
+            M::POST,
+            "/assessments/{id}/submit",
+            Some(A::SurveyHouseholds),
+            "Submit the survey for review; it is scored with the active model version",
+            ap::submit,
+        )
+        .add(
+            M::POST,
+            "/assessments/{id}/review",
+            Some(A::ReviewAssessments),
+            "Recognise an assessment or return it with comments",
+            ap::review,
+        )
+        .add(
+            M::GET,
+            "/households/{id}/assess",
+            Some(A::AssignAssessments),
+            "Form to assign a household's assessment",
+            ap::assign_form,
+        )
+        .add(
+            M::POST,
+            "/households/{id}/assess",
+            Some(A::AssignAssessments),
+            "Assign a household's assessment to an assessor",
+            ap::assign,
+        )
+        .add(
+            M::GET,
+            "/models",
+            Some(A::UseAccount),
+            "Assessment model versions",
+            ap::models,
+        )
+        .add(
+            M::POST,
+            "/models",
+            Some(A::ManageModels),
+            "Upload a model version (checked; stored as a draft)",
+            ap::upload_model,
+        )
+        .add(
+            M::GET,
+            "/models/{id}",
+            Some(A::UseAccount),
+            "A model version: dimensions, indicators, rules",
+            ap::model,
+        )
+        .add(
+            M::POST,
+            "/models/{id}/activate",
+            Some(A::ManageModels),
+            "Make a model version the one new assessments use",
+            ap::activate_model,
+        )
+        .add(
+            M::POST,
+            "/models/{id}/what-if",
+            Some(A::ManageModels),
+            "Re-score the area's recognised assessments under a version; nothing is written",
+            ap::what_if,
+        )
+        .add(
+            M::GET,
+            "/api/v1/assessments/{id}",
+            Some(A::ViewHouseholds),
+            "An assessment with its survey, result and history",
+            api::assessment,
+        )
+        .add(
+            M::PUT,
+            "/api/v1/assessments/{id}/survey",
+            Some(A::SurveyHouseholds),
+            "Save a survey draft (JSON, schema version 1); returns the mistakes so far",
+            api::assessment_survey,
+        )
+        .add(
+            M::GET,
+            "/api/v1/households/{id}/assessment",
+            Some(A::ViewHouseholds),
+            "The household's current recognised assessment (互认共享)",
+            api::household_assessment,
         )
         .add(
             M::GET,

@@ -31,6 +31,15 @@ enum Target {
     Group,
     Photo,
     Channel,
+    /// A recognised assessment.
+    Assessment,
+    /// A household with no assessment yet.
+    FreshHousehold,
+    /// A draft assigned to the caller (made on the spot).
+    OwnDraft,
+    /// A submitted assessment waiting for review (made on the spot).
+    Submitted,
+    Model,
 }
 
 /// The matrix's own idea of every route: written here, apart from the route registry, so a
@@ -56,7 +65,137 @@ fn expectations() -> Vec<Expect> {
         ok,
         audited,
     };
-    vec![
+    let mut assessment = vec![
+        e(
+            Method::GET,
+            "/assessments",
+            Some(A::ViewHouseholds),
+            T::Nothing,
+            200,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/assessments/{id}",
+            Some(A::ViewHouseholds),
+            T::Assessment,
+            200,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/assessments/{id}/report",
+            Some(A::ViewHouseholds),
+            T::Assessment,
+            200,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/assessments/{id}/draft",
+            Some(A::SurveyHouseholds),
+            T::OwnDraft,
+            303,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/assessments/{id}/submit",
+            Some(A::SurveyHouseholds),
+            T::OwnDraft,
+            303,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/assessments/{id}/review",
+            Some(A::ReviewAssessments),
+            T::Submitted,
+            303,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/households/{id}/assess",
+            Some(A::AssignAssessments),
+            T::Household,
+            200,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/households/{id}/assess",
+            Some(A::AssignAssessments),
+            T::FreshHousehold,
+            303,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/models",
+            Some(A::UseAccount),
+            T::Nothing,
+            200,
+            false,
+        ),
+        e(
+            Method::POST,
+            "/models",
+            Some(A::ManageModels),
+            T::Nothing,
+            303,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/models/{id}",
+            Some(A::UseAccount),
+            T::Model,
+            200,
+            false,
+        ),
+        e(
+            Method::POST,
+            "/models/{id}/activate",
+            Some(A::ManageModels),
+            T::Model,
+            303,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/models/{id}/what-if",
+            Some(A::ManageModels),
+            T::Model,
+            200,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/assessments/{id}",
+            Some(A::ViewHouseholds),
+            T::Assessment,
+            200,
+            true,
+        ),
+        e(
+            Method::PUT,
+            "/api/v1/assessments/{id}/survey",
+            Some(A::SurveyHouseholds),
+            T::OwnDraft,
+            200,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/households/{id}/assessment",
+            Some(A::ViewHouseholds),
+            T::Household,
+            200,
+            true,
+        ),
+    ];
+    let mut all = vec![
         e(
             Method::GET,
             "/",
@@ -710,7 +849,9 @@ fn expectations() -> Vec<Expect> {
             200,
             false,
         ),
-    ]
+    ];
+    all.append(&mut assessment);
+    all
 }
 
 /// The demo account that plays each role.

@@ -63,10 +63,17 @@ pub struct TestApp {
     sweeps: Vec<(i64, i64)>,
     groups: Vec<(i64, i64)>,
     photos: Vec<(i64, i64)>,
+    /// Recognised assessments (id, region), one per candidate area.
+    assessments: Vec<(i64, i64)>,
+    /// Households without any assessment yet (id, region), taken one per use.
+    fresh: std::sync::Mutex<Vec<(i64, i64)>>,
+    models: Vec<i64>,
     counter: AtomicU64,
 }
 
 pub const MATRIX_TARGET_USER: &str = "matrix.target";
+const MATRIX_ASSESSOR: &str = "matrix.assessor";
+const MATRIX_ASSESSOR_PASSWORD: &str = "matrix-assessor-password";
 const EVERYTHING: (i64, i64) = (100_000_000_000, 999_999_999_999);
 
 impl TestApp {
@@ -97,6 +104,19 @@ impl TestApp {
         )
         .await
         .expect("target user");
+        // An assessor of a city-wide organisation, so every candidate area can be assessed.
+        app.add_user(
+            &operator,
+            &NewUserInput {
+                username: MATRIX_ASSESSOR.into(),
+                display_name: "全市评估员".into(),
+                unit: "重庆市民政局".into(),
+                roles: vec![Role::Assessor],
+                password: MATRIX_ASSESSOR_PASSWORD.into(),
+            },
+        )
+        .await
+        .expect("matrix assessor");
         let mut candidates = Vec::new();
         for region in [
             500_113_003_002_i64,
@@ -165,8 +185,44 @@ impl TestApp {
             ))
             .await
             .expect("photos");
+        // Assessments: one recognised in each candidate area; other households stay fresh.
+        let mut assessments = Vec::new();
+        let mut fresh = Vec::new();
+        let assessor = app
+            .login(MATRIX_ASSESSOR, MATRIX_ASSESSOR_PASSWORD, "10.0.0.9")
+            .await
+            .expect("assessor signs in")
+            .actor;
+        for (_, _, region) in &candidates {
+            let code = minsheng_domain::RegionCode::from_i64(*region).expect("code");
+            let scope = Scope::from_ranges(vec![code.subtree()]);
+            let filter = ListFilter {
+                limit: 40,
+                ..ListFilter::default()
+            };
+            let found = registry::list_households(&mut app.store().reader(), &scope, &filter)
+                .await
+                .expect("list");
+            let Some((first, rest)) = found.split_first() else {
+                continue;
+            };
+            let id = assessed(&app, &operator, &assessor, first.id, true).await;
+            assessments.push((id, first.region_code));
+            fresh.extend(rest.iter().map(|h| (h.id, h.region_code)));
+        }
+        let models = app
+            .list_models(&operator)
+            .await
+            .expect("models")
+            .into_iter()
+            .filter(|m| m.model_id == "global-mpi")
+            .map(|m| m.id)
+            .collect();
         let router = minsheng_web::router(app.clone(), WebConfig::default());
         TestApp {
+            assessments,
+            fresh: std::sync::Mutex::new(fresh),
+            models,
             app,
             router,
             accounts,
@@ -322,7 +378,62 @@ impl TestApp {
                 fill(file.0.to_string())
             }
             Target::Lang => (!outside).then(|| fill("en".into())).flatten(),
+            Target::Assessment => fill(pick(&self.assessments, who, outside)?.to_string()),
+            Target::Model => (!outside)
+                .then(|| fill(self.models.first()?.to_string()))
+                .flatten(),
+            Target::FreshHousehold => fill(self.take_fresh(who, outside)?.to_string()),
+            Target::OwnDraft | Target::Submitted => {
+                let action = if target == Target::OwnDraft {
+                    minsheng_domain::Action::SurveyHouseholds
+                } else {
+                    minsheng_domain::Action::ReviewAssessments
+                };
+                let permitted = minsheng_domain::roles_permit(&who.roles, action);
+                if outside || !permitted {
+                    return fill(
+                        pick(&self.assessments, who, outside)
+                            .or(if outside {
+                                None
+                            } else {
+                                self.assessments.first().map(|a| a.0)
+                            })?
+                            .to_string(),
+                    );
+                }
+                let operator = Actor::command_line(self.app.everything().await.expect("scope"));
+                let household = self.take_fresh(who, false)?;
+                let id = if target == Target::OwnDraft {
+                    let surveyor = self
+                        .app
+                        .session_actor(who.session.as_deref()?, "test")
+                        .await
+                        .expect("lookup")
+                        .expect("actor");
+                    assessed(&self.app, &operator, &surveyor, household, false).await
+                } else {
+                    let assessor = self
+                        .app
+                        .login(MATRIX_ASSESSOR, MATRIX_ASSESSOR_PASSWORD, "10.0.0.9")
+                        .await
+                        .expect("assessor")
+                        .actor;
+                    let id = assessed(&self.app, &operator, &assessor, household, false).await;
+                    submitted(&self.app, &assessor, id).await;
+                    id
+                };
+                fill(id.to_string())
+            }
         }
+    }
+
+    /// A household with no assessment yet, inside or outside the caller's area.
+    fn take_fresh(&self, who: &Who, outside: bool) -> Option<i64> {
+        let mut fresh = self.fresh.lock().expect("lock");
+        let index = fresh
+            .iter()
+            .position(|(_, region)| who.scope.contains(*region) != outside)?;
+        Some(fresh.remove(index).0)
     }
 
     /// Opens a new lead in a region, as the screening job would.
@@ -531,6 +642,37 @@ impl TestApp {
                 fields.push(("household_id", household.to_string()));
                 fields.push(("state", "assisted".into()));
             }
+            (_, "/households/{id}/assess") => {
+                fields.push(("model_id", "cq-7d82".into()));
+                fields.push(("assessor", MATRIX_ASSESSOR.into()));
+                fields.push(("trigger", "first".into()));
+            }
+            (_, "/assessments/{id}/draft") => {
+                fields.push(("members.0.relation", "self".into()));
+                fields.push(("members.0.age", "50".into()));
+            }
+            (_, "/assessments/{id}/submit" | "/assessments/{id}/review") => {
+                let (version,): (i64,) = self
+                    .app
+                    .store()
+                    .reader()
+                    .one(Sql::with(
+                        "SELECT row_version FROM assessments WHERE id = $1",
+                        vals![Self::id_in(path)],
+                    ))
+                    .await
+                    .expect("assessment");
+                fields.push(("version", version.to_string()));
+                fields.push(("decision", "approve".into()));
+            }
+            (_, "/models") => {
+                let source = include_str!("../../../../models/three-grade.toml")
+                    .replace("version = \"2026.1\"", &format!("version = \"matrix-{n}\""));
+                fields.push(("source", source));
+            }
+            (_, "/api/v1/assessments/{id}/survey") => {
+                return Some(("application/json", valid_survey().to_string()));
+            }
             _ => {}
         }
         if api {
@@ -671,6 +813,63 @@ impl TestApp {
 }
 
 /// The id of the first `(id, region)` inside the caller's area, or outside it.
+/// A valid survey for any household.
+pub fn valid_survey() -> serde_json::Value {
+    minsheng_app::assess::synth::SurveyGenerator::new(5).next_survey("500113003002")
+}
+
+/// Assigns a household's assessment to `surveyor` and saves a valid survey; with `recognise`,
+/// also submits it and has it recognised. Returns its id.
+async fn assessed(
+    app: &App,
+    operator: &Actor,
+    surveyor: &Actor,
+    household: i64,
+    recognise: bool,
+) -> i64 {
+    let id = app
+        .assign_assessment(
+            operator,
+            &minsheng_app::assessment::AssignInput {
+                household_id: household,
+                model_id: "cq-7d82".into(),
+                assessor: surveyor.username.clone(),
+                trigger: "first".into(),
+                note: String::new(),
+            },
+        )
+        .await
+        .expect("assign");
+    app.save_assessment_draft(surveyor, id, &valid_survey())
+        .await
+        .expect("draft");
+    if recognise {
+        submitted(app, surveyor, id).await;
+        let version = app
+            .assessment_detail(operator, id)
+            .await
+            .expect("detail")
+            .row
+            .row_version;
+        app.review_assessment(operator, id, version, true, "")
+            .await
+            .expect("recognise");
+    }
+    id
+}
+
+async fn submitted(app: &App, surveyor: &Actor, id: i64) {
+    let version = app
+        .assessment_detail(surveyor, id)
+        .await
+        .expect("detail")
+        .row
+        .row_version;
+    app.submit_assessment(surveyor, id, version)
+        .await
+        .expect("submit");
+}
+
 fn pick(items: &[(i64, i64)], who: &Who, outside: bool) -> Option<i64> {
     items
         .iter()

@@ -1,0 +1,1269 @@
+//! Pages of assessment (甄别): the assessor's list and survey form (autosaved), the town's
+//! review, the printable A4 report, and the model versions with their what-if runs.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect};
+use minsheng_app::assess::model::Model;
+use minsheng_app::assess::survey::{self, Kind, RecordSpec};
+use minsheng_app::assessment::{AssessmentDetail, AssignInput, TRIGGERS, WhatIf};
+use minsheng_app::{Actor, AppError};
+use minsheng_domain::Action;
+use minsheng_domain::time_util::format_millis;
+use serde::Deserialize;
+use serde_json::{Map, Value as Json};
+
+use crate::AppState;
+use crate::auth::{Authed, RequestInfo};
+use crate::html::{
+    Chrome, OrWeb, WebResult, chrome, is_form_error, refusal, render, render_status,
+};
+use crate::i18n::Lang;
+
+fn pick<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
+    if lang == Lang::En && !en.is_empty() {
+        en
+    } else {
+        zh
+    }
+}
+
+/// The interface's word for an assessment state or trigger.
+pub fn word(lang: Lang, code: &str) -> &str {
+    let (zh, en) = match code {
+        "assigned" => ("已分派", "assigned"),
+        "draft" => ("填写中", "draft"),
+        "submitted" => ("待审核", "waiting for review"),
+        "returned" => ("已退回", "returned"),
+        "recognised" => ("已认定", "recognised"),
+        "superseded" => ("已更新", "superseded"),
+        "withdrawn" => ("已撤回", "withdrawn"),
+        "first" => ("首次评估", "first assessment"),
+        "expiry" => ("有效期届满", "validity expired"),
+        "report" => ("群众举报", "a report of wrong facts"),
+        "change" => ("家庭情况变化", "change of circumstances"),
+        "reviewer" => ("审核人要求", "reviewer's decision"),
+        "active" => ("使用中", "active"),
+        "retired" => ("已停用", "retired"),
+        _ => (code, code),
+    };
+    if lang == Lang::En { en } else { zh }
+}
+
+// ---------- list ----------
+
+pub struct ListLine {
+    pub id: i64,
+    pub household_id: i64,
+    pub address: String,
+    pub head: String,
+    pub region: String,
+    pub model: String,
+    pub assessor: String,
+    pub state: String,
+    pub state_code: String,
+    pub score: String,
+    pub conclusion: String,
+    pub assigned: String,
+}
+
+#[derive(Template)]
+#[template(path = "assessments.html")]
+struct ListPage {
+    c: Chrome,
+    rows: Vec<ListLine>,
+    filters: Vec<(String, String, bool)>,
+    mine: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListParams {
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    mine: Option<String>,
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Query(p): Query<ListParams>,
+) -> WebResult {
+    let surveyor_only =
+        actor.may(Action::SurveyHouseholds) && !actor.may(Action::AssignAssessments);
+    let mine = p.mine.as_deref().map_or(surveyor_only, |m| m == "1");
+    let state = p.state.unwrap_or_default();
+    let states: Vec<String> = match state.as_str() {
+        "" => vec![],
+        "open" => ["assigned", "draft", "returned"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        other => vec![other.to_string()],
+    };
+    let rows = s.app.assessments(&actor, &states, mine).await.web(&info)?;
+    let lang = info.lang;
+    let rows = rows
+        .into_iter()
+        .map(|r| ListLine {
+            id: r.id,
+            household_id: r.household_id,
+            address: r.address,
+            head: r.head_name.unwrap_or_default(),
+            region: r.region_name,
+            model: r.model_id,
+            assessor: r.assessor_name,
+            state: word(lang, &r.state).to_string(),
+            state_code: r.state,
+            score: r.score.map(|x| format!("{x:.1}")).unwrap_or_default(),
+            conclusion: r.conclusion_label.unwrap_or_default(),
+            assigned: format_millis(r.assigned_at),
+        })
+        .collect();
+    let t = info.lang.texts();
+    let filters = [
+        ("", t.all),
+        ("open", t.open_work),
+        ("submitted", word(lang, "submitted")),
+        ("recognised", word(lang, "recognised")),
+    ]
+    .iter()
+    .map(|(code, label)| (code.to_string(), label.to_string(), *code == state))
+    .collect();
+    render(
+        &ListPage {
+            c: chrome(&actor, &info),
+            rows,
+            filters,
+            mine,
+        },
+        &info,
+    )
+}
+
+// ---------- assign ----------
+
+#[derive(Template)]
+#[template(path = "assessment_new.html")]
+struct AssignPage {
+    c: Chrome,
+    household_id: i64,
+    address: String,
+    head: String,
+    current: String,
+    models: Vec<(String, String)>,
+    triggers: Vec<(&'static str, String)>,
+    message: String,
+    form: AssignForm,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct AssignForm {
+    #[serde(default)]
+    model_id: String,
+    #[serde(default)]
+    assessor: String,
+    #[serde(default)]
+    trigger: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn assign_page(
+    s: &AppState,
+    actor: &Actor,
+    info: &RequestInfo,
+    household_id: i64,
+    form: AssignForm,
+    refused: Option<AppError>,
+) -> WebResult {
+    let subject_id = household_id.to_string();
+    s.app
+        .authorize(
+            actor,
+            Action::AssignAssessments,
+            minsheng_app::Subject::new("household", &subject_id),
+        )
+        .await
+        .web(info)?;
+    let d = s
+        .app
+        .household_detail(actor, household_id)
+        .await
+        .web(info)?;
+    let current = s
+        .app
+        .current_assessment(actor, household_id)
+        .await
+        .web(info)?;
+    let lang = info.lang;
+    let current = match current {
+        Some(c) if c.conclusion.is_some() => format!(
+            "{} {:.1}（{}）{}",
+            c.conclusion_label.unwrap_or_default(),
+            c.score.unwrap_or(0.0),
+            c.valid_until.map(format_millis).unwrap_or_default(),
+            if c.expired { word(lang, "expiry") } else { "" }
+        ),
+        _ => String::new(),
+    };
+    let models = s
+        .app
+        .list_models(actor)
+        .await
+        .web(info)?
+        .into_iter()
+        .filter(|m| m.status == "active")
+        .map(|m| {
+            (
+                m.model_id.clone(),
+                format!("{} {}（{}）", m.name_zh, m.version, m.model_id),
+            )
+        })
+        .collect();
+    let (status, message) = refusal(refused.as_ref(), lang);
+    let page = AssignPage {
+        c: chrome(actor, info),
+        household_id,
+        address: d.household.address.clone(),
+        head: d.household.head_name.clone().unwrap_or_default(),
+        current,
+        models,
+        triggers: TRIGGERS
+            .iter()
+            .map(|t| (*t, word(lang, t).to_string()))
+            .collect(),
+        message,
+        form,
+    };
+    render_status(&page, info, status)
+}
+
+pub async fn assign_form(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(household_id): Path<i64>,
+) -> WebResult {
+    let form = AssignForm {
+        model_id: "cq-7d82".into(),
+        trigger: "first".into(),
+        ..AssignForm::default()
+    };
+    assign_page(&s, &actor, &info, household_id, form, None).await
+}
+
+pub async fn assign(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(household_id): Path<i64>,
+    Form(f): Form<AssignForm>,
+) -> WebResult {
+    let input = AssignInput {
+        household_id,
+        model_id: f.model_id.clone(),
+        assessor: f.assessor.clone(),
+        trigger: f.trigger.clone(),
+        note: f.note.clone(),
+    };
+    match s.app.assign_assessment(&actor, &input).await {
+        Ok(id) => Ok(Redirect::to(&format!("/assessments/{id}")).into_response()),
+        Err(e) if is_form_error(&e) => {
+            assign_page(&s, &actor, &info, household_id, f, Some(e)).await
+        }
+        Err(e) => Err(crate::error::WebError::new(e, &info)),
+    }
+}
+
+// ---------- the survey form ----------
+
+pub struct FormField {
+    pub name: String,
+    pub label: String,
+    /// "number", "select" (choices and yes/no).
+    pub input: &'static str,
+    pub value: String,
+    pub options: Vec<(String, String, bool)>,
+    pub step: &'static str,
+    pub min: String,
+    pub max: String,
+    pub error: String,
+}
+
+pub struct FormSection {
+    pub id: String,
+    pub title: String,
+    pub fields: Vec<FormField>,
+    pub error: String,
+}
+
+fn json_text(value: Option<&Json>) -> String {
+    match value {
+        None | Some(Json::Null) => String::new(),
+        Some(Json::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn section(
+    lang: Lang,
+    spec: &RecordSpec,
+    data: Option<&Json>,
+    prefix: &str,
+    path: &str,
+    title: String,
+    errors: &BTreeMap<String, String>,
+) -> FormSection {
+    let t = lang.texts();
+    let fields = spec
+        .fields
+        .iter()
+        .filter(|f| !matches!(f.kind, Kind::Object(_) | Kind::List(..)))
+        .map(|f| {
+            let value = json_text(data.and_then(|d| d.get(f.name)));
+            let error_path = if path.is_empty() {
+                f.name.to_string()
+            } else {
+                format!("{path}.{}", f.name)
+            };
+            let (input, options, step, min, max) = match f.kind {
+                Kind::Choice(choices) => {
+                    let mut options =
+                        vec![(String::new(), t.not_recorded.to_string(), value.is_empty())];
+                    options.extend(choices.iter().map(|c| {
+                        (
+                            c.code.to_string(),
+                            pick(lang, c.zh, c.en).to_string(),
+                            c.code == value,
+                        )
+                    }));
+                    ("select", options, "", String::new(), String::new())
+                }
+                Kind::Bool => (
+                    "select",
+                    vec![
+                        (String::new(), t.not_recorded.to_string(), value.is_empty()),
+                        ("true".to_string(), t.yes.to_string(), value == "true"),
+                        ("false".to_string(), t.no.to_string(), value == "false"),
+                    ],
+                    "",
+                    String::new(),
+                    String::new(),
+                ),
+                Kind::Int { min, max } => ("number", vec![], "1", min.to_string(), max.to_string()),
+                Kind::Money => ("number", vec![], "0.01", "0".to_string(), String::new()),
+                Kind::Number { min, max } => {
+                    ("number", vec![], "0.1", min.to_string(), max.to_string())
+                }
+                Kind::Object(_) | Kind::List(..) => {
+                    ("number", vec![], "", String::new(), String::new())
+                }
+            };
+            FormField {
+                name: format!("{prefix}{}", f.name),
+                label: pick(lang, f.zh, f.en).to_string(),
+                input,
+                value,
+                options,
+                step,
+                min,
+                max,
+                error: errors.get(&error_path).cloned().unwrap_or_default(),
+            }
+        })
+        .collect();
+    FormSection {
+        id: prefix.trim_end_matches('.').replace('.', "-"),
+        title,
+        fields,
+        error: errors.get(path).cloned().unwrap_or_default(),
+    }
+}
+
+/// The survey form: household facts, one block per member (and one empty for a new member),
+/// the sections, and the recent shocks.
+fn survey_sections(
+    lang: Lang,
+    survey: Option<&Json>,
+    errors: &[minsheng_app::FieldError],
+) -> Vec<FormSection> {
+    let t = lang.texts();
+    let errors: BTreeMap<String, String> = errors
+        .iter()
+        .map(|e| (e.field.clone(), e.message.clone()))
+        .collect();
+    let mut sections = Vec::new();
+    let members = survey
+        .and_then(|s| s.get("members"))
+        .and_then(Json::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for i in 0..=members.len() {
+        let title = if i == members.len() {
+            t.new_member.to_string()
+        } else {
+            format!("{} {}", t.member, i + 1)
+        };
+        sections.push(section(
+            lang,
+            &survey::MEMBER,
+            members.get(i),
+            &format!("members.{i}."),
+            &format!("members[{i}]"),
+            title,
+            &errors,
+        ));
+    }
+    for field in survey::HOUSEHOLD.fields {
+        if let Kind::Object(spec) = field.kind {
+            let data = survey.and_then(|s| s.get(field.name));
+            sections.push(section(
+                lang,
+                spec,
+                data,
+                &format!("{}.", field.name),
+                field.name,
+                pick(lang, field.zh, field.en).to_string(),
+                &errors,
+            ));
+        }
+    }
+    let shocks = survey
+        .and_then(|s| s.get("shocks"))
+        .and_then(Json::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for i in 0..=shocks.len() {
+        let title = format!(
+            "{} {}",
+            pick(lang, survey::SHOCK.zh, survey::SHOCK.en),
+            i + 1
+        );
+        sections.push(section(
+            lang,
+            &survey::SHOCK,
+            shocks.get(i),
+            &format!("shocks.{i}."),
+            &format!("shocks[{i}]"),
+            title,
+            &errors,
+        ));
+    }
+    // The household's own scalar facts.
+    sections.push(section(
+        lang,
+        &survey::HOUSEHOLD,
+        survey,
+        "",
+        "",
+        t.other_facts.to_string(),
+        &errors,
+    ));
+    sections
+}
+
+/// Builds the survey JSON from the form. Typed values are converted; what does not convert is
+/// kept as typed, so the reader names the mistake and nothing is lost. Empty member and shock
+/// blocks are left out; an empty field is "not recorded".
+pub fn survey_from_form(pairs: &[(String, String)]) -> Json {
+    let value_of = |name: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let record = |spec: &RecordSpec, prefix: &str| -> Map<String, Json> {
+        let mut map = Map::new();
+        for f in spec.fields {
+            let Some(text) = value_of(&format!("{prefix}{}", f.name)) else {
+                continue;
+            };
+            if text.is_empty() {
+                continue;
+            }
+            let json = match f.kind {
+                Kind::Int { .. } | Kind::Money | Kind::Number { .. } => match text.parse::<f64>() {
+                    Ok(n) if n.fract() == 0.0 && n.abs() < 9e15 => Json::from(n as i64),
+                    Ok(n) => Json::from(n),
+                    Err(_) => Json::from(text),
+                },
+                Kind::Bool => match text.as_str() {
+                    "true" => Json::Bool(true),
+                    "false" => Json::Bool(false),
+                    _ => Json::from(text),
+                },
+                _ => Json::from(text),
+            };
+            map.insert(f.name.to_string(), json);
+        }
+        map
+    };
+    let mut root = record(&survey::HOUSEHOLD, "");
+    for (list, spec) in [("members", &survey::MEMBER), ("shocks", &survey::SHOCK)] {
+        let count = pairs
+            .iter()
+            .filter_map(|(k, _)| k.strip_prefix(&format!("{list}.")))
+            .filter_map(|rest| rest.split('.').next()?.parse::<usize>().ok())
+            .max()
+            .map_or(0, |m| m + 1)
+            .min(survey::MAX_MEMBERS + 1);
+        let items: Vec<Json> = (0..count)
+            .map(|i| record(spec, &format!("{list}.{i}.")))
+            .filter(|m| !m.is_empty())
+            .map(Json::Object)
+            .collect();
+        let recorded = pairs.iter().any(|(k, _)| k == &format!("{list}.recorded"));
+        if !items.is_empty() || (list == "shocks" && recorded) {
+            root.insert(list.to_string(), Json::Array(items));
+        }
+    }
+    for field in survey::HOUSEHOLD.fields {
+        if let Kind::Object(spec) = field.kind {
+            let map = record(spec, &format!("{}.", field.name));
+            if !map.is_empty() {
+                root.insert(field.name.to_string(), Json::Object(map));
+            }
+        }
+    }
+    Json::Object(root)
+}
+
+// ---------- the assessment page ----------
+
+pub struct DimensionLine {
+    pub label: String,
+    pub points: String,
+    pub max: String,
+    pub percent: i64,
+    pub deduct: bool,
+}
+
+pub struct IndicatorLine {
+    pub label: String,
+    pub dimension: String,
+    pub value: String,
+    pub points: String,
+    pub weight: String,
+    pub missing: String,
+    pub help: String,
+}
+
+pub struct Explained {
+    pub score: String,
+    pub conclusion: String,
+    pub model: String,
+    pub deduction: String,
+    pub partial: bool,
+    pub could_change: bool,
+    pub vetoes: Vec<String>,
+    pub dimensions: Vec<DimensionLine>,
+    /// Indicators that scored, largest first.
+    pub top: Vec<IndicatorLine>,
+    pub missing: Vec<(String, bool)>,
+    pub changes: Vec<String>,
+    pub chart_svg: String,
+}
+
+fn num(value: &Json) -> f64 {
+    value.as_f64().unwrap_or(0.0)
+}
+
+/// The stored result, with the model's labels.
+fn explain(lang: Lang, result: &Json, model: Option<&Model>) -> Explained {
+    let t = lang.texts();
+    let dims_json = result.get("dimensions").cloned().unwrap_or_default();
+    let dimensions: Vec<DimensionLine> = match model {
+        Some(m) => m
+            .dimensions
+            .iter()
+            .map(|d| {
+                let points = num(&dims_json[&d.code]);
+                DimensionLine {
+                    label: pick(lang, &d.label_zh, &d.label_en).to_string(),
+                    points: format!("{points:.1}"),
+                    max: format!("{:.0}", d.max_points),
+                    percent: if d.max_points > 0.0 {
+                        (points / d.max_points * 100.0).round().clamp(0.0, 100.0) as i64
+                    } else {
+                        0
+                    },
+                    deduct: d.deduct,
+                }
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let indicator_label = |code: &str| -> (String, String, String) {
+        model
+            .and_then(|m| {
+                m.indicators.iter().find(|i| i.code == code).map(|i| {
+                    let dim = &m.dimensions[i.dimension];
+                    (
+                        pick(lang, &i.label_zh, &i.label_en).to_string(),
+                        pick(lang, &dim.label_zh, &dim.label_en).to_string(),
+                        pick(lang, &i.help_zh, &i.help_en).to_string(),
+                    )
+                })
+            })
+            .unwrap_or_else(|| (code.to_string(), String::new(), String::new()))
+    };
+    let mut top: Vec<(f64, IndicatorLine)> = result
+        .get("indicators")
+        .and_then(Json::as_array)
+        .map(|list| {
+            list.iter()
+                .filter(|i| num(&i["points"]) > 0.0 || i["missing"].is_string())
+                .map(|i| {
+                    let (label, dimension, help) =
+                        indicator_label(i["code"].as_str().unwrap_or(""));
+                    (
+                        num(&i["points"]),
+                        IndicatorLine {
+                            label,
+                            dimension,
+                            value: json_text(i.get("value")),
+                            points: format!("{:.2}", num(&i["points"])),
+                            weight: format!("{:.1}", num(&i["weight"])),
+                            missing: json_text(i.get("missing")),
+                            help,
+                        },
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    top.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let vetoes = result
+        .get("vetoes")
+        .and_then(Json::as_array)
+        .map(|v| v.iter().map(|x| json_text(x.get("reason"))).collect())
+        .unwrap_or_default();
+    let missing = result
+        .get("missing")
+        .and_then(Json::as_array)
+        .map(|v| {
+            v.iter()
+                .map(|x| {
+                    (
+                        json_text(x.get("fact")),
+                        x["could_change_conclusion"].as_bool().unwrap_or(false),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let changes = result
+        .get("changes")
+        .and_then(Json::as_array)
+        .map(|v| {
+            v.iter()
+                .map(|c| {
+                    format!(
+                        "{}: {} → {} ⇒ {}",
+                        json_text(c.get("fact")),
+                        json_text(c.get("from")),
+                        json_text(c.get("to")),
+                        json_text(c.get("conclusion_label"))
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let chart_svg = chart(&dimensions, t.points);
+    Explained {
+        score: format!("{:.1}", num(&result["score"])),
+        conclusion: json_text(result.get("conclusion_label")),
+        model: format!(
+            "{} {}",
+            json_text(result.get("model")),
+            json_text(result.get("model_version"))
+        ),
+        deduction: format!("{:.1}", num(&result["deduction"])),
+        partial: result["partial"].as_bool().unwrap_or(false),
+        could_change: result["could_change"].as_bool().unwrap_or(false),
+        vetoes,
+        dimensions,
+        top: top.into_iter().map(|(_, line)| line).collect(),
+        missing,
+        changes,
+        chart_svg,
+    }
+}
+
+/// Horizontal bars of each dimension's points against its maximum, as inline SVG (prints
+/// sharply on A4 and needs no script).
+fn chart(dimensions: &[DimensionLine], points_word: &str) -> String {
+    let row = 26;
+    let height = row * dimensions.len() as i64 + 10;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 640 {height}\" width=\"100%\" role=\"img\" aria-label=\"{points_word}\" class=\"dim-chart\">"
+    );
+    for (i, d) in dimensions.iter().enumerate() {
+        let y = 5 + row * i as i64;
+        let width = d.percent * 360 / 100;
+        let colour = if d.deduct { "#2e7d32" } else { "#c62828" };
+        svg.push_str(&format!(
+            "<text x=\"0\" y=\"{}\" font-size=\"13\">{}</text><rect x=\"200\" y=\"{y}\" width=\"360\" height=\"16\" fill=\"#eee\"/><rect x=\"200\" y=\"{y}\" width=\"{width}\" height=\"16\" fill=\"{colour}\"/><text x=\"568\" y=\"{}\" font-size=\"12\">{} / {}</text>",
+            y + 13,
+            askama_escape(&d.label),
+            y + 13,
+            d.points,
+            d.max
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn askama_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[derive(Template)]
+#[template(path = "assessment.html")]
+struct AssessmentPage {
+    c: Chrome,
+    d: AssessmentDetail,
+    state: String,
+    trigger: String,
+    assigned: String,
+    valid_until: String,
+    sections: Vec<FormSection>,
+    explained: Option<Explained>,
+    events: Vec<(String, String, String, String)>,
+    message: String,
+    saved_at: String,
+    error_count: usize,
+}
+
+async fn assessment_page(
+    s: &AppState,
+    actor: &Actor,
+    info: &RequestInfo,
+    id: i64,
+    refused: Option<AppError>,
+) -> WebResult {
+    let d = s.app.assessment_detail(actor, id).await.web(info)?;
+    let lang = info.lang;
+    let model = match d.row.model_row {
+        Some(row) => Some(s.app.compiled_model(row).await.web(info)?),
+        None => None,
+    };
+    let explained = d
+        .result
+        .as_ref()
+        .map(|r| explain(lang, r, model.as_deref()));
+    let sections = if d.can_edit {
+        survey_sections(lang, d.survey.as_ref(), &d.survey_errors)
+    } else {
+        Vec::new()
+    };
+    let events = d
+        .events
+        .iter()
+        .map(|e| {
+            (
+                format_millis(e.at),
+                e.user_name.clone().unwrap_or_default(),
+                word(lang, &e.kind).to_string(),
+                e.note.clone(),
+            )
+        })
+        .collect();
+    let (status, message) = refusal(refused.as_ref(), lang);
+    let page = AssessmentPage {
+        c: chrome(actor, info),
+        state: word(lang, &d.row.state).to_string(),
+        trigger: word(lang, &d.row.trigger_kind).to_string(),
+        assigned: format_millis(d.row.assigned_at),
+        valid_until: d.row.valid_until.map(format_millis).unwrap_or_default(),
+        saved_at: d.row.saved_at.map(format_millis).unwrap_or_default(),
+        error_count: d.survey_errors.len(),
+        sections,
+        explained,
+        events,
+        message,
+        d,
+    };
+    render_status(&page, info, status)
+}
+
+pub async fn detail(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> WebResult {
+    assessment_page(&s, &actor, &info, id, None).await
+}
+
+#[derive(Template)]
+#[template(path = "autosave.html")]
+struct AutosaveFragment {
+    t: &'static crate::i18n::Texts,
+    saved_at: String,
+    errors: Vec<minsheng_app::FieldError>,
+}
+
+/// Saves the draft. From htmx (autosave) it answers with the save status; from a plain form
+/// post it returns to the page.
+pub async fn save_draft(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> WebResult {
+    let survey = survey_from_form(&pairs);
+    let errors = s
+        .app
+        .save_assessment_draft(&actor, id, &survey)
+        .await
+        .web(&info)?;
+    if info.is_htmx {
+        let fragment = AutosaveFragment {
+            t: info.lang.texts(),
+            saved_at: format_millis(minsheng_domain::time_util::now_millis()),
+            errors,
+        };
+        return Ok(Html(fragment.render().map_err(|e| {
+            crate::error::WebError::new(AppError::Internal(e.to_string()), &info)
+        })?)
+        .into_response());
+    }
+    Ok(Redirect::to(&format!("/assessments/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct VersionForm {
+    version: i64,
+}
+
+pub async fn submit(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<VersionForm>,
+) -> WebResult {
+    match s.app.submit_assessment(&actor, id, f.version).await {
+        Ok(()) => Ok(Redirect::to(&format!("/assessments/{id}")).into_response()),
+        Err(e) if is_form_error(&e) || matches!(e, AppError::Stale) => {
+            assessment_page(&s, &actor, &info, id, Some(e)).await
+        }
+        Err(e) => Err(crate::error::WebError::new(e, &info)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    version: i64,
+    decision: String,
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn review(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<ReviewForm>,
+) -> WebResult {
+    let approve = f.decision == "approve";
+    match s
+        .app
+        .review_assessment(&actor, id, f.version, approve, &f.comment)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/assessments/{id}")).into_response()),
+        Err(e) if is_form_error(&e) || matches!(e, AppError::Stale | AppError::Conflict(_)) => {
+            assessment_page(&s, &actor, &info, id, Some(e)).await
+        }
+        Err(e) => Err(crate::error::WebError::new(e, &info)),
+    }
+}
+
+// ---------- the A4 report ----------
+
+pub struct MemberLine {
+    pub relation: String,
+    pub sex: String,
+    pub age: String,
+    pub health: String,
+    pub work: String,
+}
+
+#[derive(Template)]
+#[template(path = "assessment_report.html")]
+struct ReportPage {
+    t: &'static crate::i18n::Texts,
+    html_lang: &'static str,
+    d: AssessmentDetail,
+    explained: Option<Explained>,
+    members: Vec<MemberLine>,
+    trigger: String,
+    assigned: String,
+    submitted: String,
+    reviewed: String,
+    valid_until: String,
+    printed: String,
+    state: String,
+}
+
+fn choice_label(lang: Lang, spec: &RecordSpec, field: &str, value: Option<&Json>) -> String {
+    let code = json_text(value);
+    spec.fields
+        .iter()
+        .find(|f| f.name == field)
+        .and_then(|f| match f.kind {
+            Kind::Choice(choices) => choices
+                .iter()
+                .find(|c| c.code == code)
+                .map(|c| pick(lang, c.zh, c.en).to_string()),
+            _ => None,
+        })
+        .unwrap_or(code)
+}
+
+pub async fn report(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> WebResult {
+    let d = s.app.assessment_detail(&actor, id).await.web(&info)?;
+    let lang = info.lang;
+    let model = match d.row.model_row {
+        Some(row) => Some(s.app.compiled_model(row).await.web(&info)?),
+        None => None,
+    };
+    let members = d
+        .survey
+        .as_ref()
+        .and_then(|sv| sv.get("members"))
+        .and_then(Json::as_array)
+        .map(|list| {
+            list.iter()
+                .map(|m| {
+                    let mut health = Vec::new();
+                    if m["serious_illness"] == Json::Bool(true) {
+                        health.push(pick(lang, "重特大疾病", "serious illness").to_string());
+                    }
+                    if num(&m["chronic_illnesses"]) > 0.0 {
+                        health.push(format!(
+                            "{}{}",
+                            pick(lang, "慢性病", "chronic illnesses: "),
+                            num(&m["chronic_illnesses"])
+                        ));
+                    }
+                    if m["disability"].as_str().is_some_and(|d| d != "none") {
+                        health.push(format!(
+                            "{} {}",
+                            choice_label(lang, &survey::MEMBER, "disability", m.get("disability")),
+                            json_text(m.get("disability_grade"))
+                        ));
+                    }
+                    MemberLine {
+                        relation: choice_label(
+                            lang,
+                            &survey::MEMBER,
+                            "relation",
+                            m.get("relation"),
+                        ),
+                        sex: choice_label(lang, &survey::MEMBER, "sex", m.get("sex")),
+                        age: json_text(m.get("age")),
+                        health: health.join("，"),
+                        work: choice_label(
+                            lang,
+                            &survey::MEMBER,
+                            "employment",
+                            m.get("employment"),
+                        ),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let page = ReportPage {
+        t: lang.texts(),
+        html_lang: lang.html_lang(),
+        explained: d
+            .result
+            .as_ref()
+            .map(|r| explain(lang, r, model.as_deref())),
+        members,
+        trigger: word(lang, &d.row.trigger_kind).to_string(),
+        assigned: format_millis(d.row.assigned_at),
+        submitted: d.row.submitted_at.map(format_millis).unwrap_or_default(),
+        reviewed: d.row.reviewed_at.map(format_millis).unwrap_or_default(),
+        valid_until: d.row.valid_until.map(format_millis).unwrap_or_default(),
+        printed: format_millis(minsheng_domain::time_util::now_millis()),
+        state: word(lang, &d.row.state).to_string(),
+        d,
+    };
+    render(&page, &info)
+}
+
+// ---------- models ----------
+
+pub struct ModelLine {
+    pub id: i64,
+    pub model_id: String,
+    pub version: String,
+    pub name: String,
+    pub status: String,
+    pub status_code: String,
+    pub shipped: bool,
+    pub used: bool,
+    pub created: String,
+}
+
+#[derive(Template)]
+#[template(path = "models.html")]
+struct ModelsPage {
+    c: Chrome,
+    rows: Vec<ModelLine>,
+    can_manage: bool,
+    message: String,
+    source: String,
+}
+
+async fn models_page(
+    s: &AppState,
+    actor: &Actor,
+    info: &RequestInfo,
+    source: String,
+    refused: Option<AppError>,
+) -> WebResult {
+    let lang = info.lang;
+    let rows = s
+        .app
+        .list_models(actor)
+        .await
+        .web(info)?
+        .into_iter()
+        .map(|m| ModelLine {
+            id: m.id,
+            model_id: m.model_id,
+            version: m.version,
+            name: m.name_zh,
+            status: word(lang, &m.status).to_string(),
+            status_code: m.status,
+            shipped: m.shipped,
+            used: m.used_at.is_some(),
+            created: format_millis(m.created_at),
+        })
+        .collect();
+    let (status, message) = refusal(refused.as_ref(), lang);
+    render_status(
+        &ModelsPage {
+            c: chrome(actor, info),
+            rows,
+            can_manage: actor.may(Action::ManageModels),
+            message,
+            source,
+        },
+        info,
+        status,
+    )
+}
+
+pub async fn models(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
+    models_page(&s, &actor, &info, String::new(), None).await
+}
+
+#[derive(Deserialize)]
+pub struct UploadForm {
+    source: String,
+}
+
+pub async fn upload_model(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Form(f): Form<UploadForm>,
+) -> WebResult {
+    match s.app.upload_model(&actor, &f.source).await {
+        Ok(id) => Ok(Redirect::to(&format!("/models/{id}")).into_response()),
+        Err(e) if is_form_error(&e) || matches!(e, AppError::Conflict(_)) => {
+            models_page(&s, &actor, &info, f.source, Some(e)).await
+        }
+        Err(e) => Err(crate::error::WebError::new(e, &info)),
+    }
+}
+
+pub struct IndicatorDoc {
+    pub code: String,
+    pub label: String,
+    pub weight: String,
+    pub value: String,
+    pub help: String,
+    pub rationale: String,
+}
+
+pub struct DimensionDoc {
+    pub label: String,
+    pub max: String,
+    pub deduct: bool,
+    pub indicators: Vec<IndicatorDoc>,
+}
+
+#[derive(Template)]
+#[template(path = "model.html")]
+struct ModelPage {
+    c: Chrome,
+    row: minsheng_app::assessment::ModelRow,
+    status: String,
+    name: String,
+    description: String,
+    dimensions: Vec<DimensionDoc>,
+    vetoes: Vec<(String, String)>,
+    conclusions: Vec<(String, String)>,
+    params: Vec<(String, String)>,
+    can_manage: bool,
+    what_if: Option<WhatIf>,
+}
+
+async fn model_page(
+    s: &AppState,
+    actor: &Actor,
+    info: &RequestInfo,
+    id: i64,
+    what_if: Option<WhatIf>,
+) -> WebResult {
+    let (row, model) = s.app.model_detail(actor, id).await.web(info)?;
+    let lang = info.lang;
+    let dimensions = model
+        .dimensions
+        .iter()
+        .enumerate()
+        .map(|(i, d)| DimensionDoc {
+            label: pick(lang, &d.label_zh, &d.label_en).to_string(),
+            max: format!("{:.1}", d.max_points),
+            deduct: d.deduct,
+            indicators: model
+                .indicators
+                .iter()
+                .filter(|ind| ind.dimension == i)
+                .map(|ind| IndicatorDoc {
+                    code: ind.code.clone(),
+                    label: pick(lang, &ind.label_zh, &ind.label_en).to_string(),
+                    weight: format!("{:.2}", ind.weight),
+                    value: ind.value_source.clone(),
+                    help: pick(lang, &ind.help_zh, &ind.help_en).to_string(),
+                    rationale: ind.rationale.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    let page = ModelPage {
+        c: chrome(actor, info),
+        status: word(lang, &row.status).to_string(),
+        name: pick(lang, &model.name_zh, &model.name_en).to_string(),
+        description: model.description.clone(),
+        dimensions,
+        vetoes: model
+            .vetoes
+            .iter()
+            .map(|v| {
+                (
+                    pick(lang, &v.reason_zh, &v.reason_en).to_string(),
+                    v.when_source.clone(),
+                )
+            })
+            .collect(),
+        conclusions: model
+            .conclusions
+            .iter()
+            .map(|c| {
+                (
+                    pick(lang, &c.label_zh, &c.label_en).to_string(),
+                    c.when_source
+                        .clone()
+                        .unwrap_or_else(|| lang.texts().otherwise.to_string()),
+                )
+            })
+            .collect(),
+        params: model.params.clone(),
+        can_manage: actor.may(Action::ManageModels),
+        what_if,
+        row,
+    };
+    render(&page, info)
+}
+
+pub async fn model(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> WebResult {
+    model_page(&s, &actor, &info, id, None).await
+}
+
+pub async fn activate_model(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> WebResult {
+    s.app.activate_model(&actor, id).await.web(&info)?;
+    Ok(Redirect::to(&format!("/models/{id}")).into_response())
+}
+
+pub async fn what_if(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> WebResult {
+    let result = s.app.what_if(&actor, id).await.web(&info)?;
+    model_page(&s, &actor, &info, id, Some(result)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_becomes_survey_json_and_keeps_what_does_not_convert() {
+        let pairs: Vec<(String, String)> = [
+            ("members.0.relation", "self"),
+            ("members.0.age", "67"),
+            ("members.0.serious_illness", "true"),
+            ("members.0.monthly_income", "1500.5"),
+            ("members.1.relation", ""),
+            ("members.1.age", ""),
+            ("income.wages", "12000"),
+            ("income.pensions", "abc"),
+            ("housing.tenure", "rented"),
+            ("shocks.0.kind", ""),
+            ("shocks.recorded", "1"),
+            ("child_deaths_5y", "0"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let json = survey_from_form(&pairs);
+        assert_eq!(
+            json["members"].as_array().map(Vec::len),
+            Some(1),
+            "the empty new-member block is left out"
+        );
+        assert_eq!(json["members"][0]["age"], 67);
+        assert_eq!(json["members"][0]["serious_illness"], true);
+        assert_eq!(json["members"][0]["monthly_income"], 1500.5);
+        assert_eq!(
+            json["income"]["pensions"], "abc",
+            "kept as typed, for the reader to name"
+        );
+        assert_eq!(
+            json["shocks"],
+            serde_json::json!([]),
+            "no shocks, recorded as none"
+        );
+        assert_eq!(json["child_deaths_5y"], 0);
+        assert!(
+            json.get("assets").is_none(),
+            "an untouched section is not recorded"
+        );
+    }
+}
