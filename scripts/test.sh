@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Runs every check and test of minsheng, on SQLite and on PostgreSQL.
 # Needs: a PostgreSQL server (MINSHENG_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres)
-# and Debian's chromium + chromium-driver (installed here when missing and we are root).
+# and Debian's chromium + chromium-driver, fonts-noto-cjk (for PDF reports) and poppler-utils (pdftoppm,
+# to check the PDFs render) — installed here when missing and we are root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
+if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 \
+  || ! command -v pdftoppm >/dev/null 2>&1 || [ ! -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "== installing chromium and chromium-driver for the browser test"
+    echo "== installing chromium, chromium-driver, fonts-noto-cjk and poppler-utils"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk poppler-utils >/dev/null
   else
-    echo "chromium and chromium-driver are missing: install them (Debian: apt-get install chromium chromium-driver)" >&2
+    echo "missing: install chromium chromium-driver fonts-noto-cjk poppler-utils (Debian)" >&2
     exit 1
   fi
 fi
@@ -31,10 +33,11 @@ fi
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
-echo "== cargo clippy"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo clippy (with the pdf feature)"
+cargo clippy --workspace --all-targets --locked --features minsheng-web/pdf -- -D warnings
 echo "== minsheng region data check"
 cargo run --quiet --locked -p minsheng -- regions check
 cargo run --quiet --locked -p minsheng -- calendar check
-echo "== cargo test (SQLite and PostgreSQL, headless Chromium)"
-cargo test --workspace --locked
+cargo run --quiet --locked -p minsheng -- model check models/*.toml
+echo "== cargo test (SQLite and PostgreSQL, headless Chromium, PDF reports)"
+cargo test --workspace --locked --features minsheng-web/pdf

@@ -542,6 +542,8 @@ pub struct DimensionLine {
 }
 
 pub struct IndicatorLine {
+    /// Of a deducted dimension (self-help capacity): not a reason of hardship.
+    pub deduct: bool,
     pub label: String,
     pub dimension: String,
     pub value: String,
@@ -596,7 +598,7 @@ fn explain(lang: Lang, result: &Json, model: Option<&Model>) -> Explained {
             .collect(),
         None => Vec::new(),
     };
-    let indicator_label = |code: &str| -> (String, String, String) {
+    let indicator_label = |code: &str| -> (String, String, String, bool) {
         model
             .and_then(|m| {
                 m.indicators.iter().find(|i| i.code == code).map(|i| {
@@ -605,10 +607,11 @@ fn explain(lang: Lang, result: &Json, model: Option<&Model>) -> Explained {
                         pick(lang, &i.label_zh, &i.label_en).to_string(),
                         pick(lang, &dim.label_zh, &dim.label_en).to_string(),
                         pick(lang, &i.help_zh, &i.help_en).to_string(),
+                        dim.deduct,
                     )
                 })
             })
-            .unwrap_or_else(|| (code.to_string(), String::new(), String::new()))
+            .unwrap_or_else(|| (code.to_string(), String::new(), String::new(), false))
     };
     let mut top: Vec<(f64, IndicatorLine)> = result
         .get("indicators")
@@ -617,14 +620,19 @@ fn explain(lang: Lang, result: &Json, model: Option<&Model>) -> Explained {
             list.iter()
                 .filter(|i| num(&i["points"]) > 0.0 || i["missing"].is_string())
                 .map(|i| {
-                    let (label, dimension, help) =
+                    let (label, dimension, help, deduct) =
                         indicator_label(i["code"].as_str().unwrap_or(""));
                     (
                         num(&i["points"]),
                         IndicatorLine {
+                            deduct,
                             label,
                             dimension,
-                            value: json_text(i.get("value")),
+                            value: match json_text(i.get("value")).as_str() {
+                                "true" => t.yes.to_string(),
+                                "false" => t.no.to_string(),
+                                other => other.to_string(),
+                            },
                             points: format!("{:.2}", num(&i["points"])),
                             weight: format!("{:.1}", num(&i["weight"])),
                             missing: json_text(i.get("missing")),
@@ -928,15 +936,23 @@ fn choice_label(lang: Lang, spec: &RecordSpec, field: &str, value: Option<&Json>
         .unwrap_or(code)
 }
 
-pub async fn report(
-    State(s): State<AppState>,
-    Authed(actor, info): Authed,
-    Path(id): Path<i64>,
-) -> WebResult {
-    let d = s.app.assessment_detail(&actor, id).await.web(&info)?;
+/// What the HTML and PDF reports show.
+struct ReportParts {
+    d: AssessmentDetail,
+    explained: Option<Explained>,
+    members: Vec<MemberLine>,
+}
+
+async fn report_parts(
+    s: &AppState,
+    actor: &Actor,
+    info: &RequestInfo,
+    id: i64,
+) -> Result<ReportParts, crate::error::WebError> {
+    let d = s.app.assessment_detail(actor, id).await.web(info)?;
     let lang = info.lang;
     let model = match d.row.model_row {
-        Some(row) => Some(s.app.compiled_model(row).await.web(&info)?),
+        Some(row) => Some(s.app.compiled_model(row).await.web(info)?),
         None => None,
     };
     let members = d
@@ -986,13 +1002,32 @@ pub async fn report(
                 .collect()
         })
         .unwrap_or_default();
+    let explained = d
+        .result
+        .as_ref()
+        .map(|r| explain(lang, r, model.as_deref()));
+    Ok(ReportParts {
+        d,
+        explained,
+        members,
+    })
+}
+
+pub async fn report(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> WebResult {
+    let ReportParts {
+        d,
+        explained,
+        members,
+    } = report_parts(&s, &actor, &info, id).await?;
+    let lang = info.lang;
     let page = ReportPage {
         t: lang.texts(),
         html_lang: lang.html_lang(),
-        explained: d
-            .result
-            .as_ref()
-            .map(|r| explain(lang, r, model.as_deref())),
+        explained,
         members,
         trigger: word(lang, &d.row.trigger_kind).to_string(),
         assigned: format_millis(d.row.assigned_at),
@@ -1004,6 +1039,225 @@ pub async fn report(
         d,
     };
     render(&page, &info)
+}
+
+/// The report as PDF (typst, CJK fonts embedded).
+#[cfg(feature = "pdf")]
+pub async fn report_pdf(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> WebResult {
+    use axum::http::{HeaderValue, header};
+    use minsheng_report::{AssessmentReport, Bar, Block, Table};
+    let ReportParts {
+        d,
+        explained,
+        members,
+    } = report_parts(&s, &actor, &info, id).await?;
+    let t = info.lang.texts();
+    let row = &d.row;
+    let mut report = AssessmentReport {
+        title: t.report_title.into(),
+        subtitle: format!(
+            "{} PG-{} · {} {} · {}",
+            t.report_number,
+            row.id,
+            t.printed_at,
+            format_millis(minsheng_domain::time_util::now_millis()),
+            word(info.lang, &row.state)
+        ),
+        household_title: t.household_summary.into(),
+        household: vec![
+            (
+                t.address.into(),
+                format!("{} {}", row.region_name, row.address),
+            ),
+            (t.head.into(), row.head_name.clone().unwrap_or_default()),
+            (t.assigned_at.into(), format_millis(row.assigned_at)),
+            (
+                t.trigger.into(),
+                format!(
+                    "{} {}",
+                    word(info.lang, &row.trigger_kind),
+                    row.trigger_note
+                ),
+            ),
+        ],
+        members: Table {
+            header: [t.relation, t.sex, t.age, t.health, t.employment]
+                .iter()
+                .map(|h| h.to_string())
+                .collect(),
+            rows: members
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.relation.clone(),
+                        m.sex.clone(),
+                        m.age.clone(),
+                        m.health.clone(),
+                        m.work.clone(),
+                    ]
+                })
+                .collect(),
+        },
+        privacy_note: t.report_privacy_note.into(),
+        result_title: t.result.into(),
+        ..AssessmentReport::default()
+    };
+    if let Some(x) = &explained {
+        report.verdict = format!("{} · {} {}", x.conclusion, x.score, t.points);
+        report.verdict_note = t.score_meaning.into();
+        report.meta = format!(
+            "{} {} · {} {}{}",
+            t.model,
+            x.model,
+            t.deduction,
+            x.deduction,
+            if x.partial {
+                format!(" · {}", t.partial_survey)
+            } else {
+                String::new()
+            }
+        );
+        report.chart_title = t.dimension_scores.into();
+        report.bars = x
+            .dimensions
+            .iter()
+            .map(|dl| Bar {
+                label: dl.label.clone(),
+                points: dl.points.parse().unwrap_or(0.0),
+                max: dl.max.parse().unwrap_or(0.0),
+                deduct: dl.deduct,
+            })
+            .collect();
+        report.reasons_title = t.main_reasons.into();
+        report.reasons = Table {
+            header: [t.indicator, t.dimension, t.value, t.points]
+                .iter()
+                .map(|h| h.to_string())
+                .collect(),
+            rows: x
+                .top
+                .iter()
+                .filter(|i| !i.deduct)
+                .take(12)
+                .map(|i| {
+                    vec![
+                        i.label.clone(),
+                        i.dimension.clone(),
+                        if i.missing.is_empty() {
+                            i.value.clone()
+                        } else {
+                            t.not_recorded.to_string()
+                        },
+                        i.points.clone(),
+                    ]
+                })
+                .collect(),
+        };
+        report.lists = vec![
+            Block {
+                title: t.veto.into(),
+                lines: x.vetoes.clone(),
+            },
+            Block {
+                title: t.missing_facts.into(),
+                lines: x
+                    .missing
+                    .iter()
+                    .map(|(f, could)| {
+                        if *could {
+                            format!("{f}（{}）", t.could_change)
+                        } else {
+                            f.clone()
+                        }
+                    })
+                    .collect(),
+            },
+            Block {
+                title: t.what_would_change.into(),
+                lines: x.changes.clone(),
+            },
+            Block {
+                title: t.recommendations.into(),
+                lines: vec![t.recommendations_pending.into()],
+            },
+        ];
+    }
+    report.signatures = vec![
+        Block {
+            title: t.assessor.into(),
+            lines: vec![
+                format!("{}（{}）", row.assessor_name, row.assessor_unit),
+                format!(
+                    "{} {}",
+                    t.submitted_at,
+                    row.submitted_at.map(format_millis).unwrap_or_default()
+                ),
+                t.signature.into(),
+            ],
+        },
+        Block {
+            title: t.reviewer.into(),
+            lines: vec![
+                row.reviewer_name.clone().unwrap_or_default(),
+                format!(
+                    "{} {}",
+                    t.reviewed_at,
+                    row.reviewed_at.map(format_millis).unwrap_or_default()
+                ),
+                format!(
+                    "{} {}",
+                    t.valid_until,
+                    row.valid_until.map(format_millis).unwrap_or_default()
+                ),
+                t.signature.into(),
+            ],
+        },
+    ];
+    let pdf =
+        tokio::task::spawn_blocking(move || minsheng_report::assessment_pdf(&report, pdf_fonts()))
+            .await
+            .map_err(|e| crate::error::WebError::new(AppError::Internal(e.to_string()), &info))?
+            .map_err(|e| crate::error::WebError::new(AppError::Internal(e), &info))?;
+    let mut response = pdf.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("inline; filename=\"assessment-{id}.pdf\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+/// The CJK fonts, read once (`MINSHENG_FONTS_DIR`, else Debian's fonts-noto-cjk).
+#[cfg(feature = "pdf")]
+fn pdf_fonts() -> &'static [Vec<u8>] {
+    static FONTS: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    FONTS.get_or_init(|| {
+        let dir = std::env::var_os("MINSHENG_FONTS_DIR").map(std::path::PathBuf::from);
+        minsheng_report::load_fonts(dir.as_deref())
+    })
+}
+
+/// Without the `pdf` feature the route says how to get it (after the same checks as the
+/// report, so it reveals nothing to anyone who may not read it).
+#[cfg(not(feature = "pdf"))]
+pub async fn report_pdf(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> WebResult {
+    s.app.assessment_detail(&actor, id).await.web(&info)?;
+    Ok((
+        axum::http::StatusCode::NOT_IMPLEMENTED,
+        "PDF reports are not built into this binary: build with `--features pdf`; the HTML report prints to A4.",
+    )
+        .into_response())
 }
 
 // ---------- models ----------

@@ -474,6 +474,13 @@ fn register() -> Routes {
             ap::report,
         )
         .add(
+            M::GET,
+            "/assessments/{id}/report.pdf",
+            Some(A::ViewHouseholds),
+            "The assessment report as PDF (A4, CJK fonts embedded)",
+            ap::report_pdf,
+        )
+        .add(
             M::POST,
             "/assessments/{id}/draft",
             Some(A::SurveyHouseholds),

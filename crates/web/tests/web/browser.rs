@@ -349,3 +349,166 @@ async fn a_clue_goes_from_a_volunteer_to_a_household_file() {
     let _ = client.close().await;
     result.expect("browser steps");
 }
+
+/// Saves a screenshot when MINSHENG_SCREENSHOTS names a directory (for looking at pages).
+async fn shot(client: &fantoccini::Client, name: &str) {
+    if let Ok(dir) = std::env::var("MINSHENG_SCREENSHOTS")
+        && let Ok(png) = client.screenshot().await
+    {
+        let _ = std::fs::write(format!("{dir}/{name}.png"), png);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_assessment_is_assigned_surveyed_on_a_phone_recognised_and_printed() {
+    let Some((_driver, driver_port)) = start_driver().await else {
+        return;
+    };
+    let t = TestApp::new(Backend::Sqlite).await;
+    let base = serve(&t).await;
+    let household = t
+        .fresh_household_in(500_113_003_000)
+        .expect("a 巴南 household");
+    let client = browser(driver_port).await;
+    let result = async {
+        let sign_in = |user: &'static str| {
+            let client = client.clone();
+            let base = base.clone();
+            let password = t.password(user);
+            async move {
+                client.delete_all_cookies().await?;
+                client.goto(&format!("{base}/login")).await?;
+                client
+                    .find(Locator::Id("username"))
+                    .await?
+                    .send_keys(user)
+                    .await?;
+                client
+                    .find(Locator::Id("password"))
+                    .await?
+                    .send_keys(&password)
+                    .await?;
+                client
+                    .find(Locator::Id("login-submit"))
+                    .await?
+                    .click()
+                    .await?;
+                client
+                    .wait()
+                    .for_element(Locator::Css("header.top"))
+                    .await?;
+                Ok::<(), fantoccini::error::CmdError>(())
+            }
+        };
+        // The town assigns the household to the assessor.
+        sign_in("banan.town").await?;
+        client
+            .goto(&format!("{base}/households/{household}/assess"))
+            .await?;
+        client
+            .find(Locator::Css("#assign-form input[name='assessor']"))
+            .await?
+            .send_keys("assessor")
+            .await?;
+        client
+            .find(Locator::Css("#assign-form button[type='submit']"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .for_element(Locator::Id("assessment-state"))
+            .await?;
+        let assessment_url = client.current_url().await?.to_string();
+        assert!(assessment_url.contains("/assessments/"), "{assessment_url}");
+
+        // The assessor fills the survey on a phone; it saves itself.
+        sign_in("assessor").await?;
+        client.goto(&assessment_url).await?;
+        client
+            .wait()
+            .for_element(Locator::Id("survey-form"))
+            .await?;
+        shot(&client, "survey-phone").await;
+        client
+            .find(Locator::Css(
+                "select[name='members.0.relation'] option[value='self']",
+            ))
+            .await?
+            .click()
+            .await?;
+        client
+            .find(Locator::Css("input[name='members.0.age']"))
+            .await?
+            .send_keys("72")
+            .await?;
+        client
+            .find(Locator::Css("input[name='income.pensions']"))
+            .await?
+            .send_keys("14400")
+            .await?;
+        client
+            .find(Locator::Css(
+                "select[name='members.0.serious_illness'] option[value='true']",
+            ))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .for_element(Locator::Id("autosave-status"))
+            .await?;
+        client.goto(&assessment_url).await?;
+        let age = client
+            .find(Locator::Css("input[name='members.0.age']"))
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        assert_eq!(age, "72", "the autosaved draft comes back after a reload");
+        client
+            .find(Locator::Id("submit-assessment"))
+            .await?
+            .click()
+            .await?;
+        client.wait().for_element(Locator::Id("conclusion")).await?;
+        let missing = client.find(Locator::Id("missing")).await?.text().await?;
+        assert!(
+            !missing.is_empty(),
+            "a partial survey lists what was not recorded"
+        );
+
+        // The town recognises it; the household page shows the result to everyone in the area.
+        sign_in("banan.town").await?;
+        client.goto(&assessment_url).await?;
+        client.find(Locator::Id("approve")).await?.click().await?;
+        client
+            .wait()
+            .for_element(Locator::Id("valid-until"))
+            .await?;
+        client
+            .goto(&format!("{base}/households/{household}"))
+            .await?;
+        let box_text = client
+            .find(Locator::Id("household-assessment"))
+            .await?
+            .text()
+            .await?;
+        assert!(box_text.contains("当前认定结果"), "{box_text}");
+
+        // The A4 report: conclusion, score and the dimension chart.
+        client.goto(&format!("{assessment_url}/report")).await?;
+        let conclusion = client
+            .find(Locator::Id("report-conclusion"))
+            .await?
+            .text()
+            .await?;
+        assert!(!conclusion.is_empty());
+        client.find(Locator::Css("svg.dim-chart")).await?;
+        shot(&client, "report").await;
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = client.close().await;
+    result.expect("browser steps");
+}

@@ -90,6 +90,15 @@ fn expectations() -> Vec<Expect> {
             200,
             true,
         ),
+        // Without the `pdf` feature the PDF route answers 501 after the report's checks.
+        e(
+            Method::GET,
+            "/assessments/{id}/report.pdf",
+            Some(A::ViewHouseholds),
+            T::Assessment,
+            if cfg!(feature = "pdf") { 200 } else { 501 },
+            true,
+        ),
         e(
             Method::POST,
             "/assessments/{id}/draft",
@@ -1205,4 +1214,44 @@ async fn the_report_form_takes_photos_as_multipart() {
         .await
         .expect("count");
     assert_eq!(count, 1);
+}
+
+/// The PDF report: A4, CJK text embedded, renders to a page image (poppler's pdftoppm).
+#[cfg(feature = "pdf")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_assessment_report_is_a_pdf_that_renders() {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let town = t.sign_in("banan.town").await;
+    let id = t
+        .assessment_in(500_113_000_000)
+        .expect("an assessment in 巴南区");
+    let (status, pdf) = t
+        .call_bytes(&town, &format!("/assessments/{id}/report.pdf"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert!(
+        String::from_utf8_lossy(&pdf).contains("/FontFile"),
+        "fonts are embedded"
+    );
+    let dir = std::env::temp_dir().join(format!("minsheng-pdf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("report.pdf"), &pdf).expect("write");
+    let status = std::process::Command::new("pdftoppm")
+        .args(["-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(dir.join("report.pdf"))
+        .arg(dir.join("page"))
+        .status()
+        .expect("pdftoppm (Debian's poppler-utils) is installed");
+    assert!(status.success());
+    let png = std::fs::read(dir.join("page.png")).expect("png");
+    let (width, height) = (
+        u32::from_be_bytes([png[16], png[17], png[18], png[19]]),
+        u32::from_be_bytes([png[20], png[21], png[22], png[23]]),
+    );
+    assert_eq!((width, height), (497, 702), "A4 at 60 dpi");
+    if let Ok(keep) = std::env::var("MINSHENG_SCREENSHOTS") {
+        let _ = std::fs::copy(dir.join("page.png"), format!("{keep}/report-pdf.png"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

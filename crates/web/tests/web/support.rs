@@ -427,6 +427,23 @@ impl TestApp {
         }
     }
 
+    /// A recognised assessment in a region's subtree.
+    pub fn assessment_in(&self, region: i64) -> Option<i64> {
+        let (lo, hi) = minsheng_domain::RegionCode::from_i64(region)?.subtree();
+        self.assessments
+            .iter()
+            .find(|(_, r)| (lo..=hi).contains(r))
+            .map(|(id, _)| *id)
+    }
+
+    /// A household with no assessment yet in a region's subtree.
+    pub fn fresh_household_in(&self, region: i64) -> Option<i64> {
+        let (lo, hi) = minsheng_domain::RegionCode::from_i64(region)?.subtree();
+        let mut fresh = self.fresh.lock().expect("lock");
+        let index = fresh.iter().position(|(_, r)| (lo..=hi).contains(r))?;
+        Some(fresh.remove(index).0)
+    }
+
     /// A household with no assessment yet, inside or outside the caller's area.
     fn take_fresh(&self, who: &Who, outside: bool) -> Option<i64> {
         let mut fresh = self.fresh.lock().expect("lock");
