@@ -316,7 +316,8 @@ impl App {
             transitions: BTreeMap::new(),
             changes: Vec::new(),
         };
-        for item in &cohort {
+        // The draft is tried on the assessments made with the same model (another version).
+        for item in cohort.iter().filter(|c| c.model_id == model.id) {
             let Some(Ok(survey)) = item.survey.as_deref().map(survey::read) else {
                 result.skipped += 1;
                 continue;
@@ -880,5 +881,87 @@ impl App {
                 open_assessment: Some(id),
             }),
         })
+    }
+}
+
+impl App {
+    /// Demo assessments in 巴南区: most households of the focus community recognised (a spread of
+    /// conclusions), a few waiting for the town's review, one draft and one just assigned to the
+    /// demo assessor.
+    pub(crate) async fn create_demo_assessments(
+        &self,
+        households: &[crate::demo::DemoHousehold],
+        seed: u64,
+        count: usize,
+    ) -> AppResult<usize> {
+        let operator = Actor::command_line(self.everything().await?);
+        let Some(user) = users::user_by_name(&mut reader(self), "assessor").await? else {
+            return Ok(0);
+        };
+        let assessor = crate::auth::actor_for(&mut reader(self), &user, "demo", "").await?;
+        let mut generator = minsheng_assess::synth::SurveyGenerator::new(seed);
+        generator.share_partial = 0.1;
+        let banan: Vec<&crate::demo::DemoHousehold> = households
+            .iter()
+            .filter(|h| assessor.scope.contains(h.region_code))
+            .take(count)
+            .collect();
+        let mut made = 0;
+        for (i, household) in banan.iter().enumerate() {
+            let id = self
+                .assign_assessment(
+                    &operator,
+                    &AssignInput {
+                        household_id: household.id,
+                        model_id: if i % 10 == 9 {
+                            "three-grade".into()
+                        } else {
+                            "cq-7d82".into()
+                        },
+                        assessor: "assessor".into(),
+                        trigger: "first".into(),
+                        note: String::new(),
+                    },
+                )
+                .await?;
+            made += 1;
+            if i + 1 == banan.len() {
+                continue; // just assigned
+            }
+            let mut survey = generator.next_survey(&household.region_code.to_string());
+            if let Some(object) = survey.as_object_mut() {
+                object.remove("region_code");
+            }
+            self.save_assessment_draft(&assessor, id, &survey).await?;
+            if i + 2 == banan.len() {
+                continue; // a draft
+            }
+            let version = assessments::assessment(&mut reader(self), &operator.scope, id)
+                .await?
+                .map_or(0, |a| a.row_version);
+            self.submit_assessment(&assessor, id, version).await?;
+            if i % 7 == 3 {
+                continue; // waiting for review
+            }
+            let version = assessments::assessment(&mut reader(self), &operator.scope, id)
+                .await?
+                .map_or(0, |a| a.row_version);
+            self.review_assessment(&operator, id, version, true, "")
+                .await?;
+        }
+        Ok(made)
+    }
+}
+
+impl App {
+    /// Installs the shipped models and compiles every stored version; the server refuses to
+    /// start when one does not load (a model that cannot be read must not score anyone).
+    pub async fn check_models(&self) -> AppResult<usize> {
+        self.models_ready().await?;
+        let rows = assessments::models(&mut reader(self)).await?;
+        for row in &rows {
+            self.compiled_model(row.id).await?;
+        }
+        Ok(rows.len())
     }
 }

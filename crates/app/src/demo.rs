@@ -50,6 +50,8 @@ pub struct DemoOptions {
     pub seed: u64,
     /// Bulk discovery data for benchmarks instead of the hand-shaped demo cases.
     pub discovery: Option<crate::demo_discovery::DiscoveryScale>,
+    /// Households of 巴南区 given a demo assessment (recognised, waiting for review, draft).
+    pub assessments: usize,
 }
 
 impl Default for DemoOptions {
@@ -58,6 +60,7 @@ impl Default for DemoOptions {
             households: 2_000,
             seed: 2026,
             discovery: None,
+            assessments: 40,
         }
     }
 }
@@ -150,6 +153,12 @@ impl App {
                 self.create_demo_discovery(&mut rng, &communities, &focus, &made)
                     .await?
             }
+        }
+        if options.discovery.is_none() && options.assessments > 0 {
+            progress("assessments", 0, 1);
+            self.create_demo_assessments(&made, options.seed, options.assessments)
+                .await?;
+            progress("assessments", 1, 1);
         }
         let mut tx = self.store().begin().await?;
         minsheng_store::discovery::rebuild_rollups(&mut tx).await?;

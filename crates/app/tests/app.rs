@@ -44,6 +44,7 @@ impl World {
                     households: 120,
                     seed: 7,
                     discovery: None,
+                    assessments: 6,
                 },
                 &|_, _, _| {},
             )
@@ -1324,7 +1325,14 @@ fn survey_json(wages: i64) -> serde_json::Value {
     })
 }
 
+/// A household of the actor's area that the demo did not assess.
 async fn a_household_of(w: &World, actor: &Actor) -> i64 {
+    let assessed: Vec<(i64,)> = minsheng_store::Conn::all(
+        &mut w.app.store().reader(),
+        minsheng_store::Sql::new("SELECT household_id FROM assessments"),
+    )
+    .await
+    .expect("assessed");
     w.app
         .list_households(
             actor,
@@ -1332,13 +1340,16 @@ async fn a_household_of(w: &World, actor: &Actor) -> i64 {
                 q: None,
                 region: None,
                 page: 1,
-                per_page: 5,
+                per_page: 100,
             },
         )
         .await
         .expect("households")
-        .items[0]
-        .id
+        .items
+        .iter()
+        .map(|h| h.id)
+        .find(|id| !assessed.iter().any(|(a,)| a == id))
+        .expect("an unassessed household")
 }
 
 async fn an_assessment_goes_from_assignment_to_recognition(backend: Backend) {
@@ -1396,7 +1407,11 @@ async fn an_assessment_goes_from_assignment_to_recognition(backend: Backend) {
         .assessments(&assessor, &[], true)
         .await
         .expect("my list");
-    assert_eq!(mine.iter().map(|a| a.id).collect::<Vec<_>>(), vec![id]);
+    assert!(mine.iter().any(|a| a.id == id));
+    assert!(
+        mine.iter().all(|a| a.assessor_name == "评估员"),
+        "only the assessor's own"
+    );
 
     // A draft with a mistake is kept as typed, and the mistake named.
     let mut draft = survey_json(0);
@@ -1673,9 +1688,9 @@ async fn model_versions_are_immutable_and_what_if_writes_nothing(backend: Backen
         .await
         .expect("draft uploaded");
     let what_if = w.app.what_if(&district, row).await.expect("what-if");
-    assert_eq!(what_if.households, 1);
+    assert!(what_if.households >= 1);
     assert_eq!(
-        what_if.changed, 1,
+        what_if.changed, what_if.households,
         "three-grade conclusions differ from cq-7d82's codes"
     );
     let after = w.app.assessment_detail(&town, id).await.expect("detail");

@@ -342,6 +342,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     households,
                     seed,
                     discovery,
+                    assessments: 40,
                 };
                 let accounts = create_demo(&app, options).await?;
                 save_accounts(&accounts_file, &accounts)?;
@@ -539,6 +540,11 @@ fn regions_check(files: &[PathBuf]) -> Result<ExitCode> {
 }
 
 async fn serve_app(app: App, serve: &ServeArgs) -> Result<()> {
+    // A stored model that does not load must not score anyone: refuse to start.
+    app.check_models()
+        .await
+        .map_err(app_error)
+        .context("assessment models do not load")?;
     let config = WebConfig {
         secure_cookies: serve.secure_cookies,
         trust_forwarded_for: serve.trust_forwarded_for,

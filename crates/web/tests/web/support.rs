@@ -86,6 +86,7 @@ impl TestApp {
                     households: 120,
                     seed: 11,
                     discovery: None,
+                    assessments: 6,
                 },
                 &|_, _, _| {},
             )
@@ -193,16 +194,26 @@ impl TestApp {
             .await
             .expect("assessor signs in")
             .actor;
+        let already: Vec<(i64,)> = app
+            .store()
+            .reader()
+            .all(Sql::new("SELECT household_id FROM assessments"))
+            .await
+            .expect("demo assessments");
         for (_, _, region) in &candidates {
             let code = minsheng_domain::RegionCode::from_i64(*region).expect("code");
             let scope = Scope::from_ranges(vec![code.subtree()]);
             let filter = ListFilter {
-                limit: 40,
+                limit: 200,
                 ..ListFilter::default()
             };
             let found = registry::list_households(&mut app.store().reader(), &scope, &filter)
                 .await
                 .expect("list");
+            let found: Vec<_> = found
+                .into_iter()
+                .filter(|h| !already.iter().any(|(a,)| *a == h.id))
+                .collect();
             let Some((first, rest)) = found.split_first() else {
                 continue;
             };
