@@ -21,6 +21,6 @@ if [ ! -s "$SURVEYS" ]; then
 fi
 echo "input: $(du -h "$SURVEYS" | cut -f1) of JSON lines; $(nproc) cores"
 for model in cq-7d82 three-grade global-mpi; do
-  "$BIN" assess --model "$model" --input "$SURVEYS" | head -1
+  "$BIN" assess --model "$model" --input "$SURVEYS"
   /usr/bin/time -f "  --json: %e s wall, %M KB max RSS" "$BIN" assess --model "$model" --input "$SURVEYS" --json 2>&1 >/dev/null | grep -v "^$" | tail -2
 done

@@ -468,10 +468,7 @@ impl App {
             },
         )
         .await?;
-        let event_note = format!(
-            "{} → {} ({trigger}) {note}",
-            input.model_id, assessor.display_name
-        );
+        let event_note = format!("{} → {} {note}", input.model_id, assessor.display_name);
         assessments::add_event(
             &mut tx,
             id,
@@ -901,6 +898,8 @@ impl App {
         let assessor = crate::auth::actor_for(&mut reader(self), &user, "demo", "").await?;
         let mut generator = minsheng_assess::synth::SurveyGenerator::new(seed);
         generator.share_partial = 0.1;
+        // The demo shows households in every kind of hardship, not the city's average.
+        generator.share_hardship = 0.6;
         let banan: Vec<&crate::demo::DemoHousehold> = households
             .iter()
             .filter(|h| assessor.scope.contains(h.region_code))

@@ -10,6 +10,8 @@ use serde_json::{Value as Json, json};
 pub struct SurveyGenerator {
     rng: StdRng,
     pub share_partial: f64,
+    /// Share of households generated in some hardship.
+    pub share_hardship: f64,
     next_id: u64,
 }
 
@@ -18,6 +20,7 @@ impl SurveyGenerator {
         SurveyGenerator {
             rng: StdRng::seed_from_u64(seed),
             share_partial: 0.05,
+            share_hardship: 0.18,
             next_id: 1,
         }
     }
@@ -51,8 +54,8 @@ impl SurveyGenerator {
     pub fn next_survey(&mut self, region_code: &str) -> Json {
         let id = self.next_id;
         self.next_id += 1;
-        // One household in six is in some hardship, so every conclusion is exercised.
-        let hardship = self.chance(0.18);
+        // About one household in six is in some hardship, so every conclusion is exercised.
+        let hardship = self.chance(self.share_hardship);
         let size = match self.rng.random_range(0..100) {
             0..=17 => 1,
             18..=45 => 2,

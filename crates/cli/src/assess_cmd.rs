@@ -106,7 +106,7 @@ pub fn model_command(command: ModelCommand) -> Result<ExitCode> {
                 let source = std::fs::read_to_string(&file)
                     .with_context(|| format!("cannot read {}", file.display()))?;
                 match Model::from_toml(&source) {
-                    Ok(model) => println!(
+                    Ok(model) => say!(
                         "{}: ok — {} {} ({} dimensions, {} indicators, {} vetoes, {} conclusions)",
                         file.display(),
                         model.id,
@@ -133,14 +133,14 @@ pub fn model_command(command: ModelCommand) -> Result<ExitCode> {
         ModelCommand::List => {
             for (file, source) in SHIPPED {
                 match Model::from_toml(source) {
-                    Ok(m) => println!(
+                    Ok(m) => say!(
                         "{}\t{}\t{}\t{} indicators\tmodels/{file}",
                         m.id,
                         m.version,
                         m.name_zh,
                         m.indicators.len()
                     ),
-                    Err(_) => println!("?\t?\tbroken\tmodels/{file}"),
+                    Err(_) => say!("?\t?\tbroken\tmodels/{file}"),
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -296,10 +296,10 @@ pub fn assess_command(
     if json {
         eprintln!("{summary}");
     } else {
-        println!("{summary}");
+        say!("{summary}");
         for conclusion in &model.conclusions {
             let n = by_conclusion.get(&conclusion.code).copied().unwrap_or(0);
-            println!(
+            say!(
                 "  {:<24} {:>9}  {:5.1} %",
                 format!("{} {}", conclusion.code, conclusion.label_zh),
                 n,
@@ -371,7 +371,7 @@ fn what_if(
             .iter()
             .map(|((f, t), n)| (format!("{f}->{t}"), *n))
             .collect();
-        println!(
+        say!(
             "{}",
             serde_json::json!({"households": households, "changed": changed_count, "invalid": invalid,
                 "baseline": {"model": baseline.id, "version": baseline.version},
@@ -379,20 +379,25 @@ fn what_if(
                 "transitions": table, "changes": changed})
         );
     } else {
-        println!(
+        say!(
             "{households} households: {changed_count} would change conclusion under {} {} (baseline {} {}); {invalid} invalid lines skipped",
-            draft.id, draft.version, baseline.id, baseline.version
+            draft.id,
+            draft.version,
+            baseline.id,
+            baseline.version
         );
-        println!(
+        say!(
             "{:<28} {:<28} {:>9}",
-            "now", "under the draft", "households"
+            "now",
+            "under the draft",
+            "households"
         );
         for ((from, to), n) in &transitions {
             let mark = if from == to { " " } else { "*" };
-            println!("{mark}{from:<27} {to:<28} {n:>9}");
+            say!("{mark}{from:<27} {to:<28} {n:>9}");
         }
         for c in &changed {
-            println!(
+            say!(
                 "  {} {} ({}) → {} ({})",
                 c["household"].as_str().unwrap_or(""),
                 c["from"],
@@ -408,7 +413,7 @@ fn what_if(
 pub fn survey_command(command: SurveyCommand) -> Result<ExitCode> {
     match command {
         SurveyCommand::Schema => {
-            println!("{}", serde_json::to_string_pretty(&survey::json_schema())?);
+            say!("{}", serde_json::to_string_pretty(&survey::json_schema())?);
             Ok(ExitCode::SUCCESS)
         }
         SurveyCommand::Check { files } => {
@@ -430,7 +435,7 @@ pub fn survey_command(command: SurveyCommand) -> Result<ExitCode> {
                     Ok(())
                 })?;
             }
-            println!("{good} valid, {bad} invalid");
+            say!("{good} valid, {bad} invalid");
             Ok(if bad == 0 {
                 ExitCode::SUCCESS
             } else {

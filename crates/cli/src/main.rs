@@ -1,5 +1,18 @@
 //! The `minsheng` command. See `../shared/docs/CLI-CONTRACT.md` for the names scripts rely on.
 
+/// `println!` that ends the program quietly when whoever reads stdout has gone (`… | head`),
+/// instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 mod assess_cmd;
 
 use std::io::{IsTerminal, Read};
@@ -376,7 +389,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => return mpi_command(&deprivations, &weights, k, json),
         Command::Migrate { db } => {
             open_app(&db).await?;
-            println!("migrations applied");
+            say!("migrations applied");
         }
         Command::User { action, db } => {
             let app = open_app(&db).await?;
@@ -419,21 +432,25 @@ fn mpi_command(file: &Path, weights: &[f64], k: f64, json: bool) -> Result<ExitC
     }
     let result = minsheng_assess::mpi::aggregate(&people, &names, weights, k)?;
     if json {
-        println!("{}", serde_json::to_string(&result)?);
+        say!("{}", serde_json::to_string(&result)?);
     } else {
         let o = &result.overall;
-        println!(
+        say!(
             "H {:.4}  A {:.4}  M0 {:.4}  ({} people)",
-            o.h, o.a, o.m0, o.population
+            o.h,
+            o.a,
+            o.m0,
+            o.population
         );
         for name in &names {
-            println!(
+            say!(
                 "  {name:<24} censored headcount {:.4}  contribution {:.4}",
-                o.censored_headcount[name], o.contribution[name]
+                o.censored_headcount[name],
+                o.contribution[name]
             );
         }
         for (group, g) in &result.groups {
-            println!("{group}: H {:.4}  A {:.4}  M0 {:.4}", g.h, g.a, g.m0);
+            say!("{group}: H {:.4}  A {:.4}  M0 {:.4}", g.h, g.a, g.m0);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -464,15 +481,15 @@ fn calendar_command(action: CalendarCommand) -> Result<ExitCode> {
                         "kind": kind.code(),
                         "name": name,
                     });
-                    println!("{line}");
+                    say!("{line}");
                 } else {
-                    println!("{day} {:<16} {}", kind.code(), name.unwrap_or(""));
+                    say!("{day} {:<16} {}", kind.code(), name.unwrap_or(""));
                 }
                 day = day.next_day().ok_or_else(|| anyhow!("date out of range"))?;
             }
         }
         CalendarCommand::AddWorkdays { date, n } => {
-            println!("{}", calendar.add_workdays(parse_date(&date)?, n));
+            say!("{}", calendar.add_workdays(parse_date(&date)?, n));
         }
         CalendarCommand::Check { file } => {
             let (name, text) = match file {
@@ -487,7 +504,7 @@ fn calendar_command(action: CalendarCommand) -> Result<ExitCode> {
                 ),
             };
             match WorkdayCalendar::parse(&text) {
-                Ok(c) => println!("ok: holidays of {:?}", c.years()),
+                Ok(c) => say!("ok: holidays of {:?}", c.years()),
                 Err(errors) => {
                     for e in &errors {
                         eprintln!("{name}:{}: {}", e.line, e.message);
@@ -521,7 +538,7 @@ fn regions_check(files: &[PathBuf]) -> Result<ExitCode> {
                 .iter()
                 .map(|(l, n)| format!("{n} {l}"))
                 .collect();
-            println!(
+            say!(
                 "ok: {}; {} zones over {} towns",
                 levels.join(", "),
                 summary.zones,
@@ -608,18 +625,18 @@ fn save_accounts(path: &Path, accounts: &[DemoAccount]) -> Result<()> {
 
 fn print_accounts(path: &Path, serve: &ServeArgs) -> Result<()> {
     let Ok(text) = std::fs::read_to_string(path) else {
-        println!("(no demo accounts file at {})", path.display());
+        say!("(no demo accounts file at {})", path.display());
         return Ok(());
     };
-    println!("民生 minsheng demo — accounts (role, user name, password):");
+    say!("民生 minsheng demo — accounts (role, user name, password):");
     for line in text.lines().filter(|l| !l.starts_with('#')) {
         let cols: Vec<&str> = line.split('\t').collect();
         if let [role, username, password, unit] = cols[..] {
             let label = Role::from_code(role).map_or(role, |r| r.label_zh());
-            println!("  {role:<20} {username:<22} {password:<16} {label} · {unit}");
+            say!("  {role:<20} {username:<22} {password:<16} {label} · {unit}");
         }
     }
-    println!("Open http://{} in a browser.", serve.listen);
+    say!("Open http://{} in a browser.", serve.listen);
     Ok(())
 }
 
@@ -660,9 +677,9 @@ async fn user_command(app: &App, actor: &Actor, action: UserCommand) -> Result<(
                 password: password.clone(),
             };
             app.add_user(actor, &input).await.map_err(app_error)?;
-            println!("user {username} added");
+            say!("user {username} added");
             if generated {
-                println!("password: {password}");
+                say!("password: {password}");
             }
         }
         UserCommand::Passwd {
@@ -673,22 +690,22 @@ async fn user_command(app: &App, actor: &Actor, action: UserCommand) -> Result<(
             app.reset_password(actor, &username, &password)
                 .await
                 .map_err(app_error)?;
-            println!("password of {username} changed; their sessions ended");
+            say!("password of {username} changed; their sessions ended");
             if generated {
-                println!("password: {password}");
+                say!("password: {password}");
             }
         }
         UserCommand::Disable { username } => {
             app.set_user_disabled(actor, &username, true)
                 .await
                 .map_err(app_error)?;
-            println!("user {username} disabled");
+            say!("user {username} disabled");
         }
         UserCommand::Enable { username } => {
             app.set_user_disabled(actor, &username, false)
                 .await
                 .map_err(app_error)?;
-            println!("user {username} enabled");
+            say!("user {username} enabled");
         }
     }
     Ok(())
@@ -728,13 +745,13 @@ async fn import_command(
         Err(ImportError::App(e)) => return Err(app_error(e)),
     };
     if json {
-        println!("{}", serde_json::to_string(&report)?);
+        say!("{}", serde_json::to_string(&report)?);
     } else {
         for line in report.error_lines() {
             eprintln!("{line}");
         }
         if report.written {
-            println!(
+            say!(
                 "{}: {} rows ({}): {} inserted, {} updated, {} unchanged, {} skipped",
                 report.file,
                 report.rows,

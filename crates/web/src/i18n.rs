@@ -309,4 +309,5 @@ texts! {
     otherwise: "其余情形", "otherwise";
     assess_household: "发起评估", "Assess";
     shipped: "内置", "shipped";
+    assessment_history: "评估过程记录", "History of the assessment";
 }
