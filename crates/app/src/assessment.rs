@@ -114,6 +114,31 @@ fn model_errors(errors: Vec<minsheng_assess::ModelError>) -> AppError {
     )
 }
 
+/// Records a step of an assessment (id, household): its history event, when there is one, and
+/// the audit row against the household, in the caller's transaction.
+async fn record_step(
+    tx: &mut minsheng_store::WriteTx,
+    actor: &Actor,
+    (id, household_id): (i64, i64),
+    event: Option<&str>,
+    action: &str,
+    note: &str,
+) -> AppResult<()> {
+    if let Some(kind) = event {
+        assessments::add_event(tx, id, actor.user_id, kind, note, now_millis()).await?;
+    }
+    let detail = format!("assessment {id} {note}");
+    write_audit(
+        tx,
+        actor,
+        action,
+        Subject::new("household", &household_id.to_string()),
+        true,
+        detail.trim(),
+    )
+    .await
+}
+
 /// `millis` plus whole calendar months (China time), at the end of that day.
 pub fn add_months(millis: i64, months: u32) -> i64 {
     let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
@@ -469,22 +494,13 @@ impl App {
         )
         .await?;
         let event_note = format!("{} → {} {note}", input.model_id, assessor.display_name);
-        assessments::add_event(
-            &mut tx,
-            id,
-            actor.user_id,
-            "assigned",
-            event_note.trim(),
-            now,
-        )
-        .await?;
-        write_audit(
+        record_step(
             &mut tx,
             actor,
+            (id, household.id),
+            Some("assigned"),
             "assessment.assign",
-            Subject::new("household", &household.id.to_string()),
-            true,
-            &format!("assessment {id}: {event_note}"),
+            event_note.trim(),
         )
         .await?;
         tx.commit().await?;
@@ -660,13 +676,13 @@ impl App {
         if assessments::save_survey(&mut tx, id, &text, now_millis()).await? == 0 {
             return Err(AppError::Stale);
         }
-        write_audit(
+        record_step(
             &mut tx,
             actor,
+            (id, row.household_id),
+            None,
             "assessment.save",
-            Subject::new("household", &row.household_id.to_string()),
-            true,
-            &format!("assessment {id}"),
+            "",
         )
         .await?;
         tx.commit().await?;
@@ -759,14 +775,13 @@ impl App {
             "{} {:.2} {}",
             model_row.version, scored.total, conclusion.label_zh
         );
-        assessments::add_event(&mut tx, id, actor.user_id, "submitted", &note, now).await?;
-        write_audit(
+        record_step(
             &mut tx,
             actor,
+            (id, row.household_id),
+            Some("submitted"),
             "assessment.submit",
-            Subject::new("household", &household),
-            true,
-            &format!("assessment {id}: {note}"),
+            &note,
         )
         .await?;
         tx.commit().await?;
@@ -825,14 +840,13 @@ impl App {
             assessments::supersede_others(&mut tx, row.household_id, id).await?;
         }
         let kind = if approve { "recognised" } else { "returned" };
-        assessments::add_event(&mut tx, id, actor.user_id, kind, comment, now).await?;
-        write_audit(
+        record_step(
             &mut tx,
             actor,
+            (id, row.household_id),
+            Some(kind),
             &format!("assessment.{kind}"),
-            Subject::new("household", &row.household_id.to_string()),
-            true,
-            &format!("assessment {id}"),
+            comment,
         )
         .await?;
         tx.commit().await?;

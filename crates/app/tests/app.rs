@@ -1325,6 +1325,16 @@ fn survey_json(wages: i64) -> serde_json::Value {
     })
 }
 
+/// The assessment's current version, as a page would carry it.
+async fn row_version(w: &World, actor: &Actor, id: i64) -> i64 {
+    w.app
+        .assessment_detail(actor, id)
+        .await
+        .expect("detail")
+        .row
+        .row_version
+}
+
 /// A household of the actor's area that the demo did not assess.
 async fn a_household_of(w: &World, actor: &Actor) -> i64 {
     let assessed: Vec<(i64,)> = minsheng_store::Conn::all(
@@ -1513,24 +1523,12 @@ async fn an_assessment_goes_from_assignment_to_recognition(backend: Backend) {
         .save_assessment_draft(&assessor, id, &survey_json(1200))
         .await
         .expect("corrected");
-    let v = w
-        .app
-        .assessment_detail(&assessor, id)
-        .await
-        .expect("detail")
-        .row
-        .row_version;
+    let v = row_version(&w, &assessor, id).await;
     w.app
         .submit_assessment(&assessor, id, v)
         .await
         .expect("resubmit");
-    let v = w
-        .app
-        .assessment_detail(&town, id)
-        .await
-        .expect("detail")
-        .row
-        .row_version;
+    let v = row_version(&w, &town, id).await;
     w.app
         .review_assessment(&town, id, v, true, "")
         .await
@@ -1653,24 +1651,12 @@ async fn model_versions_are_immutable_and_what_if_writes_nothing(backend: Backen
         .save_assessment_draft(&assessor, id, &survey_json(0))
         .await
         .expect("draft");
-    let v = w
-        .app
-        .assessment_detail(&assessor, id)
-        .await
-        .expect("detail")
-        .row
-        .row_version;
+    let v = row_version(&w, &assessor, id).await;
     w.app
         .submit_assessment(&assessor, id, v)
         .await
         .expect("submit");
-    let v = w
-        .app
-        .assessment_detail(&town, id)
-        .await
-        .expect("detail")
-        .row
-        .row_version;
+    let v = row_version(&w, &town, id).await;
     w.app
         .review_assessment(&town, id, v, true, "")
         .await

@@ -225,35 +225,7 @@ async fn a_clue_goes_from_a_volunteer_to_a_household_file() {
     let base = serve(&t).await;
     let client = browser(driver_port).await;
     let result = async {
-        let sign_in = |user: &'static str| {
-            let client = client.clone();
-            let base = base.clone();
-            let password = t.password(user);
-            async move {
-                client.delete_all_cookies().await?;
-                client.goto(&format!("{base}/login")).await?;
-                client
-                    .find(Locator::Id("username"))
-                    .await?
-                    .send_keys(user)
-                    .await?;
-                client
-                    .find(Locator::Id("password"))
-                    .await?
-                    .send_keys(&password)
-                    .await?;
-                client
-                    .find(Locator::Id("login-submit"))
-                    .await?
-                    .click()
-                    .await?;
-                client
-                    .wait()
-                    .for_element(Locator::Css("header.top"))
-                    .await?;
-                Ok::<(), fantoccini::error::CmdError>(())
-            }
-        };
+        let sign_in = |user: &'static str| sign_in(&client, &base, user, t.password(user));
         let registered = |client: fantoccini::Client, base: String| async move {
             client.goto(&format!("{base}/figures")).await?;
             let text = client
@@ -350,6 +322,37 @@ async fn a_clue_goes_from_a_volunteer_to_a_household_file() {
     result.expect("browser steps");
 }
 
+/// Signs in through the page, as a person would.
+async fn sign_in(
+    client: &fantoccini::Client,
+    base: &str,
+    user: &str,
+    password: String,
+) -> Result<(), fantoccini::error::CmdError> {
+    client.delete_all_cookies().await?;
+    client.goto(&format!("{base}/login")).await?;
+    client
+        .find(Locator::Id("username"))
+        .await?
+        .send_keys(user)
+        .await?;
+    client
+        .find(Locator::Id("password"))
+        .await?
+        .send_keys(&password)
+        .await?;
+    client
+        .find(Locator::Id("login-submit"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .for_element(Locator::Css("header.top"))
+        .await?;
+    Ok(())
+}
+
 /// Saves a screenshot when MINSHENG_SCREENSHOTS names a directory (for looking at pages).
 async fn shot(client: &fantoccini::Client, name: &str) {
     if let Ok(dir) = std::env::var("MINSHENG_SCREENSHOTS")
@@ -371,35 +374,7 @@ async fn an_assessment_is_assigned_surveyed_on_a_phone_recognised_and_printed() 
         .expect("a 巴南 household");
     let client = browser(driver_port).await;
     let result = async {
-        let sign_in = |user: &'static str| {
-            let client = client.clone();
-            let base = base.clone();
-            let password = t.password(user);
-            async move {
-                client.delete_all_cookies().await?;
-                client.goto(&format!("{base}/login")).await?;
-                client
-                    .find(Locator::Id("username"))
-                    .await?
-                    .send_keys(user)
-                    .await?;
-                client
-                    .find(Locator::Id("password"))
-                    .await?
-                    .send_keys(&password)
-                    .await?;
-                client
-                    .find(Locator::Id("login-submit"))
-                    .await?
-                    .click()
-                    .await?;
-                client
-                    .wait()
-                    .for_element(Locator::Css("header.top"))
-                    .await?;
-                Ok::<(), fantoccini::error::CmdError>(())
-            }
-        };
+        let sign_in = |user: &'static str| sign_in(&client, &base, user, t.password(user));
         // The town assigns the household to the assessor.
         sign_in("banan.town").await?;
         client
