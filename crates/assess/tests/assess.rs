@@ -426,3 +426,45 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_reference_model_tells_expenditure_from_income_poverty_by_the_facts() {
+    let model = match shipped_model("cq-7d82") {
+        Some(Ok(model)) => model,
+        other => panic!("cq-7d82 does not load: {other:?}"),
+    };
+    assert_eq!(model.dimensions.len(), 7);
+    assert_eq!(model.indicators.len(), 82);
+    for indicator in &model.indicators {
+        assert!(
+            !indicator.label_zh.is_empty()
+                && !indicator.label_en.is_empty()
+                && !indicator.help_zh.is_empty()
+                && !indicator.rationale.is_empty(),
+            "{} needs labels, help and a rationale",
+            indicator.code
+        );
+    }
+    let codes: Vec<&str> = model.conclusions.iter().map(|c| c.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        [
+            "expenditure_poverty",
+            "income_poverty",
+            "poverty_risk",
+            "normal"
+        ]
+    );
+    // A: an unemployed father and a schoolgirl on 500 yuan a month; B: a fair wage eaten by
+    // the mother's medical bills. Nobody told the model which is which.
+    let lines = include_str!("fixtures/income-and-expenditure.jsonl");
+    let conclusions: Vec<String> = lines
+        .lines()
+        .map(|line| {
+            let survey = survey::read(line).expect("valid fixture");
+            let scored = model.score(&survey.facts);
+            model.conclusions[scored.conclusion].code.clone()
+        })
+        .collect();
+    assert_eq!(conclusions, ["income_poverty", "expenditure_poverty"]);
+}
