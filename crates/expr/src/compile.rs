@@ -113,6 +113,19 @@ pub(crate) enum Node {
         record: usize,
         field: usize,
     },
+    /// `m.field` where `m` is a macro variable bound to a record.
+    VarField {
+        var: usize,
+        record: usize,
+        field: usize,
+    },
+    /// `section.field` where `section` is a record field of the root (`income.wages`).
+    SectionField {
+        root: usize,
+        section: usize,
+        record: usize,
+        field: usize,
+    },
     /// Whether a fact was recorded.
     Has {
         base: Option<Box<Node>>,
@@ -364,14 +377,30 @@ impl Compiler<'_, '_> {
         };
         self.facts.insert((record, index));
         let ty = def.fields[index].ty.clone();
-        Ok((
-            Node::Field {
+        // The two reads that dominate rule files get nodes of their own: a field of a macro
+        // variable (`m.age`) and a field of a section of the root (`income.wages`).
+        let node = match base_node {
+            Node::Var(var) => Node::VarField {
+                var,
+                record,
+                field: index,
+            },
+            Node::Root {
+                record: root,
+                field: section,
+            } => Node::SectionField {
+                root,
+                section,
+                record,
+                field: index,
+            },
+            base_node => Node::Field {
                 base: Box::new(base_node),
                 record,
                 field: index,
             },
-            ty,
-        ))
+        };
+        Ok((node, ty))
     }
 
     fn list(&mut self, items: &[Expr], span: Span) -> Typed {

@@ -155,6 +155,37 @@ fn node<'a>(n: &'a Node, ctx: &mut Ctx<'a>) -> Out<'a> {
             },
             _ => Err(type_slip()),
         },
+        Node::VarField { var, record, field } => match ctx.vars.get(*var) {
+            Some(Val::Rec(r)) => {
+                let r: &'a Record = r;
+                match r.fields.get(*field) {
+                    Some(value) => fact(value, *record, r.index, *field),
+                    None => Err(type_slip()),
+                }
+            }
+            _ => Err(type_slip()),
+        },
+        Node::SectionField {
+            root: root_record,
+            section,
+            record,
+            field,
+        } => {
+            let root = ctx.root;
+            match root.fields.get(*section) {
+                Some(Value::Rec(r)) => match r.fields.get(*field) {
+                    Some(value) => fact(value, *record, r.index, *field),
+                    None => Err(type_slip()),
+                },
+                // The section itself was not recorded: name it.
+                Some(Value::Missing) => Err(EvalError::Missing {
+                    record: *root_record,
+                    index: root.index,
+                    field: *section,
+                }),
+                _ => Err(type_slip()),
+            }
+        }
         Node::Has { base, field } => {
             let record = match base {
                 None => ctx.root,
