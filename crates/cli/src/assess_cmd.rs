@@ -400,9 +400,9 @@ fn what_if(
             say!(
                 "  {} {} ({}) → {} ({})",
                 c["household"].as_str().unwrap_or(""),
-                c["from"],
+                c["from"].as_str().unwrap_or(""),
                 c["score_before"],
-                c["to"],
+                c["to"].as_str().unwrap_or(""),
                 c["score_after"]
             );
         }
