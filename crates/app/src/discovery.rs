@@ -49,7 +49,7 @@ pub fn visit_workdays(urgency: &str) -> u32 {
 pub const TOWN_GRACE_WORKDAYS: u32 = 2;
 
 /// The last millisecond of a day in China time.
-fn end_of_day(date: Date) -> i64 {
+pub(crate) fn end_of_day(date: Date) -> i64 {
     let end = date.with_time(Time::MIDNIGHT).assume_offset(CHINA_OFFSET) + time::Duration::days(1);
     end.unix_timestamp() * 1000 - 1
 }

@@ -11,6 +11,7 @@ pub mod demo_discovery;
 pub mod discovery;
 pub mod export;
 pub mod groups;
+pub mod help;
 pub mod import;
 pub mod mpi_input;
 pub mod region_check;

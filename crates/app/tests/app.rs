@@ -27,6 +27,8 @@ minsheng_store::on_both_backends!(
     photos_must_be_images_of_limited_size,
     an_assessment_goes_from_assignment_to_recognition,
     model_versions_are_immutable_and_what_if_writes_nothing,
+    help_goes_from_plan_to_referral_to_benefit,
+    emergency_aid_is_paid_first_and_never_overdraws_the_fund,
 );
 
 struct World {
@@ -1705,4 +1707,313 @@ async fn model_versions_are_immutable_and_what_if_writes_nothing(backend: Backen
     )
     .await;
     assert!(refused.is_err());
+}
+
+use minsheng_app::help::ReferralAction;
+
+/// A recognised cq-7d82 assessment of a fresh household of the town; returns the household.
+async fn recognised_household(w: &World, town: &Actor, survey: serde_json::Value) -> i64 {
+    let assessor = w.actor("assessor").await;
+    let household = a_household_of(w, town).await;
+    let id = w
+        .app
+        .assign_assessment(
+            town,
+            &AssignInput {
+                household_id: household,
+                model_id: "cq-7d82".into(),
+                assessor: "assessor".into(),
+                trigger: "first".into(),
+                note: String::new(),
+            },
+        )
+        .await
+        .expect("assign");
+    w.app
+        .save_assessment_draft(&assessor, id, &survey)
+        .await
+        .expect("draft");
+    let v = row_version(w, &assessor, id).await;
+    w.app
+        .submit_assessment(&assessor, id, v)
+        .await
+        .expect("submit");
+    let v = row_version(w, town, id).await;
+    w.app
+        .review_assessment(town, id, v, true, "")
+        .await
+        .expect("recognise");
+    household
+}
+
+async fn help_goes_from_plan_to_referral_to_benefit(backend: Backend) {
+    let w = World::new(backend).await;
+    let town = w.actor("banan.town").await;
+    let district = w.actor("banan.district").await;
+    let household = recognised_household(&w, &town, survey_json(0)).await;
+
+    // The recommendations come from the recognised assessment, each with its reason and facts.
+    let view = w.app.help_view(&town, household).await.expect("help view");
+    let recommended = view.recommendations.expect("recommendations");
+    assert!(!recommended.items.is_empty());
+    assert!(
+        recommended
+            .items
+            .iter()
+            .all(|r| !r.reason.is_empty() && !r.rule.is_empty())
+    );
+    let plan = w.app.create_plan(&town, household).await.expect("plan");
+    let items = w.app.help_view(&town, household).await.expect("view").items;
+    assert_eq!(items.len(), recommended.items.len());
+    assert!(
+        items
+            .iter()
+            .all(|i| i.state == "proposed" && i.source == "recommended")
+    );
+
+    // Declining needs a reason.
+    let first = &items[0];
+    assert!(matches!(
+        w.app
+            .decide_plan_item(&town, first.id, first.row_version, false, " ")
+            .await,
+        Err(AppError::Invalid(_))
+    ));
+    w.app
+        .decide_plan_item(&town, first.id, first.row_version, false, "已享受同类救助")
+        .await
+        .expect("decline");
+
+    // A work-study job for a student, added by the caseworker, delivered by the education
+    // department: approved at the district's level, then referred with a deadline.
+    let added = w
+        .app
+        .add_plan_item(
+            &town,
+            plan,
+            "education_work_study",
+            None,
+            "孙子在读大学，需要勤工助学岗位",
+        )
+        .await
+        .expect("add");
+    w.app
+        .decide_plan_item(&town, added, 1, true, "")
+        .await
+        .expect("accept");
+    assert!(
+        matches!(
+            w.app.approve_plan_item(&town, added, 2).await,
+            Err(AppError::Forbidden)
+        ),
+        "a town cannot approve a district item"
+    );
+    let referral = w
+        .app
+        .approve_plan_item(&district, added, 2)
+        .await
+        .expect("approve")
+        .expect("referred");
+
+    // The education department sees it (and only what the item needs); a charity does not.
+    let education = w.actor("banan.education").await;
+    let mine = w.app.my_referrals(&education).await.expect("inbox");
+    let r = mine
+        .iter()
+        .find(|r| r.id == referral)
+        .expect("addressed to education");
+    assert_eq!(r.state, "sent");
+    assert!(
+        !r.facts.contains("id_number") && r.facts.contains("勤工助学"),
+        "{}",
+        r.facts
+    );
+    assert!(r.due_at > r.sent_at);
+    let charity = w.actor("charity").await;
+    assert!(
+        w.app
+            .my_referrals(&charity)
+            .await
+            .expect("inbox")
+            .iter()
+            .all(|r| r.id != referral)
+    );
+    assert!(matches!(
+        w.app
+            .act_on_referral(&charity, referral, 1, &ReferralAction::Accept)
+            .await,
+        Err(AppError::NotFound)
+    ));
+    // Not allowed transitions are refused, naming the state.
+    let complete = ReferralAction::Complete {
+        amount: None,
+        service: "图书馆勤工助学岗位".into(),
+        date: "2026-11-20".into(),
+    };
+    match w
+        .app
+        .act_on_referral(&education, referral, 1, &complete)
+        .await
+    {
+        Err(AppError::Conflict(m)) => assert!(m.contains("sent"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    w.app
+        .act_on_referral(&education, referral, 1, &ReferralAction::Accept)
+        .await
+        .expect("accept");
+    w.app
+        .act_on_referral(&education, referral, 2, &ReferralAction::Start)
+        .await
+        .expect("start");
+    w.app
+        .act_on_referral(&education, referral, 3, &complete)
+        .await
+        .expect("complete");
+    match w
+        .app
+        .act_on_referral(
+            &education,
+            referral,
+            4,
+            &ReferralAction::Fail { reason: "x".into() },
+        )
+        .await
+    {
+        Err(AppError::Conflict(m)) => assert!(m.contains("completed"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    let view = w.app.help_view(&town, household).await.expect("view");
+    assert_eq!(
+        view.items
+            .iter()
+            .find(|i| i.id == added)
+            .map(|i| i.state.as_str()),
+        Some("delivered")
+    );
+
+    // One chain: the plan and the referral are in the household's timeline.
+    let detail = w
+        .app
+        .household_detail(&town, household)
+        .await
+        .expect("detail");
+    let kinds: Vec<&str> = detail.timeline.iter().map(|t| t.kind.as_str()).collect();
+    assert!(
+        kinds.contains(&"plan") && kinds.contains(&"referral"),
+        "{kinds:?}"
+    );
+}
+
+async fn emergency_aid_is_paid_first_and_never_overdraws_the_fund(backend: Backend) {
+    let w = World::new(backend).await;
+    let town = w.actor("banan.town").await;
+    let first = a_household_of(&w, &town).await;
+    let households = w
+        .app
+        .list_households(
+            &town,
+            &ListQuery {
+                q: None,
+                region: None,
+                page: 1,
+                per_page: 100,
+            },
+        )
+        .await
+        .expect("households")
+        .items;
+    let region = households
+        .iter()
+        .find(|h| h.id == first)
+        .map(|h| h.region_code.clone())
+        .expect("region");
+    let town_code = format!("{}000", &region[..9]);
+    let same_town: Vec<i64> = households
+        .iter()
+        .filter(|h| h.region_code.starts_with(&region[..9]))
+        .map(|h| h.id)
+        .take(3)
+        .collect();
+    assert!(same_town.len() >= 3, "three households in one town");
+
+    assert_eq!(
+        w.app
+            .top_up_fund(&town, &town_code, 1000.0, "季度备用金")
+            .await
+            .expect("top up"),
+        1000.0
+    );
+    // Help first: a case opens with a 3-working-day clock.
+    let a = w
+        .app
+        .open_emergency(&town, same_town[0], "temporary_emergency", "火灾")
+        .await
+        .expect("open");
+    let b = w
+        .app
+        .open_emergency(&town, same_town[1], "temporary_emergency", "车祸")
+        .await
+        .expect("open");
+    let view = w.app.help_view(&town, same_town[0]).await.expect("view");
+    let case = view.emergencies.iter().find(|e| e.id == a).expect("case");
+    assert!(case.due_at > case.started_at && case.paid_at.is_none());
+
+    // Above the item's limit, or above the balance: refused with the figures.
+    match w.app.pay_emergency(&town, a, 20000.0).await {
+        Err(AppError::Invalid(e)) => assert!(e[0].message.contains("10000.00"), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+    match w.app.pay_emergency(&town, a, 1200.0).await {
+        Err(AppError::Invalid(e)) => assert!(e[0].message.contains("1000.00"), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+    // Two payments at once that together would overdraw the fund: exactly one is made.
+    let (x, y) = tokio::join!(
+        w.app.pay_emergency(&town, a, 600.0),
+        w.app.pay_emergency(&town, b, 600.0)
+    );
+    assert_eq!(u8::from(x.is_ok()) + u8::from(y.is_ok()), 1, "{x:?} {y:?}");
+    let (balance, ledger) = w.app.fund(&town, &town_code).await.expect("fund");
+    assert_eq!(balance, 400.0);
+    assert_eq!(
+        ledger.iter().filter(|l| l.kind == "disbursement").count(),
+        1
+    );
+    assert!(ledger.iter().all(|l| l.balance_after_cents >= 0));
+    // The paid household cannot be granted the same item again (once).
+    let paid = if x.is_ok() {
+        same_town[0]
+    } else {
+        same_town[1]
+    };
+    let again = w
+        .app
+        .open_emergency(&town, paid, "temporary_emergency", "再次")
+        .await
+        .expect("open");
+    match w.app.pay_emergency(&town, again, 100.0).await {
+        Err(AppError::Conflict(m)) => assert!(m.contains("no duplicate benefit"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    let (balance, _) = w.app.fund(&town, &town_code).await.expect("fund");
+    assert_eq!(balance, 400.0, "a refused payment takes nothing");
+    // Paperwork after the money.
+    let paid_case = if x.is_ok() { a } else { b };
+    w.app
+        .complete_emergency_paperwork(&town, paid_case)
+        .await
+        .expect("paperwork");
+    assert!(
+        w.app
+            .complete_emergency_paperwork(&town, paid_case)
+            .await
+            .is_err()
+    );
+    // Volunteers cannot pay anything.
+    let volunteer = w.actor("banan.volunteer").await;
+    assert!(matches!(
+        w.app.pay_emergency(&volunteer, b, 1.0).await,
+        Err(AppError::Forbidden)
+    ));
 }

@@ -229,15 +229,23 @@ struct ConclusionDef {
 
 // ---- loading --------------------------------------------------------------------------------
 
-struct Loader<'s> {
-    src: &'s str,
-    errors: Vec<ModelError>,
+pub(crate) struct Loader<'s> {
+    pub(crate) src: &'s str,
+    pub(crate) errors: Vec<ModelError>,
     /// Lets in a cycle: reported once; expressions that read them are not checked further.
     cyclic: BTreeSet<String>,
 }
 
-impl Loader<'_> {
-    fn at(&mut self, offset: usize, message: impl Into<String>) {
+impl<'s> Loader<'s> {
+    pub(crate) fn new(src: &'s str) -> Loader<'s> {
+        Loader {
+            src,
+            errors: Vec::new(),
+            cyclic: BTreeSet::new(),
+        }
+    }
+
+    pub(crate) fn at(&mut self, offset: usize, message: impl Into<String>) {
         let (line, column) = line_column(self.src, offset);
         self.errors.push(ModelError {
             line,
@@ -247,7 +255,7 @@ impl Loader<'_> {
     }
 
     /// Parse and check one expression written as a TOML string at `span`.
-    fn expression(
+    pub(crate) fn expression(
         &mut self,
         text: &Spanned<String>,
         scope: &Scope<'_>,
@@ -319,7 +327,7 @@ fn string_content_offset<'a>(
     }
 }
 
-fn valid_code(code: &str) -> bool {
+pub(crate) fn valid_code(code: &str) -> bool {
     !code.is_empty()
         && code.len() <= 64
         && code
@@ -328,7 +336,19 @@ fn valid_code(code: &str) -> bool {
 }
 
 /// Names the lets may not take: they mean something else in expressions.
-const RESERVED: [&str; 5] = ["total", "deduction", "dims", "params", "has"];
+const RESERVED: [&str; 11] = [
+    "total",
+    "deduction",
+    "dims",
+    "params",
+    "has",
+    "score",
+    "conclusion",
+    "poor",
+    "expenditure_poor",
+    "income_poor",
+    "at_risk",
+];
 
 impl Model {
     /// Check and compile a model file. All the mistakes found are returned, in file order.
@@ -404,7 +424,7 @@ impl Loader<'_> {
             }
         }
 
-        let lets = self.lets(&file, &mut base_scope);
+        let lets = self.lets(&file.lets, &mut base_scope);
 
         // Dimensions.
         let mut dimensions: Vec<Dimension> = Vec::new();
@@ -655,10 +675,14 @@ impl Loader<'_> {
 
     /// Order the lets so each comes after what it reads, refuse cycles, compile them, and
     /// add them to the scope as slots.
-    fn lets(&mut self, file: &File, scope: &mut Scope<'_>) -> Vec<(String, Compiled)> {
+    pub(crate) fn lets(
+        &mut self,
+        lets: &BTreeMap<String, Spanned<String>>,
+        scope: &mut Scope<'_>,
+    ) -> Vec<(String, Compiled)> {
         let schema = scope.schema;
         let mut parsed = BTreeMap::new();
-        for (name, source) in &file.lets {
+        for (name, source) in lets {
             let root_fact = schema.field_index(0, name).is_some();
             if RESERVED.contains(&name.as_str())
                 || root_fact
@@ -712,7 +736,7 @@ impl Loader<'_> {
         for cycle in cycles {
             let first = cycle[0].clone();
             if !self.cyclic.contains(&first)
-                && let Some(source) = file.lets.get(&first)
+                && let Some(source) = lets.get(&first)
             {
                 self.at(
                     source.span().start,
@@ -726,7 +750,7 @@ impl Loader<'_> {
             if self.cyclic.contains(&name) {
                 continue;
             }
-            let Some(source) = file.lets.get(&name) else {
+            let Some(source) = lets.get(&name) else {
                 continue;
             };
             let what = format!("let '{name}'");

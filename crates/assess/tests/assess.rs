@@ -468,3 +468,94 @@ fn the_reference_model_tells_expenditure_from_income_poverty_by_the_facts() {
         .collect();
     assert_eq!(conclusions, ["income_poverty", "expenditure_poverty"]);
 }
+
+#[test]
+fn the_catalog_has_ten_categories_and_54_items_and_recommends_from_the_facts() {
+    use minsheng_assess::catalog::{self, AssessmentFacts, Catalog};
+    let catalog = catalog::shipped().expect("the shipped catalog loads");
+    assert_eq!(catalog.categories.len(), 10);
+    assert_eq!(catalog.items.len(), 54);
+    assert!(
+        catalog
+            .items
+            .iter()
+            .all(|i| !i.label_zh.is_empty() && !i.label_en.is_empty())
+    );
+    assert!(
+        catalog
+            .items
+            .iter()
+            .any(|i| i.emergency && i.deadline_days == 3)
+    );
+
+    let model = match shipped_model("cq-7d82") {
+        Some(Ok(model)) => model,
+        other => panic!("{other:?}"),
+    };
+    let recommended: Vec<Vec<String>> = include_str!("fixtures/income-and-expenditure.jsonl")
+        .lines()
+        .map(|line| {
+            let survey = survey::read(line).expect("fixture");
+            let scored = model.score(&survey.facts);
+            let facts = AssessmentFacts {
+                score: scored.total,
+                conclusion: model.conclusions[scored.conclusion].code.clone(),
+            };
+            let r = catalog.recommend(&survey.facts, &facts);
+            assert!(
+                r.items
+                    .iter()
+                    .all(|i| !i.reason.is_empty() && !i.evidence.is_empty())
+            );
+            r.items.into_iter().map(|i| i.item).collect()
+        })
+        .collect();
+    // The income-poor father gets the allowance and job help; the family with medical bills the
+    // expenditure-type allowance, medical assistance and, still in difficulty, charity.
+    for item in ["dibao_allowance", "employment_job_registration"] {
+        assert!(
+            recommended[0].iter().any(|i| i == item),
+            "A lacks {item}: {:?}",
+            recommended[0]
+        );
+    }
+    for item in ["dibao_expenditure", "medical_inpatient", "other_charity"] {
+        assert!(
+            recommended[1].iter().any(|i| i == item),
+            "B lacks {item}: {:?}",
+            recommended[1]
+        );
+    }
+    assert!(
+        !recommended[1].iter().any(|i| i == "dibao_allowance"),
+        "B's income is above the line"
+    );
+
+    // Mistakes in a catalog are named with their place.
+    let broken = catalog::SHIPPED_SOURCE
+        .replacen("unit_kind = \"health_dept\"", "unit_kind = \"hospital\"", 1)
+        .replacen("code = \"tekun\"", "code = \"tekun2\"", 1);
+    let errors: Vec<String> = match Catalog::from_toml(&broken) {
+        Ok(_) => panic!("a broken catalog loads"),
+        Err(errors) => errors.iter().map(ToString::to_string).collect(),
+    };
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("unit_kind 'hospital' is not one of")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("the categories must be the ten")),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().all(|e| e
+            .split(':')
+            .next()
+            .is_some_and(|l| l.parse::<usize>().is_ok())),
+        "{errors:?}"
+    );
+}

@@ -51,6 +51,74 @@ pub enum ModelCommand {
 }
 
 #[derive(Subcommand)]
+pub enum CatalogCommand {
+    /// Check a catalog file (default: the shipped one); every error as FILE:LINE:COLUMN: message.
+    Check { file: Option<PathBuf> },
+    /// The items of the shipped catalog, by category.
+    List,
+}
+
+pub fn catalog_command(command: CatalogCommand) -> Result<ExitCode> {
+    use minsheng_assess::catalog::{self, Catalog};
+    match command {
+        CatalogCommand::Check { file } => {
+            let (name, source) = match &file {
+                Some(path) => (
+                    path.display().to_string(),
+                    std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read {}", path.display()))?,
+                ),
+                None => (
+                    "data/catalog/assistance.toml".to_string(),
+                    catalog::SHIPPED_SOURCE.to_string(),
+                ),
+            };
+            match Catalog::from_toml(&source) {
+                Ok(c) => {
+                    say!(
+                        "{name}: ok — {} {} ({} categories, {} items)",
+                        c.name_zh,
+                        c.version,
+                        c.categories.len(),
+                        c.items.len()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(errors) => {
+                    for e in errors {
+                        eprintln!("{name}:{e}");
+                    }
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        CatalogCommand::List => {
+            let c = catalog::shipped()
+                .map_err(|e| anyhow::anyhow!("the shipped catalog does not load: {e:?}"))?;
+            for category in &c.categories {
+                say!("{} {}", category.code, category.label_zh);
+                for item in c
+                    .items
+                    .iter()
+                    .filter(|i| c.category_of(i).code == category.code)
+                {
+                    say!(
+                        "  {:<32} {:<8} {:<22} {:<9} {:>3} 工作日 {}",
+                        item.code,
+                        item.kind,
+                        item.unit_kind,
+                        item.decided_by,
+                        item.deadline_days,
+                        item.label_zh
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[derive(Subcommand)]
 pub enum SurveyCommand {
     /// Print the JSON Schema of the household survey.
     Schema,
@@ -220,9 +288,14 @@ pub fn assess_command(
     recommend: bool,
 ) -> Result<ExitCode> {
     let model = load_model(model_spec)?;
-    if recommend {
-        eprintln!("note: the assistance catalog is not installed yet; recommendations are empty");
-    }
+    let catalog = if recommend {
+        Some(
+            minsheng_assess::catalog::shipped()
+                .map_err(|e| anyhow::anyhow!("the shipped catalog does not load: {e:?}"))?,
+        )
+    } else {
+        None
+    };
     let started = Instant::now();
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
@@ -244,9 +317,24 @@ pub fn assess_command(
                         let mut value = model.result_json(&survey.household, &result, explain);
                         value.partial |= survey.is_partial();
                         let mut text = serde_json::to_string(&value).unwrap_or_default();
-                        if recommend {
+                        if let Some(catalog) = catalog {
+                            let facts = minsheng_assess::catalog::AssessmentFacts {
+                                score: result.total,
+                                conclusion: model.conclusions[result.conclusion].code.clone(),
+                            };
+                            let items: Vec<serde_json::Value> = catalog
+                                .recommend(&survey.facts, &facts)
+                                .items
+                                .into_iter()
+                                .map(|r| {
+                                    serde_json::json!({"item": r.item, "category": r.category,
+                                        "label": r.label, "reason": r.reason, "amount": r.amount})
+                                })
+                                .collect();
                             text.truncate(text.len().saturating_sub(1));
-                            text.push_str(",\"recommendations\":[]}");
+                            text.push_str(",\"recommendations\":");
+                            text.push_str(&serde_json::to_string(&items).unwrap_or_default());
+                            text.push('}');
                         }
                         text
                     } else {

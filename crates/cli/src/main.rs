@@ -151,6 +151,11 @@ enum Command {
         #[arg(long)]
         recommend: bool,
     },
+    /// The assistance catalog (救助事项目录).
+    Catalog {
+        #[command(subcommand)]
+        action: assess_cmd::CatalogCommand,
+    },
     /// The household survey schema and survey file checks.
     Survey {
         #[command(subcommand)]
@@ -373,6 +378,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Calendar { action } => return calendar_command(action),
         Command::Model { action } => return assess_cmd::model_command(action),
         Command::Survey { action } => return assess_cmd::survey_command(action),
+        Command::Catalog { action } => return assess_cmd::catalog_command(action),
         Command::Synth { action } => return assess_cmd::synth_command(action),
         Command::Assess {
             model,

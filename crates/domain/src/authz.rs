@@ -148,10 +148,18 @@ pub enum Action {
     ReviewAssessments,
     /// Upload, activate and try (what-if) assessment model versions.
     ManageModels,
+    /// Make a household's assistance plan, refer its items, open emergency cases and pay them.
+    ManageHelp,
+    /// Approve plan items (each at the level the item requires).
+    ApproveHelp,
+    /// Work on the referrals addressed to one's own unit.
+    HandleReferrals,
+    /// Top up a town's reserve fund (临时备用金).
+    ManageFunds,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 26] = [
         Action::UseAccount,
         Action::ViewRegions,
         Action::ManageRegions,
@@ -174,6 +182,10 @@ impl Action {
         Action::SurveyHouseholds,
         Action::ReviewAssessments,
         Action::ManageModels,
+        Action::ManageHelp,
+        Action::ApproveHelp,
+        Action::HandleReferrals,
+        Action::ManageFunds,
     ];
 
     pub fn code(self) -> &'static str {
@@ -200,6 +212,10 @@ impl Action {
             Action::SurveyHouseholds => "survey_households",
             Action::ReviewAssessments => "review_assessments",
             Action::ManageModels => "manage_models",
+            Action::ManageHelp => "manage_help",
+            Action::ApproveHelp => "approve_help",
+            Action::HandleReferrals => "handle_referrals",
+            Action::ManageFunds => "manage_funds",
         }
     }
 }
@@ -254,6 +270,12 @@ pub fn role_permits(role: Role, action: Action) -> bool {
         }
         A::SurveyHouseholds => matches!(role, R::Assessor | R::CommunityWorker),
         A::ManageModels => role == R::DistrictOfficer,
+        A::ManageHelp | A::ApproveHelp => matches!(
+            role,
+            R::CommunityWorker | R::TownOfficer | R::DistrictOfficer
+        ),
+        A::HandleReferrals => matches!(role, R::DepartmentHandler | R::CharityHandler),
+        A::ManageFunds => matches!(role, R::TownOfficer | R::DistrictOfficer),
         A::ManageFiles => matches!(
             role,
             R::CommunityWorker | R::TownOfficer | R::DistrictOfficer

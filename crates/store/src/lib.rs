@@ -12,6 +12,7 @@
 pub mod assessments;
 pub mod audit;
 pub mod discovery;
+pub mod help;
 pub mod regions;
 pub mod registry;
 mod sql;
@@ -243,6 +244,7 @@ const SQLITE_MIGRATIONS: &[MigrationFile] = migrations!("sqlite":
     (4, "sweeps", "0004_sweeps.sql"),
     (5, "photos", "0005_photos.sql"),
     (6, "assessments", "0006_assessments.sql"),
+    (7, "help", "0007_help.sql"),
 );
 
 const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
@@ -252,6 +254,7 @@ const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
     (4, "sweeps", "0004_sweeps.sql"),
     (5, "photos", "0005_photos.sql"),
     (6, "assessments", "0006_assessments.sql"),
+    (7, "help", "0007_help.sql"),
 );
 
 fn migrator(files: &'static [MigrationFile]) -> Migrator {
