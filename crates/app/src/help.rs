@@ -127,6 +127,14 @@ impl App {
         self.household_in_area(actor, household_id, "help.read")
             .await?;
         let recommended = self.recommendations(actor, household_id).await?;
+        self.audit_now(
+            actor,
+            "help.read",
+            Subject::new("household", &household_id.to_string()),
+            true,
+            "",
+        )
+        .await?;
         let mut c = reader(self);
         let plan = help::plan_of_household(&mut c, &actor.scope, household_id).await?;
         let items = match &plan {
@@ -225,6 +233,30 @@ impl App {
         Ok(plan)
     }
 
+    /// Adds an item to the household's latest plan (see [`App::add_plan_item`]).
+    pub async fn add_household_plan_item(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+        item_code: &str,
+        amount: Option<f64>,
+        reason: &str,
+    ) -> AppResult<i64> {
+        self.authorize(
+            actor,
+            Action::ManageHelp,
+            Subject::new("household", &household_id.to_string()),
+        )
+        .await?;
+        self.household_in_area(actor, household_id, "plan.add_item")
+            .await?;
+        let plan = help::plan_of_household(&mut reader(self), &actor.scope, household_id)
+            .await?
+            .ok_or_else(|| AppError::invalid("plan", "make the plan first"))?;
+        self.add_plan_item(actor, plan.id, item_code, amount, reason)
+            .await
+    }
+
     /// Adds an item of the catalog the recommendations did not propose.
     pub async fn add_plan_item(
         &self,
@@ -240,9 +272,14 @@ impl App {
             Subject::new("plan", &plan_id.to_string()),
         )
         .await?;
-        let plan = help::plan(&mut reader(self), &actor.scope, plan_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let plan = self
+            .in_area(
+                actor,
+                "plan",
+                plan_id,
+                help::plan(&mut reader(self), &actor.scope, plan_id).await?,
+            )
+            .await?;
         let catalog = shipped_catalog()?;
         let item = catalog.item(item_code.trim()).ok_or_else(|| {
             AppError::invalid("item_code", "no such item in the assistance catalog")
@@ -312,9 +349,14 @@ impl App {
             Subject::new("plan_item", &item_id.to_string()),
         )
         .await?;
-        let item = help::plan_item(&mut reader(self), &actor.scope, item_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let item = self
+            .in_area(
+                actor,
+                "plan_item",
+                item_id,
+                help::plan_item(&mut reader(self), &actor.scope, item_id).await?,
+            )
+            .await?;
         if !accept && reason.trim().is_empty() {
             return Err(AppError::invalid(
                 "reason",
@@ -368,9 +410,14 @@ impl App {
             Subject::new("plan_item", &item_id.to_string()),
         )
         .await?;
-        let item = help::plan_item(&mut reader(self), &actor.scope, item_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let item = self
+            .in_area(
+                actor,
+                "plan_item",
+                item_id,
+                help::plan_item(&mut reader(self), &actor.scope, item_id).await?,
+            )
+            .await?;
         if approval_reach(&actor.roles) < level_rank(&item.approval_level) {
             self.audit_now(
                 actor,
@@ -480,9 +527,14 @@ impl App {
             Subject::new("plan_item", &item_id.to_string()),
         )
         .await?;
-        let item = help::plan_item(&mut reader(self), &actor.scope, item_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let item = self
+            .in_area(
+                actor,
+                "plan_item",
+                item_id,
+                help::plan_item(&mut reader(self), &actor.scope, item_id).await?,
+            )
+            .await?;
         let entry = shipped_catalog()?
             .item(&item.item_code)
             .ok_or(AppError::NotFound)?;
@@ -543,7 +595,16 @@ impl App {
         self.authorize(actor, Action::HandleReferrals, Subject::new("referral", ""))
             .await?;
         let unit = actor.unit_id.unwrap_or(-1);
-        Ok(help::referrals_to_unit(&mut reader(self), unit, 300).await?)
+        let rows = help::referrals_to_unit(&mut reader(self), unit, 300).await?;
+        self.audit_now(
+            actor,
+            "referral.list",
+            Subject::new("referral", ""),
+            true,
+            &format!("{} rows", rows.len()),
+        )
+        .await?;
+        Ok(rows)
     }
 
     /// One referral: for its receiver (addressed to their unit) or anyone who sees the household.
@@ -805,10 +866,12 @@ impl App {
         self.authorize(actor, Action::ManageFunds, Subject::new("fund", town))
             .await?;
         let code = RegionCode::parse(town).map_err(|e| AppError::invalid("town", e.to_string()))?;
-        if code.level() != minsheng_domain::RegionLevel::Town
-            || !actor.scope.contains(code.as_i64())
-        {
-            return Err(AppError::invalid("town", "a town of your area"));
+        self.town_in_area(actor, code, "fund.top_up").await?;
+        if code.level() != minsheng_domain::RegionLevel::Town {
+            return Err(AppError::invalid(
+                "town",
+                "a reserve fund belongs to a town",
+            ));
         }
         if !(amount > 0.0 && amount <= 10_000_000.0) {
             return Err(AppError::invalid("amount", "a positive amount of yuan"));
@@ -837,18 +900,57 @@ impl App {
     }
 
     pub async fn fund(&self, actor: &Actor, town: &str) -> AppResult<(f64, Vec<LedgerRow>)> {
-        self.authorize(actor, Action::ManageHelp, Subject::new("fund", town))
+        self.authorize(actor, Action::ManageFunds, Subject::new("fund", town))
             .await?;
         let code = RegionCode::parse(town).map_err(|e| AppError::invalid("town", e.to_string()))?;
-        if !actor.scope.contains(code.as_i64()) {
-            return Err(AppError::NotFound);
-        }
+        self.town_in_area(actor, code, "fund.read").await?;
         let mut c = reader(self);
         let balance = help::balance(&mut c, code.as_i64()).await?;
         Ok((
             balance as f64 / 100.0,
             help::ledger(&mut c, code.as_i64(), 200).await?,
         ))
+    }
+
+    /// The record if the scoped lookup found it; otherwise it looks absent, and the attempt is
+    /// audited as denied.
+    async fn in_area<T>(
+        &self,
+        actor: &Actor,
+        kind: &str,
+        id: i64,
+        found: Option<T>,
+    ) -> AppResult<T> {
+        match found {
+            Some(row) => Ok(row),
+            None => {
+                self.audit_now(
+                    actor,
+                    &format!("{kind}.read"),
+                    Subject::new(kind, &id.to_string()),
+                    false,
+                    "not found in area",
+                )
+                .await?;
+                Err(AppError::NotFound)
+            }
+        }
+    }
+
+    /// A region of the actor's area; otherwise it looks absent and the attempt is audited.
+    async fn town_in_area(&self, actor: &Actor, code: RegionCode, action: &str) -> AppResult<()> {
+        if actor.scope.contains(code.as_i64()) {
+            return Ok(());
+        }
+        self.audit_now(
+            actor,
+            action,
+            Subject::new("fund", &code.short()),
+            false,
+            "not in area",
+        )
+        .await?;
+        Err(AppError::NotFound)
     }
 
     /// Opens an emergency case (急难型临时救助): the clock starts at the household's earliest
@@ -894,6 +996,7 @@ impl App {
         let id = help::open_emergency(
             &mut tx,
             household.id,
+            household.region_code,
             town,
             &item.code,
             started_at,
@@ -934,9 +1037,14 @@ impl App {
             Subject::new("emergency", &case_id.to_string()),
         )
         .await?;
-        let case = help::emergency(&mut reader(self), &actor.scope, case_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let case = self
+            .in_area(
+                actor,
+                "emergency",
+                case_id,
+                help::emergency(&mut reader(self), &actor.scope, case_id).await?,
+            )
+            .await?;
         let item = shipped_catalog()?
             .item(&case.item_code)
             .ok_or(AppError::NotFound)?;
@@ -1015,9 +1123,14 @@ impl App {
             Subject::new("emergency", &case_id.to_string()),
         )
         .await?;
-        let case = help::emergency(&mut reader(self), &actor.scope, case_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let case = self
+            .in_area(
+                actor,
+                "emergency",
+                case_id,
+                help::emergency(&mut reader(self), &actor.scope, case_id).await?,
+            )
+            .await?;
         let now = now_millis();
         let mut tx = self.store().begin().await?;
         if help::complete_paperwork(&mut tx, case_id, now).await? == 0 {

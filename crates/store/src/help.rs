@@ -544,6 +544,7 @@ const EMERGENCY_COLUMNS: &str = "id, household_id, town_code, item_code, started
 pub async fn open_emergency(
     c: &mut impl Conn,
     household_id: i64,
+    region_code: i64,
     town: i64,
     item_code: &str,
     started_at: i64,
@@ -553,9 +554,9 @@ pub async fn open_emergency(
 ) -> Result<i64> {
     let (id,): (i64,) = c
         .one(Sql::with(
-            "INSERT INTO emergency_cases (household_id, town_code, item_code, started_at, due_at, opened_by, note) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            vals![household_id, town, item_code, started_at, due_at, opened_by, note],
+            "INSERT INTO emergency_cases (household_id, region_code, town_code, item_code, started_at, due_at, opened_by, note) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            vals![household_id, region_code, town, item_code, started_at, due_at, opened_by, note],
         ))
         .await?;
     Ok(id)

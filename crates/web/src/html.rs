@@ -68,7 +68,7 @@ pub struct Chrome {
 
 pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
     let t = info.lang.texts();
-    let entries: [(&str, &str, Action); 16] = [
+    let entries: [(&str, &str, Action); 17] = [
         ("/", t.home, Action::UseAccount),
         ("/clues/new", t.report_clue, Action::ReportClue),
         ("/clues/mine", t.my_clues, Action::ReportClue),
@@ -77,6 +77,7 @@ pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
         ("/groups", t.groups, Action::ManageGroups),
         ("/figures", t.figures, Action::ViewFigures),
         ("/assessments", t.assessments, Action::ViewHouseholds),
+        ("/referrals", t.referral_inbox, Action::HandleReferrals),
         ("/households", t.households, Action::ViewHouseholds),
         ("/persons", t.persons, Action::ViewHouseholds),
         ("/regions", t.regions, Action::ViewRegions),

@@ -7,6 +7,7 @@ mod assessment_pages;
 mod auth;
 mod discovery_pages;
 mod error;
+mod help_pages;
 mod html;
 pub mod i18n;
 mod openapi;

@@ -9,7 +9,10 @@ use axum::middleware;
 use axum::routing::{MethodFilter, on};
 use minsheng_domain::Action;
 
-use crate::{AppState, api, assessment_pages as ap, auth, discovery_pages as dp, html, openapi};
+use crate::{
+    AppState, api, assessment_pages as ap, auth, discovery_pages as dp, help_pages as hp, html,
+    openapi,
+};
 
 /// One route: method, path (axum syntax), the action it requires (`None`: public) and a summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -515,6 +518,19 @@ fn register() -> Routes {
             "Assign a household's assessment to an assessor",
             ap::assign,
         )
+        .add(M::GET, "/households/{id}/help", Some(A::ViewHouseholds), "A household's recommendations, plan, referrals, benefits and emergency cases", hp::help)
+        .add(M::POST, "/households/{id}/plan", Some(A::ManageHelp), "Make the household's plan from the recommendations", hp::create_plan)
+        .add(M::POST, "/households/{id}/plan/items", Some(A::ManageHelp), "Add a catalog item to the household's plan", hp::add_item)
+        .add(M::POST, "/plan-items/{id}/decision", Some(A::ManageHelp), "Accept or decline a plan item (declining needs a reason)", hp::decide_item)
+        .add(M::POST, "/plan-items/{id}/approve", Some(A::ApproveHelp), "Approve a plan item at its level; another body's item is referred", hp::approve_item)
+        .add(M::POST, "/plan-items/{id}/deliver", Some(A::ManageHelp), "Pay an approved civil-affairs item (no duplicate benefit)", hp::deliver_item)
+        .add(M::POST, "/households/{id}/emergency", Some(A::ManageHelp), "Open an emergency case (help first, 3 working days)", hp::open_emergency)
+        .add(M::POST, "/emergencies/{id}/pay", Some(A::ManageHelp), "Pay an emergency case from the town's reserve fund", hp::pay_emergency)
+        .add(M::POST, "/emergencies/{id}/paperwork", Some(A::ManageHelp), "Record that a paid case's paperwork is complete", hp::emergency_paperwork)
+        .add(M::GET, "/referrals", Some(A::HandleReferrals), "Referrals addressed to the user's unit", hp::referrals)
+        .add(M::POST, "/referrals/{id}/act", Some(A::HandleReferrals), "Accept, return, start, complete or fail a referral", hp::act_on_referral)
+        .add(M::GET, "/funds/{code}", Some(A::ManageFunds), "A town's reserve fund: balance and ledger", hp::fund)
+        .add(M::POST, "/funds/{code}/top-up", Some(A::ManageFunds), "Top up a town's reserve fund", hp::top_up)
         .add(
             M::GET,
             "/models",

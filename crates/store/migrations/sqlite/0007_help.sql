@@ -97,6 +97,7 @@ CREATE INDEX benefits_region ON benefits (region_code, paid_at);
 CREATE TABLE emergency_cases (
     id INTEGER PRIMARY KEY,
     household_id INTEGER NOT NULL REFERENCES households (id),
+    region_code INTEGER NOT NULL REFERENCES regions (code),
     town_code INTEGER NOT NULL REFERENCES regions (code),
     item_code TEXT NOT NULL,
     started_at INTEGER NOT NULL,
@@ -109,4 +110,5 @@ CREATE TABLE emergency_cases (
     note TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX emergency_cases_town ON emergency_cases (town_code, paid_at);
+CREATE INDEX emergency_cases_region ON emergency_cases (region_code);
 CREATE INDEX emergency_cases_household ON emergency_cases (household_id);

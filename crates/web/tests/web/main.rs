@@ -40,6 +40,19 @@ enum Target {
     /// A submitted assessment waiting for review (made on the spot).
     Submitted,
     Model,
+    /// A household with a recognised assessment and a plan.
+    AssessedHousehold,
+    /// An item of a plan.
+    PlanItem,
+    /// An accepted community-level item (made on the spot).
+    AcceptedItem,
+    /// An approved item civil affairs pays (made on the spot).
+    ApprovedCivilItem,
+    /// A referral addressed to the caller's unit (made on the spot).
+    OwnReferral,
+    /// An emergency case of a funded town, not yet paid / paid (made on the spot).
+    UnpaidCase,
+    PaidCase,
 }
 
 /// The matrix's own idea of every route: written here, apart from the route registry, so a
@@ -201,6 +214,112 @@ fn expectations() -> Vec<Expect> {
             Some(A::ViewHouseholds),
             T::Household,
             200,
+            true,
+        ),
+    ];
+    let mut help = vec![
+        e(
+            Method::GET,
+            "/households/{id}/help",
+            Some(A::ViewHouseholds),
+            T::Household,
+            200,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/households/{id}/plan",
+            Some(A::ManageHelp),
+            T::AssessedHousehold,
+            303,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/households/{id}/plan/items",
+            Some(A::ManageHelp),
+            T::AssessedHousehold,
+            303,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/plan-items/{id}/decision",
+            Some(A::ManageHelp),
+            T::PlanItem,
+            303,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/plan-items/{id}/approve",
+            Some(A::ApproveHelp),
+            T::AcceptedItem,
+            303,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/plan-items/{id}/deliver",
+            Some(A::ManageHelp),
+            T::ApprovedCivilItem,
+            303,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/households/{id}/emergency",
+            Some(A::ManageHelp),
+            T::Household,
+            303,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/emergencies/{id}/pay",
+            Some(A::ManageHelp),
+            T::UnpaidCase,
+            303,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/emergencies/{id}/paperwork",
+            Some(A::ManageHelp),
+            T::PaidCase,
+            303,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/referrals",
+            Some(A::HandleReferrals),
+            T::Nothing,
+            200,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/referrals/{id}/act",
+            Some(A::HandleReferrals),
+            T::OwnReferral,
+            303,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/funds/{code}",
+            Some(A::ManageFunds),
+            T::Town,
+            200,
+            false,
+        ),
+        e(
+            Method::POST,
+            "/funds/{code}/top-up",
+            Some(A::ManageFunds),
+            T::Town,
+            303,
             true,
         ),
     ];
@@ -860,6 +979,7 @@ fn expectations() -> Vec<Expect> {
         ),
     ];
     all.append(&mut assessment);
+    all.append(&mut help);
     all
 }
 

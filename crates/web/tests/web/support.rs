@@ -65,6 +65,10 @@ pub struct TestApp {
     photos: Vec<(i64, i64)>,
     /// Recognised assessments (id, region), one per candidate area.
     assessments: Vec<(i64, i64)>,
+    /// Their households (id, region), each with a plan.
+    assessed: Vec<(i64, i64)>,
+    /// Items of those plans (id, region).
+    plan_items: Vec<(i64, i64)>,
     /// Households without any assessment yet (id, region), taken one per use.
     fresh: std::sync::Mutex<Vec<(i64, i64)>>,
     models: Vec<i64>,
@@ -188,6 +192,8 @@ impl TestApp {
             .expect("photos");
         // Assessments: one recognised in each candidate area; other households stay fresh.
         let mut assessments = Vec::new();
+        let mut assessed_households = Vec::new();
+        let mut plan_items = Vec::new();
         let mut fresh = Vec::new();
         let assessor = app
             .login(MATRIX_ASSESSOR, MATRIX_ASSESSOR_PASSWORD, "10.0.0.9")
@@ -219,6 +225,18 @@ impl TestApp {
             };
             let id = assessed(&app, &operator, &assessor, first.id, true).await;
             assessments.push((id, first.region_code));
+            assessed_households.push((first.id, first.region_code));
+            let plan = app.create_plan(&operator, first.id).await.expect("plan");
+            let items: Vec<(i64,)> = app
+                .store()
+                .reader()
+                .all(Sql::with(
+                    "SELECT id FROM plan_items WHERE plan_id = $1 ORDER BY id",
+                    vals![plan],
+                ))
+                .await
+                .expect("items");
+            plan_items.extend(items.into_iter().map(|(i,)| (i, first.region_code)));
             fresh.extend(rest.iter().map(|h| (h.id, h.region_code)));
         }
         let models = app
@@ -232,6 +250,8 @@ impl TestApp {
         let router = minsheng_web::router(app.clone(), WebConfig::default());
         TestApp {
             assessments,
+            assessed: assessed_households,
+            plan_items,
             fresh: std::sync::Mutex::new(fresh),
             models,
             app,
@@ -394,6 +414,39 @@ impl TestApp {
                 .then(|| fill(self.models.first()?.to_string()))
                 .flatten(),
             Target::FreshHousehold => fill(self.take_fresh(who, outside)?.to_string()),
+            Target::AssessedHousehold => fill(pick(&self.assessed, who, outside)?.to_string()),
+            Target::PlanItem => fill(pick(&self.plan_items, who, outside)?.to_string()),
+            Target::AcceptedItem
+            | Target::ApprovedCivilItem
+            | Target::OwnReferral
+            | Target::UnpaidCase
+            | Target::PaidCase => {
+                let action = match target {
+                    Target::AcceptedItem => minsheng_domain::Action::ApproveHelp,
+                    Target::OwnReferral => minsheng_domain::Action::HandleReferrals,
+                    _ => minsheng_domain::Action::ManageHelp,
+                };
+                let permitted = minsheng_domain::roles_permit(&who.roles, action);
+                let existing = match target {
+                    Target::UnpaidCase | Target::PaidCase => {
+                        self.emergency_case(who, outside).await
+                    }
+                    _ => pick(&self.plan_items, who, outside),
+                };
+                if outside || !permitted {
+                    return fill(
+                        existing
+                            .or(if outside {
+                                None
+                            } else {
+                                self.plan_items.first().map(|p| p.0)
+                            })?
+                            .to_string(),
+                    );
+                }
+                let id = self.fresh_help_target(who, target).await?;
+                fill(id.to_string())
+            }
             Target::OwnDraft | Target::Submitted => {
                 let action = if target == Target::OwnDraft {
                     minsheng_domain::Action::SurveyHouseholds
@@ -438,7 +491,153 @@ impl TestApp {
         }
     }
 
+    /// An emergency case inside (or outside) the caller's area, made on the spot.
+    async fn emergency_case(&self, who: &Who, outside: bool) -> Option<i64> {
+        let operator = Actor::command_line(self.app.everything().await.expect("scope"));
+        let household = self.take_fresh(who, outside)?;
+        Some(
+            self.app
+                .open_emergency(&operator, household, "temporary_emergency", "matrix")
+                .await
+                .expect("case"),
+        )
+    }
+
+    /// Makes what a help route acts on, inside the caller's area, fresh for each call.
+    async fn fresh_help_target(&self, who: &Who, target: Target) -> Option<i64> {
+        let operator = Actor::command_line(self.app.everything().await.expect("scope"));
+        let caller = self
+            .app
+            .session_actor(who.session.as_deref()?, "test")
+            .await
+            .expect("lookup")
+            .expect("actor");
+        let mut c = self.app.store().reader();
+        match target {
+            Target::UnpaidCase | Target::PaidCase => {
+                let case = self.emergency_case(who, false).await?;
+                let (town,): (i64,) = c
+                    .one(Sql::with(
+                        "SELECT town_code FROM emergency_cases WHERE id = $1",
+                        vals![case],
+                    ))
+                    .await
+                    .expect("case");
+                let code = minsheng_domain::RegionCode::from_i64(town)?.short();
+                self.app
+                    .top_up_fund(&operator, &code, 1000.0, "matrix")
+                    .await
+                    .expect("top up");
+                if target == Target::PaidCase {
+                    self.app
+                        .pay_emergency(&operator, case, 100.0)
+                        .await
+                        .expect("pay");
+                }
+                Some(case)
+            }
+            Target::OwnReferral => {
+                let item = if caller.roles.contains(&Role::CharityHandler) {
+                    "other_charity"
+                } else {
+                    "education_work_study"
+                };
+                for (household, _) in &self.assessed {
+                    let plan = self
+                        .app
+                        .create_plan(&operator, *household)
+                        .await
+                        .expect("plan");
+                    let Ok(added) = self
+                        .app
+                        .add_plan_item(&operator, plan, item, None, "matrix")
+                        .await
+                    else {
+                        continue;
+                    };
+                    self.app
+                        .decide_plan_item(&operator, added, 1, true, "")
+                        .await
+                        .expect("accept");
+                    let Ok(Some(referral)) = self.app.approve_plan_item(&operator, added, 2).await
+                    else {
+                        continue;
+                    };
+                    let (unit,): (i64,) = c
+                        .one(Sql::with(
+                            "SELECT receiver_unit_id FROM referrals WHERE id = $1",
+                            vals![referral],
+                        ))
+                        .await
+                        .expect("referral");
+                    if Some(unit) == caller.unit_id {
+                        return Some(referral);
+                    }
+                }
+                None
+            }
+            _ => {
+                // A new plan of the caller's assessed household, with an item made ready.
+                let household = pick(&self.assessed, who, false)?;
+                let plan = self
+                    .app
+                    .create_plan(&operator, household)
+                    .await
+                    .expect("plan");
+                let (level, codes): (&str, &[&str]) = if target == Target::AcceptedItem {
+                    (
+                        "community",
+                        &[
+                            "risk_regular_visits",
+                            "employment_job_registration",
+                            "housing_safety_repair",
+                        ],
+                    )
+                } else {
+                    (
+                        "town",
+                        &[
+                            "other_funeral_relief",
+                            "other_legal_aid",
+                            "tekun_dispersed_care",
+                            "temporary_homeless_relief",
+                            "risk_dynamic_monitoring",
+                        ],
+                    )
+                };
+                let taken: Vec<(String,)> = c
+                    .all(Sql::with(
+                        "SELECT item_code FROM plan_items WHERE plan_id = $1 UNION SELECT item_code FROM benefits WHERE household_id = $2",
+                        vals![plan, household],
+                    ))
+                    .await
+                    .expect("taken");
+                let code = codes
+                    .iter()
+                    .find(|code| !taken.iter().any(|(t,)| t == *code))?;
+                let item = self
+                    .app
+                    .add_plan_item(&operator, plan, code, None, "matrix")
+                    .await
+                    .expect("add");
+                self.app
+                    .decide_plan_item(&operator, item, 1, true, "")
+                    .await
+                    .expect("accept");
+                if target == Target::ApprovedCivilItem {
+                    self.app
+                        .approve_plan_item(&operator, item, 2)
+                        .await
+                        .expect("approve");
+                }
+                let _ = level;
+                Some(item)
+            }
+        }
+    }
+
     /// A recognised assessment in a region's subtree.
+    #[cfg_attr(not(feature = "pdf"), allow(dead_code))]
     pub fn assessment_in(&self, region: i64) -> Option<i64> {
         let (lo, hi) = minsheng_domain::RegionCode::from_i64(region)?.subtree();
         self.assessments
@@ -697,6 +896,85 @@ impl TestApp {
                 let source = include_str!("../../../../models/three-grade.toml")
                     .replace("version = \"2026.1\"", &format!("version = \"matrix-{n}\""));
                 fields.push(("source", source));
+            }
+            (
+                _,
+                "/plan-items/{id}/decision"
+                | "/plan-items/{id}/approve"
+                | "/plan-items/{id}/deliver",
+            ) => {
+                let (version, household): (i64, i64) = self
+                    .app
+                    .store()
+                    .reader()
+                    .one(Sql::with(
+                        "SELECT i.row_version, p.household_id FROM plan_items i JOIN assistance_plans p ON p.id = i.plan_id WHERE i.id = $1",
+                        vals![Self::id_in(path)],
+                    ))
+                    .await
+                    .expect("item");
+                fields.push(("version", version.to_string()));
+                fields.push(("household_id", household.to_string()));
+                fields.push(("decision", "accept".into()));
+                fields.push(("amount", "50".into()));
+            }
+            (_, "/households/{id}/plan/items") => {
+                let household = Self::id_in(path);
+                let taken: Vec<(String,)> = self
+                    .app
+                    .store()
+                    .reader()
+                    .all(Sql::with(
+                        "SELECT i.item_code FROM plan_items i WHERE i.plan_id = (SELECT MAX(id) FROM assistance_plans WHERE household_id = $1)",
+                        vals![household],
+                    ))
+                    .await
+                    .expect("taken");
+                let code = minsheng_app::assess::catalog::shipped()
+                    .expect("catalog")
+                    .items
+                    .iter()
+                    .map(|i| i.code.clone())
+                    .find(|code| !taken.iter().any(|(t,)| t == code))
+                    .unwrap_or_default();
+                fields.push(("item_code", code));
+                fields.push(("reason", format!("矩阵测试{n}")));
+            }
+            (_, "/households/{id}/emergency") => {
+                fields.push(("item_code", "temporary_emergency".into()));
+                fields.push(("note", format!("矩阵{n}")));
+            }
+            (_, "/emergencies/{id}/pay" | "/emergencies/{id}/paperwork") => {
+                let (household,): (i64,) = self
+                    .app
+                    .store()
+                    .reader()
+                    .one(Sql::with(
+                        "SELECT household_id FROM emergency_cases WHERE id = $1",
+                        vals![Self::id_in(path)],
+                    ))
+                    .await
+                    .expect("case");
+                fields.push(("household_id", household.to_string()));
+                fields.push(("amount", "100".into()));
+            }
+            (_, "/referrals/{id}/act") => {
+                let (version,): (i64,) = self
+                    .app
+                    .store()
+                    .reader()
+                    .one(Sql::with(
+                        "SELECT row_version FROM referrals WHERE id = $1",
+                        vals![Self::id_in(path)],
+                    ))
+                    .await
+                    .expect("referral");
+                fields.push(("version", version.to_string()));
+                fields.push(("action", "accept".into()));
+            }
+            (_, "/funds/{code}/top-up") => {
+                fields.push(("amount", "500".into()));
+                fields.push(("note", "矩阵".into()));
             }
             (_, "/api/v1/assessments/{id}/survey") => {
                 return Some(("application/json", valid_survey().to_string()));
