@@ -125,7 +125,20 @@ async fn record_step(
     note: &str,
 ) -> AppResult<()> {
     if let Some(kind) = event {
-        assessments::add_event(tx, id, actor.user_id, kind, note, now_millis()).await?;
+        let now = now_millis();
+        assessments::add_event(tx, id, actor.user_id, kind, note, now).await?;
+        // One chain per household: the assessment's steps are in its timeline too.
+        let text = format!("家庭评估 #{id}：{kind} {note}");
+        minsheng_store::discovery::add_timeline(
+            tx,
+            household_id,
+            now,
+            actor.user_id,
+            &actor.username,
+            "assessment",
+            text.trim(),
+        )
+        .await?;
     }
     let detail = format!("assessment {id} {note}");
     write_audit(

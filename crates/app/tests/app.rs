@@ -1892,7 +1892,63 @@ async fn help_goes_from_plan_to_referral_to_benefit(backend: Backend) {
         Some("delivered")
     );
 
-    // One chain: the plan and the referral are in the household's timeline.
+    // An overdue referral is chased, and escalated when chased before without effect.
+    let student_loan = w
+        .app
+        .add_plan_item(&town, plan, "education_student_loan", None, "孙女考上大学")
+        .await
+        .expect("add");
+    w.app
+        .decide_plan_item(&town, student_loan, 1, true, "")
+        .await
+        .expect("accept");
+    let late = w
+        .app
+        .approve_plan_item(&district, student_loan, 2)
+        .await
+        .expect("approve")
+        .expect("referred");
+    let mut tx = w.app.store().begin().await.expect("tx");
+    minsheng_store::Conn::execute(
+        &mut tx,
+        minsheng_store::Sql::with(
+            "UPDATE referrals SET due_at = 1 WHERE id = $1",
+            minsheng_store::vals![late],
+        ),
+    )
+    .await
+    .expect("backdate");
+    tx.commit().await.expect("commit");
+    let operator = Actor::command_line(w.app.everything().await.expect("scope"));
+    assert_eq!(
+        w.app.chase_referrals(&operator).await.expect("chase"),
+        vec![(late, false)]
+    );
+    assert!(
+        w.app
+            .chase_referrals(&operator)
+            .await
+            .expect("chase")
+            .is_empty(),
+        "once a day"
+    );
+    let mut tx = w.app.store().begin().await.expect("tx");
+    minsheng_store::Conn::execute(
+        &mut tx,
+        minsheng_store::Sql::with(
+            "UPDATE referrals SET chased_at = 1 WHERE id = $1",
+            minsheng_store::vals![late],
+        ),
+    )
+    .await
+    .expect("backdate");
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        w.app.chase_referrals(&operator).await.expect("chase"),
+        vec![(late, true)]
+    );
+
+    // One chain: the assessment, the plan and the referrals are in the household's timeline.
     let detail = w
         .app
         .household_detail(&town, household)

@@ -151,6 +151,13 @@ enum Command {
         #[arg(long)]
         recommend: bool,
     },
+    /// Referrals (转介): chase the overdue ones and escalate those chased before (run daily).
+    Referrals {
+        #[command(subcommand)]
+        action: ReferralsCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// The assistance catalog (救助事项目录).
     Catalog {
         #[command(subcommand)]
@@ -219,6 +226,15 @@ enum UserCommand {
     Disable { username: String },
     /// Enable a disabled user.
     Enable { username: String },
+}
+
+#[derive(Subcommand)]
+enum ReferralsCommand {
+    /// Chase every open referral past its deadline; escalate those already chased.
+    Chase {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -379,6 +395,27 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Model { action } => return assess_cmd::model_command(action),
         Command::Survey { action } => return assess_cmd::survey_command(action),
         Command::Catalog { action } => return assess_cmd::catalog_command(action),
+        Command::Referrals {
+            action: ReferralsCommand::Chase { json },
+            db,
+        } => {
+            let app = open_app(&db).await?;
+            let actor = command_line_actor(&app).await?;
+            let chased = app.chase_referrals(&actor).await.map_err(app_error)?;
+            let escalated = chased.iter().filter(|(_, e)| *e).count();
+            if json {
+                say!(
+                    "{}",
+                    serde_json::json!({"chased": chased.len(), "escalated": escalated,
+                        "referrals": chased.iter().map(|(id, e)| serde_json::json!({"id": id, "escalated": e})).collect::<Vec<_>>()})
+                );
+            } else {
+                say!(
+                    "{} overdue referrals chased, {escalated} escalated",
+                    chased.len()
+                );
+            }
+        }
         Command::Synth { action } => return assess_cmd::synth_command(action),
         Command::Assess {
             model,
