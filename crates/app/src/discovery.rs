@@ -920,6 +920,10 @@ impl App {
         let mut tx = self.store().begin().await?;
         discovery::set_file_state(&mut tx, file_id, expected_version, state, reason, now).await?;
         discovery::move_file_state(&mut tx, file.region_code, Some(&file.state), state).await?;
+        if state == "closed" {
+            // Leaving the watch (with its reason, above) ends the scheduled follow-ups.
+            minsheng_store::help::drop_open_followups(&mut tx, file.household_id).await?;
+        }
         let text = format!(
             "档案状态：{} → {}{}",
             file.state,

@@ -9,6 +9,7 @@ use minsheng_domain::time_util::{CHINA_OFFSET, now_millis};
 use minsheng_domain::{Action, RegionCode, Role};
 use minsheng_store::assessments;
 use minsheng_store::discovery::add_timeline;
+pub use minsheng_store::help::FollowupRow;
 use minsheng_store::help::{
     self, BenefitRow, EmergencyRow, LedgerRow, NewBenefit, NewPlanItem, NewReferral, PlanItemRow,
     PlanRow, ReferralChange, ReferralRow,
@@ -18,6 +19,36 @@ use serde::Serialize;
 
 use crate::discovery::end_of_day;
 use crate::{Actor, App, AppError, AppResult, FieldError, Subject, reader, write_audit};
+
+/// Follow-up tiers: severe monthly, watch every two months, stable quarterly.
+pub const TIERS: [&str; 3] = ["severe", "watch", "stable"];
+
+fn tier_months(tier: &str) -> u32 {
+    match tier {
+        "severe" => 1,
+        "watch" => 2,
+        _ => 3,
+    }
+}
+
+/// The tier a conclusion puts a household in.
+fn tier_for(conclusion: &str) -> &'static str {
+    match conclusion {
+        "expenditure_poverty" | "income_poverty" | "recognised_hardship" | "poor" | "severe" => {
+            "severe"
+        }
+        "poverty_risk" | "hardship_risk" | "vulnerable" => "watch",
+        _ => "stable",
+    }
+}
+
+/// The date (China) `months` after `now`.
+fn due_on(now: i64, months: u32) -> String {
+    let at = crate::assessment::add_months(now, months);
+    time::OffsetDateTime::from_unix_timestamp(at / 1000)
+        .map(|t| t.to_offset(CHINA_OFFSET).date().to_string())
+        .unwrap_or_default()
+}
 
 /// Working days from discovery to money in hand for emergency assistance.
 pub const EMERGENCY_WORKDAYS: u32 = 3;
@@ -87,6 +118,7 @@ pub struct HelpView {
     pub referrals: Vec<ReferralRow>,
     pub benefits: Vec<BenefitRow>,
     pub emergencies: Vec<EmergencyRow>,
+    pub followups: Vec<help::FollowupRow>,
 }
 
 impl App {
@@ -150,6 +182,7 @@ impl App {
                 .await?,
             benefits: help::benefits_of(&mut c, household_id).await?,
             emergencies: help::emergencies_of(&mut c, household_id).await?,
+            followups: help::followups_of(&mut c, household_id).await?,
         })
     }
 
@@ -165,6 +198,11 @@ impl App {
             .household_in_area(actor, household_id, "plan.create")
             .await?;
         let catalog = shipped_catalog()?;
+        let recommended_conclusion =
+            assessments::recognised(&mut reader(self), &actor.scope, household_id)
+                .await?
+                .and_then(|a| a.conclusion)
+                .unwrap_or_default();
         let (assessment_id, recommended) = self
             .recommendations(actor, household_id)
             .await?
@@ -220,6 +258,17 @@ impl App {
             now,
         )
         .await?;
+        if help::open_followup(&mut tx, household.id).await?.is_none() {
+            let tier = tier_for(&recommended_conclusion);
+            help::schedule_followup(
+                &mut tx,
+                household.id,
+                household.region_code,
+                tier,
+                &due_on(now, tier_months(tier)),
+            )
+            .await?;
+        }
         write_audit(
             &mut tx,
             actor,
@@ -586,6 +635,117 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    // ---------- follow-ups ----------
+
+    /// Records a follow-up visit (with the household's satisfaction) and schedules the next one
+    /// by tier; `tier` changes it (e.g. a household that has stabilised).
+    pub async fn record_followup(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+        note: &str,
+        satisfaction: Option<&str>,
+        tier: Option<&str>,
+    ) -> AppResult<i64> {
+        self.authorize(
+            actor,
+            Action::ManageHelp,
+            Subject::new("household", &household_id.to_string()),
+        )
+        .await?;
+        let household = self
+            .household_in_area(actor, household_id, "followup.record")
+            .await?;
+        if note.trim().is_empty() {
+            return Err(AppError::invalid("note", "say what the visit found"));
+        }
+        if let Some(s) = satisfaction
+            && !["satisfied", "neutral", "unsatisfied"].contains(&s)
+        {
+            return Err(AppError::invalid(
+                "satisfaction",
+                "satisfied, neutral or unsatisfied",
+            ));
+        }
+        if let Some(t) = tier
+            && !TIERS.contains(&t)
+        {
+            return Err(AppError::invalid("tier", "severe, watch or stable"));
+        }
+        let open = help::open_followup(&mut reader(self), household_id)
+            .await?
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "household_id",
+                    "no follow-up is scheduled: the household is not on the watch",
+                )
+            })?;
+        let now = now_millis();
+        let next_tier = tier.unwrap_or(&open.tier);
+        let mut tx = self.store().begin().await?;
+        if help::complete_followup(
+            &mut tx,
+            open.id,
+            actor.user_id,
+            note.trim(),
+            satisfaction,
+            now,
+        )
+        .await?
+            == 0
+        {
+            return Err(AppError::Stale);
+        }
+        let next = help::schedule_followup(
+            &mut tx,
+            household.id,
+            household.region_code,
+            next_tier,
+            &due_on(now, tier_months(next_tier)),
+        )
+        .await?;
+        chain(
+            &mut tx,
+            actor,
+            household.id,
+            "followup",
+            &format!(
+                "回访：{}{}",
+                note.trim(),
+                satisfaction.map(|s| format!("（{s}）")).unwrap_or_default()
+            ),
+            now,
+        )
+        .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "followup.record",
+            Subject::new("household", &household.id.to_string()),
+            true,
+            next_tier,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// Follow-ups due in the user's area, the most overdue first.
+    pub async fn followups_due(&self, actor: &Actor) -> AppResult<Vec<help::FollowupRow>> {
+        self.authorize(actor, Action::ManageHelp, Subject::new("followup", ""))
+            .await?;
+        let rows = help::followups_due(&mut reader(self), &actor.scope, 300).await?;
+        self.audit_now(
+            actor,
+            "followup.list",
+            Subject::new("followup", ""),
+            true,
+            &format!("{} rows", rows.len()),
+        )
+        .await?;
+        Ok(rows)
     }
 
     // ---------- referrals ----------

@@ -1948,6 +1948,52 @@ async fn help_goes_from_plan_to_referral_to_benefit(backend: Backend) {
         vec![(late, true)]
     );
 
+    // The plan put the household on the watch: a follow-up by its tier; recording one (with the
+    // household's satisfaction) schedules the next.
+    let due = w.app.followups_due(&town).await.expect("due");
+    let scheduled = due
+        .iter()
+        .find(|f| f.household_id == household)
+        .expect("scheduled");
+    assert!(["severe", "watch", "stable"].contains(&scheduled.tier.as_str()));
+    assert!(matches!(
+        w.app
+            .record_followup(&town, household, " ", Some("satisfied"), None)
+            .await,
+        Err(AppError::Invalid(_))
+    ));
+    w.app
+        .record_followup(
+            &town,
+            household,
+            "已落实勤工助学，生活稳定",
+            Some("satisfied"),
+            Some("stable"),
+        )
+        .await
+        .expect("record");
+    let after = w
+        .app
+        .help_view(&town, household)
+        .await
+        .expect("view")
+        .followups;
+    assert_eq!(
+        after.iter().filter(|f| f.done_at.is_none()).count(),
+        1,
+        "the next one"
+    );
+    assert!(
+        after
+            .iter()
+            .any(|f| f.done_at.is_none() && f.tier == "stable")
+    );
+    assert!(
+        after
+            .iter()
+            .any(|f| f.satisfaction.as_deref() == Some("satisfied"))
+    );
+
     // One chain: the assessment, the plan and the referrals are in the household's timeline.
     let detail = w
         .app

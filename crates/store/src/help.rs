@@ -595,3 +595,93 @@ pub async fn complete_paperwork(c: &mut impl Conn, id: i64, now: i64) -> Result<
     ))
     .await
 }
+
+// ---------- follow-ups ----------
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
+pub struct FollowupRow {
+    pub id: i64,
+    pub household_id: i64,
+    pub region_code: i64,
+    pub address: String,
+    pub tier: String,
+    pub due_on: String,
+    pub done_at: Option<i64>,
+    pub note: String,
+    pub satisfaction: Option<String>,
+}
+
+const FOLLOWUP_SELECT: &str = "SELECT f.id, f.household_id, f.region_code, h.address, f.tier, f.due_on, f.done_at, \
+     f.note, f.satisfaction FROM followups f JOIN households h ON h.id = f.household_id";
+
+pub async fn schedule_followup(
+    c: &mut impl Conn,
+    household_id: i64,
+    region_code: i64,
+    tier: &str,
+    due_on: &str,
+) -> Result<i64> {
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO followups (household_id, region_code, tier, due_on) VALUES ($1, $2, $3, $4) RETURNING id",
+            vals![household_id, region_code, tier, due_on],
+        ))
+        .await?;
+    Ok(id)
+}
+
+/// The household's open (not yet done) follow-up, if any.
+pub async fn open_followup(c: &mut impl Conn, household_id: i64) -> Result<Option<FollowupRow>> {
+    c.optional(Sql::with(
+        &format!("{FOLLOWUP_SELECT} WHERE f.household_id = $1 AND f.done_at IS NULL ORDER BY f.id DESC LIMIT 1"),
+        vals![household_id],
+    ))
+    .await
+}
+
+pub async fn followups_of(c: &mut impl Conn, household_id: i64) -> Result<Vec<FollowupRow>> {
+    c.all(Sql::with(
+        &format!("{FOLLOWUP_SELECT} WHERE f.household_id = $1 ORDER BY f.id DESC LIMIT 50"),
+        vals![household_id],
+    ))
+    .await
+}
+
+/// Follow-ups of an area not yet done, soonest (most overdue) first.
+pub async fn followups_due(
+    c: &mut impl Conn,
+    scope: &Scope,
+    limit: i64,
+) -> Result<Vec<FollowupRow>> {
+    let mut sql = Sql::new(FOLLOWUP_SELECT);
+    sql.push(" WHERE f.done_at IS NULL AND ");
+    scope.sql_condition(&mut sql, "f.region_code");
+    sql.push(" ORDER BY f.due_on, f.id LIMIT ")
+        .bind(limit.clamp(1, 500));
+    c.all(sql).await
+}
+
+/// Records the visit; 0 rows when it was recorded already.
+pub async fn complete_followup(
+    c: &mut impl Conn,
+    id: i64,
+    by: Option<i64>,
+    note: &str,
+    satisfaction: Option<&str>,
+    now: i64,
+) -> Result<u64> {
+    c.execute(Sql::with(
+        "UPDATE followups SET done_at = $1, done_by = $2, note = $3, satisfaction = $4 WHERE id = $5 AND done_at IS NULL",
+        vals![now, by, note, satisfaction, id],
+    ))
+    .await
+}
+
+/// Ends the watch of a household (its file closed with a reason): open follow-ups are dropped.
+pub async fn drop_open_followups(c: &mut impl Conn, household_id: i64) -> Result<u64> {
+    c.execute(Sql::with(
+        "DELETE FROM followups WHERE household_id = $1 AND done_at IS NULL",
+        vals![household_id],
+    ))
+    .await
+}

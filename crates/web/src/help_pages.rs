@@ -44,6 +44,12 @@ pub fn state_word(lang: Lang, code: &str) -> &str {
         "top_up" => ("拨入", "top-up"),
         "disbursement" => ("支出", "payment"),
         "community" => ("社区", "community"),
+        "severe" => ("重点（每月）", "severe (monthly)"),
+        "watch" => ("关注（每两月）", "watch (every two months)"),
+        "stable" => ("稳定（每季度）", "stable (quarterly)"),
+        "satisfied" => ("满意", "satisfied"),
+        "neutral" => ("基本满意", "neutral"),
+        "unsatisfied" => ("不满意", "unsatisfied"),
         "town" => ("镇街", "town"),
         "district" => ("区县", "district"),
         _ => (code, code),
@@ -97,6 +103,33 @@ pub struct ReferralLine {
     pub outcome: String,
 }
 
+pub struct FollowupLine {
+    pub tier: String,
+    pub due_on: String,
+    pub done: String,
+    pub note: String,
+    pub satisfaction: String,
+    pub overdue: bool,
+}
+
+fn followup_lines(lang: Lang, rows: &[minsheng_app::help::FollowupRow]) -> Vec<FollowupLine> {
+    let today = minsheng_domain::time_util::today_in_china().to_string();
+    rows.iter()
+        .map(|f| FollowupLine {
+            tier: state_word(lang, &f.tier).to_string(),
+            due_on: f.due_on.clone(),
+            done: f.done_at.map(format_millis).unwrap_or_default(),
+            note: f.note.clone(),
+            satisfaction: f
+                .satisfaction
+                .as_deref()
+                .map(|s| state_word(lang, s).to_string())
+                .unwrap_or_default(),
+            overdue: f.done_at.is_none() && f.due_on < today,
+        })
+        .collect()
+}
+
 pub struct CaseLine {
     pub id: i64,
     pub label: String,
@@ -125,6 +158,7 @@ struct HelpPage {
     cases: Vec<CaseLine>,
     catalog_items: Vec<(String, String)>,
     emergency_items: Vec<(String, String)>,
+    followups: Vec<FollowupLine>,
     can_manage: bool,
     message: String,
 }
@@ -317,6 +351,7 @@ async fn help_page(
                 )
             })
             .collect(),
+        followups: followup_lines(lang, &view.followups),
         emergency_items: catalog
             .items
             .iter()
@@ -674,4 +709,69 @@ pub async fn top_up(
         .await
         .web(&info)?;
     Ok(Redirect::to(&format!("/funds/{town}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct FollowupForm {
+    note: String,
+    #[serde(default)]
+    satisfaction: String,
+    #[serde(default)]
+    tier: String,
+}
+
+pub async fn record_followup(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<FollowupForm>,
+) -> WebResult {
+    let satisfaction = Some(f.satisfaction.as_str()).filter(|x| !x.is_empty());
+    let tier = Some(f.tier.as_str()).filter(|x| !x.is_empty());
+    let result = s
+        .app
+        .record_followup(&actor, id, &f.note, satisfaction, tier)
+        .await;
+    then_back(&s, &actor, &info, id, result).await
+}
+
+pub struct DueLine {
+    pub household_id: i64,
+    pub address: String,
+    pub tier: String,
+    pub due_on: String,
+    pub overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "followups.html")]
+struct FollowupsPage {
+    c: Chrome,
+    rows: Vec<DueLine>,
+}
+
+pub async fn followups(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
+    let lang = info.lang;
+    let today = minsheng_domain::time_util::today_in_china().to_string();
+    let rows = s
+        .app
+        .followups_due(&actor)
+        .await
+        .web(&info)?
+        .into_iter()
+        .map(|f| DueLine {
+            household_id: f.household_id,
+            address: f.address,
+            tier: state_word(lang, &f.tier).to_string(),
+            overdue: f.due_on < today,
+            due_on: f.due_on,
+        })
+        .collect();
+    render(
+        &FollowupsPage {
+            c: chrome(&actor, &info),
+            rows,
+        },
+        &info,
+    )
 }

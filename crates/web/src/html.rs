@@ -68,7 +68,7 @@ pub struct Chrome {
 
 pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
     let t = info.lang.texts();
-    let entries: [(&str, &str, Action); 17] = [
+    let entries: [(&str, &str, Action); 18] = [
         ("/", t.home, Action::UseAccount),
         ("/clues/new", t.report_clue, Action::ReportClue),
         ("/clues/mine", t.my_clues, Action::ReportClue),
@@ -78,6 +78,7 @@ pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
         ("/figures", t.figures, Action::ViewFigures),
         ("/assessments", t.assessments, Action::ViewHouseholds),
         ("/referrals", t.referral_inbox, Action::HandleReferrals),
+        ("/followups", t.followups, Action::ManageHelp),
         ("/households", t.households, Action::ViewHouseholds),
         ("/persons", t.persons, Action::ViewHouseholds),
         ("/regions", t.regions, Action::ViewRegions),

@@ -352,5 +352,10 @@ texts! {
     balance: "余额", "Balance";
     top_up: "拨入", "Top up";
     deadline: "办理时限", "Deadline";
+    followups: "回访", "Follow-up visits";
+    tier: "关注等级", "Tier";
+    done_at: "完成于", "Done";
+    satisfaction: "满意度", "Satisfaction";
+    record_followup: "记录回访", "Record the visit";
     help_link: "救助帮扶（建议、方案、转介、急难救助）", "Help: recommendations, plan, referrals, emergency aid";
 }

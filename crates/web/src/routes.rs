@@ -527,6 +527,8 @@ fn register() -> Routes {
         .add(M::POST, "/households/{id}/emergency", Some(A::ManageHelp), "Open an emergency case (help first, 3 working days)", hp::open_emergency)
         .add(M::POST, "/emergencies/{id}/pay", Some(A::ManageHelp), "Pay an emergency case from the town's reserve fund", hp::pay_emergency)
         .add(M::POST, "/emergencies/{id}/paperwork", Some(A::ManageHelp), "Record that a paid case's paperwork is complete", hp::emergency_paperwork)
+        .add(M::POST, "/households/{id}/followup", Some(A::ManageHelp), "Record a follow-up visit; the next is scheduled by tier", hp::record_followup)
+        .add(M::GET, "/followups", Some(A::ManageHelp), "Follow-up visits due in the user's area", hp::followups)
         .add(M::GET, "/referrals", Some(A::HandleReferrals), "Referrals addressed to the user's unit", hp::referrals)
         .add(M::POST, "/referrals/{id}/act", Some(A::HandleReferrals), "Accept, return, start, complete or fail a referral", hp::act_on_referral)
         .add(M::GET, "/funds/{code}", Some(A::ManageFunds), "A town's reserve fund: balance and ledger", hp::fund)

@@ -112,3 +112,18 @@ CREATE TABLE emergency_cases (
 CREATE INDEX emergency_cases_town ON emergency_cases (town_code, paid_at);
 CREATE INDEX emergency_cases_region ON emergency_cases (region_code);
 CREATE INDEX emergency_cases_household ON emergency_cases (household_id);
+
+-- Follow-up visits (回访) by risk tier: severe monthly, watch every two months, stable quarterly.
+CREATE TABLE followups (
+    id INTEGER PRIMARY KEY,
+    household_id INTEGER NOT NULL REFERENCES households (id),
+    region_code INTEGER NOT NULL REFERENCES regions (code),
+    tier TEXT NOT NULL CHECK (tier IN ('severe', 'watch', 'stable')),
+    due_on TEXT NOT NULL,
+    done_at INTEGER,
+    done_by INTEGER REFERENCES users (id),
+    note TEXT NOT NULL DEFAULT '',
+    satisfaction TEXT CHECK (satisfaction IN ('satisfied', 'neutral', 'unsatisfied'))
+);
+CREATE INDEX followups_region_due ON followups (region_code, done_at, due_on);
+CREATE INDEX followups_household ON followups (household_id, id);

@@ -940,6 +940,10 @@ impl TestApp {
                 fields.push(("item_code", code));
                 fields.push(("reason", format!("矩阵测试{n}")));
             }
+            (_, "/households/{id}/followup") => {
+                fields.push(("note", format!("矩阵回访{n}")));
+                fields.push(("satisfaction", "satisfied".into()));
+            }
             (_, "/households/{id}/emergency") => {
                 fields.push(("item_code", "temporary_emergency".into()));
                 fields.push(("note", format!("矩阵{n}")));
