@@ -153,6 +153,31 @@ fn households_csv_gb18030(rows: &[HouseholdView]) -> AppResult<Vec<u8>> {
 /// One two-column sheet: its name, its headers and its rows.
 type Sheet = (&'static str, [&'static str; 2], Vec<(String, String)>);
 
+/// Writes two-column sheets: bold headers, numbers as numbers.
+fn write_sheets(book: &mut Workbook, sheets: Vec<Sheet>) -> AppResult<()> {
+    let error = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let bold = Format::new().set_bold();
+    for (name, headers, rows) in sheets {
+        let sheet = book.add_worksheet();
+        sheet.set_name(name).map_err(error)?;
+        for (col, header) in headers.iter().enumerate() {
+            sheet
+                .write_string_with_format(0, col as u16, *header, &bold)
+                .map_err(error)?;
+        }
+        for (i, (key, value)) in rows.iter().enumerate() {
+            let row = i as u32 + 1;
+            sheet.write_string(row, 0, key).map_err(error)?;
+            match value.parse::<f64>() {
+                Ok(number) => sheet.write_number(row, 1, number).map_err(error)?,
+                Err(_) => sheet.write_string(row, 1, value).map_err(error)?,
+            };
+        }
+        sheet.set_column_width(0, 28).map_err(error)?;
+    }
+    Ok(())
+}
+
 impl App {
     /// The discovery figures of an area and period as a workbook: one sheet per table.
     pub async fn export_discovery_figures(
@@ -211,24 +236,7 @@ impl App {
                     .collect(),
             ),
         ];
-        for (name, headers, rows) in sheets {
-            let sheet = book.add_worksheet();
-            sheet.set_name(name).map_err(error)?;
-            for (col, header) in headers.iter().enumerate() {
-                sheet
-                    .write_string_with_format(0, col as u16, *header, &bold)
-                    .map_err(error)?;
-            }
-            for (i, (key, value)) in rows.iter().enumerate() {
-                let row = i as u32 + 1;
-                sheet.write_string(row, 0, key).map_err(error)?;
-                match value.parse::<f64>() {
-                    Ok(number) => sheet.write_number(row, 1, number).map_err(error)?,
-                    Err(_) => sheet.write_string(row, 1, value).map_err(error)?,
-                };
-            }
-            sheet.set_column_width(0, 28).map_err(error)?;
-        }
+        write_sheets(&mut book, sheets)?;
         let sheet = book.add_worksheet();
         sheet.set_name("三级甄别体系").map_err(error)?;
         for (col, header) in ["层级", "小组数", "工作人员", "志愿者"].iter().enumerate()
@@ -244,6 +252,69 @@ impl App {
                 sheet.write_number(row, col, *n as f64).map_err(error)?;
             }
         }
+        book.save_to_buffer().map_err(error)
+    }
+
+    /// The figures of help as a workbook.
+    pub async fn export_help_figures(
+        &self,
+        actor: &Actor,
+        region: Option<minsheng_domain::RegionCode>,
+        from: time::Date,
+        to_exclusive: time::Date,
+    ) -> AppResult<Vec<u8>> {
+        let f = self.help_figures(actor, region, from, to_exclusive).await?;
+        let error = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+        let mut book = Workbook::new();
+        let last_day = to_exclusive.previous_day().unwrap_or(to_exclusive);
+        let summary: Vec<(String, String)> = vec![
+            (
+                "区域".into(),
+                region.map_or_else(|| "本人管辖区域".to_string(), |r| r.short()),
+            ),
+            ("起始日期".into(), from.to_string()),
+            ("截止日期".into(), last_day.to_string()),
+            (
+                "获得救助帮扶的户数".into(),
+                f.assisted_households.to_string(),
+            ),
+            ("链接社会资源（元）".into(), format!("{:.2}", f.linked_yuan)),
+            ("急难救助发放笔数".into(), f.emergency_paid.to_string()),
+            ("3个工作日内发放".into(), f.emergency_in_time.to_string()),
+            (
+                "3个工作日内发放占比".into(),
+                f.emergency_in_time_share
+                    .map_or_else(String::new, |x| format!("{x:.4}")),
+            ),
+        ];
+        let sheets: Vec<Sheet> = vec![
+            ("概览", ["指标", "数值"], summary),
+            (
+                "分类救助笔数",
+                ["类别", "笔数"],
+                f.by_category
+                    .iter()
+                    .map(|(_, label, n, _)| (label.clone(), n.to_string()))
+                    .collect(),
+            ),
+            (
+                "分类救助金额",
+                ["类别", "金额（元）"],
+                f.by_category
+                    .iter()
+                    .map(|(_, label, _, y)| (label.clone(), format!("{y:.2}")))
+                    .collect(),
+            ),
+            (
+                "转介",
+                ["承接方与结果", "件数"],
+                f.referrals
+                    .iter()
+                    .map(|(g, s, n)| (format!("{g}·{s}"), n.to_string()))
+                    .collect(),
+            ),
+        ];
+        write_sheets(&mut book, sheets)?;
         book.save_to_buffer().map_err(error)
     }
 }

@@ -1462,3 +1462,96 @@ async fn receiver_for(
         .map(|(id, name, _)| (id, name))
         .next())
 }
+
+/// The figures of help for an area and period (dates, China time; `to` exclusive).
+#[derive(Debug, Clone, Serialize)]
+pub struct HelpFigures {
+    pub assisted_households: i64,
+    /// (category code, label, grants, yuan), in catalog order.
+    pub by_category: Vec<(String, String, i64, f64)>,
+    /// (receiver group, outcome, referrals): 专项救助 (departments), 慈善 (charity), 社工 (social work).
+    pub referrals: Vec<(String, String, i64)>,
+    pub linked_yuan: f64,
+    pub emergency_paid: i64,
+    pub emergency_in_time: i64,
+    /// Share of emergency payments made within 3 working days (None without payments).
+    pub emergency_in_time_share: Option<f64>,
+}
+
+/// The group a receiving unit kind belongs to in the figures.
+pub fn receiver_group(kind: &str) -> &'static str {
+    match kind {
+        "charity" => "慈善",
+        "social_work_org" => "社工",
+        "education_dept" | "health_dept" | "housing_dept" | "human_resources_dept" => "专项救助",
+        _ => "民政",
+    }
+}
+
+impl App {
+    pub async fn help_figures(
+        &self,
+        actor: &Actor,
+        region: Option<RegionCode>,
+        from: time::Date,
+        to_exclusive: time::Date,
+    ) -> AppResult<HelpFigures> {
+        self.authorize(actor, Action::ViewFigures, Subject::new("figures", "help"))
+            .await?;
+        let scope = match region {
+            Some(code) if actor.scope.contains(code.as_i64()) => {
+                minsheng_store::Scope::from_ranges(vec![code.subtree()])
+            }
+            Some(_) => {
+                return Err(AppError::invalid(
+                    "region",
+                    "this region is outside your area",
+                ));
+            }
+            None => actor.scope.clone(),
+        };
+        let start = |d: time::Date| {
+            d.with_time(time::Time::MIDNIGHT)
+                .assume_offset(CHINA_OFFSET)
+                .unix_timestamp()
+                * 1000
+        };
+        let raw =
+            help::figures(&mut reader(self), &scope, start(from), start(to_exclusive)).await?;
+        let catalog = shipped_catalog()?;
+        let by_category = catalog
+            .categories
+            .iter()
+            .map(|c| {
+                let (n, cents) = raw
+                    .by_category
+                    .iter()
+                    .find(|(code, _, _)| *code == c.code)
+                    .map_or((0, 0), |(_, n, cents)| (*n, *cents));
+                (c.code.clone(), c.label_zh.clone(), n, cents as f64 / 100.0)
+            })
+            .collect();
+        let mut referrals: Vec<(String, String, i64)> = Vec::new();
+        for (kind, state, n) in raw.referrals {
+            let group = receiver_group(&kind).to_string();
+            match referrals
+                .iter_mut()
+                .find(|(g, s, _)| *g == group && *s == state)
+            {
+                Some(row) => row.2 += n,
+                None => referrals.push((group, state, n)),
+            }
+        }
+        referrals.sort();
+        Ok(HelpFigures {
+            assisted_households: raw.assisted_households,
+            by_category,
+            referrals,
+            linked_yuan: raw.linked_yuan,
+            emergency_paid: raw.emergency_paid,
+            emergency_in_time: raw.emergency_in_time,
+            emergency_in_time_share: (raw.emergency_paid > 0)
+                .then(|| raw.emergency_in_time as f64 / raw.emergency_paid as f64),
+        })
+    }
+}

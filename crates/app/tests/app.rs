@@ -1892,6 +1892,22 @@ async fn help_goes_from_plan_to_referral_to_benefit(backend: Backend) {
         Some("delivered")
     );
 
+    // The figures count the completed referral under special assistance (专项救助).
+    let today = minsheng_domain::time_util::today_in_china();
+    let figures = w
+        .app
+        .help_figures(&district, None, today, today.next_day().expect("tomorrow"))
+        .await
+        .expect("figures");
+    assert!(
+        figures
+            .referrals
+            .contains(&("专项救助".to_string(), "completed".to_string(), 1)),
+        "{:?}",
+        figures.referrals
+    );
+    assert!(figures.assisted_households >= 1);
+
     // An overdue referral is chased, and escalated when chased before without effect.
     let student_loan = w
         .app
@@ -2100,6 +2116,46 @@ async fn emergency_aid_is_paid_first_and_never_overdraws_the_fund(backend: Backe
     }
     let (balance, _) = w.app.fund(&town, &town_code).await.expect("fund");
     assert_eq!(balance, 400.0, "a refused payment takes nothing");
+    // The figures count the payment, made within the 3 working days.
+    let district = w.actor("banan.district").await;
+    let today = minsheng_domain::time_util::today_in_china();
+    let tomorrow = today.next_day().expect("tomorrow");
+    let figures = w
+        .app
+        .help_figures(&district, None, today, tomorrow)
+        .await
+        .expect("figures");
+    // The clock ran from the household's first clue (the demo's may be weeks old).
+    let paid_row = w
+        .app
+        .help_view(
+            &town,
+            if x.is_ok() {
+                same_town[0]
+            } else {
+                same_town[1]
+            },
+        )
+        .await
+        .expect("view")
+        .emergencies
+        .into_iter()
+        .find(|e| e.paid_at.is_some())
+        .expect("paid case");
+    let in_time = i64::from(paid_row.paid_at.is_some_and(|p| p <= paid_row.due_at));
+    assert_eq!(
+        (figures.emergency_paid, figures.emergency_in_time),
+        (1, in_time)
+    );
+    assert_eq!(figures.emergency_in_time_share, Some(in_time as f64));
+    let temporary = figures
+        .by_category
+        .iter()
+        .find(|c| c.0 == "temporary")
+        .expect("category");
+    assert_eq!((temporary.2, temporary.3), (1, 600.0));
+    assert!(figures.assisted_households >= 1);
+
     // Paperwork after the money.
     let paid_case = if x.is_ok() { a } else { b };
     w.app

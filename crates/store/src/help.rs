@@ -685,3 +685,95 @@ pub async fn drop_open_followups(c: &mut impl Conn, household_id: i64) -> Result
     ))
     .await
 }
+
+// ---------- figures ----------
+
+/// The figures of help in an area and period `[from, to)` (milliseconds).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct HelpFiguresRaw {
+    pub assisted_households: i64,
+    /// (category, grants, cents).
+    pub by_category: Vec<(String, i64, i64)>,
+    /// (receiver kind, state, referrals sent in the period).
+    pub referrals: Vec<(String, String, i64)>,
+    /// Yuan of completed charity and social-work referrals (resources linked).
+    pub linked_yuan: f64,
+    pub emergency_paid: i64,
+    pub emergency_in_time: i64,
+}
+
+pub async fn figures(
+    c: &mut impl Conn,
+    scope: &Scope,
+    from: i64,
+    to: i64,
+) -> Result<HelpFiguresRaw> {
+    let mut sql =
+        Sql::new("SELECT COUNT(*) FROM (SELECT household_id FROM benefits WHERE paid_at >= ");
+    sql.bind(from)
+        .push(" AND paid_at < ")
+        .bind(to)
+        .push(" AND ");
+    scope.sql_condition(&mut sql, "region_code");
+    sql.push(
+        " UNION SELECT household_id FROM referrals WHERE state = 'completed' AND closed_at >= ",
+    )
+    .bind(from)
+    .push(" AND closed_at < ")
+    .bind(to)
+    .push(" AND ");
+    scope.sql_condition(&mut sql, "region_code");
+    sql.push(") assisted");
+    let (assisted_households,): (i64,) = c.one(sql).await?;
+
+    let mut sql = Sql::new(
+        "SELECT category, COUNT(*), CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM benefits WHERE paid_at >= ",
+    );
+    sql.bind(from)
+        .push(" AND paid_at < ")
+        .bind(to)
+        .push(" AND ");
+    scope.sql_condition(&mut sql, "region_code");
+    sql.push(" GROUP BY category ORDER BY category");
+    let by_category: Vec<(String, i64, i64)> = c.all(sql).await?;
+
+    let mut sql =
+        Sql::new("SELECT receiver_kind, state, COUNT(*) FROM referrals WHERE sent_at >= ");
+    sql.bind(from)
+        .push(" AND sent_at < ")
+        .bind(to)
+        .push(" AND ");
+    scope.sql_condition(&mut sql, "region_code");
+    sql.push(" GROUP BY receiver_kind, state ORDER BY receiver_kind, state");
+    let referrals: Vec<(String, String, i64)> = c.all(sql).await?;
+
+    let mut sql = Sql::new(
+        "SELECT CAST(COALESCE(SUM(outcome_amount), 0) AS DOUBLE PRECISION) FROM referrals WHERE state = 'completed' \
+         AND receiver_kind IN ('charity', 'social_work_org') AND closed_at >= ",
+    );
+    sql.bind(from)
+        .push(" AND closed_at < ")
+        .bind(to)
+        .push(" AND ");
+    scope.sql_condition(&mut sql, "region_code");
+    let (linked_yuan,): (f64,) = c.one(sql).await?;
+
+    let mut sql = Sql::new(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN paid_at <= due_at THEN 1 ELSE 0 END), 0) AS BIGINT) FROM emergency_cases \
+         WHERE paid_at >= ",
+    );
+    sql.bind(from)
+        .push(" AND paid_at < ")
+        .bind(to)
+        .push(" AND ");
+    scope.sql_condition(&mut sql, "region_code");
+    let (emergency_paid, emergency_in_time): (i64, i64) = c.one(sql).await?;
+    Ok(HelpFiguresRaw {
+        assisted_households,
+        by_category,
+        referrals,
+        linked_yuan,
+        emergency_paid,
+        emergency_in_time,
+    })
+}

@@ -775,3 +775,116 @@ pub async fn followups(State(s): State<AppState>, Authed(actor, info): Authed) -
         &info,
     )
 }
+
+// ---------- figures ----------
+
+#[derive(Template)]
+#[template(path = "figures_help.html")]
+struct HelpFiguresPage {
+    c: Chrome,
+    region: String,
+    from: String,
+    to: String,
+    f: minsheng_app::help::HelpFigures,
+    amounts: Vec<(String, String, i64)>,
+    counts: Vec<(String, i64, i64)>,
+    referrals: Vec<(String, String, i64)>,
+    in_time: String,
+    linked: String,
+}
+
+pub async fn figures(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    axum::extract::Query(p): axum::extract::Query<crate::discovery_pages::FigureParams>,
+) -> WebResult {
+    let (region, from, to) = p.resolve().web(&info)?;
+    let to_exclusive = to.next_day().unwrap_or(to);
+    let f = s
+        .app
+        .help_figures(&actor, region, from, to_exclusive)
+        .await
+        .web(&info)?;
+    let lang = info.lang;
+    let max_yuan = f
+        .by_category
+        .iter()
+        .map(|c| c.3)
+        .fold(0.0, f64::max)
+        .max(1.0);
+    let max_n = f.by_category.iter().map(|c| c.2).max().unwrap_or(1).max(1);
+    let label = |code: &str, zh: &str| {
+        catalog::shipped()
+            .ok()
+            .and_then(|c| {
+                c.categories
+                    .iter()
+                    .find(|x| x.code == code)
+                    .map(|x| pick(lang, &x.label_zh, &x.label_en).to_string())
+            })
+            .unwrap_or_else(|| zh.to_string())
+    };
+    let amounts = f
+        .by_category
+        .iter()
+        .map(|(code, zh, _, y)| {
+            (
+                label(code, zh),
+                format!("¥{y:.2}"),
+                (y / max_yuan * 100.0).round() as i64,
+            )
+        })
+        .collect();
+    let counts = f
+        .by_category
+        .iter()
+        .map(|(code, zh, n, _)| (label(code, zh), *n, n * 100 / max_n))
+        .collect();
+    let referrals = f
+        .referrals
+        .iter()
+        .map(|(group, state, n)| (group.clone(), state_word(lang, state).to_string(), *n))
+        .collect();
+    let page = HelpFiguresPage {
+        c: chrome(&actor, &info),
+        region: p.region.clone(),
+        from: from.to_string(),
+        to: to.to_string(),
+        amounts,
+        counts,
+        referrals,
+        in_time: f
+            .emergency_in_time_share
+            .map_or_else(|| "—".to_string(), |x| format!("{:.1}%", x * 100.0)),
+        linked: format!("¥{:.2}", f.linked_yuan),
+        f,
+    };
+    render(&page, &info)
+}
+
+pub async fn figures_export(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    axum::extract::Query(p): axum::extract::Query<crate::discovery_pages::FigureParams>,
+) -> WebResult {
+    let (region, from, to) = p.resolve().web(&info)?;
+    let to_exclusive = to.next_day().unwrap_or(to);
+    let bytes = s
+        .app
+        .export_help_figures(&actor, region, from, to_exclusive)
+        .await
+        .web(&info)?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(
+            minsheng_app::export::ExportFormat::Xlsx.content_type(),
+        ),
+    );
+    headers.insert(
+        axum::http::header::CONTENT_DISPOSITION,
+        axum::http::HeaderValue::from_static("attachment; filename=\"help-figures.xlsx\""),
+    );
+    Ok(response)
+}

@@ -357,5 +357,12 @@ texts! {
     done_at: "完成于", "Done";
     satisfaction: "满意度", "Satisfaction";
     record_followup: "记录回访", "Record the visit";
+    help_figures: "救助帮扶数据", "Help figures";
+    fig_assisted_households: "获得救助帮扶的户数", "households helped";
+    fig_linked: "链接社会资源", "resources linked";
+    fig_in_time: "急难救助3个工作日内发放占比", "emergency payments within 3 working days";
+    fig_emergency_paid: "急难救助发放笔数", "emergency payments";
+    fig_amount_by_category: "分类救助金额", "Amounts by category";
+    fig_items_by_category: "分类救助笔数", "Grants by category";
     help_link: "救助帮扶（建议、方案、转介、急难救助）", "Help: recommendations, plan, referrals, emergency aid";
 }
