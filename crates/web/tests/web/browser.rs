@@ -487,3 +487,67 @@ async fn an_assessment_is_assigned_surveyed_on_a_phone_recognised_and_printed() 
     let _ = client.close().await;
     result.expect("browser steps");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn help_goes_from_recommendations_to_a_completed_referral_and_the_figures() {
+    let Some((_driver, driver_port)) = start_driver().await else {
+        return;
+    };
+    let t = TestApp::new(Backend::Sqlite).await;
+    let base = serve(&t).await;
+    let household = t
+        .assessed_in(500_113_000_000)
+        .expect("an assessed 巴南 household");
+    let client = browser(driver_port).await;
+    let result = async {
+        let sign_in = |user: &'static str| sign_in(&client, &base, user, t.password(user));
+        // The district officer sees the recommendations, makes a plan and adds a work-study job.
+        sign_in("banan.district").await?;
+        client.goto(&format!("{base}/households/{household}/help")).await?;
+        let recommended = client.find(Locator::Id("recommendations")).await?.text().await?;
+        assert!(!recommended.is_empty());
+        client.find(Locator::Id("create-plan")).await?.click().await?;
+        client.wait().for_element(Locator::Id("plan-items")).await?;
+        client
+            .execute("document.querySelector('#add-item').closest('details').open = true", vec![])
+            .await?;
+        client
+            .find(Locator::Css("#add-item select[name='item_code'] option[value='education_work_study']"))
+            .await?
+            .click()
+            .await?;
+        client.find(Locator::Css("#add-item input[name='reason']")).await?.send_keys("孙子在读大学").await?;
+        client.execute("document.querySelector('#add-item').submit()", vec![]).await?;
+        client.wait().for_element(Locator::Id("plan-items")).await?;
+        let last = "#plan-items tbody tr:last-child";
+        client.find(Locator::Css(&format!("{last} button[value='accept']"))).await?.click().await?;
+        client.wait().for_element(Locator::Css(&format!("{last} .item-approve button"))).await?.click().await?;
+        client.wait().for_element(Locator::Id("household-referrals")).await?;
+        let referrals = client.find(Locator::Id("household-referrals")).await?.text().await?;
+        assert!(referrals.contains("勤工助学"), "{referrals}");
+        shot(&client, "help-plan").await;
+
+        // The education department accepts and completes it.
+        sign_in("banan.education").await?;
+        client.goto(&format!("{base}/referrals")).await?;
+        client.find(Locator::Css(".referral-form button[value='accept']")).await?.click().await?;
+        client.wait().for_element(Locator::Css(".referral-form input[name='service']")).await?;
+        client.find(Locator::Css(".referral-form input[name='service']")).await?.send_keys("图书馆勤工助学岗位").await?;
+        client
+            .execute("document.querySelector(\".referral-form input[name='date']\").value = '2026-11-20'", vec![])
+            .await?;
+        client.find(Locator::Css(".referral-form button[value='complete']")).await?.click().await?;
+        client.wait().for_element(Locator::Css(".referral .badge.completed")).await?;
+
+        // The district's figures count it.
+        sign_in("banan.district").await?;
+        client.goto(&format!("{base}/figures/help")).await?;
+        let table = client.find(Locator::Id("referral-figures")).await?.text().await?;
+        assert!(table.contains("专项救助") && table.contains("已办结"), "{table}");
+        shot(&client, "help-figures").await;
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = client.close().await;
+    result.expect("browser steps");
+}

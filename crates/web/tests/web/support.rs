@@ -646,6 +646,15 @@ impl TestApp {
             .map(|(id, _)| *id)
     }
 
+    /// A household with a recognised assessment and a plan in a region's subtree.
+    pub fn assessed_in(&self, region: i64) -> Option<i64> {
+        let (lo, hi) = minsheng_domain::RegionCode::from_i64(region)?.subtree();
+        self.assessed
+            .iter()
+            .find(|(_, r)| (lo..=hi).contains(r))
+            .map(|(id, _)| *id)
+    }
+
     /// A household with no assessment yet in a region's subtree.
     pub fn fresh_household_in(&self, region: i64) -> Option<i64> {
         let (lo, hi) = minsheng_domain::RegionCode::from_i64(region)?.subtree();
@@ -1123,9 +1132,14 @@ impl TestApp {
 }
 
 /// The id of the first `(id, region)` inside the caller's area, or outside it.
-/// A valid survey for any household.
+/// A valid survey for any household: a family whose medical bills eat a fair wage (支出型贫困
+/// under cq-7d82), so it gets recommendations.
 pub fn valid_survey() -> serde_json::Value {
-    minsheng_app::assess::synth::SurveyGenerator::new(5).next_survey("500113003002")
+    let line = include_str!("../../../assess/tests/fixtures/income-and-expenditure.jsonl")
+        .lines()
+        .nth(1)
+        .expect("the fixture's second household");
+    serde_json::from_str(line).expect("fixture JSON")
 }
 
 /// Assigns a household's assessment to `surveyor` and saves a valid survey; with `recognise`,
