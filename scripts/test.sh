@@ -39,5 +39,6 @@ echo "== minsheng region data check"
 cargo run --quiet --locked -p minsheng -- regions check
 cargo run --quiet --locked -p minsheng -- calendar check
 cargo run --quiet --locked -p minsheng -- model check models/*.toml
+cargo run --quiet --locked -p minsheng -- catalog check
 echo "== cargo test (SQLite and PostgreSQL, headless Chromium, PDF reports)"
 cargo test --workspace --locked --features minsheng-web/pdf

@@ -637,6 +637,16 @@ impl App {
         Ok(())
     }
 
+    /// The household's emergency cases not yet paid, for its page (the caller has read the
+    /// household).
+    pub async fn unpaid_emergencies(&self, household_id: i64) -> AppResult<Vec<EmergencyRow>> {
+        Ok(help::emergencies_of(&mut reader(self), household_id)
+            .await?
+            .into_iter()
+            .filter(|e| e.paid_at.is_none())
+            .collect())
+    }
+
     // ---------- follow-ups ----------
 
     /// Records a follow-up visit (with the household's satisfaction) and schedules the next one
@@ -1554,4 +1564,17 @@ impl App {
                 .then(|| raw.emergency_in_time as f64 / raw.emergency_paid as f64),
         })
     }
+}
+
+/// The recommendations for the facts and result of one assessment (for its report); the caller
+/// has read the assessment.
+pub fn recommendations_for(
+    detail: &crate::assessment::AssessmentDetail,
+) -> Option<Recommendations> {
+    let survey = survey::from_json(detail.survey.as_ref()?).ok()?;
+    let facts = AssessmentFacts {
+        score: detail.row.score?,
+        conclusion: detail.row.conclusion.clone()?,
+    };
+    Some(catalog::shipped().ok()?.recommend(&survey.facts, &facts))
 }

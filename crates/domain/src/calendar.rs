@@ -210,6 +210,81 @@ mod tests {
         assert_eq!(c.years(), vec![2025, 2026]);
     }
 
+    /// The State Council's schedules (国办发明电〔2024〕12号 for 2025, 〔2025〕7号 for 2026).
+    #[test]
+    fn the_official_2025_and_2026_schedules() {
+        let c = WorkdayCalendar::china();
+        let days = |year: i32, kind: DayKind| -> Vec<String> {
+            let mut day = Date::from_calendar_date(year, time::Month::January, 1).expect("date");
+            let mut out = Vec::new();
+            while day.year() == year {
+                if c.kind(day) == kind {
+                    out.push(day.to_string());
+                }
+                day = day.saturating_add(Duration::days(1));
+            }
+            out
+        };
+        assert_eq!(days(2025, DayKind::Holiday).len(), 28);
+        assert_eq!(days(2026, DayKind::Holiday).len(), 33);
+        assert_eq!(
+            days(2025, DayKind::AdjustedWorkday),
+            [
+                "2025-01-26",
+                "2025-02-08",
+                "2025-04-27",
+                "2025-09-28",
+                "2025-10-11"
+            ]
+        );
+        assert_eq!(
+            days(2026, DayKind::AdjustedWorkday),
+            [
+                "2026-01-04",
+                "2026-02-14",
+                "2026-02-28",
+                "2026-05-09",
+                "2026-09-20",
+                "2026-10-10"
+            ]
+        );
+        // Deadlines across the National Day week of 2026: a Friday's next working day is the
+        // worked Sunday before it; the last day of September's is 8 October.
+        assert_eq!(
+            c.add_workdays(date!(2026 - 09 - 18), 1),
+            date!(2026 - 09 - 20)
+        );
+        assert_eq!(
+            c.add_workdays(date!(2026 - 09 - 30), 1),
+            date!(2026 - 10 - 08)
+        );
+        assert_eq!(
+            c.add_workdays(date!(2026 - 09 - 30), 3),
+            date!(2026 - 10 - 10)
+        );
+    }
+
+    proptest::proptest! {
+        /// The nth working day after a date is a working day, n working days away; and the
+        /// count of working days is additive.
+        #[test]
+        fn adding_and_counting_working_days_agree(offset in 0i64..760, n in 0u32..40, split in 0i64..60) {
+            let c = WorkdayCalendar::china();
+            let start = date!(2025 - 01 - 01).saturating_add(Duration::days(offset));
+            let due = c.add_workdays(start, n);
+            proptest::prop_assert!(c.is_workday(due));
+            if n > 0 {
+                proptest::prop_assert_eq!(c.workdays_between(start, due), i64::from(n));
+                proptest::prop_assert!(c.add_workdays(start, n + 1) > due);
+            }
+            let middle = start.saturating_add(Duration::days(split.min((due - start).whole_days())));
+            proptest::prop_assert_eq!(
+                c.workdays_between(start, due),
+                c.workdays_between(start, middle) + c.workdays_between(middle, due)
+            );
+        }
+    }
+
     #[test]
     fn errors_name_the_line() {
         let text = "date,kind,name\n2026-02-30,holiday,x\n2026-02-16,adjusted-workday,y\n2026-02-17,party,z\n";

@@ -908,6 +908,7 @@ pub struct MemberLine {
 #[template(path = "assessment_report.html")]
 struct ReportPage {
     t: &'static crate::i18n::Texts,
+    recommendations: Vec<(String, String, String)>,
     html_lang: &'static str,
     d: AssessmentDetail,
     explained: Option<Explained>,
@@ -941,6 +942,8 @@ struct ReportParts {
     d: AssessmentDetail,
     explained: Option<Explained>,
     members: Vec<MemberLine>,
+    /// (item, amount, reason) of each recommended item.
+    recommendations: Vec<(String, String, String)>,
 }
 
 async fn report_parts(
@@ -1006,10 +1009,25 @@ async fn report_parts(
         .result
         .as_ref()
         .map(|r| explain(lang, r, model.as_deref()));
+    let recommendations = minsheng_app::help::recommendations_for(&d)
+        .map(|r| {
+            r.items
+                .into_iter()
+                .map(|i| {
+                    (
+                        pick(lang, &i.label, &i.label_en).to_string(),
+                        i.amount.map(|a| format!("¥{a:.2}")).unwrap_or_default(),
+                        pick(lang, &i.reason, &i.reason_en).to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(ReportParts {
         d,
         explained,
         members,
+        recommendations,
     })
 }
 
@@ -1022,9 +1040,11 @@ pub async fn report(
         d,
         explained,
         members,
+        recommendations,
     } = report_parts(&s, &actor, &info, id).await?;
     let lang = info.lang;
     let page = ReportPage {
+        recommendations,
         t: lang.texts(),
         html_lang: lang.html_lang(),
         explained,
@@ -1054,6 +1074,7 @@ pub async fn report_pdf(
         d,
         explained,
         members,
+        recommendations,
     } = report_parts(&s, &actor, &info, id).await?;
     let t = info.lang.texts();
     let row = &d.row;
@@ -1182,7 +1203,14 @@ pub async fn report_pdf(
             },
             Block {
                 title: t.recommendations.into(),
-                lines: vec![t.recommendations_pending.into()],
+                lines: if recommendations.is_empty() {
+                    vec![t.recommendations_none.into()]
+                } else {
+                    recommendations
+                        .iter()
+                        .map(|(item, amount, _)| format!("{item} {amount}").trim().to_string())
+                        .collect()
+                },
             },
         ];
     }

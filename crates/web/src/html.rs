@@ -489,6 +489,8 @@ struct HouseholdPage {
     assessment: Option<minsheng_app::assessment::CurrentAssessment>,
     assessment_valid_until: String,
     can_assign: bool,
+    /// Unpaid emergency cases: (label, time left or overdue, overdue).
+    emergencies: Vec<(String, String, bool)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -507,6 +509,31 @@ async fn household_page(
 ) -> WebResult {
     let d = s.app.household_detail(actor, id).await.web(info)?;
     let assessment = s.app.current_assessment(actor, id).await.web(info)?;
+    let now = minsheng_domain::time_util::now_millis();
+    let emergencies = s
+        .app
+        .unpaid_emergencies(id)
+        .await
+        .web(info)?
+        .into_iter()
+        .map(|e| {
+            let left = e.due_at - now;
+            let t = info.lang.texts();
+            let clock = if left < 0 {
+                format!("{} #{}：{}", t.emergency_aid, e.id, t.overdue)
+            } else {
+                format!(
+                    "{} #{}：{} {} {}",
+                    t.emergency_aid,
+                    e.id,
+                    t.time_left,
+                    left / 3_600_000,
+                    t.hours
+                )
+            };
+            (e.item_code, clock, left < 0)
+        })
+        .collect();
     let (file, timeline) = (d.file.clone(), d.timeline.clone());
     let lang = info.lang;
     let timeline = timeline
@@ -540,6 +567,7 @@ async fn household_page(
             .unwrap_or_default(),
         assessment,
         can_assign: actor.may(Action::AssignAssessments),
+        emergencies,
         c: chrome(actor, info),
     };
     render_status(&page, info, status)

@@ -280,7 +280,7 @@ texts! {
     main_reasons: "主要困难因素", "Main reasons";
     not_recorded: "未采集", "not recorded";
     recommendations: "帮扶建议", "Recommendations";
-    recommendations_pending: "救助事项目录启用后，此处列出建议的救助和服务事项。", "Recommended assistance items appear here once the assistance catalog is in use.";
+    recommendations_none: "按救助事项目录，暂无建议的救助事项。", "The assistance catalog recommends no items.";
     reviewer: "审核人", "Reviewer";
     submitted_at: "提交时间", "Submitted";
     reviewed_at: "审核时间", "Reviewed";
