@@ -501,7 +501,7 @@ impl App {
         let referral = if delivered_by_civil_affairs(&entry.unit_kind) {
             None
         } else {
-            let receiver = receiver_for(&mut tx, &entry.unit_kind, item.region_code)
+            let receiver = receiver_for(&mut tx, &entry.unit_kind, item.region_code, &[])
                 .await?
                 .ok_or_else(|| {
                     AppError::invalid(
@@ -994,6 +994,87 @@ impl App {
         Ok(())
     }
 
+    /// Refers a returned referral's item again, to another unit of the same kind that covers the
+    /// household (not one that returned it).
+    pub async fn resend_referral(&self, actor: &Actor, id: i64) -> AppResult<i64> {
+        self.authorize(
+            actor,
+            Action::ManageHelp,
+            Subject::new("referral", &id.to_string()),
+        )
+        .await?;
+        let found = help::referral(&mut reader(self), &actor.scope, None, id).await?;
+        let referral = self.in_area(actor, "referral", id, found).await?;
+        if referral.state != "returned" {
+            return Err(refused_transition(&referral.state, "re-sent"));
+        }
+        let entry = shipped_catalog()?
+            .item(&referral.item_code)
+            .ok_or_else(|| {
+                AppError::Internal(format!("{} left the catalog", referral.item_code))
+            })?;
+        let returned_by: Vec<(i64,)> = reader(self)
+            .all(Sql::with(
+                "SELECT receiver_unit_id FROM referrals WHERE household_id = $1 AND item_code = $2 AND state = 'returned'",
+                vals![referral.household_id, referral.item_code.as_str()],
+            ))
+            .await?;
+        let excluded: Vec<i64> = returned_by.into_iter().map(|(u,)| u).collect();
+        let now = now_millis();
+        let mut tx = self.store().begin().await?;
+        let receiver = receiver_for(&mut tx, &entry.unit_kind, referral.region_code, &excluded)
+            .await?
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "receiver",
+                    format!(
+                        "no other {} unit covers this household; every one has returned it",
+                        entry.unit_kind
+                    ),
+                )
+            })?;
+        let today = time::OffsetDateTime::from_unix_timestamp(now / 1000)
+            .map(|t| t.to_offset(CHINA_OFFSET).date())
+            .unwrap_or(time::Date::MIN);
+        let due = end_of_day(self.calendar.add_workdays(today, entry.deadline_days));
+        let new_id = help::insert_referral(
+            &mut tx,
+            &NewReferral {
+                household_id: referral.household_id,
+                region_code: referral.region_code,
+                plan_item_id: referral.plan_item_id,
+                item_code: &referral.item_code,
+                receiver_unit_id: receiver.0,
+                receiver_kind: &entry.unit_kind,
+                facts: &referral.facts,
+                sent_by: actor.user_id,
+                now,
+                due_at: due,
+            },
+        )
+        .await?;
+        chain(
+            &mut tx,
+            actor,
+            referral.household_id,
+            "referral",
+            &format!("转介 #{id} 被退回，改派 #{new_id} → {}", receiver.1),
+            now,
+        )
+        .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "referral.resend",
+            Subject::new("household", &referral.household_id.to_string()),
+            true,
+            &format!("referral {id} -> {new_id}"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(new_id)
+    }
+
     /// Chases the open referrals past their deadline (and escalates those chased before, a
     /// working day or more ago). Run daily by the operator (`minsheng referrals chase`).
     pub async fn chase_referrals(&self, actor: &Actor) -> AppResult<Vec<(i64, bool)>> {
@@ -1454,6 +1535,7 @@ async fn receiver_for(
     c: &mut impl Conn,
     kind: &str,
     region: i64,
+    excluding: &[i64],
 ) -> AppResult<Option<(i64, String)>> {
     let units: Vec<(i64, String, i64)> = c
         .all(Sql::with(
@@ -1463,6 +1545,7 @@ async fn receiver_for(
         .await?;
     Ok(units
         .into_iter()
+        .filter(|(id, _, _)| !excluding.contains(id))
         .filter(|(_, _, code)| {
             RegionCode::from_i64(*code).is_some_and(|c| {
                 let (lo, hi) = c.subtree();

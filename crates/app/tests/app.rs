@@ -1908,6 +1908,70 @@ async fn help_goes_from_plan_to_referral_to_benefit(backend: Backend) {
     );
     assert!(figures.assisted_households >= 1);
 
+    // A returned referral is referred elsewhere: 巴南区红十字会 returns a charity item, and it
+    // goes on to 重庆市慈善总会, whose user then sees it.
+    // (The plan recommended it already; if not, the caseworker adds it.)
+    let recommended_charity = w
+        .app
+        .help_view(&town, household)
+        .await
+        .expect("view")
+        .items
+        .into_iter()
+        .find(|i| i.item_code == "other_charity")
+        .map(|i| (i.id, i.row_version));
+    let (charity_item, charity_version) = match recommended_charity {
+        Some(found) => found,
+        None => (
+            w.app
+                .add_plan_item(&town, plan, "other_charity", Some(5000.0), "医疗负债沉重")
+                .await
+                .expect("add"),
+            1,
+        ),
+    };
+    w.app
+        .decide_plan_item(&town, charity_item, charity_version, true, "")
+        .await
+        .expect("accept");
+    let first_charity = w
+        .app
+        .approve_plan_item(&town, charity_item, charity_version + 1)
+        .await
+        .expect("approve")
+        .expect("referred");
+    let mut tx = w.app.store().begin().await.expect("tx");
+    minsheng_store::Conn::execute(
+        &mut tx,
+        minsheng_store::Sql::with(
+            "UPDATE referrals SET state = 'returned', return_reason = '本会项目额满' WHERE id = $1",
+            minsheng_store::vals![first_charity],
+        ),
+    )
+    .await
+    .expect("return");
+    tx.commit().await.expect("commit");
+    let second = w
+        .app
+        .resend_referral(&town, first_charity)
+        .await
+        .expect("resend");
+    assert!(
+        w.app
+            .my_referrals(&charity)
+            .await
+            .expect("inbox")
+            .iter()
+            .any(|r| r.id == second)
+    );
+    assert!(
+        matches!(
+            w.app.resend_referral(&town, second).await,
+            Err(AppError::Conflict(_))
+        ),
+        "only a returned one"
+    );
+
     // An overdue referral is chased, and escalated when chased before without effect.
     let student_loan = w
         .app

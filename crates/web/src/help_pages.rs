@@ -520,6 +520,21 @@ pub async fn emergency_paperwork(
     then_back(&s, &actor, &info, f.household_id, result).await
 }
 
+#[derive(Deserialize)]
+pub struct ResendForm {
+    household_id: i64,
+}
+
+pub async fn resend_referral(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<ResendForm>,
+) -> WebResult {
+    let result = s.app.resend_referral(&actor, id).await;
+    then_back(&s, &actor, &info, f.household_id, result).await
+}
+
 // ---------- the receiver's inbox ----------
 
 pub struct InboxLine {

@@ -364,5 +364,6 @@ texts! {
     fig_emergency_paid: "急难救助发放笔数", "emergency payments";
     fig_amount_by_category: "分类救助金额", "Amounts by category";
     fig_items_by_category: "分类救助笔数", "Grants by category";
+    resend: "改派", "Refer elsewhere";
     help_link: "救助帮扶（建议、方案、转介、急难救助）", "Help: recommendations, plan, referrals, emergency aid";
 }

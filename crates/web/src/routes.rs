@@ -531,6 +531,7 @@ fn register() -> Routes {
         .add(M::GET, "/followups", Some(A::ManageHelp), "Follow-up visits due in the user's area", hp::followups)
         .add(M::GET, "/figures/help", Some(A::ViewFigures), "Figures of help: households, amounts by category, referrals, resources linked, emergency timeliness", hp::figures)
         .add(M::GET, "/figures/help/export", Some(A::ViewFigures), "The figures of help as xlsx", hp::figures_export)
+        .add(M::POST, "/referrals/{id}/resend", Some(A::ManageHelp), "Refer a returned referral's item to another unit", hp::resend_referral)
         .add(M::GET, "/referrals", Some(A::HandleReferrals), "Referrals addressed to the user's unit", hp::referrals)
         .add(M::POST, "/referrals/{id}/act", Some(A::HandleReferrals), "Accept, return, start, complete or fail a referral", hp::act_on_referral)
         .add(M::GET, "/funds/{code}", Some(A::ManageFunds), "A town's reserve fund: balance and ledger", hp::fund)

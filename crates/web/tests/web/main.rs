@@ -53,6 +53,8 @@ enum Target {
     /// An emergency case of a funded town, not yet paid / paid (made on the spot).
     UnpaidCase,
     PaidCase,
+    /// A returned referral in 巴南区, where two charities could take it (made on the spot).
+    ReturnedReferral,
 }
 
 /// The matrix's own idea of every route: written here, apart from the route registry, so a
@@ -321,6 +323,14 @@ fn expectations() -> Vec<Expect> {
             T::Nothing,
             200,
             false,
+        ),
+        e(
+            Method::POST,
+            "/referrals/{id}/resend",
+            Some(A::ManageHelp),
+            T::ReturnedReferral,
+            303,
+            true,
         ),
         e(
             Method::GET,

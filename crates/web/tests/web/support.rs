@@ -416,6 +416,20 @@ impl TestApp {
             Target::FreshHousehold => fill(self.take_fresh(who, outside)?.to_string()),
             Target::AssessedHousehold => fill(pick(&self.assessed, who, outside)?.to_string()),
             Target::PlanItem => fill(pick(&self.plan_items, who, outside)?.to_string()),
+            Target::ReturnedReferral => {
+                let permitted =
+                    minsheng_domain::roles_permit(&who.roles, minsheng_domain::Action::ManageHelp);
+                if outside || !permitted {
+                    let any = self.all_referrals().await;
+                    let fallback = if outside {
+                        None
+                    } else {
+                        any.first().map(|r| r.0)
+                    };
+                    return fill(pick(&any, who, outside).or(fallback)?.to_string());
+                }
+                fill(self.returned_referral(who).await?.to_string())
+            }
             Target::AcceptedItem
             | Target::ApprovedCivilItem
             | Target::OwnReferral
@@ -431,6 +445,7 @@ impl TestApp {
                     Target::UnpaidCase | Target::PaidCase => {
                         self.emergency_case(who, outside).await
                     }
+                    Target::OwnReferral => pick(&self.all_referrals().await, who, outside),
                     _ => pick(&self.plan_items, who, outside),
                 };
                 if outside || !permitted {
@@ -489,6 +504,84 @@ impl TestApp {
                 fill(id.to_string())
             }
         }
+    }
+
+    /// Every referral (id, region).
+    async fn all_referrals(&self) -> Vec<(i64, i64)> {
+        self.app
+            .store()
+            .reader()
+            .all(Sql::new(
+                "SELECT id, region_code FROM referrals ORDER BY id",
+            ))
+            .await
+            .expect("referrals")
+    }
+
+    /// A charity referral of a 巴南区 household in the caller's area, returned by its receiver
+    /// (巴南区红十字会), so it can go on to 重庆市慈善总会.
+    async fn returned_referral(&self, who: &Who) -> Option<i64> {
+        let operator = Actor::command_line(self.app.everything().await.expect("scope"));
+        let household = self
+            .assessed
+            .iter()
+            .find(|(_, r)| {
+                who.scope.contains(*r) && (500_113_000_000..=500_113_999_999).contains(r)
+            })?
+            .0;
+        let plan = self
+            .app
+            .create_plan(&operator, household)
+            .await
+            .expect("plan");
+        let item = match self
+            .app
+            .add_plan_item(&operator, plan, "other_charity", None, "matrix")
+            .await
+        {
+            Ok(id) => id,
+            Err(_) => {
+                let (id,): (i64,) = self
+                    .app
+                    .store()
+                    .reader()
+                    .one(Sql::with(
+                        "SELECT id FROM plan_items WHERE plan_id = $1 AND item_code = 'other_charity'",
+                        vals![plan],
+                    ))
+                    .await
+                    .expect("item");
+                id
+            }
+        };
+        let (version,): (i64,) = self
+            .app
+            .store()
+            .reader()
+            .one(Sql::with(
+                "SELECT row_version FROM plan_items WHERE id = $1",
+                vals![item],
+            ))
+            .await
+            .expect("version");
+        self.app
+            .decide_plan_item(&operator, item, version, true, "")
+            .await
+            .expect("accept");
+        let referral = self
+            .app
+            .approve_plan_item(&operator, item, version + 1)
+            .await
+            .expect("approve")?;
+        let mut tx = self.app.store().begin().await.expect("tx");
+        tx.execute(Sql::with(
+            "UPDATE referrals SET state = 'returned' WHERE id = $1",
+            vals![referral],
+        ))
+        .await
+        .expect("returned");
+        tx.commit().await.expect("commit");
+        Some(referral)
     }
 
     /// An emergency case inside (or outside) the caller's area, made on the spot.
@@ -972,18 +1065,34 @@ impl TestApp {
                 fields.push(("amount", "100".into()));
             }
             (_, "/referrals/{id}/act") => {
-                let (version,): (i64,) = self
+                // A caller refused before the use case may hold any id: default the version.
+                let version = self
                     .app
                     .store()
                     .reader()
-                    .one(Sql::with(
+                    .optional::<(i64,)>(Sql::with(
                         "SELECT row_version FROM referrals WHERE id = $1",
                         vals![Self::id_in(path)],
                     ))
                     .await
-                    .expect("referral");
+                    .expect("referral")
+                    .map_or(1, |(v,)| v);
                 fields.push(("version", version.to_string()));
                 fields.push(("action", "accept".into()));
+            }
+            (_, "/referrals/{id}/resend") => {
+                let household = self
+                    .app
+                    .store()
+                    .reader()
+                    .optional::<(i64,)>(Sql::with(
+                        "SELECT household_id FROM referrals WHERE id = $1",
+                        vals![Self::id_in(path)],
+                    ))
+                    .await
+                    .expect("referral")
+                    .map_or(0, |(h,)| h);
+                fields.push(("household_id", household.to_string()));
             }
             (_, "/funds/{code}/top-up") => {
                 fields.push(("amount", "500".into()));
