@@ -66,11 +66,16 @@ fn yuan(cents: i64) -> String {
     format!("{:.2}", cents as f64 / 100.0)
 }
 
+/// The date in China of a moment.
+fn china_date(at: i64) -> time::Date {
+    time::OffsetDateTime::from_unix_timestamp(at / 1000)
+        .map(|t| t.to_offset(CHINA_OFFSET).date())
+        .unwrap_or(time::Date::MIN)
+}
+
 /// The period a grant of `item` made at `at` belongs to.
 pub fn period_key(item: &Item, at: i64) -> String {
-    let date = time::OffsetDateTime::from_unix_timestamp(at / 1000)
-        .map(|t| t.to_offset(CHINA_OFFSET).date())
-        .unwrap_or(time::Date::MIN);
+    let date = china_date(at);
     match item.period.as_str() {
         "monthly" => format!("{}-{:02}", date.year(), date.month() as u8),
         "yearly" => date.year().to_string(),
@@ -518,10 +523,7 @@ impl App {
                 "reason": item.reason,
             })
             .to_string();
-            let today = time::OffsetDateTime::from_unix_timestamp(now / 1000)
-                .map(|t| t.to_offset(CHINA_OFFSET).date())
-                .unwrap_or(time::Date::MIN);
-            let due = end_of_day(self.calendar.add_workdays(today, entry.deadline_days));
+            let due = self.deadline(now, entry.deadline_days);
             let id = help::insert_referral(
                 &mut tx,
                 &NewReferral {
@@ -1033,10 +1035,7 @@ impl App {
                     ),
                 )
             })?;
-        let today = time::OffsetDateTime::from_unix_timestamp(now / 1000)
-            .map(|t| t.to_offset(CHINA_OFFSET).date())
-            .unwrap_or(time::Date::MIN);
-        let due = end_of_day(self.calendar.add_workdays(today, entry.deadline_days));
+        let due = self.deadline(now, entry.deadline_days);
         let new_id = help::insert_referral(
             &mut tx,
             &NewReferral {
@@ -1188,6 +1187,11 @@ impl App {
         }
     }
 
+    /// The end of the `days`th working day after `now` (China time): a legal deadline.
+    fn deadline(&self, now: i64, days: u32) -> i64 {
+        end_of_day(self.calendar.add_workdays(china_date(now), days))
+    }
+
     /// A region of the actor's area; otherwise it looks absent and the attempt is audited.
     async fn town_in_area(&self, actor: &Actor, code: RegionCode, action: &str) -> AppResult<()> {
         if actor.scope.contains(code.as_i64()) {
@@ -1238,10 +1242,7 @@ impl App {
             .unwrap_or(None);
         let now = now_millis();
         let started_at = started.and_then(|(at,)| at).unwrap_or(now).min(now);
-        let start_day = time::OffsetDateTime::from_unix_timestamp(started_at / 1000)
-            .map(|t| t.to_offset(CHINA_OFFSET).date())
-            .unwrap_or(time::Date::MIN);
-        let due = end_of_day(self.calendar.add_workdays(start_day, EMERGENCY_WORKDAYS));
+        let due = self.deadline(started_at, EMERGENCY_WORKDAYS);
         let town = town_of(household.region_code);
         let mut tx = self.store().begin().await?;
         let id = help::open_emergency(

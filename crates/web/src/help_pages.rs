@@ -889,17 +889,5 @@ pub async fn figures_export(
         .export_help_figures(&actor, region, from, to_exclusive)
         .await
         .web(&info)?;
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static(
-            minsheng_app::export::ExportFormat::Xlsx.content_type(),
-        ),
-    );
-    headers.insert(
-        axum::http::header::CONTENT_DISPOSITION,
-        axum::http::HeaderValue::from_static("attachment; filename=\"help-figures.xlsx\""),
-    );
-    Ok(response)
+    Ok(crate::html::xlsx_response(bytes, "help-figures.xlsx"))
 }

@@ -39,6 +39,20 @@ impl<T> OrWeb<T> for Result<T, AppError> {
     }
 }
 
+/// A workbook download.
+pub(crate) fn xlsx_response(bytes: Vec<u8>, filename: &'static str) -> Response {
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(minsheng_app::export::ExportFormat::Xlsx.content_type()),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
 pub(crate) fn render<T: Template>(template: &T, info: &RequestInfo) -> WebResult {
     render_status(template, info, StatusCode::OK)
 }
