@@ -122,7 +122,7 @@ impl Model {
     pub(crate) fn slot_count(&self) -> usize {
         self.lets.len() + 2 + self.dimensions.len()
     }
-    pub(crate) fn lets(&self) -> &[(String, Compiled)] {
+    pub fn lets(&self) -> &[(String, Compiled)] {
         &self.lets
     }
     pub fn conclusion_index(&self, code: &str) -> Option<usize> {
@@ -229,15 +229,17 @@ struct ConclusionDef {
 
 // ---- loading --------------------------------------------------------------------------------
 
-pub(crate) struct Loader<'s> {
+/// Loads a rule file: reports mistakes at their line and column, compiles expressions and
+/// lets. Shared by every rule file of the product.
+pub struct Loader<'s> {
     pub(crate) src: &'s str,
-    pub(crate) errors: Vec<ModelError>,
+    pub errors: Vec<ModelError>,
     /// Lets in a cycle: reported once; expressions that read them are not checked further.
     cyclic: BTreeSet<String>,
 }
 
 impl<'s> Loader<'s> {
-    pub(crate) fn new(src: &'s str) -> Loader<'s> {
+    pub fn new(src: &'s str) -> Loader<'s> {
         Loader {
             src,
             errors: Vec::new(),
@@ -245,7 +247,7 @@ impl<'s> Loader<'s> {
         }
     }
 
-    pub(crate) fn at(&mut self, offset: usize, message: impl Into<String>) {
+    pub fn at(&mut self, offset: usize, message: impl Into<String>) {
         let (line, column) = line_column(self.src, offset);
         self.errors.push(ModelError {
             line,
@@ -255,7 +257,7 @@ impl<'s> Loader<'s> {
     }
 
     /// Parse and check one expression written as a TOML string at `span`.
-    pub(crate) fn expression(
+    pub fn expression(
         &mut self,
         text: &Spanned<String>,
         scope: &Scope<'_>,
@@ -675,7 +677,7 @@ impl Loader<'_> {
 
     /// Order the lets so each comes after what it reads, refuse cycles, compile them, and
     /// add them to the scope as slots.
-    pub(crate) fn lets(
+    pub fn lets(
         &mut self,
         lets: &BTreeMap<String, Spanned<String>>,
         scope: &mut Scope<'_>,

@@ -131,6 +131,15 @@ pub enum SurveyCommand {
 
 #[derive(Subcommand)]
 pub enum SynthCommand {
+    /// A synthetic city: DIR/population.csv, DIR/feeds/NAME.csv, DIR/rules.toml, DIR/planted.csv.
+    Population {
+        #[arg(long)]
+        persons: u64,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
     /// Synthetic household surveys, one JSON object per line (for benchmarks and what-if runs).
     Surveys {
         #[arg(long)]
@@ -535,6 +544,9 @@ pub fn survey_command(command: SurveyCommand) -> Result<ExitCode> {
 
 pub fn synth_command(command: SynthCommand) -> Result<ExitCode> {
     match command {
+        SynthCommand::Population { persons, out, seed } => {
+            crate::screen_cmd::synth_population(persons, &out, seed)
+        }
         SynthCommand::Surveys {
             households,
             out,

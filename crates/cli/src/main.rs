@@ -14,6 +14,7 @@ macro_rules! say {
 }
 
 mod assess_cmd;
+mod screen_cmd;
 
 use std::io::{IsTerminal, Read};
 use std::net::SocketAddr;
@@ -158,6 +159,38 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Data cross-matching (大数据比对): department feeds against the population, warning rules.
+    Screen {
+        /// The warning rules (e.g. data/rules/warnings.toml).
+        #[arg(long)]
+        rules: PathBuf,
+        /// The population file: id_number, name, household_id, region_code, relation, monthly_income.
+        #[arg(long)]
+        population: PathBuf,
+        /// A feed as NAME=PATH (NAME is a feed schema: medical, disability, …); repeat.
+        #[arg(long = "feed", required = true)]
+        feeds: Vec<String>,
+        /// Where warnings.csv, evidence.csv and rejected.csv go.
+        #[arg(long)]
+        out: PathBuf,
+        /// File each warning as a clue (channel: data matching) in the database.
+        #[arg(long)]
+        commit: bool,
+        /// A JSON summary on stdout instead of the text one.
+        #[arg(long)]
+        json: bool,
+        /// The reference date of the time windows (default: the rule set's).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Stop when a feed has more rejected rows than this.
+        #[arg(long)]
+        max_rejected: Option<u64>,
+    },
+    /// Warning rules (预警规则).
+    Rules {
+        #[command(subcommand)]
+        action: RulesCommand,
+    },
     /// The assistance catalog (救助事项目录).
     Catalog {
         #[command(subcommand)]
@@ -226,6 +259,15 @@ enum UserCommand {
     Disable { username: String },
     /// Enable a disabled user.
     Enable { username: String },
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Check rule files; every error as FILE:LINE:COLUMN: message.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -395,6 +437,30 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Model { action } => return assess_cmd::model_command(action),
         Command::Survey { action } => return assess_cmd::survey_command(action),
         Command::Catalog { action } => return assess_cmd::catalog_command(action),
+        Command::Rules {
+            action: RulesCommand::Check { files },
+        } => return screen_cmd::rules_check(&files),
+        Command::Screen {
+            rules,
+            population,
+            feeds,
+            out,
+            commit,
+            json,
+            as_of,
+            max_rejected,
+        } => {
+            return screen_cmd::screen(&screen_cmd::ScreenArgs {
+                rules,
+                population,
+                feeds,
+                out,
+                commit,
+                json,
+                as_of,
+                max_rejected,
+            });
+        }
         Command::Referrals {
             action: ReferralsCommand::Chase { json },
             db,

@@ -1,0 +1,277 @@
+//! `minsheng screen`, `minsheng rules check` and `minsheng synth population`: data
+//! cross-matching on files.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use minsheng_screen::engine;
+use minsheng_screen::population::Population;
+use minsheng_screen::rules::RuleSet;
+
+use crate::progress_bar;
+
+fn rule_set(path: &Path, as_of: Option<time::Date>) -> Result<RuleSet> {
+    let source =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    RuleSet::from_toml(&source, &minsheng_screen::schema_of, as_of).map_err(|errors| {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{}:{e}", path.display()))
+            .collect();
+        anyhow::anyhow!(
+            "{} is not a valid rule set:\n{}",
+            path.display(),
+            lines.join("\n")
+        )
+    })
+}
+
+pub fn rules_check(files: &[PathBuf]) -> Result<ExitCode> {
+    let mut ok = true;
+    for file in files {
+        let source = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        match RuleSet::from_toml(&source, &minsheng_screen::schema_of, None) {
+            Ok(r) => say!(
+                "{}: ok — {} aggregates, {} rules over {} feeds",
+                file.display(),
+                r.aggregates.len(),
+                r.rules.len(),
+                r.feeds.len()
+            ),
+            Err(errors) => {
+                ok = false;
+                for e in errors {
+                    eprintln!("{}:{e}", file.display());
+                }
+            }
+        }
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+pub struct ScreenArgs {
+    pub rules: PathBuf,
+    pub population: PathBuf,
+    pub feeds: Vec<String>,
+    pub out: PathBuf,
+    pub commit: bool,
+    pub json: bool,
+    pub as_of: Option<String>,
+    pub max_rejected: Option<u64>,
+}
+
+pub fn screen(args: &ScreenArgs) -> Result<ExitCode> {
+    if args.commit {
+        bail!(
+            "--commit (filing the warnings as clues) needs the database; it is not available in this build yet"
+        );
+    }
+    let as_of = match &args.as_of {
+        Some(text) => Some(
+            time::Date::parse(
+                text,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .with_context(|| format!("--as-of {text}: a date YYYY-MM-DD"))?,
+        ),
+        None => None,
+    };
+    let rules = rule_set(&args.rules, as_of)?;
+    let mut feeds = Vec::new();
+    for spec in &args.feeds {
+        let Some((name, path)) = spec.split_once('=') else {
+            bail!("--feed {spec}: write NAME=PATH");
+        };
+        feeds.push((name.to_string(), PathBuf::from(path)));
+    }
+    let started = Instant::now();
+    let quiet = args.json;
+    let bar = if quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        progress_bar(0, "population")
+    };
+    let population = Population::read(&args.population, &|n| bar.set_position(n))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish_and_clear();
+    let loaded = started.elapsed().as_secs_f64();
+    let bars = indicatif::MultiProgress::new();
+    let feed_bars: BTreeMap<String, indicatif::ProgressBar> = feeds
+        .iter()
+        .map(|(name, _)| {
+            let bar = if quiet {
+                indicatif::ProgressBar::hidden()
+            } else {
+                bars.add(progress_bar(0, name))
+            };
+            (name.clone(), bar)
+        })
+        .collect();
+    let outcome = engine::run(
+        &rules,
+        &population,
+        &feeds,
+        &|name, rows| {
+            if let Some(bar) = feed_bars.get(name) {
+                bar.set_position(rows);
+            }
+        },
+        args.max_rejected,
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    for bar in feed_bars.values() {
+        bar.finish_and_clear();
+    }
+    write_outputs(&args.out, &rules, &population, &outcome)?;
+    let mut by_rule: BTreeMap<String, usize> =
+        rules.rules.iter().map(|r| (r.code.clone(), 0)).collect();
+    for w in &outcome.warnings {
+        for (r, _) in &w.hits {
+            *by_rule.entry(rules.rules[*r].code.clone()).or_default() += 1;
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    if args.json {
+        let feeds: BTreeMap<&String, serde_json::Value> = outcome
+            .feeds
+            .iter()
+            .map(|(n, c)| (n, serde_json::json!({"rows": c.rows, "matched": c.matched, "rejected": c.rejected, "unmatched": c.unmatched})))
+            .collect();
+        say!(
+            "{}",
+            serde_json::json!({"persons": population.persons(), "households": population.households(),
+                "population_rejected": population.rejected_count,
+                "feeds": feeds, "warnings": outcome.warnings.len(), "by_rule": by_rule,
+                "seconds": (seconds * 1000.0).round() / 1000.0, "population_seconds": (loaded * 1000.0).round() / 1000.0})
+        );
+    } else {
+        say!(
+            "{} persons in {} households ({} rows rejected); read in {loaded:.2} s",
+            population.persons(),
+            population.households(),
+            population.rejected_count
+        );
+        for (name, c) in &outcome.feeds {
+            say!(
+                "  {name:<14} {:>11} rows {:>11} matched {:>9} not in the population {:>7} rejected",
+                c.rows,
+                c.matched,
+                c.unmatched,
+                c.rejected
+            );
+        }
+        say!(
+            "{} households warned in {seconds:.2} s; files in {}",
+            outcome.warnings.len(),
+            args.out.display()
+        );
+        for (rule, n) in &by_rule {
+            say!("  {rule:<28} {n:>9}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `warnings.csv` (one row per household), `evidence.csv` and `rejected.csv`, written to temporary
+/// names and renamed, so an interrupted run leaves no partial report.
+fn write_outputs(
+    out: &Path,
+    rules: &RuleSet,
+    population: &Population,
+    outcome: &engine::Outcome,
+) -> Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let write = |name: &str, body: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| -> Result<()> {
+        let tmp = out.join(format!(".{name}.tmp"));
+        let mut w = std::io::BufWriter::new(
+            std::fs::File::create(&tmp)
+                .with_context(|| format!("cannot write {}", tmp.display()))?,
+        );
+        body(&mut w)?;
+        w.flush()?;
+        drop(w);
+        std::fs::rename(&tmp, out.join(name))?;
+        Ok(())
+    };
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    write("warnings.csv", &|w| {
+        writeln!(
+            w,
+            "household_id,region_code,severity,rules,explanations,actions"
+        )?;
+        for warning in &outcome.warnings {
+            let h = warning.household as usize;
+            let hits: Vec<&minsheng_screen::rules::Rule> =
+                warning.hits.iter().map(|(r, _)| &rules.rules[*r]).collect();
+            let severity = ["high", "medium", "low"]
+                .into_iter()
+                .find(|s| hits.iter().any(|r| r.severity == *s))
+                .unwrap_or("low");
+            let codes: Vec<&str> = hits.iter().map(|r| r.code.as_str()).collect();
+            let explanations: Vec<&str> = warning.hits.iter().map(|(_, e)| e.as_str()).collect();
+            let actions: Vec<&str> = hits.iter().map(|r| r.action.as_str()).collect();
+            writeln!(
+                w,
+                "{},{},{severity},{},{},{}",
+                population.household_id[h],
+                population.household_region[h],
+                quote(&codes.join(";")),
+                quote(&explanations.join("；")),
+                quote(&actions.join("；"))
+            )?;
+        }
+        Ok(())
+    })?;
+    write("evidence.csv", &|w| {
+        writeln!(w, "household_id,feed,line")?;
+        for warning in &outcome.warnings {
+            for (feed, line) in &warning.evidence {
+                writeln!(
+                    w,
+                    "{},{feed},{line}",
+                    population.household_id[warning.household as usize]
+                )?;
+            }
+        }
+        Ok(())
+    })?;
+    write("rejected.csv", &|w| {
+        writeln!(w, "file,line,reason")?;
+        for (line, why) in &population.rejected {
+            writeln!(w, "population,{line},{}", quote(why))?;
+        }
+        for (feed, count) in &outcome.feeds {
+            for (line, why) in &count.rejected_lines {
+                writeln!(w, "{feed},{line},{}", quote(why))?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+pub fn synth_population(persons: u64, out: &Path, seed: u64) -> Result<ExitCode> {
+    let bar = progress_bar(persons, "persons");
+    let summary = minsheng_screen::synth::write_city(out, persons, seed, &|n| bar.set_position(n))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish_and_clear();
+    eprintln!(
+        "wrote {} persons in {} households, {} feed rows, {} planted cases and {} near misses to {}",
+        summary.persons,
+        summary.households,
+        summary.feed_rows,
+        summary.planted,
+        summary.near_misses,
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,187 @@
+//! Department feeds: a schema file says what the columns are; the reader streams the CSV (UTF-8
+//! or GB18030, detected) row by row with its line number, never holding the file in memory.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::ScreenError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnType {
+    Text,
+    Number,
+    /// A date `YYYY-MM-DD` (or the schema's format), read as days since 1970-01-01.
+    Date,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Column {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: ColumnType,
+    #[serde(default)]
+    pub label_zh: String,
+}
+
+/// A feed schema (`data/feeds/NAME.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedSchema {
+    pub name: String,
+    pub label_zh: String,
+    /// The column holding the ID number (or its keyed hash, with `hashed = true`).
+    pub id_column: String,
+    #[serde(default)]
+    pub hashed: bool,
+    #[serde(default = "comma")]
+    pub delimiter: String,
+    #[serde(default = "yes")]
+    pub header: bool,
+    /// `auto` (UTF-8 if it is, else GB18030), `utf-8` or `gb18030`.
+    #[serde(default = "auto")]
+    pub encoding: String,
+    #[serde(rename = "column")]
+    pub columns: Vec<Column>,
+}
+
+fn comma() -> String {
+    ",".into()
+}
+fn yes() -> bool {
+    true
+}
+fn auto() -> String {
+    "auto".into()
+}
+
+impl FeedSchema {
+    pub fn from_toml(name: &str, text: &str) -> Result<FeedSchema, ScreenError> {
+        let schema: FeedSchema = toml::from_str(text).map_err(|e| {
+            let (line, column) =
+                minsheng_assess::model::line_column(text, e.span().map_or(0, |s| s.start));
+            ScreenError::File(format!(
+                "{name}:{line}:{column}: {}",
+                e.message().trim_end()
+            ))
+        })?;
+        if !schema.columns.iter().any(|c| c.name == schema.id_column) {
+            return Err(ScreenError::File(format!(
+                "{name}: the ID column '{}' is not one of the columns",
+                schema.id_column
+            )));
+        }
+        if schema.delimiter.len() != 1 {
+            return Err(ScreenError::File(format!(
+                "{name}: the delimiter is one character"
+            )));
+        }
+        Ok(schema)
+    }
+
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+}
+
+/// The shipped schemas of the typical feeds.
+pub const SHIPPED: &[(&str, &str)] = &[
+    ("medical", include_str!("../../../data/feeds/medical.toml")),
+    (
+        "disability",
+        include_str!("../../../data/feeds/disability.toml"),
+    ),
+    (
+        "unemployment",
+        include_str!("../../../data/feeds/unemployment.toml"),
+    ),
+    ("deaths", include_str!("../../../data/feeds/deaths.toml")),
+    ("school", include_str!("../../../data/feeds/school.toml")),
+    (
+        "utilities",
+        include_str!("../../../data/feeds/utilities.toml"),
+    ),
+    ("assets", include_str!("../../../data/feeds/assets.toml")),
+    (
+        "assistance",
+        include_str!("../../../data/feeds/assistance.toml"),
+    ),
+];
+
+pub fn shipped(name: &str) -> Option<Result<FeedSchema, ScreenError>> {
+    SHIPPED
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(n, text)| FeedSchema::from_toml(&format!("data/feeds/{n}.toml"), text))
+}
+
+/// Whether the start of a file is UTF-8 (a character cut at the end is fine).
+fn looks_utf8(bytes: &[u8]) -> bool {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    }
+}
+
+/// Opens a feed file as a CSV reader, transcoding GB18030 to UTF-8 when needed.
+pub fn open(
+    path: &Path,
+    schema: &FeedSchema,
+) -> Result<csv::Reader<Box<dyn Read + Send>>, ScreenError> {
+    let mut file =
+        File::open(path).map_err(|e| ScreenError::File(format!("{}: {e}", path.display())))?;
+    let mut head = vec![0u8; 64 * 1024];
+    let n = file
+        .read(&mut head)
+        .map_err(|e| ScreenError::File(format!("{}: {e}", path.display())))?;
+    head.truncate(n);
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| ScreenError::File(format!("{}: {e}", path.display())))?;
+    let gb18030 = match schema.encoding.as_str() {
+        "gb18030" => true,
+        "utf-8" | "utf8" => false,
+        _ => !looks_utf8(&head),
+    };
+    let reader: Box<dyn Read + Send> = if gb18030 {
+        Box::new(
+            encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding_rs::GB18030))
+                .build(BufReader::with_capacity(1 << 20, file)),
+        )
+    } else {
+        Box::new(BufReader::with_capacity(1 << 20, file))
+    };
+    Ok(csv::ReaderBuilder::new()
+        .delimiter(schema.delimiter.as_bytes()[0])
+        .has_headers(schema.header)
+        .flexible(true)
+        .buffer_capacity(1 << 20)
+        .from_reader(reader))
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` (or `YYYY/MM/DD`, `YYYYMMDD`) date.
+pub fn parse_days(text: &[u8]) -> Option<i32> {
+    let t: Vec<u8> = text
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    let (y, m, d) = match t.len() {
+        10 if (t[4] == b'-' || t[4] == b'/') && t[7] == t[4] => (&t[0..4], &t[5..7], &t[8..10]),
+        8 => (&t[0..4], &t[4..6], &t[6..8]),
+        _ => return None,
+    };
+    let num = |s: &[u8]| std::str::from_utf8(s).ok()?.parse::<i32>().ok();
+    let month = time::Month::try_from(u8::try_from(num(m)?).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(num(y)?, month, u8::try_from(num(d)?).ok()?).ok()?;
+    Some(date.to_julian_day() - 2_440_588)
+}
+
+/// Days since 1970-01-01 of a date.
+pub fn days_of(date: time::Date) -> i32 {
+    date.to_julian_day() - 2_440_588
+}
