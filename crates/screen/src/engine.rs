@@ -74,7 +74,7 @@ fn read_feed(
     rules: &RuleSet,
     population: &Population,
     name: &str,
-    path: &PathBuf,
+    path: &std::path::Path,
     progress: &(dyn Fn(&str, u64) + Sync),
     max_rejected: Option<u64>,
 ) -> Result<FeedResult, ScreenError> {
@@ -140,6 +140,19 @@ fn read_feed(
         fields: vec![Value::Missing; schema.columns.len()].into(),
         index: 0,
     };
+    // Only the columns some aggregate of this feed reads are converted.
+    let mut used = vec![false; schema.columns.len()];
+    for a in &mine {
+        let aggregate = &rules.aggregates[*a];
+        for compiled in [&aggregate.filter, &aggregate.value].into_iter().flatten() {
+            for (_, field) in &compiled.facts {
+                used[*field] = true;
+            }
+        }
+        if let Some(order) = aggregate.order {
+            used[order] = true;
+        }
+    }
     let mut record = csv::ByteRecord::new();
     let mut line: u64 = u64::from(schema.header);
     loop {
@@ -192,6 +205,9 @@ fn read_feed(
         let household = population.person_household[person as usize];
         // The row's values, typed by the schema (an unreadable value is "missing").
         for (i, column) in schema.columns.iter().enumerate() {
+            if !used[i] {
+                continue;
+            }
             let cell = positions[i].and_then(|p| record.get(p)).unwrap_or_default();
             row.fields[i] = match column.kind {
                 ColumnType::Text => Value::Str(String::from_utf8_lossy(cell).trim().into()),
@@ -284,36 +300,39 @@ fn read_feed(
 }
 
 /// Household facts, in the order of `rules::HOUSEHOLD_FACTS`.
-fn household_record(population: &Population, household: usize, as_of_year: i32) -> Record {
+/// Writes a household's facts (in the order of `rules::HOUSEHOLD_FACTS`) into `record`, reused
+/// from one household to the next.
+fn household_facts(
+    population: &Population,
+    household: usize,
+    as_of_year: i32,
+    record: &mut Record,
+) {
+    let (mut elderly, mut children, mut working, mut income) = (0.0, 0.0, 0.0, 0.0f64);
+    let (mut youngest, mut oldest) = (200.0f64, 0.0f64);
     let members = &population.members[household];
-    let ages: Vec<f64> = members
-        .iter()
-        .map(|p| f64::from(as_of_year - idkey::birth(population.person_key[*p as usize]).0))
-        .collect();
-    let count = |f: &dyn Fn(f64) -> bool| ages.iter().filter(|a| f(**a)).count() as f64;
-    let income: f64 = members
-        .iter()
-        .map(|p| f64::from(population.person_income[*p as usize]))
-        .sum::<f64>()
-        * 12.0;
-    let fields = vec![
-        Value::Num(members.len() as f64),
-        Value::Num(count(&|a| a >= 60.0)),
-        Value::Num(count(&|a| a < 18.0)),
-        Value::Num(count(&|a| (16.0..60.0).contains(&a))),
-        Value::Num(income),
-        Value::Num(
-            ages.iter()
-                .copied()
-                .fold(f64::INFINITY, f64::min)
-                .min(200.0),
-        ),
-        Value::Num(ages.iter().copied().fold(0.0, f64::max)),
-    ];
-    Record {
-        fields: fields.into(),
-        index: household as u32,
+    for p in members {
+        let age = f64::from(as_of_year - idkey::birth(population.person_key[*p as usize]).0);
+        elderly += f64::from(u8::from(age >= 60.0));
+        children += f64::from(u8::from(age < 18.0));
+        working += f64::from(u8::from((16.0..60.0).contains(&age)));
+        income += f64::from(population.person_income[*p as usize]);
+        youngest = youngest.min(age);
+        oldest = oldest.max(age);
     }
+    let values = [
+        members.len() as f64,
+        elderly,
+        children,
+        working,
+        income * 12.0,
+        youngest,
+        oldest,
+    ];
+    for (field, value) in record.fields.iter_mut().zip(values) {
+        *field = Value::Num(value);
+    }
+    record.index = household as u32;
 }
 
 /// Fills `{name}` placeholders of an explanation with the values the household had.
@@ -386,67 +405,75 @@ pub fn run(
     let offset = rules.agg_offset;
     let warnings: Vec<Warning> = (0..households)
         .into_par_iter()
-        .filter_map(|h| {
-            let facts = household_record(population, h, as_of_year);
-            let mut ctx = Ctx::with_capacity(&facts, rules.slot_count());
-            ctx.slots = vec![Ok(Val::Num(0.0)); rules.slot_count()];
-            for (a, v) in values.iter().enumerate() {
-                ctx.slots[offset + a] = Ok(Val::Num(v[h]));
-            }
-            for (i, (_, compiled)) in rules.lets.iter().enumerate() {
-                let value = eval(compiled, &mut ctx);
-                ctx.slots[i] = value;
-            }
-            let mut hits = Vec::new();
-            for (r, rule) in rules.rules.iter().enumerate() {
-                if eval(&rule.when, &mut ctx) != Ok(Val::Bool(true)) {
-                    continue;
+        .map_init(
+            || Record {
+                fields: vec![Value::Num(0.0); crate::rules::HOUSEHOLD_FACTS.len()].into(),
+                index: 0,
+            },
+            |facts, h| {
+                household_facts(population, h, as_of_year, facts);
+                let facts: &Record = facts;
+                let mut ctx = Ctx::with_capacity(facts, rules.slot_count());
+                ctx.slots.resize(rules.slot_count(), Ok(Val::Num(0.0)));
+                for (a, v) in values.iter().enumerate() {
+                    ctx.slots[offset + a] = Ok(Val::Num(v[h]));
                 }
-                if let Some(unless) = &rule.unless
-                    && eval(unless, &mut ctx) == Ok(Val::Bool(true))
-                {
-                    continue;
+                for (i, (_, compiled)) in rules.lets.iter().enumerate() {
+                    let value = eval(compiled, &mut ctx);
+                    ctx.slots[i] = value;
                 }
-                let mut names: Vec<(String, f64)> = rules
-                    .aggregates
+                let mut hits = Vec::new();
+                for (r, rule) in rules.rules.iter().enumerate() {
+                    if eval(&rule.when, &mut ctx) != Ok(Val::Bool(true)) {
+                        continue;
+                    }
+                    if let Some(unless) = &rule.unless
+                        && eval(unless, &mut ctx) == Ok(Val::Bool(true))
+                    {
+                        continue;
+                    }
+                    let mut names: Vec<(String, f64)> = rules
+                        .aggregates
+                        .iter()
+                        .enumerate()
+                        .map(|(a, agg)| (agg.name.clone(), values[a][h]))
+                        .collect();
+                    for (i, (name, _)) in rules.lets.iter().enumerate() {
+                        if let Ok(Val::Num(x)) = ctx.slots[i] {
+                            names.push((name.clone(), x));
+                        }
+                    }
+                    for (i, fact) in crate::rules::HOUSEHOLD_FACTS.iter().enumerate() {
+                        if let Value::Num(x) = facts.fields[i] {
+                            names.push(((*fact).to_string(), x));
+                        }
+                    }
+                    hits.push((r, explain(&rule.explain, &names)));
+                }
+                if hits.is_empty() {
+                    return None;
+                }
+                let reads: HashSet<usize> = hits
                     .iter()
-                    .enumerate()
-                    .map(|(a, agg)| (agg.name.clone(), values[a][h]))
+                    .flat_map(|(r, _)| rules.rules[*r].reads.iter().copied())
                     .collect();
-                for (i, (name, _)) in rules.lets.iter().enumerate() {
-                    if let Ok(Val::Num(x)) = ctx.slots[i] {
-                        names.push((name.clone(), x));
-                    }
-                }
-                for (i, fact) in crate::rules::HOUSEHOLD_FACTS.iter().enumerate() {
-                    if let Value::Num(x) = facts.fields[i] {
-                        names.push(((*fact).to_string(), x));
-                    }
-                }
-                hits.push((r, explain(&rule.explain, &names)));
-            }
-            if hits.is_empty() {
-                return None;
-            }
-            let reads: HashSet<usize> = hits
-                .iter()
-                .flat_map(|(r, _)| rules.rules[*r].reads.iter().copied())
-                .collect();
-            let rows = evidence
-                .get(&(h as u32))
-                .map(|rows| {
-                    rows.iter()
-                        .filter(|(a, _, _)| reads.contains(&(*a as usize)))
-                        .map(|(_, line, feed)| (feed_names[*feed].clone(), *line))
-                        .collect()
+                let rows = evidence
+                    .get(&(h as u32))
+                    .map(|rows| {
+                        rows.iter()
+                            .filter(|(a, _, _)| reads.contains(&(*a as usize)))
+                            .map(|(_, line, feed)| (feed_names[*feed].clone(), *line))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Some(Warning {
+                    household: h as u32,
+                    hits,
+                    evidence: rows,
                 })
-                .unwrap_or_default();
-            Some(Warning {
-                household: h as u32,
-                hits,
-                evidence: rows,
-            })
-        })
+            },
+        )
+        .flatten()
         .collect();
     outcome.warnings = warnings;
     Ok(outcome)

@@ -163,21 +163,26 @@ pub fn open(
         .from_reader(reader))
 }
 
-/// Days since 1970-01-01 of a `YYYY-MM-DD` (or `YYYY/MM/DD`, `YYYYMMDD`) date.
+/// Days since 1970-01-01 of a `YYYY-MM-DD` (or `YYYY/MM/DD`, `YYYYMMDD`) date, read without
+/// allocating (it runs once per row).
 pub fn parse_days(text: &[u8]) -> Option<i32> {
-    let t: Vec<u8> = text
-        .iter()
-        .copied()
-        .filter(|b| !b.is_ascii_whitespace())
-        .collect();
+    let start = text.iter().position(|b| !b.is_ascii_whitespace())?;
+    let end = text.iter().rposition(|b| !b.is_ascii_whitespace())? + 1;
+    let t = &text[start..end];
+    let digits = |s: &[u8]| -> Option<i32> {
+        s.iter().try_fold(0i32, |acc, b| {
+            b.is_ascii_digit().then(|| acc * 10 + i32::from(b - b'0'))
+        })
+    };
     let (y, m, d) = match t.len() {
-        10 if (t[4] == b'-' || t[4] == b'/') && t[7] == t[4] => (&t[0..4], &t[5..7], &t[8..10]),
-        8 => (&t[0..4], &t[4..6], &t[6..8]),
+        10 if (t[4] == b'-' || t[4] == b'/') && t[7] == t[4] => {
+            (digits(&t[0..4])?, digits(&t[5..7])?, digits(&t[8..10])?)
+        }
+        8 => (digits(&t[0..4])?, digits(&t[4..6])?, digits(&t[6..8])?),
         _ => return None,
     };
-    let num = |s: &[u8]| std::str::from_utf8(s).ok()?.parse::<i32>().ok();
-    let month = time::Month::try_from(u8::try_from(num(m)?).ok()?).ok()?;
-    let date = time::Date::from_calendar_date(num(y)?, month, u8::try_from(num(d)?).ok()?).ok()?;
+    let month = time::Month::try_from(u8::try_from(m).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(y, month, u8::try_from(d).ok()?).ok()?;
     Some(date.to_julian_day() - 2_440_588)
 }
 
