@@ -16,6 +16,7 @@ pub mod import;
 pub mod mpi_input;
 pub mod region_check;
 pub mod registry;
+pub mod screening;
 pub mod sweeps;
 
 use minsheng_domain::{Action, Role, roles_permit};

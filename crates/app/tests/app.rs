@@ -29,6 +29,7 @@ minsheng_store::on_both_backends!(
     model_versions_are_immutable_and_what_if_writes_nothing,
     help_goes_from_plan_to_referral_to_benefit,
     emergency_aid_is_paid_first_and_never_overdraws_the_fund,
+    screening_warnings_become_clues_once_per_evidence,
 );
 
 struct World {
@@ -2238,4 +2239,93 @@ async fn emergency_aid_is_paid_first_and_never_overdraws_the_fund(backend: Backe
         w.app.pay_emergency(&volunteer, b, 1.0).await,
         Err(AppError::Forbidden)
     ));
+}
+
+use minsheng_app::screening::{ScreenRunInput, ScreenedWarning};
+
+async fn screening_warnings_become_clues_once_per_evidence(backend: Backend) {
+    let w = World::new(backend).await;
+    let district = w.actor("banan.district").await;
+    let town = w.actor("banan.town").await;
+    // The registry is the population (district officers only).
+    assert!(matches!(
+        w.app.registry_population(&town).await,
+        Err(AppError::Forbidden)
+    ));
+    let population = w
+        .app
+        .registry_population(&district)
+        .await
+        .expect("population");
+    assert!(population.len() > 100);
+    let (id_number, _, region) = population
+        .iter()
+        .find(|(_, _, r)| (500_113_000_000..=500_113_999_999).contains(r))
+        .expect("a 巴南 person")
+        .clone();
+    let warning = |text: &str, fingerprint: &str| ScreenedWarning {
+        id_number: id_number.clone(),
+        region_code: region,
+        text: text.into(),
+        fingerprint: fingerprint.into(),
+    };
+    let run = |purpose: &str| ScreenRunInput {
+        purpose: purpose.into(),
+        rules_version: "2026.1".into(),
+        feeds: vec!["medical".into()],
+        summary: serde_json::json!({"warnings": 1}),
+    };
+    assert!(matches!(
+        w.app.file_screen_warnings(&district, &run(" "), &[]).await,
+        Err(AppError::Invalid(_))
+    ));
+    let purpose = "2026年11月医保数据比对（区民政局批准）";
+    let first = w
+        .app
+        .file_screen_warnings(
+            &district,
+            &run(purpose),
+            &[warning("医疗自付负担重：近12个月自付38000元", "h1:aaaa")],
+        )
+        .await
+        .expect("filed");
+    assert_eq!((first.filed, first.already_raised), (1, 0));
+    // The same evidence again: not raised again. New evidence: a new clue (merged into the lead).
+    let again = w
+        .app
+        .file_screen_warnings(
+            &district,
+            &run(purpose),
+            &[warning("医疗自付负担重：近12个月自付38000元", "h1:aaaa")],
+        )
+        .await
+        .expect("filed");
+    assert_eq!((again.filed, again.already_raised), (0, 1));
+    let newer = w
+        .app
+        .file_screen_warnings(
+            &district,
+            &run(purpose),
+            &[warning("医疗自付负担重：近12个月自付52000元", "h1:bbbb")],
+        )
+        .await
+        .expect("filed");
+    assert_eq!(newer.filed, 1);
+    let (clues, leads): (i64, i64) = minsheng_store::Conn::one(
+        &mut w.app.store().reader(),
+        minsheng_store::Sql::new(
+            "SELECT COUNT(*), COUNT(DISTINCT lead_id) FROM clues WHERE channel = 'screening'",
+        ),
+    )
+    .await
+    .expect("count");
+    assert_eq!((clues, leads), (2, 1), "one household, one lead");
+    let (runs,): (i64,) = minsheng_store::Conn::one(
+        &mut w.app.store().reader(),
+        minsheng_store::Sql::new("SELECT COUNT(*) FROM screen_runs"),
+    )
+    .await
+    .expect("runs");
+    assert_eq!(runs, 3);
+    assert!(!w.audit_rows("screening.run").await.is_empty());
 }

@@ -185,6 +185,11 @@ enum Command {
         /// Stop when a feed has more rejected rows than this.
         #[arg(long)]
         max_rejected: Option<u64>,
+        /// With --commit: the purpose and authorisation of the run (recorded with it).
+        #[arg(long)]
+        purpose: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
     },
     /// Warning rules (预警规则).
     Rules {
@@ -449,8 +454,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             json,
             as_of,
             max_rejected,
+            purpose,
+            db,
         } => {
-            return screen_cmd::screen(&screen_cmd::ScreenArgs {
+            let args = screen_cmd::ScreenArgs {
                 rules,
                 population,
                 feeds,
@@ -459,7 +466,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 json,
                 as_of,
                 max_rejected,
-            });
+                purpose,
+            };
+            // The registry as the population, or filing clues, needs the database.
+            let app = if commit || args.population.as_os_str() == "registry" {
+                Some(open_app(&db).await?)
+            } else {
+                None
+            };
+            return screen_cmd::screen(&args, app.as_ref()).await;
         }
         Command::Referrals {
             action: ReferralsCommand::Chase { json },

@@ -67,12 +67,19 @@ pub struct ScreenArgs {
     pub json: bool,
     pub as_of: Option<String>,
     pub max_rejected: Option<u64>,
+    pub purpose: Option<String>,
 }
 
-pub fn screen(args: &ScreenArgs) -> Result<ExitCode> {
-    if args.commit {
+pub async fn screen(args: &ScreenArgs, app: Option<&minsheng_app::App>) -> Result<ExitCode> {
+    let operator = match app {
+        Some(app) => Some(minsheng_app::Actor::command_line(
+            app.everything().await.map_err(|e| anyhow::anyhow!("{e}"))?,
+        )),
+        None => None,
+    };
+    if args.commit && args.purpose.as_deref().is_none_or(|p| p.trim().is_empty()) {
         bail!(
-            "--commit (filing the warnings as clues) needs the database; it is not available in this build yet"
+            "--commit needs --purpose: the purpose and authorisation of the run, recorded with it"
         );
     }
     let as_of = match &args.as_of {
@@ -100,8 +107,19 @@ pub fn screen(args: &ScreenArgs) -> Result<ExitCode> {
     } else {
         progress_bar(0, "population")
     };
-    let population = Population::read(&args.population, &|n| bar.set_position(n))
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let population = match (app, &operator) {
+        (Some(app), Some(operator)) if args.population.as_os_str() == "registry" => {
+            let rows = app
+                .registry_population(operator)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Population::from_rows(rows.iter().map(|(id, household, region)| {
+                (id.as_str(), household.to_string(), *region, f32::NAN)
+            }))
+        }
+        _ => Population::read(&args.population, &|n| bar.set_position(n))
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+    };
     bar.finish_and_clear();
     let loaded = started.elapsed().as_secs_f64();
     let bars = indicatif::MultiProgress::new();
@@ -139,6 +157,62 @@ pub fn screen(args: &ScreenArgs) -> Result<ExitCode> {
             *by_rule.entry(rules.rules[*r].code.clone()).or_default() += 1;
         }
     }
+    let filed = match (args.commit, app, &operator) {
+        (true, Some(app), Some(operator)) => {
+            let warnings: Vec<minsheng_app::screening::ScreenedWarning> = outcome
+                .warnings
+                .iter()
+                .filter_map(|w| {
+                    let h = w.household as usize;
+                    let first = *population.members[h].first()?;
+                    let codes: Vec<&str> = w
+                        .hits
+                        .iter()
+                        .map(|(r, _)| rules.rules[*r].code.as_str())
+                        .collect();
+                    let text: Vec<String> = w
+                        .hits
+                        .iter()
+                        .map(|(r, e)| {
+                            format!(
+                                "{}：{e}（{}）",
+                                rules.rules[*r].label_zh, rules.rules[*r].action
+                            )
+                        })
+                        .collect();
+                    let fingerprint = format!(
+                        "{}:{:016x}",
+                        population.household_id[h],
+                        fnv(format!("{}|{}", codes.join(";"), text.join(";")).as_bytes())
+                    );
+                    Some(minsheng_app::screening::ScreenedWarning {
+                        id_number: minsheng_screen::idkey::unpack(
+                            population.person_key[first as usize],
+                        ),
+                        region_code: population.household_region[h],
+                        text: format!("大数据比对预警：{}", text.join("；")),
+                        fingerprint,
+                    })
+                })
+                .collect();
+            let run = minsheng_app::screening::ScreenRunInput {
+                purpose: args.purpose.clone().unwrap_or_default(),
+                rules_version: rules.version.clone(),
+                feeds: args
+                    .feeds
+                    .iter()
+                    .map(|f| f.split('=').next().unwrap_or("").to_string())
+                    .collect(),
+                summary: serde_json::json!({"warnings": outcome.warnings.len(), "by_rule": by_rule}),
+            };
+            Some(
+                app.file_screen_warnings(operator, &run, &warnings)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+            )
+        }
+        _ => None,
+    };
     let seconds = started.elapsed().as_secs_f64();
     if args.json {
         let feeds: BTreeMap<&String, serde_json::Value> = outcome
@@ -151,7 +225,8 @@ pub fn screen(args: &ScreenArgs) -> Result<ExitCode> {
             serde_json::json!({"persons": population.persons(), "households": population.households(),
                 "population_rejected": population.rejected_count,
                 "feeds": feeds, "warnings": outcome.warnings.len(), "by_rule": by_rule,
-                "seconds": (seconds * 1000.0).round() / 1000.0, "population_seconds": (loaded * 1000.0).round() / 1000.0})
+                "seconds": (seconds * 1000.0).round() / 1000.0, "population_seconds": (loaded * 1000.0).round() / 1000.0,
+                "committed": filed.as_ref().map(|f| serde_json::json!({"run": f.run_id, "clues_filed": f.filed, "already_raised": f.already_raised, "refused": f.refused.len()}))})
         );
     } else {
         say!(
@@ -176,6 +251,18 @@ pub fn screen(args: &ScreenArgs) -> Result<ExitCode> {
         );
         for (rule, n) in &by_rule {
             say!("  {rule:<28} {n:>9}");
+        }
+        if let Some(f) = &filed {
+            say!(
+                "run #{} recorded: {} clues filed, {} households raised before with the same evidence, {} refused",
+                f.run_id,
+                f.filed,
+                f.already_raised,
+                f.refused.len()
+            );
+            for (who, why) in f.refused.iter().take(20) {
+                say!("  refused {who}: {why}");
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -274,4 +361,10 @@ pub fn synth_population(persons: u64, out: &Path, seed: u64) -> Result<ExitCode>
         out.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    })
 }

@@ -156,10 +156,12 @@ pub enum Action {
     HandleReferrals,
     /// Top up a town's reserve fund (临时备用金).
     ManageFunds,
+    /// Run data cross-matching over the registry and file its warnings as clues.
+    RunScreening,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Action::UseAccount,
         Action::ViewRegions,
         Action::ManageRegions,
@@ -186,6 +188,7 @@ impl Action {
         Action::ApproveHelp,
         Action::HandleReferrals,
         Action::ManageFunds,
+        Action::RunScreening,
     ];
 
     pub fn code(self) -> &'static str {
@@ -216,6 +219,7 @@ impl Action {
             Action::ApproveHelp => "approve_help",
             Action::HandleReferrals => "handle_referrals",
             Action::ManageFunds => "manage_funds",
+            Action::RunScreening => "run_screening",
         }
     }
 }
@@ -276,6 +280,7 @@ pub fn role_permits(role: Role, action: Action) -> bool {
         ),
         A::HandleReferrals => matches!(role, R::DepartmentHandler | R::CharityHandler),
         A::ManageFunds => matches!(role, R::TownOfficer | R::DistrictOfficer),
+        A::RunScreening => role == R::DistrictOfficer,
         A::ManageFiles => matches!(
             role,
             R::CommunityWorker | R::TownOfficer | R::DistrictOfficer

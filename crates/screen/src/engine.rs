@@ -330,7 +330,13 @@ fn household_facts(
         oldest,
     ];
     for (field, value) in record.fields.iter_mut().zip(values) {
-        *field = Value::Num(value);
+        // An unknown income (NaN) leaves the household's income not recorded: rules that need
+        // it do not fire on a guess.
+        *field = if value.is_nan() {
+            Value::Missing
+        } else {
+            Value::Num(value)
+        };
     }
     record.index = household as u32;
 }

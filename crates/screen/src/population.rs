@@ -15,6 +15,7 @@ pub struct Population {
     pub index: HashMap<u64, u32>,
     pub person_key: Vec<u64>,
     pub person_household: Vec<u32>,
+    /// Monthly income; NaN when the population does not say.
     pub person_income: Vec<f32>,
     pub household_id: Vec<String>,
     pub household_region: Vec<i64>,
@@ -71,6 +72,24 @@ impl Population {
         for (person, household) in self.person_household.iter().enumerate() {
             self.members[*household as usize].push(person as u32);
         }
+    }
+
+    /// The population of (ID number, household reference, region, monthly income) rows, e.g.
+    /// the registry's.
+    pub fn from_rows<'r>(rows: impl Iterator<Item = (&'r str, String, i64, f32)>) -> Population {
+        let mut population = Population::default();
+        let mut households: HashMap<String, u32> = HashMap::new();
+        for (line, (id, household, region, income)) in rows.enumerate() {
+            let next = households.len() as u32;
+            let index = *households.entry(household.clone()).or_insert(next);
+            if index == next {
+                population.household_id.push(household);
+                population.household_region.push(region);
+            }
+            population.add(line as u64 + 1, id.as_bytes(), index, income);
+        }
+        population.finish();
+        population
     }
 
     /// Reads a population file (UTF-8 or GB18030 CSV with a header row).
@@ -153,7 +172,7 @@ impl Population {
                 .and_then(|i| record.get(i))
                 .and_then(|v| std::str::from_utf8(v).ok())
                 .and_then(|v| v.trim().parse::<f32>().ok())
-                .unwrap_or(0.0);
+                .unwrap_or(f32::NAN);
             population.add(line, id_value, hh_index, income_value);
         }
         population.finish();

@@ -777,3 +777,38 @@ pub async fn figures(
         emergency_in_time,
     })
 }
+
+// ---------- screening runs ----------
+
+pub struct NewScreenRun<'a> {
+    pub at: i64,
+    pub user_id: Option<i64>,
+    pub username: &'a str,
+    pub purpose: &'a str,
+    pub rules_version: &'a str,
+    pub feeds: &'a str,
+    pub summary: &'a str,
+    pub warnings: i64,
+    pub clues_filed: i64,
+    pub already_raised: i64,
+}
+
+pub async fn insert_screen_run(c: &mut impl Conn, r: &NewScreenRun<'_>) -> Result<i64> {
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO screen_runs (at, user_id, username, purpose, rules_version, feeds, summary, warnings, clues_filed, already_raised) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            vals![r.at, r.user_id, r.username, r.purpose, r.rules_version, r.feeds, r.summary, r.warnings, r.clues_filed, r.already_raised],
+        ))
+        .await?;
+    Ok(id)
+}
+
+/// Every person of the registry who belongs to a household: (ID number, household, region).
+pub async fn population_rows(c: &mut impl Conn) -> Result<Vec<(String, i64, i64)>> {
+    c.all(Sql::new(
+        "SELECT p.id_number, p.household_id, h.region_code FROM persons p \
+         JOIN households h ON h.id = p.household_id ORDER BY p.household_id, p.id",
+    ))
+    .await
+}

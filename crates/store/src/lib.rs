@@ -245,6 +245,7 @@ const SQLITE_MIGRATIONS: &[MigrationFile] = migrations!("sqlite":
     (5, "photos", "0005_photos.sql"),
     (6, "assessments", "0006_assessments.sql"),
     (7, "help", "0007_help.sql"),
+    (8, "screening", "0008_screening.sql"),
 );
 
 const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
@@ -255,6 +256,7 @@ const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
     (5, "photos", "0005_photos.sql"),
     (6, "assessments", "0006_assessments.sql"),
     (7, "help", "0007_help.sql"),
+    (8, "screening", "0008_screening.sql"),
 );
 
 fn migrator(files: &'static [MigrationFile]) -> Migrator {

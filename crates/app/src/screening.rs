@@ -1,0 +1,144 @@
+//! Data cross-matching in the product: the registry as the population, and a run's warnings
+//! filed as clues (channel: data matching) routed to their communities. A household is raised
+//! again only when its evidence is new (the clue's key is a fingerprint of the rules hit and their
+//! values), and a clue about a household with an open lead merges into it. Each run is recorded:
+//! who, why, which feeds, what came of it.
+
+use minsheng_domain::time_util::now_millis;
+use minsheng_domain::{Action, RegionCode};
+use minsheng_store::help::{self, NewScreenRun};
+use serde::Serialize;
+
+use crate::discovery::ClueSubmission;
+use crate::{Actor, App, AppError, AppResult, Subject, reader, write_audit};
+
+/// One warning to file.
+#[derive(Debug, Clone)]
+pub struct ScreenedWarning {
+    /// A member's ID number (the clue is about them and their household).
+    pub id_number: String,
+    pub region_code: i64,
+    /// What the rules found, with the values (the clue's description).
+    pub text: String,
+    /// Changes only when the evidence does.
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScreenRunInput {
+    pub purpose: String,
+    pub rules_version: String,
+    pub feeds: Vec<String>,
+    pub summary: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FiledRun {
+    pub run_id: i64,
+    pub filed: usize,
+    pub already_raised: usize,
+    /// Warnings that could not become clues, and why.
+    pub refused: Vec<(String, String)>,
+}
+
+impl App {
+    /// Every registry person in a household: (ID number, household, region).
+    pub async fn registry_population(&self, actor: &Actor) -> AppResult<Vec<(String, i64, i64)>> {
+        self.authorize(actor, Action::RunScreening, Subject::new("screening", ""))
+            .await?;
+        let rows = help::population_rows(&mut reader(self)).await?;
+        self.audit_now(
+            actor,
+            "screening.population",
+            Subject::new("screening", ""),
+            true,
+            &format!("{} persons", rows.len()),
+        )
+        .await?;
+        Ok(rows)
+    }
+
+    /// Files a run's warnings as clues and records the run. The purpose (the authorisation the
+    /// run relies on) is required.
+    pub async fn file_screen_warnings(
+        &self,
+        actor: &Actor,
+        run: &ScreenRunInput,
+        warnings: &[ScreenedWarning],
+    ) -> AppResult<FiledRun> {
+        self.authorize(actor, Action::RunScreening, Subject::new("screening", ""))
+            .await?;
+        if run.purpose.trim().chars().count() < 4 {
+            return Err(AppError::invalid(
+                "purpose",
+                "state the purpose and authorisation of the run",
+            ));
+        }
+        let mut filed = FiledRun::default();
+        for warning in warnings {
+            let region = RegionCode::from_i64(warning.region_code)
+                .map(|c| c.short())
+                .unwrap_or_default();
+            let clue = ClueSubmission {
+                channel: "screening".into(),
+                description: warning.text.clone(),
+                region_code: Some(region),
+                id_number: Some(warning.id_number.clone()),
+                client_key: Some(format!("screen:{}", warning.fingerprint)),
+                source_ref: "data matching".into(),
+                ..ClueSubmission::default()
+            };
+            match self.submit_clue(actor, &clue).await {
+                Ok(result) if result.resent => filed.already_raised += 1,
+                Ok(_) => filed.filed += 1,
+                Err(AppError::Invalid(errors)) => {
+                    let why: Vec<String> = errors
+                        .iter()
+                        .map(|e| format!("{}: {}", e.field, e.message))
+                        .collect();
+                    filed.refused.push((
+                        minsheng_domain::id_number::mask_id_number(&warning.id_number),
+                        why.join("; "),
+                    ));
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        let summary = run.summary.to_string();
+        let feeds = run.feeds.join(",");
+        let mut tx = self.store().begin().await?;
+        filed.run_id = help::insert_screen_run(
+            &mut tx,
+            &NewScreenRun {
+                at: now_millis(),
+                user_id: actor.user_id,
+                username: &actor.username,
+                purpose: run.purpose.trim(),
+                rules_version: &run.rules_version,
+                feeds: &feeds,
+                summary: &summary,
+                warnings: warnings.len() as i64,
+                clues_filed: filed.filed as i64,
+                already_raised: filed.already_raised as i64,
+            },
+        )
+        .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "screening.run",
+            Subject::new("screening", &filed.run_id.to_string()),
+            true,
+            &format!(
+                "{} warnings, {} filed, {} already raised: {}",
+                warnings.len(),
+                filed.filed,
+                filed.already_raised,
+                run.purpose.trim()
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(filed)
+    }
+}
