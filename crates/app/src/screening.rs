@@ -22,6 +22,8 @@ pub struct ScreenedWarning {
     pub text: String,
     /// Changes only when the evidence does.
     pub fingerprint: String,
+    /// Codes of the rules hit (for the per-rule hit rates).
+    pub rules: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -75,6 +77,7 @@ impl App {
             ));
         }
         let mut filed = FiledRun::default();
+        let mut hits: Vec<(i64, i64, &str)> = Vec::new();
         for warning in warnings {
             let region = RegionCode::from_i64(warning.region_code)
                 .map(|c| c.short())
@@ -90,7 +93,15 @@ impl App {
             };
             match self.submit_clue(actor, &clue).await {
                 Ok(result) if result.resent => filed.already_raised += 1,
-                Ok(_) => filed.filed += 1,
+                Ok(result) => {
+                    filed.filed += 1;
+                    hits.extend(
+                        warning
+                            .rules
+                            .iter()
+                            .map(|r| (result.clue_id, warning.region_code, r.as_str())),
+                    );
+                }
                 Err(AppError::Invalid(errors)) => {
                     let why: Vec<String> = errors
                         .iter()
@@ -123,6 +134,9 @@ impl App {
             },
         )
         .await?;
+        for (clue, region, rule) in hits {
+            help::insert_screen_hit(&mut tx, filed.run_id, clue, region, rule).await?;
+        }
         write_audit(
             &mut tx,
             actor,
@@ -140,5 +154,44 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(filed)
+    }
+}
+
+/// How right a rule's warnings were: of the clues it raised, how many were confirmed.
+#[derive(Debug, Clone, Serialize)]
+pub struct HitRate {
+    pub rule: String,
+    pub warned: i64,
+    pub confirmed: i64,
+    pub not_in_difficulty: i64,
+    pub open: i64,
+    /// confirmed / (confirmed + not in difficulty); None before any visit decided.
+    pub rate: Option<f64>,
+}
+
+impl App {
+    /// The per-rule hit rates of data matching in the user's area (district staff).
+    pub async fn screening_hit_rates(&self, actor: &Actor) -> AppResult<Vec<HitRate>> {
+        self.authorize(
+            actor,
+            Action::ViewFigures,
+            Subject::new("figures", "screening"),
+        )
+        .await?;
+        let rows = help::screen_hit_rates(&mut reader(self), &actor.scope).await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(rule, warned, confirmed, not_in_difficulty, open)| HitRate {
+                    rate: (confirmed + not_in_difficulty > 0)
+                        .then(|| confirmed as f64 / (confirmed + not_in_difficulty) as f64),
+                    rule,
+                    warned,
+                    confirmed,
+                    not_in_difficulty,
+                    open,
+                },
+            )
+            .collect())
     }
 }

@@ -2268,6 +2268,7 @@ async fn screening_warnings_become_clues_once_per_evidence(backend: Backend) {
         region_code: region,
         text: text.into(),
         fingerprint: fingerprint.into(),
+        rules: vec!["medical_burden".into()],
     };
     let run = |purpose: &str| ScreenRunInput {
         purpose: purpose.into(),
@@ -2328,4 +2329,25 @@ async fn screening_warnings_become_clues_once_per_evidence(backend: Backend) {
     .expect("runs");
     assert_eq!(runs, 3);
     assert!(!w.audit_rows("screening.run").await.is_empty());
+    // Visits feed back: once the lead is registered as a file, the rule's hits are confirmed.
+    let rates = w.app.screening_hit_rates(&district).await.expect("rates");
+    let medical = rates
+        .iter()
+        .find(|r| r.rule == "medical_burden")
+        .expect("rule");
+    assert_eq!((medical.warned, medical.open, medical.rate), (2, 2, None));
+    let mut tx = w.app.store().begin().await.expect("tx");
+    minsheng_store::Conn::execute(
+        &mut tx,
+        minsheng_store::Sql::new("UPDATE leads SET status = 'registered', is_open = FALSE WHERE id IN (SELECT lead_id FROM clues WHERE channel = 'screening')"),
+    )
+    .await
+    .expect("register");
+    tx.commit().await.expect("commit");
+    let rates = w.app.screening_hit_rates(&district).await.expect("rates");
+    let medical = rates
+        .iter()
+        .find(|r| r.rule == "medical_burden")
+        .expect("rule");
+    assert_eq!((medical.confirmed, medical.rate), (2, Some(1.0)));
 }

@@ -192,6 +192,7 @@ pub async fn screen(args: &ScreenArgs, app: Option<&minsheng_app::App>) -> Resul
                         region_code: population.household_region[h],
                         text: format!("大数据比对预警：{}", text.join("；")),
                         fingerprint,
+                        rules: codes.iter().map(|c| (*c).to_string()).collect(),
                     })
                 })
                 .collect();
@@ -318,6 +319,7 @@ fn write_outputs(
         }
         Ok(())
     })?;
+    write_xlsx(&out.join("warnings.xlsx"), rules, population, outcome)?;
     write("evidence.csv", &|w| {
         writeln!(w, "household_id,feed,line")?;
         for warning in &outcome.warnings {
@@ -367,4 +369,79 @@ fn fnv(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
     })
+}
+
+/// The same warnings as a workbook (the report staff open in Excel).
+fn write_xlsx(
+    path: &Path,
+    rules: &RuleSet,
+    population: &Population,
+    outcome: &engine::Outcome,
+) -> Result<()> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("预警")?;
+    let bold = Format::new().set_bold();
+    for (col, header) in [
+        "家庭编号",
+        "区划代码",
+        "级别",
+        "预警规则",
+        "说明",
+        "建议措施",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string_with_format(0, col as u16, *header, &bold)?;
+    }
+    for (i, warning) in outcome.warnings.iter().enumerate() {
+        let row = i as u32 + 1;
+        let h = warning.household as usize;
+        let hits: Vec<&minsheng_screen::rules::Rule> =
+            warning.hits.iter().map(|(r, _)| &rules.rules[*r]).collect();
+        let severity = ["high", "medium", "low"]
+            .into_iter()
+            .find(|s| hits.iter().any(|r| r.severity == *s))
+            .unwrap_or("low");
+        sheet.write_string(row, 0, &population.household_id[h])?;
+        sheet.write_string(row, 1, population.household_region[h].to_string())?;
+        sheet.write_string(row, 2, severity)?;
+        sheet.write_string(
+            row,
+            3,
+            hits.iter()
+                .map(|r| r.label_zh.as_str())
+                .collect::<Vec<_>>()
+                .join("；"),
+        )?;
+        sheet.write_string(
+            row,
+            4,
+            warning
+                .hits
+                .iter()
+                .map(|(_, e)| e.as_str())
+                .collect::<Vec<_>>()
+                .join("；"),
+        )?;
+        sheet.write_string(
+            row,
+            5,
+            hits.iter()
+                .map(|r| r.action.as_str())
+                .collect::<Vec<_>>()
+                .join("；"),
+        )?;
+        if row >= 1_048_000 {
+            break;
+        }
+    }
+    sheet.set_column_width(3, 30)?;
+    sheet.set_column_width(4, 60)?;
+    let tmp = path.with_extension("xlsx.tmp");
+    book.save(&tmp)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
 }

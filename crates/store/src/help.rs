@@ -812,3 +812,36 @@ pub async fn population_rows(c: &mut impl Conn) -> Result<Vec<(String, i64, i64)
     ))
     .await
 }
+
+pub async fn insert_screen_hit(
+    c: &mut impl Conn,
+    run_id: i64,
+    clue_id: i64,
+    region_code: i64,
+    rule: &str,
+) -> Result<()> {
+    c.execute(Sql::with(
+        "INSERT INTO screen_hits (run_id, clue_id, region_code, rule) VALUES ($1, $2, $3, $4)",
+        vals![run_id, clue_id, region_code, rule],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Per rule: warnings filed as clues, and how their leads ended — (rule, warned, confirmed as
+/// hardship (a file registered or merged), found not in difficulty, still open).
+pub async fn screen_hit_rates(
+    c: &mut impl Conn,
+    scope: &Scope,
+) -> Result<Vec<(String, i64, i64, i64, i64)>> {
+    let mut sql = Sql::new(
+        "SELECT h.rule, COUNT(*), \
+         CAST(COALESCE(SUM(CASE WHEN l.status IN ('registered', 'merged') THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN l.status = 'closed' AND l.close_reason = 'not_in_difficulty' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN l.status = 'open' THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM screen_hits h JOIN clues k ON k.id = h.clue_id JOIN leads l ON l.id = k.lead_id WHERE ",
+    );
+    scope.sql_condition(&mut sql, "h.region_code");
+    sql.push(" GROUP BY h.rule ORDER BY h.rule");
+    c.all(sql).await
+}

@@ -891,3 +891,45 @@ pub async fn figures_export(
         .web(&info)?;
     Ok(crate::html::xlsx_response(bytes, "help-figures.xlsx"))
 }
+
+// ---------- data matching: are the warnings right? ----------
+
+#[derive(Template)]
+#[template(path = "figures_screening.html")]
+struct ScreeningFiguresPage {
+    c: Chrome,
+    rows: Vec<(String, i64, i64, i64, i64, String, i64)>,
+}
+
+pub async fn screening_figures(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+) -> WebResult {
+    let rows = s
+        .app
+        .screening_hit_rates(&actor)
+        .await
+        .web(&info)?
+        .into_iter()
+        .map(|r| {
+            let percent = r.rate.map_or(0, |x| (x * 100.0).round() as i64);
+            (
+                r.rule,
+                r.warned,
+                r.confirmed,
+                r.not_in_difficulty,
+                r.open,
+                r.rate
+                    .map_or_else(|| "—".to_string(), |x| format!("{:.0}%", x * 100.0)),
+                percent,
+            )
+        })
+        .collect();
+    render(
+        &ScreeningFiguresPage {
+            c: chrome(&actor, &info),
+            rows,
+        },
+        &info,
+    )
+}

@@ -365,5 +365,11 @@ texts! {
     fig_amount_by_category: "分类救助金额", "Amounts by category";
     fig_items_by_category: "分类救助笔数", "Grants by category";
     resend: "改派", "Refer elsewhere";
+    screening_hit_rates: "大数据比对预警准确率", "Are the data-matching warnings right?";
+    screening_hit_rates_hint: "按预警规则统计：线索经走访核实为困难（建档或并档）的比例。", "Per warning rule: the share of its clues that visits confirmed as hardship (a file registered or merged).";
+    fig_warned: "预警线索", "Warnings filed";
+    fig_confirmed: "核实困难", "Confirmed";
+    fig_not_in_difficulty: "核实不困难", "Not in difficulty";
+    fig_hit_rate: "准确率", "Hit rate";
     help_link: "救助帮扶（建议、方案、转介、急难救助）", "Help: recommendations, plan, referrals, emergency aid";
 }

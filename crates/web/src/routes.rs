@@ -530,6 +530,7 @@ fn register() -> Routes {
         .add(M::POST, "/households/{id}/followup", Some(A::ManageHelp), "Record a follow-up visit; the next is scheduled by tier", hp::record_followup)
         .add(M::GET, "/followups", Some(A::ManageHelp), "Follow-up visits due in the user's area", hp::followups)
         .add(M::GET, "/figures/help", Some(A::ViewFigures), "Figures of help: households, amounts by category, referrals, resources linked, emergency timeliness", hp::figures)
+        .add(M::GET, "/figures/screening", Some(A::ViewFigures), "Per-rule hit rates of the data-matching warnings", hp::screening_figures)
         .add(M::GET, "/figures/help/export", Some(A::ViewFigures), "The figures of help as xlsx", hp::figures_export)
         .add(M::POST, "/referrals/{id}/resend", Some(A::ManageHelp), "Refer a returned referral's item to another unit", hp::resend_referral)
         .add(M::GET, "/referrals", Some(A::HandleReferrals), "Referrals addressed to the user's unit", hp::referrals)

@@ -14,3 +14,13 @@ CREATE TABLE screen_runs (
     already_raised INTEGER NOT NULL
 );
 CREATE INDEX screen_runs_at ON screen_runs (at);
+
+-- Which rules raised each clue a run filed: with the visit outcome of the clue's lead, the hit
+-- rate of each rule (share of warnings confirmed as hardship).
+CREATE TABLE screen_hits (
+    run_id INTEGER NOT NULL REFERENCES screen_runs (id),
+    clue_id INTEGER NOT NULL REFERENCES clues (id),
+    region_code INTEGER NOT NULL REFERENCES regions (code),
+    rule TEXT NOT NULL
+);
+CREATE INDEX screen_hits_rule ON screen_hits (rule, region_code);

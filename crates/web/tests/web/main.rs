@@ -318,6 +318,14 @@ fn expectations() -> Vec<Expect> {
         ),
         e(
             Method::GET,
+            "/figures/screening",
+            Some(A::ViewFigures),
+            T::Nothing,
+            200,
+            false,
+        ),
+        e(
+            Method::GET,
             "/figures/help/export",
             Some(A::ViewFigures),
             T::Nothing,
