@@ -168,7 +168,7 @@ enum Command {
         #[arg(long)]
         population: PathBuf,
         /// A feed as NAME=PATH (NAME is a feed schema: medical, disability, …); repeat.
-        #[arg(long = "feed", required = true)]
+        #[arg(long = "feed")]
         feeds: Vec<String>,
         /// Where warnings.csv, evidence.csv and rejected.csv go.
         #[arg(long)]
@@ -188,6 +188,13 @@ enum Command {
         /// With --commit: the purpose and authorisation of the run (recorded with it).
         #[arg(long)]
         purpose: Option<String>,
+        /// Match on keyed hashes (HMAC-SHA256) of ID numbers, with the key shared with the
+        /// departments (a file of at least 16 bytes).
+        #[arg(long)]
+        hmac_key_file: Option<PathBuf>,
+        /// A feed whose ID column holds the hex HMAC of the ID number (needs --hmac-key-file).
+        #[arg(long = "hashed-feed")]
+        hashed_feeds: Vec<String>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -455,6 +462,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             as_of,
             max_rejected,
             purpose,
+            hmac_key_file,
+            hashed_feeds,
             db,
         } => {
             let args = screen_cmd::ScreenArgs {
@@ -467,6 +476,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 as_of,
                 max_rejected,
                 purpose,
+                hmac_key_file,
+                hashed_feeds,
             };
             // The registry as the population, or filing clues, needs the database.
             let app = if commit || args.population.as_os_str() == "registry" {

@@ -68,6 +68,8 @@ pub struct ScreenArgs {
     pub as_of: Option<String>,
     pub max_rejected: Option<u64>,
     pub purpose: Option<String>,
+    pub hmac_key_file: Option<PathBuf>,
+    pub hashed_feeds: Vec<String>,
 }
 
 pub async fn screen(args: &ScreenArgs, app: Option<&minsheng_app::App>) -> Result<ExitCode> {
@@ -93,7 +95,7 @@ pub async fn screen(args: &ScreenArgs, app: Option<&minsheng_app::App>) -> Resul
         None => None,
     };
     let rules = rule_set(&args.rules, as_of)?;
-    let mut feeds = Vec::new();
+    let mut feeds: Vec<(String, PathBuf)> = Vec::new();
     for spec in &args.feeds {
         let Some((name, path)) = spec.split_once('=') else {
             bail!("--feed {spec}: write NAME=PATH");
@@ -107,17 +109,42 @@ pub async fn screen(args: &ScreenArgs, app: Option<&minsheng_app::App>) -> Resul
     } else {
         progress_bar(0, "population")
     };
+    let hasher = match &args.hmac_key_file {
+        Some(path) => {
+            let key = std::fs::read(path)
+                .with_context(|| format!("cannot read the key {}", path.display()))?;
+            if key.len() < 16 {
+                bail!("{}: a key of at least 16 bytes", path.display());
+            }
+            Some(minsheng_screen::idkey::Hasher::new(&key))
+        }
+        None => None,
+    };
+    for spec in &args.hashed_feeds {
+        let Some((name, path)) = spec.split_once('=') else {
+            bail!("--hashed-feed {spec}: write NAME=PATH");
+        };
+        feeds.push((name.to_string(), PathBuf::from(path)));
+    }
+    let hashed_names: Vec<String> = args
+        .hashed_feeds
+        .iter()
+        .filter_map(|s| s.split_once('=').map(|(n, _)| n.to_string()))
+        .collect();
     let population = match (app, &operator) {
         (Some(app), Some(operator)) if args.population.as_os_str() == "registry" => {
             let rows = app
                 .registry_population(operator)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            Population::from_rows(rows.iter().map(|(id, household, region)| {
-                (id.as_str(), household.to_string(), *region, f32::NAN)
-            }))
+            Population::from_rows(
+                rows.iter().map(|(id, household, region)| {
+                    (id.as_str(), household.to_string(), *region, f32::NAN)
+                }),
+                hasher,
+            )
         }
-        _ => Population::read(&args.population, &|n| bar.set_position(n))
+        _ => Population::read(&args.population, &|n| bar.set_position(n), hasher)
             .map_err(|e| anyhow::anyhow!("{e}"))?,
     };
     bar.finish_and_clear();
@@ -144,6 +171,7 @@ pub async fn screen(args: &ScreenArgs, app: Option<&minsheng_app::App>) -> Resul
             }
         },
         args.max_rejected,
+        &hashed_names,
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     for bar in feed_bars.values() {

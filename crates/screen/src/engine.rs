@@ -77,6 +77,7 @@ fn read_feed(
     path: &std::path::Path,
     progress: &(dyn Fn(&str, u64) + Sync),
     max_rejected: Option<u64>,
+    hashed: bool,
 ) -> Result<FeedResult, ScreenError> {
     let (schema, _) = rules
         .feeds
@@ -106,6 +107,12 @@ fn read_feed(
                 schema.name
             )));
         }
+    }
+    let hashed = hashed || schema.hashed;
+    if hashed && population.hasher.is_none() {
+        return Err(ScreenError::File(format!(
+            "feed {name} carries hashed ID numbers: give the shared key (--hmac-key-file)"
+        )));
     }
     let id_col = schema
         .column_index(&schema.id_column)
@@ -176,7 +183,13 @@ fn read_feed(
         if count.rows % 262_144 == 0 {
             progress(name, count.rows);
         }
-        let key = match idkey::pack(record.get(id_col).unwrap_or_default()) {
+        let cell = record.get(id_col).unwrap_or_default();
+        let key = match (hashed, &population.hasher) {
+            (true, _) => idkey::hashed_key(cell),
+            (false, Some(hasher)) => idkey::pack(cell).map(|packed| hasher.key(packed)),
+            (false, None) => idkey::pack(cell),
+        };
+        let key = match key {
             Ok(key) => key,
             Err(e) => {
                 count.rejected += 1;
@@ -362,6 +375,7 @@ pub fn run(
     feeds: &[(String, PathBuf)],
     progress: &(dyn Fn(&str, u64) + Sync),
     max_rejected: Option<u64>,
+    hashed_feeds: &[String],
 ) -> Result<Outcome, ScreenError> {
     for (name, _) in feeds {
         if !rules.feeds.contains_key(name) {
@@ -373,7 +387,17 @@ pub fn run(
     }
     let results: Vec<FeedResult> = feeds
         .par_iter()
-        .map(|(name, path)| read_feed(rules, population, name, path, progress, max_rejected))
+        .map(|(name, path)| {
+            read_feed(
+                rules,
+                population,
+                name,
+                path,
+                progress,
+                max_rejected,
+                hashed_feeds.contains(name),
+            )
+        })
         .collect::<Result<_, _>>()?;
     let households = population.households();
     // Aggregate values per household: person aggregates take the largest member value.

@@ -9,10 +9,12 @@ use hashbrown::HashMap;
 use crate::ScreenError;
 use crate::idkey;
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Population {
-    /// Packed ID number → person.
+    /// Match key (the packed ID number, or its keyed hash) → person.
     pub index: HashMap<u64, u32>,
+    /// With a key: feeds are matched on keyed hashes of ID numbers (HMAC).
+    pub hasher: Option<crate::idkey::Hasher>,
     pub person_key: Vec<u64>,
     pub person_household: Vec<u32>,
     /// Monthly income; NaN when the population does not say.
@@ -39,7 +41,11 @@ impl Population {
     /// Adds a person; returns false (and counts it) for a bad or repeated ID number.
     pub fn add(&mut self, line: u64, id_number: &[u8], household: u32, income: f32) -> bool {
         match idkey::pack(id_number) {
-            Ok(key) => {
+            Ok(packed) => {
+                let key = match &self.hasher {
+                    Some(h) => h.key(packed),
+                    None => packed,
+                };
                 if self.index.contains_key(&key) {
                     self.duplicates += 1;
                     self.reject(line, "the ID number is already in the population".into());
@@ -47,7 +53,7 @@ impl Population {
                 }
                 let person = self.person_key.len() as u32;
                 self.index.insert(key, person);
-                self.person_key.push(key);
+                self.person_key.push(packed);
                 self.person_household.push(household);
                 self.person_income.push(income);
                 true
@@ -76,8 +82,14 @@ impl Population {
 
     /// The population of (ID number, household reference, region, monthly income) rows, e.g.
     /// the registry's.
-    pub fn from_rows<'r>(rows: impl Iterator<Item = (&'r str, String, i64, f32)>) -> Population {
-        let mut population = Population::default();
+    pub fn from_rows<'r>(
+        rows: impl Iterator<Item = (&'r str, String, i64, f32)>,
+        hasher: Option<crate::idkey::Hasher>,
+    ) -> Population {
+        let mut population = Population {
+            hasher,
+            ..Population::default()
+        };
         let mut households: HashMap<String, u32> = HashMap::new();
         for (line, (id, household, region, income)) in rows.enumerate() {
             let next = households.len() as u32;
@@ -93,7 +105,11 @@ impl Population {
     }
 
     /// Reads a population file (UTF-8 or GB18030 CSV with a header row).
-    pub fn read(path: &Path, progress: &dyn Fn(u64)) -> Result<Population, ScreenError> {
+    pub fn read(
+        path: &Path,
+        progress: &dyn Fn(u64),
+        hasher: Option<crate::idkey::Hasher>,
+    ) -> Result<Population, ScreenError> {
         let schema = crate::feed::FeedSchema {
             name: "population".into(),
             label_zh: "人口".into(),
@@ -124,6 +140,7 @@ impl Population {
         // Room for every row up front (about 60 bytes a row): no rehashing of a big index.
         let estimate = std::fs::metadata(path).map_or(0, |m| m.len() / 55) as usize;
         let mut population = Population {
+            hasher,
             index: HashMap::with_capacity(estimate),
             person_key: Vec::with_capacity(estimate),
             person_household: Vec::with_capacity(estimate),

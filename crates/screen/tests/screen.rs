@@ -53,9 +53,11 @@ fn every_planted_case_is_found_and_no_near_miss_is_raised() {
         None,
     )
     .expect("rules");
-    let population = Population::read(&dir.join("population.csv"), &|_| {}).expect("population");
+    let population =
+        Population::read(&dir.join("population.csv"), &|_| {}, None).expect("population");
     assert_eq!(population.rejected_count, 0);
-    let outcome = engine::run(&rules, &population, &feeds(&dir), &|_, _| {}, None).expect("run");
+    let outcome =
+        engine::run(&rules, &population, &feeds(&dir), &|_, _| {}, None, &[]).expect("run");
     let mut found: HashSet<(String, String)> = HashSet::new();
     for w in &outcome.warnings {
         let household = &population.household_id[w.household as usize];
@@ -107,8 +109,10 @@ fn bad_rows_are_counted_and_listed_and_a_threshold_stops_the_run() {
         None,
     )
     .expect("rules");
-    let population = Population::read(&dir.join("population.csv"), &|_| {}).expect("population");
-    let outcome = engine::run(&rules, &population, &feeds(&dir), &|_, _| {}, None).expect("run");
+    let population =
+        Population::read(&dir.join("population.csv"), &|_| {}, None).expect("population");
+    let outcome =
+        engine::run(&rules, &population, &feeds(&dir), &|_, _| {}, None, &[]).expect("run");
     let medical_count = &outcome.feeds["medical"];
     assert_eq!(medical_count.rejected, 2);
     let reasons: Vec<&str> = medical_count
@@ -121,7 +125,7 @@ fn bad_rows_are_counted_and_listed_and_a_threshold_stops_the_run() {
         "{reasons:?}"
     );
     assert!(matches!(
-        engine::run(&rules, &population, &feeds(&dir), &|_, _| {}, Some(1)),
+        engine::run(&rules, &population, &feeds(&dir), &|_, _| {}, Some(1), &[]),
         Err(minsheng_screen::ScreenError::TooManyRejected { .. })
     ));
     let _ = std::fs::remove_dir_all(&dir);
@@ -155,4 +159,84 @@ fn rule_mistakes_are_named_with_their_place() {
             .any(|e| e.contains("severity is high, medium or low")),
         "{errors:?}"
     );
+}
+
+#[test]
+fn a_feed_of_keyed_hashes_matches_like_the_plain_one() {
+    use minsheng_screen::idkey::{Hasher, pack};
+    let dir = city(20_000, 11);
+    let key = b"district and department secret";
+    // The department hashes its ID column with the shared key before sending.
+    let plain = std::fs::read_to_string(dir.join("feeds").join("medical.csv")).expect("read");
+    let hasher = Hasher::new(key);
+    let mut hashed = String::new();
+    for (i, line) in plain.lines().enumerate() {
+        if i == 0 {
+            hashed.push_str(line);
+        } else {
+            let (id, rest) = line.split_once(',').expect("row");
+            hashed.push_str(&format!(
+                "{},{rest}",
+                hasher.hex(pack(id.as_bytes()).expect("valid"))
+            ));
+        }
+        hashed.push('\n');
+    }
+    let hashed_path = dir.join("feeds").join("medical-hashed.csv");
+    std::fs::write(&hashed_path, hashed).expect("write");
+    let rules = RuleSet::from_toml(
+        minsheng_screen::SHIPPED_RULES,
+        &minsheng_screen::schema_of,
+        None,
+    )
+    .expect("rules");
+    let plain_population =
+        Population::read(&dir.join("population.csv"), &|_| {}, None).expect("population");
+    let plain_run = engine::run(
+        &rules,
+        &plain_population,
+        &feeds(&dir),
+        &|_, _| {},
+        None,
+        &[],
+    )
+    .expect("plain");
+    let keyed_population =
+        Population::read(&dir.join("population.csv"), &|_| {}, Some(Hasher::new(key)))
+            .expect("population");
+    let mut keyed_feeds = feeds(&dir);
+    for (name, path) in &mut keyed_feeds {
+        if name == "medical" {
+            *path = hashed_path.clone();
+        }
+    }
+    let keyed_run = engine::run(
+        &rules,
+        &keyed_population,
+        &keyed_feeds,
+        &|_, _| {},
+        None,
+        &["medical".to_string()],
+    )
+    .expect("keyed");
+    assert_eq!(
+        plain_run.feeds["medical"].matched,
+        keyed_run.feeds["medical"].matched
+    );
+    let households =
+        |o: &engine::Outcome| o.warnings.iter().map(|w| w.household).collect::<Vec<_>>();
+    assert_eq!(households(&plain_run), households(&keyed_run));
+    // Without the key, a hashed feed is refused, not silently unmatched.
+    assert!(
+        engine::run(
+            &rules,
+            &plain_population,
+            &keyed_feeds,
+            &|_, _| {},
+            None,
+            &["medical".to_string()]
+        )
+        .is_err()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
