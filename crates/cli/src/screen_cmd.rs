@@ -170,8 +170,11 @@ pub async fn screen(args: &ScreenArgs, app: Option<&minsheng_app::App>) -> Resul
                 bar.set_position(rows);
             }
         },
-        args.max_rejected,
-        &hashed_names,
+        &engine::Options {
+            max_rejected: args.max_rejected,
+            hashed_feeds: hashed_names,
+            ..engine::Options::default()
+        },
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     for bar in feed_bars.values() {
@@ -192,7 +195,7 @@ pub async fn screen(args: &ScreenArgs, app: Option<&minsheng_app::App>) -> Resul
                 .iter()
                 .filter_map(|w| {
                     let h = w.household as usize;
-                    let first = *population.members[h].first()?;
+                    let first = *population.members(h).first()?;
                     let codes: Vec<&str> = w
                         .hits
                         .iter()
@@ -255,6 +258,7 @@ pub async fn screen(args: &ScreenArgs, app: Option<&minsheng_app::App>) -> Resul
                 "population_rejected": population.rejected_count,
                 "feeds": feeds, "warnings": outcome.warnings.len(), "by_rule": by_rule,
                 "seconds": (seconds * 1000.0).round() / 1000.0, "population_seconds": (loaded * 1000.0).round() / 1000.0,
+                "feed_seconds": (outcome.feed_seconds * 1000.0).round() / 1000.0, "rule_seconds": (outcome.rule_seconds * 1000.0).round() / 1000.0,
                 "committed": filed.as_ref().map(|f| serde_json::json!({"run": f.run_id, "clues_filed": f.filed, "already_raised": f.already_raised, "refused": f.refused.len()}))})
         );
     } else {

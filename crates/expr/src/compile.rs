@@ -475,10 +475,21 @@ impl Compiler<'_, '_> {
                     BinaryOp::Div => Arith::Div,
                     _ => Arith::Rem,
                 };
-                Ok((
-                    Node::Arith(arith, Box::new(ln), Box::new(rn), span),
-                    Ty::Num,
-                ))
+                // Constants are folded (`as_of - 365` is worked out once, not once a row).
+                let folded = match (&ln, &rn, arith) {
+                    (Node::Num(x), Node::Num(y), Arith::Add) => Some(x + y),
+                    (Node::Num(x), Node::Num(y), Arith::Sub) => Some(x - y),
+                    (Node::Num(x), Node::Num(y), Arith::Mul) => Some(x * y),
+                    (Node::Num(x), Node::Num(y), Arith::Div) if *y != 0.0 => Some(x / y),
+                    _ => None,
+                };
+                match folded {
+                    Some(value) if value.is_finite() => Ok((Node::Num(value), Ty::Num)),
+                    _ => Ok((
+                        Node::Arith(arith, Box::new(ln), Box::new(rn), span),
+                        Ty::Num,
+                    )),
+                }
             }
             BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
                 if lt != Ty::Num || rt != Ty::Num {

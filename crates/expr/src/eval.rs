@@ -98,6 +98,16 @@ fn fact<'a>(value: &'a Value, record: usize, index: u32, field: usize) -> Out<'a
 }
 
 fn num<'a>(n: &'a Node, ctx: &mut Ctx<'a>) -> Result<f64, EvalError> {
+    // The common leaves first: no value built and dropped (this runs once per row of a feed).
+    match n {
+        Node::Num(x) => return Ok(*x),
+        Node::Root { field, .. } => {
+            if let Some(Value::Num(x)) = ctx.root.fields.get(*field) {
+                return Ok(*x);
+            }
+        }
+        _ => {}
+    }
     match node(n, ctx)? {
         Val::Num(x) => Ok(x),
         _ => Err(type_slip()),

@@ -1,9 +1,13 @@
-//! The screening run: every feed streamed once (feeds in parallel), each row matched to a person
-//! by packed key, filtered and folded into the aggregates; then every household's rules. Raw rows
-//! are never kept — only the line numbers of rows that count as evidence.
+//! The screening run: every feed read once on every core (a big file is cut into pieces read in
+//! parallel; see `scan`), each row matched to a person by packed key, filtered and folded into
+//! shared aggregates; then every household's rules, in parallel. Raw rows are never kept — only
+//! the line numbers of rows that count as evidence, and those only for warned households.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use hashbrown::{HashMap, HashSet};
 use minsheng_expr::{Ctx, Record, Val, Value, eval};
@@ -11,10 +15,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::ScreenError;
-use crate::feed::{ColumnType, parse_days};
+use crate::feed::{ColumnType, FeedSchema, parse_days};
 use crate::idkey;
 use crate::population::Population;
 use crate::rules::{Of, RuleSet};
+use crate::scan;
 
 /// What was read from one feed.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -44,23 +49,117 @@ pub struct Warning {
 pub struct Outcome {
     pub feeds: BTreeMap<String, FeedCount>,
     pub warnings: Vec<Warning>,
+    /// Seconds spent reading feeds and applying rules.
+    pub feed_seconds: f64,
+    pub rule_seconds: f64,
 }
 
-/// Per-aggregate state while a feed is read.
-enum Acc {
-    Numbers(Vec<f64>),
-    /// (order date, value) for `latest`.
-    Latest(Vec<(i32, f64)>),
-    Distinct(HashMap<u32, HashSet<u64>>),
+/// How a run reads its feeds.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Stop a feed with more rejected rows than this.
+    pub max_rejected: Option<u64>,
+    /// Feeds whose ID column holds keyed hashes.
+    pub hashed_feeds: Vec<String>,
+    /// Size of the pieces a big file is cut into for parallel reading.
+    pub piece_bytes: u64,
 }
 
-struct FeedResult {
-    name: String,
-    count: FeedCount,
-    /// Aggregate index → values per household (or person).
-    values: Vec<(usize, Vec<f64>)>,
-    /// (aggregate, household, line) of rows that passed a filter.
-    evidence: Vec<(u16, u32, u64)>,
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            max_rejected: None,
+            hashed_feeds: Vec::new(),
+            piece_bytes: 32 << 20,
+        }
+    }
+}
+
+/// Locks spread over targets so threads rarely wait on each other.
+const STRIPES: usize = 64;
+
+/// An aggregate's values while feeds are read, shared by the threads reading pieces.
+enum SharedAcc {
+    /// `f64` bits: count, sum, max.
+    Numbers(Vec<AtomicU64>),
+    /// (order date, value) for `latest`, striped: target t is at `[t % STRIPES][t / STRIPES]`.
+    Latest(Vec<Mutex<Vec<(i32, f64)>>>),
+    /// Distinct value hashes per target, striped by target.
+    Distinct(Vec<Mutex<HashMap<u32, HashSet<u64>>>>),
+}
+
+fn add(cell: &AtomicU64, x: f64) {
+    let _ = cell.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
+        Some((f64::from_bits(bits) + x).to_bits())
+    });
+}
+
+fn raise(cell: &AtomicU64, x: f64) {
+    let _ = cell.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
+        (x > f64::from_bits(bits)).then_some(x.to_bits())
+    });
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic elsewhere cannot leave these values half-written: each update is one assignment.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A row that counted toward an aggregate: its household, its line within its part, and which of
+/// the feed's aggregates took it (bit i = the feed's i-th aggregate).
+#[derive(Debug, Clone, Copy)]
+struct Evidence {
+    household: u32,
+    line: u32,
+    aggregates: u32,
+}
+
+/// What one piece (or one stretch of a sequential read) of a feed yielded.
+#[derive(Default)]
+struct Part {
+    rows: u64,
+    matched: u64,
+    unmatched: u64,
+    rejected: u64,
+    /// (line within the part, reason).
+    rejected_lines: Vec<(u32, String)>,
+    evidence: Vec<Evidence>,
+    /// Physical lines the part spans.
+    lines: u64,
+    /// A quoted field runs over a line end: the file is read again sequentially.
+    open_quote: bool,
+    /// The absolute line number of the part's line 0.
+    base: u64,
+}
+
+impl Part {
+    fn starting_at(base: u64) -> Part {
+        Part {
+            base,
+            ..Part::default()
+        }
+    }
+}
+
+/// Everything needed to fold one feed's rows.
+struct FeedPlan<'a> {
+    rules: &'a RuleSet,
+    population: &'a Population,
+    name: &'a str,
+    schema: &'a FeedSchema,
+    /// Aggregates of this feed (indexes into `rules.aggregates`).
+    mine: Vec<usize>,
+    /// Columns some aggregate reads (schema order).
+    used: Vec<bool>,
+    id_column: usize,
+    hashed: bool,
+    /// For each aggregate, an earlier one of the feed with the same filter (evaluated once).
+    same_filter: Vec<Option<usize>>,
+    accs: Vec<SharedAcc>,
+    rejected: AtomicU64,
+    max_rejected: Option<u64>,
 }
 
 fn fnv(bytes: &[u8]) -> u64 {
@@ -69,189 +168,290 @@ fn fnv(bytes: &[u8]) -> u64 {
     })
 }
 
-/// Reads one feed and folds its rows into its aggregates.
-fn read_feed(
-    rules: &RuleSet,
-    population: &Population,
-    name: &str,
-    path: &std::path::Path,
-    progress: &(dyn Fn(&str, u64) + Sync),
-    max_rejected: Option<u64>,
-    hashed: bool,
-) -> Result<FeedResult, ScreenError> {
-    let (schema, _) = rules
-        .feeds
-        .get(name)
-        .ok_or_else(|| ScreenError::File(format!("no rule reads a feed named {name}")))?;
-    let mut reader = crate::feed::open(path, schema)?;
-    // Columns by header name when there is a header, else by schema order.
-    let positions: Vec<Option<usize>> = if schema.header {
-        let headers = reader
-            .byte_headers()
-            .map_err(|e| ScreenError::File(format!("{}: {e}", path.display())))?
-            .clone();
-        schema
-            .columns
-            .iter()
-            .map(|c| headers.iter().position(|h| h == c.name.as_bytes()))
-            .collect()
-    } else {
-        (0..schema.columns.len()).map(Some).collect()
-    };
-    for (column, position) in schema.columns.iter().zip(&positions) {
-        if position.is_none() {
+impl<'a> FeedPlan<'a> {
+    fn new(
+        rules: &'a RuleSet,
+        population: &'a Population,
+        name: &'a str,
+        hashed: bool,
+        max_rejected: Option<u64>,
+    ) -> Result<FeedPlan<'a>, ScreenError> {
+        let (schema, _) = rules
+            .feeds
+            .get(name)
+            .ok_or_else(|| ScreenError::File(format!("no rule reads a feed named {name}")))?;
+        let hashed = hashed || schema.hashed;
+        if hashed && population.hasher.is_none() {
             return Err(ScreenError::File(format!(
-                "{}: no column '{}' ({})",
-                path.display(),
-                column.name,
-                schema.name
+                "feed {name} carries hashed ID numbers: give the shared key (--hmac-key-file)"
             )));
         }
-    }
-    let hashed = hashed || schema.hashed;
-    if hashed && population.hasher.is_none() {
-        return Err(ScreenError::File(format!(
-            "feed {name} carries hashed ID numbers: give the shared key (--hmac-key-file)"
-        )));
-    }
-    let id_col = schema
-        .column_index(&schema.id_column)
-        .and_then(|i| positions[i])
-        .unwrap_or(0);
-    let mine: Vec<usize> = rules
-        .aggregates
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| a.feed == name)
-        .map(|(i, _)| i)
-        .collect();
-    let slots = |a: usize| {
-        if rules.aggregates[a].per_person {
-            population.persons()
-        } else {
-            population.households()
+        let mine: Vec<usize> = rules
+            .aggregates
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.feed == name)
+            .map(|(i, _)| i)
+            .collect();
+        if mine.len() > 32 {
+            return Err(ScreenError::File(format!(
+                "feed {name}: more than 32 aggregates read it"
+            )));
         }
-    };
-    let mut accs: Vec<Acc> = mine
-        .iter()
-        .map(|a| match rules.aggregates[*a].of {
-            Of::Latest => Acc::Latest(vec![(i32::MIN, 0.0); slots(*a)]),
-            Of::Distinct => Acc::Distinct(HashMap::new()),
-            Of::Max => Acc::Numbers(vec![f64::NEG_INFINITY; slots(*a)]),
-            _ => Acc::Numbers(vec![0.0; slots(*a)]),
-        })
-        .collect();
-    let mut count = FeedCount::default();
-    let mut evidence = Vec::new();
-    let mut row = Record {
-        fields: vec![Value::Missing; schema.columns.len()].into(),
-        index: 0,
-    };
-    // Only the columns some aggregate of this feed reads are converted.
-    let mut used = vec![false; schema.columns.len()];
-    for a in &mine {
-        let aggregate = &rules.aggregates[*a];
-        for compiled in [&aggregate.filter, &aggregate.value].into_iter().flatten() {
-            for (_, field) in &compiled.facts {
-                used[*field] = true;
-            }
-        }
-        if let Some(order) = aggregate.order {
-            used[order] = true;
-        }
-    }
-    let mut record = csv::ByteRecord::new();
-    let mut line: u64 = u64::from(schema.header);
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                line += 1;
-                count.rows += 1;
-                count.rejected += 1;
-                if count.rejected_lines.len() < 1000 {
-                    count
-                        .rejected_lines
-                        .push((line, format!("unreadable row: {e}")));
-                }
-                continue;
-            }
-        }
-        line += 1;
-        count.rows += 1;
-        if count.rows % 262_144 == 0 {
-            progress(name, count.rows);
-        }
-        let cell = record.get(id_col).unwrap_or_default();
-        let key = match (hashed, &population.hasher) {
-            (true, _) => idkey::hashed_key(cell),
-            (false, Some(hasher)) => idkey::pack(cell).map(|packed| hasher.key(packed)),
-            (false, None) => idkey::pack(cell),
-        };
-        let key = match key {
-            Ok(key) => key,
-            Err(e) => {
-                count.rejected += 1;
-                if count.rejected_lines.len() < 1000 {
-                    count
-                        .rejected_lines
-                        .push((line, format!("{}: {}", schema.id_column, e.message())));
-                }
-                if let Some(max) = max_rejected
-                    && count.rejected > max
-                {
-                    return Err(ScreenError::TooManyRejected {
-                        feed: name.to_string(),
-                        rejected: count.rejected,
-                        max,
-                    });
-                }
-                continue;
-            }
-        };
-        let Some(&person) = population.index.get(&key) else {
-            count.unmatched += 1;
-            continue;
-        };
-        count.matched += 1;
-        let household = population.person_household[person as usize];
-        // The row's values, typed by the schema (an unreadable value is "missing").
-        for (i, column) in schema.columns.iter().enumerate() {
-            if !used[i] {
-                continue;
-            }
-            let cell = positions[i].and_then(|p| record.get(p)).unwrap_or_default();
-            row.fields[i] = match column.kind {
-                ColumnType::Text => Value::Str(String::from_utf8_lossy(cell).trim().into()),
-                ColumnType::Number => std::str::from_utf8(cell)
-                    .ok()
-                    .and_then(|t| t.trim().parse::<f64>().ok())
-                    .map_or(Value::Missing, Value::Num),
-                ColumnType::Date => {
-                    parse_days(cell).map_or(Value::Missing, |d| Value::Num(f64::from(d)))
-                }
-            };
-        }
-        let mut ctx = Ctx::new(&row);
-        for (slot, a) in mine.iter().enumerate() {
+        // Only the columns some aggregate of this feed reads are converted.
+        let mut used = vec![false; schema.columns.len()];
+        for a in &mine {
             let aggregate = &rules.aggregates[*a];
-            if let Some(filter) = &aggregate.filter
-                && eval(filter, &mut ctx) != Ok(Val::Bool(true))
-            {
+            if !aggregate.distinct_persons {
+                for compiled in [&aggregate.filter, &aggregate.value].into_iter().flatten() {
+                    for (_, field) in &compiled.facts {
+                        used[*field] = true;
+                    }
+                }
+            } else if let Some(filter) = &aggregate.filter {
+                for (_, field) in &filter.facts {
+                    used[*field] = true;
+                }
+            }
+            if let Some(order) = aggregate.order {
+                used[order] = true;
+            }
+        }
+        let accs = mine
+            .iter()
+            .map(|a| {
+                let aggregate = &rules.aggregates[*a];
+                let slots = if aggregate.per_person {
+                    population.persons()
+                } else {
+                    population.households()
+                };
+                let numbers = |start: f64| {
+                    SharedAcc::Numbers(
+                        (0..slots)
+                            .map(|_| AtomicU64::new(start.to_bits()))
+                            .collect(),
+                    )
+                };
+                match aggregate.of {
+                    Of::Latest => SharedAcc::Latest(
+                        (0..STRIPES)
+                            .map(|s| {
+                                let n = slots / STRIPES + usize::from(s < slots % STRIPES);
+                                Mutex::new(vec![(i32::MIN, 0.0); n])
+                            })
+                            .collect(),
+                    ),
+                    Of::Distinct => SharedAcc::Distinct(
+                        (0..STRIPES).map(|_| Mutex::new(HashMap::new())).collect(),
+                    ),
+                    Of::Max => numbers(f64::NEG_INFINITY),
+                    Of::Count | Of::Sum => numbers(0.0),
+                }
+            })
+            .collect();
+        let filters: Vec<Option<String>> = mine
+            .iter()
+            .map(|a| {
+                rules.aggregates[*a]
+                    .filter
+                    .as_ref()
+                    .map(|f| format!("{f:?}"))
+            })
+            .collect();
+        let same_filter = filters
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                f.as_ref()
+                    .and_then(|f| filters[..i].iter().position(|g| g.as_ref() == Some(f)))
+            })
+            .collect();
+        Ok(FeedPlan {
+            same_filter,
+            rules,
+            population,
+            name,
+            schema,
+            id_column: schema.column_index(&schema.id_column).unwrap_or(0),
+            mine,
+            used,
+            hashed,
+            accs,
+            rejected: AtomicU64::new(0),
+            max_rejected,
+        })
+    }
+
+    /// Forgets what was folded, for a second read of the feed.
+    fn reset(&self) {
+        for (slot, acc) in self.accs.iter().enumerate() {
+            match acc {
+                SharedAcc::Numbers(v) => {
+                    let start = if self.rules.aggregates[self.mine[slot]].of == Of::Max {
+                        f64::NEG_INFINITY
+                    } else {
+                        0.0
+                    };
+                    for cell in v {
+                        cell.store(start.to_bits(), Ordering::Relaxed);
+                    }
+                }
+                SharedAcc::Latest(stripes) => {
+                    for stripe in stripes {
+                        lock(stripe).fill((i32::MIN, 0.0));
+                    }
+                }
+                SharedAcc::Distinct(stripes) => {
+                    for stripe in stripes {
+                        lock(stripe).clear();
+                    }
+                }
+            }
+        }
+        self.rejected.store(0, Ordering::Relaxed);
+    }
+
+    /// A fresh row record for a reading thread.
+    fn row(&self) -> Record {
+        Record {
+            fields: vec![Value::Missing; self.schema.columns.len()].into(),
+            index: 0,
+        }
+    }
+
+    fn reject(&self, part: &mut Part, line: u32, why: String) -> Result<(), ScreenError> {
+        part.rejected += 1;
+        if part.rejected_lines.len() < 1000 {
+            part.rejected_lines.push((line, why));
+        }
+        let total = self.rejected.fetch_add(1, Ordering::Relaxed) + 1;
+        match self.max_rejected {
+            Some(max) if total > max => Err(ScreenError::TooManyRejected {
+                feed: self.name.to_string(),
+                rejected: total,
+                max,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// The match key of a row's ID cell.
+    fn key_of(&self, id: &[u8]) -> Result<u64, idkey::KeyError> {
+        match (self.hashed, &self.population.hasher) {
+            (true, _) => idkey::hashed_key(id),
+            (false, Some(hasher)) => idkey::pack(id).map(|packed| hasher.key(packed)),
+            (false, None) => idkey::pack(id),
+        }
+    }
+
+    fn reject_key(
+        &self,
+        part: &mut Part,
+        line: u32,
+        error: idkey::KeyError,
+    ) -> Result<(), ScreenError> {
+        self.reject(
+            part,
+            line,
+            format!("{}: {}", self.schema.id_column, error.message()),
+        )
+    }
+
+    /// Folds one row: `cell(i)` gives the bytes of the schema's column i.
+    fn fold<'c>(
+        &self,
+        part: &mut Part,
+        row: &mut Record,
+        line: u32,
+        cell: impl Fn(usize) -> &'c [u8],
+    ) -> Result<(), ScreenError> {
+        part.rows += 1;
+        match self.key_of(cell(self.id_column)) {
+            Ok(key) => match self.population.index.get(key) {
+                Some((person, household)) => {
+                    self.fold_matched(part, row, line, person, household, cell);
+                    Ok(())
+                }
+                None => {
+                    part.unmatched += 1;
+                    Ok(())
+                }
+            },
+            Err(e) => self.reject_key(part, line, e),
+        }
+    }
+
+    /// Folds a row matched to a person into the aggregates.
+    fn fold_matched<'c>(
+        &self,
+        part: &mut Part,
+        row: &mut Record,
+        line: u32,
+        person: u32,
+        household: u32,
+        cell: impl Fn(usize) -> &'c [u8],
+    ) {
+        part.matched += 1;
+        // The row's values, typed by the schema (an unreadable value is "missing").
+        for (i, column) in self.schema.columns.iter().enumerate() {
+            if !self.used[i] {
                 continue;
             }
+            let bytes = cell(i);
+            let field = &mut row.fields[i];
+            match column.kind {
+                ColumnType::Text => {
+                    let text = String::from_utf8_lossy(bytes);
+                    let text = text.trim();
+                    // Coded columns repeat their values: keep the last one when it is the same.
+                    if !matches!(field, Value::Str(old) if **old == *text) {
+                        *field = Value::Str(text.into());
+                    }
+                }
+                ColumnType::Number => {
+                    *field = std::str::from_utf8(bytes)
+                        .ok()
+                        .and_then(|t| t.trim().parse::<f64>().ok())
+                        .map_or(Value::Missing, Value::Num);
+                }
+                ColumnType::Date => {
+                    *field = parse_days(bytes).map_or(Value::Missing, |d| Value::Num(f64::from(d)));
+                }
+            }
+        }
+        let row: &Record = row;
+        let mut ctx = Ctx::new(row);
+        let mut took = 0u32;
+        // Bit i: the filter of the feed's i-th aggregate passed.
+        let mut passed = 0u32;
+        for (slot, a) in self.mine.iter().enumerate() {
+            let aggregate = &self.rules.aggregates[*a];
+            let pass = match (&aggregate.filter, self.same_filter[slot]) {
+                (None, _) => true,
+                (Some(_), Some(earlier)) => passed & (1 << earlier) != 0,
+                (Some(filter), None) => eval(filter, &mut ctx) == Ok(Val::Bool(true)),
+            };
+            if !pass {
+                continue;
+            }
+            passed |= 1 << slot;
             let target = if aggregate.per_person {
                 person
             } else {
                 household
-            } as usize;
-            let value = aggregate.value.as_ref().map(|v| eval(v, &mut ctx));
-            match (&mut accs[slot], aggregate.of, value) {
-                (Acc::Numbers(v), Of::Count, _) => v[target] += 1.0,
-                (Acc::Numbers(v), Of::Sum, Some(Ok(Val::Num(x)))) => v[target] += x,
-                (Acc::Numbers(v), Of::Max, Some(Ok(Val::Num(x)))) => v[target] = v[target].max(x),
-                (Acc::Latest(v), Of::Latest, Some(Ok(Val::Num(x)))) => {
+            };
+            let t = target as usize;
+            let value = if aggregate.distinct_persons {
+                Some(Ok(Val::Num(f64::from(person))))
+            } else {
+                aggregate.value.as_ref().map(|v| eval(v, &mut ctx))
+            };
+            match (&self.accs[slot], aggregate.of, value) {
+                (SharedAcc::Numbers(v), Of::Count, _) => add(&v[t], 1.0),
+                (SharedAcc::Numbers(v), Of::Sum, Some(Ok(Val::Num(x)))) => add(&v[t], x),
+                (SharedAcc::Numbers(v), Of::Max, Some(Ok(Val::Num(x)))) => raise(&v[t], x),
+                (SharedAcc::Latest(stripes), Of::Latest, Some(Ok(Val::Num(x)))) => {
                     let at = aggregate
                         .order
                         .and_then(|o| match &row.fields[o] {
@@ -259,60 +459,402 @@ fn read_feed(
                             _ => None,
                         })
                         .unwrap_or(i32::MIN);
-                    if at >= v[target].0 {
-                        v[target] = (at, x);
+                    let mut stripe = lock(&stripes[t % STRIPES]);
+                    let cell = &mut stripe[t / STRIPES];
+                    if at >= cell.0 {
+                        *cell = (at, x);
                     }
                 }
-                (Acc::Distinct(map), Of::Distinct, Some(Ok(value))) => {
+                (SharedAcc::Distinct(stripes), Of::Distinct, Some(Ok(value))) => {
                     let hash = match value {
                         Val::Num(x) => x.to_bits(),
                         Val::Str(s) => fnv(s.as_bytes()),
                         Val::Bool(b) => u64::from(b),
                         _ => 0,
                     };
-                    map.entry(target as u32).or_default().insert(hash);
+                    lock(&stripes[t % STRIPES])
+                        .entry(target)
+                        .or_default()
+                        .insert(hash);
                 }
                 _ => continue,
             }
-            evidence.push((*a as u16, household, line));
+            took |= 1 << slot;
+        }
+        if took != 0 {
+            part.evidence.push(Evidence {
+                household,
+                line,
+                aggregates: took,
+            });
         }
     }
-    progress(name, count.rows);
-    let values = mine
-        .iter()
-        .zip(accs)
-        .map(|(a, acc)| {
-            let n = slots(*a);
-            let values = match acc {
-                Acc::Numbers(mut v) => {
-                    for x in &mut v {
-                        if !x.is_finite() {
-                            *x = 0.0;
+
+    /// The aggregates' final values per target (households, or persons for per-person ones).
+    fn values(self) -> Vec<(usize, Vec<f64>)> {
+        self.mine
+            .iter()
+            .zip(self.accs)
+            .map(|(a, acc)| {
+                let aggregate = &self.rules.aggregates[*a];
+                let n = if aggregate.per_person {
+                    self.population.persons()
+                } else {
+                    self.population.households()
+                };
+                let values = match acc {
+                    SharedAcc::Numbers(v) => v
+                        .into_iter()
+                        .map(|bits| {
+                            let x = f64::from_bits(bits.into_inner());
+                            if x.is_finite() { x } else { 0.0 }
+                        })
+                        .collect(),
+                    SharedAcc::Latest(stripes) => {
+                        let stripes: Vec<Vec<(i32, f64)>> = stripes
+                            .into_iter()
+                            .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
+                            .collect();
+                        (0..n)
+                            .map(|t| stripes[t % STRIPES][t / STRIPES].1)
+                            .collect()
+                    }
+                    SharedAcc::Distinct(stripes) => {
+                        let mut v = vec![0.0; n];
+                        for stripe in stripes {
+                            let map = stripe.into_inner().unwrap_or_else(|p| p.into_inner());
+                            for (k, set) in map {
+                                v[k as usize] = set.len() as f64;
+                            }
                         }
+                        v
                     }
-                    v
-                }
-                Acc::Latest(v) => v.into_iter().map(|(_, x)| x).collect(),
-                Acc::Distinct(map) => {
-                    let mut v = vec![0.0; n];
-                    for (k, set) in map {
-                        v[k as usize] = set.len() as f64;
-                    }
-                    v
-                }
+                };
+                (*a, values)
+            })
+            .collect()
+    }
+}
+
+/// The column positions in the file of the schema's columns, from the header (or schema order).
+fn positions(
+    schema: &FeedSchema,
+    headers: Option<&csv::ByteRecord>,
+    path: &Path,
+) -> Result<Vec<usize>, ScreenError> {
+    let Some(headers) = headers else {
+        return Ok((0..schema.columns.len()).collect());
+    };
+    let names: Vec<&[u8]> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let h = if i == 0 {
+                h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h)
+            } else {
+                h
             };
-            (*a, values)
+            h.trim_ascii()
         })
         .collect();
-    Ok(FeedResult {
+    schema
+        .columns
+        .iter()
+        .map(|c| {
+            names
+                .iter()
+                .position(|h| *h == c.name.as_bytes())
+                .ok_or_else(|| {
+                    ScreenError::File(format!(
+                        "{}: no column '{}' ({})",
+                        path.display(),
+                        c.name,
+                        schema.name
+                    ))
+                })
+        })
+        .collect()
+}
+
+/// What reading one feed gave: its counts, aggregate values and evidence by part.
+struct FeedRead {
+    name: String,
+    count: FeedCount,
+    values: Vec<(usize, Vec<f64>)>,
+    /// (absolute line of the part's line 0, its evidence).
+    evidence: Vec<(u64, Vec<Evidence>)>,
+}
+
+/// Reads one feed: a UTF-8 CSV in parallel pieces; GB18030 (or a quoted field over several
+/// lines) with one sequential reader; an `.xlsx` workbook streamed row by row.
+fn read_feed(
+    rules: &RuleSet,
+    population: &Population,
+    name: &str,
+    path: &Path,
+    progress: &(dyn Fn(&str, u64) + Sync),
+    options: &Options,
+) -> Result<FeedRead, ScreenError> {
+    let hashed = options.hashed_feeds.iter().any(|n| n == name);
+    let plan = FeedPlan::new(rules, population, name, hashed, options.max_rejected)?;
+    let is_xlsx = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    let parts = if is_xlsx {
+        read_xlsx(&plan, path, progress)?
+    } else {
+        match read_pieces(&plan, path, progress, options.piece_bytes)? {
+            Some(parts) => parts,
+            None => read_sequential(&plan, path, progress)?,
+        }
+    };
+    let mut count = FeedCount::default();
+    let mut evidence = Vec::with_capacity(parts.len());
+    for part in parts {
+        count.rows += part.rows;
+        count.matched += part.matched;
+        count.unmatched += part.unmatched;
+        count.rejected += part.rejected;
+        for (line, why) in part.rejected_lines {
+            if count.rejected_lines.len() < 1000 {
+                count
+                    .rejected_lines
+                    .push((part.base + u64::from(line), why));
+            }
+        }
+        evidence.push((part.base, part.evidence));
+    }
+    progress(name, count.rows);
+    Ok(FeedRead {
         name: name.to_string(),
         count,
-        values,
+        values: plan.values(),
         evidence,
     })
 }
 
-/// Household facts, in the order of `rules::HOUSEHOLD_FACTS`.
+/// The parallel read of a UTF-8 CSV; `None` when the file must be read sequentially (GB18030,
+/// or a quoted field running over a line end — the aggregates are then reset).
+fn read_pieces(
+    plan: &FeedPlan,
+    path: &Path,
+    progress: &(dyn Fn(&str, u64) + Sync),
+    piece_bytes: u64,
+) -> Result<Option<Vec<Part>>, ScreenError> {
+    let schema = plan.schema;
+    let io_error = |e: std::io::Error| ScreenError::File(format!("{}: {e}", path.display()));
+    let (mut reader, gb18030) = crate::feed::open(path, schema)?;
+    if gb18030 {
+        return Ok(None);
+    }
+    let headers = if schema.header {
+        Some(
+            reader
+                .byte_headers()
+                .map_err(|e| ScreenError::File(format!("{}: {e}", path.display())))?
+                .clone(),
+        )
+    } else {
+        None
+    };
+    let positions = positions(schema, headers.as_ref(), path)?;
+    // Where the rows start: after the header, or after a byte-order mark.
+    let (data_start, first_line) = match &headers {
+        Some(_) => (reader.position().byte(), reader.position().line()),
+        None => (0, 1),
+    };
+    drop(reader);
+    let file = File::open(path).map_err(io_error)?;
+    let len = file.metadata().map_err(io_error)?.len();
+    let delimiter = schema.delimiter.as_bytes()[0];
+    let open_quote = AtomicBool::new(false);
+    let rows_read = AtomicU64::new(0);
+    let mut parts: Vec<Part> = scan::pieces(data_start, len, piece_bytes)
+        .into_par_iter()
+        .map_init(
+            || {
+                let split: Vec<scan::Fields> =
+                    (0..BATCH).map(|_| scan::Fields::default()).collect();
+                (
+                    Vec::new(),
+                    split,
+                    plan.row(),
+                    Vec::new(),
+                    Vec::new(),
+                    Vec::new(),
+                )
+            },
+            |(buf, split, row, batch, keys, found), piece| -> Result<Part, ScreenError> {
+                let mut part = Part::default();
+                if open_quote.load(Ordering::Relaxed) {
+                    return Ok(part);
+                }
+                let range =
+                    scan::read_piece(&file, piece, data_start, len, buf).map_err(io_error)?;
+                let text = &buf[range];
+                part.lines = scan::line_count(text);
+                // Rows go in batches: split and key them all, look them all up (the lookups'
+                // memory fetches overlap), then fold the matched ones.
+                let mut lines = scan::lines(text).peekable();
+                while lines.peek().is_some() {
+                    batch.clear();
+                    keys.clear();
+                    for (n, line) in lines.by_ref().take(BATCH) {
+                        let fields = &mut split[batch.len()];
+                        part.rows += 1;
+                        match fields.split(line, delimiter) {
+                            Ok(()) => {}
+                            Err(scan::SplitError::OpenQuote) => {
+                                open_quote.store(true, Ordering::Relaxed);
+                                part.open_quote = true;
+                                return Ok(part);
+                            }
+                            Err(scan::SplitError::Bad(why)) => {
+                                plan.reject(&mut part, n, format!("unreadable row: {why}"))?;
+                                continue;
+                            }
+                        }
+                        match plan.key_of(fields.get(line, positions[plan.id_column])) {
+                            Ok(key) => {
+                                keys.push(key);
+                                let start = line.as_ptr() as usize - text.as_ptr() as usize;
+                                batch.push((n, start, start + line.len()));
+                            }
+                            Err(e) => plan.reject_key(&mut part, n, e)?,
+                        }
+                    }
+                    plan.population.index.get_many(keys, found);
+                    for (i, ((n, start, end), hit)) in batch.iter().zip(found.iter()).enumerate() {
+                        match hit {
+                            Some((person, household)) => {
+                                let fields = &split[i];
+                                let line = &text[*start..*end];
+                                plan.fold_matched(&mut part, row, *n, *person, *household, |c| {
+                                    fields.get(line, positions[c])
+                                });
+                            }
+                            None => part.unmatched += 1,
+                        }
+                    }
+                }
+                let total = rows_read.fetch_add(part.rows, Ordering::Relaxed) + part.rows;
+                progress(plan.name, total);
+                Ok(part)
+            },
+        )
+        .collect::<Result<_, _>>()?;
+    if open_quote.load(Ordering::Relaxed) {
+        plan.reset();
+        return Ok(None);
+    }
+    let mut base = first_line;
+    for part in &mut parts {
+        part.base = base;
+        base += part.lines;
+    }
+    Ok(Some(parts))
+}
+
+/// Rows looked up together.
+const BATCH: usize = 32;
+
+/// Lines of a sequential read are kept relative to a part that starts every so often, so a
+/// line within a part always fits 32 bits.
+const LINES_PER_PART: u64 = 1 << 30;
+
+/// One sequential reader over the whole file (GB18030 is transcoded as it streams).
+fn read_sequential(
+    plan: &FeedPlan,
+    path: &Path,
+    progress: &(dyn Fn(&str, u64) + Sync),
+) -> Result<Vec<Part>, ScreenError> {
+    let schema = plan.schema;
+    let (mut reader, _) = crate::feed::open(path, schema)?;
+    let headers = if schema.header {
+        Some(
+            reader
+                .byte_headers()
+                .map_err(|e| ScreenError::File(format!("{}: {e}", path.display())))?
+                .clone(),
+        )
+    } else {
+        None
+    };
+    let positions = positions(schema, headers.as_ref(), path)?;
+    let mut parts = vec![Part::starting_at(reader.position().line())];
+    let mut row = plan.row();
+    let mut record = csv::ByteRecord::new();
+    let mut rows = 0u64;
+    loop {
+        let line = reader.position().line();
+        let read = reader.read_byte_record(&mut record);
+        let part = match parts.last_mut() {
+            Some(part) if line - part.base < LINES_PER_PART => part,
+            _ => {
+                parts.push(Part::starting_at(line));
+                parts
+                    .last_mut()
+                    .ok_or_else(|| ScreenError::File("no part".into()))?
+            }
+        };
+        let at = (line - part.base) as u32;
+        match read {
+            Ok(false) => break,
+            Ok(true) => {
+                // The record's own line (blank lines before it are skipped by the reader).
+                let at = record
+                    .position()
+                    .map_or(at, |p| (p.line() - part.base) as u32);
+                plan.fold(part, &mut row, at, |i| {
+                    record.get(positions[i]).unwrap_or_default()
+                })?;
+            }
+            Err(e) => {
+                part.rows += 1;
+                plan.reject(part, at, format!("unreadable row: {e}"))?;
+            }
+        }
+        rows += 1;
+        if rows.is_multiple_of(262_144) {
+            progress(plan.name, rows);
+        }
+    }
+    Ok(parts)
+}
+
+/// An `.xlsx` feed: the first sheet, streamed cell by cell (the sheet is never held whole).
+fn read_xlsx(
+    plan: &FeedPlan,
+    path: &Path,
+    progress: &(dyn Fn(&str, u64) + Sync),
+) -> Result<Vec<Part>, ScreenError> {
+    let schema = plan.schema;
+    let mut positions: Option<Vec<usize>> = if schema.header {
+        None
+    } else {
+        Some(self::positions(schema, None, path)?)
+    };
+    let mut part = Part::starting_at(0);
+    let mut row = plan.row();
+    crate::xlsx::for_each_row(path, &mut |line, cells| {
+        let Some(positions) = &positions else {
+            let headers: csv::ByteRecord = cells.iter().map(|c| c.as_bytes()).collect();
+            positions = Some(self::positions(schema, Some(&headers), path)?);
+            return Ok(());
+        };
+        let at = u32::try_from(line)
+            .map_err(|_| ScreenError::File(format!("{}: too many rows", path.display())))?;
+        plan.fold(&mut part, &mut row, at, |i| {
+            cells.get(positions[i]).map_or(&[][..], |c| c.as_bytes())
+        })?;
+        if part.rows.is_multiple_of(65_536) {
+            progress(plan.name, part.rows);
+        }
+        Ok(())
+    })?;
+    Ok(vec![part])
+}
+
 /// Writes a household's facts (in the order of `rules::HOUSEHOLD_FACTS`) into `record`, reused
 /// from one household to the next.
 fn household_facts(
@@ -323,7 +865,7 @@ fn household_facts(
 ) {
     let (mut elderly, mut children, mut working, mut income) = (0.0, 0.0, 0.0, 0.0f64);
     let (mut youngest, mut oldest) = (200.0f64, 0.0f64);
-    let members = &population.members[household];
+    let members = population.members(household);
     for p in members {
         let age = f64::from(as_of_year - idkey::birth(population.person_key[*p as usize]).0);
         elderly += f64::from(u8::from(age >= 60.0));
@@ -368,14 +910,61 @@ fn explain(template: &str, names: &[(String, f64)]) -> String {
     out
 }
 
+/// The rules one household hits, with their explanations.
+fn household_hits(
+    rules: &RuleSet,
+    values: &[Vec<f64>],
+    facts: &Record,
+    h: usize,
+) -> Vec<(usize, String)> {
+    let mut ctx = Ctx::with_capacity(facts, rules.slot_count());
+    ctx.slots.resize(rules.slot_count(), Ok(Val::Num(0.0)));
+    let offset = rules.agg_offset;
+    for (a, v) in values.iter().enumerate() {
+        ctx.slots[offset + a] = Ok(Val::Num(v[h]));
+    }
+    for (i, (_, compiled)) in rules.lets.iter().enumerate() {
+        let value = eval(compiled, &mut ctx);
+        ctx.slots[i] = value;
+    }
+    let mut hits = Vec::new();
+    for (r, rule) in rules.rules.iter().enumerate() {
+        if eval(&rule.when, &mut ctx) != Ok(Val::Bool(true)) {
+            continue;
+        }
+        if let Some(unless) = &rule.unless
+            && eval(unless, &mut ctx) == Ok(Val::Bool(true))
+        {
+            continue;
+        }
+        let mut names: Vec<(String, f64)> = rules
+            .aggregates
+            .iter()
+            .enumerate()
+            .map(|(a, agg)| (agg.name.clone(), values[a][h]))
+            .collect();
+        for (i, (name, _)) in rules.lets.iter().enumerate() {
+            if let Ok(Val::Num(x)) = ctx.slots[i] {
+                names.push((name.clone(), x));
+            }
+        }
+        for (i, fact) in crate::rules::HOUSEHOLD_FACTS.iter().enumerate() {
+            if let Value::Num(x) = facts.fields[i] {
+                names.push(((*fact).to_string(), x));
+            }
+        }
+        hits.push((r, explain(&rule.explain, &names)));
+    }
+    hits
+}
+
 /// Runs the rules over the population and the feeds.
 pub fn run(
     rules: &RuleSet,
     population: &Population,
     feeds: &[(String, PathBuf)],
     progress: &(dyn Fn(&str, u64) + Sync),
-    max_rejected: Option<u64>,
-    hashed_feeds: &[String],
+    options: &Options,
 ) -> Result<Outcome, ScreenError> {
     for (name, _) in feeds {
         if !rules.feeds.contains_key(name) {
@@ -385,26 +974,20 @@ pub fn run(
             )));
         }
     }
-    let results: Vec<FeedResult> = feeds
+    let started = std::time::Instant::now();
+    // Feeds side by side, each cut into pieces: the threads take whatever work is left.
+    let results: Vec<FeedRead> = feeds
         .par_iter()
-        .map(|(name, path)| {
-            read_feed(
-                rules,
-                population,
-                name,
-                path,
-                progress,
-                max_rejected,
-                hashed_feeds.contains(name),
-            )
-        })
+        .map(|(name, path)| read_feed(rules, population, name, path, progress, options))
         .collect::<Result<_, _>>()?;
+    let feed_seconds = started.elapsed().as_secs_f64();
+    let started = std::time::Instant::now();
     let households = population.households();
     // Aggregate values per household: person aggregates take the largest member value.
     let mut values: Vec<Vec<f64>> = vec![Vec::new(); rules.aggregates.len()];
-    let mut evidence: HashMap<u32, Vec<(u16, u64, usize)>> = HashMap::new();
     let mut outcome = Outcome::default();
-    for (feed_index, result) in results.into_iter().enumerate() {
+    let mut evidence = Vec::with_capacity(results.len());
+    for result in results {
         for (a, v) in result.values {
             values[a] = if rules.aggregates[a].per_person {
                 let mut per_household = vec![0.0f64; households];
@@ -417,23 +1000,16 @@ pub fn run(
                 v
             };
         }
-        for (a, household, line) in result.evidence {
-            evidence
-                .entry(household)
-                .or_default()
-                .push((a, line, feed_index));
-        }
-        outcome.feeds.insert(result.name, result.count);
+        outcome.feeds.insert(result.name.clone(), result.count);
+        evidence.push((result.name, result.evidence));
     }
     for v in &mut values {
         if v.is_empty() {
             *v = vec![0.0; households];
         }
     }
-    let feed_names: Vec<String> = feeds.iter().map(|(n, _)| n.clone()).collect();
     let as_of_year = rules.as_of.map_or(2026, |d| d.year());
-    let offset = rules.agg_offset;
-    let warnings: Vec<Warning> = (0..households)
+    let mut warnings: Vec<Warning> = (0..households)
         .into_par_iter()
         .map_init(
             || Record {
@@ -442,69 +1018,75 @@ pub fn run(
             },
             |facts, h| {
                 household_facts(population, h, as_of_year, facts);
-                let facts: &Record = facts;
-                let mut ctx = Ctx::with_capacity(facts, rules.slot_count());
-                ctx.slots.resize(rules.slot_count(), Ok(Val::Num(0.0)));
-                for (a, v) in values.iter().enumerate() {
-                    ctx.slots[offset + a] = Ok(Val::Num(v[h]));
-                }
-                for (i, (_, compiled)) in rules.lets.iter().enumerate() {
-                    let value = eval(compiled, &mut ctx);
-                    ctx.slots[i] = value;
-                }
-                let mut hits = Vec::new();
-                for (r, rule) in rules.rules.iter().enumerate() {
-                    if eval(&rule.when, &mut ctx) != Ok(Val::Bool(true)) {
-                        continue;
-                    }
-                    if let Some(unless) = &rule.unless
-                        && eval(unless, &mut ctx) == Ok(Val::Bool(true))
-                    {
-                        continue;
-                    }
-                    let mut names: Vec<(String, f64)> = rules
-                        .aggregates
-                        .iter()
-                        .enumerate()
-                        .map(|(a, agg)| (agg.name.clone(), values[a][h]))
-                        .collect();
-                    for (i, (name, _)) in rules.lets.iter().enumerate() {
-                        if let Ok(Val::Num(x)) = ctx.slots[i] {
-                            names.push((name.clone(), x));
-                        }
-                    }
-                    for (i, fact) in crate::rules::HOUSEHOLD_FACTS.iter().enumerate() {
-                        if let Value::Num(x) = facts.fields[i] {
-                            names.push(((*fact).to_string(), x));
-                        }
-                    }
-                    hits.push((r, explain(&rule.explain, &names)));
-                }
-                if hits.is_empty() {
-                    return None;
-                }
-                let reads: HashSet<usize> = hits
-                    .iter()
-                    .flat_map(|(r, _)| rules.rules[*r].reads.iter().copied())
-                    .collect();
-                let rows = evidence
-                    .get(&(h as u32))
-                    .map(|rows| {
-                        rows.iter()
-                            .filter(|(a, _, _)| reads.contains(&(*a as usize)))
-                            .map(|(_, line, feed)| (feed_names[*feed].clone(), *line))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                Some(Warning {
+                let hits = household_hits(rules, &values, facts, h);
+                (!hits.is_empty()).then_some(Warning {
                     household: h as u32,
                     hits,
-                    evidence: rows,
+                    evidence: Vec::new(),
                 })
             },
         )
         .flatten()
         .collect();
+    attach_evidence(rules, &mut warnings, &evidence, households);
     outcome.warnings = warnings;
+    outcome.feed_seconds = feed_seconds;
+    outcome.rule_seconds = started.elapsed().as_secs_f64();
     Ok(outcome)
+}
+
+/// Evidence by feed: (feed name, parts of (first line, rows)).
+type EvidenceByFeed = Vec<(String, Vec<(u64, Vec<Evidence>)>)>;
+
+/// Gives each warning the rows of the aggregates its rules read, in feed and line order.
+fn attach_evidence(
+    rules: &RuleSet,
+    warnings: &mut [Warning],
+    evidence: &EvidenceByFeed,
+    households: usize,
+) {
+    // Which of each feed's aggregates (as bits) each warned household's rules read.
+    let mut wanted: HashMap<u32, usize> = HashMap::with_capacity(warnings.len());
+    for (i, w) in warnings.iter().enumerate() {
+        wanted.insert(w.household, i);
+    }
+    let mut warned = vec![false; households];
+    for w in warnings.iter() {
+        warned[w.household as usize] = true;
+    }
+    for (feed, parts) in evidence {
+        let bit_of: HashMap<usize, u32> = rules
+            .aggregates
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| &a.feed == feed)
+            .enumerate()
+            .map(|(bit, (a, _))| (a, 1u32 << bit))
+            .collect();
+        let masks: Vec<u32> = warnings
+            .iter()
+            .map(|w| {
+                w.hits
+                    .iter()
+                    .flat_map(|(r, _)| rules.rules[*r].reads.iter())
+                    .filter_map(|a| bit_of.get(a))
+                    .fold(0, |m, b| m | b)
+            })
+            .collect();
+        let found: Vec<Vec<(usize, u64)>> = parts
+            .par_iter()
+            .map(|(base, rows)| {
+                rows.iter()
+                    .filter(|e| warned[e.household as usize])
+                    .filter_map(|e| {
+                        let w = *wanted.get(&e.household)?;
+                        (masks[w] & e.aggregates != 0).then_some((w, base + u64::from(e.line)))
+                    })
+                    .collect()
+            })
+            .collect();
+        for (w, line) in found.into_iter().flatten() {
+            warnings[w].evidence.push((feed.clone(), line));
+        }
+    }
 }

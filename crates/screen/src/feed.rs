@@ -1,5 +1,5 @@
-//! Department feeds: a schema file says what the columns are; the reader streams the CSV (UTF-8
-//! or GB18030, detected) row by row with its line number, never holding the file in memory.
+//! Department feeds: a schema file says what the columns are; a CSV (UTF-8 or GB18030, detected)
+//! or an `.xlsx` workbook is read row by row with its line number, never held whole in memory.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -127,11 +127,12 @@ fn looks_utf8(bytes: &[u8]) -> bool {
     }
 }
 
-/// Opens a feed file as a CSV reader, transcoding GB18030 to UTF-8 when needed.
-pub fn open(
-    path: &Path,
-    schema: &FeedSchema,
-) -> Result<csv::Reader<Box<dyn Read + Send>>, ScreenError> {
+/// A CSV reader over a file, transcoding as it reads.
+pub type CsvReader = csv::Reader<Box<dyn Read + Send>>;
+
+/// Opens a feed file as a CSV reader, transcoding GB18030 to UTF-8 when needed; says whether it
+/// did.
+pub fn open(path: &Path, schema: &FeedSchema) -> Result<(CsvReader, bool), ScreenError> {
     let mut file =
         File::open(path).map_err(|e| ScreenError::File(format!("{}: {e}", path.display())))?;
     let mut head = vec![0u8; 64 * 1024];
@@ -155,12 +156,13 @@ pub fn open(
     } else {
         Box::new(BufReader::with_capacity(1 << 20, file))
     };
-    Ok(csv::ReaderBuilder::new()
+    let reader = csv::ReaderBuilder::new()
         .delimiter(schema.delimiter.as_bytes()[0])
         .has_headers(schema.header)
         .flexible(true)
         .buffer_capacity(1 << 20)
-        .from_reader(reader))
+        .from_reader(reader);
+    Ok((reader, gb18030))
 }
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD` (or `YYYY/MM/DD`, `YYYYMMDD`) date, read without
@@ -181,12 +183,52 @@ pub fn parse_days(text: &[u8]) -> Option<i32> {
         8 => (digits(&t[0..4])?, digits(&t[4..6])?, digits(&t[6..8])?),
         _ => return None,
     };
-    let month = time::Month::try_from(u8::try_from(m).ok()?).ok()?;
-    let date = time::Date::from_calendar_date(y, month, u8::try_from(d).ok()?).ok()?;
-    Some(date.to_julian_day() - 2_440_588)
+    civil_days(y, m, d)
+}
+
+/// Days since 1970-01-01 of a calendar date, or `None` for a date that does not exist (the
+/// days-from-civil algorithm of H. Hinnant: plain arithmetic, as it runs once per row).
+fn civil_days(year: i32, month: i32, day: i32) -> Option<i32> {
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let length = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if !(1..=length).contains(&day) {
+        return None;
+    }
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    Some(era * 146_097 + day_of_era - 719_468)
 }
 
 /// Days since 1970-01-01 of a date.
 pub fn days_of(date: time::Date) -> i32 {
     date.to_julian_day() - 2_440_588
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn dates_agree_with_the_time_crate(y in 1900i32..2100, m in 0i32..14, d in 0i32..33) {
+            let expected = u8::try_from(m)
+                .ok()
+                .and_then(|m| time::Month::try_from(m).ok())
+                .and_then(|month| time::Date::from_calendar_date(y, month, d as u8).ok())
+                .map(days_of);
+            prop_assert_eq!(civil_days(y, m, d), expected);
+            let text = format!("{y:04}-{m:02}-{d:02}");
+            prop_assert_eq!(parse_days(text.as_bytes()), expected);
+        }
+    }
 }

@@ -25,6 +25,18 @@ const CHECK: [u8; 11] = *b"10X98765432";
 
 /// The key of an ID number, or why it is not one.
 pub fn pack(raw: &[u8]) -> Result<u64, KeyError> {
+    // The usual case, 18 plain ASCII characters, skips the normalising pass.
+    if let Ok(plain) = <&[u8; 18]>::try_from(raw)
+        && plain
+            .iter()
+            .all(|b| b.is_ascii_digit() || *b == b'X' || *b == b'x')
+    {
+        let mut digits = *plain;
+        if digits[17] == b'x' {
+            digits[17] = b'X';
+        }
+        return key_of_digits(&digits);
+    }
     let mut digits = [0u8; 18];
     let mut n = 0usize;
     let mut i = 0usize;
@@ -62,6 +74,11 @@ pub fn pack(raw: &[u8]) -> Result<u64, KeyError> {
     if n != 18 {
         return Err(KeyError::Length);
     }
+    key_of_digits(&digits)
+}
+
+/// The key of 18 normalised characters (17 digits and a check digit or `X`).
+fn key_of_digits(digits: &[u8; 18]) -> Result<u64, KeyError> {
     let mut value: u64 = 0;
     let mut sum: u32 = 0;
     for (k, d) in digits[..17].iter().enumerate() {

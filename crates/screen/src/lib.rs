@@ -5,9 +5,12 @@
 pub mod engine;
 pub mod feed;
 pub mod idkey;
+pub mod keyindex;
 pub mod population;
 pub mod rules;
+pub mod scan;
 pub mod synth;
+pub mod xlsx;
 
 /// The shipped warning rules.
 pub const SHIPPED_RULES: &str = include_str!("../../../data/rules/warnings.toml");

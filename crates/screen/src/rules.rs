@@ -41,6 +41,9 @@ pub struct Aggregate {
     pub value: Option<Compiled>,
     /// For `latest`: the date column that orders rows.
     pub order: Option<usize>,
+    /// A distinct count of the ID column: it counts persons, so rows are told apart by the person
+    /// they match (no text to hash).
+    pub distinct_persons: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -322,6 +325,11 @@ impl RuleSet {
             {
                 loader.at(def.name.span().start, format!("{what}: the name is taken"));
             }
+            let distinct_persons = of == Of::Distinct
+                && def
+                    .value
+                    .as_ref()
+                    .is_some_and(|v| v.get_ref().trim() == feed.id_column);
             aggregates.push(Aggregate {
                 name,
                 feed: feed_name,
@@ -330,6 +338,7 @@ impl RuleSet {
                 filter,
                 value,
                 order,
+                distinct_persons,
             });
         }
 

@@ -56,8 +56,14 @@ fn every_planted_case_is_found_and_no_near_miss_is_raised() {
     let population =
         Population::read(&dir.join("population.csv"), &|_| {}, None).expect("population");
     assert_eq!(population.rejected_count, 0);
-    let outcome =
-        engine::run(&rules, &population, &feeds(&dir), &|_, _| {}, None, &[]).expect("run");
+    let outcome = engine::run(
+        &rules,
+        &population,
+        &feeds(&dir),
+        &|_, _| {},
+        &engine::Options::default(),
+    )
+    .expect("run");
     let mut found: HashSet<(String, String)> = HashSet::new();
     for w in &outcome.warnings {
         let household = &population.household_id[w.household as usize];
@@ -111,8 +117,14 @@ fn bad_rows_are_counted_and_listed_and_a_threshold_stops_the_run() {
     .expect("rules");
     let population =
         Population::read(&dir.join("population.csv"), &|_| {}, None).expect("population");
-    let outcome =
-        engine::run(&rules, &population, &feeds(&dir), &|_, _| {}, None, &[]).expect("run");
+    let outcome = engine::run(
+        &rules,
+        &population,
+        &feeds(&dir),
+        &|_, _| {},
+        &engine::Options::default(),
+    )
+    .expect("run");
     let medical_count = &outcome.feeds["medical"];
     assert_eq!(medical_count.rejected, 2);
     let reasons: Vec<&str> = medical_count
@@ -125,7 +137,16 @@ fn bad_rows_are_counted_and_listed_and_a_threshold_stops_the_run() {
         "{reasons:?}"
     );
     assert!(matches!(
-        engine::run(&rules, &population, &feeds(&dir), &|_, _| {}, Some(1), &[]),
+        engine::run(
+            &rules,
+            &population,
+            &feeds(&dir),
+            &|_, _| {},
+            &engine::Options {
+                max_rejected: Some(1),
+                ..engine::Options::default()
+            }
+        ),
         Err(minsheng_screen::ScreenError::TooManyRejected { .. })
     ));
     let _ = std::fs::remove_dir_all(&dir);
@@ -197,8 +218,7 @@ fn a_feed_of_keyed_hashes_matches_like_the_plain_one() {
         &plain_population,
         &feeds(&dir),
         &|_, _| {},
-        None,
-        &[],
+        &engine::Options::default(),
     )
     .expect("plain");
     let keyed_population =
@@ -215,8 +235,10 @@ fn a_feed_of_keyed_hashes_matches_like_the_plain_one() {
         &keyed_population,
         &keyed_feeds,
         &|_, _| {},
-        None,
-        &["medical".to_string()],
+        &engine::Options {
+            hashed_feeds: vec!["medical".to_string()],
+            ..engine::Options::default()
+        },
     )
     .expect("keyed");
     assert_eq!(
@@ -233,10 +255,210 @@ fn a_feed_of_keyed_hashes_matches_like_the_plain_one() {
             &plain_population,
             &keyed_feeds,
             &|_, _| {},
-            None,
-            &["medical".to_string()]
+            &engine::Options {
+                hashed_feeds: vec!["medical".to_string()],
+                ..engine::Options::default()
+            }
         )
         .is_err()
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// (household, rules, evidence) of a warning.
+type Seen = (String, Vec<usize>, Vec<(String, u64)>);
+
+/// (household, rules, evidence) of every warning, comparable across runs.
+fn summary(population: &Population, outcome: &engine::Outcome) -> Vec<Seen> {
+    outcome
+        .warnings
+        .iter()
+        .map(|w| {
+            (
+                population.household_id[w.household as usize].clone(),
+                w.hits.iter().map(|(r, _)| *r).collect(),
+                w.evidence.clone(),
+            )
+        })
+        .collect()
+}
+
+fn shipped_rules() -> RuleSet {
+    RuleSet::from_toml(
+        minsheng_screen::SHIPPED_RULES,
+        &minsheng_screen::schema_of,
+        None,
+    )
+    .expect("rules")
+}
+
+#[test]
+fn files_cut_into_small_pieces_give_the_same_run() {
+    let dir = city(4_000, 11);
+    let rules = shipped_rules();
+    let whole = Population::read(&dir.join("population.csv"), &|_| {}, None).expect("whole");
+    let cut =
+        Population::read_in_pieces(&dir.join("population.csv"), &|_| {}, None, 4096).expect("cut");
+    assert_eq!(whole.household_id, cut.household_id);
+    assert_eq!(whole.person_key, cut.person_key);
+    let default = engine::run(
+        &rules,
+        &whole,
+        &feeds(&dir),
+        &|_, _| {},
+        &engine::Options::default(),
+    )
+    .expect("run");
+    let small = engine::Options {
+        piece_bytes: 1000,
+        ..engine::Options::default()
+    };
+    let pieces = engine::run(&rules, &cut, &feeds(&dir), &|_, _| {}, &small).expect("run");
+    assert!(!default.warnings.is_empty());
+    assert_eq!(summary(&whole, &default), summary(&cut, &pieces));
+    for (name, count) in &default.feeds {
+        assert_eq!(count.matched, pieces.feeds[name].matched, "{name}");
+        assert_eq!(count.rows, pieces.feeds[name].rows, "{name}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn gb18030_quoted_rows_over_two_lines_and_xlsx_read_like_plain_csv() {
+    let dir = city(3_000, 12);
+    let rules = shipped_rules();
+    let population =
+        Population::read(&dir.join("population.csv"), &|_| {}, None).expect("population");
+    let plain = engine::run(
+        &rules,
+        &population,
+        &feeds(&dir),
+        &|_, _| {},
+        &engine::Options::default(),
+    )
+    .expect("plain");
+    let medical = dir.join("feeds").join("medical.csv");
+    let text = std::fs::read_to_string(&medical).expect("read");
+    let with_feed = |path: &std::path::Path| {
+        let mut list = feeds(&dir);
+        for (name, p) in &mut list {
+            if name == "medical" {
+                *p = path.to_path_buf();
+            }
+        }
+        engine::run(
+            &rules,
+            &population,
+            &list,
+            &|_, _| {},
+            &engine::Options {
+                piece_bytes: 2048,
+                ..engine::Options::default()
+            },
+        )
+        .expect("run")
+    };
+    // GB18030, as a department's Excel saves it.
+    let gb = dir.join("medical-gb18030.csv");
+    let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
+    std::fs::write(&gb, &bytes).expect("write");
+    let from_gb = with_feed(&gb);
+    assert_eq!(summary(&population, &plain), summary(&population, &from_gb));
+    // A hospital name quoted over two lines, then a bad row: its line is the physical line.
+    let quoted = dir.join("medical-quoted.csv");
+    let lines = text.lines().count() as u64;
+    let first_id = text
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split(',').next())
+        .expect("row");
+    std::fs::write(
+        &quoted,
+        format!("{text}{first_id},2020-01-01,10,5,\"区人民\n医院\"\n12345,2026-10-01,100,50,x\n"),
+    )
+    .expect("write");
+    let from_quoted = with_feed(&quoted);
+    let counted = &from_quoted.feeds["medical"];
+    assert_eq!(counted.rows, plain.feeds["medical"].rows + 2);
+    assert_eq!(counted.rejected, 1);
+    assert_eq!(
+        counted.rejected_lines[0].0,
+        lines + 3,
+        "{:?}",
+        counted.rejected_lines
+    );
+    assert_eq!(
+        summary(&population, &plain),
+        summary(&population, &from_quoted)
+    );
+    // The same rows as an .xlsx workbook (dates as dates, numbers as numbers).
+    let xlsx = dir.join("medical.xlsx");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let date_format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    for (r, line) in text.lines().enumerate() {
+        for (c, cell) in line.split(',').enumerate() {
+            let (row, col) = (r as u32, c as u16);
+            match (r, c) {
+                (0, _) | (_, 0) | (_, 4) => sheet.write_string(row, col, cell),
+                (_, 1) => {
+                    let date = rust_xlsxwriter::ExcelDateTime::parse_from_str(cell).expect("date");
+                    sheet.write_datetime_with_format(row, col, &date, &date_format)
+                }
+                _ => sheet.write_number(row, col, cell.parse::<f64>().expect("number")),
+            }
+            .expect("cell");
+        }
+    }
+    workbook.save(&xlsx).expect("save");
+    let from_xlsx = with_feed(&xlsx);
+    assert_eq!(
+        from_xlsx.feeds["medical"].matched,
+        plain.feeds["medical"].matched
+    );
+    assert_eq!(
+        summary(&population, &plain),
+        summary(&population, &from_xlsx)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_population_out_of_household_order_or_with_a_repeated_person_is_read_right() {
+    let dir = city(2_000, 13);
+    let path = dir.join("population.csv");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    let ordered = Population::read(&path, &|_| {}, None).expect("ordered");
+    // Households interleaved: every other row moved to the end.
+    let even = lines.iter().step_by(2);
+    let odd = lines.iter().skip(1).step_by(2);
+    let shuffled: Vec<&str> = even.chain(odd).copied().collect();
+    std::fs::write(&path, format!("{header}\n{}\n", shuffled.join("\n"))).expect("write");
+    let interleaved = Population::read_in_pieces(&path, &|_| {}, None, 2048).expect("interleaved");
+    assert_eq!(interleaved.persons(), ordered.persons());
+    assert_eq!(interleaved.households(), ordered.households());
+    let size = |p: &Population, id: &str| {
+        let h = p
+            .household_id
+            .iter()
+            .position(|x| x == id)
+            .expect("household");
+        p.members(h).len()
+    };
+    for id in ordered.household_id.iter().take(50) {
+        assert_eq!(size(&ordered, id), size(&interleaved, id), "{id}");
+    }
+    // A person given twice: the later row is refused with its line, the rest read.
+    std::fs::write(
+        &path,
+        format!("{header}\n{}\n{}\n", lines.join("\n"), lines[0]),
+    )
+    .expect("write");
+    let repeated = Population::read_in_pieces(&path, &|_| {}, None, 2048).expect("repeated");
+    assert_eq!(repeated.persons(), ordered.persons());
+    assert_eq!(repeated.duplicates, 1);
+    assert_eq!(repeated.rejected[0].0, lines.len() as u64 + 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
