@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::ScreenError;
-use crate::feed::{ColumnType, FeedSchema, parse_days};
+use crate::feed::{ColumnType, FeedSchema, parse_days, parse_number};
 use crate::idkey;
 use crate::population::Population;
 use crate::rules::{Of, RuleSet};
@@ -75,29 +75,22 @@ impl Default for Options {
     }
 }
 
+/// One thread's numbers: per household (0) and per person (1), the columns of a target side
+/// by side.
+type Numbers = [Vec<f64>; 2];
+
 /// Locks spread over targets so threads rarely wait on each other.
 const STRIPES: usize = 64;
 
 /// An aggregate's values while feeds are read, shared by the threads reading pieces.
 enum SharedAcc {
-    /// `f64` bits: count, sum, max.
-    Numbers(Vec<AtomicU64>),
+    /// Count, sum, max: column `column` of the plan's block of numbers per household (block 0)
+    /// or per person (block 1).
+    Numbers { block: usize, column: usize },
     /// (order date, value) for `latest`, striped: target t is at `[t % STRIPES][t / STRIPES]`.
     Latest(Vec<Mutex<Vec<(i32, f64)>>>),
     /// Distinct value hashes per target, striped by target.
     Distinct(Vec<Mutex<HashMap<u32, HashSet<u64>>>>),
-}
-
-fn add(cell: &AtomicU64, x: f64) {
-    let _ = cell.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
-        Some((f64::from_bits(bits) + x).to_bits())
-    });
-}
-
-fn raise(cell: &AtomicU64, x: f64) {
-    let _ = cell.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
-        (x > f64::from_bits(bits)).then_some(x.to_bits())
-    });
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -155,6 +148,11 @@ struct FeedPlan<'a> {
     used: Vec<bool>,
     id_column: usize,
     hashed: bool,
+    /// Each reading thread's numbers (made on first use): a thread adds to its own with plain
+    /// stores, no atomic instruction waiting on each cache miss; they are merged at the end.
+    numbers: Vec<Mutex<Numbers>>,
+    /// The starting value of each column of the numbers per household (0) and per person (1).
+    starts: [Vec<f64>; 2],
     /// For each aggregate, an earlier one of the feed with the same filter (evaluated once).
     same_filter: Vec<Option<usize>>,
     accs: Vec<SharedAcc>,
@@ -217,6 +215,9 @@ impl<'a> FeedPlan<'a> {
                 used[order] = true;
             }
         }
+        // The numbers of a target sit side by side: a row updating two of them touches one
+        // cache line, not two (at city scale each is a miss).
+        let mut starts: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
         let accs = mine
             .iter()
             .map(|a| {
@@ -226,12 +227,13 @@ impl<'a> FeedPlan<'a> {
                 } else {
                     population.households()
                 };
-                let numbers = |start: f64| {
-                    SharedAcc::Numbers(
-                        (0..slots)
-                            .map(|_| AtomicU64::new(start.to_bits()))
-                            .collect(),
-                    )
+                let block = usize::from(aggregate.per_person);
+                let mut numbers = |start: f64| {
+                    starts[block].push(start);
+                    SharedAcc::Numbers {
+                        block,
+                        column: starts[block].len() - 1,
+                    }
                 };
                 match aggregate.of {
                     Of::Latest => SharedAcc::Latest(
@@ -267,7 +269,12 @@ impl<'a> FeedPlan<'a> {
                     .and_then(|f| filters[..i].iter().position(|g| g.as_ref() == Some(f)))
             })
             .collect();
+        let numbers = (0..=rayon::current_num_threads())
+            .map(|_| Mutex::new(Numbers::default()))
+            .collect();
         Ok(FeedPlan {
+            numbers,
+            starts,
             same_filter,
             rules,
             population,
@@ -285,18 +292,12 @@ impl<'a> FeedPlan<'a> {
 
     /// Forgets what was folded, for a second read of the feed.
     fn reset(&self) {
-        for (slot, acc) in self.accs.iter().enumerate() {
+        for numbers in &self.numbers {
+            *lock(numbers) = Numbers::default();
+        }
+        for acc in &self.accs {
             match acc {
-                SharedAcc::Numbers(v) => {
-                    let start = if self.rules.aggregates[self.mine[slot]].of == Of::Max {
-                        f64::NEG_INFINITY
-                    } else {
-                        0.0
-                    };
-                    for cell in v {
-                        cell.store(start.to_bits(), Ordering::Relaxed);
-                    }
-                }
+                SharedAcc::Numbers { .. } => {}
                 SharedAcc::Latest(stripes) => {
                     for stripe in stripes {
                         lock(stripe).fill((i32::MIN, 0.0));
@@ -310,6 +311,58 @@ impl<'a> FeedPlan<'a> {
             }
         }
         self.rejected.store(0, Ordering::Relaxed);
+    }
+
+    /// This thread's numbers, made with their starting values on first use.
+    fn numbers(&self) -> std::sync::MutexGuard<'_, Numbers> {
+        let last = self.numbers.len() - 1;
+        let slot = rayon::current_thread_index().map_or(last, |i| i.min(last));
+        let mut numbers = lock(&self.numbers[slot]);
+        let targets = [self.population.households(), self.population.persons()];
+        for (block, starts) in self.starts.iter().enumerate() {
+            if numbers[block].is_empty() && !starts.is_empty() {
+                numbers[block] = (0..targets[block] * starts.len())
+                    .map(|i| starts[i % starts.len()])
+                    .collect();
+            }
+        }
+        numbers
+    }
+
+    /// The threads' numbers of one block added up (counts and sums) or their largest (max).
+    fn merged_numbers(&self, block: usize) -> Vec<f64> {
+        let starts = &self.starts[block];
+        let stride = starts.len();
+        let mut total: Vec<f64> = Vec::new();
+        for numbers in &self.numbers {
+            let mine = std::mem::take(&mut lock(numbers)[block]);
+            if mine.is_empty() {
+                continue;
+            }
+            if total.is_empty() {
+                total = mine;
+                continue;
+            }
+            total
+                .par_chunks_mut(stride * 4096)
+                .zip(mine.par_chunks(stride * 4096))
+                .for_each(|(into, from)| {
+                    for (i, (a, b)) in into.iter_mut().zip(from).enumerate() {
+                        if starts[i % stride] == f64::NEG_INFINITY {
+                            *a = a.max(*b);
+                        } else {
+                            *a += b;
+                        }
+                    }
+                });
+        }
+        if total.is_empty() && stride > 0 {
+            let targets = [self.population.households(), self.population.persons()];
+            total = (0..targets[block] * stride)
+                .map(|i| starts[i % stride])
+                .collect();
+        }
+        total
     }
 
     /// A fresh row record for a reading thread.
@@ -362,6 +415,7 @@ impl<'a> FeedPlan<'a> {
     fn fold<'c>(
         &self,
         part: &mut Part,
+        numbers: &mut Numbers,
         row: &mut Record,
         line: u32,
         cell: impl Fn(usize) -> &'c [u8],
@@ -370,7 +424,7 @@ impl<'a> FeedPlan<'a> {
         match self.key_of(cell(self.id_column)) {
             Ok(key) => match self.population.index.get(key) {
                 Some((person, household)) => {
-                    self.fold_matched(part, row, line, person, household, cell);
+                    self.fold_matched(part, numbers, row, line, (person, household), cell);
                     Ok(())
                 }
                 None => {
@@ -386,10 +440,10 @@ impl<'a> FeedPlan<'a> {
     fn fold_matched<'c>(
         &self,
         part: &mut Part,
+        numbers: &mut Numbers,
         row: &mut Record,
         line: u32,
-        person: u32,
-        household: u32,
+        (person, household): (u32, u32),
         cell: impl Fn(usize) -> &'c [u8],
     ) {
         part.matched += 1;
@@ -410,10 +464,7 @@ impl<'a> FeedPlan<'a> {
                     }
                 }
                 ColumnType::Number => {
-                    *field = std::str::from_utf8(bytes)
-                        .ok()
-                        .and_then(|t| t.trim().parse::<f64>().ok())
-                        .map_or(Value::Missing, Value::Num);
+                    *field = parse_number(bytes).map_or(Value::Missing, Value::Num);
                 }
                 ColumnType::Date => {
                     *field = parse_days(bytes).map_or(Value::Missing, |d| Value::Num(f64::from(d)));
@@ -448,9 +499,15 @@ impl<'a> FeedPlan<'a> {
                 aggregate.value.as_ref().map(|v| eval(v, &mut ctx))
             };
             match (&self.accs[slot], aggregate.of, value) {
-                (SharedAcc::Numbers(v), Of::Count, _) => add(&v[t], 1.0),
-                (SharedAcc::Numbers(v), Of::Sum, Some(Ok(Val::Num(x)))) => add(&v[t], x),
-                (SharedAcc::Numbers(v), Of::Max, Some(Ok(Val::Num(x)))) => raise(&v[t], x),
+                (SharedAcc::Numbers { block, column }, of, value) => {
+                    let cell = &mut numbers[*block][t * self.starts[*block].len() + column];
+                    match (of, value) {
+                        (Of::Count, _) => *cell += 1.0,
+                        (Of::Sum, Some(Ok(Val::Num(x)))) => *cell += x,
+                        (Of::Max, Some(Ok(Val::Num(x)))) => *cell = cell.max(x),
+                        _ => continue,
+                    }
+                }
                 (SharedAcc::Latest(stripes), Of::Latest, Some(Ok(Val::Num(x)))) => {
                     let at = aggregate
                         .order
@@ -492,6 +549,7 @@ impl<'a> FeedPlan<'a> {
 
     /// The aggregates' final values per target (households, or persons for per-person ones).
     fn values(self) -> Vec<(usize, Vec<f64>)> {
+        let merged = [0, 1].map(|block| self.merged_numbers(block));
         self.mine
             .iter()
             .zip(self.accs)
@@ -503,13 +561,15 @@ impl<'a> FeedPlan<'a> {
                     self.population.households()
                 };
                 let values = match acc {
-                    SharedAcc::Numbers(v) => v
-                        .into_iter()
-                        .map(|bits| {
-                            let x = f64::from_bits(bits.into_inner());
-                            if x.is_finite() { x } else { 0.0 }
-                        })
-                        .collect(),
+                    SharedAcc::Numbers { block, column } => {
+                        let stride = self.starts[block].len();
+                        (0..n)
+                            .map(|t| {
+                                let x = merged[block][t * stride + column];
+                                if x.is_finite() { x } else { 0.0 }
+                            })
+                            .collect()
+                    }
                     SharedAcc::Latest(stripes) => {
                         let stripes: Vec<Vec<(i32, f64)>> = stripes
                             .into_iter()
@@ -675,68 +735,72 @@ fn read_pieces(
             || {
                 let split: Vec<scan::Fields> =
                     (0..BATCH).map(|_| scan::Fields::default()).collect();
-                (
-                    Vec::new(),
-                    split,
-                    plan.row(),
-                    Vec::new(),
-                    Vec::new(),
-                    Vec::new(),
-                )
+                (split, plan.row(), Vec::new(), Vec::new(), Vec::new())
             },
-            |(buf, split, row, batch, keys, found), piece| -> Result<Part, ScreenError> {
-                let mut part = Part::default();
+            |(split, row, batch, keys, found), piece| -> Result<Part, ScreenError> {
                 if open_quote.load(Ordering::Relaxed) {
-                    return Ok(part);
+                    return Ok(Part::default());
                 }
-                let range =
-                    scan::read_piece(&file, piece, data_start, len, buf).map_err(io_error)?;
-                let text = &buf[range];
-                part.lines = scan::line_count(text);
-                // Rows go in batches: split and key them all, look them all up (the lookups'
-                // memory fetches overlap), then fold the matched ones.
-                let mut lines = scan::lines(text).peekable();
-                while lines.peek().is_some() {
-                    batch.clear();
-                    keys.clear();
-                    for (n, line) in lines.by_ref().take(BATCH) {
-                        let fields = &mut split[batch.len()];
-                        part.rows += 1;
-                        match fields.split(line, delimiter) {
-                            Ok(()) => {}
-                            Err(scan::SplitError::OpenQuote) => {
-                                open_quote.store(true, Ordering::Relaxed);
-                                part.open_quote = true;
-                                return Ok(part);
+                let part = scan::with_buffer(|buf| -> Result<Part, ScreenError> {
+                    let mut numbers = plan.numbers();
+                    let mut part = Part::default();
+                    let range =
+                        scan::read_piece(&file, piece, data_start, len, buf).map_err(io_error)?;
+                    let text = &buf[range];
+                    part.lines = scan::line_count(text);
+                    // Rows go in batches: split and key them all, look them all up (the lookups'
+                    // memory fetches overlap), then fold the matched ones.
+                    let mut lines = scan::lines(text).peekable();
+                    while lines.peek().is_some() {
+                        batch.clear();
+                        keys.clear();
+                        for (n, line) in lines.by_ref().take(BATCH) {
+                            let fields = &mut split[batch.len()];
+                            part.rows += 1;
+                            match fields.split(line, delimiter) {
+                                Ok(()) => {}
+                                Err(scan::SplitError::OpenQuote) => {
+                                    open_quote.store(true, Ordering::Relaxed);
+                                    part.open_quote = true;
+                                    return Ok(part);
+                                }
+                                Err(scan::SplitError::Bad(why)) => {
+                                    plan.reject(&mut part, n, format!("unreadable row: {why}"))?;
+                                    continue;
+                                }
                             }
-                            Err(scan::SplitError::Bad(why)) => {
-                                plan.reject(&mut part, n, format!("unreadable row: {why}"))?;
-                                continue;
+                            match plan.key_of(fields.get(line, positions[plan.id_column])) {
+                                Ok(key) => {
+                                    keys.push(key);
+                                    let start = line.as_ptr() as usize - text.as_ptr() as usize;
+                                    batch.push((n, start, start + line.len()));
+                                }
+                                Err(e) => plan.reject_key(&mut part, n, e)?,
                             }
                         }
-                        match plan.key_of(fields.get(line, positions[plan.id_column])) {
-                            Ok(key) => {
-                                keys.push(key);
-                                let start = line.as_ptr() as usize - text.as_ptr() as usize;
-                                batch.push((n, start, start + line.len()));
+                        plan.population.index.get_many(keys, found);
+                        for (i, ((n, start, end), hit)) in
+                            batch.iter().zip(found.iter()).enumerate()
+                        {
+                            match hit {
+                                Some((person, household)) => {
+                                    let fields = &split[i];
+                                    let line = &text[*start..*end];
+                                    plan.fold_matched(
+                                        &mut part,
+                                        &mut numbers,
+                                        row,
+                                        *n,
+                                        (*person, *household),
+                                        |c| fields.get(line, positions[c]),
+                                    );
+                                }
+                                None => part.unmatched += 1,
                             }
-                            Err(e) => plan.reject_key(&mut part, n, e)?,
                         }
                     }
-                    plan.population.index.get_many(keys, found);
-                    for (i, ((n, start, end), hit)) in batch.iter().zip(found.iter()).enumerate() {
-                        match hit {
-                            Some((person, household)) => {
-                                let fields = &split[i];
-                                let line = &text[*start..*end];
-                                plan.fold_matched(&mut part, row, *n, *person, *household, |c| {
-                                    fields.get(line, positions[c])
-                                });
-                            }
-                            None => part.unmatched += 1,
-                        }
-                    }
-                }
+                    Ok(part)
+                })?;
                 let total = rows_read.fetch_add(part.rows, Ordering::Relaxed) + part.rows;
                 progress(plan.name, total);
                 Ok(part)
@@ -783,6 +847,7 @@ fn read_sequential(
     let positions = positions(schema, headers.as_ref(), path)?;
     let mut parts = vec![Part::starting_at(reader.position().line())];
     let mut row = plan.row();
+    let mut numbers = plan.numbers();
     let mut record = csv::ByteRecord::new();
     let mut rows = 0u64;
     loop {
@@ -805,7 +870,7 @@ fn read_sequential(
                 let at = record
                     .position()
                     .map_or(at, |p| (p.line() - part.base) as u32);
-                plan.fold(part, &mut row, at, |i| {
+                plan.fold(part, &mut numbers, &mut row, at, |i| {
                     record.get(positions[i]).unwrap_or_default()
                 })?;
             }
@@ -836,6 +901,7 @@ fn read_xlsx(
     };
     let mut part = Part::starting_at(0);
     let mut row = plan.row();
+    let mut numbers = plan.numbers();
     crate::xlsx::for_each_row(path, &mut |line, cells| {
         let Some(positions) = &positions else {
             let headers: csv::ByteRecord = cells.iter().map(|c| c.as_bytes()).collect();
@@ -844,7 +910,7 @@ fn read_xlsx(
         };
         let at = u32::try_from(line)
             .map_err(|_| ScreenError::File(format!("{}: too many rows", path.display())))?;
-        plan.fold(&mut part, &mut row, at, |i| {
+        plan.fold(&mut part, &mut numbers, &mut row, at, |i| {
             cells.get(positions[i]).map_or(&[][..], |c| c.as_bytes())
         })?;
         if part.rows.is_multiple_of(65_536) {
@@ -916,8 +982,11 @@ fn household_hits(
     values: &[Vec<f64>],
     facts: &Record,
     h: usize,
+    spare: &mut Slots<'static>,
 ) -> Vec<(usize, String)> {
-    let mut ctx = Ctx::with_capacity(facts, rules.slot_count());
+    let mut ctx = Ctx::new(facts);
+    // The slots' memory is reused from one household to the next.
+    ctx.slots = recycle(std::mem::take(spare));
     ctx.slots.resize(rules.slot_count(), Ok(Val::Num(0.0)));
     let offset = rules.agg_offset;
     for (a, v) in values.iter().enumerate() {
@@ -955,7 +1024,18 @@ fn household_hits(
         }
         hits.push((r, explain(&rule.explain, &names)));
     }
+    *spare = recycle(std::mem::take(&mut ctx.slots));
     hits
+}
+
+/// The values of an expression context's slots.
+type Slots<'a> = Vec<Result<Val<'a>, minsheng_expr::EvalError>>;
+
+/// An emptied vector of slots for another lifetime, keeping its memory (collecting an empty
+/// iterator in place reuses the allocation).
+fn recycle<'b>(mut slots: Slots<'_>) -> Slots<'b> {
+    slots.clear();
+    slots.into_iter().map(|_| Ok(Val::Num(0.0))).collect()
 }
 
 /// Runs the rules over the population and the feeds.
@@ -1012,13 +1092,16 @@ pub fn run(
     let mut warnings: Vec<Warning> = (0..households)
         .into_par_iter()
         .map_init(
-            || Record {
-                fields: vec![Value::Num(0.0); crate::rules::HOUSEHOLD_FACTS.len()].into(),
-                index: 0,
+            || {
+                let facts = Record {
+                    fields: vec![Value::Num(0.0); crate::rules::HOUSEHOLD_FACTS.len()].into(),
+                    index: 0,
+                };
+                (facts, Slots::new())
             },
-            |facts, h| {
+            |(facts, spare), h| {
                 household_facts(population, h, as_of_year, facts);
-                let hits = household_hits(rules, &values, facts, h);
+                let hits = household_hits(rules, &values, facts, h, spare);
                 (!hits.is_empty()).then_some(Warning {
                     household: h as u32,
                     hits,

@@ -172,11 +172,13 @@ impl Population {
         let parts: Vec<PopPart> = scan::pieces(data_start, len, piece_bytes)
             .into_par_iter()
             .map_init(
-                || (Vec::new(), scan::Fields::default()),
-                |(buf, fields), piece| -> Result<PopPart, ScreenError> {
-                    let range =
-                        scan::read_piece(&file, piece, data_start, len, buf).map_err(io_error)?;
-                    let part = PopPart::parse(&buf[range], &columns, fields);
+                scan::Fields::default,
+                |fields, piece| -> Result<PopPart, ScreenError> {
+                    let part = scan::with_buffer(|buf| {
+                        let range = scan::read_piece(&file, piece, data_start, len, buf)?;
+                        Ok(PopPart::parse(&buf[range], &columns, fields))
+                    })
+                    .map_err(io_error)?;
                     progress(lines_read.fetch_add(part.lines, Ordering::Relaxed) + part.lines);
                     Ok(part)
                 },
