@@ -10,7 +10,7 @@ use minsheng_domain::{
 use minsheng_store::discovery::{self, ClueInput, LeadInput, MyClueRow, PhotoOwner, VisitInput};
 pub use minsheng_store::discovery::{ClueRow, DiscoveryFigures, FileRow, LeadRow, TimelineRow};
 use minsheng_store::registry::{self, NewPerson};
-use minsheng_store::{Conn, Scope, Sql, StoreError, WriteTx, regions, vals};
+use minsheng_store::{Conn, Scope, Sql, WriteTx, regions, vals};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime, Time};
 
@@ -165,7 +165,7 @@ struct Match {
     household_id: Option<i64>,
 }
 
-struct ValidClue {
+pub(crate) struct ValidClue {
     photos: Vec<(&'static str, Vec<u8>)>,
     channel: String,
     description: String,
@@ -448,10 +448,60 @@ impl App {
             });
         }
         let clue = self.validate_clue(actor, s).await?;
+        let mut tx = self.store().begin().await?;
+        let filed = self.file_clue(&mut tx, actor, &clue).await;
+        let (clue_id, lead_id, merged) = match filed {
+            Ok(filed) => filed,
+            // The same client key arrived twice at once: the other copy won.
+            Err(AppError::Conflict(_)) if clue.client_key.is_some() => {
+                drop(tx);
+                let key = clue.client_key.as_deref().unwrap_or_default();
+                let (clue_id, lead_id) = discovery::clue_by_client_key(&mut reader(self), key)
+                    .await?
+                    .ok_or(AppError::Conflict("clue".into()))?;
+                return Ok(SubmitResult {
+                    clue_id,
+                    lead_id,
+                    merged: true,
+                    resent: true,
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        tx.commit().await?;
+        Ok(SubmitResult {
+            clue_id,
+            lead_id,
+            merged,
+            resent: false,
+        })
+    }
+
+    /// Checks a clue as `submit_clue` does, without filing it (a batch checks all first).
+    pub(crate) async fn check_clue(
+        &self,
+        actor: &Actor,
+        s: &ClueSubmission,
+    ) -> AppResult<ValidClue> {
+        self.validate_clue(actor, s).await
+    }
+
+    /// Whether a clue with this client key was filed already: (clue, lead).
+    pub(crate) async fn clue_of_key(&self, key: &str) -> AppResult<Option<(i64, i64)>> {
+        Ok(discovery::clue_by_client_key(&mut reader(self), key).await?)
+    }
+
+    /// Files a checked clue inside the caller's transaction: matches it, merges it into a lead or
+    /// opens one, routes it and records it. Returns (clue, lead, merged).
+    pub(crate) async fn file_clue(
+        &self,
+        tx: &mut WriteTx,
+        actor: &Actor,
+        clue: &ValidClue,
+    ) -> AppResult<(i64, i64, bool)> {
         let now = now_millis();
         let (due_at, district_at) = deadlines(self.calendar(), today_in_china(), &clue.urgency);
-        let mut tx = self.store().begin().await?;
-        let found = self.match_clue(&mut tx, &clue).await?;
+        let found = self.match_clue(tx, clue).await?;
         let lead_input = LeadInput {
             match_key: &found.key,
             region_code: clue.region,
@@ -466,9 +516,9 @@ impl App {
             escalate_town_at: due_at,
             escalate_district_at: district_at,
         };
-        let (lead_id, merged) = discovery::open_or_merge_lead(&mut tx, &lead_input).await?;
+        let (lead_id, merged) = discovery::open_or_merge_lead(tx, &lead_input).await?;
         let inserted = discovery::insert_clue(
-            &mut tx,
+            tx,
             &ClueInput {
                 channel: &clue.channel,
                 reporter_user_id: actor.user_id,
@@ -487,26 +537,9 @@ impl App {
             },
         )
         .await;
-        let clue_id = match inserted {
-            Ok(id) => id,
-            // The same client key arrived twice at once: the other copy won.
-            Err(StoreError::Conflict(_)) if clue.client_key.is_some() => {
-                drop(tx);
-                let key = clue.client_key.as_deref().unwrap_or_default();
-                let (clue_id, lead_id) = discovery::clue_by_client_key(&mut reader(self), key)
-                    .await?
-                    .ok_or(AppError::Conflict("clue".into()))?;
-                return Ok(SubmitResult {
-                    clue_id,
-                    lead_id,
-                    merged: true,
-                    resent: true,
-                });
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let clue_id = inserted?;
         for (kind, bytes) in &clue.photos {
-            discovery::insert_photo(&mut tx, PhotoOwner::Clue(clue_id), kind, bytes, now).await?;
+            discovery::insert_photo(tx, PhotoOwner::Clue(clue_id), kind, bytes, now).await?;
         }
         if let Some(household) = found.household_id {
             let text = format!(
@@ -515,7 +548,7 @@ impl App {
                 clue.description.chars().take(80).collect::<String>()
             );
             discovery::add_timeline(
-                &mut tx,
+                tx,
                 household,
                 now,
                 actor.user_id,
@@ -525,20 +558,13 @@ impl App {
             )
             .await?;
         }
-        discovery::bump(
-            &mut tx,
-            clue.region,
-            now,
-            &format!("clue:{}", clue.channel),
-            1,
-        )
-        .await?;
+        discovery::bump(tx, clue.region, now, &format!("clue:{}", clue.channel), 1).await?;
         if !merged {
-            discovery::bump(&mut tx, clue.region, now, "lead", 1).await?;
+            discovery::bump(tx, clue.region, now, "lead", 1).await?;
         }
         let detail = format!("lead {lead_id}{}", if merged { " (merged)" } else { "" });
         write_audit(
-            &mut tx,
+            tx,
             actor,
             "clue.submit",
             Subject::new("clue", &clue_id.to_string()),
@@ -546,13 +572,7 @@ impl App {
             &detail,
         )
         .await?;
-        tx.commit().await?;
-        Ok(SubmitResult {
-            clue_id,
-            lead_id,
-            merged,
-            resent: false,
-        })
+        Ok((clue_id, lead_id, merged))
     }
 
     /// The reporter's own clues and what became of them; nothing of the household.

@@ -76,32 +76,31 @@ impl App {
                 "state the purpose and authorisation of the run",
             ));
         }
+        // Every warning is checked and looked up first; then the run, its clues and its hits
+        // are written in one transaction, so an interrupted run leaves nothing behind and a
+        // second run files the same clues.
         let mut filed = FiledRun::default();
-        let mut hits: Vec<(i64, i64, &str)> = Vec::new();
+        let mut to_file = Vec::new();
         for warning in warnings {
             let region = RegionCode::from_i64(warning.region_code)
                 .map(|c| c.short())
                 .unwrap_or_default();
+            let key = format!("screen:{}", warning.fingerprint);
+            if self.clue_of_key(&key).await?.is_some() {
+                filed.already_raised += 1;
+                continue;
+            }
             let clue = ClueSubmission {
                 channel: "screening".into(),
                 description: warning.text.clone(),
                 region_code: Some(region),
                 id_number: Some(warning.id_number.clone()),
-                client_key: Some(format!("screen:{}", warning.fingerprint)),
+                client_key: Some(key),
                 source_ref: "data matching".into(),
                 ..ClueSubmission::default()
             };
-            match self.submit_clue(actor, &clue).await {
-                Ok(result) if result.resent => filed.already_raised += 1,
-                Ok(result) => {
-                    filed.filed += 1;
-                    hits.extend(
-                        warning
-                            .rules
-                            .iter()
-                            .map(|r| (result.clue_id, warning.region_code, r.as_str())),
-                    );
-                }
+            match self.check_clue(actor, &clue).await {
+                Ok(valid) => to_file.push((warning, valid)),
                 Err(AppError::Invalid(errors)) => {
                     let why: Vec<String> = errors
                         .iter()
@@ -129,13 +128,18 @@ impl App {
                 feeds: &feeds,
                 summary: &summary,
                 warnings: warnings.len() as i64,
-                clues_filed: filed.filed as i64,
+                clues_filed: to_file.len() as i64,
                 already_raised: filed.already_raised as i64,
             },
         )
         .await?;
-        for (clue, region, rule) in hits {
-            help::insert_screen_hit(&mut tx, filed.run_id, clue, region, rule).await?;
+        for (warning, clue) in &to_file {
+            let (clue_id, _, _) = self.file_clue(&mut tx, actor, clue).await?;
+            filed.filed += 1;
+            for rule in &warning.rules {
+                help::insert_screen_hit(&mut tx, filed.run_id, clue_id, warning.region_code, rule)
+                    .await?;
+            }
         }
         write_audit(
             &mut tx,

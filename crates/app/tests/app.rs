@@ -2291,6 +2291,27 @@ async fn screening_warnings_become_clues_once_per_evidence(backend: Backend) {
         .await
         .expect("filed");
     assert_eq!((first.filed, first.already_raised), (1, 0));
+    // A run that fails part-way leaves nothing behind (one transaction): here its second
+    // warning repeats the first one's key, which the store refuses.
+    let broken = w
+        .app
+        .file_screen_warnings(
+            &district,
+            &run(purpose),
+            &[
+                warning("单次住院自付过万：12000元", "h9:same"),
+                warning("单次住院自付过万：12000元", "h9:same"),
+            ],
+        )
+        .await;
+    assert!(broken.is_err(), "{broken:?}");
+    let (left,): (i64,) = minsheng_store::Conn::one(
+        &mut w.app.store().reader(),
+        minsheng_store::Sql::new("SELECT COUNT(*) FROM clues WHERE client_key = 'screen:h9:same'"),
+    )
+    .await
+    .expect("count");
+    assert_eq!(left, 0, "no clue of the failed run");
     // The same evidence again: not raised again. New evidence: a new clue (merged into the lead).
     let again = w
         .app
