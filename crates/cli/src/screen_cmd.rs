@@ -213,7 +213,7 @@ pub async fn screen(args: &ScreenArgs, app: Option<&minsheng_app::App>) -> Resul
                         .collect();
                     let fingerprint = format!(
                         "{}:{:016x}",
-                        population.household_id[h],
+                        population.household_id(h),
                         fnv(format!("{}|{}", codes.join(";"), text.join(";")).as_bytes())
                     );
                     Some(minsheng_app::screening::ScreenedWarning {
@@ -323,61 +323,68 @@ fn write_outputs(
         Ok(())
     };
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    write("warnings.csv", &|w| {
-        writeln!(
-            w,
-            "household_id,region_code,severity,rules,explanations,actions"
-        )?;
-        for warning in &outcome.warnings {
-            let h = warning.household as usize;
-            let hits: Vec<&minsheng_screen::rules::Rule> =
-                warning.hits.iter().map(|(r, _)| &rules.rules[*r]).collect();
-            let severity = ["high", "medium", "low"]
-                .into_iter()
-                .find(|s| hits.iter().any(|r| r.severity == *s))
-                .unwrap_or("low");
-            let codes: Vec<&str> = hits.iter().map(|r| r.code.as_str()).collect();
-            let explanations: Vec<&str> = warning.hits.iter().map(|(_, e)| e.as_str()).collect();
-            let actions: Vec<&str> = hits.iter().map(|r| r.action.as_str()).collect();
+    // The workbook is built on its own thread while the CSV files are written.
+    std::thread::scope(|scope| -> Result<()> {
+        let xlsx =
+            scope.spawn(|| write_xlsx(&out.join("warnings.xlsx"), rules, population, outcome));
+        write("warnings.csv", &|w| {
             writeln!(
                 w,
-                "{},{},{severity},{},{},{}",
-                population.household_id[h],
-                population.household_region[h],
-                quote(&codes.join(";")),
-                quote(&explanations.join("；")),
-                quote(&actions.join("；"))
+                "household_id,region_code,severity,rules,explanations,actions"
             )?;
-        }
-        Ok(())
-    })?;
-    write_xlsx(&out.join("warnings.xlsx"), rules, population, outcome)?;
-    write("evidence.csv", &|w| {
-        writeln!(w, "household_id,feed,line")?;
-        for warning in &outcome.warnings {
-            for (feed, line) in &warning.evidence {
+            for warning in &outcome.warnings {
+                let h = warning.household as usize;
+                let hits: Vec<&minsheng_screen::rules::Rule> =
+                    warning.hits.iter().map(|(r, _)| &rules.rules[*r]).collect();
+                let severity = ["high", "medium", "low"]
+                    .into_iter()
+                    .find(|s| hits.iter().any(|r| r.severity == *s))
+                    .unwrap_or("low");
+                let codes: Vec<&str> = hits.iter().map(|r| r.code.as_str()).collect();
+                let explanations: Vec<&str> =
+                    warning.hits.iter().map(|(_, e)| e.as_str()).collect();
+                let actions: Vec<&str> = hits.iter().map(|r| r.action.as_str()).collect();
                 writeln!(
                     w,
-                    "{},{feed},{line}",
-                    population.household_id[warning.household as usize]
+                    "{},{},{severity},{},{},{}",
+                    population.household_id(h),
+                    population.household_region[h],
+                    quote(&codes.join(";")),
+                    quote(&explanations.join("；")),
+                    quote(&actions.join("；"))
                 )?;
             }
-        }
-        Ok(())
-    })?;
-    write("rejected.csv", &|w| {
-        writeln!(w, "file,line,reason")?;
-        for (line, why) in &population.rejected {
-            writeln!(w, "population,{line},{}", quote(why))?;
-        }
-        for (feed, count) in &outcome.feeds {
-            for (line, why) in &count.rejected_lines {
-                writeln!(w, "{feed},{line},{}", quote(why))?;
+            Ok(())
+        })?;
+        write("evidence.csv", &|w| {
+            writeln!(w, "household_id,feed,line")?;
+            for warning in &outcome.warnings {
+                for (feed, line) in &warning.evidence {
+                    writeln!(
+                        w,
+                        "{},{feed},{line}",
+                        population.household_id(warning.household as usize)
+                    )?;
+                }
             }
-        }
+            Ok(())
+        })?;
+        write("rejected.csv", &|w| {
+            writeln!(w, "file,line,reason")?;
+            for (line, why) in &population.rejected {
+                writeln!(w, "population,{line},{}", quote(why))?;
+            }
+            for (feed, count) in &outcome.feeds {
+                for (line, why) in &count.rejected_lines {
+                    writeln!(w, "{feed},{line},{}", quote(why))?;
+                }
+            }
+            Ok(())
+        })?;
+        xlsx.join()
+            .map_err(|_| anyhow::anyhow!("the warnings.xlsx writer stopped"))??;
         Ok(())
-    })?;
-    Ok(())
+    })
 }
 
 pub fn synth_population(persons: u64, out: &Path, seed: u64) -> Result<ExitCode> {
@@ -412,6 +419,8 @@ fn write_xlsx(
 ) -> Result<()> {
     use rust_xlsxwriter::{Format, Workbook};
     let mut book = Workbook::new();
+    // A city-wide run has a six-figure number of rows: fast compression (a few percent bigger).
+    book.set_zip_compression_level(1);
     let sheet = book.add_worksheet();
     sheet.set_name("预警")?;
     let bold = Format::new().set_bold();
@@ -437,7 +446,7 @@ fn write_xlsx(
             .into_iter()
             .find(|s| hits.iter().any(|r| r.severity == *s))
             .unwrap_or("low");
-        sheet.write_string(row, 0, &population.household_id[h])?;
+        sheet.write_string(row, 0, population.household_id(h))?;
         sheet.write_string(row, 1, population.household_region[h].to_string())?;
         sheet.write_string(row, 2, severity)?;
         sheet.write_string(

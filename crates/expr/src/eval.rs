@@ -7,7 +7,7 @@
 use std::rc::Rc;
 
 use crate::compile::{Arith, Compiled, Func, Macro, Node, Order};
-use crate::{Record, Span, Value};
+use crate::{Record, Span, Ty, Value};
 
 /// A value during evaluation; borrows the facts and the compiled program.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,7 +78,11 @@ impl<'a> Ctx<'a> {
 type Out<'a> = Result<Val<'a>, EvalError>;
 
 pub fn eval<'a>(compiled: &'a Compiled, ctx: &mut Ctx<'a>) -> Out<'a> {
-    node(&compiled.node, ctx)
+    match compiled.ty {
+        Ty::Bool => boolean(&compiled.node, ctx).map(Val::Bool),
+        Ty::Num => num(&compiled.node, ctx).map(Val::Num),
+        _ => node(&compiled.node, ctx),
+    }
 }
 
 fn fact<'a>(value: &'a Value, record: usize, index: u32, field: usize) -> Out<'a> {
@@ -106,6 +110,17 @@ fn num<'a>(n: &'a Node, ctx: &mut Ctx<'a>) -> Result<f64, EvalError> {
                 return Ok(*x);
             }
         }
+        Node::Slot(i) => {
+            if let Some(Ok(Val::Num(x))) = ctx.slots.get(*i) {
+                return Ok(*x);
+            }
+        }
+        Node::Arith(..) => {
+            return match node(n, ctx)? {
+                Val::Num(x) => Ok(x),
+                _ => Err(type_slip()),
+            };
+        }
         _ => {}
     }
     match node(n, ctx)? {
@@ -115,6 +130,46 @@ fn num<'a>(n: &'a Node, ctx: &mut Ctx<'a>) -> Result<f64, EvalError> {
 }
 
 fn boolean<'a>(n: &'a Node, ctx: &mut Ctx<'a>) -> Result<bool, EvalError> {
+    // Comparisons and connectives without building values (as `node` does, same results).
+    match n {
+        Node::Bool(b) => return Ok(*b),
+        Node::Order(op, a, b) => {
+            let (x, y) = (num(a, ctx)?, num(b, ctx)?);
+            return Ok(match op {
+                Order::Lt => x < y,
+                Order::Le => x <= y,
+                Order::Gt => x > y,
+                Order::Ge => x >= y,
+            });
+        }
+        Node::Not(inner) => return Ok(!boolean(inner, ctx)?),
+        Node::And(a, b) => {
+            return match boolean(a, ctx) {
+                Ok(false) => Ok(false),
+                Ok(true) => boolean(b, ctx),
+                Err(e) => match boolean(b, ctx) {
+                    Ok(false) => Ok(false),
+                    _ => Err(e),
+                },
+            };
+        }
+        Node::Or(a, b) => {
+            return match boolean(a, ctx) {
+                Ok(true) => Ok(true),
+                Ok(false) => boolean(b, ctx),
+                Err(e) => match boolean(b, ctx) {
+                    Ok(true) => Ok(true),
+                    _ => Err(e),
+                },
+            };
+        }
+        Node::Slot(i) => {
+            if let Some(Ok(Val::Bool(x))) = ctx.slots.get(*i) {
+                return Ok(*x);
+            }
+        }
+        _ => {}
+    }
     match node(n, ctx)? {
         Val::Bool(x) => Ok(x),
         _ => Err(type_slip()),

@@ -24,7 +24,10 @@ pub struct Population {
     pub person_household: Vec<u32>,
     /// Monthly income; NaN when the population does not say.
     pub person_income: Vec<f32>,
-    pub household_id: Vec<String>,
+    /// Household references one after another (one allocation, not one per household);
+    /// household h's ends at `household_end[h]`.
+    household_text: String,
+    household_end: Vec<u64>,
     pub household_region: Vec<i64>,
     /// Members of every household (person indexes) one after another, filled by `finish`;
     /// household h's are `member_list[member_start[h]..member_start[h + 1]]`.
@@ -42,7 +45,28 @@ impl Population {
     }
 
     pub fn households(&self) -> usize {
-        self.household_id.len()
+        self.household_end.len()
+    }
+
+    /// The reference of household h as the population gave it.
+    pub fn household_id(&self, h: usize) -> &str {
+        let start = match h {
+            0 => 0,
+            _ => self.household_end.get(h - 1).copied().unwrap_or(0) as usize,
+        };
+        let end = self.household_end.get(h).copied().unwrap_or(0) as usize;
+        self.household_text.get(start..end).unwrap_or_default()
+    }
+
+    /// Every household's reference, in household order.
+    pub fn household_ids(&self) -> impl Iterator<Item = &str> {
+        (0..self.households()).map(|h| self.household_id(h))
+    }
+
+    fn push_household(&mut self, id: &str, region: i64) {
+        self.household_text.push_str(id);
+        self.household_end.push(self.household_text.len() as u64);
+        self.household_region.push(region);
     }
 
     /// Adds a person; returns false (and counts it) for a bad or repeated ID number.
@@ -95,11 +119,11 @@ impl Population {
 
     /// Indexes the members of every household (a counting sort: no allocation per household).
     pub fn finish(&mut self) {
-        let mut start = vec![0u32; self.household_id.len() + 1];
+        let mut start = vec![0u32; self.households() + 1];
         for household in &self.person_household {
             start[*household as usize + 1] += 1;
         }
-        for h in 0..self.household_id.len() {
+        for h in 0..self.households() {
             start[h + 1] += start[h];
         }
         let mut next = start.clone();
@@ -128,8 +152,7 @@ impl Population {
             let next = households.len() as u32;
             let index = *households.entry(household.clone()).or_insert(next);
             if index == next {
-                population.household_id.push(household);
-                population.household_region.push(region);
+                population.push_household(&household, region);
             }
             population.add(line as u64 + 1, id.as_bytes(), index, income);
         }
@@ -300,10 +323,7 @@ impl Population {
             let next = households.len() as u32;
             let hh_index = *households.entry_ref(row.household).or_insert(next);
             if hh_index == next {
-                population
-                    .household_id
-                    .push(String::from_utf8_lossy(row.household).into_owned());
-                population.household_region.push(row.region);
+                population.push_household(&String::from_utf8_lossy(row.household), row.region);
             }
             population.add_packed(line, packed, hh_index, row.income);
         }
@@ -333,47 +353,68 @@ fn join_contiguous(parts: &[PopPart]) -> Option<Population> {
         first_run.push(runs - usize::from(continues[k]));
         runs += part.run_starts.len() - usize::from(continues[k]);
     }
-    // Every run a different household: their hashes all differ (equal text, equal hash).
-    let seen = KeyIndex::with_capacity(runs);
-    let repeated = parts.par_iter().enumerate().any(|(k, part)| {
-        part.run_starts
-            .iter()
-            .enumerate()
-            .skip(usize::from(continues[k]))
-            .any(|(r, start)| {
+    // Every run a different household. A file sorted by household reference shows it by its
+    // order alone; otherwise the runs' hashes must all differ (equal text, equal hash).
+    let head = |k: usize, r: usize| parts[k].household(parts[k].run_starts[r] as usize);
+    let sorted = parts.par_iter().enumerate().all(|(k, part)| {
+        let skip = usize::from(continues[k]);
+        (skip + 1..part.run_starts.len()).all(|r| head(k, r - 1) < head(k, r))
+    }) && {
+        // Across pieces: each piece's first new run after the last run before it.
+        let mut last: Option<&[u8]> = None;
+        parts.iter().enumerate().all(|(k, part)| {
+            let skip = usize::from(continues[k]);
+            let ordered = match (last, part.run_starts.get(skip)) {
+                (Some(before), Some(_)) => before < head(k, skip),
+                _ => true,
+            };
+            if let Some(r) = part.run_starts.len().checked_sub(1) {
+                last = Some(head(k, r));
+            }
+            ordered
+        })
+    };
+    if !sorted {
+        let seen = KeyIndex::with_capacity(runs);
+        let repeated = parts.par_iter().enumerate().any(|(k, part)| {
+            (usize::from(continues[k])..part.run_starts.len()).any(|r| {
                 use std::hash::{Hash, Hasher};
                 let mut hasher = std::hash::DefaultHasher::new();
-                part.household(*start as usize).hash(&mut hasher);
+                head(k, r).hash(&mut hasher);
                 !seen.insert(hasher.finish(), (first_run[k] + r) as u32, 0)
             })
-    });
-    if repeated {
-        return None;
+        });
+        if repeated {
+            return None;
+        }
     }
-    drop(seen);
     let mut population = Population::default();
-    let ids: Vec<Vec<(String, i64)>> = parts
+    // Each piece's references and regions, then joined (one copy, no allocation per household).
+    let ids: Vec<(String, Vec<u64>, Vec<i64>)> = parts
         .par_iter()
         .enumerate()
         .map(|(k, part)| {
-            part.run_starts
-                .iter()
-                .skip(usize::from(continues[k]))
-                .map(|start| {
-                    let i = *start as usize;
-                    (
-                        String::from_utf8_lossy(part.household(i)).into_owned(),
-                        part.regions[i],
-                    )
-                })
-                .collect()
+            let mut text = String::new();
+            let mut ends = Vec::new();
+            let mut regions = Vec::new();
+            for start in part.run_starts.iter().skip(usize::from(continues[k])) {
+                let i = *start as usize;
+                text.push_str(&String::from_utf8_lossy(part.household(i)));
+                ends.push(text.len() as u64);
+                regions.push(part.regions[i]);
+            }
+            (text, ends, regions)
         })
         .collect();
-    population.household_id.reserve(runs);
+    population.household_end.reserve(runs);
     population.household_region.reserve(runs);
-    for (id, region) in ids.into_iter().flatten() {
-        population.household_id.push(id);
-        population.household_region.push(region);
+    for (text, ends, regions) in ids {
+        let offset = population.household_text.len() as u64;
+        population.household_text.push_str(&text);
+        population
+            .household_end
+            .extend(ends.iter().map(|e| e + offset));
+        population.household_region.extend(regions);
     }
     let households: Vec<Vec<u32>> = parts
         .par_iter()
@@ -426,10 +467,7 @@ fn join_in_order(parts: &[PopPart]) -> Population {
                     let next = households.len() as u32;
                     let index = *households.entry(id).or_insert(next);
                     if index == next {
-                        population
-                            .household_id
-                            .push(String::from_utf8_lossy(id).into_owned());
-                        population.household_region.push(part.regions[i]);
+                        population.push_household(&String::from_utf8_lossy(id), part.regions[i]);
                     }
                     index
                 }
@@ -512,16 +550,21 @@ impl Columns {
         else {
             return Err("missing columns");
         };
-        let region = std::str::from_utf8(region)
-            .ok()
-            .and_then(|t| t.trim().parse::<i64>().ok())
+        let region = region
+            .trim_ascii()
+            .iter()
+            .try_fold(0i64, |n, b| {
+                b.is_ascii_digit()
+                    .then(|| n.checked_mul(10)?.checked_add(i64::from(b - b'0')))
+                    .flatten()
+            })
+            .filter(|_| !region.trim_ascii().is_empty())
             .ok_or("region_code is not a number")?;
         let income = self
             .income
             .and_then(&cell)
-            .and_then(|v| std::str::from_utf8(v).ok())
-            .and_then(|v| v.trim().parse::<f32>().ok())
-            .unwrap_or(f32::NAN);
+            .and_then(crate::feed::parse_number)
+            .map_or(f32::NAN, |v| v as f32);
         Ok(PopRow {
             id,
             household,
