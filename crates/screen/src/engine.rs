@@ -1001,17 +1001,31 @@ fn household_facts(
     record.index = household as u32;
 }
 
-/// Fills `{name}` placeholders of an explanation with the values the household had.
-fn explain(template: &str, names: &[(String, f64)]) -> String {
-    let mut out = template.to_string();
-    for (name, value) in names {
-        let shown = if value.fract() == 0.0 {
-            format!("{}", *value as i64)
-        } else {
-            format!("{value:.2}")
-        };
-        out = out.replace(&format!("{{{name}}}"), &shown);
+/// Fills `{name}` placeholders of an explanation with the values the household had (`value`
+/// gives a name's value; a name it does not know is left as written).
+fn explain(template: &str, value: &dyn Fn(&str) -> Option<f64>) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}').map(|close| (close, value(&after[..close]))) {
+            Some((close, Some(x))) => {
+                let _ = if x.fract() == 0.0 {
+                    write!(out, "{}", x as i64)
+                } else {
+                    write!(out, "{x:.2}")
+                };
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -1026,11 +1040,13 @@ fn household_hits(
     let mut ctx = Ctx::new(facts);
     // The slots' memory is reused from one household to the next.
     ctx.slots = recycle(std::mem::take(spare));
-    ctx.slots.resize(rules.slot_count(), Ok(Val::Num(0.0)));
+    // The lets' slots (filled below), then the aggregates' values, written once.
     let offset = rules.agg_offset;
-    for (a, v) in values.iter().enumerate() {
-        ctx.slots[offset + a] = Ok(Val::Num(v.at(h)));
-    }
+    ctx.slots.extend(
+        (0..offset)
+            .map(|_| Ok(Val::Num(0.0)))
+            .chain(values.iter().map(|v| Ok(Val::Num(v.at(h))))),
+    );
     for (i, (_, compiled)) in rules.lets.iter().enumerate() {
         let value = eval(compiled, &mut ctx);
         ctx.slots[i] = value;
@@ -1045,23 +1061,25 @@ fn household_hits(
         {
             continue;
         }
-        let mut names: Vec<(String, f64)> = rules
-            .aggregates
-            .iter()
-            .enumerate()
-            .map(|(a, agg)| (agg.name.clone(), values[a].at(h)))
-            .collect();
-        for (i, (name, _)) in rules.lets.iter().enumerate() {
-            if let Ok(Val::Num(x)) = ctx.slots[i] {
-                names.push((name.clone(), x));
+        let value = |name: &str| {
+            if let Some(a) = rules.aggregates.iter().position(|a| a.name == name) {
+                return Some(values[a].at(h));
             }
-        }
-        for (i, fact) in crate::rules::HOUSEHOLD_FACTS.iter().enumerate() {
-            if let Value::Num(x) = facts.fields[i] {
-                names.push(((*fact).to_string(), x));
+            if let Some(i) = rules.lets.iter().position(|(n, _)| n == name) {
+                return match ctx.slots[i] {
+                    Ok(Val::Num(x)) => Some(x),
+                    _ => None,
+                };
             }
-        }
-        hits.push((r, explain(&rule.explain, &names)));
+            let i = crate::rules::HOUSEHOLD_FACTS
+                .iter()
+                .position(|f| *f == name)?;
+            match facts.fields[i] {
+                Value::Num(x) => Some(x),
+                _ => None,
+            }
+        };
+        hits.push((r, explain(&rule.explain, &value)));
     }
     *spare = recycle(std::mem::take(&mut ctx.slots));
     hits
@@ -1205,5 +1223,25 @@ fn attach_evidence(
         for (w, line) in found.into_iter().flatten() {
             warnings[w].evidence.push((feed.clone(), line));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explanations_show_the_values_they_name() {
+        let value = |name: &str| match name {
+            "self_pay_12m" => Some(38_000.0),
+            "share" => Some(0.456),
+            _ => None,
+        };
+        assert_eq!(
+            explain("自付{self_pay_12m}元，占{share}；{unknown}", &value),
+            "自付38000元，占0.46；{unknown}"
+        );
+        assert_eq!(explain("{ 不成对 {self_pay_12m}", &value), "{ 不成对 38000");
+        assert_eq!(explain("末尾{", &value), "末尾{");
     }
 }
