@@ -180,7 +180,9 @@ pub async fn screen(args: &ScreenArgs, app: Option<&minsheng_app::App>) -> Resul
     for bar in feed_bars.values() {
         bar.finish_and_clear();
     }
+    let writing = Instant::now();
     write_outputs(&args.out, &rules, &population, &outcome)?;
+    let write_seconds = writing.elapsed().as_secs_f64();
     let mut by_rule: BTreeMap<String, usize> =
         rules.rules.iter().map(|r| (r.code.clone(), 0)).collect();
     for w in &outcome.warnings {
@@ -259,6 +261,7 @@ pub async fn screen(args: &ScreenArgs, app: Option<&minsheng_app::App>) -> Resul
                 "feeds": feeds, "warnings": outcome.warnings.len(), "by_rule": by_rule,
                 "seconds": (seconds * 1000.0).round() / 1000.0, "population_seconds": (loaded * 1000.0).round() / 1000.0,
                 "feed_seconds": (outcome.feed_seconds * 1000.0).round() / 1000.0, "rule_seconds": (outcome.rule_seconds * 1000.0).round() / 1000.0,
+                "write_seconds": (write_seconds * 1000.0).round() / 1000.0,
                 "committed": filed.as_ref().map(|f| serde_json::json!({"run": f.run_id, "clues_filed": f.filed, "already_raised": f.already_raised, "refused": f.refused.len()}))})
         );
     } else {

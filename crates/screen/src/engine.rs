@@ -70,7 +70,7 @@ impl Default for Options {
         Options {
             max_rejected: None,
             hashed_feeds: Vec::new(),
-            piece_bytes: 32 << 20,
+            piece_bytes: 4 << 20,
         }
     }
 }

@@ -166,7 +166,7 @@ impl Population {
         progress: &(dyn Fn(u64) + Sync),
         hasher: Option<crate::idkey::Hasher>,
     ) -> Result<Population, ScreenError> {
-        Population::read_in_pieces(path, progress, hasher, 32 << 20)
+        Population::read_in_pieces(path, progress, hasher, 4 << 20)
     }
 
     /// Reads a population file, a UTF-8 one in pieces of `piece_bytes` parsed on every core and

@@ -81,7 +81,7 @@ pub fn read_piece(
 }
 
 thread_local! {
-    /// Each thread's piece buffer, kept between pieces: a fresh 32 MB buffer per piece would be
+    /// Each thread's piece buffer, kept between pieces: a fresh buffer per piece would be
     /// zeroed and faulted in by the kernel every time.
     static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
