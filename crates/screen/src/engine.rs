@@ -752,6 +752,14 @@ fn read_pieces(
     let file = File::open(path).map_err(io_error)?;
     let len = file.metadata().map_err(io_error)?.len();
     let delimiter = schema.delimiter.as_bytes()[0];
+    // The last column any rule reads (the rest of a line is not split).
+    let last_needed = positions
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| plan.used[*i] || *i == plan.id_column)
+        .map(|(_, p)| *p)
+        .max()
+        .unwrap_or(0);
     let open_quote = AtomicBool::new(false);
     let rows_read = AtomicU64::new(0);
     let mut parts: Vec<Part> = scan::pieces(data_start, len, piece_bytes)
@@ -785,7 +793,7 @@ fn read_pieces(
                         for (n, line) in lines.by_ref().take(BATCH) {
                             let fields = &mut split[batch.len()];
                             part.rows += 1;
-                            match fields.split(line, delimiter) {
+                            match fields.split_upto(line, delimiter, last_needed) {
                                 Ok(()) => {}
                                 Err(scan::SplitError::OpenQuote) => {
                                     open_quote.store(true, Ordering::Relaxed);

@@ -540,6 +540,15 @@ impl Columns {
         })
     }
 
+    /// The last column read.
+    fn last(&self) -> usize {
+        [self.id, self.household, self.region]
+            .into_iter()
+            .chain(self.income)
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The row's values, or why it is refused.
     fn row<'r>(
         &self,
@@ -616,7 +625,7 @@ impl PopPart {
             }
         };
         for (n, line) in scan::lines(text) {
-            match fields.split(line, b',') {
+            match fields.split_upto(line, b',', columns.last()) {
                 Ok(()) => {}
                 Err(scan::SplitError::OpenQuote) => {
                     part.open_quote = true;

@@ -113,6 +113,17 @@ pub enum SplitError {
 impl Fields {
     /// Splits `line` (without its line ending) at `delimiter`.
     pub fn split(&mut self, line: &[u8], delimiter: u8) -> Result<(), SplitError> {
+        self.split_upto(line, delimiter, usize::MAX)
+    }
+
+    /// Splits `line` up to field `last` (the fields after it are not needed, though a quote among
+    /// them still sends the line to the `csv` crate).
+    pub fn split_upto(
+        &mut self,
+        line: &[u8],
+        delimiter: u8,
+        last: usize,
+    ) -> Result<(), SplitError> {
         self.bounds.clear();
         self.quoted = None;
         // One pass over the (short) line: delimiters noted, a quote sends it to the csv crate.
@@ -121,6 +132,12 @@ impl Fields {
             if *b == delimiter {
                 self.bounds.push((start, i as u32));
                 start = i as u32 + 1;
+                if self.bounds.len() > last {
+                    return match memchr::memchr(b'"', &line[i + 1..]) {
+                        Some(_) => self.split_quoted(line, delimiter),
+                        None => Ok(()),
+                    };
+                }
             } else if *b == b'"' {
                 return self.split_quoted(line, delimiter);
             }
@@ -293,6 +310,13 @@ mod tests {
                 prop_assert_eq!(fields.get(line.as_bytes(), i), cell.as_bytes());
             }
             prop_assert_eq!(fields.get(line.as_bytes(), cells.len()), b"");
+            let mut some = Fields::default();
+            for last in 0..cells.len() {
+                prop_assert_eq!(some.split_upto(line.as_bytes(), b',', last), Ok(()));
+                for (i, cell) in cells.iter().enumerate().take(last + 1) {
+                    prop_assert_eq!(some.get(line.as_bytes(), i), cell.as_bytes());
+                }
+            }
         }
     }
 
