@@ -159,6 +159,8 @@ def main():
           f"same: {mine == theirs} (only minsheng {len(mine - theirs)}, only DuckDB {len(theirs - mine)})")
     print(f"planted found: {len(planted & mine)}/{len(planted)}; near misses raised: {len(near & mine)}/{len(near)}")
     print(f"minsheng screen: {ours:.2f} s, peak {ours_kb / 1024:.0f} MB (whole process)")
+    phases = ["population_seconds", "feed_seconds", "rule_seconds", "write_seconds"]
+    print("  " + ", ".join(f"{p.split('_')[0]} {summary[p]:.2f} s" for p in phases if p in summary))
     print(f"DuckDB SQL:      {duck:.2f} s, peak {duck_kb / 1024:.0f} MB (Python process)")
     print(f"ratio DuckDB / minsheng: {duck / ours:.2f}×")
 

@@ -77,35 +77,60 @@ pub fn pack(raw: &[u8]) -> Result<u64, KeyError> {
     key_of_digits(&digits)
 }
 
-/// Eight ASCII digits (the first in the lowest byte) as a number, in three multiplications
-/// rather than eight dependent steps.
-fn eight_digits(bytes: [u8; 8]) -> u64 {
-    let chunk = u64::from_le_bytes(bytes) - 0x3030_3030_3030_3030;
-    let chunk = ((chunk & 0x000f_000f_000f_000f) * 10) + ((chunk >> 8) & 0x000f_000f_000f_000f);
+/// Whether eight bytes are all ASCII digits: each is 0x3_ with a low nibble that adding 6 does
+/// not carry (0x30..=0x39).
+fn all_digits(chunk: u64) -> bool {
+    const HIGH: u64 = 0xf0f0_f0f0_f0f0_f0f0;
+    const THREES: u64 = 0x3030_3030_3030_3030;
+    chunk & HIGH == THREES && (chunk + 0x0606_0606_0606_0606) & HIGH == THREES
+}
+
+/// Eight digit values (0..=9, the first in the lowest byte) as a number, in three
+/// multiplications rather than eight dependent steps.
+fn eight_digits(digits: u64) -> u64 {
+    let chunk = ((digits & 0x000f_000f_000f_000f) * 10) + ((digits >> 8) & 0x000f_000f_000f_000f);
     let chunk = ((chunk & 0x0000_00ff_0000_00ff) * 100) + ((chunk >> 16) & 0x0000_00ff_0000_00ff);
     ((chunk & 0x0000_0000_0000_ffff) * 10_000) + ((chunk >> 32) & 0x0000_0000_0000_ffff)
 }
 
+/// The weighted sum of eight digit values with weights `w`: the even and the odd digits spread
+/// into 16-bit lanes, each multiplied by the weights packed in reverse, so the top lane gathers
+/// the four products (each lane stays under 2^16: no carries between lanes).
+fn eight_weighted(digits: u64, w: &[u32]) -> u32 {
+    const LANES: u64 = 0x00ff_00ff_00ff_00ff;
+    let pack = |a: u32, b: u32, c: u32, d: u32| {
+        u64::from(d) | (u64::from(c) << 16) | (u64::from(b) << 32) | (u64::from(a) << 48)
+    };
+    let even = (digits & LANES).wrapping_mul(pack(w[0], w[2], w[4], w[6])) >> 48;
+    let odd = ((digits >> 8) & LANES).wrapping_mul(pack(w[1], w[3], w[5], w[7])) >> 48;
+    (even + odd) as u32
+}
+
 /// The key of 18 normalised characters (17 digits and a check digit or `X`).
 fn key_of_digits(digits: &[u8; 18]) -> Result<u64, KeyError> {
-    if !digits[..17].iter().all(u8::is_ascii_digit) {
+    let bytes = |from: usize| {
+        u64::from_le_bytes([
+            digits[from],
+            digits[from + 1],
+            digits[from + 2],
+            digits[from + 3],
+            digits[from + 4],
+            digits[from + 5],
+            digits[from + 6],
+            digits[from + 7],
+        ])
+    };
+    let (first, second) = (bytes(0), bytes(8));
+    if !all_digits(first) || !all_digits(second) || !digits[16].is_ascii_digit() {
         return Err(KeyError::NotDigit);
     }
-    let sum: u32 = digits[..17]
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
-    let first = [
-        digits[0], digits[1], digits[2], digits[3], digits[4], digits[5], digits[6], digits[7],
-    ];
-    let second = [
-        digits[8], digits[9], digits[10], digits[11], digits[12], digits[13], digits[14],
-        digits[15],
-    ];
-    let value = eight_digits(first) * 1_000_000_000
-        + eight_digits(second) * 10
-        + u64::from(digits[16] - b'0');
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    let (first, second) = (first - ZEROS, second - ZEROS);
+    let last = u32::from(digits[16] - b'0');
+    let sum = eight_weighted(first, &WEIGHTS[..8])
+        + eight_weighted(second, &WEIGHTS[8..16])
+        + last * WEIGHTS[16];
+    let value = eight_digits(first) * 1_000_000_000 + eight_digits(second) * 10 + u64::from(last);
     let expected = CHECK[(sum % 11) as usize];
     if digits[17] != expected {
         return Err(if digits[17].is_ascii_digit() || digits[17] == b'X' {
@@ -157,9 +182,35 @@ mod tests {
 
     #[test]
     fn eight_digits_read_as_a_number() {
-        assert_eq!(eight_digits(*b"12345678"), 12_345_678);
-        assert_eq!(eight_digits(*b"00000009"), 9);
-        assert_eq!(eight_digits(*b"99999999"), 99_999_999);
+        let values = |text: &[u8; 8]| u64::from_le_bytes(*text) - 0x3030_3030_3030_3030;
+        assert_eq!(eight_digits(values(b"12345678")), 12_345_678);
+        assert_eq!(eight_digits(values(b"00000009")), 9);
+        assert_eq!(eight_digits(values(b"99999999")), 99_999_999);
+        assert!(all_digits(u64::from_le_bytes(*b"01234567")));
+        for bad in [b"0123456/", b"0123456:", b"012345 7", b"\xff1234567"] {
+            assert!(!all_digits(u64::from_le_bytes(*bad)), "{bad:?}");
+        }
+    }
+
+    /// The check digit and key the plain way, digit by digit, for comparison.
+    fn reference(text: &[u8]) -> Option<u64> {
+        let sum: u32 = text[..17]
+            .iter()
+            .zip(WEIGHTS)
+            .map(|(d, w)| u32::from(d - b'0') * w)
+            .sum();
+        let expected = CHECK[(sum % 11) as usize];
+        (text[17] == expected).then(|| {
+            let value = text[..17]
+                .iter()
+                .fold(0u64, |v, d| v * 10 + u64::from(d - b'0'));
+            value * 11
+                + if expected == b'X' {
+                    10
+                } else {
+                    u64::from(expected - b'0')
+                }
+        })
     }
 
     #[test]
@@ -179,6 +230,12 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn keys_agree_with_the_plain_computation(digits in "[0-9]{17}", check in "[0-9X]") {
+            let text = format!("{digits}{check}");
+            prop_assert_eq!(pack(text.as_bytes()).ok(), reference(text.as_bytes()));
+        }
+
         #[test]
         fn pack_never_panics_and_round_trips(bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
             if let Ok(key) = pack(&bytes) {
