@@ -198,4 +198,48 @@ impl App {
             )
             .collect())
     }
+
+    /// The latest screening runs of the area (who ran them, why, on which feeds, with what
+    /// result): district staff and auditors.
+    pub async fn screening_runs(&self, actor: &Actor) -> AppResult<Vec<ScreenRun>> {
+        self.authorize(
+            actor,
+            Action::ViewFigures,
+            Subject::new("screening", "runs"),
+        )
+        .await?;
+        let rows = help::screen_runs(&mut reader(self), &actor.scope, 50).await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, at, username, purpose, rules_version, feeds, warnings, filed, raised)| {
+                    ScreenRun {
+                        id,
+                        at,
+                        username,
+                        purpose,
+                        rules_version,
+                        feeds,
+                        warnings,
+                        clues_filed: filed,
+                        already_raised: raised,
+                    }
+                },
+            )
+            .collect())
+    }
+}
+
+/// A recorded screening run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScreenRun {
+    pub id: i64,
+    pub at: i64,
+    pub username: String,
+    pub purpose: String,
+    pub rules_version: String,
+    pub feeds: String,
+    pub warnings: i64,
+    pub clues_filed: i64,
+    pub already_raised: i64,
 }

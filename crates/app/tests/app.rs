@@ -2350,6 +2350,22 @@ async fn screening_warnings_become_clues_once_per_evidence(backend: Backend) {
     .expect("runs");
     assert_eq!(runs, 3);
     assert!(!w.audit_rows("screening.run").await.is_empty());
+    // The runs are listed for the district, newest first, with who and why.
+    let listed = w.app.screening_runs(&district).await.expect("runs");
+    assert_eq!(listed.len(), 3);
+    assert!(
+        listed
+            .iter()
+            .all(|r| r.purpose == purpose && r.username == "banan.district")
+    );
+    assert_eq!(
+        (
+            listed[0].clues_filed,
+            listed[1].already_raised,
+            listed[2].clues_filed
+        ),
+        (1, 1, 1)
+    );
     // Visits feed back: once the lead is registered as a file, the rule's hits are confirmed.
     let rates = w.app.screening_hit_rates(&district).await.expect("rates");
     let medical = rates

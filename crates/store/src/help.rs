@@ -804,6 +804,27 @@ pub async fn insert_screen_run(c: &mut impl Conn, r: &NewScreenRun<'_>) -> Resul
     Ok(id)
 }
 
+/// A recorded screening run: (id, at, who, purpose, rules version, feeds, warnings, clues
+/// filed, raised before).
+pub type ScreenRunRow = (i64, i64, String, String, String, String, i64, i64, i64);
+
+/// The latest screening runs made by users of units in the scope, newest first.
+pub async fn screen_runs(
+    c: &mut impl Conn,
+    scope: &Scope,
+    limit: i64,
+) -> Result<Vec<ScreenRunRow>> {
+    let mut sql = Sql::new(
+        "SELECT r.id, r.at, r.username, r.purpose, r.rules_version, r.feeds, r.warnings, \
+         r.clues_filed, r.already_raised FROM screen_runs r \
+         JOIN users u ON u.id = r.user_id JOIN units n ON n.id = u.unit_id WHERE ",
+    );
+    scope.sql_condition(&mut sql, "n.region_code");
+    sql.push(" ORDER BY r.at DESC, r.id DESC LIMIT ")
+        .bind(limit.clamp(1, 500));
+    c.all(sql).await
+}
+
 /// Every person of the registry who belongs to a household: (ID number, household, region).
 pub async fn population_rows(c: &mut impl Conn) -> Result<Vec<(String, i64, i64)>> {
     c.all(Sql::new(

@@ -899,6 +899,8 @@ pub async fn figures_export(
 struct ScreeningFiguresPage {
     c: Chrome,
     rows: Vec<(String, i64, i64, i64, i64, String, i64)>,
+    /// (when, who, purpose, feeds, warnings, filed, raised before).
+    runs: Vec<(String, String, String, String, i64, i64, i64)>,
 }
 
 pub async fn screening_figures(
@@ -925,10 +927,29 @@ pub async fn screening_figures(
             )
         })
         .collect();
+    let runs = s
+        .app
+        .screening_runs(&actor)
+        .await
+        .web(&info)?
+        .into_iter()
+        .map(|r| {
+            (
+                format_millis(r.at),
+                r.username,
+                r.purpose,
+                r.feeds,
+                r.warnings,
+                r.clues_filed,
+                r.already_raised,
+            )
+        })
+        .collect();
     render(
         &ScreeningFiguresPage {
             c: chrome(&actor, &info),
             rows,
+            runs,
         },
         &info,
     )

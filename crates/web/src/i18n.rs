@@ -371,5 +371,11 @@ texts! {
     fig_confirmed: "核实困难", "Confirmed";
     fig_not_in_difficulty: "核实不困难", "Not in difficulty";
     fig_hit_rate: "准确率", "Hit rate";
+    screening_runs: "比对运行记录", "Screening runs";
+    run_by: "操作人", "Run by";
+    run_purpose: "目的与授权", "Purpose and authorisation";
+    run_feeds: "比对数据", "Feeds";
+    fig_warnings: "预警户数", "Households warned";
+    fig_raised_before: "此前已提出", "Raised before";
     help_link: "救助帮扶（建议、方案、转介、急难救助）", "Help: recommendations, plan, referrals, emergency aid";
 }
