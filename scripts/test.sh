@@ -40,5 +40,6 @@ cargo run --quiet --locked -p minsheng -- regions check
 cargo run --quiet --locked -p minsheng -- calendar check
 cargo run --quiet --locked -p minsheng -- model check models/*.toml
 cargo run --quiet --locked -p minsheng -- catalog check
+cargo run --quiet --locked -p minsheng -- hotline check
 echo "== cargo test (SQLite and PostgreSQL, headless Chromium, PDF reports)"
 cargo test --workspace --locked --features minsheng-web/pdf

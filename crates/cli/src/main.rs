@@ -14,6 +14,7 @@ macro_rules! say {
 }
 
 mod assess_cmd;
+mod hotline_cmd;
 mod screen_cmd;
 
 use std::io::{IsTerminal, Read};
@@ -202,6 +203,11 @@ enum Command {
     Rules {
         #[command(subcommand)]
         action: RulesCommand,
+    },
+    /// The 12345 hotline (12345热线): landmark data checks, place finding.
+    Hotline {
+        #[command(subcommand)]
+        action: hotline_cmd::HotlineCommand,
     },
     /// The assistance catalog (救助事项目录).
     Catalog {
@@ -449,6 +455,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Model { action } => return assess_cmd::model_command(action),
         Command::Survey { action } => return assess_cmd::survey_command(action),
         Command::Catalog { action } => return assess_cmd::catalog_command(action),
+        Command::Hotline { action } => return hotline_cmd::hotline_command(action),
         Command::Rules {
             action: RulesCommand::Check { files },
         } => return screen_cmd::rules_check(&files),

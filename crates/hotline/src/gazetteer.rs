@@ -1,0 +1,421 @@
+//! Where a request is about: the district or county, the town or street, and the functional zone
+//! that administers it, found in the request's text by the names people use — full names
+//! ("渝中区", "解放碑街道"), short ones ("渝中", "解放碑", "沙坪坝"), and landmarks from
+//! `data/hotline/places.toml`. A town name shared by several districts is only taken when the
+//! text names the district too (or all of them lie in one district): a place is never guessed;
+//! a request with none goes to the centre for manual dispatch.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+/// A district (or county) or town of the region data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Area {
+    pub code: String,
+    pub name: String,
+}
+
+/// What the text says about where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Place {
+    pub district: Area,
+    pub town: Option<Area>,
+    /// The functional zone (两江新区…) that administers the town, if any.
+    pub zone: Option<Area>,
+    /// The words of the text that told it.
+    pub evidence: Vec<String>,
+}
+
+/// What one name in the text can stand for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Meaning {
+    District(usize),
+    Town(usize),
+    /// A landmark: its district and, if known, its town.
+    Landmark(usize, Option<usize>),
+}
+
+#[derive(Debug, Clone)]
+struct Town {
+    area: Area,
+    district: usize,
+    zone: Option<usize>,
+}
+
+/// The names of Chongqing's divisions and landmarks, ready to be found in a text.
+#[derive(Debug, Clone)]
+pub struct Gazetteer {
+    districts: Vec<Area>,
+    towns: Vec<Town>,
+    zones: Vec<Area>,
+    names: HashMap<String, Vec<Meaning>>,
+    /// The longest name, in characters.
+    longest: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlacesFile {
+    #[serde(rename = "place", default)]
+    places: Vec<PlaceDef>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlaceDef {
+    name: String,
+    district: String,
+    #[serde(default)]
+    town: Option<String>,
+}
+
+/// The region data, zones and landmarks shipped with minsheng.
+pub const REGIONS_CSV: &str = include_str!("../../../data/regions/chongqing.csv");
+pub const ZONES_CSV: &str = include_str!("../../../data/regions/zones.csv");
+pub const PLACES_TOML: &str = include_str!("../../../data/hotline/places.toml");
+
+/// A short name people use: the name without its 区/县/街道/镇/乡 ending (an autonomous
+/// county by its first two characters), if that leaves at least `min` characters.
+fn short_name(name: &str, min: usize) -> Option<String> {
+    let short = if name.contains("自治县") {
+        name.chars().take(2).collect::<String>()
+    } else {
+        ["街道", "区", "县", "镇", "乡"]
+            .iter()
+            .find_map(|end| name.strip_suffix(end))?
+            .to_string()
+    };
+    (short.chars().count() >= min).then_some(short)
+}
+
+impl Gazetteer {
+    /// The shipped gazetteer.
+    pub fn shipped() -> Result<Gazetteer, String> {
+        Gazetteer::from_data(REGIONS_CSV, ZONES_CSV, PLACES_TOML)
+    }
+
+    /// A gazetteer from region CSV (`code,name,parent_code,level`), zones CSV
+    /// (`zone_code,zone_name,town_code,town_name`) and a places file; errors name the line.
+    pub fn from_data(regions: &str, zones: &str, places: &str) -> Result<Gazetteer, String> {
+        let mut g = Gazetteer {
+            districts: Vec::new(),
+            towns: Vec::new(),
+            zones: Vec::new(),
+            names: HashMap::new(),
+            longest: 0,
+        };
+        let mut district_of_code: HashMap<String, usize> = HashMap::new();
+        let mut town_of_code: HashMap<String, usize> = HashMap::new();
+        for (n, line) in regions.lines().enumerate().skip(1) {
+            let cells: Vec<&str> = line.split(',').collect();
+            let [code, name, parent, level] = cells[..] else {
+                return Err(format!(
+                    "regions:{}: expected code,name,parent_code,level",
+                    n + 1
+                ));
+            };
+            match level {
+                "district" => {
+                    district_of_code.insert(code.to_string(), g.districts.len());
+                    g.districts.push(Area {
+                        code: code.into(),
+                        name: name.into(),
+                    });
+                }
+                "town" => {
+                    let district = *district_of_code
+                        .get(parent)
+                        .ok_or_else(|| format!("regions:{}: unknown district {parent}", n + 1))?;
+                    town_of_code.insert(code.to_string(), g.towns.len());
+                    g.towns.push(Town {
+                        area: Area {
+                            code: code.into(),
+                            name: name.into(),
+                        },
+                        district,
+                        zone: None,
+                    });
+                }
+                _ => {}
+            }
+        }
+        for (n, line) in zones.lines().enumerate().skip(1) {
+            let cells: Vec<&str> = line.split(',').collect();
+            let [zone_code, zone_name, town_code, _] = cells[..] else {
+                return Err(format!(
+                    "zones:{}: expected zone_code,zone_name,town_code,town_name",
+                    n + 1
+                ));
+            };
+            let zone = match g.zones.iter().position(|z| z.code == zone_code) {
+                Some(z) => z,
+                None => {
+                    g.zones.push(Area {
+                        code: zone_code.into(),
+                        name: zone_name.into(),
+                    });
+                    g.zones.len() - 1
+                }
+            };
+            let town = *town_of_code
+                .get(town_code)
+                .ok_or_else(|| format!("zones:{}: unknown town {town_code}", n + 1))?;
+            g.towns[town].zone = Some(zone);
+        }
+        for (d, district) in g.districts.clone().iter().enumerate() {
+            g.add(&district.name, Meaning::District(d));
+            if let Some(short) = short_name(&district.name, 2) {
+                g.add(&short, Meaning::District(d));
+            }
+        }
+        for (t, town) in g.towns.clone().iter().enumerate() {
+            g.add(&town.area.name, Meaning::Town(t));
+            // Two-character short town names ("人和", "天生") are ordinary words too, and a short
+            // name that is also a district's ("沙坪坝") means the district.
+            if let Some(short) = short_name(&town.area.name, 3)
+                && !g.names.contains_key(&short)
+            {
+                g.add(&short, Meaning::Town(t));
+            }
+        }
+        let file: PlacesFile = toml::from_str(places).map_err(|e| {
+            let at = e
+                .span()
+                .map_or(0, |s| places[..s.start].lines().count().max(1));
+            format!("places:{at}: {}", e.message())
+        })?;
+        for place in file.places {
+            let district = g
+                .districts
+                .iter()
+                .position(|d| d.name == place.district)
+                .ok_or_else(|| {
+                    format!(
+                        "places: {}: unknown district {}",
+                        place.name, place.district
+                    )
+                })?;
+            let town = match &place.town {
+                Some(name) => Some(
+                    g.towns
+                        .iter()
+                        .position(|t| t.area.name == *name && t.district == district)
+                        .ok_or_else(|| {
+                            format!(
+                                "places: {}: no town {name} in {}",
+                                place.name, place.district
+                            )
+                        })?,
+                ),
+                None => None,
+            };
+            g.add(&place.name, Meaning::Landmark(district, town));
+        }
+        Ok(g)
+    }
+
+    fn add(&mut self, name: &str, meaning: Meaning) {
+        let meanings = self.names.entry(name.to_string()).or_default();
+        if !meanings.contains(&meaning) {
+            meanings.push(meaning);
+        }
+        self.longest = self.longest.max(name.chars().count());
+    }
+
+    /// The names found in the text, longest first at each position, not overlapping.
+    fn found<'t>(&self, text: &'t str) -> Vec<(&'t str, &[Meaning])> {
+        let starts: Vec<usize> = text
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain([text.len()])
+            .collect();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i + 1 < starts.len() {
+            let mut step = 1;
+            for len in (2..=self.longest.min(starts.len() - 1 - i)).rev() {
+                let word = &text[starts[i]..starts[i + len]];
+                if let Some(meanings) = self.names.get(word) {
+                    out.push((word, meanings.as_slice()));
+                    step = len;
+                    break;
+                }
+            }
+            i += step;
+        }
+        out
+    }
+
+    /// Where the text says the request is about, or `None` when it does not say clearly.
+    pub fn locate(&self, text: &str) -> Option<Place> {
+        let found = self.found(text);
+        let mut districts: BTreeSet<usize> = BTreeSet::new();
+        let mut towns: Vec<(Vec<usize>, &str)> = Vec::new();
+        let mut evidence: Vec<String> = Vec::new();
+        for (word, meanings) in &found {
+            for meaning in *meanings {
+                match meaning {
+                    Meaning::District(d) => {
+                        districts.insert(*d);
+                    }
+                    Meaning::Landmark(d, t) => {
+                        districts.insert(*d);
+                        if let Some(t) = t {
+                            towns.push((vec![*t], word));
+                        }
+                    }
+                    Meaning::Town(_) => {}
+                }
+            }
+            let town_meanings: Vec<usize> = meanings
+                .iter()
+                .filter_map(|m| match m {
+                    Meaning::Town(t) => Some(*t),
+                    _ => None,
+                })
+                .collect();
+            if !town_meanings.is_empty() {
+                towns.push((town_meanings, word));
+            }
+            evidence.push((*word).to_string());
+        }
+        // A town counts when it is the only reading in the named district(s), or — with no
+        // district named — when all its readings lie in one district.
+        let mut town: Option<usize> = None;
+        for (candidates, _) in &towns {
+            let fitting: Vec<usize> = candidates
+                .iter()
+                .copied()
+                .filter(|t| districts.is_empty() || districts.contains(&self.towns[*t].district))
+                .collect();
+            let one_district: BTreeSet<usize> =
+                fitting.iter().map(|t| self.towns[*t].district).collect();
+            if fitting.len() == 1 {
+                town = Some(fitting[0]);
+                break;
+            }
+            if one_district.len() == 1 && districts.is_empty() {
+                districts.extend(one_district);
+            }
+        }
+        let district = match town {
+            Some(t) => self.towns[t].district,
+            None if districts.len() == 1 => *districts.first()?,
+            None => return None,
+        };
+        if town
+            .is_some_and(|t| !districts.is_empty() && !districts.contains(&self.towns[t].district))
+        {
+            return None;
+        }
+        Some(Place {
+            district: self.districts[district].clone(),
+            town: town.map(|t| self.towns[t].area.clone()),
+            zone: town
+                .and_then(|t| self.towns[t].zone)
+                .map(|z| self.zones[z].clone()),
+            evidence,
+        })
+    }
+
+    pub fn districts(&self) -> &[Area] {
+        &self.districts
+    }
+
+    pub fn town_count(&self) -> usize {
+        self.towns.len()
+    }
+
+    /// How many landmark names the gazetteer knows.
+    pub fn landmark_count(&self) -> usize {
+        self.names
+            .values()
+            .filter(|m| m.iter().any(|m| matches!(m, Meaning::Landmark(..))))
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn g() -> Gazetteer {
+        Gazetteer::shipped().expect("shipped gazetteer")
+    }
+
+    fn at(text: &str) -> Option<(String, Option<String>)> {
+        g().locate(text)
+            .map(|p| (p.district.name, p.town.map(|t| t.name)))
+    }
+
+    #[test]
+    fn districts_towns_and_landmarks_are_found() {
+        assert_eq!(
+            at("渝中区解放碑步行街一个井盖破损"),
+            Some(("渝中区".into(), Some("解放碑街道".into())))
+        );
+        assert_eq!(
+            at("观音桥商圈晚上占道经营严重"),
+            Some(("江北区".into(), Some("观音桥街道".into())))
+        );
+        assert_eq!(
+            at("沙坪坝三峡广场附近路灯不亮"),
+            Some(("沙坪坝区".into(), Some("沙坪坝街道".into())))
+        );
+        assert_eq!(
+            at("我住在巴南区，小区电梯坏了"),
+            Some(("巴南区".into(), None))
+        );
+        assert_eq!(
+            at("南滨路上的共享单车堆满人行道"),
+            Some(("南岸区".into(), None))
+        );
+        assert_eq!(
+            at("石柱县城的公交车太少"),
+            Some(("石柱土家族自治县".into(), None))
+        );
+    }
+
+    #[test]
+    fn a_town_shared_by_districts_needs_its_district() {
+        // 人和街道 is a street of 渝北区 and one of 云阳县.
+        assert_eq!(at("人和街道有人乱倒建筑垃圾"), None);
+        assert_eq!(
+            at("渝北区人和街道有人乱倒建筑垃圾"),
+            Some(("渝北区".into(), Some("人和街道".into())))
+        );
+    }
+
+    #[test]
+    fn no_place_is_not_guessed() {
+        assert_eq!(at("请问办理居住证需要什么材料"), None);
+        // Two districts and nothing to choose between them.
+        assert_eq!(at("从渝中区到江北区的公交太挤"), None);
+    }
+
+    #[test]
+    fn a_zone_town_knows_its_zone() {
+        let place = g().locate("鱼嘴镇工地夜间施工噪音大").expect("place");
+        assert_eq!(place.zone.map(|z| z.name).as_deref(), Some("两江新区"));
+    }
+
+    #[test]
+    fn bad_places_are_named() {
+        let err = Gazetteer::from_data(
+            REGIONS_CSV,
+            ZONES_CSV,
+            "[[place]]\nname = \"某广场\"\ndistrict = \"渝中区\"\ntown = \"不存在街道\"\n",
+        )
+        .expect_err("refused");
+        assert!(err.contains("不存在街道"), "{err}");
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_is_read_without_panicking(text in "\\PC{0,60}") {
+            let _ = g().locate(&text);
+        }
+    }
+}
