@@ -7,12 +7,18 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use minsheng_hotline::gazetteer::{self, Gazetteer};
+use minsheng_hotline::taxonomy::{self, Taxonomy};
 
 #[derive(Subcommand)]
 pub enum HotlineCommand {
-    /// Check a landmarks file (default: the shipped data/hotline/places.toml) against the region
-    /// data; every error names its place.
-    Check { places: Option<PathBuf> },
+    /// Check the hotline's data (default: the shipped data/hotline/taxonomy.toml and
+    /// places.toml, the landmarks checked against the region data); every error is named.
+    Check {
+        #[arg(long)]
+        taxonomy: Option<PathBuf>,
+        #[arg(long)]
+        places: Option<PathBuf>,
+    },
     /// Where each request on stdin (one per line) is about: one JSON object per line with the
     /// district, town and zone (null when the text does not say clearly).
     Locate,
@@ -20,33 +26,58 @@ pub enum HotlineCommand {
 
 pub fn hotline_command(command: HotlineCommand) -> Result<ExitCode> {
     match command {
-        HotlineCommand::Check { places } => {
-            let (name, source) = match &places {
-                Some(path) => (
-                    path.display().to_string(),
-                    std::fs::read_to_string(path)
-                        .with_context(|| format!("cannot read {}", path.display()))?,
+        HotlineCommand::Check { taxonomy, places } => {
+            let read =
+                |file: &Option<PathBuf>, shipped: (&str, &str)| -> Result<(String, String)> {
+                    Ok(match file {
+                        Some(path) => (
+                            path.display().to_string(),
+                            std::fs::read_to_string(path)
+                                .with_context(|| format!("cannot read {}", path.display()))?,
+                        ),
+                        None => (shipped.0.to_string(), shipped.1.to_string()),
+                    })
+                };
+            let mut failed = false;
+            let (name, source) = read(
+                &taxonomy,
+                ("data/hotline/taxonomy.toml", taxonomy::SHIPPED_TOML),
+            )?;
+            match Taxonomy::from_toml(&source) {
+                Ok(t) => say!(
+                    "{name}: ok — {} categories, {} subcategories, {} request types",
+                    t.categories.len(),
+                    t.subcategory_count(),
+                    t.types.len()
                 ),
-                None => (
-                    "data/hotline/places.toml".to_string(),
-                    gazetteer::PLACES_TOML.to_string(),
-                ),
-            };
-            match Gazetteer::from_data(gazetteer::REGIONS_CSV, gazetteer::ZONES_CSV, &source) {
-                Ok(g) => {
-                    say!(
-                        "{name}: ok — {} districts and counties, {} towns, {} landmarks",
-                        g.districts().len(),
-                        g.town_count(),
-                        g.landmark_count()
-                    );
-                    Ok(ExitCode::SUCCESS)
-                }
                 Err(e) => {
-                    eprintln!("{name}: {e}");
-                    Ok(ExitCode::from(2))
+                    failed = true;
+                    for line in e.lines() {
+                        eprintln!("{name}: {line}");
+                    }
                 }
             }
+            let (name, source) = read(
+                &places,
+                ("data/hotline/places.toml", gazetteer::PLACES_TOML),
+            )?;
+            match Gazetteer::from_data(gazetteer::REGIONS_CSV, gazetteer::ZONES_CSV, &source) {
+                Ok(g) => say!(
+                    "{name}: ok — {} districts and counties, {} towns, {} landmarks",
+                    g.districts().len(),
+                    g.town_count(),
+                    g.landmark_count()
+                ),
+                Err(e) => {
+                    failed = true;
+                    eprintln!("{name}: {e}");
+                }
+            }
+            Ok(if failed {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         HotlineCommand::Locate => {
             let g = Gazetteer::shipped().map_err(|e| anyhow::anyhow!(e))?;
