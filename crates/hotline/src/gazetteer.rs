@@ -323,6 +323,27 @@ impl Gazetteer {
         &self.districts
     }
 
+    /// The towns of a district (by its index in `districts`).
+    pub fn towns_of(&self, district: usize) -> Vec<&Area> {
+        self.towns
+            .iter()
+            .filter(|t| t.district == district)
+            .map(|t| &t.area)
+            .collect()
+    }
+
+    /// The landmark names, sorted.
+    pub fn landmark_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .names
+            .iter()
+            .filter(|(_, m)| m.iter().any(|m| matches!(m, Meaning::Landmark(..))))
+            .map(|(n, _)| n.as_str())
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
     pub fn town_count(&self) -> usize {
         self.towns.len()
     }

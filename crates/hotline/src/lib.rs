@@ -5,6 +5,7 @@
 //! with no clear place goes to the centre for manual dispatch instead of being guessed.
 
 pub mod gazetteer;
+pub mod synth;
 pub mod taxonomy;
 
 pub use gazetteer::{Area, Gazetteer, Place};
