@@ -145,6 +145,8 @@ pub fn generate(
     let landmarks = gazetteer.landmark_names();
     let districts = gazetteer.districts();
     let mut out = Vec::with_capacity(count);
+    let mut used: std::collections::HashMap<(&str, bool, bool), usize> =
+        std::collections::HashMap::new();
     while out.len() < count && !subs.is_empty() {
         let (category, sub) = subs[out.len() % subs.len()];
         let Some(p) = phrases.get(sub) else { break };
@@ -161,7 +163,16 @@ pub fn generate(
             "suggestion" => &p.suggest,
             _ => &p.issue,
         };
-        let index = rng.random_range(0..list.len());
+        // Each wording in turn, so every one is used (random draws can miss some).
+        let turn = used
+            .entry((
+                sub,
+                request_type == "consultation",
+                request_type == "suggestion",
+            ))
+            .or_insert(0);
+        let index = *turn % list.len();
+        *turn += 1;
         let held_out = list.len() >= 2 && index == list.len() - 1;
         // The place: a district (full or short), with a town or not, a landmark, or none.
         let (place, district_code) = match rng.random_range(0..10) {
