@@ -306,6 +306,20 @@ pub async fn screen(args: &ScreenArgs, app: Option<&minsheng_app::App>) -> Resul
 
 /// `warnings.csv` (one row per household), `evidence.csv` and `rejected.csv`, written to temporary
 /// names and renamed, so an interrupted run leaves no partial report.
+/// The rules a warning hit, and its severity (the highest of theirs).
+fn hits_and_severity<'r>(
+    rules: &'r RuleSet,
+    warning: &engine::Warning,
+) -> (Vec<&'r minsheng_screen::rules::Rule>, &'static str) {
+    let hits: Vec<&minsheng_screen::rules::Rule> =
+        warning.hits.iter().map(|(r, _)| &rules.rules[*r]).collect();
+    let severity = ["high", "medium", "low"]
+        .into_iter()
+        .find(|s| hits.iter().any(|r| r.severity == *s))
+        .unwrap_or("low");
+    (hits, severity)
+}
+
 fn write_outputs(
     out: &Path,
     rules: &RuleSet,
@@ -337,12 +351,7 @@ fn write_outputs(
             )?;
             for warning in &outcome.warnings {
                 let h = warning.household as usize;
-                let hits: Vec<&minsheng_screen::rules::Rule> =
-                    warning.hits.iter().map(|(r, _)| &rules.rules[*r]).collect();
-                let severity = ["high", "medium", "low"]
-                    .into_iter()
-                    .find(|s| hits.iter().any(|r| r.severity == *s))
-                    .unwrap_or("low");
+                let (hits, severity) = hits_and_severity(rules, warning);
                 let codes: Vec<&str> = hits.iter().map(|r| r.code.as_str()).collect();
                 let explanations: Vec<&str> =
                     warning.hits.iter().map(|(_, e)| e.as_str()).collect();
@@ -443,12 +452,7 @@ fn write_xlsx(
     for (i, warning) in outcome.warnings.iter().enumerate() {
         let row = i as u32 + 1;
         let h = warning.household as usize;
-        let hits: Vec<&minsheng_screen::rules::Rule> =
-            warning.hits.iter().map(|(r, _)| &rules.rules[*r]).collect();
-        let severity = ["high", "medium", "low"]
-            .into_iter()
-            .find(|s| hits.iter().any(|r| r.severity == *s))
-            .unwrap_or("low");
+        let (hits, severity) = hits_and_severity(rules, warning);
         sheet.write_string(row, 0, population.household_id(h))?;
         sheet.write_string(row, 1, population.household_region[h].to_string())?;
         sheet.write_string(row, 2, severity)?;

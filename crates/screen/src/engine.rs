@@ -661,6 +661,26 @@ fn positions(
         .collect()
 }
 
+/// Reads the header row (when the schema has one) and finds the schema's columns in it.
+fn read_header(
+    reader: &mut crate::feed::CsvReader,
+    schema: &FeedSchema,
+    path: &Path,
+) -> Result<(Option<csv::ByteRecord>, Vec<usize>), ScreenError> {
+    let headers = if schema.header {
+        Some(
+            reader
+                .byte_headers()
+                .map_err(|e| ScreenError::File(format!("{}: {e}", path.display())))?
+                .clone(),
+        )
+    } else {
+        None
+    };
+    let positions = positions(schema, headers.as_ref(), path)?;
+    Ok((headers, positions))
+}
+
 /// What reading one feed gave: its counts, aggregate values and evidence by part.
 struct FeedRead {
     name: String,
@@ -732,17 +752,7 @@ fn read_pieces(
     if gb18030 {
         return Ok(None);
     }
-    let headers = if schema.header {
-        Some(
-            reader
-                .byte_headers()
-                .map_err(|e| ScreenError::File(format!("{}: {e}", path.display())))?
-                .clone(),
-        )
-    } else {
-        None
-    };
-    let positions = positions(schema, headers.as_ref(), path)?;
+    let (headers, positions) = read_header(&mut reader, schema, path)?;
     // Where the rows start: after the header, or after a byte-order mark.
     let (data_start, first_line) = match &headers {
         Some(_) => (reader.position().byte(), reader.position().line()),
@@ -881,17 +891,7 @@ fn read_sequential(
 ) -> Result<Vec<Part>, ScreenError> {
     let schema = plan.schema;
     let (mut reader, _) = crate::feed::open(path, schema)?;
-    let headers = if schema.header {
-        Some(
-            reader
-                .byte_headers()
-                .map_err(|e| ScreenError::File(format!("{}: {e}", path.display())))?
-                .clone(),
-        )
-    } else {
-        None
-    };
-    let positions = positions(schema, headers.as_ref(), path)?;
+    let (_, positions) = read_header(&mut reader, schema, path)?;
     let mut parts = vec![Part::starting_at(reader.position().line())];
     let mut row = plan.row();
     let mut numbers = plan.numbers();
