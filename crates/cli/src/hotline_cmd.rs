@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 use minsheng_hotline::classify::{Classifier, score};
 use minsheng_hotline::gazetteer::{self, Gazetteer};
+use minsheng_hotline::routing::{self, Router};
 use minsheng_hotline::synth::{self, Labelled};
 use minsheng_hotline::taxonomy::{self, Taxonomy};
 
@@ -20,6 +21,9 @@ pub enum HotlineCommand {
         taxonomy: Option<PathBuf>,
         #[arg(long)]
         places: Option<PathBuf>,
+        /// Routing rules to check (default: the shipped data/hotline/routing.toml).
+        #[arg(long)]
+        routing: Option<PathBuf>,
     },
     /// Where each request on stdin (one per line) is about: one JSON object per line with the
     /// district, town and zone (null when the text does not say clearly).
@@ -35,6 +39,12 @@ pub enum HotlineCommand {
     Eval {
         #[arg(long)]
         json: bool,
+        /// Phrases to write the requests from instead of the shipped data/hotline/phrases.toml.
+        #[arg(long)]
+        phrases: Option<PathBuf>,
+        /// Also list every held-out request whose subcategory was missed (truth → guess).
+        #[arg(long)]
+        misses: bool,
     },
     /// Write the labelled requests the classifier learns from (JSON lines).
     Synth {
@@ -44,21 +54,36 @@ pub enum HotlineCommand {
         seed: u64,
         #[arg(long)]
         out: PathBuf,
+        #[arg(long)]
+        phrases: Option<PathBuf>,
     },
 }
 
-/// The labelled requests written from the shipped phrases.
-fn labelled(count: usize, seed: u64) -> Result<(Taxonomy, Gazetteer, Vec<Labelled>)> {
+/// The labelled requests written from the shipped phrases (or those of `phrases_file`).
+fn labelled(
+    count: usize,
+    seed: u64,
+    phrases_file: Option<&PathBuf>,
+) -> Result<(Taxonomy, Gazetteer, Vec<Labelled>)> {
     let taxonomy = Taxonomy::shipped().map_err(|e| anyhow::anyhow!(e))?;
     let gazetteer = Gazetteer::shipped().map_err(|e| anyhow::anyhow!(e))?;
-    let phrases = synth::phrases(synth::PHRASES_TOML, &taxonomy).map_err(|e| anyhow::anyhow!(e))?;
+    let text = match phrases_file {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?,
+        None => synth::PHRASES_TOML.to_string(),
+    };
+    let phrases = synth::phrases(&text, &taxonomy).map_err(|e| anyhow::anyhow!(e))?;
     let rows = synth::generate(&taxonomy, &gazetteer, &phrases, count, seed);
     Ok((taxonomy, gazetteer, rows))
 }
 
 pub fn hotline_command(command: HotlineCommand) -> Result<ExitCode> {
     match command {
-        HotlineCommand::Check { taxonomy, places } => {
+        HotlineCommand::Check {
+            taxonomy,
+            places,
+            routing,
+        } => {
             let read =
                 |file: &Option<PathBuf>, shipped: (&str, &str)| -> Result<(String, String)> {
                     Ok(match file {
@@ -75,34 +100,58 @@ pub fn hotline_command(command: HotlineCommand) -> Result<ExitCode> {
                 &taxonomy,
                 ("data/hotline/taxonomy.toml", taxonomy::SHIPPED_TOML),
             )?;
-            match Taxonomy::from_toml(&source) {
-                Ok(t) => say!(
-                    "{name}: ok — {} categories, {} subcategories, {} request types",
-                    t.categories.len(),
-                    t.subcategory_count(),
-                    t.types.len()
-                ),
+            let checked_taxonomy = match Taxonomy::from_toml(&source) {
+                Ok(t) => {
+                    say!(
+                        "{name}: ok — {} categories, {} subcategories, {} request types",
+                        t.categories.len(),
+                        t.subcategory_count(),
+                        t.types.len()
+                    );
+                    Some(t)
+                }
                 Err(e) => {
                     failed = true;
                     for line in e.lines() {
                         eprintln!("{name}: {line}");
                     }
+                    None
                 }
-            }
+            };
             let (name, source) = read(
                 &places,
                 ("data/hotline/places.toml", gazetteer::PLACES_TOML),
             )?;
-            match Gazetteer::from_data(gazetteer::REGIONS_CSV, gazetteer::ZONES_CSV, &source) {
-                Ok(g) => say!(
-                    "{name}: ok — {} districts and counties, {} towns, {} landmarks",
-                    g.districts().len(),
-                    g.town_count(),
-                    g.landmark_count()
-                ),
-                Err(e) => {
-                    failed = true;
-                    eprintln!("{name}: {e}");
+            let checked_gazetteer =
+                match Gazetteer::from_data(gazetteer::REGIONS_CSV, gazetteer::ZONES_CSV, &source) {
+                    Ok(g) => {
+                        say!(
+                            "{name}: ok — {} districts and counties, {} towns, {} landmarks",
+                            g.districts().len(),
+                            g.town_count(),
+                            g.landmark_count()
+                        );
+                        Some(g)
+                    }
+                    Err(e) => {
+                        failed = true;
+                        eprintln!("{name}: {e}");
+                        None
+                    }
+                };
+            let (name, source) = read(
+                &routing,
+                ("data/hotline/routing.toml", routing::ROUTING_TOML),
+            )?;
+            if let (Some(t), Some(g)) = (&checked_taxonomy, &checked_gazetteer) {
+                match Router::from_toml(&source, t, g) {
+                    Ok(r) => say!("{name}: ok — {} routing rules", r.rules().len()),
+                    Err(e) => {
+                        failed = true;
+                        for line in e.lines() {
+                            eprintln!("{name}: {line}");
+                        }
+                    }
                 }
             }
             Ok(if failed {
@@ -112,8 +161,9 @@ pub fn hotline_command(command: HotlineCommand) -> Result<ExitCode> {
             })
         }
         HotlineCommand::Classify { json } => {
-            let (taxonomy, gazetteer, rows) = labelled(2000, 12345)?;
-            let classifier = Classifier::train(taxonomy, gazetteer, &rows);
+            let (taxonomy, gazetteer, rows) = labelled(2000, 12345, None)?;
+            let router = Router::shipped(&taxonomy, &gazetteer).map_err(|e| anyhow::anyhow!(e))?;
+            let classifier = Classifier::train(taxonomy, gazetteer, &rows).with_router(router);
             for line in std::io::stdin().lock().lines() {
                 let line = line.context("cannot read stdin")?;
                 if line.trim().is_empty() {
@@ -140,8 +190,12 @@ pub fn hotline_command(command: HotlineCommand) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        HotlineCommand::Eval { json } => {
-            let (taxonomy, gazetteer, rows) = labelled(2000, 12345)?;
+        HotlineCommand::Eval {
+            json,
+            phrases,
+            misses,
+        } => {
+            let (taxonomy, gazetteer, rows) = labelled(2000, 12345, phrases.as_ref())?;
             let (held, train): (Vec<Labelled>, Vec<Labelled>) =
                 rows.into_iter().partition(|r| r.held_out);
             let classifier = Classifier::train(taxonomy, gazetteer, &train);
@@ -155,6 +209,13 @@ pub fn hotline_command(command: HotlineCommand) -> Result<ExitCode> {
                     .map(|(r, c)| (r.category.clone(), c.category.clone()))
                     .collect::<Vec<_>>(),
             );
+            if misses {
+                for (r, c) in held.iter().zip(&results) {
+                    if r.subcategory != c.subcategory {
+                        eprintln!("{} → {}\t{}", r.subcategory, c.subcategory, r.text);
+                    }
+                }
+            }
             let kind = score(
                 &held
                     .iter()
@@ -188,8 +249,13 @@ pub fn hotline_command(command: HotlineCommand) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        HotlineCommand::Synth { count, seed, out } => {
-            let (_, _, rows) = labelled(count, seed)?;
+        HotlineCommand::Synth {
+            count,
+            seed,
+            out,
+            phrases,
+        } => {
+            let (_, _, rows) = labelled(count, seed, phrases.as_ref())?;
             let mut text = String::new();
             for row in &rows {
                 text.push_str(&serde_json::to_string(row)?);

@@ -10,11 +10,12 @@ use jieba_rs::Jieba;
 use serde::Serialize;
 
 use crate::gazetteer::{Gazetteer, Place};
+use crate::routing::Router;
 use crate::synth::Labelled;
 use crate::taxonomy::Taxonomy;
 
 /// Where a request with no clear place goes: the centre dispatches it by hand.
-pub const MANUAL_DISPATCH: &str = "12345热线中心（人工派单）";
+pub use crate::routing::MANUAL_DISPATCH;
 
 /// A multinomial naive Bayes model over word counts.
 #[derive(Debug, Clone)]
@@ -114,6 +115,7 @@ pub struct Classifier {
     types: NaiveBayes,
     taxonomy: Taxonomy,
     gazetteer: Gazetteer,
+    router: Router,
 }
 
 /// Words of a request: jieba's words without punctuation and spaces, and the pairs of words
@@ -197,7 +199,18 @@ impl Classifier {
             jieba,
             taxonomy,
             gazetteer,
+            router: Router::default(),
         }
+    }
+
+    /// Routes with these rules instead of the taxonomy's units alone.
+    pub fn with_router(mut self, router: Router) -> Classifier {
+        self.router = router;
+        self
+    }
+
+    pub fn gazetteer(&self) -> &Gazetteer {
+        &self.gazetteer
     }
 
     pub fn classify(&self, text: &str) -> Classification {
@@ -238,14 +251,7 @@ impl Classifier {
             .max_by(|a, b| a.1.total_cmp(b.1))
             .map_or("", |(code, _)| code.as_str());
         let place: Option<Place> = self.gazetteer.locate(text);
-        let unit = match (&place, self.taxonomy.subcategory(sub)) {
-            (Some(p), Some((_, s))) => {
-                // A town of a functional zone is answered by the zone's units.
-                let area = p.zone.as_ref().map_or(&p.district.name, |z| &z.name);
-                s.unit_in(area)
-            }
-            _ => MANUAL_DISPATCH.to_string(),
-        };
+        let unit = self.router.route(&self.taxonomy, sub, place.as_ref()).unit;
         Classification {
             category: category.to_string(),
             subcategory: sub.to_string(),

@@ -344,6 +344,16 @@ impl Gazetteer {
         names
     }
 
+    /// The name of a district, town or zone by its code.
+    pub fn area_name(&self, code: &str) -> Option<&str> {
+        self.districts
+            .iter()
+            .chain(self.towns.iter().map(|t| &t.area))
+            .chain(&self.zones)
+            .find(|a| a.code == code)
+            .map(|a| a.name.as_str())
+    }
+
     pub fn town_count(&self) -> usize {
         self.towns.len()
     }

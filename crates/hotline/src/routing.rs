@@ -1,0 +1,245 @@
+//! Routing rules (派单规则): which unit answers a request, by category or subcategory and area,
+//! as data (`data/hotline/routing.toml`). The first matching rule wins; without one the
+//! subcategory's unit of the taxonomy answers in the request's zone or district. No place, no
+//! unit: the request goes to the centre for manual dispatch.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::gazetteer::{Gazetteer, Place};
+use crate::taxonomy::Taxonomy;
+
+pub const ROUTING_TOML: &str = include_str!("../../../data/hotline/routing.toml");
+
+/// The centre itself: where a request goes when nobody can be named for it.
+pub const MANUAL_DISPATCH: &str = "12345热线中心（人工派单）";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleSpec {
+    category: Option<String>,
+    subcategory: Option<String>,
+    area: Option<String>,
+    unit: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoutingFile {
+    #[serde(rename = "rule", default)]
+    rules: Vec<Spanned<RuleSpec>>,
+}
+
+/// One routing rule, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// Its line in the file (for people reading a routing decision).
+    pub line: usize,
+    pub category: Option<String>,
+    pub subcategory: Option<String>,
+    pub area: Option<String>,
+    pub unit: String,
+}
+
+/// Where a request goes and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub unit: String,
+    /// The line of the rule that decided, or `None` for the taxonomy's unit or the centre.
+    pub rule_line: Option<usize>,
+    /// Nobody could be named: the centre dispatches by hand.
+    pub manual: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Router {
+    rules: Vec<Rule>,
+}
+
+const PLACEHOLDERS: [&str; 3] = ["{district}", "{zone}", "{town}"];
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+impl Router {
+    pub fn shipped(taxonomy: &Taxonomy, gazetteer: &Gazetteer) -> Result<Router, String> {
+        Router::from_toml(ROUTING_TOML, taxonomy, gazetteer)
+    }
+
+    /// Reads and checks routing rules: codes of the taxonomy, areas of the gazetteer, known
+    /// placeholders; every mistake named with its line.
+    pub fn from_toml(
+        text: &str,
+        taxonomy: &Taxonomy,
+        gazetteer: &Gazetteer,
+    ) -> Result<Router, String> {
+        let file: RoutingFile = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(0, |s| line_of(text, s.start));
+            format!("line {line}: {}", e.message().trim_end())
+        })?;
+        let mut errors = Vec::new();
+        let mut rules = Vec::new();
+        for spanned in file.rules {
+            let line = line_of(text, spanned.span().start);
+            let spec = spanned.into_inner();
+            let mut error = |message: String| errors.push(format!("line {line}: {message}"));
+            if let Some(code) = &spec.category
+                && !taxonomy.categories.iter().any(|c| &c.code == code)
+            {
+                error(format!("unknown category {code:?}"));
+            }
+            if let Some(code) = &spec.subcategory {
+                match taxonomy.subcategory(code) {
+                    None => error(format!("unknown subcategory {code:?}")),
+                    Some((c, _)) if spec.category.as_ref().is_some_and(|cat| cat != &c.code) => {
+                        error(format!("subcategory {code:?} is not in category {:?}", c.code))
+                    }
+                    Some(_) => {}
+                }
+            }
+            if let Some(area) = &spec.area
+                && gazetteer.area_name(area).is_none()
+            {
+                error(format!(
+                    "unknown area {area:?} (a district, town or zone code of data/regions)"
+                ));
+            }
+            if spec.unit.trim().is_empty() {
+                error("the unit is empty".into());
+            }
+            let mut rest = spec.unit.clone();
+            for p in PLACEHOLDERS {
+                rest = rest.replace(p, "");
+            }
+            if rest.contains('{') || rest.contains('}') {
+                error(format!(
+                    "unit {:?}: the only placeholders are {}",
+                    spec.unit,
+                    PLACEHOLDERS.join(", ")
+                ));
+            }
+            rules.push(Rule {
+                line,
+                category: spec.category,
+                subcategory: spec.subcategory,
+                area: spec.area,
+                unit: spec.unit,
+            });
+        }
+        if errors.is_empty() {
+            Ok(Router { rules })
+        } else {
+            Err(errors.join("\n"))
+        }
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The unit that answers a request of this subcategory about this place.
+    pub fn route(&self, taxonomy: &Taxonomy, subcategory: &str, place: Option<&Place>) -> Route {
+        let manual = Route {
+            unit: MANUAL_DISPATCH.to_string(),
+            rule_line: None,
+            manual: true,
+        };
+        let (Some(place), Some((category, sub))) = (place, taxonomy.subcategory(subcategory))
+        else {
+            return manual;
+        };
+        for rule in &self.rules {
+            let applies = rule.category.as_ref().is_none_or(|c| c == &category.code)
+                && rule.subcategory.as_ref().is_none_or(|s| s == &sub.code)
+                && rule.area.as_ref().is_none_or(|a| {
+                    &place.district.code == a
+                        || place.town.as_ref().is_some_and(|t| &t.code == a)
+                        || place.zone.as_ref().is_some_and(|z| &z.code == a)
+                });
+            if let (true, Some(unit)) = (applies, fill(&rule.unit, place)) {
+                return Route {
+                    unit,
+                    rule_line: Some(rule.line),
+                    manual: false,
+                };
+            }
+        }
+        // A town of a functional zone is answered by the zone's units.
+        let area = place.zone.as_ref().map_or(&place.district.name, |z| &z.name);
+        Route {
+            unit: sub.unit_in(area),
+            rule_line: None,
+            manual: false,
+        }
+    }
+}
+
+/// The unit's name with the place's names put in; `None` when the place lacks one it needs.
+fn fill(unit: &str, place: &Place) -> Option<String> {
+    let mut out = unit.replace("{district}", &place.district.name);
+    if out.contains("{zone}") {
+        out = out.replace("{zone}", &place.zone.as_ref()?.name);
+    }
+    if out.contains("{town}") {
+        out = out.replace("{town}", &place.town.as_ref()?.name);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() -> (Taxonomy, Gazetteer, Router) {
+        let taxonomy = Taxonomy::shipped().expect("taxonomy");
+        let gazetteer = Gazetteer::shipped().expect("gazetteer");
+        let router = Router::shipped(&taxonomy, &gazetteer).expect("shipped rules check");
+        (taxonomy, gazetteer, router)
+    }
+
+    #[test]
+    fn rules_decide_first_then_the_taxonomy_and_no_place_goes_to_the_centre() {
+        let (t, g, r) = setup();
+        let yuzhong = g.locate("渝中区解放碑").expect("place");
+        let noise = r.route(&t, "noise_nuisance", Some(&yuzhong));
+        assert_eq!(noise.unit, "解放碑街道办事处");
+        assert!(noise.rule_line.is_some());
+        let banan = g.locate("巴南区鱼洞街道").expect("place");
+        let noise = r.route(&t, "noise_nuisance", Some(&banan));
+        assert_eq!(noise.unit, "巴南区公安分局", "the area rule is 渝中's only");
+        assert_eq!(noise.rule_line, None);
+        let metro = r.route(&t, "metro", Some(&banan));
+        assert_eq!(metro.unit, "重庆市轨道交通（集团）有限公司");
+        let nowhere = r.route(&t, "metro", None);
+        assert!(nowhere.manual);
+        assert_eq!(nowhere.unit, MANUAL_DISPATCH);
+    }
+
+    #[test]
+    fn a_rule_whose_placeholder_cannot_be_filled_does_not_match() {
+        let (t, g, r) = setup();
+        let district_only = g.locate("巴南区").expect("place");
+        assert!(district_only.town.is_none());
+        let route = r.route(&t, "village_affairs", Some(&district_only));
+        assert_eq!(route.unit, "巴南区农业农村委员会");
+        let with_town = g.locate("巴南区鱼洞街道").expect("place");
+        assert_eq!(
+            r.route(&t, "village_affairs", Some(&with_town)).unit,
+            "鱼洞街道办事处"
+        );
+    }
+
+    #[test]
+    fn mistakes_are_named_with_their_line() {
+        let (t, g, _) = setup();
+        let text = "[[rule]]\nsubcategory = \"metro\"\nunit = \"x\"\n\n[[rule]]\nsubcategory = \"nope\"\narea = \"999\"\nunit = \"{city}局\"\n";
+        let e = Router::from_toml(text, &t, &g).expect_err("bad rules");
+        assert!(e.contains("line 5: unknown subcategory \"nope\""), "{e}");
+        assert!(e.contains("line 5: unknown area \"999\""), "{e}");
+        assert!(e.contains("placeholders"), "{e}");
+        let e = Router::from_toml("[[rule]]\nunit = \"x\"\ncolour = 1\n", &t, &g)
+            .expect_err("unknown key");
+        assert!(e.starts_with("line 3:"), "{e}");
+    }
+}
