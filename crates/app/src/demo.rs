@@ -52,6 +52,8 @@ pub struct DemoOptions {
     pub discovery: Option<crate::demo_discovery::DiscoveryScale>,
     /// Households of 巴南区 given a demo assessment (recognised, waiting for review, draft).
     pub assessments: usize,
+    /// Hotline requests taken this week (some answered).
+    pub hotline: usize,
 }
 
 impl Default for DemoOptions {
@@ -61,6 +63,7 @@ impl Default for DemoOptions {
             seed: 2026,
             discovery: None,
             assessments: 40,
+            hotline: 120,
         }
     }
 }
@@ -159,6 +162,12 @@ impl App {
             self.create_demo_assessments(&made, options.seed, options.assessments)
                 .await?;
             progress("assessments", 1, 1);
+        }
+        if options.hotline > 0 {
+            progress("hotline", 0, 1);
+            self.create_demo_hotline(options.hotline, options.seed)
+                .await?;
+            progress("hotline", 1, 1);
         }
         let mut tx = self.store().begin().await?;
         minsheng_store::discovery::rebuild_rollups(&mut tx).await?;
@@ -292,6 +301,8 @@ impl App {
                 500_000_000_000,
             ),
         ];
+        // The hotline's answering units of every district, county and zone.
+        self.install_all_hotline_units().await?;
         let community_committee = units[8].0.clone();
         let town_office = units[6].0.clone();
         let plan: Vec<(&str, &str, Role, String)> = vec![
@@ -351,6 +362,12 @@ impl App {
                 "热线座席",
                 Role::HotlineAgent,
                 units[17].0.clone(),
+            ),
+            (
+                "yuzhong.cityadmin",
+                "城管局经办人",
+                Role::DepartmentHandler,
+                "渝中区城市管理局".to_string(),
             ),
             (
                 "gridop",

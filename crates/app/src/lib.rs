@@ -12,6 +12,7 @@ pub mod discovery;
 pub mod export;
 pub mod groups;
 pub mod help;
+pub mod hotline;
 pub mod import;
 pub mod mpi_input;
 pub mod region_check;
@@ -175,6 +176,7 @@ pub struct App {
     audit_writer: std::sync::Arc<audit_writer::AuditWriter>,
     calendar: std::sync::Arc<minsheng_domain::WorkdayCalendar>,
     models: std::sync::Arc<assessment::ModelCache>,
+    hotline: std::sync::Arc<hotline::HotlineModel>,
 }
 
 impl App {
@@ -184,6 +186,9 @@ impl App {
             audit_writer: std::sync::Arc::new(audit_writer::AuditWriter::new(store.clone())),
             calendar: std::sync::Arc::new(minsheng_domain::WorkdayCalendar::china()),
             models: std::sync::Arc::new(assessment::ModelCache::default()),
+            hotline: std::sync::Arc::new(
+                hotline::HotlineModel::shipped().map_err(AppError::Internal)?,
+            ),
             store,
             settings,
             dummy_hash: std::sync::Arc::new(dummy_hash),

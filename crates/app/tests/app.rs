@@ -30,6 +30,8 @@ minsheng_store::on_both_backends!(
     help_goes_from_plan_to_referral_to_benefit,
     emergency_aid_is_paid_first_and_never_overdraws_the_fund,
     screening_warnings_become_clues_once_per_evidence,
+    a_call_goes_from_intake_through_return_and_rework_to_the_ranking,
+    hotline_requests_without_a_place_wait_for_manual_dispatch_and_corrections_train,
 );
 
 struct World {
@@ -48,6 +50,7 @@ impl World {
                     seed: 7,
                     discovery: None,
                     assessments: 6,
+                    hotline: 0,
                 },
                 &|_, _, _| {},
             )
@@ -2387,4 +2390,354 @@ async fn screening_warnings_become_clues_once_per_evidence(backend: Backend) {
         .find(|r| r.rule == "medical_burden")
         .expect("rule");
     assert_eq!((medical.confirmed, medical.rate), (2, Some(1.0)));
+}
+
+// ---------- the 12345 hotline ----------
+
+async fn hotline_version(w: &World, actor: &Actor, id: i64) -> i64 {
+    w.app
+        .hotline_request(actor, id)
+        .await
+        .expect("request")
+        .request
+        .row_version
+}
+
+fn call(description: &str) -> minsheng_app::hotline::RequestSubmission {
+    minsheng_app::hotline::RequestSubmission {
+        channel: "phone".into(),
+        description: description.into(),
+        contact_name: "张先生".into(),
+        contact_phone: "13800001111".into(),
+        ..Default::default()
+    }
+}
+
+async fn a_call_goes_from_intake_through_return_and_rework_to_the_ranking(backend: Backend) {
+    use minsheng_app::hotline::{RequestSubmission, week_of};
+    let w = World::new(backend).await;
+    let agent = w.actor("hotline").await;
+    let handler = w.actor("yuzhong.cityadmin").await;
+    let other_unit = w.actor("banan.education").await;
+    let text = "渝中区解放碑步行街有流动摊贩占道经营，晚上油烟很大还堵住了消防通道";
+    let taken = w
+        .app
+        .submit_request(
+            &agent,
+            &RequestSubmission {
+                subcategory: Some("street_vending".into()),
+                request_type: Some("complaint".into()),
+                ..call(text)
+            },
+        )
+        .await
+        .expect("intake");
+    assert_eq!(taken.category, "urban");
+    assert_eq!(taken.unit, "渝中区城市管理局");
+    assert_eq!(taken.district.as_deref(), Some("渝中区"));
+    assert!(!taken.manual);
+    assert!(taken.confidence > 0.0 && taken.confidence <= 1.0);
+    let id = taken.id;
+
+    // Volunteers cannot take calls; another unit cannot see the ticket.
+    let volunteer = w.actor("banan.volunteer").await;
+    assert!(matches!(
+        w.app.submit_request(&volunteer, &call("路灯坏了")).await,
+        Err(AppError::Forbidden)
+    ));
+    assert!(matches!(
+        w.app.hotline_request(&other_unit, id).await,
+        Err(AppError::NotFound)
+    ));
+    // The unit sees it in its queue, with the contact.
+    let queue = w.app.hotline_queue(&handler).await.expect("queue");
+    assert!(queue.iter().any(|r| r.id == id));
+    let detail = w.app.hotline_request(&handler, id).await.expect("detail");
+    assert!(detail.contact_visible);
+    assert_eq!(detail.request.contact_phone, "13800001111");
+    assert!(
+        !w.audit_rows("hotline.view").await.is_empty(),
+        "reads are audited"
+    );
+
+    // The unit returns it (退单); the centre sends it back; the transfer is counted.
+    let v = hotline_version(&w, &handler, id).await;
+    assert!(matches!(
+        w.app.return_request(&handler, id, v, "不").await,
+        Err(AppError::Invalid(_))
+    ));
+    w.app
+        .return_request(&handler, id, v, "占道经营属街道管辖")
+        .await
+        .expect("return");
+    let back = w.app.hotline_request(&agent, id).await.expect("detail");
+    assert_eq!(back.request.state, "centre");
+    assert_eq!(back.request.unit_id, None);
+    assert_eq!(back.request.transfers, 1);
+    assert!(matches!(
+        w.app.hotline_request(&handler, id).await,
+        Err(AppError::NotFound)
+    ));
+    let v = back.request.row_version;
+    // A stale version is refused and changes nothing.
+    assert!(matches!(
+        w.app
+            .dispatch_request(&agent, id, v - 1, handler.unit_id.expect("unit"))
+            .await,
+        Err(AppError::Stale)
+    ));
+    w.app
+        .dispatch_request(&agent, id, v, handler.unit_id.expect("unit"))
+        .await
+        .expect("dispatch");
+    let v = hotline_version(&w, &handler, id).await;
+    w.app.accept_request(&handler, id, v).await.expect("accept");
+
+    // More time, asked and granted: the deadline moves later.
+    let before = w.app.hotline_request(&agent, id).await.expect("d").request;
+    w.app
+        .request_extension(
+            &handler,
+            id,
+            before.row_version,
+            3,
+            "需要协调多个部门联合执法",
+        )
+        .await
+        .expect("ask");
+    let v = hotline_version(&w, &agent, id).await;
+    w.app
+        .decide_extension(&agent, id, v, true)
+        .await
+        .expect("grant");
+    let after = w.app.hotline_request(&agent, id).await.expect("d").request;
+    assert!(after.due_at > before.due_at);
+    assert_eq!(after.extension_state.as_deref(), Some("granted"));
+
+    // Replied but not resolved; the citizen is unsatisfied: handled again (重办).
+    let v = after.row_version;
+    w.app
+        .reply_request(&handler, id, v, "已联系街道，正在协调处理摊贩问题。", false)
+        .await
+        .expect("reply");
+    let replied = w.app.hotline_request(&agent, id).await.expect("d").request;
+    assert_eq!(replied.state, "replied");
+    assert_eq!(replied.resolved, Some(false));
+    w.app
+        .record_callback(&agent, id, replied.row_version, "unsatisfied", "摊贩还在")
+        .await
+        .expect("callback");
+    let rework = w.app.hotline_request(&agent, id).await.expect("d").request;
+    assert_eq!((rework.state.as_str(), rework.reworks), ("accepted", 1));
+    assert_eq!(rework.reply, "");
+    w.app
+        .reply_request(
+            &handler,
+            id,
+            rework.row_version,
+            "已依法取缔占道摊点，并安排每日巡查。",
+            true,
+        )
+        .await
+        .expect("reply again");
+    let v = hotline_version(&w, &agent, id).await;
+    w.app
+        .record_callback(&agent, id, v, "satisfied", "")
+        .await
+        .expect("closed");
+    let closed = w.app.hotline_request(&agent, id).await.expect("d");
+    assert_eq!(closed.request.state, "closed");
+    assert_eq!(closed.request.resolved, Some(true));
+    let kinds: Vec<&str> = closed.events.iter().map(|e| e.kind.as_str()).collect();
+    for kind in [
+        "received",
+        "dispatched",
+        "returned",
+        "redispatched",
+        "accepted",
+        "extension_requested",
+        "extension_granted",
+        "replied",
+        "rework",
+        "closed",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
+    }
+
+    // A near-identical call is offered for merging with an open request, and merged counts once.
+    let first = w
+        .app
+        .submit_request(
+            &agent,
+            &call("渝中区较场口小区门口的路灯坏了一个多月没人修"),
+        )
+        .await
+        .expect("first");
+    let second = w
+        .app
+        .submit_request(
+            &agent,
+            &call("渝中区较场口小区门口路灯坏了一个多月了都没人来修"),
+        )
+        .await
+        .expect("second");
+    assert!(
+        second.duplicates.iter().any(|d| d.id == first.id),
+        "{:?}",
+        second.duplicates
+    );
+    let week = week_of(minsheng_domain::time_util::today_in_china());
+    let ranking = w.app.weekly_ranking(&week).await.expect("ranking");
+    assert_eq!(ranking.total, 3);
+    let v = hotline_version(&w, &agent, second.id).await;
+    w.app
+        .merge_request(&agent, second.id, v, first.id)
+        .await
+        .expect("merge");
+    let ranking = w.app.weekly_ranking(&week).await.expect("ranking");
+    assert_eq!(ranking.total, 2, "a merged request counts once");
+    let urban = ranking
+        .categories
+        .iter()
+        .find(|c| c.code == "urban")
+        .expect("urban");
+    assert!(urban.count >= 1);
+    let shares: f64 = ranking.categories.iter().map(|c| c.share).sum();
+    assert!((shares - 100.0).abs() < 0.5, "{shares}");
+    assert!(ranking.solved.iter().any(|r| r.id == id));
+    assert!(ranking.unsolved.iter().all(|r| r.id != second.id));
+    let published = serde_json::to_string(&ranking).expect("json");
+    assert!(
+        !published.contains("13800001111"),
+        "no contact in the publication"
+    );
+    assert!(!published.contains("张先生"));
+    // A past week is reproducible: empty now, and the same on every reading.
+    let past = w.app.weekly_ranking("2026-W01").await.expect("past");
+    assert_eq!(past.total, 0);
+    assert!(w.app.weekly_ranking("2026-W99").await.is_err());
+}
+
+async fn hotline_requests_without_a_place_wait_for_manual_dispatch_and_corrections_train(
+    backend: Backend,
+) {
+    use minsheng_app::hotline::{MAX_DESCRIPTION, RequestSubmission};
+    let w = World::new(backend).await;
+    let agent = w.actor("hotline").await;
+    // No place: held by the centre, not guessed.
+    let nowhere = w
+        .app
+        .submit_request(&agent, &call("家门口的窨井盖丢了，晚上有人差点掉下去"))
+        .await
+        .expect("intake");
+    assert!(nowhere.manual);
+    assert_eq!(nowhere.district, None);
+    let d = w.app.hotline_request(&agent, nowhere.id).await.expect("d");
+    assert_eq!(d.request.state, "centre");
+    // The agent corrects the subcategory: recorded as a label, and the model learns it.
+    let text = "家门口的窨井盖丢了，晚上有人差点掉下去";
+    w.app
+        .correct_request(
+            &agent,
+            nowhere.id,
+            d.request.row_version,
+            "manhole_streetlight",
+            "help",
+        )
+        .await
+        .expect("correct");
+    let labels = minsheng_store::hotline::labels(&mut w.app.store().reader())
+        .await
+        .expect("labels");
+    assert_eq!(labels.len(), 1);
+    assert_eq!(labels[0].subcategory, "manhole_streetlight");
+    let relearned = w
+        .app
+        .classify_request(&agent, text)
+        .await
+        .expect("classify");
+    assert_eq!(relearned.subcategory, "manhole_streetlight");
+    // Bad input: named, nothing written.
+    let before = w.app.hotline_queue(&agent).await.expect("queue").len();
+    let long = "很".repeat(MAX_DESCRIPTION + 1);
+    for bad in [
+        RequestSubmission {
+            description: long,
+            ..call("")
+        },
+        RequestSubmission {
+            contact_phone: "call me".into(),
+            ..call("路灯坏了")
+        },
+        RequestSubmission {
+            subcategory: Some("nope".into()),
+            ..call("路灯坏了")
+        },
+        RequestSubmission {
+            latitude: Some(123.0),
+            ..call("路灯坏了")
+        },
+    ] {
+        assert!(
+            matches!(
+                w.app.submit_request(&agent, &bad).await,
+                Err(AppError::Invalid(_))
+            ),
+            "{bad:?}"
+        );
+    }
+    assert_eq!(
+        w.app.hotline_queue(&agent).await.expect("queue").len(),
+        before
+    );
+    // HTML is taken out, the words kept.
+    let cleaned = w
+        .app
+        .submit_request(
+            &agent,
+            &call("巴南区鱼洞街道<b>噪音</b>扰民<script>alert(1)</script>"),
+        )
+        .await
+        .expect("cleaned");
+    let d = w.app.hotline_request(&agent, cleaned.id).await.expect("d");
+    assert!(
+        !d.request.description.contains('<'),
+        "{}",
+        d.request.description
+    );
+    assert!(d.request.description.contains("噪音"));
+    // A request that reveals hardship becomes a clue in one step, linked both ways.
+    let hardship = w
+        .app
+        .submit_request(
+            &agent,
+            &call("巴南区鱼洞街道一位独居老人生病卧床没人照顾，家里没钱买药"),
+        )
+        .await
+        .expect("intake");
+    let v = hotline_version(&w, &agent, hardship.id).await;
+    let clue = w
+        .app
+        .request_to_clue(&agent, hardship.id, v, None, "", "urgent")
+        .await
+        .expect("clue");
+    let d = w.app.hotline_request(&agent, hardship.id).await.expect("d");
+    assert_eq!(d.request.clue_id, Some(clue));
+    let v = d.request.row_version;
+    assert!(matches!(
+        w.app
+            .request_to_clue(&agent, hardship.id, v, None, "", "")
+            .await,
+        Err(AppError::Conflict(_))
+    ));
+    let (source,): (String,) = minsheng_store::Conn::one(
+        &mut w.app.store().reader(),
+        minsheng_store::Sql::with(
+            "SELECT source_ref FROM clues WHERE id = $1",
+            minsheng_store::vals![clue],
+        ),
+    )
+    .await
+    .expect("clue row");
+    assert_eq!(source, format!("12345:{}", hardship.id));
 }

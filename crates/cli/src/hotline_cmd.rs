@@ -161,7 +161,8 @@ pub fn hotline_command(command: HotlineCommand) -> Result<ExitCode> {
             })
         }
         HotlineCommand::Classify { json } => {
-            let (taxonomy, gazetteer, rows) = labelled(2000, 12345, None)?;
+            let (taxonomy, gazetteer, rows) =
+                labelled(synth::TRAINING_COUNT, synth::TRAINING_SEED, None)?;
             let router = Router::shipped(&taxonomy, &gazetteer).map_err(|e| anyhow::anyhow!(e))?;
             let classifier = Classifier::train(taxonomy, gazetteer, &rows).with_router(router);
             for line in std::io::stdin().lock().lines() {
@@ -195,7 +196,11 @@ pub fn hotline_command(command: HotlineCommand) -> Result<ExitCode> {
             phrases,
             misses,
         } => {
-            let (taxonomy, gazetteer, rows) = labelled(2000, 12345, phrases.as_ref())?;
+            let (taxonomy, gazetteer, rows) = labelled(
+                synth::TRAINING_COUNT,
+                synth::TRAINING_SEED,
+                phrases.as_ref(),
+            )?;
             let (held, train): (Vec<Labelled>, Vec<Labelled>) =
                 rows.into_iter().partition(|r| r.held_out);
             let classifier = Classifier::train(taxonomy, gazetteer, &train);

@@ -437,6 +437,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     seed,
                     discovery,
                     assessments: 40,
+                    hotline: 120,
                 };
                 let accounts = create_demo(&app, options).await?;
                 save_accounts(&accounts_file, &accounts)?;

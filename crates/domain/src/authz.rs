@@ -158,10 +158,16 @@ pub enum Action {
     ManageFunds,
     /// Run data cross-matching over the registry and file its warnings as clues.
     RunScreening,
+    /// Take 12345 calls: record requests, correct their classification, dispatch, merge
+    /// duplicates, decide extensions, make call-backs, hand hardship to social assistance.
+    TakeCalls,
+    /// Work on the hotline tickets addressed to one's own unit: accept or return, ask for more
+    /// time, reply.
+    AnswerTickets,
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 29] = [
         Action::UseAccount,
         Action::ViewRegions,
         Action::ManageRegions,
@@ -189,6 +195,8 @@ impl Action {
         Action::HandleReferrals,
         Action::ManageFunds,
         Action::RunScreening,
+        Action::TakeCalls,
+        Action::AnswerTickets,
     ];
 
     pub fn code(self) -> &'static str {
@@ -220,6 +228,8 @@ impl Action {
             Action::HandleReferrals => "handle_referrals",
             Action::ManageFunds => "manage_funds",
             Action::RunScreening => "run_screening",
+            Action::TakeCalls => "take_calls",
+            Action::AnswerTickets => "answer_tickets",
         }
     }
 }
@@ -281,6 +291,11 @@ pub fn role_permits(role: Role, action: Action) -> bool {
         A::HandleReferrals => matches!(role, R::DepartmentHandler | R::CharityHandler),
         A::ManageFunds => matches!(role, R::TownOfficer | R::DistrictOfficer),
         A::RunScreening => role == R::DistrictOfficer,
+        A::TakeCalls => role == R::HotlineAgent,
+        A::AnswerTickets => matches!(
+            role,
+            R::DepartmentHandler | R::TownOfficer | R::DistrictOfficer
+        ),
         A::ManageFiles => matches!(
             role,
             R::CommunityWorker | R::TownOfficer | R::DistrictOfficer

@@ -18,10 +18,12 @@ pub enum UnitKind {
     HotlineCentre,
     GridCompany,
     SystemOperator,
+    /// Any other government department answering hotline tickets (城管、市场监管、公安分局…).
+    GovernmentDept,
 }
 
 impl UnitKind {
-    pub const ALL: [UnitKind; 13] = [
+    pub const ALL: [UnitKind; 14] = [
         UnitKind::CivilAffairsBureau,
         UnitKind::TownOffice,
         UnitKind::CommunityCommittee,
@@ -35,6 +37,7 @@ impl UnitKind {
         UnitKind::HotlineCentre,
         UnitKind::GridCompany,
         UnitKind::SystemOperator,
+        UnitKind::GovernmentDept,
     ];
 
     pub fn code(self) -> &'static str {
@@ -52,6 +55,7 @@ impl UnitKind {
             UnitKind::HotlineCentre => "hotline_centre",
             UnitKind::GridCompany => "grid_company",
             UnitKind::SystemOperator => "system_operator",
+            UnitKind::GovernmentDept => "government_dept",
         }
     }
 
@@ -74,6 +78,7 @@ impl UnitKind {
             UnitKind::HotlineCentre => "12345热线中心",
             UnitKind::GridCompany => "供电公司",
             UnitKind::SystemOperator => "系统运维",
+            UnitKind::GovernmentDept => "政府部门",
         }
     }
 
@@ -92,6 +97,7 @@ impl UnitKind {
             UnitKind::HotlineCentre => "12345 hotline centre",
             UnitKind::GridCompany => "Power supply company",
             UnitKind::SystemOperator => "System operations",
+            UnitKind::GovernmentDept => "Government department",
         }
     }
 }

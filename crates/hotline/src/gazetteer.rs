@@ -323,6 +323,11 @@ impl Gazetteer {
         &self.districts
     }
 
+    /// The functional zones (两江新区…).
+    pub fn zones(&self) -> &[Area] {
+        &self.zones
+    }
+
     /// The towns of a district (by its index in `districts`).
     pub fn towns_of(&self, district: usize) -> Vec<&Area> {
         self.towns

@@ -93,7 +93,10 @@ impl Router {
                 match taxonomy.subcategory(code) {
                     None => error(format!("unknown subcategory {code:?}")),
                     Some((c, _)) if spec.category.as_ref().is_some_and(|cat| cat != &c.code) => {
-                        error(format!("subcategory {code:?} is not in category {:?}", c.code))
+                        error(format!(
+                            "subcategory {code:?} is not in category {:?}",
+                            c.code
+                        ))
                     }
                     Some(_) => {}
                 }
@@ -166,7 +169,10 @@ impl Router {
             }
         }
         // A town of a functional zone is answered by the zone's units.
-        let area = place.zone.as_ref().map_or(&place.district.name, |z| &z.name);
+        let area = place
+            .zone
+            .as_ref()
+            .map_or(&place.district.name, |z| &z.name);
         Route {
             unit: sub.unit_in(area),
             rule_line: None,

@@ -15,6 +15,10 @@ use crate::taxonomy::Taxonomy;
 
 pub const PHRASES_TOML: &str = include_str!("../../../data/hotline/phrases.toml");
 
+/// How many labelled requests the classifier is trained on, and the seed that writes them.
+pub const TRAINING_COUNT: usize = 2000;
+pub const TRAINING_SEED: u64 = 12345;
+
 /// One labelled request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Labelled {

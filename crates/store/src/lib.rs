@@ -13,6 +13,7 @@ pub mod assessments;
 pub mod audit;
 pub mod discovery;
 pub mod help;
+pub mod hotline;
 pub mod regions;
 pub mod registry;
 mod sql;
@@ -246,6 +247,7 @@ const SQLITE_MIGRATIONS: &[MigrationFile] = migrations!("sqlite":
     (6, "assessments", "0006_assessments.sql"),
     (7, "help", "0007_help.sql"),
     (8, "screening", "0008_screening.sql"),
+    (9, "hotline", "0009_hotline.sql"),
 );
 
 const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
@@ -257,6 +259,7 @@ const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
     (6, "assessments", "0006_assessments.sql"),
     (7, "help", "0007_help.sql"),
     (8, "screening", "0008_screening.sql"),
+    (9, "hotline", "0009_hotline.sql"),
 );
 
 fn migrator(files: &'static [MigrationFile]) -> Migrator {

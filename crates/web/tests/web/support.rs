@@ -91,6 +91,7 @@ impl TestApp {
                     seed: 11,
                     discovery: None,
                     assessments: 6,
+                    hotline: 40,
                 },
                 &|_, _, _| {},
             )
