@@ -318,3 +318,108 @@ impl App {
         book.save_to_buffer().map_err(error)
     }
 }
+
+/// Writes a sheet of string columns (numbers as numbers) with bold headers.
+fn write_table(
+    book: &mut Workbook,
+    name: &str,
+    headers: &[&str],
+    rows: &[Vec<String>],
+) -> AppResult<()> {
+    let error = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let bold = Format::new().set_bold();
+    let sheet = book.add_worksheet();
+    sheet.set_name(name).map_err(error)?;
+    for (col, header) in headers.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, col as u16, *header, &bold)
+            .map_err(error)?;
+        sheet.set_column_width(col as u16, 16).map_err(error)?;
+    }
+    for (i, row) in rows.iter().enumerate() {
+        for (col, value) in row.iter().enumerate() {
+            let (r, c) = (i as u32 + 1, col as u16);
+            match value.parse::<f64>() {
+                Ok(number) if !value.is_empty() => {
+                    sheet.write_number(r, c, number).map_err(error)?
+                }
+                _ => sheet.write_string(r, c, value).map_err(error)?,
+            };
+        }
+    }
+    Ok(())
+}
+
+impl App {
+    /// The weekly publication as a workbook: the ranking, the solved requests with the unit's
+    /// reply, the unsolved ones. Public data only.
+    pub async fn export_weekly_ranking(&self, week: &str) -> AppResult<Vec<u8>> {
+        let ranking = self.weekly_ranking(week).await?;
+        let mut book = Workbook::new();
+        let shares: Vec<Vec<String>> = ranking
+            .categories
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                vec![
+                    (i + 1).to_string(),
+                    c.name_zh.clone(),
+                    c.count.to_string(),
+                    format!("{:.1}", c.share),
+                ]
+            })
+            .collect();
+        write_table(
+            &mut book,
+            "热点排行",
+            &["排名", "类别", "件数", "占比(%)"],
+            &shares,
+        )?;
+        let list = |rows: &[crate::hotline::PublicRequest],
+                    last: fn(&crate::hotline::PublicRequest) -> String| {
+            rows.iter()
+                .map(|r| {
+                    vec![
+                        r.id.to_string(),
+                        r.category.clone(),
+                        r.service_name.clone(),
+                        r.region_name.clone(),
+                        r.description.clone(),
+                        r.unit_name.clone().unwrap_or_default(),
+                        last(r),
+                    ]
+                })
+                .collect::<Vec<_>>()
+        };
+        write_table(
+            &mut book,
+            "已解决",
+            &[
+                "编号",
+                "类别",
+                "事项",
+                "区域",
+                "诉求内容",
+                "承办单位",
+                "答复",
+            ],
+            &list(&ranking.solved, |r| r.reply.clone()),
+        )?;
+        write_table(
+            &mut book,
+            "未解决",
+            &[
+                "编号",
+                "类别",
+                "事项",
+                "区域",
+                "诉求内容",
+                "承办单位",
+                "状态",
+            ],
+            &list(&ranking.unsolved, |r| r.state.clone()),
+        )?;
+        book.save_to_buffer()
+            .map_err(|e| AppError::Internal(e.to_string()))
+    }
+}

@@ -14,10 +14,8 @@ use minsheng_hotline::routing::{Route, Router};
 use minsheng_hotline::synth::{self, Labelled};
 use minsheng_hotline::taxonomy::Taxonomy;
 use minsheng_hotline::{Gazetteer, Place};
-use minsheng_store::hotline::{
-    self as store, EventRow, NewEvent, NewLabel, NewRequest, OPEN_STATES, RequestChange,
-    RequestQuery, RequestRow,
-};
+use minsheng_store::hotline::{self as store, NewEvent, NewLabel, NewRequest, RequestChange};
+pub use minsheng_store::hotline::{EventRow, OPEN_STATES, RequestQuery, RequestRow};
 use minsheng_store::{WriteTx, users};
 use serde::{Deserialize, Serialize};
 use time::{Date, Time, Weekday};
@@ -281,6 +279,32 @@ fn place_region(place: Option<&Place>) -> (i64, Option<i64>) {
     (town.or(district).unwrap_or(MUNICIPALITY), district)
 }
 
+/// A text for publication: runs of seven or more digits or letters-and-digits that look like
+/// phone or ID numbers are masked (citizens write them into descriptions).
+pub fn scrub_personal(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let run = chars[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit() || matches!(c, 'x' | 'X'))
+            .count();
+        let digits = chars[i..i + run]
+            .iter()
+            .filter(|c| c.is_ascii_digit())
+            .count();
+        if digits >= 7 {
+            out.extend(std::iter::repeat_n('＊', run));
+            i += run;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 fn public(r: &RequestRow, taxonomy: &Taxonomy) -> PublicRequest {
     let (category, service_name) = taxonomy
         .subcategory(&r.subcategory)
@@ -294,13 +318,13 @@ fn public(r: &RequestRow, taxonomy: &Taxonomy) -> PublicRequest {
         subcategory: r.subcategory.clone(),
         service_name,
         request_type: r.request_type.clone(),
-        description: r.description.clone(),
-        address: r.address.clone(),
+        description: scrub_personal(&r.description),
+        address: scrub_personal(&r.address),
         region_name: r.region_name.clone(),
         latitude: r.latitude,
         longitude: r.longitude,
         unit_name: r.unit_name.clone(),
-        reply: r.reply.clone(),
+        reply: scrub_personal(&r.reply),
         resolved: r.resolved,
         created_at: r.created_at,
         updated_at: r.updated_at,
@@ -493,7 +517,15 @@ impl App {
         let model = classifier.classify(&text);
         let subcategory = s.subcategory.clone().unwrap_or(model.subcategory.clone());
         let request_type = s.request_type.clone().unwrap_or(model.type_code.clone());
-        let by_agent = subcategory != model.subcategory || request_type != model.type_code;
+        // An agent's choice that differs from the model is a correction (training data); a
+        // citizen's choice of service (Open311) is kept but not learned from.
+        let differs = subcategory != model.subcategory || request_type != model.type_code;
+        let by_agent = s.channel == "phone" && differs;
+        let classified_by = match (by_agent, s.subcategory.is_some()) {
+            (true, _) => "agent",
+            (false, true) if s.channel != "phone" => "citizen",
+            _ => "model",
+        };
         let place = self.hotline.gazetteer.locate(&text);
         let route = self
             .hotline
@@ -533,7 +565,7 @@ impl App {
                 subcategory: &subcategory,
                 request_type: &request_type,
                 confidence: model.confidence,
-                classified_by: if by_agent { "agent" } else { "model" },
+                classified_by,
                 region_code,
                 district_code,
                 unit_id: unit.as_ref().map(|u| u.id),
@@ -1573,7 +1605,7 @@ impl App {
                 }
             })
             .collect();
-        categories.sort_by(|a, b| b.count.cmp(&a.count));
+        categories.sort_by_key(|c| std::cmp::Reverse(c.count));
         let rows = store::requests(
             &mut c,
             &RequestQuery {
@@ -1628,15 +1660,74 @@ impl App {
     }
 
     /// Public steps in a time window (Open311 servicerequestupdates).
-    pub async fn public_updates(&self, from: i64, to: i64) -> AppResult<Vec<(EventRow, bool)>> {
-        let mut c = reader(self);
-        let events = store::public_events(&mut c, from, to, 1000).await?;
-        let mut out = Vec::with_capacity(events.len());
-        for e in events {
-            let open = !matches!(e.kind.as_str(), "replied" | "closed" | "merged");
-            out.push((e, open));
+    pub async fn public_updates(&self, from: i64, to: i64) -> AppResult<Vec<EventRow>> {
+        Ok(store::public_events(&mut reader(self), from, to, 1000).await?)
+    }
+
+    /// A citizen's further word on a request through an Open311 client: kept for the staff (not
+    /// published: it may hold personal data). Returns the update's id.
+    pub async fn citizen_update(&self, actor: &Actor, id: i64, text: &str) -> AppResult<i64> {
+        let text = strip_html(text);
+        if text.is_empty() || text.chars().count() > MAX_DESCRIPTION {
+            return Err(AppError::invalid(
+                "description",
+                format!("1 to {MAX_DESCRIPTION} characters, no HTML"),
+            ));
         }
-        Ok(out)
+        let mut tx = self.store().begin().await?;
+        if store::request_public(&mut tx, id).await?.is_none() {
+            return Err(AppError::NotFound);
+        }
+        let event = store::add_event(
+            &mut tx,
+            &NewEvent {
+                request_id: id,
+                at: now_millis(),
+                user_id: None,
+                username: &actor.username,
+                unit_id: None,
+                kind: "citizen_update",
+                note: &text,
+                public_note: "",
+            },
+        )
+        .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "hotline.citizen_update",
+            Subject::new("hotline_request", &id.to_string()),
+            true,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(event)
+    }
+
+    /// The units the centre may dispatch a request of a district to: that district's, the
+    /// zones' and the city-wide ones.
+    pub async fn hotline_units(
+        &self,
+        actor: &Actor,
+        district_code: Option<i64>,
+    ) -> AppResult<Vec<users::UnitRow>> {
+        self.authorize(actor, Action::TakeCalls, Subject::new("hotline", ""))
+            .await?;
+        let units = users::units_in_scope(&mut reader(self), &actor.scope).await?;
+        let district = |code: i64| code / 1_000_000;
+        Ok(units
+            .into_iter()
+            .filter(|u| u.kind != UnitKind::SystemOperator.code())
+            .filter(|u| match district_code {
+                Some(d) => {
+                    district(u.region_code) == district(d)
+                        || u.region_code == MUNICIPALITY
+                        || district(u.region_code) >= 509_000
+                }
+                None => true,
+            })
+            .collect())
     }
 
     /// The Open311 client a key belongs to.
@@ -1823,6 +1914,19 @@ mod tests {
         assert_eq!(week_of(monday + time::Duration::days(6)), "2026-W33");
         assert!(parse_week("2026-W54").is_err());
         assert!(parse_week("W33").is_err());
+    }
+
+    #[test]
+    fn phone_and_id_numbers_are_masked_for_publication() {
+        assert_eq!(
+            scrub_personal("电话13812345678请回电"),
+            "电话＊＊＊＊＊＊＊＊＊＊＊请回电"
+        );
+        assert_eq!(
+            scrub_personal("身份证50010319800101123X"),
+            format!("身份证{}", "＊".repeat(18))
+        );
+        assert_eq!(scrub_personal("3号楼2单元502室"), "3号楼2单元502室");
     }
 
     #[test]

@@ -6,7 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use minsheng_hotline::classify::{Classifier, score};
+use minsheng_app::hotline::week_of;
+use minsheng_app::{Actor, App};
+use minsheng_domain::time_util::today_in_china;
+use minsheng_hotline::classify::{Classifier, MANUAL_DISPATCH, score};
 use minsheng_hotline::gazetteer::{self, Gazetteer};
 use minsheng_hotline::routing::{self, Router};
 use minsheng_hotline::synth::{self, Labelled};
@@ -46,6 +49,23 @@ pub enum HotlineCommand {
         #[arg(long)]
         misses: bool,
     },
+    /// The weekly hot-topic ranking (每周热点排行) from the database: category shares of the
+    /// requests received that ISO week (merged requests count once), solved and unsolved counts;
+    /// `--xlsx FILE` writes the publication with its lists.
+    Ranking {
+        /// The ISO week, e.g. 2026-W33; default: this week.
+        #[arg(long)]
+        week: Option<String>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
+    },
+    /// Issue an Open311 api_key for a client application (printed once, stored as a hash).
+    Open311Key {
+        #[arg(long)]
+        client: String,
+    },
     /// Write the labelled requests the classifier learns from (JSON lines).
     Synth {
         #[arg(long, default_value_t = 2000)]
@@ -77,8 +97,91 @@ fn labelled(
     Ok((taxonomy, gazetteer, rows))
 }
 
+/// The commands that read or write the database.
+pub async fn hotline_db_command(app: &App, command: HotlineCommand) -> Result<ExitCode> {
+    match command {
+        HotlineCommand::Ranking { week, json, xlsx } => {
+            let week = week.unwrap_or_else(|| week_of(today_in_china()));
+            let ranking = app
+                .weekly_ranking(&week)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}: {week}"))?;
+            if let Some(path) = &xlsx {
+                let bytes = app
+                    .export_weekly_ranking(&week)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                std::fs::write(path, bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            if json {
+                let categories: Vec<_> = ranking
+                    .categories
+                    .iter()
+                    .map(|c| {
+                        serde_json::json!({"category": c.name_zh, "code": c.code,
+                            "count": c.count, "share": c.share})
+                    })
+                    .collect();
+                say!(
+                    "{}",
+                    serde_json::json!({"week": ranking.week, "from": ranking.from, "to": ranking.to,
+                        "total": ranking.total, "categories": categories,
+                        "solved": ranking.solved.len(), "unsolved": ranking.unsolved.len()})
+                );
+            } else {
+                say!(
+                    "12345 每周热点排行 {} ({} – {}): {} requests",
+                    ranking.week,
+                    ranking.from,
+                    ranking.to,
+                    ranking.total
+                );
+                for (i, c) in ranking.categories.iter().enumerate() {
+                    let bar = "█".repeat((c.share / 2.0).round() as usize);
+                    say!(
+                        "{:>2}. {}\t{:>5}  {:>5.1}%  {bar}",
+                        i + 1,
+                        c.name_zh,
+                        c.count,
+                        c.share
+                    );
+                }
+                say!(
+                    "solved {}, unsolved {}",
+                    ranking.solved.len(),
+                    ranking.unsolved.len()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        HotlineCommand::Open311Key { client } => {
+            let actor =
+                Actor::command_line(app.everything().await.map_err(|e| anyhow::anyhow!("{e}"))?);
+            let key = app
+                .issue_open311_key(&actor, &client)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            say!("open311 api_key: {key}");
+            Ok(ExitCode::SUCCESS)
+        }
+        other => hotline_command(other),
+    }
+}
+
+/// Whether the command needs the database.
+pub fn needs_database(command: &HotlineCommand) -> bool {
+    matches!(
+        command,
+        HotlineCommand::Ranking { .. } | HotlineCommand::Open311Key { .. }
+    )
+}
+
 pub fn hotline_command(command: HotlineCommand) -> Result<ExitCode> {
     match command {
+        HotlineCommand::Ranking { .. } | HotlineCommand::Open311Key { .. } => {
+            anyhow::bail!("this command needs the database")
+        }
         HotlineCommand::Check {
             taxonomy,
             places,
@@ -176,7 +279,9 @@ pub fn hotline_command(command: HotlineCommand) -> Result<ExitCode> {
                         "{}",
                         serde_json::json!({"category": c.category, "type": c.request_type,
                             "district_code": c.district_code, "district": c.district, "town": c.town,
-                            "unit": c.unit, "confidence": c.confidence, "subcategory": c.subcategory})
+                            "unit": (c.unit != MANUAL_DISPATCH).then_some(&c.unit),
+                            "manual_dispatch": c.unit == MANUAL_DISPATCH,
+                            "confidence": c.confidence, "subcategory": c.subcategory})
                     );
                 } else {
                     say!(

@@ -204,10 +204,13 @@ enum Command {
         #[command(subcommand)]
         action: RulesCommand,
     },
-    /// The 12345 hotline (12345热线): landmark data checks, place finding.
+    /// The 12345 hotline (12345热线): data checks, place finding, classification, the weekly
+    /// ranking, Open311 keys.
     Hotline {
         #[command(subcommand)]
         action: hotline_cmd::HotlineCommand,
+        #[command(flatten)]
+        db: DbArgs,
     },
     /// The assistance catalog (救助事项目录).
     Catalog {
@@ -441,6 +444,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 };
                 let accounts = create_demo(&app, options).await?;
                 save_accounts(&accounts_file, &accounts)?;
+                let operator = command_line_actor(&app).await?;
+                let key = app
+                    .issue_open311_key(&operator, "minsheng demo client")
+                    .await
+                    .map_err(app_error)?;
+                save_secret(&db.data_dir.join("demo-open311-key.txt"), &key)?;
             } else {
                 eprintln!("The database already has data; serving it as it is.");
             }
@@ -456,7 +465,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Model { action } => return assess_cmd::model_command(action),
         Command::Survey { action } => return assess_cmd::survey_command(action),
         Command::Catalog { action } => return assess_cmd::catalog_command(action),
-        Command::Hotline { action } => return hotline_cmd::hotline_command(action),
+        Command::Hotline { action, db } => {
+            if hotline_cmd::needs_database(&action) {
+                let app = open_app(&db).await?;
+                return hotline_cmd::hotline_db_command(&app, action).await;
+            }
+            return hotline_cmd::hotline_command(action);
+        }
         Command::Rules {
             action: RulesCommand::Check { files },
         } => return screen_cmd::rules_check(&files),
@@ -757,6 +772,11 @@ fn save_accounts(path: &Path, accounts: &[DemoAccount]) -> Result<()> {
             a.unit
         ));
     }
+    save_secret(path, &text)
+}
+
+/// Writes a secret readable by its owner only.
+fn save_secret(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
     #[cfg(unix)]
     {
@@ -778,6 +798,11 @@ fn print_accounts(path: &Path, serve: &ServeArgs) -> Result<()> {
             let label = Role::from_code(role).map_or(role, |r| r.label_zh());
             say!("  {role:<20} {username:<22} {password:<16} {label} · {unit}");
         }
+    }
+    if let Some(parent) = path.parent()
+        && let Ok(key) = std::fs::read_to_string(parent.join("demo-open311-key.txt"))
+    {
+        say!("open311 api_key: {}", key.trim());
     }
     say!("Open http://{} in a browser.", serve.listen);
     Ok(())

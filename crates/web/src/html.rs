@@ -82,8 +82,10 @@ pub struct Chrome {
 
 pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
     let t = info.lang.texts();
-    let entries: [(&str, &str, Action); 18] = [
+    let entries: [(&str, &str, Action); 20] = [
         ("/", t.home, Action::UseAccount),
+        ("/hotline", t.hotline_desk, Action::TakeCalls),
+        ("/hotline/tickets", t.hotline_tickets, Action::AnswerTickets),
         ("/clues/new", t.report_clue, Action::ReportClue),
         ("/clues/mine", t.my_clues, Action::ReportClue),
         ("/inbox", t.inbox, Action::ViewLeads),

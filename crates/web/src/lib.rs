@@ -8,8 +8,10 @@ mod auth;
 mod discovery_pages;
 mod error;
 mod help_pages;
+mod hotline_pages;
 mod html;
 pub mod i18n;
+mod open311;
 mod openapi;
 mod routes;
 

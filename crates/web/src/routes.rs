@@ -10,8 +10,8 @@ use axum::routing::{MethodFilter, on};
 use minsheng_domain::Action;
 
 use crate::{
-    AppState, api, assessment_pages as ap, auth, discovery_pages as dp, help_pages as hp, html,
-    openapi,
+    AppState, api, assessment_pages as ap, auth, discovery_pages as dp, help_pages as hp,
+    hotline_pages as hl, html, open311, openapi,
 };
 
 /// One route: method, path (axum syntax), the action it requires (`None`: public) and a summary.
@@ -789,6 +789,134 @@ fn register() -> Routes {
             Some(A::ManageGroups),
             "Recruit a member into a group",
             api::group_member_add,
+        )
+        // The 12345 hotline.
+        .add(
+            M::GET,
+            "/hotline",
+            Some(A::TakeCalls),
+            "Hotline desk: take a call, the centre's queue",
+            hl::desk,
+        )
+        .add(
+            M::POST,
+            "/hotline/classify",
+            Some(A::TakeCalls),
+            "Classification of a call being typed (htmx fragment)",
+            hl::preview,
+        )
+        .add(
+            M::POST,
+            "/hotline/requests",
+            Some(A::TakeCalls),
+            "Create a ticket from a call",
+            hl::take_call,
+        )
+        .add(
+            M::POST,
+            "/hotline/chase",
+            Some(A::TakeCalls),
+            "Chase overdue tickets",
+            hl::chase,
+        )
+        .add(
+            M::GET,
+            "/hotline/tickets",
+            Some(A::AnswerTickets),
+            "Tickets addressed to the user's unit",
+            hl::tickets,
+        )
+        .add(
+            M::GET,
+            "/hotline/requests/{id}",
+            Some(A::UseAccount),
+            "A hotline request with its steps (the centre, or the answering unit)",
+            hl::request,
+        )
+        .add(
+            M::POST,
+            "/hotline/requests/{id}/centre",
+            Some(A::TakeCalls),
+            "A step of the centre: correct, dispatch, extension decision, call-back, reopen, merge, hand over as a clue",
+            hl::centre_step,
+        )
+        .add(
+            M::POST,
+            "/hotline/requests/{id}/unit",
+            Some(A::AnswerTickets),
+            "A step of the answering unit: accept, return, ask for time, reply",
+            hl::unit_step,
+        )
+        .add(
+            M::GET,
+            "/hotline/ranking",
+            None,
+            "The weekly hot-topic ranking with solved and unsolved requests (public)",
+            hl::ranking,
+        )
+        .add(
+            M::GET,
+            "/hotline/ranking.xlsx",
+            None,
+            "The weekly publication as xlsx (public)",
+            hl::ranking_xlsx,
+        )
+        .add(
+            M::GET,
+            "/12345",
+            None,
+            "The public request form",
+            hl::public_form,
+        )
+        .add(
+            M::POST,
+            "/12345",
+            None,
+            "Send a request from the public form",
+            hl::public_submit,
+        )
+        .add(
+            M::GET,
+            "/12345/requests/{id}",
+            None,
+            "A request's progress (public, no personal data)",
+            hl::public_status,
+        )
+        // Open311 GeoReport v2 (public; POST needs an api_key).
+        .add(
+            M::GET,
+            "/open311/v2/{file}",
+            None,
+            "Open311: discovery, services, requests (.json or .xml)",
+            open311::get_root,
+        )
+        .add(
+            M::POST,
+            "/open311/v2/{file}",
+            None,
+            "Open311: create a request, post an update (.json or .xml)",
+            open311::post_root,
+        )
+        .add(
+            M::GET,
+            "/open311/v2/services/{file}",
+            None,
+            "Open311: a service definition (its attributes)",
+            open311::service_definition,
+        )
+        .add(
+            M::GET,
+            "/open311/v2/requests/{file}",
+            None,
+            "Open311: one request",
+            open311::one_request,
+        )
+        .add(
+            M::GET,
+            "/open311/v2/tokens/{file}",
+            None,
+            "Open311: the request id of a token",
+            open311::token,
         )
         .add(
             M::GET,

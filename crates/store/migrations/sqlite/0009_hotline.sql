@@ -19,7 +19,7 @@ CREATE TABLE hotline_requests (
     subcategory TEXT NOT NULL,
     request_type TEXT NOT NULL,
     confidence REAL NOT NULL,
-    classified_by TEXT NOT NULL CHECK (classified_by IN ('model', 'agent')),
+    classified_by TEXT NOT NULL CHECK (classified_by IN ('model', 'agent', 'citizen')),
     -- The most precise area known: a town, a district, or the municipality when none is.
     region_code INTEGER NOT NULL REFERENCES regions (code),
     district_code INTEGER REFERENCES regions (code),
