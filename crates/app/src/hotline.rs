@@ -824,35 +824,44 @@ impl App {
         Ok(found)
     }
 
-    /// A request with its steps, as the caller may see it (the centre: all; a unit: its own;
-    /// officers: their area). Every read is audited.
-    pub async fn hotline_request(&self, actor: &Actor, id: i64) -> AppResult<RequestDetail> {
-        let agent = actor.may(Action::TakeCalls);
-        if !agent && !actor.may(Action::AnswerTickets) {
-            self.authorize(
+    /// A request with its steps: for the centre (`Action::TakeCalls`, their area) or for the
+    /// answering unit (`Action::AnswerTickets`, addressed to their unit). Every read is audited,
+    /// a refusal too.
+    pub async fn hotline_request(
+        &self,
+        actor: &Actor,
+        id: i64,
+        as_role: Action,
+    ) -> AppResult<RequestDetail> {
+        let subject = id.to_string();
+        self.authorize(actor, as_role, Subject::new("hotline_request", &subject))
+            .await?;
+        let agent = as_role == Action::TakeCalls;
+        let found = self
+            .visible_request(&mut reader(self), actor, id, agent)
+            .await?;
+        let Some(mut request) = found else {
+            self.audit_now(
                 actor,
-                Action::TakeCalls,
-                Subject::new("hotline_request", ""),
+                "hotline.view",
+                Subject::new("hotline_request", &subject),
+                false,
+                "not found",
             )
             .await?;
-        }
-        let mut c = reader(self);
-        let request = store::request(&mut c, &ticket_scope(actor), actor.unit_id, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let events = store::events(&mut c, id).await?;
-        drop(c);
+            return Err(AppError::NotFound);
+        };
+        let events = store::events(&mut reader(self), id).await?;
         self.audit_now(
             actor,
             "hotline.view",
-            Subject::new("hotline_request", &id.to_string()),
+            Subject::new("hotline_request", &subject),
             true,
             "",
         )
         .await?;
         let contact_visible =
-            agent || (request.unit_id.is_some() && request.unit_id == actor.unit_id);
-        let mut request = request;
+            agent || request.unit_id.is_some() && request.unit_id == actor.unit_id;
         if !contact_visible {
             request.contact_name.clear();
             request.contact_phone.clear();
@@ -862,6 +871,22 @@ impl App {
             request,
             events,
             contact_visible,
+        })
+    }
+
+    /// A request as the centre (its area) or the answering unit (its own tickets) sees it.
+    async fn visible_request(
+        &self,
+        c: &mut impl minsheng_store::Conn,
+        actor: &Actor,
+        id: i64,
+        agent: bool,
+    ) -> AppResult<Option<RequestRow>> {
+        let nothing = minsheng_store::Scope::from_ranges(Vec::new());
+        Ok(if agent {
+            store::request(c, &actor.scope, None, id).await?
+        } else {
+            store::request(c, &nothing, Some(actor.unit_id.unwrap_or(-1)), id).await?
         })
     }
 
@@ -875,7 +900,7 @@ impl App {
         }
         let query = if agent {
             RequestQuery {
-                scope: Some(ticket_scope(actor)),
+                scope: Some(actor.scope.clone()),
                 states: vec![
                     "centre".into(),
                     "replied".into(),
@@ -899,6 +924,32 @@ impl App {
         Ok(rows)
     }
 
+    /// A request the centre acts on: the caller must take calls, and the request be in their
+    /// area (a miss is audited as a refusal).
+    async fn centre_request(&self, actor: &Actor, id: i64) -> AppResult<RequestRow> {
+        let subject = id.to_string();
+        self.authorize(
+            actor,
+            Action::TakeCalls,
+            Subject::new("hotline_request", &subject),
+        )
+        .await?;
+        match store::request(&mut reader(self), &actor.scope, None, id).await? {
+            Some(r) => Ok(r),
+            None => {
+                self.audit_now(
+                    actor,
+                    "hotline.step",
+                    Subject::new("hotline_request", &subject),
+                    false,
+                    "not found",
+                )
+                .await?;
+                Err(AppError::NotFound)
+            }
+        }
+    }
+
     /// Runs one step on a request in one transaction: checks who may, moves it from the states
     /// given at the version read, records the event and the audit row.
     async fn step(&self, actor: &Actor, id: i64, version: i64, step: Step<'_>) -> AppResult<()> {
@@ -910,12 +961,21 @@ impl App {
         .await?;
         let now = now_millis();
         let mut tx = self.store().begin().await?;
-        let r = store::request(&mut tx, &ticket_scope(actor), actor.unit_id, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        if step.unit_only && (r.unit_id.is_none() || r.unit_id != actor.unit_id) {
-            return Err(AppError::Forbidden);
-        }
+        let found = self
+            .visible_request(&mut tx, actor, id, !step.unit_only)
+            .await?;
+        let Some(r) = found else {
+            drop(tx);
+            self.audit_now(
+                actor,
+                step.audit,
+                Subject::new("hotline_request", &id.to_string()),
+                false,
+                "not found",
+            )
+            .await?;
+            return Err(AppError::NotFound);
+        };
         if !step.from.contains(&r.state.as_str()) {
             return Err(AppError::Conflict(format!(
                 "the request is {}; this step needs it {}",
@@ -980,7 +1040,7 @@ impl App {
         }
         let classifier = self.hotline_classifier().await?;
         let mut tx = self.store().begin().await?;
-        let r = store::request(&mut tx, &ticket_scope(actor), actor.unit_id, id)
+        let r = store::request(&mut tx, &actor.scope, None, id)
             .await?
             .ok_or(AppError::NotFound)?;
         let text = format!("{} {}", r.description, r.address);
@@ -1041,12 +1101,10 @@ impl App {
         version: i64,
         unit_id: i64,
     ) -> AppResult<()> {
+        let r = self.centre_request(actor, id).await?;
         let unit = users::unit(&mut reader(self), unit_id)
             .await?
             .ok_or_else(|| AppError::invalid("unit_id", "no such unit"))?;
-        let r = store::request(&mut reader(self), &ticket_scope(actor), actor.unit_id, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
         // A request back from a unit (退单) goes out again: the return counted the transfer.
         let redispatch = r.transfers > 0;
         self.step(
@@ -1182,9 +1240,7 @@ impl App {
         version: i64,
         grant: bool,
     ) -> AppResult<()> {
-        let r = store::request(&mut reader(self), &ticket_scope(actor), actor.unit_id, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let r = self.centre_request(actor, id).await?;
         if r.extension_state.as_deref() != Some("requested") {
             return Err(AppError::Conflict("no extension was asked for".into()));
         }
@@ -1288,9 +1344,7 @@ impl App {
                 format!("one of {}", SATISFACTIONS.join(", ")),
             ));
         }
-        let r = store::request(&mut reader(self), &ticket_scope(actor), actor.unit_id, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let r = self.centre_request(actor, id).await?;
         let rework = satisfaction == "unsatisfied";
         let change = if rework {
             RequestChange {
@@ -1339,9 +1393,7 @@ impl App {
         version: i64,
         reason: &str,
     ) -> AppResult<()> {
-        let r = store::request(&mut reader(self), &ticket_scope(actor), actor.unit_id, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let r = self.centre_request(actor, id).await?;
         if r.unit_id.is_none() {
             return Err(AppError::Conflict("no unit answered this request".into()));
         }
@@ -1380,7 +1432,7 @@ impl App {
         if id == into {
             return Err(AppError::invalid("into", "a request cannot join itself"));
         }
-        let target = store::request(&mut reader(self), &ticket_scope(actor), actor.unit_id, into)
+        let target = store::request(&mut reader(self), &actor.scope, None, into)
             .await?
             .ok_or_else(|| AppError::invalid("into", "no such request"))?;
         if target.state == "merged" {
@@ -1479,9 +1531,7 @@ impl App {
             Subject::new("hotline_request", &id.to_string()),
         )
         .await?;
-        let r = store::request(&mut reader(self), &ticket_scope(actor), actor.unit_id, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let r = self.centre_request(actor, id).await?;
         if let Some(clue) = r.clue_id {
             return Err(AppError::Conflict(format!(
                 "already handed over as clue {clue}"
@@ -1873,16 +1923,6 @@ impl App {
             }
         }
         Ok(())
-    }
-}
-
-/// The area whose requests a user sees: the centre's agents their whole area; everyone else
-/// only what is addressed to their own unit.
-fn ticket_scope(actor: &Actor) -> minsheng_store::Scope {
-    if actor.may(Action::TakeCalls) {
-        actor.scope.clone()
-    } else {
-        minsheng_store::Scope::from_ranges(Vec::new())
     }
 }
 

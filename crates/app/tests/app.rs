@@ -4,7 +4,7 @@ use minsheng_app::demo::{DemoAccount, DemoOptions};
 use minsheng_app::import::{ImportKind, read_table};
 use minsheng_app::registry::{HouseholdInput, ListQuery};
 use minsheng_app::{Actor, App, AppError, AuditFilter, Backend, Settings, search_audit};
-use minsheng_domain::Role;
+use minsheng_domain::{Action, Role};
 use minsheng_store::testing::fresh_store;
 
 minsheng_store::on_both_backends!(
@@ -2395,8 +2395,13 @@ async fn screening_warnings_become_clues_once_per_evidence(backend: Backend) {
 // ---------- the 12345 hotline ----------
 
 async fn hotline_version(w: &World, actor: &Actor, id: i64) -> i64 {
+    let role = if actor.may(Action::TakeCalls) {
+        Action::TakeCalls
+    } else {
+        Action::AnswerTickets
+    };
     w.app
-        .hotline_request(actor, id)
+        .hotline_request(actor, id, role)
         .await
         .expect("request")
         .request
@@ -2446,13 +2451,19 @@ async fn a_call_goes_from_intake_through_return_and_rework_to_the_ranking(backen
         Err(AppError::Forbidden)
     ));
     assert!(matches!(
-        w.app.hotline_request(&other_unit, id).await,
+        w.app
+            .hotline_request(&other_unit, id, Action::AnswerTickets)
+            .await,
         Err(AppError::NotFound)
     ));
     // The unit sees it in its queue, with the contact.
     let queue = w.app.hotline_queue(&handler).await.expect("queue");
     assert!(queue.iter().any(|r| r.id == id));
-    let detail = w.app.hotline_request(&handler, id).await.expect("detail");
+    let detail = w
+        .app
+        .hotline_request(&handler, id, Action::AnswerTickets)
+        .await
+        .expect("detail");
     assert!(detail.contact_visible);
     assert_eq!(detail.request.contact_phone, "13800001111");
     assert!(
@@ -2470,12 +2481,18 @@ async fn a_call_goes_from_intake_through_return_and_rework_to_the_ranking(backen
         .return_request(&handler, id, v, "占道经营属街道管辖")
         .await
         .expect("return");
-    let back = w.app.hotline_request(&agent, id).await.expect("detail");
+    let back = w
+        .app
+        .hotline_request(&agent, id, Action::TakeCalls)
+        .await
+        .expect("detail");
     assert_eq!(back.request.state, "centre");
     assert_eq!(back.request.unit_id, None);
     assert_eq!(back.request.transfers, 1);
     assert!(matches!(
-        w.app.hotline_request(&handler, id).await,
+        w.app
+            .hotline_request(&handler, id, Action::AnswerTickets)
+            .await,
         Err(AppError::NotFound)
     ));
     let v = back.request.row_version;
@@ -2494,7 +2511,12 @@ async fn a_call_goes_from_intake_through_return_and_rework_to_the_ranking(backen
     w.app.accept_request(&handler, id, v).await.expect("accept");
 
     // More time, asked and granted: the deadline moves later.
-    let before = w.app.hotline_request(&agent, id).await.expect("d").request;
+    let before = w
+        .app
+        .hotline_request(&agent, id, Action::TakeCalls)
+        .await
+        .expect("d")
+        .request;
     w.app
         .request_extension(
             &handler,
@@ -2510,7 +2532,12 @@ async fn a_call_goes_from_intake_through_return_and_rework_to_the_ranking(backen
         .decide_extension(&agent, id, v, true)
         .await
         .expect("grant");
-    let after = w.app.hotline_request(&agent, id).await.expect("d").request;
+    let after = w
+        .app
+        .hotline_request(&agent, id, Action::TakeCalls)
+        .await
+        .expect("d")
+        .request;
     assert!(after.due_at > before.due_at);
     assert_eq!(after.extension_state.as_deref(), Some("granted"));
 
@@ -2520,14 +2547,24 @@ async fn a_call_goes_from_intake_through_return_and_rework_to_the_ranking(backen
         .reply_request(&handler, id, v, "已联系街道，正在协调处理摊贩问题。", false)
         .await
         .expect("reply");
-    let replied = w.app.hotline_request(&agent, id).await.expect("d").request;
+    let replied = w
+        .app
+        .hotline_request(&agent, id, Action::TakeCalls)
+        .await
+        .expect("d")
+        .request;
     assert_eq!(replied.state, "replied");
     assert_eq!(replied.resolved, Some(false));
     w.app
         .record_callback(&agent, id, replied.row_version, "unsatisfied", "摊贩还在")
         .await
         .expect("callback");
-    let rework = w.app.hotline_request(&agent, id).await.expect("d").request;
+    let rework = w
+        .app
+        .hotline_request(&agent, id, Action::TakeCalls)
+        .await
+        .expect("d")
+        .request;
     assert_eq!((rework.state.as_str(), rework.reworks), ("accepted", 1));
     assert_eq!(rework.reply, "");
     w.app
@@ -2545,7 +2582,11 @@ async fn a_call_goes_from_intake_through_return_and_rework_to_the_ranking(backen
         .record_callback(&agent, id, v, "satisfied", "")
         .await
         .expect("closed");
-    let closed = w.app.hotline_request(&agent, id).await.expect("d");
+    let closed = w
+        .app
+        .hotline_request(&agent, id, Action::TakeCalls)
+        .await
+        .expect("d");
     assert_eq!(closed.request.state, "closed");
     assert_eq!(closed.request.resolved, Some(true));
     let kinds: Vec<&str> = closed.events.iter().map(|e| e.kind.as_str()).collect();
@@ -2632,7 +2673,11 @@ async fn hotline_requests_without_a_place_wait_for_manual_dispatch_and_correctio
         .expect("intake");
     assert!(nowhere.manual);
     assert_eq!(nowhere.district, None);
-    let d = w.app.hotline_request(&agent, nowhere.id).await.expect("d");
+    let d = w
+        .app
+        .hotline_request(&agent, nowhere.id, Action::TakeCalls)
+        .await
+        .expect("d");
     assert_eq!(d.request.state, "centre");
     // The agent corrects the subcategory: recorded as a label, and the model learns it.
     let text = "家门口的窨井盖丢了，晚上有人差点掉下去";
@@ -2699,7 +2744,11 @@ async fn hotline_requests_without_a_place_wait_for_manual_dispatch_and_correctio
         )
         .await
         .expect("cleaned");
-    let d = w.app.hotline_request(&agent, cleaned.id).await.expect("d");
+    let d = w
+        .app
+        .hotline_request(&agent, cleaned.id, Action::TakeCalls)
+        .await
+        .expect("d");
     assert!(
         !d.request.description.contains('<'),
         "{}",
@@ -2721,7 +2770,11 @@ async fn hotline_requests_without_a_place_wait_for_manual_dispatch_and_correctio
         .request_to_clue(&agent, hardship.id, v, None, "", "urgent")
         .await
         .expect("clue");
-    let d = w.app.hotline_request(&agent, hardship.id).await.expect("d");
+    let d = w
+        .app
+        .hotline_request(&agent, hardship.id, Action::TakeCalls)
+        .await
+        .expect("d");
     assert_eq!(d.request.clue_id, Some(clue));
     let v = d.request.row_version;
     assert!(matches!(

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect};
 use minsheng_app::hotline::{
     self, IntakeResult, PublicRequest, RequestRow, RequestSubmission, outside_actor,
 };
-use minsheng_app::{Actor, AppError};
+use minsheng_app::{Actor, AppError, Subject};
 use minsheng_domain::Action;
 use minsheng_domain::time_util::{format_millis, now_millis, today_in_china};
 use serde::Deserialize;
@@ -178,6 +178,10 @@ async fn desk_page(
 
 /// The agent's desk: the call form and the centre's queue.
 pub async fn desk(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
+    s.app
+        .authorize(&actor, Action::TakeCalls, Subject::new("hotline", ""))
+        .await
+        .web(&info)?;
     desk_page(
         &s,
         &actor,
@@ -191,6 +195,10 @@ pub async fn desk(State(s): State<AppState>, Authed(actor, info): Authed) -> Web
 
 /// The answering unit's tickets.
 pub async fn tickets(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
+    s.app
+        .authorize(&actor, Action::AnswerTickets, Subject::new("hotline", ""))
+        .await
+        .web(&info)?;
     desk_page(
         &s,
         &actor,
@@ -345,11 +353,12 @@ async fn request_page(
     actor: &Actor,
     info: &RequestInfo,
     id: i64,
+    as_role: Action,
     refused: Option<AppError>,
 ) -> WebResult {
     let lang = info.lang;
-    let detail = s.app.hotline_request(actor, id).await.web(info)?;
-    let agent = actor.may(Action::TakeCalls);
+    let detail = s.app.hotline_request(actor, id, as_role).await.web(info)?;
+    let agent = as_role == Action::TakeCalls;
     let r = detail.request;
     let duplicates = if agent && matches!(r.state.as_str(), "centre" | "dispatched" | "accepted") {
         s.app.duplicates_of(id).await.web(info)?
@@ -412,12 +421,22 @@ async fn request_page(
     )
 }
 
+/// A request as the centre sees it.
 pub async fn request(
     State(s): State<AppState>,
     Authed(actor, info): Authed,
     Path(id): Path<i64>,
 ) -> WebResult {
-    request_page(&s, &actor, &info, id, None).await
+    request_page(&s, &actor, &info, id, Action::TakeCalls, None).await
+}
+
+/// A ticket as its answering unit sees it.
+pub async fn ticket(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> WebResult {
+    request_page(&s, &actor, &info, id, Action::AnswerTickets, None).await
 }
 
 #[derive(Deserialize)]
@@ -500,7 +519,7 @@ pub async fn centre_step(
             "correct, dispatch, extension, callback, reopen, merge or clue",
         )),
     };
-    after_step(&s, &actor, &info, id, done).await
+    after_step(&s, &actor, &info, id, Action::TakeCalls, done).await
 }
 
 /// A step the answering unit takes on a request.
@@ -528,7 +547,7 @@ pub async fn unit_step(
             "accept, return, extension or reply",
         )),
     };
-    after_step(&s, &actor, &info, id, done).await
+    after_step(&s, &actor, &info, id, Action::AnswerTickets, done).await
 }
 
 async fn after_step(
@@ -536,16 +555,24 @@ async fn after_step(
     actor: &Actor,
     info: &RequestInfo,
     id: i64,
+    as_role: Action,
     done: Result<(), AppError>,
 ) -> WebResult {
+    let page = if as_role == Action::TakeCalls {
+        format!("/hotline/requests/{id}")
+    } else {
+        format!("/hotline/tickets/{id}")
+    };
     match done {
         // A unit that returned a ticket no longer sees it: back to its list.
-        Ok(()) if !actor.may(Action::TakeCalls) => match s.app.hotline_request(actor, id).await {
-            Ok(_) => Ok(Redirect::to(&format!("/hotline/requests/{id}")).into_response()),
-            Err(_) => Ok(Redirect::to("/hotline/tickets").into_response()),
-        },
-        Ok(()) => Ok(Redirect::to(&format!("/hotline/requests/{id}")).into_response()),
-        Err(e) if is_form_error(&e) => request_page(s, actor, info, id, Some(e)).await,
+        Ok(()) if as_role == Action::AnswerTickets => {
+            match s.app.hotline_request(actor, id, as_role).await {
+                Ok(_) => Ok(Redirect::to(&page).into_response()),
+                Err(_) => Ok(Redirect::to("/hotline/tickets").into_response()),
+            }
+        }
+        Ok(()) => Ok(Redirect::to(&page).into_response()),
+        Err(e) if is_form_error(&e) => request_page(s, actor, info, id, as_role, Some(e)).await,
         Err(e) => Err(WebError::new(e, info)),
     }
 }

@@ -109,6 +109,66 @@ fn singular(list: &str) -> &str {
     }
 }
 
+/// The spec's order of an element's children.
+fn field_order(element: &str) -> &'static [&'static str] {
+    match element {
+        "request" => &[
+            "service_request_id",
+            "token",
+            "status",
+            "status_notes",
+            "service_name",
+            "service_code",
+            "description",
+            "agency_responsible",
+            "service_notice",
+            "requested_datetime",
+            "updated_datetime",
+            "expected_datetime",
+            "address",
+            "address_id",
+            "zipcode",
+            "lat",
+            "long",
+            "media_url",
+            "account_id",
+        ],
+        "service" => &[
+            "service_code",
+            "service_name",
+            "description",
+            "metadata",
+            "type",
+            "keywords",
+            "group",
+        ],
+        "service_definition" => &["service_code", "attributes"],
+        "attribute" => &[
+            "variable",
+            "code",
+            "datatype",
+            "required",
+            "datatype_description",
+            "order",
+            "description",
+            "values",
+        ],
+        "value" => &["key", "name"],
+        "discovery" => &["changeset", "contact", "key_service", "endpoints"],
+        "endpoint" => &["specification", "url", "changeset", "type", "formats"],
+        "request_update" => &[
+            "update_id",
+            "service_request_id",
+            "status",
+            "updated_datetime",
+            "description",
+            "media_url",
+        ],
+        "error" => &["code", "description"],
+        _ => &[],
+    }
+}
+
 fn escape(text: &str, out: &mut String) {
     for c in text.chars() {
         match c {
@@ -141,8 +201,12 @@ fn xml_element(name: &str, value: &Value, out: &mut String) {
             }
         }
         Value::Object(fields) => {
-            for (key, v) in fields {
-                xml_element(key, v, out);
+            // In the order the spec writes the fields (JSON objects here are sorted by name).
+            let order = field_order(name);
+            let mut keys: Vec<&String> = fields.keys().collect();
+            keys.sort_by_key(|k| order.iter().position(|o| o == k).unwrap_or(order.len()));
+            for key in keys {
+                xml_element(key, &fields[key], out);
             }
         }
     }
@@ -846,8 +910,8 @@ mod tests {
         assert_eq!(
             out,
             "<service_definition><service_code>x&lt;y</service_code><attributes><attribute><code>a</code>\
-             <values><value><key>k</key><name>n</name></value></values><order>1</order><required>false</required>\
-             <datatype_description></datatype_description></attribute></attributes></service_definition>"
+             <required>false</required><datatype_description></datatype_description><order>1</order>\
+             <values><value><key>k</key><name>n</name></value></values></attribute></attributes></service_definition>"
         );
     }
 

@@ -829,9 +829,16 @@ fn register() -> Routes {
         .add(
             M::GET,
             "/hotline/requests/{id}",
-            Some(A::UseAccount),
-            "A hotline request with its steps (the centre, or the answering unit)",
+            Some(A::TakeCalls),
+            "A hotline request with its steps, for the centre",
             hl::request,
+        )
+        .add(
+            M::GET,
+            "/hotline/tickets/{id}",
+            Some(A::AnswerTickets),
+            "A ticket addressed to the user's unit, with its steps",
+            hl::ticket,
         )
         .add(
             M::POST,
@@ -842,7 +849,7 @@ fn register() -> Routes {
         )
         .add(
             M::POST,
-            "/hotline/requests/{id}/unit",
+            "/hotline/tickets/{id}/unit",
             Some(A::AnswerTickets),
             "A step of the answering unit: accept, return, ask for time, reply",
             hl::unit_step,

@@ -410,6 +410,21 @@ impl TestApp {
                 fill(file.0.to_string())
             }
             Target::Lang => (!outside).then(|| fill("en".into())).flatten(),
+            // The centre sees the whole city: no request is outside an agent's area.
+            Target::HotlineRequest => {
+                if outside {
+                    return None;
+                }
+                let (id,): (i64,) = self
+                    .app
+                    .store()
+                    .reader()
+                    .one(Sql::new("SELECT MIN(id) FROM hotline_requests"))
+                    .await
+                    .expect("a demo request");
+                fill(id.to_string())
+            }
+            Target::OwnTicket => fill(self.ticket_for(who, outside).await?.to_string()),
             Target::Assessment => fill(pick(&self.assessments, who, outside)?.to_string()),
             Target::Model => (!outside)
                 .then(|| fill(self.models.first()?.to_string()))
@@ -595,6 +610,62 @@ impl TestApp {
                 .await
                 .expect("case"),
         )
+    }
+
+    /// A hotline ticket made on the spot and dispatched to the caller's unit (or, outside, to
+    /// another unit).
+    async fn ticket_for(&self, who: &Who, outside: bool) -> Option<i64> {
+        let operator = Actor::command_line(self.app.everything().await.expect("scope"));
+        let caller = self
+            .app
+            .session_actor(who.session.as_deref()?, "test")
+            .await
+            .expect("lookup")?;
+        let own = caller.unit_id?;
+        let (unit,): (i64,) = if outside {
+            self.app
+                .store()
+                .reader()
+                .one(Sql::with(
+                    "SELECT MIN(id) FROM units WHERE id <> $1",
+                    vals![own],
+                ))
+                .await
+                .expect("another unit")
+        } else {
+            (own,)
+        };
+        let taken = self
+            .app
+            .submit_request(
+                &operator,
+                &minsheng_app::hotline::RequestSubmission {
+                    channel: "phone".into(),
+                    description: format!("矩阵测试：门口路灯不亮{}", self.next()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("intake");
+        let version = self.hotline_version(taken.id).await;
+        self.app
+            .dispatch_request(&operator, taken.id, version, unit)
+            .await
+            .expect("dispatch");
+        Some(taken.id)
+    }
+
+    async fn hotline_version(&self, id: i64) -> i64 {
+        self.app
+            .store()
+            .reader()
+            .optional::<(i64,)>(Sql::with(
+                "SELECT row_version FROM hotline_requests WHERE id = $1",
+                vals![id],
+            ))
+            .await
+            .expect("request")
+            .map_or(1, |(v,)| v)
     }
 
     /// Makes what a help route acts on, inside the caller's area, fresh for each call.
@@ -1080,6 +1151,21 @@ impl TestApp {
                     .map_or(1, |(v,)| v);
                 fields.push(("version", version.to_string()));
                 fields.push(("action", "accept".into()));
+            }
+            (_, "/hotline/requests" | "/hotline/classify") => {
+                fields.push(("description", format!("渝中区解放碑步行街路灯不亮{n}")));
+            }
+            (_, "/hotline/requests/{id}/centre") => {
+                let version = self.hotline_version(Self::id_in(path)).await;
+                fields.push(("version", version.to_string()));
+                fields.push(("step", "correct".into()));
+                fields.push(("subcategory", "manhole_streetlight".into()));
+                fields.push(("request_type", "complaint".into()));
+            }
+            (_, "/hotline/tickets/{id}/unit") => {
+                let version = self.hotline_version(Self::id_in(path)).await;
+                fields.push(("version", version.to_string()));
+                fields.push(("step", "accept".into()));
             }
             (_, "/referrals/{id}/resend") => {
                 let household = self
