@@ -581,7 +581,9 @@ async fn after_step(
 
 /// The frame of a public page: signed in or not, nothing personal.
 fn public_chrome(info: &RequestInfo) -> Chrome {
-    chrome(&outside_actor("public", &info.ip), info)
+    let mut citizen = outside_actor("public", &info.ip);
+    citizen.display_name.clear();
+    chrome(&citizen, info)
 }
 
 #[derive(Template)]

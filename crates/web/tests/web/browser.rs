@@ -551,3 +551,147 @@ async fn help_goes_from_recommendations_to_a_completed_referral_and_the_figures(
     let _ = client.close().await;
     result.expect("browser steps");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_is_taken_answered_by_the_unit_and_counted_in_the_ranking() {
+    let Some((_driver, driver_port)) = start_driver().await else {
+        return;
+    };
+    let t = TestApp::new(Backend::Sqlite).await;
+    let base = serve(&t).await;
+    let client = browser(driver_port).await;
+    let result = async {
+        let sign_in = |user: &'static str| sign_in(&client, &base, user, t.password(user));
+        let number = |text: String| text.trim().parse::<i64>().unwrap_or(-1);
+        client.goto(&format!("{base}/hotline/ranking")).await?;
+        let before = number(
+            client
+                .find(Locator::Id("ranking-total"))
+                .await?
+                .text()
+                .await?,
+        );
+        assert!(before >= 0);
+
+        // The agent types the call; the classification appears while typing.
+        sign_in("hotline").await?;
+        client.goto(&format!("{base}/hotline")).await?;
+        let description = "渝中区解放碑步行街有流动摊贩占道经营，晚上堵住了消防通道";
+        client
+            .find(Locator::Id("description"))
+            .await?
+            .send_keys(description)
+            .await?;
+        client
+            .find(Locator::Id("contact_phone"))
+            .await?
+            .send_keys("13800002222")
+            .await?;
+        let preview = client
+            .wait()
+            .for_element(Locator::Id("preview-unit"))
+            .await?
+            .text()
+            .await?;
+        assert!(preview.contains("渝中区"), "{preview}");
+        shot(&client, "hotline-desk").await;
+        client
+            .find(Locator::Css("#subcategory option[value='street_vending']"))
+            .await?
+            .click()
+            .await?;
+        client
+            .find(Locator::Id("create-ticket"))
+            .await?
+            .click()
+            .await?;
+        let unit = client
+            .wait()
+            .for_element(Locator::Id("request-unit"))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(unit, "渝中区城市管理局");
+        let url = client.current_url().await?;
+        let id: i64 = url
+            .path()
+            .rsplit('/')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .expect("request id in the address");
+
+        // The unit accepts and replies that the problem is solved.
+        sign_in("yuzhong.cityadmin").await?;
+        client.goto(&format!("{base}/hotline/tickets")).await?;
+        client
+            .find(Locator::Css(&format!("#ticket-{id} a")))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .for_element(Locator::Id("accept"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .for_element(Locator::Id("reply"))
+            .await?
+            .send_keys("已安排城管队员现场清理占道摊点，消防通道已恢复畅通。")
+            .await?;
+        client.find(Locator::Id("resolved")).await?.click().await?;
+        client
+            .find(Locator::Id("send-reply"))
+            .await?
+            .click()
+            .await?;
+        let state = client
+            .wait()
+            .for_element(Locator::Id("request-state"))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(state, "已答复待回访");
+        // Nobody but the centre and this unit sees the caller's number.
+        let page = client.source().await?;
+        assert!(page.contains("13800002222"));
+
+        // The centre calls back: satisfied, closed.
+        sign_in("hotline").await?;
+        client
+            .goto(&format!("{base}/hotline/requests/{id}"))
+            .await?;
+        client
+            .find(Locator::Id("record-callback"))
+            .await?
+            .click()
+            .await?;
+        let state = client
+            .wait()
+            .for_element(Locator::Id("request-state"))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(state, "已办结");
+
+        // The public ranking counts it among the solved ones, without the caller's number.
+        client.goto(&format!("{base}/hotline/ranking")).await?;
+        let after = number(
+            client
+                .find(Locator::Id("ranking-total"))
+                .await?
+                .text()
+                .await?,
+        );
+        assert_eq!(after, before + 1);
+        let solved = client.find(Locator::Id("solved")).await?.text().await?;
+        assert!(solved.contains("消防通道已恢复畅通"), "{solved}");
+        assert!(!client.source().await?.contains("13800002222"));
+        shot(&client, "hotline-ranking").await;
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = client.close().await;
+    result.expect("browser steps");
+}
