@@ -43,3 +43,5 @@ cargo run --quiet --locked -p minsheng -- catalog check
 cargo run --quiet --locked -p minsheng -- hotline check
 echo "== cargo test (SQLite and PostgreSQL, headless Chromium, PDF reports)"
 cargo test --workspace --locked --features minsheng-web/pdf
+echo "== Open311 GeoReport v2 with a real client, JSON validated against the schemas"
+bash scripts/open311-test.sh
