@@ -487,3 +487,46 @@ pub async fn household_assessment(
     s.app.household_detail(&actor, id).await.web(&info)?;
     ok(s.app.current_assessment(&actor, id).await.web(&info)?)
 }
+
+// ---------- the 12345 hotline ----------
+
+/// A call taken through another system (the telephony desk): classified, routed, with the
+/// duplicates it may be.
+pub async fn hotline_create(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Json(mut body): Json<minsheng_app::hotline::RequestSubmission>,
+) -> ApiResult {
+    body.channel = "phone".into();
+    let taken = s.app.submit_request(&actor, &body).await.web(&info)?;
+    Ok((StatusCode::CREATED, Json(taken)).into_response())
+}
+
+pub async fn hotline_request(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    ok(s.app
+        .hotline_request(&actor, id, minsheng_domain::Action::TakeCalls)
+        .await
+        .web(&info)?)
+}
+
+#[derive(Deserialize)]
+pub struct WeekQuery {
+    #[serde(default)]
+    week: Option<String>,
+}
+
+/// The weekly ranking (public: no personal data).
+pub async fn hotline_ranking(
+    State(s): State<AppState>,
+    Info(info): Info,
+    Query(q): Query<WeekQuery>,
+) -> ApiResult {
+    let week = q.week.unwrap_or_else(|| {
+        minsheng_app::hotline::week_of(minsheng_domain::time_util::today_in_china())
+    });
+    ok(s.app.weekly_ranking(&week).await.web(&info)?)
+}

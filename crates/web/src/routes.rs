@@ -889,6 +889,27 @@ fn register() -> Routes {
             "A request's progress (public, no personal data)",
             hl::public_status,
         )
+        .add(
+            M::POST,
+            "/api/v1/hotline/requests",
+            Some(A::TakeCalls),
+            "Take a call from another system: classified, routed, duplicates offered",
+            api::hotline_create,
+        )
+        .add(
+            M::GET,
+            "/api/v1/hotline/requests/{id}",
+            Some(A::TakeCalls),
+            "A hotline request with its steps",
+            api::hotline_request,
+        )
+        .add(
+            M::GET,
+            "/api/v1/hotline/ranking",
+            None,
+            "The weekly hot-topic ranking (?week=2026-W33; public)",
+            api::hotline_ranking,
+        )
         // Open311 GeoReport v2 (public; POST needs an api_key).
         .add(
             M::GET,

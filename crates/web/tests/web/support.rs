@@ -1152,7 +1152,7 @@ impl TestApp {
                 fields.push(("version", version.to_string()));
                 fields.push(("action", "accept".into()));
             }
-            (_, "/hotline/requests" | "/hotline/classify") => {
+            (_, "/hotline/requests" | "/hotline/classify" | "/api/v1/hotline/requests") => {
                 fields.push(("description", format!("渝中区解放碑步行街路灯不亮{n}")));
             }
             (_, "/hotline/requests/{id}/centre") => {
