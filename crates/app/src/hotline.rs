@@ -1780,6 +1780,23 @@ impl App {
             .collect())
     }
 
+    /// The agents' corrections, for training elsewhere (an audited read: they hold callers'
+    /// words).
+    pub async fn hotline_labels(&self, actor: &Actor) -> AppResult<Vec<store::LabelRow>> {
+        self.authorize(actor, Action::TakeCalls, Subject::new("hotline_labels", ""))
+            .await?;
+        let labels = store::labels(&mut reader(self)).await?;
+        self.audit_now(
+            actor,
+            "hotline.labels",
+            Subject::new("hotline_labels", ""),
+            true,
+            &format!("{} rows", labels.len()),
+        )
+        .await?;
+        Ok(labels)
+    }
+
     /// The Open311 client a key belongs to.
     pub async fn open311_client(&self, api_key: &str) -> AppResult<Option<String>> {
         let hash = crate::auth::token_hash(api_key.trim());

@@ -61,6 +61,18 @@ pub enum HotlineCommand {
         #[arg(long)]
         xlsx: Option<PathBuf>,
     },
+    /// Chase every overdue ticket (催办); a ticket chased before and still overdue a working
+    /// day later is escalated. For a daily cron job; prints what it did.
+    Chase {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the agents' corrections (training data) as JSON lines: text, subcategory, type,
+    /// and what the model had said.
+    Labels {
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Issue an Open311 api_key for a client application (printed once, stored as a hash).
     Open311Key {
         #[arg(long)]
@@ -155,6 +167,50 @@ pub async fn hotline_db_command(app: &App, command: HotlineCommand) -> Result<Ex
             }
             Ok(ExitCode::SUCCESS)
         }
+        HotlineCommand::Chase { json } => {
+            let actor =
+                Actor::command_line(app.everything().await.map_err(|e| anyhow::anyhow!("{e}"))?);
+            let done = app
+                .chase_requests(&actor)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let escalated: Vec<i64> = done.iter().filter(|(_, e)| *e).map(|(id, _)| *id).collect();
+            let chased: Vec<i64> = done
+                .iter()
+                .filter(|(_, e)| !*e)
+                .map(|(id, _)| *id)
+                .collect();
+            if json {
+                say!(
+                    "{}",
+                    serde_json::json!({"chased": chased, "escalated": escalated})
+                );
+            } else {
+                say!(
+                    "chased {} overdue tickets, escalated {}",
+                    chased.len(),
+                    escalated.len()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        HotlineCommand::Labels { out } => {
+            let actor =
+                Actor::command_line(app.everything().await.map_err(|e| anyhow::anyhow!("{e}"))?);
+            let labels = app
+                .hotline_labels(&actor)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut text = String::new();
+            for l in &labels {
+                text.push_str(&serde_json::to_string(l)?);
+                text.push('\n');
+            }
+            std::fs::write(&out, text)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            say!("{} corrections written to {}", labels.len(), out.display());
+            Ok(ExitCode::SUCCESS)
+        }
         HotlineCommand::Open311Key { client } => {
             let actor =
                 Actor::command_line(app.everything().await.map_err(|e| anyhow::anyhow!("{e}"))?);
@@ -173,13 +229,19 @@ pub async fn hotline_db_command(app: &App, command: HotlineCommand) -> Result<Ex
 pub fn needs_database(command: &HotlineCommand) -> bool {
     matches!(
         command,
-        HotlineCommand::Ranking { .. } | HotlineCommand::Open311Key { .. }
+        HotlineCommand::Ranking { .. }
+            | HotlineCommand::Open311Key { .. }
+            | HotlineCommand::Chase { .. }
+            | HotlineCommand::Labels { .. }
     )
 }
 
 pub fn hotline_command(command: HotlineCommand) -> Result<ExitCode> {
     match command {
-        HotlineCommand::Ranking { .. } | HotlineCommand::Open311Key { .. } => {
+        HotlineCommand::Ranking { .. }
+        | HotlineCommand::Open311Key { .. }
+        | HotlineCommand::Chase { .. }
+        | HotlineCommand::Labels { .. } => {
             anyhow::bail!("this command needs the database")
         }
         HotlineCommand::Check {
