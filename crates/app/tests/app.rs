@@ -2679,29 +2679,36 @@ async fn hotline_requests_without_a_place_wait_for_manual_dispatch_and_correctio
         .await
         .expect("d");
     assert_eq!(d.request.state, "centre");
-    // The agent corrects the subcategory: recorded as a label, and the model learns it.
+    // The agent corrects the subcategory (here to one the model did not choose): recorded as a
+    // label, and the retrained model follows it.
     let text = "家门口的窨井盖丢了，晚上有人差点掉下去";
+    let before = w
+        .app
+        .classify_request(&agent, text)
+        .await
+        .expect("classify");
+    let target = if before.subcategory == "road_damage" {
+        "manhole_streetlight"
+    } else {
+        "road_damage"
+    };
     w.app
-        .correct_request(
-            &agent,
-            nowhere.id,
-            d.request.row_version,
-            "manhole_streetlight",
-            "help",
-        )
+        .correct_request(&agent, nowhere.id, d.request.row_version, target, "help")
         .await
         .expect("correct");
     let labels = minsheng_store::hotline::labels(&mut w.app.store().reader())
         .await
         .expect("labels");
     assert_eq!(labels.len(), 1);
-    assert_eq!(labels[0].subcategory, "manhole_streetlight");
+    assert_eq!(labels[0].subcategory, target);
+    assert_eq!(labels[0].model_subcategory, before.subcategory);
     let relearned = w
         .app
         .classify_request(&agent, text)
         .await
         .expect("classify");
-    assert_eq!(relearned.subcategory, "manhole_streetlight");
+    assert_eq!(relearned.subcategory, target);
+    assert_eq!(relearned.type_code, "help");
     // Bad input: named, nothing written.
     let before = w.app.hotline_queue(&agent).await.expect("queue").len();
     let long = "很".repeat(MAX_DESCRIPTION + 1);

@@ -1,17 +1,19 @@
-//! What a request is: its subcategory (hence category) and type, learned from labelled requests
-//! by multinomial naive Bayes over jieba words (and word pairs, which carry the framing: "请问",
-//! "我要投诉"); where it is, from the gazetteer; and so the unit that answers. The confidence is
-//! the model's probability of the category; an agent can override, and overrides become
-//! training data.
+//! What a request is: its category and subcategory from what it is about (the subject: the text
+//! without place names, type framings and durations), by linear SVMs over TF-IDF of jieba words
+//! and character uni- and bigrams (see `linear`); its type from the whole text by naive Bayes over
+//! words and word pairs (the framing carries it: "请问", "我要投诉"); where it is, from the
+//! gazetteer; and so the unit that answers. The confidence is a softmax of the category scores;
+//! an agent can override, and overrides become training data.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jieba_rs::Jieba;
 use serde::Serialize;
 
 use crate::gazetteer::{Gazetteer, Place};
+use crate::linear::{LinearSvm, Settings, Sparse, Tfidf};
 use crate::routing::Router;
-use crate::synth::Labelled;
+use crate::synth::{DURATIONS, Labelled};
 use crate::taxonomy::Taxonomy;
 
 /// Where a request with no clear place goes: the centre dispatches it by hand.
@@ -72,16 +74,17 @@ impl NaiveBayes {
         }
     }
 
-    /// The probability of each class (softmax of the log scores); unknown words are skipped.
-    fn probabilities(&self, words: &[String]) -> Vec<f64> {
+    /// The probability of each class (softmax of the log scores) of a text's words; unknown
+    /// words are skipped.
+    fn probabilities(&self, jieba: &Jieba, text: &str) -> Vec<f64> {
         let mut scores = self.log_prior.clone();
-        for w in words {
+        for_each_word(jieba, text, |w| {
             if let Some(logs) = self.log_likelihood.get(w) {
                 for (s, l) in scores.iter_mut().zip(logs) {
                     *s += l;
                 }
             }
-        }
+        });
         let top = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let exp: Vec<f64> = scores.iter().map(|s| (s - top).exp()).collect();
         let sum: f64 = exp.iter().sum();
@@ -108,30 +111,69 @@ pub struct Classification {
     pub confidence: f64,
 }
 
+/// How much the category model adds to the best subcategory score of a category.
+const CATEGORY_WEIGHT: f64 = 0.5;
+/// The scale of the category scores before the softmax that makes the confidence.
+const CONFIDENCE_SCALE: f64 = 4.0;
+
+/// The subject models: subcategories and categories over the same TF-IDF features.
+struct SubjectModel {
+    tfidf: Tfidf,
+    subcategories: Vec<String>,
+    sub_svm: LinearSvm,
+    /// Category names (zh), and the category of each subcategory.
+    categories: Vec<String>,
+    category_of: Vec<usize>,
+    category_svm: LinearSvm,
+}
+
 /// The trained classifier with its taxonomy and gazetteer.
 pub struct Classifier {
     jieba: Jieba,
-    subcategories: NaiveBayes,
+    subject: SubjectModel,
     types: NaiveBayes,
     taxonomy: Taxonomy,
     gazetteer: Gazetteer,
     router: Router,
 }
 
-/// Words of a request: jieba's words without punctuation and spaces, and the pairs of words
-/// next to each other.
+/// Calls `feature` with each word feature of a request: jieba's words without punctuation and
+/// spaces, the pairs of words next to each other (`a|b`), and character pairs (`#ab`: they carry
+/// meaning across words jieba cuts differently, "公交站牌", "公交车"). The key is one reused
+/// buffer.
+fn for_each_word(jieba: &Jieba, text: &str, mut feature: impl FnMut(&str)) {
+    let mut key = String::with_capacity(32);
+    let mut previous: Option<&str> = None;
+    for word in jieba.cut(text, false) {
+        if !word.chars().any(char::is_alphanumeric) {
+            continue;
+        }
+        feature(word);
+        if let Some(p) = previous {
+            key.clear();
+            key.push_str(p);
+            key.push('|');
+            key.push_str(word);
+            feature(&key);
+        }
+        previous = Some(word);
+    }
+    let mut last: Option<char> = None;
+    for c in text.chars().filter(|c| c.is_alphanumeric()) {
+        if let Some(p) = last {
+            key.clear();
+            key.push('#');
+            key.push(p);
+            key.push(c);
+            feature(&key);
+        }
+        last = Some(c);
+    }
+}
+
 fn words(jieba: &Jieba, text: &str) -> Vec<String> {
-    let cut: Vec<&str> = jieba
-        .cut(text, false)
-        .into_iter()
-        .filter(|w| w.chars().any(char::is_alphanumeric))
-        .collect();
-    let mut out: Vec<String> = cut.iter().map(|w| (*w).to_string()).collect();
-    out.extend(cut.windows(2).map(|p| format!("{}|{}", p[0], p[1])));
-    // Character pairs too: they carry meaning across words jieba cuts differently
-    // ("公交站牌", "公交车").
-    let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
-    out.extend(chars.windows(2).map(|p| format!("#{}{}", p[0], p[1])));
+    let mut out = Vec::new();
+    for_each_word(jieba, text, |w| out.push(w.to_string()));
     out
 }
 
@@ -163,38 +205,186 @@ const FRAMING: [&str; 24] = [
     "反映过多次",
 ];
 
-/// The text with its place names and framing words taken out: what is left says what the
-/// request is about.
-fn subject(gazetteer: &Gazetteer, text: &str) -> String {
+/// The text with its place names, framing words and durations taken out: what is left says
+/// what the request is about.
+fn subject(place: Option<&Place>, text: &str) -> String {
     let mut out = text.to_string();
-    if let Some(place) = gazetteer.locate(text) {
-        for word in &place.evidence {
-            out = out.replace(word.as_str(), " ");
+    let evidence = place.map_or(&[][..], |p| p.evidence.as_slice());
+    let words = evidence
+        .iter()
+        .map(String::as_str)
+        .chain(FRAMING)
+        .chain(DURATIONS.iter().copied().filter(|d| !d.is_empty()));
+    for word in words {
+        if out.contains(word) {
+            out = out.replace(word, " ");
         }
     }
-    for word in FRAMING {
-        out = out.replace(word, " ");
-    }
     out
+}
+
+/// Calls `feature` with each of the subject's features: jieba's words (search mode, so compounds
+/// give their parts too) as `w…`, and the characters and character pairs of each run of letters
+/// and digits as `c…`. The key is one reused buffer.
+fn for_each_feature(jieba: &Jieba, subject: &str, mut feature: impl FnMut(&str)) {
+    let mut key = String::with_capacity(32);
+    for word in jieba.cut_for_search(subject, false) {
+        if word.chars().any(char::is_alphanumeric) {
+            key.clear();
+            key.push('w');
+            key.push_str(word);
+            feature(&key);
+        }
+    }
+    let chars: Vec<char> = subject.chars().collect();
+    for run in chars.split(|c| !c.is_alphanumeric()) {
+        for (i, c) in run.iter().enumerate() {
+            key.clear();
+            key.push('c');
+            key.push(*c);
+            feature(&key);
+            if let Some(next) = run.get(i + 1) {
+                key.push(*next);
+                feature(&key);
+            }
+        }
+    }
+}
+
+fn subject_features(jieba: &Jieba, subject: &str) -> BTreeMap<String, u32> {
+    let mut counts: BTreeMap<String, u32> = BTreeMap::new();
+    for_each_feature(jieba, subject, |f| {
+        *counts.entry(f.to_string()).or_default() += 1
+    });
+    counts
+}
+
+fn argmax(scores: &[f64]) -> Option<usize> {
+    (0..scores.len()).max_by(|a, b| scores[*a].total_cmp(&scores[*b]))
+}
+
+impl SubjectModel {
+    fn train(taxonomy: &Taxonomy, features: &[BTreeMap<String, u32>], subs: &[&str]) -> Self {
+        // Identical documents of the same subcategory train once, weighted by their number.
+        let mut merged: BTreeMap<(&BTreeMap<String, u32>, &str), f64> = BTreeMap::new();
+        for (f, s) in features.iter().zip(subs) {
+            *merged.entry((f, s)).or_default() += 1.0;
+        }
+        let docs: Vec<(&BTreeMap<String, u32>, f64)> =
+            merged.iter().map(|((f, _), n)| (*f, *n)).collect();
+        let tfidf = Tfidf::fit(&docs);
+        let mut subcategories: Vec<String> = subs.iter().map(|s| (*s).to_string()).collect();
+        subcategories.sort();
+        subcategories.dedup();
+        let category_name = |sub: &str| {
+            taxonomy
+                .subcategory(sub)
+                .map_or_else(String::new, |(c, _)| c.name_zh.clone())
+        };
+        let mut categories: Vec<String> = subcategories.iter().map(|s| category_name(s)).collect();
+        categories.sort();
+        categories.dedup();
+        let category_of: Vec<usize> = subcategories
+            .iter()
+            .map(|s| {
+                let name = category_name(s);
+                categories.iter().position(|c| *c == name).unwrap_or(0)
+            })
+            .collect();
+        let x: Vec<Sparse> = merged
+            .keys()
+            .map(|(f, _)| tfidf.vector(f.iter().map(|(k, v)| (k.as_str(), *v))))
+            .collect();
+        let weights: Vec<f64> = merged.values().copied().collect();
+        let sub_y: Vec<usize> = merged
+            .keys()
+            .map(|(_, s)| subcategories.iter().position(|x| x == s).unwrap_or(0))
+            .collect();
+        let category_y: Vec<usize> = sub_y.iter().map(|s| category_of[*s]).collect();
+        let settings = Settings::default();
+        let features = tfidf.len();
+        SubjectModel {
+            sub_svm: LinearSvm::train(
+                &x,
+                &sub_y,
+                &weights,
+                subcategories.len(),
+                features,
+                settings,
+            ),
+            category_svm: LinearSvm::train(
+                &x,
+                &category_y,
+                &weights,
+                categories.len(),
+                features,
+                settings,
+            ),
+            tfidf,
+            subcategories,
+            categories,
+            category_of,
+        }
+    }
+
+    /// (category, subcategory, confidence): the category whose best subcategory score plus its
+    /// own weighted score is highest, and its best subcategory.
+    fn predict(&self, jieba: &Jieba, subject: &str) -> (&str, &str, f64) {
+        let mut counts: HashMap<u32, u32> = HashMap::new();
+        for_each_feature(jieba, subject, |f| {
+            if let Some(i) = self.tfidf.index_of(f) {
+                *counts.entry(i).or_default() += 1;
+            }
+        });
+        let x = self.tfidf.vector_of_indices(&counts);
+        let sub_scores = self.sub_svm.scores(&x);
+        let category_scores = self.category_svm.scores(&x);
+        let mut best = vec![f64::NEG_INFINITY; self.categories.len()];
+        for (s, score) in sub_scores.iter().enumerate() {
+            let c = self.category_of[s];
+            best[c] = best[c].max(*score);
+        }
+        let totals: Vec<f64> = best
+            .iter()
+            .zip(&category_scores)
+            .map(|(b, c)| b + CATEGORY_WEIGHT * c)
+            .collect();
+        let Some(category) = argmax(&totals) else {
+            return ("", "", 0.0);
+        };
+        let sub = (0..self.subcategories.len())
+            .filter(|s| self.category_of[*s] == category)
+            .max_by(|a, b| sub_scores[*a].total_cmp(&sub_scores[*b]))
+            .map_or("", |s| self.subcategories[s].as_str());
+        let top = totals[category];
+        let sum: f64 = totals
+            .iter()
+            .map(|t| ((t - top) * CONFIDENCE_SCALE).exp())
+            .sum();
+        (self.categories[category].as_str(), sub, 1.0 / sum)
+    }
 }
 
 impl Classifier {
     /// Learns from labelled requests.
     pub fn train(taxonomy: Taxonomy, gazetteer: Gazetteer, examples: &[Labelled]) -> Classifier {
         let jieba = Jieba::new();
-        let tokenised: Vec<Vec<String>> = examples.iter().map(|e| words(&jieba, &e.text)).collect();
-        let subs: Vec<(Vec<String>, &str)> = tokenised
+        let features: Vec<BTreeMap<String, u32>> = examples
             .iter()
-            .zip(examples)
-            .map(|(w, e)| (w.clone(), e.subcategory.as_str()))
+            .map(|e| {
+                subject_features(
+                    &jieba,
+                    &subject(gazetteer.locate(&e.text).as_ref(), &e.text),
+                )
+            })
             .collect();
-        let types: Vec<(Vec<String>, &str)> = tokenised
-            .into_iter()
-            .zip(examples)
-            .map(|(w, e)| (w, e.request_type.as_str()))
+        let subs: Vec<&str> = examples.iter().map(|e| e.subcategory.as_str()).collect();
+        let types: Vec<(Vec<String>, &str)> = examples
+            .iter()
+            .map(|e| (words(&jieba, &e.text), e.request_type.as_str()))
             .collect();
         Classifier {
-            subcategories: NaiveBayes::train(&subs),
+            subject: SubjectModel::train(&taxonomy, &features, &subs),
             types: NaiveBayes::train(&types),
             jieba,
             taxonomy,
@@ -214,35 +404,11 @@ impl Classifier {
     }
 
     pub fn classify(&self, text: &str) -> Classification {
-        let words = words(&self.jieba, text);
-        let sub_p = self
-            .subcategories
-            .probabilities(&self::words(&self.jieba, &subject(&self.gazetteer, text)));
-        // The category's probability is the sum over its subcategories.
-        let mut by_category: HashMap<&str, f64> = HashMap::new();
-        for (code, p) in self.subcategories.classes.iter().zip(&sub_p) {
-            if let Some((c, _)) = self.taxonomy.subcategory(code) {
-                *by_category.entry(c.name_zh.as_str()).or_default() += p;
-            }
-        }
-        let (category, confidence) = by_category
-            .iter()
-            .max_by(|a, b| a.1.total_cmp(b.1))
-            .map_or(("", 0.0), |(c, p)| (*c, *p));
-        // The subcategory: the likeliest within the chosen category.
-        let sub = self
-            .subcategories
-            .classes
-            .iter()
-            .zip(&sub_p)
-            .filter(|(code, _)| {
-                self.taxonomy
-                    .subcategory(code)
-                    .is_some_and(|(c, _)| c.name_zh == category)
-            })
-            .max_by(|a, b| a.1.total_cmp(b.1))
-            .map_or("", |(code, _)| code.as_str());
-        let type_p = self.types.probabilities(&words);
+        let place: Option<Place> = self.gazetteer.locate(text);
+        let (category, sub, confidence) = self
+            .subject
+            .predict(&self.jieba, &subject(place.as_ref(), text));
+        let type_p = self.types.probabilities(&self.jieba, text);
         let type_code = self
             .types
             .classes
@@ -250,7 +416,6 @@ impl Classifier {
             .zip(&type_p)
             .max_by(|a, b| a.1.total_cmp(b.1))
             .map_or("", |(code, _)| code.as_str());
-        let place: Option<Place> = self.gazetteer.locate(text);
         let unit = self.router.route(&self.taxonomy, sub, place.as_ref()).unit;
         Classification {
             category: category.to_string(),
@@ -325,7 +490,13 @@ mod tests {
         let taxonomy = Taxonomy::shipped().expect("taxonomy");
         let gazetteer = Gazetteer::shipped().expect("gazetteer");
         let phrases = synth::phrases(synth::PHRASES_TOML, &taxonomy).expect("phrases");
-        let all = synth::generate(&taxonomy, &gazetteer, &phrases, 2000, 12345);
+        let all = synth::generate(
+            &taxonomy,
+            &gazetteer,
+            &phrases,
+            synth::TRAINING_COUNT,
+            synth::TRAINING_SEED,
+        );
         let train: Vec<Labelled> = all.iter().filter(|r| !r.held_out).cloned().collect();
         (Classifier::train(taxonomy, gazetteer, &train), all)
     }
@@ -348,7 +519,7 @@ mod tests {
     }
 
     #[test]
-    fn seen_wordings_are_right_and_unseen_ones_far_above_chance() {
+    fn seen_wordings_are_right_and_unseen_ones_mostly_right() {
         let (c, all) = trained();
         let category = |rows: Vec<&Labelled>| {
             let pairs: Vec<(String, String)> = rows
@@ -359,12 +530,13 @@ mod tests {
         };
         let seen = category(all.iter().filter(|r| !r.held_out).take(400).collect());
         assert!(seen.accuracy > 0.9, "{seen:?}");
-        // Wordings never trained on: ten categories, so chance is about 0.1. (The phrase file is
-        // still small; this is the figure `minsheng hotline eval` reports.)
+        // Wordings never trained on: ten categories, so chance is about 0.1; this is the figure
+        // `minsheng hotline eval` reports (0.89 macro-F1 when written), guarded well above the
+        // naive Bayes it replaced (0.72).
         let held: Vec<&Labelled> = all.iter().filter(|r| r.held_out).collect();
-        assert!(held.len() > 200, "{}", held.len());
+        assert!(held.len() > 500, "{}", held.len());
         let unseen = category(held);
-        assert!(unseen.accuracy > 0.35, "{unseen:?}");
+        assert!(unseen.macro_f1 > 0.85, "{unseen:?}");
     }
 
     #[test]

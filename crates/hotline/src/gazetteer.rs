@@ -52,6 +52,9 @@ pub struct Gazetteer {
     names: HashMap<String, Vec<Meaning>>,
     /// The longest name, in characters.
     longest: usize,
+    /// For each character that starts a name, the longest name it starts (most characters of a
+    /// text start none, so most positions need no lookup at all).
+    longest_from: HashMap<char, usize>,
 }
 
 #[derive(Deserialize)]
@@ -104,6 +107,7 @@ impl Gazetteer {
             zones: Vec::new(),
             names: HashMap::new(),
             longest: 0,
+            longest_from: HashMap::new(),
         };
         let mut district_of_code: HashMap<String, usize> = HashMap::new();
         let mut town_of_code: HashMap<String, usize> = HashMap::new();
@@ -220,7 +224,12 @@ impl Gazetteer {
         if !meanings.contains(&meaning) {
             meanings.push(meaning);
         }
-        self.longest = self.longest.max(name.chars().count());
+        let length = name.chars().count();
+        self.longest = self.longest.max(length);
+        if let Some(first) = name.chars().next() {
+            let entry = self.longest_from.entry(first).or_default();
+            *entry = (*entry).max(length);
+        }
     }
 
     /// The names found in the text, longest first at each position, not overlapping.
@@ -234,7 +243,9 @@ impl Gazetteer {
         let mut i = 0;
         while i + 1 < starts.len() {
             let mut step = 1;
-            for len in (2..=self.longest.min(starts.len() - 1 - i)).rev() {
+            let first = text[starts[i]..].chars().next().unwrap_or_default();
+            let longest = self.longest_from.get(&first).copied().unwrap_or(0);
+            for len in (2..=longest.min(starts.len() - 1 - i)).rev() {
                 let word = &text[starts[i]..starts[i + len]];
                 if let Some(meanings) = self.names.get(word) {
                     out.push((word, meanings.as_slice()));

@@ -6,6 +6,7 @@
 
 pub mod classify;
 pub mod gazetteer;
+pub mod linear;
 pub mod routing;
 pub mod synth;
 pub mod taxonomy;

@@ -16,7 +16,7 @@ use crate::taxonomy::Taxonomy;
 pub const PHRASES_TOML: &str = include_str!("../../../data/hotline/phrases.toml");
 
 /// How many labelled requests the classifier is trained on, and the seed that writes them.
-pub const TRAINING_COUNT: usize = 2000;
+pub const TRAINING_COUNT: usize = 8000;
 pub const TRAINING_SEED: u64 = 12345;
 
 /// One labelled request.
@@ -73,7 +73,8 @@ pub fn phrases(text: &str, taxonomy: &Taxonomy) -> Result<BTreeMap<String, Phras
     }
 }
 
-const DURATIONS: [&str; 7] = [
+/// How long a problem has lasted, as callers say it (also taken out of the subject).
+pub(crate) const DURATIONS: [&str; 7] = [
     "",
     "已经一个多月了",
     "好几天了",
