@@ -1,6 +1,6 @@
 //! `minsheng hotline …`: the 12345 hotline's data checks and place finding.
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -89,6 +89,21 @@ pub enum HotlineCommand {
         #[arg(long)]
         phrases: Option<PathBuf>,
     },
+}
+
+/// One line of `hotline classify --json` (the CLI contract's fields, in its order).
+#[derive(serde::Serialize)]
+struct ClassifyLine<'a> {
+    category: &'a str,
+    #[serde(rename = "type")]
+    request_type: &'a str,
+    district_code: Option<&'a str>,
+    district: Option<&'a str>,
+    town: Option<&'a str>,
+    unit: Option<&'a str>,
+    manual_dispatch: bool,
+    confidence: f64,
+    subcategory: &'a str,
 }
 
 /// The labelled requests written from the shipped phrases (or those of `phrases_file`).
@@ -330,31 +345,53 @@ pub fn hotline_command(command: HotlineCommand) -> Result<ExitCode> {
                 labelled(synth::TRAINING_COUNT, synth::TRAINING_SEED, None)?;
             let router = Router::shipped(&taxonomy, &gazetteer).map_err(|e| anyhow::anyhow!(e))?;
             let classifier = Classifier::train(taxonomy, gazetteer, &rows).with_router(router);
+            // One buffered writer: a line per request without a system call each.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             for line in std::io::stdin().lock().lines() {
                 let line = line.context("cannot read stdin")?;
                 if line.trim().is_empty() {
                     continue;
                 }
                 let c = classifier.classify(&line);
-                if json {
-                    say!(
-                        "{}",
-                        serde_json::json!({"category": c.category, "type": c.request_type,
-                            "district_code": c.district_code, "district": c.district, "town": c.town,
-                            "unit": (c.unit != MANUAL_DISPATCH).then_some(&c.unit),
-                            "manual_dispatch": c.unit == MANUAL_DISPATCH,
-                            "confidence": c.confidence, "subcategory": c.subcategory})
-                    );
+                let written = if json {
+                    let manual = c.unit == MANUAL_DISPATCH;
+                    serde_json::to_writer(
+                        &mut out,
+                        &ClassifyLine {
+                            category: &c.category,
+                            request_type: &c.request_type,
+                            district_code: c.district_code.as_deref(),
+                            district: c.district.as_deref(),
+                            town: c.town.as_deref(),
+                            unit: (!manual).then_some(c.unit.as_str()),
+                            manual_dispatch: manual,
+                            confidence: c.confidence,
+                            subcategory: &c.subcategory,
+                        },
+                    )
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| writeln!(out))
                 } else {
-                    say!(
+                    writeln!(
+                        out,
                         "{}\t{}\t{}\t{}\t{:.2}",
                         c.category,
                         c.request_type,
                         c.district.as_deref().unwrap_or("—"),
                         c.unit,
                         c.confidence
-                    );
+                    )
+                };
+                if let Err(e) = written {
+                    if e.kind() == std::io::ErrorKind::BrokenPipe {
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                    return Err(e.into());
                 }
+            }
+            match out.flush() {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+                _ => {}
             }
             Ok(ExitCode::SUCCESS)
         }
