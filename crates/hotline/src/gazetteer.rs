@@ -5,7 +5,9 @@
 //! text names the district too (or all of them lie in one district): a place is never guessed;
 //! a request with none goes to the centre for manual dispatch.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -105,12 +107,12 @@ impl Gazetteer {
             districts: Vec::new(),
             towns: Vec::new(),
             zones: Vec::new(),
-            names: HashMap::new(),
+            names: HashMap::default(),
             longest: 0,
-            longest_from: HashMap::new(),
+            longest_from: HashMap::default(),
         };
-        let mut district_of_code: HashMap<String, usize> = HashMap::new();
-        let mut town_of_code: HashMap<String, usize> = HashMap::new();
+        let mut district_of_code: HashMap<String, usize> = HashMap::default();
+        let mut town_of_code: HashMap<String, usize> = HashMap::default();
         for (n, line) in regions.lines().enumerate().skip(1) {
             let cells: Vec<&str> = line.split(',').collect();
             let [code, name, parent, level] = cells[..] else {

@@ -239,11 +239,29 @@ mod tests {
         let taxonomy = Taxonomy::shipped().expect("taxonomy");
         let gazetteer = Gazetteer::shipped().expect("gazetteer");
         let phrases = phrases(PHRASES_TOML, &taxonomy).expect("phrases");
-        let a = generate(&taxonomy, &gazetteer, &phrases, 500, 7);
-        let b = generate(&taxonomy, &gazetteer, &phrases, 500, 7);
+        let a = generate(&taxonomy, &gazetteer, &phrases, TRAINING_COUNT, TRAINING_SEED);
+        let b = generate(&taxonomy, &gazetteer, &phrases, TRAINING_COUNT, TRAINING_SEED);
         assert_eq!(a, b, "the same seed writes the same requests");
-        assert_eq!(a.len(), 500);
-        assert!(a.iter().any(|r| r.held_out) && a.iter().any(|r| !r.held_out));
+        assert_eq!(a.len(), TRAINING_COUNT);
+        // Every list's held-out last phrase is written at the training count (no list is longer
+        // than the requests of its kind), so the evaluation tests every one.
+        let kind = |t: &str| match t {
+            "consultation" => "question",
+            "suggestion" => "suggest",
+            _ => "issue",
+        };
+        let held: std::collections::BTreeSet<(&str, &str)> = a
+            .iter()
+            .filter(|r| r.held_out)
+            .map(|r| (r.subcategory.as_str(), kind(&r.request_type)))
+            .collect();
+        let lists = phrases
+            .values()
+            .flat_map(|p| [&p.issue, &p.question, &p.suggest])
+            .filter(|l| l.len() >= 2)
+            .count();
+        assert_eq!(held.len(), lists, "a held-out phrase is never written");
+        assert!(a.iter().any(|r| !r.held_out));
         // Where a district was written, the gazetteer finds it again.
         for r in a.iter().filter(|r| r.district_code.is_some()).take(100) {
             let found = gazetteer.locate(&r.text).map(|p| p.district.code);

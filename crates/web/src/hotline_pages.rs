@@ -178,31 +178,24 @@ async fn desk_page(
 
 /// The agent's desk: the call form and the centre's queue.
 pub async fn desk(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
-    s.app
-        .authorize(&actor, Action::TakeCalls, Subject::new("hotline", ""))
-        .await
-        .web(&info)?;
-    desk_page(
-        &s,
-        &actor,
-        &info,
-        RequestSubmission::default(),
-        None,
-        String::new(),
-    )
-    .await
+    queue(&s, &actor, &info, Action::TakeCalls).await
 }
 
 /// The answering unit's tickets.
 pub async fn tickets(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
+    queue(&s, &actor, &info, Action::AnswerTickets).await
+}
+
+/// The queue page for the centre or a unit, once the user may act as such.
+async fn queue(s: &AppState, actor: &Actor, info: &RequestInfo, as_role: Action) -> WebResult {
     s.app
-        .authorize(&actor, Action::AnswerTickets, Subject::new("hotline", ""))
+        .authorize(actor, as_role, Subject::new("hotline", ""))
         .await
-        .web(&info)?;
+        .web(info)?;
     desk_page(
-        &s,
-        &actor,
-        &info,
+        s,
+        actor,
+        info,
         RequestSubmission::default(),
         None,
         String::new(),

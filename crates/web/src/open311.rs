@@ -666,18 +666,28 @@ fn attributes(
     Ok(out)
 }
 
+/// A parameter that must be there and not empty.
+fn required<'a>(params: &'a [(String, String)], name: &str) -> Result<&'a str, Open311Error> {
+    param(params, name)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| Open311Error::bad(format!("{name} not provided")))
+}
+
+/// Who posts: a client with a valid key, to our jurisdiction.
+async fn poster(s: &AppState, params: &[(String, String)]) -> Result<String, Open311Error> {
+    check_jurisdiction(params)?;
+    client_of(s, params).await
+}
+
 async fn create_request(
     s: &AppState,
     params: &[(String, String)],
     ip: &str,
     format: Format,
 ) -> Result<Response, Open311Error> {
-    check_jurisdiction(params)?;
-    let client = client_of(s, params).await?;
+    let client = poster(s, params).await?;
     let taxonomy = s.app.hotline().taxonomy();
-    let code = param(params, "service_code")
-        .filter(|c| !c.is_empty())
-        .ok_or_else(|| Open311Error::bad("service_code not provided"))?;
+    let code = required(params, "service_code")?;
     if taxonomy.subcategory(code).is_none() {
         return Err(Open311Error::not_found(format!(
             "service_code {code:?} not found"
@@ -855,13 +865,8 @@ async fn post_update(
     ip: &str,
     format: Format,
 ) -> Result<Response, Open311Error> {
-    check_jurisdiction(params)?;
-    let client = client_of(s, params).await?;
-    let required = |name: &str| {
-        param(params, name)
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| Open311Error::bad(format!("{name} not provided")))
-    };
+    let client = poster(s, params).await?;
+    let required = |name: &str| required(params, name);
     let id = required("service_request_id")?;
     let id: i64 = id
         .parse()
