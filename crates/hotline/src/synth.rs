@@ -239,8 +239,20 @@ mod tests {
         let taxonomy = Taxonomy::shipped().expect("taxonomy");
         let gazetteer = Gazetteer::shipped().expect("gazetteer");
         let phrases = phrases(PHRASES_TOML, &taxonomy).expect("phrases");
-        let a = generate(&taxonomy, &gazetteer, &phrases, TRAINING_COUNT, TRAINING_SEED);
-        let b = generate(&taxonomy, &gazetteer, &phrases, TRAINING_COUNT, TRAINING_SEED);
+        let a = generate(
+            &taxonomy,
+            &gazetteer,
+            &phrases,
+            TRAINING_COUNT,
+            TRAINING_SEED,
+        );
+        let b = generate(
+            &taxonomy,
+            &gazetteer,
+            &phrases,
+            TRAINING_COUNT,
+            TRAINING_SEED,
+        );
         assert_eq!(a, b, "the same seed writes the same requests");
         assert_eq!(a.len(), TRAINING_COUNT);
         // Every list's held-out last phrase is written at the training count (no list is longer

@@ -587,12 +587,21 @@ async fn a_call_is_taken_answered_by_the_unit_and_counted_in_the_ranking() {
             .await?
             .send_keys("13800002222")
             .await?;
-        let preview = client
-            .wait()
-            .for_element(Locator::Id("preview-unit"))
-            .await?
-            .text()
-            .await?;
+        // htmx may swap the preview again while the last keys arrive: read it until it holds.
+        let mut preview = String::new();
+        for _ in 0..50 {
+            let found = client
+                .wait()
+                .for_element(Locator::Id("preview-unit"))
+                .await?;
+            match found.text().await {
+                Ok(text) if text.contains("渝中区") => {
+                    preview = text;
+                    break;
+                }
+                _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            }
+        }
         assert!(preview.contains("渝中区"), "{preview}");
         shot(&client, "hotline-desk").await;
         client
@@ -646,9 +655,13 @@ async fn a_call_is_taken_answered_by_the_unit_and_counted_in_the_ranking() {
             .await?
             .click()
             .await?;
-        let state = client
+        // The reply is on the next page only: wait for it, not for the old page's state.
+        client
             .wait()
-            .for_element(Locator::Id("request-state"))
+            .for_element(Locator::Id("request-reply"))
+            .await?;
+        let state = client
+            .find(Locator::Id("request-state"))
             .await?
             .text()
             .await?;
@@ -667,9 +680,12 @@ async fn a_call_is_taken_answered_by_the_unit_and_counted_in_the_ranking() {
             .await?
             .click()
             .await?;
-        let state = client
+        client
             .wait()
-            .for_element(Locator::Id("request-state"))
+            .for_element(Locator::Id("reopen-form"))
+            .await?;
+        let state = client
+            .find(Locator::Id("request-state"))
             .await?
             .text()
             .await?;
