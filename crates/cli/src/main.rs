@@ -14,6 +14,7 @@ macro_rules! say {
 }
 
 mod assess_cmd;
+mod grid_cmd;
 mod hotline_cmd;
 mod screen_cmd;
 
@@ -203,6 +204,11 @@ enum Command {
     Rules {
         #[command(subcommand)]
         action: RulesCommand,
+    },
+    /// The self-healing grid (零停电): network files.
+    Grid {
+        #[command(subcommand)]
+        action: grid_cmd::GridCommand,
     },
     /// The 12345 hotline (12345热线): data checks, place finding, classification, the weekly
     /// ranking, Open311 keys.
@@ -465,6 +471,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Model { action } => return assess_cmd::model_command(action),
         Command::Survey { action } => return assess_cmd::survey_command(action),
         Command::Catalog { action } => return assess_cmd::catalog_command(action),
+        Command::Grid { action } => return grid_cmd::grid_command(action),
         Command::Hotline { action, db } => {
             if hotline_cmd::needs_database(&action) {
                 let app = open_app(&db).await?;

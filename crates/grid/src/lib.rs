@@ -1,0 +1,11 @@
+//! The self-healing distribution grid (“零停电”): the network as data — sources (substations),
+//! buses (switching stations 开闭所, distribution rooms 配电房, ring main units), lines and cables in
+//! their cable channels, switches, transformers and loads with the customers who depend on power
+//! for life — read from a documented native file and checked before anything runs on it.
+//! Load flow, fault location, isolation and restoration, the peer-to-peer simulation and
+//! reliability come next (issue 8).
+
+pub mod native;
+pub mod network;
+
+pub use network::{Network, NetworkError};
