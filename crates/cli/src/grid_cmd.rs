@@ -5,69 +5,136 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use minsheng_grid::native;
+use minsheng_grid::{Network, loadflow, native, pandapower};
 
 #[derive(Subcommand)]
 pub enum GridCommand {
-    /// Check a network file (the native TOML format of docs/grid.md): every dangling reference,
-    /// loop in the normal switching state and load no source reaches is named.
+    /// Check a network file (the native TOML format of docs/grid.md, or pandapower's JSON):
+    /// every dangling reference, loop in the normal switching state and load no source reaches
+    /// is named.
     Check {
+        net: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The load flow of a network as switched (backward/forward sweep on each radial feeder):
+    /// lowest and highest bus voltage, most loaded line and transformer; every value with --json.
+    Loadflow {
         net: PathBuf,
         #[arg(long)]
         json: bool,
     },
 }
 
+/// Reads a network file: pandapower's JSON (a `.json` file) or the native TOML, checked.
+fn load(path: &PathBuf) -> Result<Result<Network, Vec<String>>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let is_json = path.extension().is_some_and(|e| e == "json");
+    Ok(if is_json {
+        match pandapower::read(&text) {
+            Ok(net) => {
+                let errors: Vec<String> = net.check().iter().map(ToString::to_string).collect();
+                if errors.is_empty() {
+                    Ok(net)
+                } else {
+                    Err(errors)
+                }
+            }
+            Err(e) => Err(vec![e]),
+        }
+    } else {
+        native::read(&text)
+    })
+}
+
+/// Prints a file's errors; exit code 2.
+fn refuse(path: &std::path::Path, errors: &[String], json: bool) -> ExitCode {
+    if json {
+        say!("{}", serde_json::json!({"ok": false, "errors": errors}));
+    }
+    for e in errors {
+        eprintln!("{}: {e}", path.display());
+    }
+    ExitCode::from(2)
+}
+
 pub fn grid_command(command: GridCommand) -> Result<ExitCode> {
     match command {
-        GridCommand::Check { net, json } => {
-            let text = std::fs::read_to_string(&net)
-                .with_context(|| format!("cannot read {}", net.display()))?;
-            match native::read(&text) {
-                Ok(n) => {
-                    let loads_kw: f64 = n.loads.iter().map(|l| l.p_kw).sum();
-                    let customers: u32 = n.loads.iter().map(|l| l.customers).sum();
-                    let priority: u32 = n.loads.iter().map(|l| l.priority_customers).sum();
-                    let ties = n.switches.iter().filter(|s| !s.closed).count();
-                    if json {
-                        say!(
-                            "{}",
-                            serde_json::json!({"ok": true, "name": n.name, "buses": n.buses.len(),
+        GridCommand::Check { net, json } => match load(&net)? {
+            Ok(n) => {
+                let loads_kw: f64 = n.loads.iter().map(|l| l.p_kw).sum();
+                let customers: u32 = n.loads.iter().map(|l| l.customers).sum();
+                let priority: u32 = n.loads.iter().map(|l| l.priority_customers).sum();
+                let ties = n.switches.iter().filter(|s| !s.closed).count();
+                if json {
+                    say!(
+                        "{}",
+                        serde_json::json!({"ok": true, "name": n.name, "buses": n.buses.len(),
                                 "sources": n.sources.len(), "lines": n.lines.len(),
                                 "switches": n.switches.len(), "open_switches": ties,
                                 "transformers": n.transformers.len(), "loads": n.loads.len(),
                                 "load_kw": loads_kw, "customers": customers,
                                 "priority_customers": priority})
-                        );
-                    } else {
-                        say!(
-                            "{}: ok — {}: {} buses, {} sources, {} lines, {} switches ({} open), {} transformers, {} loads ({:.0} kW, {} customers, {} who depend on power for life)",
-                            net.display(),
-                            n.name,
-                            n.buses.len(),
-                            n.sources.len(),
-                            n.lines.len(),
-                            n.switches.len(),
-                            ties,
-                            n.transformers.len(),
-                            n.loads.len(),
-                            loads_kw,
-                            customers,
-                            priority
-                        );
-                    }
-                    Ok(ExitCode::SUCCESS)
+                    );
+                } else {
+                    say!(
+                        "{}: ok — {}: {} buses, {} sources, {} lines, {} switches ({} open), {} transformers, {} loads ({:.0} kW, {} customers, {} who depend on power for life)",
+                        net.display(),
+                        n.name,
+                        n.buses.len(),
+                        n.sources.len(),
+                        n.lines.len(),
+                        n.switches.len(),
+                        ties,
+                        n.transformers.len(),
+                        n.loads.len(),
+                        loads_kw,
+                        customers,
+                        priority
+                    );
                 }
-                Err(errors) => {
-                    if json {
-                        say!("{}", serde_json::json!({"ok": false, "errors": errors}));
-                    }
-                    for e in &errors {
-                        eprintln!("{}: {e}", net.display());
-                    }
-                    Ok(ExitCode::from(2))
-                }
+                Ok(ExitCode::SUCCESS)
             }
+            Err(errors) => Ok(refuse(&net, &errors, json)),
+        },
+        GridCommand::Loadflow { net: path, json } => {
+            let net = match load(&path)? {
+                Ok(net) => net,
+                Err(errors) => return Ok(refuse(&path, &errors, json)),
+            };
+            let flow = match loadflow::run(&net) {
+                Ok(flow) => flow,
+                Err(e) => return Ok(refuse(&path, &[e.to_string()], json)),
+            };
+            let extreme = |map: &std::collections::BTreeMap<String, f64>, lowest: bool| {
+                map.iter()
+                    .map(|(k, v)| (k.clone(), *v))
+                    .reduce(|a, b| if (b.1 < a.1) == lowest { b } else { a })
+            };
+            let low = extreme(&flow.vm_pu, true);
+            let high = extreme(&flow.vm_pu, false);
+            let line = extreme(&flow.line_loading, false);
+            let trafo = extreme(&flow.trafo_loading, false);
+            if json {
+                say!(
+                    "{}",
+                    serde_json::json!({"ok": true, "iterations": flow.iterations,
+                        "vm_pu": flow.vm_pu, "line_loading_percent": flow.line_loading,
+                        "trafo_loading_percent": flow.trafo_loading})
+                );
+            } else {
+                let show = |x: &Option<(String, f64)>, unit: &str| {
+                    x.as_ref()
+                        .map_or("—".to_string(), |(k, v)| format!("{v:.4}{unit} at {k}"))
+                };
+                say!("{}: converged in {} sweeps", net.name, flow.iterations);
+                say!("  lowest voltage    {}", show(&low, " pu"));
+                say!("  highest voltage   {}", show(&high, " pu"));
+                say!("  most loaded line  {}", show(&line, " %"));
+                say!("  most loaded trafo {}", show(&trafo, " %"));
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

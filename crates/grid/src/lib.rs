@@ -5,7 +5,9 @@
 //! Load flow, fault location, isolation and restoration, the peer-to-peer simulation and
 //! reliability come next (issue 8).
 
+pub mod loadflow;
 pub mod native;
 pub mod network;
+pub mod pandapower;
 
 pub use network::{Network, NetworkError};

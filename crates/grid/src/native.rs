@@ -11,6 +11,8 @@ use crate::network::{
 #[serde(deny_unknown_fields)]
 struct Header {
     name: String,
+    #[serde(default)]
+    sn_mva: Option<f64>,
 }
 
 /// A switch as written: on a line, a transformer, or between two buses.
@@ -86,6 +88,8 @@ pub fn read(text: &str) -> Result<Network, Vec<String>> {
     }
     let network = Network {
         name: file.network.name,
+        sn_mva: file.network.sn_mva.unwrap_or(1.0),
+        f_hz: 50.0,
         buses: file.buses,
         sources: file.sources,
         lines: file.lines,

@@ -54,6 +54,14 @@ fn yes() -> bool {
     true
 }
 
+fn one_u32() -> u32 {
+    1
+}
+
+fn fifty() -> f64 {
+    50.0
+}
+
 /// A line or cable section between two buses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Line {
@@ -67,6 +75,14 @@ pub struct Line {
     pub c_nf_per_km: f64,
     /// The thermal limit, kA.
     pub max_i_ka: f64,
+    #[serde(default)]
+    pub g_us_per_km: f64,
+    /// Identical circuits in parallel.
+    #[serde(default = "one_u32")]
+    pub parallel: u32,
+    /// Derating of the thermal limit (1 = none).
+    #[serde(default = "one")]
+    pub df: f64,
     /// The cable channel (电缆通道) it runs in: a channel lost takes every cable in it.
     #[serde(default)]
     pub channel: String,
@@ -124,6 +140,25 @@ pub struct Transformer {
     pub vn_lv_kv: f64,
     pub vk_percent: f64,
     pub vkr_percent: f64,
+    #[serde(default)]
+    pub pfe_kw: f64,
+    #[serde(default)]
+    pub i0_percent: f64,
+    #[serde(default)]
+    pub shift_degree: f64,
+    /// Where the tap changer is (`hv` or `lv`), if there is one.
+    #[serde(default)]
+    pub tap_side: Option<String>,
+    #[serde(default)]
+    pub tap_neutral: f64,
+    #[serde(default)]
+    pub tap_pos: f64,
+    #[serde(default)]
+    pub tap_step_percent: f64,
+    #[serde(default = "one_u32")]
+    pub parallel: u32,
+    #[serde(default = "one")]
+    pub df: f64,
     #[serde(default = "yes")]
     pub in_service: bool,
 }
@@ -146,6 +181,11 @@ pub struct Load {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Network {
     pub name: String,
+    /// The per-unit base power, MVA.
+    #[serde(default = "one")]
+    pub sn_mva: f64,
+    #[serde(default = "fifty")]
+    pub f_hz: f64,
     pub buses: Vec<Bus>,
     pub sources: Vec<Source>,
     pub lines: Vec<Line>,
