@@ -128,27 +128,17 @@ pub fn run(net: &Network) -> Result<Flow, FlowError> {
         .collect();
     let n = net.buses.len();
     let base = |bus: usize| net.buses[bus].vn_kv * net.buses[bus].vn_kv / net.sn_mva;
-    let open = |line: bool, id: &str| {
-        net.switches.iter().any(|s| {
-            !s.closed
-                && match &s.element {
-                    SwitchElement::Line(l) => line && l == id,
-                    SwitchElement::Transformer(t) => !line && t == id,
-                    SwitchElement::Bus(_) => false,
-                }
-        })
-    };
     // Edges: (bus a, bus b, element, is_line).
     let mut adjacency: Vec<Vec<(usize, usize, bool)>> = vec![Vec::new(); n];
     for (i, l) in net.lines.iter().enumerate() {
-        if l.in_service && !open(true, &l.id) {
+        if l.in_service && !net.line_opened(&l.id) {
             let (a, b) = (index[l.from.as_str()], index[l.to.as_str()]);
             adjacency[a].push((b, i, true));
             adjacency[b].push((a, i, true));
         }
     }
     for (i, t) in net.transformers.iter().enumerate() {
-        if t.in_service && !open(false, &t.id) {
+        if t.in_service && !net.transformer_opened(&t.id) {
             let (a, b) = (index[t.hv_bus.as_str()], index[t.lv_bus.as_str()]);
             adjacency[a].push((b, i, false));
             adjacency[b].push((a, i, false));
@@ -197,7 +187,7 @@ pub fn run(net: &Network) -> Result<Flow, FlowError> {
     for l in net
         .lines
         .iter()
-        .filter(|l| l.in_service && open(true, &l.id))
+        .filter(|l| l.in_service && net.line_opened(&l.id))
     {
         let (a, b) = (index[l.from.as_str()], index[l.to.as_str()]);
         let y = line_shunt(net, l, base(a));

@@ -245,6 +245,20 @@ impl Components {
 }
 
 impl Network {
+    /// Whether an open switch sits on the line: then it does not conduct.
+    pub fn line_opened(&self, id: &str) -> bool {
+        self.switches
+            .iter()
+            .any(|s| !s.closed && matches!(&s.element, SwitchElement::Line(l) if l == id))
+    }
+
+    /// Whether an open switch sits on the transformer.
+    pub fn transformer_opened(&self, id: &str) -> bool {
+        self.switches
+            .iter()
+            .any(|s| !s.closed && matches!(&s.element, SwitchElement::Transformer(t) if t == id))
+    }
+
     /// Every problem of the network, or none.
     pub fn check(&self) -> Vec<NetworkError> {
         let mut errors = Vec::new();
@@ -391,21 +405,11 @@ impl Network {
         let mut errors = Vec::new();
         let n = self.buses.len();
         // A branch conducts when it is in service and every switch on it is closed.
-        let open_on = |kind: &str, id: &str| {
-            self.switches.iter().any(|s| {
-                !s.closed
-                    && match (&s.element, kind) {
-                        (SwitchElement::Line(l), "line") => l == id,
-                        (SwitchElement::Transformer(t), "transformer") => t == id,
-                        _ => false,
-                    }
-            })
-        };
         let mut edges: Vec<(usize, usize, String)> = Vec::new();
         for l in self
             .lines
             .iter()
-            .filter(|l| l.in_service && !open_on("line", &l.id))
+            .filter(|l| l.in_service && !self.line_opened(&l.id))
         {
             edges.push((
                 bus_index[l.from.as_str()],
@@ -416,7 +420,7 @@ impl Network {
         for t in self
             .transformers
             .iter()
-            .filter(|t| t.in_service && !open_on("transformer", &t.id))
+            .filter(|t| t.in_service && !self.transformer_opened(&t.id))
         {
             edges.push((
                 bus_index[t.hv_bus.as_str()],
