@@ -5,6 +5,7 @@
 //! Load flow, fault location, isolation and restoration, the peer-to-peer simulation and
 //! reliability come next (issue 8).
 
+pub mod flisr;
 pub mod loadflow;
 pub mod native;
 pub mod network;

@@ -85,3 +85,28 @@ fn bad_files_are_refused_with_a_reason() {
     let e = pandapower::read(&broken).expect_err("no vn_kv");
     assert!(e.contains("vn_kv"), "{e}");
 }
+
+#[test]
+fn every_line_fault_of_mv_oberrhein_is_located_from_its_indications_and_isolated() {
+    use minsheng_grid::flisr::Zones;
+    let net = pandapower::read(&fixture("mv_oberrhein.json")).expect("reads");
+    let zones = Zones::of(&net);
+    let mut isolated = 0;
+    for line in net
+        .lines
+        .iter()
+        .filter(|l| l.in_service && !net.line_opened(&l.id))
+    {
+        let zone = zones.zone(&line.id).expect("every line has a zone");
+        let seen = zones.indications(zone);
+        if seen.is_empty() {
+            // In a source's own zone: no switch between it and the source.
+            continue;
+        }
+        assert_eq!(zones.locate(&seen), Some(zone), "{}", line.id);
+        let isolation = zones.isolate(zone, &std::collections::BTreeSet::new());
+        assert!(!isolation.open.is_empty(), "{}", line.id);
+        isolated += 1;
+    }
+    assert!(isolated > 150, "{isolated}");
+}
