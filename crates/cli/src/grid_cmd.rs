@@ -124,13 +124,8 @@ pub fn grid_command(command: GridCommand) -> Result<ExitCode> {
             };
             let started = std::time::Instant::now();
             let zones = Zones::of(&net);
-            let Some(zone) = net
-                .lines
-                .iter()
-                .any(|l| l.id == fault)
-                .then(|| zones.zone(&fault))
-                .flatten()
-            else {
+            let line = net.lines.iter().find(|l| l.id == fault);
+            let Some(zone) = line.and_then(|l| zones.zone(&l.id)) else {
                 return Ok(refuse(
                     &path,
                     &[format!("--fault {fault}: no such line")],

@@ -6,9 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use minsheng_app::hotline::week_of;
+use minsheng_app::hotline::week_or_this;
 use minsheng_app::{Actor, App};
-use minsheng_domain::time_util::today_in_china;
 use minsheng_hotline::classify::{Classifier, MANUAL_DISPATCH, score};
 use minsheng_hotline::gazetteer::{self, Gazetteer};
 use minsheng_hotline::routing::{self, Router};
@@ -128,7 +127,7 @@ fn labelled(
 pub async fn hotline_db_command(app: &App, command: HotlineCommand) -> Result<ExitCode> {
     match command {
         HotlineCommand::Ranking { week, json, xlsx } => {
-            let week = week.unwrap_or_else(|| week_of(today_in_china()));
+            let week = week_or_this(week.as_deref());
             let ranking = app
                 .weekly_ranking(&week)
                 .await

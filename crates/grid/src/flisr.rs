@@ -139,17 +139,19 @@ impl Zones {
         self.zone_of.get(element).copied()
     }
 
-    /// Each zone's feeding switch in the normal state: (zone → switch index), by breadth-first
-    /// search from the source zones over closed switches.
-    fn feeding(&self) -> BTreeMap<usize, usize> {
-        let mut fed: BTreeMap<usize, usize> = BTreeMap::new();
-        let mut seen: BTreeSet<usize> = self.source_zones.clone();
-        let mut queue: VecDeque<usize> = self.source_zones.iter().copied().collect();
+    /// Breadth-first search from `starts` over the switches that `conducts` (by index), into
+    /// the zones `allowed`: every zone reached, with the switch it was reached through.
+    fn spread(
+        &self,
+        starts: impl IntoIterator<Item = usize>,
+        conducts: impl Fn(usize) -> bool,
+        allowed: impl Fn(usize) -> bool,
+    ) -> BTreeMap<usize, Option<usize>> {
+        let mut reached: BTreeMap<usize, Option<usize>> =
+            starts.into_iter().map(|z| (z, None)).collect();
+        let mut queue: VecDeque<usize> = reached.keys().copied().collect();
         while let Some(z) = queue.pop_front() {
-            for (i, (_, a, b, closed)) in self.switches.iter().enumerate() {
-                if !closed {
-                    continue;
-                }
+            for (i, (_, a, b, _)) in self.switches.iter().enumerate() {
                 let other = if *a == z {
                     *b
                 } else if *b == z {
@@ -157,13 +159,25 @@ impl Zones {
                 } else {
                     continue;
                 };
-                if seen.insert(other) {
-                    fed.insert(other, i);
+                if conducts(i) && allowed(other) && !reached.contains_key(&other) {
+                    reached.insert(other, Some(i));
                     queue.push_back(other);
                 }
             }
         }
-        fed
+        reached
+    }
+
+    /// Each zone's feeding switch in the normal state (zone → switch index).
+    fn feeding(&self) -> BTreeMap<usize, usize> {
+        self.spread(
+            self.source_zones.iter().copied(),
+            |i| self.switches[i].3,
+            |_| true,
+        )
+        .into_iter()
+        .filter_map(|(z, s)| Some((z, s?)))
+        .collect()
     }
 
     /// The switches that see a fault in a zone pass (those between the source and it).
@@ -335,27 +349,19 @@ fn set_switch(net: &mut Network, id: &str, closed: bool) {
 impl Zones {
     /// Zones a source reaches over closed switches, given the switches now open.
     fn energised(&self, opened: &BTreeSet<String>, closed: &BTreeSet<String>) -> BTreeSet<usize> {
-        let mut seen: BTreeSet<usize> = self.source_zones.clone();
-        let mut queue: VecDeque<usize> = seen.iter().copied().collect();
-        while let Some(z) = queue.pop_front() {
-            for (id, a, b, normally_closed) in &self.switches {
-                let conducting = (*normally_closed && !opened.contains(id)) || closed.contains(id);
-                if !conducting {
-                    continue;
-                }
-                let other = if *a == z {
-                    *b
-                } else if *b == z {
-                    *a
-                } else {
-                    continue;
-                };
-                if seen.insert(other) {
-                    queue.push_back(other);
-                }
-            }
-        }
-        seen
+        self.spread(
+            self.source_zones.iter().copied(),
+            |i| self.conducts(i, opened, closed),
+            |_| true,
+        )
+        .into_keys()
+        .collect()
+    }
+
+    /// Whether switch `i` conducts once `opened` are opened and `closed` closed.
+    fn conducts(&self, i: usize, opened: &BTreeSet<String>, closed: &BTreeSet<String>) -> bool {
+        let (id, _, _, normally_closed) = &self.switches[i];
+        (*normally_closed && !opened.contains(id)) || closed.contains(id)
     }
 }
 
@@ -372,29 +378,43 @@ pub fn plan(net: &Network, faulted: usize, failed: &BTreeSet<String>, limits: Li
         set_switch(&mut working, id, false);
     }
     let load_zone = |bus: &str| zones.zone(bus);
+    let mut zone_priority: BTreeMap<usize, u32> = BTreeMap::new();
+    for l in &net.loads {
+        if let Some(z) = load_zone(&l.bus) {
+            *zone_priority.entry(z).or_default() += l.priority_customers;
+        }
+    }
     loop {
         let live = zones.energised(&opened, &closed);
         let dark: BTreeSet<usize> = (0..zones.count)
             .filter(|z| !live.contains(z) && !isolation.zones.contains(z))
             .collect();
-        // Ties from a dark zone to a live one, the darkest priority first.
+        // Ties from a dark section to a live one, the section with most priority customers
+        // first.
         let mut candidates: Vec<(u32, String)> = zones
             .switches
             .iter()
-            .filter(|(id, ..)| !opened.contains(id) && !closed.contains(id))
-            .filter(|(_, a, b, normally_closed)| {
-                !normally_closed
-                    && ((dark.contains(a) && live.contains(b))
-                        || (dark.contains(b) && live.contains(a)))
-            })
-            .map(|(id, ..)| {
-                let priority: u32 = net
-                    .loads
-                    .iter()
-                    .filter(|l| load_zone(&l.bus).is_some_and(|z| dark.contains(&z)))
-                    .map(|l| l.priority_customers)
+            .enumerate()
+            .filter(|(_, (id, ..))| !opened.contains(id) && !closed.contains(id))
+            .filter_map(|(i, (id, a, b, normally_closed))| {
+                let dark_side = match (dark.contains(a), dark.contains(b)) {
+                    (true, false) if live.contains(b) => *a,
+                    (false, true) if live.contains(a) => *b,
+                    _ => return None,
+                };
+                if *normally_closed {
+                    return None;
+                }
+                let section = zones.spread(
+                    [dark_side],
+                    |j| j != i && zones.conducts(j, &opened, &closed),
+                    |z| dark.contains(&z),
+                );
+                let priority = section
+                    .keys()
+                    .map(|z| zone_priority.get(z).copied().unwrap_or(0))
                     .sum();
-                (priority, id.clone())
+                Some((priority, id.clone()))
             })
             .collect();
         candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));

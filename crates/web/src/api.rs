@@ -525,8 +525,6 @@ pub async fn hotline_ranking(
     Info(info): Info,
     Query(q): Query<WeekQuery>,
 ) -> ApiResult {
-    let week = q.week.unwrap_or_else(|| {
-        minsheng_app::hotline::week_of(minsheng_domain::time_util::today_in_china())
-    });
+    let week = minsheng_app::hotline::week_or_this(q.week.as_deref());
     ok(s.app.weekly_ranking(&week).await.web(&info)?)
 }

@@ -11,7 +11,7 @@ use minsheng_app::hotline::{
 };
 use minsheng_app::{Actor, AppError, Subject};
 use minsheng_domain::Action;
-use minsheng_domain::time_util::{format_millis, now_millis, today_in_china};
+use minsheng_domain::time_util::{format_millis, now_millis};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -689,10 +689,7 @@ pub async fn ranking(
     Info(info): Info,
     Query(q): Query<WeekParam>,
 ) -> WebResult {
-    let week = q
-        .week
-        .filter(|w| !w.trim().is_empty())
-        .unwrap_or_else(|| hotline::week_of(today_in_china()));
+    let week = hotline::week_or_this(q.week.as_deref());
     let ranking = s.app.weekly_ranking(&week).await.web(&info)?;
     let top = ranking
         .categories
@@ -735,10 +732,7 @@ pub async fn ranking_xlsx(
     Info(info): Info,
     Query(q): Query<WeekParam>,
 ) -> WebResult {
-    let week = q
-        .week
-        .filter(|w| !w.trim().is_empty())
-        .unwrap_or_else(|| hotline::week_of(today_in_china()));
+    let week = hotline::week_or_this(q.week.as_deref());
     let bytes = s.app.export_weekly_ranking(&week).await.web(&info)?;
     Ok(xlsx_response(bytes, "12345-ranking.xlsx"))
 }
