@@ -5,7 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use minsheng_grid::flisr::{self, Limits, Zones};
+use std::collections::BTreeSet;
+
+use minsheng_grid::flisr::{self, Cause, Fault, Options, Plan, fault_zones};
+use minsheng_grid::indexed::{Indexed, Tally};
+use minsheng_grid::loadflow::Solver;
 use minsheng_grid::{Network, loadflow, native, pandapower};
 
 #[derive(Subcommand)]
@@ -25,19 +29,181 @@ pub enum GridCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Fault location, isolation and restoration for a fault on a line: the switches to open,
-    /// the ties to close within line, transformer and voltage limits, and what is restored.
+    /// Fault location, isolation and restoration: the breaker that trips, the switches to open,
+    /// the ties to close (splitting sections when no supply carries them whole) within line,
+    /// transformer, source and voltage limits, and what is restored.
     Flisr {
         net: PathBuf,
-        /// The faulted line (its id: `L3`, or `l12` in a pandapower file).
+        #[command(flatten)]
+        fault: FaultArgs,
+        /// A second fault during restoration (a line), planned from the first plan's state.
         #[arg(long)]
-        fault: String,
-        /// A switch that fails to open (repeatable): isolation goes one zone further.
-        #[arg(long)]
-        failed: Vec<String>,
+        then: Option<String>,
         #[arg(long)]
         json: bool,
     },
+}
+
+/// A fault as operators name it, and what goes wrong around it.
+#[derive(clap::Args, Debug, Clone)]
+pub struct FaultArgs {
+    /// The faulted line or cable section (its id: `L3`, or `l12` in a pandapower file).
+    #[arg(long, required_unless_present_any = ["channel", "station"])]
+    fault: Option<String>,
+    /// A common-cause fault: every cable in this cable channel.
+    #[arg(long, conflicts_with_all = ["fault", "station"])]
+    channel: Option<String>,
+    /// A common-cause fault: this whole substation (all its sources).
+    #[arg(long, conflicts_with_all = ["fault", "channel"])]
+    station: Option<String>,
+    /// A switch that fails to open (repeatable): isolation goes one zone further.
+    #[arg(long)]
+    failed: Vec<String>,
+    /// A switch whose terminal has stopped talking (repeatable): its indication is unknown and
+    /// it is not operated remotely.
+    #[arg(long)]
+    silent: Vec<String>,
+    /// A mobile generator of this size (kW) for an emergency connection point.
+    #[arg(long, default_value_t = 0.0)]
+    generator_kw: f64,
+}
+
+impl FaultArgs {
+    fn cause(&self) -> Cause {
+        match (&self.fault, &self.channel, &self.station) {
+            (_, Some(c), _) => Cause::Channel(c.clone()),
+            (_, _, Some(s)) => Cause::Station(s.clone()),
+            (Some(l), ..) => Cause::Line(l.clone()),
+            (None, None, None) => Cause::Line(String::new()),
+        }
+    }
+
+    /// The switches named, by index; an unknown name is an error naming the option.
+    fn switches(ix: &Indexed, names: &[String], option: &str) -> Result<BTreeSet<usize>, String> {
+        names
+            .iter()
+            .map(|n| {
+                ix.switch(n)
+                    .ok_or_else(|| format!("--{option} {n}: no such switch"))
+            })
+            .collect()
+    }
+
+    /// The fault to plan for, from state `start`.
+    pub fn fault(
+        &self,
+        ix: &Indexed,
+        start: &[bool],
+        out: &BTreeSet<usize>,
+    ) -> Result<Fault, String> {
+        let failed = Self::switches(ix, &self.failed, "failed")?;
+        let silent = Self::switches(ix, &self.silent, "silent")?;
+        let cause = self.cause();
+        let zones = fault_zones(ix, start, out, &cause, &silent).map_err(|e| match cause {
+            Cause::Line(_) => format!("--fault: {e}"),
+            Cause::Channel(_) => format!("--channel: {e}"),
+            Cause::Station(_) => format!("--station: {e}"),
+        })?;
+        Ok(Fault {
+            zones,
+            failed,
+            silent,
+        })
+    }
+
+    pub fn options(&self) -> Options {
+        Options {
+            generator_kw: self.generator_kw.max(0.0),
+            ..Options::default()
+        }
+    }
+}
+
+fn tally(t: Tally) -> serde_json::Value {
+    serde_json::json!({"kw": t.kw, "customers": t.customers, "priority_customers": t.priority})
+}
+
+/// A plan as JSON: every operation in order, and what was lost, restored and left.
+pub fn plan_json(ix: &Indexed, plan: &Plan) -> serde_json::Value {
+    let name = |s: usize| ix.net.switches[s].id.clone();
+    let unrestored = plan.unrestored();
+    serde_json::json!({
+        "faulted": plan.faulted.iter().map(|&z| ix.zone_name(z)).collect::<Vec<_>>(),
+        "isolated": plan.isolated.iter().map(|&z| ix.zone_name(z)).collect::<Vec<_>>(),
+        "tripped": plan.tripped.iter().map(|&s| name(s)).collect::<Vec<_>>(),
+        "operations": plan.operations.iter().map(|o| serde_json::json!({
+            "switch": name(o.switch), "action": if o.close { "close" } else { "open" },
+            "why": o.why.as_str(), "group": o.group})).collect::<Vec<_>>(),
+        "open": plan.switches(ix, false),
+        "close": plan.switches(ix, true),
+        "generator_point": plan.generator_point.map(|p| ix.net.emergency_points[p].id.clone()),
+        "lost": tally(plan.lost), "restored": tally(plan.restored),
+        "generator": tally(plan.generator), "isolated_load": tally(plan.isolated_load),
+        "stranded": tally(plan.stranded),
+        "restored_kw": plan.restored.kw, "unrestored_kw": unrestored.kw,
+        "restored_customers": plan.restored.customers,
+        "unrestored_customers": unrestored.customers,
+        "restored_priority_customers": plan.restored.priority,
+        "unrestored_priority_customers": unrestored.priority,
+        "violations": plan.violations,
+    })
+}
+
+fn print_plan(ix: &Indexed, plan: &Plan) {
+    let name = |s: usize| ix.net.switches[s].id.clone();
+    let zones = |z: &BTreeSet<usize>| {
+        z.iter()
+            .map(|&z| ix.zone_name(z))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    say!("  fault in      {}", zones(&plan.faulted));
+    if !plan.tripped.is_empty() {
+        say!(
+            "  tripped       {}",
+            plan.tripped
+                .iter()
+                .map(|&s| name(s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if plan.isolated != plan.faulted {
+        say!("  isolated      {}", zones(&plan.isolated));
+    }
+    for o in &plan.operations {
+        say!(
+            "  {:>2}. {:<5} {:<10} ({})",
+            o.group,
+            if o.close { "close" } else { "open" },
+            name(o.switch),
+            o.why.as_str()
+        );
+    }
+    let line = |label: &str, t: Tally| {
+        say!(
+            "  {label:<13} {:.0} kW, {} customers, {} who depend on power for life",
+            t.kw,
+            t.customers,
+            t.priority
+        );
+    };
+    line("lost", plan.lost);
+    line("restored", plan.restored);
+    if let Some(p) = plan.generator_point {
+        line(
+            &format!("generator {}", ix.net.emergency_points[p].id),
+            plan.generator,
+        );
+    }
+    line("to repair", plan.isolated_load);
+    line("left dark", plan.stranded);
+    if plan.violations > 0 {
+        say!(
+            "  {} limit violation(s) in the feeders changed (there before the fault)",
+            plan.violations
+        );
+    }
 }
 
 /// Reads a network file: pandapower's JSON (a `.json` file) or the native TOML, checked.
@@ -115,7 +281,7 @@ pub fn grid_command(command: GridCommand) -> Result<ExitCode> {
         GridCommand::Flisr {
             net: path,
             fault,
-            failed,
+            then,
             json,
         } => {
             let net = match load(&path)? {
@@ -123,59 +289,62 @@ pub fn grid_command(command: GridCommand) -> Result<ExitCode> {
                 Err(errors) => return Ok(refuse(&path, &errors, json)),
             };
             let started = std::time::Instant::now();
-            let zones = Zones::of(&net);
-            let line = net.lines.iter().find(|l| l.id == fault);
-            let Some(zone) = line.and_then(|l| zones.zone(&l.id)) else {
-                return Ok(refuse(
-                    &path,
-                    &[format!("--fault {fault}: no such line")],
-                    json,
-                ));
+            let ix = Indexed::new(&net);
+            let solver = Solver::new(&ix);
+            let normal = ix.normal_state();
+            let first = match fault.fault(&ix, &normal, &BTreeSet::new()) {
+                Ok(f) => f,
+                Err(e) => return Ok(refuse(&path, &[e], json)),
             };
-            // Locate from the indications the fault would give, as the terminals would report.
-            let located = zones.locate(&zones.indications(zone)).unwrap_or(zone);
-            let failed: std::collections::BTreeSet<String> = failed.into_iter().collect();
-            let plan = flisr::plan(&net, located, &failed, Limits::default());
+            let plan = flisr::plan(&solver, &normal, &BTreeSet::new(), &first, fault.options());
             let plan_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let second = match &then {
+                Some(line) => {
+                    let cause = Cause::Line(line.clone());
+                    let zones = match fault_zones(
+                        &ix,
+                        &plan.state,
+                        &plan.isolated,
+                        &cause,
+                        &first.silent,
+                    ) {
+                        Ok(z) => z,
+                        Err(e) => return Ok(refuse(&path, &[format!("--then: {e}")], json)),
+                    };
+                    let f = Fault {
+                        zones,
+                        failed: first.failed.clone(),
+                        silent: first.silent.clone(),
+                    };
+                    Some(flisr::plan(
+                        &solver,
+                        &plan.state,
+                        &plan.isolated,
+                        &f,
+                        fault.options(),
+                    ))
+                }
+                None => None,
+            };
             if json {
-                say!(
-                    "{}",
-                    serde_json::json!({"fault": fault, "located": located == zone,
-                        "open": plan.isolation.open, "close": plan.close,
-                        "restored_kw": plan.restored_kw, "unrestored_kw": plan.unrestored_kw,
-                        "restored_customers": plan.restored_customers,
-                        "unrestored_customers": plan.unrestored_customers,
-                        "restored_priority_customers": plan.restored_priority,
-                        "unrestored_priority_customers": plan.unrestored_priority,
-                        "plan_ms": plan_ms})
-                );
+                let mut v = plan_json(&ix, &plan);
+                v["fault"] = serde_json::json!(fault.cause().to_string());
+                v["plan_ms"] = serde_json::json!(plan_ms);
+                if let Some(second) = &second {
+                    v["then"] = plan_json(&ix, second);
+                }
+                say!("{v}");
             } else {
                 say!(
-                    "fault on {fault}: located {}",
-                    if located == zone {
-                        "from the indications"
-                    } else {
-                        "by its line (indications ambiguous)"
-                    }
+                    "{}: {} — planned in {plan_ms:.2} ms",
+                    net.name,
+                    fault.cause()
                 );
-                say!("  open  {}", plan.isolation.open.join(", "));
-                say!(
-                    "  close {}",
-                    if plan.close.is_empty() {
-                        "—".to_string()
-                    } else {
-                        plan.close.join(", ")
-                    }
-                );
-                say!(
-                    "  restored {:.0} kW ({} customers, {} priority); not restored {:.0} kW ({} customers, {} priority); planned in {plan_ms:.2} ms",
-                    plan.restored_kw,
-                    plan.restored_customers,
-                    plan.restored_priority,
-                    plan.unrestored_kw,
-                    plan.unrestored_customers,
-                    plan.unrestored_priority
-                );
+                print_plan(&ix, &plan);
+                if let (Some(second), Some(line)) = (&second, &then) {
+                    say!("then line {line}, during restoration:");
+                    print_plan(&ix, second);
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -26,10 +26,13 @@ fn flisr_isolates_a_cable_fault_and_restores_through_the_tie() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["tripped"], serde_json::json!(["QA"]));
     assert_eq!(v["open"], serde_json::json!(["P1-2", "P2-1"]));
-    assert_eq!(v["close"], serde_json::json!(["P2-2"]));
-    assert_eq!(v["restored_kw"], 650.0);
-    assert_eq!(v["located"], true);
+    assert_eq!(v["close"], serde_json::json!(["QA", "P2-2"]));
+    assert_eq!(v["lost"]["kw"], 2650.0);
+    assert_eq!(v["restored_kw"], 2650.0);
+    assert_eq!(v["faulted"], serde_json::json!(["L3"]));
+    assert_eq!(v["violations"], 0);
     let bad = minsheng(&[
         "grid",
         "flisr",
@@ -63,4 +66,53 @@ fn check_and_loadflow_read_pandapower_files() {
         .fold(f64::INFINITY, f64::min);
     // pandapower: 0.922980 pu at bus 11.
     assert!((lowest - 0.922980).abs() < 1e-3, "{lowest}");
+}
+
+#[test]
+fn flisr_plans_a_lost_channel_with_a_generator_and_a_second_fault() {
+    let out = minsheng(&[
+        "grid",
+        "flisr",
+        "data/grid/demo-zone.toml",
+        "--channel",
+        "东通道",
+        "--generator-kw",
+        "1000",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["restored"]["kw"], 650.0, "P2 through the tie");
+    assert_eq!(v["generator_point"], "E-P1");
+    assert_eq!(v["generator"]["priority_customers"], 1);
+    let out = minsheng(&[
+        "grid",
+        "flisr",
+        "data/grid/demo-zone.toml",
+        "--fault",
+        "L3",
+        "--then",
+        "L5",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["then"]["tripped"], serde_json::json!(["QB"]));
+    let bad = minsheng(&[
+        "grid",
+        "flisr",
+        "data/grid/demo-zone.toml",
+        "--channel",
+        "北通道",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("北通道"));
 }

@@ -1,248 +1,718 @@
-//! Fault location and isolation (the first two steps of FLISR). The network is cut into zones at
-//! its switches: a zone is what stays connected when every switch is taken out, so a switch
-//! always joins two zones. A fault on a line lies in that line's zone; the terminals on the path
-//! from the source to it see the fault current pass (fault-passage indications). The faulted
-//! zone is the one whose feeding switch saw the fault and none of whose onward switches did;
-//! isolating it means opening the closed switches around it, and one step further around a
-//! switch that fails to open. Restoration comes next.
+//! Fault location, isolation and service restoration (FLISR) on the zones of an indexed network.
+//!
+//! A fault in a zone makes the nearest breaker above it trip (the feeder is dark below it). The
+//! terminals on the path from the source to the fault see the fault current pass (fault-passage
+//! indications); the faulted zone is the one below the deepest indicating switch. Isolation opens
+//! the closed switches around it — one zone further around a switch that fails to open or whose
+//! terminal has stopped talking. Then the tripped breaker recloses and every healthy dark section
+//! is given back: whole, through the tie that keeps its new feeder within line, transformer,
+//! source and voltage limits (sections with priority customers first), or, when no supply can
+//! carry it whole, split zone by zone between ties. What no feeder can carry may be picked up by
+//! a mobile generator at an emergency connection point. A plan starts from any switching state,
+//! so a second fault during restoration is planned from the first plan's state.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use crate::network::{Network, SwitchElement};
+use crate::indexed::{Indexed, Tally};
+pub use crate::loadflow::Limits;
+use crate::loadflow::Solver;
+use crate::network::SwitchKind;
 
-/// The zones of a network and the switches between them.
+/// What each zone is fed from in a switching state.
 #[derive(Debug, Clone)]
-pub struct Zones {
-    /// Zone of each bus, line and transformer (by id).
-    zone_of: BTreeMap<String, usize>,
-    /// Each switch: (id, zone on its bus side, zone on its element side, closed).
-    switches: Vec<(String, usize, usize, bool)>,
-    /// The zones holding a source.
-    source_zones: BTreeSet<usize>,
-    count: usize,
+pub struct Feeding {
+    /// Zone → the source zone whose supply reaches it (`NONE` when dark).
+    pub root: Vec<usize>,
+    /// Zone → the switch it is fed through (`NONE` for a source zone or a dark zone).
+    pub through: Vec<usize>,
 }
 
-/// What isolating a fault takes.
+pub const NONE: usize = usize::MAX;
+
+impl Feeding {
+    pub fn live(&self, zone: usize) -> bool {
+        self.root[zone] != NONE
+    }
+}
+
+/// Which zones the supply reaches in state `closed`, with the zones in `out` (isolated, or a
+/// lost station's) neither fed nor feeding.
+pub fn feeding(ix: &Indexed, closed: &[bool], out: &[bool]) -> Feeding {
+    let zones = ix.zone_count();
+    let mut root = vec![NONE; zones];
+    let mut through = vec![NONE; zones];
+    let mut queue = VecDeque::new();
+    for (z, sources) in ix.zone_sources.iter().enumerate() {
+        if !sources.is_empty() && !out[z] {
+            root[z] = z;
+            queue.push_back(z);
+        }
+    }
+    while let Some(z) = queue.pop_front() {
+        for &s in &ix.zone_switches[z] {
+            let other = ix.across(s, z);
+            if closed[s] && !out[other] && root[other] == NONE && other != z {
+                root[other] = root[z];
+                through[other] = s;
+                queue.push_back(other);
+            }
+        }
+    }
+    Feeding { root, through }
+}
+
+/// The switches between the source and a zone, nearest first.
+pub fn path_up(ix: &Indexed, fed: &Feeding, zone: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut z = zone;
+    while fed.through[z] != NONE {
+        let s = fed.through[z];
+        out.push(s);
+        z = ix.across(s, z);
+    }
+    out
+}
+
+/// The switches that see the fault current of a fault in `zone` pass.
+pub fn indications(ix: &Indexed, fed: &Feeding, zone: usize) -> BTreeSet<usize> {
+    path_up(ix, fed, zone).into_iter().collect()
+}
+
+/// The zones the fault can be in, from the switches that indicated and those whose terminals are
+/// silent: below the deepest indicating switch, and further down through silent ones. Empty
+/// when the indications do not lie on one path from a source (or there are none).
+pub fn locate(
+    ix: &Indexed,
+    fed: &Feeding,
+    indicating: &BTreeSet<usize>,
+    silent: &BTreeSet<usize>,
+) -> Vec<usize> {
+    // The zone each indicating switch feeds, and the deepest of them.
+    let below = |s: usize| {
+        let (a, b) = ix.switch_zones[s];
+        if fed.through[a] == s {
+            Some(a)
+        } else if fed.through[b] == s {
+            Some(b)
+        } else {
+            None
+        }
+    };
+    let mut deepest: Option<(usize, usize)> = None;
+    for &s in indicating {
+        let Some(z) = below(s) else { return Vec::new() };
+        let depth = path_up(ix, fed, z).len();
+        if deepest.is_none_or(|(d, _)| depth > d) {
+            deepest = Some((depth, z));
+        }
+    }
+    let Some((_, zone)) = deepest else {
+        return Vec::new();
+    };
+    let path: BTreeSet<usize> = path_up(ix, fed, zone).into_iter().collect();
+    let heard: BTreeSet<usize> = path.difference(silent).copied().collect();
+    let indicated: BTreeSet<usize> = indicating.difference(silent).copied().collect();
+    if heard != indicated {
+        return Vec::new();
+    }
+    // Onward through switches that said nothing.
+    let mut found = vec![zone];
+    let mut next = 0;
+    while next < found.len() {
+        let z = found[next];
+        next += 1;
+        for &s in &ix.zone_switches[z] {
+            let child = ix.across(s, z);
+            if silent.contains(&s) && fed.through[child] == s {
+                found.push(child);
+            }
+        }
+    }
+    found
+}
+
+/// Why a switch is operated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    Isolate,
+    /// The breaker that tripped closes again once the fault is isolated.
+    Reclose,
+    /// A tie closed to give a dark section a new supply.
+    Tie,
+    /// Opened to split a section that no supply can carry whole.
+    Split,
+    /// Opened to cut out the part a mobile generator picks up.
+    Generator,
+}
+
+impl Why {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Why::Isolate => "isolate",
+            Why::Reclose => "reclose",
+            Why::Tie => "tie",
+            Why::Split => "split",
+            Why::Generator => "generator",
+        }
+    }
+}
+
+/// One switch operation of a plan. Operations of one restoration action share a `group`
+/// (group 0 is isolation); an action's splits come before its closing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Isolation {
-    /// The zones taken out of service (the faulted one, and more if a switch failed).
-    pub zones: BTreeSet<usize>,
-    /// The switches to open, in order.
-    pub open: Vec<String>,
+pub struct Operation {
+    pub switch: usize,
+    pub close: bool,
+    pub why: Why,
+    pub group: usize,
 }
 
-fn find(parent: &mut [usize], mut i: usize) -> usize {
-    while parent[i] != i {
-        parent[i] = parent[parent[i]];
-        i = parent[i];
-    }
-    i
+/// What a plan does and what it gives back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The zones the fault is in.
+    pub faulted: BTreeSet<usize>,
+    /// The breakers that tripped to clear it (none when a whole source was lost).
+    pub tripped: Vec<usize>,
+    /// The zones out of service: faulted, and further around switches that could not open.
+    pub isolated: BTreeSet<usize>,
+    pub operations: Vec<Operation>,
+    /// The switching state at the end.
+    pub state: Vec<bool>,
+    /// Zone → the group of operations that gave it supply back.
+    pub restored_by: BTreeMap<usize, usize>,
+    /// The group that connected the mobile generator, if one did.
+    pub generator_group: Option<usize>,
+    /// The emergency point the generator was connected at.
+    pub generator_point: Option<usize>,
+    /// What the fault took out: everything below the breakers that tripped.
+    pub lost: Tally,
+    /// Given back by switching (reclosing, ties, splits).
+    pub restored: Tally,
+    /// Picked up by the mobile generator.
+    pub generator: Tally,
+    /// In the isolated zones (waits for repair).
+    pub isolated_load: Tally,
+    /// Healthy but left dark: no supply could carry it within limits.
+    pub stranded: Tally,
+    /// Lines, transformers, sources and buses outside the limits in the feeders the plan
+    /// changed (zero unless they were outside before the fault).
+    pub violations: usize,
 }
 
-impl Zones {
-    pub fn of(net: &Network) -> Zones {
-        // Items: buses, then lines, then transformers.
-        let nb = net.buses.len();
-        let nl = net.lines.len();
-        let mut item: BTreeMap<(&str, &str), usize> = BTreeMap::new();
-        for (i, b) in net.buses.iter().enumerate() {
-            item.insert(("bus", b.id.as_str()), i);
-        }
-        for (i, l) in net.lines.iter().enumerate() {
-            item.insert(("line", l.id.as_str()), nb + i);
-        }
-        for (i, t) in net.transformers.iter().enumerate() {
-            item.insert(("transformer", t.id.as_str()), nb + nl + i);
-        }
-        let total = nb + nl + net.transformers.len();
-        let mut parent: Vec<usize> = (0..total).collect();
-        let switched = |kind: &str, id: &str, bus: &str| {
-            net.switches.iter().any(|s| {
-                s.bus == bus
-                    && match (&s.element, kind) {
-                        (SwitchElement::Line(l), "line") => l == id,
-                        (SwitchElement::Transformer(t), "transformer") => t == id,
-                        _ => false,
-                    }
-            })
-        };
-        let join = |a: usize, b: usize, parent: &mut Vec<usize>| {
-            let (ra, rb) = (find(parent, a), find(parent, b));
-            parent[ra] = rb;
-        };
-        for l in &net.lines {
-            for end in [&l.from, &l.to] {
-                if !switched("line", &l.id, end)
-                    && let (Some(a), Some(b)) = (
-                        item.get(&("line", l.id.as_str())),
-                        item.get(&("bus", end.as_str())),
-                    )
-                {
-                    join(*a, *b, &mut parent);
-                }
-            }
-        }
-        for t in &net.transformers {
-            for end in [&t.hv_bus, &t.lv_bus] {
-                if !switched("transformer", &t.id, end)
-                    && let (Some(a), Some(b)) = (
-                        item.get(&("transformer", t.id.as_str())),
-                        item.get(&("bus", end.as_str())),
-                    )
-                {
-                    join(*a, *b, &mut parent);
-                }
-            }
-        }
-        // Number the zones densely.
-        let mut number: BTreeMap<usize, usize> = BTreeMap::new();
-        let mut zone_of = BTreeMap::new();
-        for ((_, id), i) in &item {
-            let root = find(&mut parent, *i);
-            let next = number.len();
-            let z = *number.entry(root).or_insert(next);
-            zone_of.insert((*id).to_string(), z);
-        }
-        let switches = net
-            .switches
+impl Plan {
+    /// Lost and not given back by switching or the generator: isolated plus stranded.
+    pub fn unrestored(&self) -> Tally {
+        let mut t = self.isolated_load;
+        t.add(self.stranded);
+        t
+    }
+
+    pub fn switches(&self, ix: &Indexed, close: bool) -> Vec<String> {
+        self.operations
             .iter()
-            .filter_map(|s| {
-                let a = *zone_of.get(&s.bus)?;
-                let target = match &s.element {
-                    SwitchElement::Line(id)
-                    | SwitchElement::Transformer(id)
-                    | SwitchElement::Bus(id) => id,
-                };
-                let b = *zone_of.get(target)?;
-                Some((s.id.clone(), a, b, s.closed))
-            })
-            .collect();
-        let source_zones = net
-            .sources
-            .iter()
-            .filter_map(|s| zone_of.get(&s.bus).copied())
-            .collect();
-        Zones {
-            zone_of,
-            switches,
-            source_zones,
-            count: number.len(),
+            .filter(|o| o.close == close)
+            .map(|o| ix.net.switches[o.switch].id.clone())
+            .collect()
+    }
+}
+
+/// Options of a plan.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub limits: Limits,
+    /// The mobile generator available, kW (0: none).
+    pub generator_kw: f64,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            limits: Limits::default(),
+            generator_kw: 0.0,
         }
     }
+}
 
-    pub fn count(&self) -> usize {
-        self.count
+/// The planner's working state.
+struct Work<'a, 'i, 'n> {
+    ix: &'a Indexed<'n>,
+    solver: &'a Solver<'i, 'n>,
+    opts: Options,
+    /// Switches that cannot be operated remotely now (failed, or their terminal silent).
+    stuck: &'a BTreeSet<usize>,
+    state: Vec<bool>,
+    out: Vec<bool>,
+    operations: Vec<Operation>,
+    restored_by: BTreeMap<usize, usize>,
+    groups: usize,
+}
+
+impl Work<'_, '_, '_> {
+    fn operate(&mut self, switch: usize, close: bool, why: Why, group: usize) {
+        self.state[switch] = close;
+        self.operations.push(Operation {
+            switch,
+            close,
+            why,
+            group,
+        });
     }
 
-    /// The zone of a bus, line or transformer.
-    pub fn zone(&self, element: &str) -> Option<usize> {
-        self.zone_of.get(element).copied()
+    /// Whether the feeder of source zone `root` keeps the limits in state `closed`.
+    fn keeps_limits(&self, closed: &[bool], root: usize) -> bool {
+        self.solver
+            .run(closed, &self.ix.zone_sources[root])
+            .is_ok_and(|sweep| sweep.violations(self.solver, self.opts.limits) == 0)
     }
 
-    /// Breadth-first search from `starts` over the switches that `conducts` (by index), into
-    /// the zones `allowed`: every zone reached, with the switch it was reached through.
-    fn spread(
-        &self,
-        starts: impl IntoIterator<Item = usize>,
-        conducts: impl Fn(usize) -> bool,
-        allowed: impl Fn(usize) -> bool,
-    ) -> BTreeMap<usize, Option<usize>> {
-        let mut reached: BTreeMap<usize, Option<usize>> =
-            starts.into_iter().map(|z| (z, None)).collect();
-        let mut queue: VecDeque<usize> = reached.keys().copied().collect();
-        while let Some(z) = queue.pop_front() {
-            for (i, (_, a, b, _)) in self.switches.iter().enumerate() {
-                let other = if *a == z {
-                    *b
-                } else if *b == z {
-                    *a
-                } else {
-                    continue;
-                };
-                if conducts(i) && allowed(other) && !reached.contains_key(&other) {
-                    reached.insert(other, Some(i));
-                    queue.push_back(other);
-                }
+    /// The dark sections among `dark` zones: connected through switches closed now.
+    fn sections(&self, dark: &BTreeSet<usize>) -> Vec<BTreeSet<usize>> {
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        for &start in dark {
+            if seen.contains(&start) {
+                continue;
             }
-        }
-        reached
-    }
-
-    /// Each zone's feeding switch in the normal state (zone → switch index).
-    fn feeding(&self) -> BTreeMap<usize, usize> {
-        self.spread(
-            self.source_zones.iter().copied(),
-            |i| self.switches[i].3,
-            |_| true,
-        )
-        .into_iter()
-        .filter_map(|(z, s)| Some((z, s?)))
-        .collect()
-    }
-
-    /// The switches that see a fault in a zone pass (those between the source and it).
-    pub fn indications(&self, faulted: usize) -> BTreeSet<String> {
-        let fed = self.feeding();
-        let mut out = BTreeSet::new();
-        let mut z = faulted;
-        while let Some(&s) = fed.get(&z) {
-            let (id, a, b, _) = &self.switches[s];
-            out.insert(id.clone());
-            z = if *a == z { *b } else { *a };
+            let section = self.grow(start, |z| dark.contains(&z));
+            seen.extend(section.iter().copied());
+            out.push(section);
         }
         out
     }
 
-    /// The faulted zone from the switches that saw the fault: fed through an indicating switch,
-    /// and no switch it feeds onward indicates.
-    pub fn locate(&self, indicating: &BTreeSet<String>) -> Option<usize> {
-        if indicating.is_empty() {
-            return None;
+    /// The zones reached from `start` over closed switches, within `allowed`.
+    fn grow(&self, start: usize, allowed: impl Fn(usize) -> bool) -> BTreeSet<usize> {
+        let mut found = BTreeSet::from([start]);
+        let mut queue = VecDeque::from([start]);
+        while let Some(z) = queue.pop_front() {
+            for &s in &self.ix.zone_switches[z] {
+                let other = self.ix.across(s, z);
+                if self.state[s] && allowed(other) && found.insert(other) {
+                    queue.push_back(other);
+                }
+            }
         }
-        let fed = self.feeding();
-        let mut candidates = (0..self.count).filter(|z| {
-            // Below an indicating switch (a fault in a source's own zone shows no indication).
-            let upstream = fed
-                .get(z)
-                .is_some_and(|&s| indicating.contains(&self.switches[s].0));
-            let onward = fed
-                .iter()
-                .filter(|(child, s)| {
-                    let (_, a, b, _) = &self.switches[**s];
-                    **child != *z && (*a == *z || *b == *z)
-                })
-                .any(|(_, s)| indicating.contains(&self.switches[*s].0));
-            upstream && !onward
-        });
-        let first = candidates.next();
-        // Indications that point at two places do not locate anything.
-        if candidates.next().is_some() {
-            return None;
-        }
-        first
+        found
     }
 
-    /// The switches to open to take a zone out, going one zone further around any switch in
-    /// `failed` (a switch that did not open).
-    pub fn isolate(&self, faulted: usize, failed: &BTreeSet<String>) -> Isolation {
-        let mut zones = BTreeSet::from([faulted]);
-        loop {
-            let boundary: Vec<&(String, usize, usize, bool)> = self
-                .switches
-                .iter()
-                .filter(|(_, a, b, closed)| *closed && (zones.contains(a) != zones.contains(b)))
-                .collect();
-            let stuck: Vec<usize> = boundary
-                .iter()
-                .filter(|(id, ..)| failed.contains(id))
-                .map(|(_, a, b, _)| if zones.contains(a) { *b } else { *a })
-                .collect();
-            if stuck.is_empty() {
-                let open = boundary.iter().map(|(id, ..)| id.clone()).collect();
-                return Isolation { zones, open };
-            }
-            zones.extend(stuck);
+    /// The closed switches between `part` and the rest of `section`.
+    fn cuts(&self, part: &BTreeSet<usize>, section: &BTreeSet<usize>) -> Vec<usize> {
+        let mut cuts: Vec<usize> = part
+            .iter()
+            .flat_map(|&z| self.ix.zone_switches[z].iter().map(move |&s| (z, s)))
+            .filter(|&(z, s)| {
+                let other = self.ix.across(s, z);
+                self.state[s] && section.contains(&other) && !part.contains(&other)
+            })
+            .map(|(_, s)| s)
+            .collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        cuts
+    }
+
+    fn load(&self, zones: &BTreeSet<usize>) -> Tally {
+        let mut t = Tally::default();
+        for z in zones {
+            t.add(self.ix.zone_load[*z]);
         }
+        t
+    }
+
+    /// Open ties from a section to a live zone: (tie, the live zone's source zone, the
+    /// section's zone at the tie).
+    fn ties(&self, section: &BTreeSet<usize>, fed: &Feeding) -> Vec<(usize, usize, usize)> {
+        let mut ties = Vec::new();
+        for &z in section {
+            for &s in &self.ix.zone_switches[z] {
+                let other = self.ix.across(s, z);
+                if !self.state[s] && !self.stuck.contains(&s) && fed.live(other) && !self.out[z] {
+                    ties.push((s, fed.root[other], z));
+                }
+            }
+        }
+        ties.sort_unstable();
+        ties.dedup();
+        ties
+    }
+
+    /// Gives back dark sections, whole or split, until nothing more can be.
+    fn restore(&mut self, lost: &BTreeSet<usize>) {
+        for _ in 0..=self.ix.zone_count() {
+            let fed = feeding(self.ix, &self.state, &self.out);
+            let dark: BTreeSet<usize> = lost
+                .iter()
+                .copied()
+                .filter(|z| !fed.live(*z) && !self.out[*z])
+                .collect();
+            if dark.is_empty() {
+                return;
+            }
+            let sections = self.sections(&dark);
+            // Whole sections first: the one with most priority customers, then most load.
+            let mut best: Option<(Tally, usize, BTreeSet<usize>)> = None;
+            for section in &sections {
+                let load = self.load(section);
+                if best.as_ref().is_some_and(|(b, ..)| !better(load, *b)) {
+                    continue;
+                }
+                for (tie, root, _) in self.ties(section, &fed) {
+                    let mut trial = self.state.clone();
+                    trial[tie] = true;
+                    if self.keeps_limits(&trial, root) {
+                        best = Some((load, tie, section.clone()));
+                        break;
+                    }
+                }
+            }
+            if let Some((_, tie, section)) = best {
+                self.groups += 1;
+                let group = self.groups;
+                self.operate(tie, true, Why::Tie, group);
+                for z in section {
+                    self.restored_by.insert(z, group);
+                }
+                continue;
+            }
+            // No section fits whole anywhere: split one between its ties.
+            let mut best: Option<(Tally, usize, BTreeSet<usize>, Vec<usize>)> = None;
+            for section in &sections {
+                for (tie, root, entry) in self.ties(section, &fed) {
+                    let (part, cuts) = self.largest_part(section, tie, root, entry);
+                    if part.is_empty() {
+                        continue;
+                    }
+                    let load = self.load(&part);
+                    if best.as_ref().is_none_or(|(b, ..)| better(load, *b)) {
+                        best = Some((load, tie, part, cuts));
+                    }
+                }
+            }
+            let Some((_, tie, part, cuts)) = best else {
+                return;
+            };
+            self.groups += 1;
+            let group = self.groups;
+            for s in cuts {
+                self.operate(s, false, Why::Split, group);
+            }
+            self.operate(tie, true, Why::Tie, group);
+            for z in part {
+                self.restored_by.insert(z, group);
+            }
+        }
+    }
+
+    /// The part of `section` a tie can carry: grown zone by zone from the tie, a zone taken
+    /// only when the feeder then keeps its limits and the switches cutting it from the rest
+    /// can be opened. The part and those switches.
+    fn largest_part(
+        &self,
+        section: &BTreeSet<usize>,
+        tie: usize,
+        root: usize,
+        entry: usize,
+    ) -> (BTreeSet<usize>, Vec<usize>) {
+        let mut part: BTreeSet<usize> = BTreeSet::new();
+        let mut cuts: Vec<usize> = Vec::new();
+        let mut queue = VecDeque::from([entry]);
+        let mut tried = BTreeSet::from([entry]);
+        while let Some(z) = queue.pop_front() {
+            let mut grown = part.clone();
+            grown.insert(z);
+            let new_cuts = self.cuts(&grown, section);
+            if new_cuts.iter().any(|s| self.stuck.contains(s)) {
+                continue;
+            }
+            let mut trial = self.state.clone();
+            for &s in &new_cuts {
+                trial[s] = false;
+            }
+            trial[tie] = true;
+            if !self.keeps_limits(&trial, root) {
+                continue;
+            }
+            part = grown;
+            cuts = new_cuts;
+            for &s in &self.ix.zone_switches[z] {
+                let next = self.ix.across(s, z);
+                if self.state[s] && section.contains(&next) && tried.insert(next) {
+                    queue.push_back(next);
+                }
+            }
+        }
+        (part, cuts)
+    }
+
+    /// Connects the mobile generator where it gives back the most: at an emergency point in a
+    /// dark healthy zone, growing over closed switches while the load stays within its size.
+    fn generator(&mut self, lost: &BTreeSet<usize>) -> Option<usize> {
+        if self.opts.generator_kw <= 0.0 {
+            return None;
+        }
+        let fed = feeding(self.ix, &self.state, &self.out);
+        let dark: BTreeSet<usize> = lost
+            .iter()
+            .copied()
+            .filter(|z| !fed.live(*z) && !self.out[*z])
+            .collect();
+        let mut best: Option<(Tally, usize, BTreeSet<usize>, Vec<usize>)> = None;
+        for (p, point) in self.ix.net.emergency_points.iter().enumerate() {
+            let Some(bus) = self.ix.bus(&point.bus) else {
+                continue;
+            };
+            let start = self.ix.bus_zone[bus];
+            if !dark.contains(&start) {
+                continue;
+            }
+            let section = self.grow(start, |z| dark.contains(&z));
+            let mut part = BTreeSet::new();
+            let mut kw = 0.0;
+            let mut queue = VecDeque::from([start]);
+            let mut tried = BTreeSet::from([start]);
+            while let Some(z) = queue.pop_front() {
+                let zone_kw = self.ix.zone_load[z].kw;
+                if kw + zone_kw > self.opts.generator_kw {
+                    continue;
+                }
+                let mut grown = part.clone();
+                grown.insert(z);
+                if self
+                    .cuts(&grown, &section)
+                    .iter()
+                    .any(|s| self.stuck.contains(s))
+                {
+                    continue;
+                }
+                kw += zone_kw;
+                part = grown;
+                for &s in &self.ix.zone_switches[z] {
+                    let next = self.ix.across(s, z);
+                    if self.state[s] && section.contains(&next) && tried.insert(next) {
+                        queue.push_back(next);
+                    }
+                }
+            }
+            if part.is_empty() {
+                continue;
+            }
+            let load = self.load(&part);
+            if best.as_ref().is_none_or(|(b, ..)| better(load, *b)) {
+                let cuts = self.cuts(&part, &section);
+                best = Some((load, p, part, cuts));
+            }
+        }
+        let (_, point, part, cuts) = best?;
+        self.groups += 1;
+        let group = self.groups;
+        for s in cuts {
+            self.operate(s, false, Why::Generator, group);
+        }
+        for z in part {
+            self.restored_by.insert(z, group);
+        }
+        Some(point)
+    }
+}
+
+/// Priority customers first, then load.
+fn better(a: Tally, b: Tally) -> bool {
+    (a.priority, a.kw) > (b.priority, b.kw)
+}
+
+/// What is known of a fault when planning.
+#[derive(Debug, Clone, Default)]
+pub struct Fault {
+    /// The zones it is in (one for a section fault; a whole cable channel or station is many).
+    pub zones: BTreeSet<usize>,
+    /// Switches that fail to open.
+    pub failed: BTreeSet<usize>,
+    /// Switches whose terminals have stopped talking: not operated remotely, and their
+    /// indications unknown.
+    pub silent: BTreeSet<usize>,
+}
+
+/// Plans from switching state `start`, with the zones in `out_before` already out of service
+/// (a first fault being restored), for a fault in `fault.zones`.
+pub fn plan(
+    solver: &Solver,
+    start: &[bool],
+    out_before: &BTreeSet<usize>,
+    fault: &Fault,
+    opts: Options,
+) -> Plan {
+    let ix = solver.ix;
+    let zones = ix.zone_count();
+    let mut out = vec![false; zones];
+    for z in out_before {
+        out[*z] = true;
+    }
+    let before = feeding(ix, start, &out);
+    let stuck: BTreeSet<usize> = fault.failed.union(&fault.silent).copied().collect();
+    // Protection: the nearest breaker above each faulted zone that does not fail trips; with
+    // none, the switch at the head of the feeder. A faulted source zone loses its supply.
+    let mut tripped: Vec<usize> = Vec::new();
+    for &z in &fault.zones {
+        if !before.live(z) {
+            continue;
+        }
+        let path = path_up(ix, &before, z);
+        let breaker = path.iter().copied().find(|&s| {
+            ix.net.switches[s].kind == SwitchKind::Breaker && !fault.failed.contains(&s)
+        });
+        if let Some(s) = breaker.or_else(|| path.last().copied()) {
+            tripped.push(s);
+        }
+    }
+    tripped.sort_unstable();
+    tripped.dedup();
+    let mut state = start.to_vec();
+    for &s in &tripped {
+        state[s] = false;
+    }
+    // Isolation: the closed switches around the faulted zones, going one zone further around
+    // a switch that cannot be opened.
+    let mut isolated: BTreeSet<usize> = fault.zones.clone();
+    loop {
+        let border: Vec<(usize, usize)> = isolated
+            .iter()
+            .flat_map(|&z| ix.zone_switches[z].iter().map(move |&s| (z, s)))
+            .filter(|&(z, s)| {
+                let other = ix.across(s, z);
+                start[s] && !isolated.contains(&other) && !out[other]
+            })
+            .collect();
+        let further: Vec<usize> = border
+            .iter()
+            .filter(|(_, s)| stuck.contains(s) && !(tripped.contains(s)))
+            .map(|&(z, s)| ix.across(s, z))
+            .collect();
+        if further.is_empty() {
+            break;
+        }
+        isolated.extend(further);
+    }
+    for z in &isolated {
+        out[*z] = true;
+    }
+    let after = feeding(ix, &state, &out);
+    let lost: BTreeSet<usize> = (0..zones)
+        .filter(|&z| before.live(z) && (out[z] || !after.live(z)))
+        .collect();
+    let mut work = Work {
+        ix,
+        solver,
+        opts,
+        stuck: &stuck,
+        state,
+        out,
+        operations: Vec::new(),
+        restored_by: BTreeMap::new(),
+        groups: 0,
+    };
+    let mut border: Vec<usize> = isolated
+        .iter()
+        .flat_map(|&z| ix.zone_switches[z].iter().map(move |&s| (z, s)))
+        .filter(|&(z, s)| work.state[s] && !isolated.contains(&ix.across(s, z)))
+        .map(|(_, s)| s)
+        .collect();
+    border.sort_unstable();
+    border.dedup();
+    for s in border {
+        work.operate(s, false, Why::Isolate, 0);
+    }
+    // Reclose what tripped, unless it is on the isolation's border.
+    for &s in &tripped {
+        let (a, b) = ix.switch_zones[s];
+        if work.out[a] || work.out[b] {
+            continue;
+        }
+        work.groups += 1;
+        let group = work.groups;
+        work.operate(s, true, Why::Reclose, group);
+        let fed = feeding(ix, &work.state, &work.out);
+        for &z in &lost {
+            if fed.live(z) && !work.restored_by.contains_key(&z) {
+                work.restored_by.insert(z, group);
+            }
+        }
+    }
+    work.restore(&lost);
+    let generator_point = work.generator(&lost);
+    let generator_group = generator_point.map(|_| work.groups);
+    // Count.
+    let fed = feeding(ix, &work.state, &work.out);
+    let mut plan = Plan {
+        faulted: fault.zones.clone(),
+        tripped,
+        isolated: isolated.clone(),
+        operations: Vec::new(),
+        state: Vec::new(),
+        restored_by: BTreeMap::new(),
+        generator_group,
+        generator_point,
+        lost: Tally::default(),
+        restored: Tally::default(),
+        generator: Tally::default(),
+        isolated_load: Tally::default(),
+        stranded: Tally::default(),
+        violations: 0,
+    };
+    let mut touched: BTreeSet<usize> = BTreeSet::new();
+    for &z in &lost {
+        let load = ix.zone_load[z];
+        plan.lost.add(load);
+        if isolated.contains(&z) {
+            plan.isolated_load.add(load);
+        } else if fed.live(z) {
+            plan.restored.add(load);
+            touched.insert(fed.root[z]);
+        } else if generator_group.is_some_and(|g| work.restored_by.get(&z) == Some(&g)) {
+            plan.generator.add(load);
+        } else {
+            plan.stranded.add(load);
+        }
+    }
+    plan.violations = touched
+        .iter()
+        .map(|&root| {
+            solver
+                .run(&work.state, &ix.zone_sources[root])
+                .map_or(1, |s| s.violations(solver, opts.limits))
+        })
+        .sum();
+    plan.operations = work.operations;
+    plan.state = work.state;
+    plan.restored_by = work.restored_by;
+    plan
+}
+
+/// The fault of one line, located from the indications its terminals would give (silent ones
+/// say nothing): the zones to plan for, or the line's own zone when the indications do not
+/// point anywhere.
+pub fn located(
+    ix: &Indexed,
+    start: &[bool],
+    out: &BTreeSet<usize>,
+    line: usize,
+    silent: &BTreeSet<usize>,
+) -> BTreeSet<usize> {
+    let mut out_mask = vec![false; ix.zone_count()];
+    for z in out {
+        out_mask[*z] = true;
+    }
+    let fed = feeding(ix, start, &out_mask);
+    let zone = ix.branch_zone[line];
+    let seen: BTreeSet<usize> = indications(ix, &fed, zone)
+        .difference(silent)
+        .copied()
+        .collect();
+    let found = locate(ix, &fed, &seen, silent);
+    if found.is_empty() {
+        BTreeSet::from([zone])
+    } else {
+        found.into_iter().collect()
     }
 }
 
@@ -251,268 +721,357 @@ mod tests {
     use super::*;
     use crate::native::{DEMO_ZONE, read};
 
-    #[test]
-    fn a_cable_fault_is_located_from_the_indications_and_isolated_by_its_two_switches() {
-        let net = read(DEMO_ZONE).expect("demo");
-        let zones = Zones::of(&net);
-        let l3 = zones.zone("L3").expect("zone");
-        let seen = zones.indications(l3);
-        assert_eq!(
-            seen,
-            ["K1-1", "K1-2", "P1-1", "P1-2", "QA"]
-                .map(String::from)
-                .into()
-        );
-        assert_eq!(zones.locate(&seen), Some(l3));
-        let iso = zones.isolate(l3, &BTreeSet::new());
-        assert_eq!(iso.open, vec!["P1-2".to_string(), "P2-1".to_string()]);
-        assert_eq!(iso.zones.len(), 1);
+    fn ids(ix: &Indexed, switches: &[usize]) -> Vec<String> {
+        switches
+            .iter()
+            .map(|&s| ix.net.switches[s].id.clone())
+            .collect()
+    }
+
+    fn fault_on(ix: &Indexed, line: &str) -> Fault {
+        Fault {
+            zones: BTreeSet::from([ix.branch_zone[ix.line(line).expect("line")]]),
+            ..Fault::default()
+        }
     }
 
     #[test]
-    fn a_switch_that_fails_to_open_takes_isolation_one_step_further() {
+    fn a_cable_fault_is_located_from_the_indications_and_isolated_by_its_two_switches() {
         let net = read(DEMO_ZONE).expect("demo");
-        let zones = Zones::of(&net);
-        let l3 = zones.zone("L3").expect("zone");
-        let iso = zones.isolate(l3, &BTreeSet::from(["P1-2".to_string()]));
-        // P1's busbar and L2 go out too: open P1-1 instead (and P2-1 as before).
-        assert!(iso.open.contains(&"P1-1".to_string()), "{iso:?}");
-        assert!(iso.open.contains(&"P2-1".to_string()), "{iso:?}");
-        assert!(!iso.open.contains(&"P1-2".to_string()));
-        assert!(iso.zones.contains(&zones.zone("P1").expect("bus zone")));
+        let ix = Indexed::new(&net);
+        let normal = ix.normal_state();
+        let fed = feeding(&ix, &normal, &vec![false; ix.zone_count()]);
+        let l3 = ix.branch_zone[ix.line("L3").expect("L3")];
+        let seen = indications(&ix, &fed, l3);
+        let mut names = ids(&ix, &seen.iter().copied().collect::<Vec<_>>());
+        names.sort();
+        assert_eq!(names, ["K1-1", "K1-2", "P1-1", "P1-2", "QA"]);
+        assert_eq!(locate(&ix, &fed, &seen, &BTreeSet::new()), vec![l3]);
+        let solver = Solver::new(&ix);
+        let p = plan(
+            &solver,
+            &normal,
+            &BTreeSet::new(),
+            &fault_on(&ix, "L3"),
+            Options::default(),
+        );
+        assert_eq!(ids(&ix, &p.tripped), ["QA"]);
+        assert_eq!(p.switches(&ix, false), ["P1-2", "P2-1"]);
+        assert_eq!(p.isolated.len(), 1);
     }
 
     #[test]
     fn every_line_fault_is_located_where_it_is() {
         let net = read(DEMO_ZONE).expect("demo");
-        let zones = Zones::of(&net);
-        for line in net.lines.iter().filter(|l| !net.line_opened(&l.id)) {
-            let z = zones.zone(&line.id).expect("zone");
-            assert_eq!(zones.locate(&zones.indications(z)), Some(z), "{}", line.id);
-        }
-    }
-}
-
-/// The limits a restored network must keep.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    pub max_loading_percent: f64,
-    pub min_vm_pu: f64,
-    pub max_vm_pu: f64,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            max_loading_percent: 100.0,
-            min_vm_pu: 0.9,
-            max_vm_pu: 1.1,
-        }
-    }
-}
-
-/// A restoration plan: isolate, then close ties for the healthy sections left without supply.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
-    pub isolation: Isolation,
-    /// Ties closed, in order (sections with priority customers first).
-    pub close: Vec<String>,
-    pub restored_kw: f64,
-    pub unrestored_kw: f64,
-    pub restored_customers: u32,
-    pub unrestored_customers: u32,
-    pub restored_priority: u32,
-    pub unrestored_priority: u32,
-}
-
-/// Whether the network as switched keeps the limits everywhere a source reaches.
-fn within(net: &Network, limits: Limits) -> bool {
-    let Ok(flow) = crate::loadflow::run(net) else {
-        return false;
-    };
-    flow.vm_pu
-        .values()
-        .all(|v| (limits.min_vm_pu..=limits.max_vm_pu).contains(v))
-        && flow
-            .line_loading
-            .values()
-            .chain(flow.trafo_loading.values())
-            .all(|l| *l <= limits.max_loading_percent)
-}
-
-fn set_switch(net: &mut Network, id: &str, closed: bool) {
-    for s in net.switches.iter_mut().filter(|s| s.id == id) {
-        s.closed = closed;
-    }
-}
-
-impl Zones {
-    /// Zones a source reaches over closed switches, given the switches now open.
-    fn energised(&self, opened: &BTreeSet<String>, closed: &BTreeSet<String>) -> BTreeSet<usize> {
-        self.spread(
-            self.source_zones.iter().copied(),
-            |i| self.conducts(i, opened, closed),
-            |_| true,
-        )
-        .into_keys()
-        .collect()
-    }
-
-    /// Whether switch `i` conducts once `opened` are opened and `closed` closed.
-    fn conducts(&self, i: usize, opened: &BTreeSet<String>, closed: &BTreeSet<String>) -> bool {
-        let (id, _, _, normally_closed) = &self.switches[i];
-        (*normally_closed && !opened.contains(id)) || closed.contains(id)
-    }
-}
-
-/// Plans from a located faulted zone: isolates it (one zone further around `failed` switches),
-/// then restores each healthy section left without supply through the tie that keeps every
-/// limit with the most margin, sections with priority customers first.
-pub fn plan(net: &Network, faulted: usize, failed: &BTreeSet<String>, limits: Limits) -> Plan {
-    let zones = Zones::of(net);
-    let isolation = zones.isolate(faulted, failed);
-    let opened: BTreeSet<String> = isolation.open.iter().cloned().collect();
-    let mut closed: BTreeSet<String> = BTreeSet::new();
-    let mut working = net.clone();
-    for id in &opened {
-        set_switch(&mut working, id, false);
-    }
-    let load_zone = |bus: &str| zones.zone(bus);
-    let mut zone_priority: BTreeMap<usize, u32> = BTreeMap::new();
-    for l in &net.loads {
-        if let Some(z) = load_zone(&l.bus) {
-            *zone_priority.entry(z).or_default() += l.priority_customers;
-        }
-    }
-    loop {
-        let live = zones.energised(&opened, &closed);
-        let dark: BTreeSet<usize> = (0..zones.count)
-            .filter(|z| !live.contains(z) && !isolation.zones.contains(z))
-            .collect();
-        // Ties from a dark section to a live one, the section with most priority customers
-        // first.
-        let mut candidates: Vec<(u32, String)> = zones
-            .switches
-            .iter()
-            .enumerate()
-            .filter(|(_, (id, ..))| !opened.contains(id) && !closed.contains(id))
-            .filter_map(|(i, (id, a, b, normally_closed))| {
-                let dark_side = match (dark.contains(a), dark.contains(b)) {
-                    (true, false) if live.contains(b) => *a,
-                    (false, true) if live.contains(a) => *b,
-                    _ => return None,
-                };
-                if *normally_closed {
-                    return None;
-                }
-                let section = zones.spread(
-                    [dark_side],
-                    |j| j != i && zones.conducts(j, &opened, &closed),
-                    |z| dark.contains(&z),
-                );
-                let priority = section
-                    .keys()
-                    .map(|z| zone_priority.get(z).copied().unwrap_or(0))
-                    .sum();
-                Some((priority, id.clone()))
-            })
-            .collect();
-        candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        let feasible = candidates.into_iter().find(|(_, id)| {
-            let mut trial = working.clone();
-            set_switch(&mut trial, id, true);
-            within(&trial, limits)
-        });
-        match feasible {
-            Some((_, id)) => {
-                set_switch(&mut working, &id, true);
-                closed.insert(id);
+        let ix = Indexed::new(&net);
+        let normal = ix.normal_state();
+        for (i, line) in net.lines.iter().enumerate() {
+            if net.line_opened(&line.id) {
+                continue;
             }
-            None => break,
+            let found = located(&ix, &normal, &BTreeSet::new(), i, &BTreeSet::new());
+            assert_eq!(found, BTreeSet::from([ix.branch_zone[i]]), "{}", line.id);
         }
     }
-    let live = zones.energised(&opened, &closed);
-    let normal = zones.energised(&BTreeSet::new(), &BTreeSet::new());
-    let feeding = zones.feeding();
-    let mut p = Plan {
-        isolation,
-        close: closed.into_iter().collect(),
-        restored_kw: 0.0,
-        unrestored_kw: 0.0,
-        restored_customers: 0,
-        unrestored_customers: 0,
-        restored_priority: 0,
-        unrestored_priority: 0,
-    };
-    for l in &net.loads {
-        let Some(z) = load_zone(&l.bus) else { continue };
-        if !normal.contains(&z) {
-            continue;
-        }
-        let lost_now = !live.contains(&z);
-        // The fault took a load out when it sits in the isolated zones or was fed through them.
-        let affected = lost_now || {
-            let mut zone = z;
-            let mut through = false;
-            while let Some(&s) = feeding.get(&zone) {
-                let (_, a, b, _) = &zones.switches[s];
-                zone = if *a == zone { *b } else { *a };
-                if p.isolation.zones.contains(&zone) {
-                    through = true;
-                    break;
-                }
-            }
-            through
-        };
-        if !affected {
-            continue;
-        }
-        if lost_now {
-            p.unrestored_kw += l.p_kw;
-            p.unrestored_customers += l.customers;
-            p.unrestored_priority += l.priority_customers;
-        } else {
-            p.restored_kw += l.p_kw;
-            p.restored_customers += l.customers;
-            p.restored_priority += l.priority_customers;
-        }
-    }
-    p
-}
 
-#[cfg(test)]
-mod restoration_tests {
-    use super::*;
-    use crate::native::{DEMO_ZONE, read};
+    #[test]
+    fn a_switch_that_fails_to_open_takes_isolation_one_step_further() {
+        let net = read(DEMO_ZONE).expect("demo");
+        let ix = Indexed::new(&net);
+        let solver = Solver::new(&ix);
+        let mut fault = fault_on(&ix, "L3");
+        fault.failed.insert(ix.switch("P1-2").expect("switch"));
+        let p = plan(
+            &solver,
+            &ix.normal_state(),
+            &BTreeSet::new(),
+            &fault,
+            Options::default(),
+        );
+        // P1's busbar and L2 go out too: open P1-1 instead (and P2-1 as before).
+        let opened = p.switches(&ix, false);
+        assert!(opened.contains(&"P1-1".to_string()), "{opened:?}");
+        assert!(opened.contains(&"P2-1".to_string()), "{opened:?}");
+        assert!(!opened.contains(&"P1-2".to_string()));
+        assert!(
+            p.isolated
+                .contains(&ix.bus_zone[ix.bus("P1").expect("bus")])
+        );
+        assert_eq!(p.isolated_load.kw, 800.0, "P1's load waits for the repair");
+    }
 
     #[test]
     fn the_healthy_room_behind_a_cable_fault_is_restored_through_the_tie() {
         let net = read(DEMO_ZONE).expect("demo");
-        let zones = Zones::of(&net);
-        let l3 = zones.zone("L3").expect("zone");
-        let p = plan(&net, l3, &BTreeSet::new(), Limits::default());
-        assert_eq!(
-            p.isolation.open,
-            vec!["P1-2".to_string(), "P2-1".to_string()]
+        let ix = Indexed::new(&net);
+        let solver = Solver::new(&ix);
+        let p = plan(
+            &solver,
+            &ix.normal_state(),
+            &BTreeSet::new(),
+            &fault_on(&ix, "L3"),
+            Options::default(),
         );
-        assert_eq!(p.close, vec!["P2-2".to_string()], "{p:?}");
-        assert_eq!(p.restored_kw, 650.0);
-        assert_eq!(p.restored_customers, 260);
-        assert_eq!(p.unrestored_kw, 0.0);
+        assert_eq!(p.switches(&ix, true), ["QA", "P2-2"], "{p:?}");
+        // QA tripped: K1, P1 and P2 went dark; K1 and P1 come back by reclosing, P2 by the tie.
+        assert_eq!(p.lost.kw, 2650.0);
+        assert_eq!(p.restored.kw, 2650.0);
+        assert_eq!(p.restored.customers, 420 + 310 + 260);
+        assert_eq!(p.unrestored().kw, 0.0);
+        assert_eq!(p.violations, 0);
     }
 
     #[test]
     fn nothing_is_closed_that_would_break_a_limit() {
         let net = read(DEMO_ZONE).expect("demo");
-        let zones = Zones::of(&net);
-        let l3 = zones.zone("L3").expect("zone");
-        let tight = Limits {
+        let ix = Indexed::new(&net);
+        let solver = Solver::new(&ix);
+        let tight = Options {
             // Feeder B runs at 32 % of its first cable; taking over P2 would bring it to ~40 %.
-            max_loading_percent: 35.0,
-            ..Limits::default()
+            limits: Limits {
+                max_loading_percent: 35.0,
+                ..Limits::default()
+            },
+            ..Options::default()
         };
-        let p = plan(&net, l3, &BTreeSet::new(), tight);
-        assert!(p.close.is_empty(), "{p:?}");
-        assert_eq!(p.unrestored_kw, 650.0);
+        let p = plan(
+            &solver,
+            &ix.normal_state(),
+            &BTreeSet::new(),
+            &fault_on(&ix, "L3"),
+            tight,
+        );
+        assert_eq!(p.switches(&ix, true), ["QA"], "{p:?}");
+        assert_eq!(p.stranded.kw, 650.0);
     }
+
+    #[test]
+    fn a_section_no_supply_can_carry_whole_is_split_and_priority_customers_come_first() {
+        let net = read(DEMO_ZONE).expect("demo");
+        let ix = Indexed::new(&net);
+        let solver = Solver::new(&ix);
+        // A fault on L1 takes out K1, P1 and P2 (2650 kW); feeder B (2700 kW, 32 % of L7) may
+        // take ~1.5 MW more under a 55 % limit: P2 and P1, not K1.
+        let opts = Options {
+            limits: Limits {
+                max_loading_percent: 55.0,
+                ..Limits::default()
+            },
+            ..Options::default()
+        };
+        let p = plan(
+            &solver,
+            &ix.normal_state(),
+            &BTreeSet::new(),
+            &fault_on(&ix, "L1"),
+            opts,
+        );
+        let split: Vec<&Operation> = p
+            .operations
+            .iter()
+            .filter(|o| o.why == Why::Split)
+            .collect();
+        assert!(!split.is_empty(), "{p:?}");
+        assert_eq!(p.switches(&ix, false), ["K1-1", "K1-2"], "{p:?}");
+        assert_eq!(
+            (p.restored.kw, p.stranded.kw),
+            (650.0 + 800.0, 1200.0),
+            "{p:?}"
+        );
+        // P1's priority customer is among those restored, and the limits hold.
+        assert_eq!(p.restored.priority, 1, "{p:?}");
+        assert_eq!(p.violations, 0);
+        let whole = plan(
+            &solver,
+            &ix.normal_state(),
+            &BTreeSet::new(),
+            &fault_on(&ix, "L1"),
+            Options::default(),
+        );
+        assert!(whole.operations.iter().all(|o| o.why != Why::Split));
+        assert_eq!(whole.stranded.kw, 0.0);
+    }
+
+    #[test]
+    fn a_silent_terminal_widens_location_and_isolation_by_one_zone() {
+        let net = read(DEMO_ZONE).expect("demo");
+        let ix = Indexed::new(&net);
+        let solver = Solver::new(&ix);
+        let normal = ix.normal_state();
+        let silent = BTreeSet::from([ix.switch("P1-2").expect("switch")]);
+        let l2 = ix.line("L2").expect("L2");
+        let l3 = ix.line("L3").expect("L3");
+        // A fault on L3 with P1-2 silent: the deepest indication is P1-1, so the fault is in
+        // P1's zone or beyond the silent switch, on L3.
+        let zones = located(&ix, &normal, &BTreeSet::new(), l3, &silent);
+        assert!(zones.contains(&ix.branch_zone[l3]), "{zones:?}");
+        assert!(zones.contains(&ix.bus_zone[ix.bus("P1").expect("P1")]));
+        assert!(!zones.contains(&ix.branch_zone[l2]));
+        let fault = Fault {
+            zones,
+            silent,
+            ..Fault::default()
+        };
+        let p = plan(
+            &solver,
+            &normal,
+            &BTreeSet::new(),
+            &fault,
+            Options::default(),
+        );
+        let opened = p.switches(&ix, false);
+        assert!(
+            !opened.contains(&"P1-2".to_string()),
+            "a silent terminal is not operated"
+        );
+        assert!(opened.contains(&"P1-1".to_string()) && opened.contains(&"P2-1".to_string()));
+        assert_eq!(
+            p.restored.kw,
+            1200.0 + 650.0,
+            "K1 by reclosing, P2 by the tie"
+        );
+    }
+
+    #[test]
+    fn a_second_fault_during_restoration_is_planned_from_the_first_plans_state() {
+        let net = read(DEMO_ZONE).expect("demo");
+        let ix = Indexed::new(&net);
+        let solver = Solver::new(&ix);
+        let first = plan(
+            &solver,
+            &ix.normal_state(),
+            &BTreeSet::new(),
+            &fault_on(&ix, "L3"),
+            Options::default(),
+        );
+        // Now L5 fails, with P2 fed from feeder B through the tie.
+        let l5 = ix.line("L5").expect("L5");
+        let zones = located(&ix, &first.state, &first.isolated, l5, &BTreeSet::new());
+        assert_eq!(zones, BTreeSet::from([ix.branch_zone[l5]]));
+        let second = plan(
+            &solver,
+            &first.state,
+            &first.isolated,
+            &Fault {
+                zones,
+                ..Fault::default()
+            },
+            Options::default(),
+        );
+        assert_eq!(ids(&ix, &second.tripped), ["QB"]);
+        let opened = second.switches(&ix, false);
+        assert!(opened.contains(&"P3-2".to_string()) && opened.contains(&"P4-1".to_string()));
+        // P3 and P2 (fed through P3 now) are cut off from both supplies: L3 is still out.
+        assert_eq!(second.stranded.kw, 900.0 + 650.0, "{second:?}");
+        assert_eq!(
+            second.restored.kw,
+            700.0 + 1100.0,
+            "P4 and K2 by reclosing QB"
+        );
+        assert!(second.isolated.is_superset(&first.isolated) || !second.isolated.is_empty());
+    }
+
+    #[test]
+    fn a_mobile_generator_picks_up_what_a_lost_cable_channel_strands() {
+        let mut net = read(DEMO_ZONE).expect("demo");
+        net.emergency_points.push(crate::network::EmergencyPoint {
+            id: "E1".into(),
+            bus: "P1".into(),
+            name: String::new(),
+        });
+        let ix = Indexed::new(&net);
+        let solver = Solver::new(&ix);
+        // The east channel carries L1, L2 and L3: K1 and P1 are cut off from both feeders.
+        let zones: BTreeSet<usize> = net
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.channel == "东通道")
+            .map(|(i, _)| ix.branch_zone[i])
+            .collect();
+        let fault = Fault {
+            zones,
+            ..Fault::default()
+        };
+        let without = plan(
+            &solver,
+            &ix.normal_state(),
+            &BTreeSet::new(),
+            &fault,
+            Options::default(),
+        );
+        assert_eq!(without.stranded.kw, 1200.0 + 800.0);
+        assert_eq!(without.restored.kw, 650.0, "P2 through the tie");
+        let with = plan(
+            &solver,
+            &ix.normal_state(),
+            &BTreeSet::new(),
+            &fault,
+            Options {
+                generator_kw: 1000.0,
+                ..Options::default()
+            },
+        );
+        assert_eq!(with.generator.kw, 800.0, "P1, with its priority customer");
+        assert_eq!(with.generator.priority, 1);
+        assert_eq!(with.stranded.kw, 1200.0);
+    }
+}
+
+/// What a fault takes out, as an operator names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cause {
+    /// One line or cable section.
+    Line(String),
+    /// Every cable in a cable channel (电缆通道) at once.
+    Channel(String),
+    /// A whole substation: all its sources.
+    Station(String),
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cause::Line(id) => write!(f, "line {id}"),
+            Cause::Channel(name) => write!(f, "channel {name}"),
+            Cause::Station(name) => write!(f, "station {name}"),
+        }
+    }
+}
+
+/// The zones a cause faults in state `start`: a line's is located from the indications its
+/// terminals give (silent ones say nothing); a channel's and a station's are all theirs.
+pub fn fault_zones(
+    ix: &Indexed,
+    start: &[bool],
+    out: &BTreeSet<usize>,
+    cause: &Cause,
+    silent: &BTreeSet<usize>,
+) -> Result<BTreeSet<usize>, String> {
+    let zones: BTreeSet<usize> = match cause {
+        Cause::Line(id) => {
+            let line = ix.line(id).ok_or_else(|| format!("no line {id:?}"))?;
+            return Ok(located(ix, start, out, line, silent));
+        }
+        Cause::Channel(name) => ix
+            .net
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.channel == *name && l.in_service)
+            .map(|(i, _)| ix.branch_zone[i])
+            .collect(),
+        Cause::Station(name) => ix
+            .net
+            .sources
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.station == *name)
+            .map(|(i, _)| ix.bus_zone[ix.source_bus[i]])
+            .collect(),
+    };
+    if zones.is_empty() {
+        return Err(format!("no {cause} in the network"));
+    }
+    Ok(zones)
 }

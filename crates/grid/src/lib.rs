@@ -6,6 +6,7 @@
 //! reliability come next (issue 8).
 
 pub mod flisr;
+pub mod indexed;
 pub mod loadflow;
 pub mod native;
 pub mod network;

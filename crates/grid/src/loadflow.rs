@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
-use crate::network::{Network, SwitchElement};
+use crate::indexed::{BranchKind, Indexed};
+use crate::network::Network;
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 struct C {
@@ -68,18 +69,13 @@ impl Neg for C {
     }
 }
 
-/// A conducting branch of the tree, seen from its parent bus.
-#[derive(Debug, Clone, Copy)]
-struct Branch {
-    parent: usize,
-    child: usize,
+/// A branch's model seen from the bus that feeds it (the parent).
+#[derive(Debug, Clone, Copy, Default)]
+struct Oriented {
     /// Series impedance, per unit on the child side.
     z: C,
     /// Off-nominal ratio seen from the parent (1 for lines): V_child = V_parent / a − z·I.
     a: f64,
-    /// Index in `lines` or `transformers`, and which.
-    element: usize,
-    is_line: bool,
     /// Shunt admittance at the parent and child terminals (charging, magnetising), per unit.
     y_parent: C,
     y_child: C,
@@ -115,224 +111,345 @@ impl std::fmt::Display for FlowError {
     }
 }
 
+/// The limits a network in operation must keep.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_loading_percent: f64,
+    pub min_vm_pu: f64,
+    pub max_vm_pu: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_loading_percent: 100.0,
+            min_vm_pu: 0.9,
+            max_vm_pu: 1.1,
+        }
+    }
+}
+
 const MAX_ITERATIONS: usize = 100;
 const TOLERANCE: f64 = 1e-10;
 
+/// One sweep's result, by index: the buses reached with their voltage, the conducting lines and
+/// transformers with their loading, and what each source supplies.
+#[derive(Debug, Clone, Default)]
+pub struct Sweep {
+    pub buses: Vec<usize>,
+    pub vm_pu: Vec<f64>,
+    /// Branches (lines and transformers; couplers have no limit) and their loading, percent.
+    pub branches: Vec<usize>,
+    pub loading: Vec<f64>,
+    /// Sources and their apparent power, MVA.
+    pub sources: Vec<usize>,
+    pub source_mva: Vec<f64>,
+    pub iterations: usize,
+}
+
+impl Sweep {
+    /// How many buses, branches and sources break the limits (or their capacity).
+    pub fn violations(&self, solver: &Solver, limits: Limits) -> usize {
+        let voltage = self
+            .vm_pu
+            .iter()
+            .filter(|v| !(limits.min_vm_pu..=limits.max_vm_pu).contains(*v))
+            .count();
+        let loading = self
+            .loading
+            .iter()
+            .filter(|l| **l > limits.max_loading_percent)
+            .count();
+        let capacity = self
+            .sources
+            .iter()
+            .zip(&self.source_mva)
+            .filter(|(s, mva)| **mva > solver.ix.net.sources[**s].capacity_mva)
+            .count();
+        voltage + loading + capacity
+    }
+}
+
+/// The per-unit models of a network's branches and loads, computed once.
+pub struct Solver<'i, 'n> {
+    pub ix: &'i Indexed<'n>,
+    /// Branch → its model fed from end a, and fed from end b.
+    models: Vec<[Oriented; 2]>,
+    /// Line → its whole shunt admittance (charging and conductance), per unit.
+    line_shunt: Vec<C>,
+    /// Bus → its load, per unit.
+    load: Vec<C>,
+}
+
+impl<'i, 'n> Solver<'i, 'n> {
+    pub fn new(ix: &'i Indexed<'n>) -> Solver<'i, 'n> {
+        let net = ix.net;
+        let base = |bus: usize| net.buses[bus].vn_kv * net.buses[bus].vn_kv / net.sn_mva;
+        let line_shunt: Vec<C> = net
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let parallel = f64::from(l.parallel.max(1));
+                C::new(
+                    l.g_us_per_km * 1e-6,
+                    2.0 * std::f64::consts::PI * net.f_hz * l.c_nf_per_km * 1e-9,
+                )
+                .scale(l.length_km * parallel * base(ix.branches[i].a))
+            })
+            .collect();
+        let models = ix
+            .branches
+            .iter()
+            .map(|br| match br.kind {
+                BranchKind::Line(i) => {
+                    let l = &net.lines[i];
+                    let parallel = f64::from(l.parallel.max(1));
+                    let z = C::new(l.r_ohm_per_km, l.x_ohm_per_km)
+                        .scale(l.length_km / parallel / base(br.a));
+                    let y = line_shunt[i].scale(0.5);
+                    let m = Oriented {
+                        z,
+                        a: 1.0,
+                        y_parent: y,
+                        y_child: y,
+                    };
+                    [m, m]
+                }
+                BranchKind::Transformer(i) => {
+                    // Transformers run from hv (a) to lv (b).
+                    [
+                        transformer(net, i, br.a, br.b, true),
+                        transformer(net, i, br.a, br.b, false),
+                    ]
+                }
+                BranchKind::Coupler(_) => {
+                    let m = Oriented {
+                        a: 1.0,
+                        ..Oriented::default()
+                    };
+                    [m, m]
+                }
+            })
+            .collect();
+        let mut load = vec![C::default(); net.buses.len()];
+        for d in &net.loads {
+            if let Some(bus) = ix.bus(&d.bus) {
+                load[bus] = load[bus] + C::new(d.p_kw, d.q_kvar).scale(1.0 / 1000.0 / net.sn_mva);
+            }
+        }
+        Solver {
+            ix,
+            models,
+            line_shunt,
+            load,
+        }
+    }
+
+    /// The load flow of the feeders of `sources` in switching state `closed`.
+    pub fn run(&self, closed: &[bool], sources: &[usize]) -> Result<Sweep, FlowError> {
+        let ix = self.ix;
+        let net = ix.net;
+        const UNSEEN: u32 = u32::MAX;
+        let mut local = vec![UNSEEN; net.buses.len()];
+        // The trees, breadth first from every source: buses in order, each with the branch from
+        // its parent (branch, parent's position, which end feeds).
+        let mut order: Vec<usize> = Vec::new();
+        let mut parent: Vec<Option<(usize, usize, usize)>> = Vec::new();
+        let mut roots: Vec<(usize, usize)> = Vec::new();
+        for &s in sources {
+            let root = ix.source_bus[s];
+            if local[root] != UNSEEN {
+                return Err(FlowError::NotRadial(format!(
+                    "source {}",
+                    net.sources[s].id
+                )));
+            }
+            local[root] = order.len() as u32;
+            roots.push((order.len(), s));
+            order.push(root);
+            parent.push(None);
+            let mut head = order.len() - 1;
+            while head < order.len() {
+                let bus = order[head];
+                for &br in &ix.adjacency[bus] {
+                    if parent[head].is_some_and(|p| p.0 == br) || !ix.conducts(br, closed) {
+                        continue;
+                    }
+                    let b = &ix.branches[br];
+                    let (other, end) = if b.a == bus { (b.b, 0) } else { (b.a, 1) };
+                    if local[other] != UNSEEN {
+                        return Err(FlowError::NotRadial(branch_name(ix, br)));
+                    }
+                    local[other] = order.len() as u32;
+                    order.push(other);
+                    parent.push(Some((br, head, end)));
+                }
+                head += 1;
+            }
+        }
+        let m = order.len();
+        let mut shunt = vec![C::default(); m];
+        let mut load = vec![C::default(); m];
+        for (k, &bus) in order.iter().enumerate() {
+            load[k] = self.load[bus];
+            // Lines hanging from this bus behind an open switch still draw their charging
+            // current (both halves taken here: the open end's half, seen through the series
+            // impedance, differs by micro-per-units).
+            for &br in &ix.adjacency[bus] {
+                let b = &ix.branches[br];
+                if let BranchKind::Line(l) = b.kind
+                    && b.in_service
+                    && !ix.conducts(br, closed)
+                    && b.switches
+                        .iter()
+                        .all(|&s| ix.switch_bus[s] != bus || closed[s])
+                {
+                    shunt[k] = shunt[k] + self.line_shunt[l];
+                }
+            }
+        }
+        for (k, p) in parent.iter().enumerate() {
+            if let Some((br, up, end)) = *p {
+                let model = self.models[br][end];
+                shunt[up] = shunt[up] + model.y_parent;
+                shunt[k] = shunt[k] + model.y_child;
+            }
+        }
+        let mut v = vec![C::default(); m];
+        for &(k, s) in &roots {
+            v[k] = C::new(net.sources[s].vm_pu, 0.0);
+        }
+        for k in 0..m {
+            if let Some((br, up, end)) = parent[k] {
+                v[k] = v[up].scale(1.0 / self.models[br][end].a);
+            }
+        }
+        // current[k]: the series current into bus k from its parent.
+        let mut current = vec![C::default(); m];
+        let mut draw = vec![C::default(); m];
+        let mut iterations = 0;
+        loop {
+            iterations += 1;
+            // Backward: what every subtree draws.
+            draw.iter_mut().for_each(|d| *d = C::default());
+            for k in (0..m).rev() {
+                let own = (load[k] / v[k]).conj() + shunt[k] * v[k];
+                draw[k] = draw[k] + own;
+                if let Some((br, up, end)) = parent[k] {
+                    current[k] = draw[k];
+                    draw[up] = draw[up] + draw[k].scale(1.0 / self.models[br][end].a);
+                }
+            }
+            // Forward: voltages down every feeder.
+            let mut change: f64 = 0.0;
+            for k in 0..m {
+                if let Some((br, up, end)) = parent[k] {
+                    let model = self.models[br][end];
+                    let new = v[up].scale(1.0 / model.a) - model.z * current[k];
+                    change = change.max((new - v[k]).abs());
+                    v[k] = new;
+                }
+            }
+            if change < TOLERANCE {
+                break;
+            }
+            if iterations >= MAX_ITERATIONS || !change.is_finite() {
+                return Err(FlowError::NoConvergence);
+            }
+        }
+        let mut sweep = Sweep {
+            buses: order.clone(),
+            vm_pu: v.iter().map(|x| x.abs()).collect(),
+            iterations,
+            ..Sweep::default()
+        };
+        let i_base = |bus: usize| net.sn_mva / (3f64.sqrt() * net.buses[bus].vn_kv);
+        for k in 0..m {
+            let Some((br, up, end)) = parent[k] else {
+                continue;
+            };
+            let model = self.models[br][end];
+            // Terminal currents: the series current plus or minus the branch's own shunts.
+            let child_end = current[k] - model.y_child * v[k];
+            let parent_end = current[k].scale(1.0 / model.a) + model.y_parent * v[up];
+            let i_parent = parent_end.abs() * i_base(order[up]);
+            let i_child = child_end.abs() * i_base(order[k]);
+            let loading = match ix.branches[br].kind {
+                BranchKind::Line(l) => {
+                    let l = &net.lines[l];
+                    let limit = l.max_i_ka * l.df * f64::from(l.parallel.max(1));
+                    i_parent.max(i_child) / limit * 100.0
+                }
+                BranchKind::Transformer(t) => {
+                    let t = &net.transformers[t];
+                    // end 0: fed from hv.
+                    let (hv, lv) = if end == 0 {
+                        (i_parent, i_child)
+                    } else {
+                        (i_child, i_parent)
+                    };
+                    let s = (hv * t.vn_hv_kv).max(lv * t.vn_lv_kv) * 3f64.sqrt();
+                    s / (t.sn_mva * f64::from(t.parallel.max(1)) * t.df) * 100.0
+                }
+                BranchKind::Coupler(_) => continue,
+            };
+            sweep.branches.push(br);
+            sweep.loading.push(loading);
+        }
+        for &(k, s) in &roots {
+            sweep.sources.push(s);
+            sweep
+                .source_mva
+                .push((v[k] * draw[k].conj()).abs() * net.sn_mva);
+        }
+        Ok(sweep)
+    }
+
+    /// Every source.
+    pub fn all_sources(&self) -> Vec<usize> {
+        (0..self.ix.net.sources.len()).collect()
+    }
+}
+
+fn branch_name(ix: &Indexed, br: usize) -> String {
+    match ix.branches[br].kind {
+        BranchKind::Line(l) => ix.net.lines[l].id.clone(),
+        BranchKind::Transformer(t) => ix.net.transformers[t].id.clone(),
+        BranchKind::Coupler(s) => ix.net.switches[s].id.clone(),
+    }
+}
+
 /// Runs the load flow on the network as switched.
 pub fn run(net: &Network) -> Result<Flow, FlowError> {
-    let index: BTreeMap<&str, usize> = net
-        .buses
-        .iter()
-        .enumerate()
-        .map(|(i, b)| (b.id.as_str(), i))
-        .collect();
-    let n = net.buses.len();
-    let base = |bus: usize| net.buses[bus].vn_kv * net.buses[bus].vn_kv / net.sn_mva;
-    // Edges: (bus a, bus b, element, is_line).
-    let mut adjacency: Vec<Vec<(usize, usize, bool)>> = vec![Vec::new(); n];
-    for (i, l) in net.lines.iter().enumerate() {
-        if l.in_service && !net.line_opened(&l.id) {
-            let (a, b) = (index[l.from.as_str()], index[l.to.as_str()]);
-            adjacency[a].push((b, i, true));
-            adjacency[b].push((a, i, true));
-        }
-    }
-    for (i, t) in net.transformers.iter().enumerate() {
-        if t.in_service && !net.transformer_opened(&t.id) {
-            let (a, b) = (index[t.hv_bus.as_str()], index[t.lv_bus.as_str()]);
-            adjacency[a].push((b, i, false));
-            adjacency[b].push((a, i, false));
-        }
-    }
-    // The trees: breadth first from every source.
-    let mut v = vec![C::default(); n];
-    let mut reached = vec![false; n];
-    let mut order: Vec<usize> = Vec::new();
-    let mut branches: Vec<Branch> = Vec::new();
-    let mut parent_branch: Vec<Option<usize>> = vec![None; n];
-    let mut roots: Vec<(usize, f64)> = Vec::new();
-    for s in &net.sources {
-        let root = index[s.bus.as_str()];
-        if reached[root] {
-            return Err(FlowError::NotRadial(format!("source {}", s.id)));
-        }
-        reached[root] = true;
-        roots.push((root, s.vm_pu));
-        let mut queue = std::collections::VecDeque::from([root]);
-        while let Some(bus) = queue.pop_front() {
-            order.push(bus);
-            for &(other, element, is_line) in &adjacency[bus] {
-                if parent_branch[bus].is_some_and(|b| {
-                    branches[b].element == element && branches[b].is_line == is_line
-                }) {
-                    continue;
-                }
-                if reached[other] {
-                    let name = if is_line {
-                        &net.lines[element].id
-                    } else {
-                        &net.transformers[element].id
-                    };
-                    return Err(FlowError::NotRadial(name.clone()));
-                }
-                reached[other] = true;
-                branches.push(branch(net, bus, other, element, is_line, &base));
-                parent_branch[other] = Some(branches.len() - 1);
-                queue.push_back(other);
-            }
-        }
-    }
-    // Lines hanging from one end behind an open switch still draw their charging current.
-    let mut hanging = vec![C::default(); n];
-    for l in net
-        .lines
-        .iter()
-        .filter(|l| l.in_service && net.line_opened(&l.id))
-    {
-        let (a, b) = (index[l.from.as_str()], index[l.to.as_str()]);
-        let y = line_shunt(net, l, base(a));
-        let closed_end = |bus: &str| {
-            !net.switches.iter().any(|s| {
-                !s.closed
-                    && s.bus == bus
-                    && matches!(&s.element, SwitchElement::Line(x) if *x == l.id)
-            })
-        };
-        // Half the charging at the open end, seen through the series impedance, is small:
-        // both halves are taken at the live end.
-        if closed_end(&l.from) && reached[a] {
-            hanging[a] = hanging[a] + y;
-        } else if closed_end(&l.to) && reached[b] {
-            hanging[b] = hanging[b] + y;
-        }
-    }
-    let mut load = vec![C::default(); n];
-    for d in &net.loads {
-        let bus = index[d.bus.as_str()];
-        load[bus] = load[bus] + C::new(d.p_kw, d.q_kvar).scale(1.0 / 1000.0 / net.sn_mva);
-    }
-    let mut shunt = hanging;
-    for b in &branches {
-        shunt[b.parent] = shunt[b.parent] + b.y_parent;
-        shunt[b.child] = shunt[b.child] + b.y_child;
-    }
-    for (root, vm) in &roots {
-        v[*root] = C::new(*vm, 0.0);
-    }
-    for &bus in &order {
-        if let Some(b) = parent_branch[bus] {
-            let br = branches[b];
-            v[bus] = v[br.parent].scale(1.0 / br.a);
-        }
-    }
-    let mut current = vec![C::default(); branches.len()];
-    let mut iterations = 0;
-    loop {
-        iterations += 1;
-        // Backward: what every subtree draws.
-        let mut draw = vec![C::default(); n];
-        for &bus in order.iter().rev() {
-            let own = (load[bus] / v[bus]).conj() + shunt[bus] * v[bus];
-            draw[bus] = draw[bus] + own;
-            if let Some(b) = parent_branch[bus] {
-                current[b] = draw[bus];
-                let parent = branches[b].parent;
-                draw[parent] = draw[parent] + draw[bus].scale(1.0 / branches[b].a);
-            }
-        }
-        // Forward: voltages down every feeder.
-        let mut change: f64 = 0.0;
-        for &bus in &order {
-            if let Some(b) = parent_branch[bus] {
-                let br = branches[b];
-                let new = v[br.parent].scale(1.0 / br.a) - br.z * current[b];
-                change = change.max((new - v[bus]).abs());
-                v[bus] = new;
-            }
-        }
-        if change < TOLERANCE {
-            break;
-        }
-        if iterations >= MAX_ITERATIONS || !change.is_finite() {
-            return Err(FlowError::NoConvergence);
-        }
-    }
+    let ix = Indexed::new(net);
+    let solver = Solver::new(&ix);
+    let sweep = solver.run(&ix.normal_state(), &solver.all_sources())?;
     let mut flow = Flow {
-        iterations,
+        iterations: sweep.iterations,
         ..Flow::default()
     };
-    for &bus in &order {
-        flow.vm_pu.insert(net.buses[bus].id.clone(), v[bus].abs());
+    for (bus, vm) in sweep.buses.iter().zip(&sweep.vm_pu) {
+        flow.vm_pu.insert(net.buses[*bus].id.clone(), *vm);
     }
-    for (b, br) in branches.iter().enumerate() {
-        // Terminal currents: the series current plus or minus the branch's own shunts.
-        let child_end = current[b] - br.y_child * v[br.child];
-        let parent_end = (current[b]).scale(1.0 / br.a) + br.y_parent * v[br.parent];
-        let i_base = |bus: usize| net.sn_mva / (3f64.sqrt() * net.buses[bus].vn_kv);
-        let i_parent = parent_end.abs() * i_base(br.parent);
-        let i_child = child_end.abs() * i_base(br.child);
-        if br.is_line {
-            let l = &net.lines[br.element];
-            let limit = l.max_i_ka * l.df * f64::from(l.parallel.max(1));
-            flow.line_loading
-                .insert(l.id.clone(), i_parent.max(i_child) / limit * 100.0);
-        } else {
-            let t = &net.transformers[br.element];
-            let (hv, lv) = if t.hv_bus == net.buses[br.parent].id {
-                (i_parent, i_child)
-            } else {
-                (i_child, i_parent)
-            };
-            let s = (hv * t.vn_hv_kv).max(lv * t.vn_lv_kv) * 3f64.sqrt();
-            flow.trafo_loading.insert(
-                t.id.clone(),
-                s / (t.sn_mva * f64::from(t.parallel.max(1)) * t.df) * 100.0,
-            );
+    for (br, loading) in sweep.branches.iter().zip(&sweep.loading) {
+        match ix.branches[*br].kind {
+            BranchKind::Line(l) => {
+                flow.line_loading.insert(net.lines[l].id.clone(), *loading);
+            }
+            BranchKind::Transformer(t) => {
+                flow.trafo_loading
+                    .insert(net.transformers[t].id.clone(), *loading);
+            }
+            BranchKind::Coupler(_) => {}
         }
     }
     Ok(flow)
 }
 
-/// A line's whole shunt admittance (charging and conductance), per unit on `z_base`.
-fn line_shunt(net: &Network, l: &crate::network::Line, z_base: f64) -> C {
-    let parallel = f64::from(l.parallel.max(1));
-    C::new(
-        l.g_us_per_km * 1e-6,
-        2.0 * std::f64::consts::PI * net.f_hz * l.c_nf_per_km * 1e-9,
-    )
-    .scale(l.length_km * parallel * z_base)
-}
-
-fn branch(
-    net: &Network,
-    parent: usize,
-    child: usize,
-    element: usize,
-    is_line: bool,
-    base: &dyn Fn(usize) -> f64,
-) -> Branch {
-    if is_line {
-        let l = &net.lines[element];
-        let parallel = f64::from(l.parallel.max(1));
-        let z = C::new(l.r_ohm_per_km, l.x_ohm_per_km).scale(l.length_km / parallel / base(parent));
-        let y = line_shunt(net, l, base(parent)).scale(0.5);
-        return Branch {
-            parent,
-            child,
-            z,
-            a: 1.0,
-            element,
-            is_line,
-            y_parent: y,
-            y_child: y,
-        };
-    }
-    let t = &net.transformers[element];
-    let (hv, lv) = if net.buses[parent].id == t.hv_bus {
-        (parent, child)
-    } else {
-        (child, parent)
-    };
+/// A transformer's model fed from its hv side (`from_hv`) or its lv side.
+fn transformer(net: &Network, i: usize, hv: usize, lv: usize, from_hv: bool) -> Oriented {
+    let t = &net.transformers[i];
     let du = (t.tap_pos - t.tap_neutral) * t.tap_step_percent / 100.0;
     let (vn_hv, vn_lv) = match t.tap_side.as_deref() {
         Some("hv") => (t.vn_hv_kv * (1.0 + du), t.vn_lv_kv),
@@ -352,25 +469,20 @@ fn branch(
     // The magnetising branch split to both sides (pandapower's pi model; its default T model
     // differs by micro-per-units).
     let half = y_m.scale(0.5);
-    let (a, y_parent, y_child) = if hv == parent {
-        (ratio, half.scale(1.0 / (ratio * ratio)), half)
+    if from_hv {
+        Oriented {
+            z: C::new(r, x),
+            a: ratio,
+            y_parent: half.scale(1.0 / (ratio * ratio)),
+            y_child: half,
+        }
     } else {
-        (1.0 / ratio, half, half.scale(1.0 / (ratio * ratio)))
-    };
-    // Fed from the low side, the impedance is referred to the high side's base.
-    let z = if hv == parent {
-        C::new(r, x)
-    } else {
-        C::new(r, x).scale(1.0 / (ratio * ratio))
-    };
-    Branch {
-        parent,
-        child,
-        z,
-        a,
-        element,
-        is_line,
-        y_parent,
-        y_child,
+        // Fed from the low side, the impedance is referred to the high side's base.
+        Oriented {
+            z: C::new(r, x).scale(1.0 / (ratio * ratio)),
+            a: 1.0 / ratio,
+            y_parent: half,
+            y_child: half.scale(1.0 / (ratio * ratio)),
+        }
     }
 }

@@ -4,7 +4,8 @@
 use serde::Deserialize;
 
 use crate::network::{
-    Bus, Line, Load, Network, NetworkError, Source, Switch, SwitchElement, SwitchKind, Transformer,
+    Bus, EmergencyPoint, Line, Load, Network, NetworkError, ReliabilityData, Source, Switch,
+    SwitchElement, SwitchKind, Transformer,
 };
 
 #[derive(Debug, Deserialize)]
@@ -51,6 +52,10 @@ struct File {
     transformers: Vec<Transformer>,
     #[serde(default, rename = "load")]
     loads: Vec<Load>,
+    #[serde(default, rename = "emergency_point")]
+    emergency_points: Vec<EmergencyPoint>,
+    #[serde(default)]
+    reliability: ReliabilityData,
 }
 
 /// Reads a native network file; every error names its line or its element.
@@ -96,6 +101,8 @@ pub fn read(text: &str) -> Result<Network, Vec<String>> {
         switches,
         transformers: file.transformers,
         loads: file.loads,
+        emergency_points: file.emergency_points,
+        reliability: file.reliability,
     };
     errors.extend(network.check().iter().map(NetworkError::to_string));
     if errors.is_empty() {

@@ -88,6 +88,9 @@ pub struct Line {
     pub channel: String,
     #[serde(default = "yes")]
     pub in_service: bool,
+    /// Faults a year on this line; when absent, its length times the network's rate.
+    #[serde(default)]
+    pub failures_per_year: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,6 +180,59 @@ pub struct Load {
     pub priority_customers: u32,
 }
 
+/// An emergency power connection point (应急电源快速接口): where a mobile generator can be
+/// plugged in to pick up load that no feeder can.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmergencyPoint {
+    pub id: String,
+    pub bus: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// What reliability is computed from (IEEE 1366): how often lines fail and how long things take.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReliabilityData {
+    /// Faults per km of line per year, for lines without their own `failures_per_year`.
+    #[serde(default = "default_failure_rate")]
+    pub failures_per_km_year: f64,
+    /// Hours to repair a faulted section.
+    #[serde(default = "default_repair_hours")]
+    pub repair_hours: f64,
+    /// Minutes for a crew to operate a switch that is not automated (the manual baseline:
+    /// 46 minutes from fault to restoration, DOMAIN.md §3).
+    #[serde(default = "default_manual_minutes")]
+    pub manual_switching_minutes: f64,
+    /// Minutes for a mobile generator to arrive and be connected.
+    #[serde(default = "default_generator_minutes")]
+    pub generator_minutes: f64,
+}
+
+fn default_failure_rate() -> f64 {
+    0.04
+}
+fn default_repair_hours() -> f64 {
+    4.0
+}
+fn default_manual_minutes() -> f64 {
+    46.0
+}
+fn default_generator_minutes() -> f64 {
+    60.0
+}
+
+impl Default for ReliabilityData {
+    fn default() -> ReliabilityData {
+        ReliabilityData {
+            failures_per_km_year: default_failure_rate(),
+            repair_hours: default_repair_hours(),
+            manual_switching_minutes: default_manual_minutes(),
+            generator_minutes: default_generator_minutes(),
+        }
+    }
+}
+
 /// A whole network.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Network {
@@ -192,6 +248,10 @@ pub struct Network {
     pub switches: Vec<Switch>,
     pub transformers: Vec<Transformer>,
     pub loads: Vec<Load>,
+    #[serde(default)]
+    pub emergency_points: Vec<EmergencyPoint>,
+    #[serde(default)]
+    pub reliability: ReliabilityData,
 }
 
 /// One problem with a network, naming the element.
@@ -376,6 +436,39 @@ impl Network {
                     ),
                 );
             }
+        }
+        for p in &self.emergency_points {
+            if bus(&p.bus).is_none() {
+                error(
+                    format!("emergency_point {}", p.id),
+                    format!("no bus {:?}", p.bus),
+                );
+            }
+        }
+        for l in &self.lines {
+            if l.failures_per_year
+                .is_some_and(|f| !(f >= 0.0 && f.is_finite()))
+            {
+                error(
+                    format!("line {}", l.id),
+                    "failures_per_year must be a number 0 or more".into(),
+                );
+            }
+        }
+        let r = &self.reliability;
+        if ![
+            r.failures_per_km_year,
+            r.repair_hours,
+            r.manual_switching_minutes,
+            r.generator_minutes,
+        ]
+        .iter()
+        .all(|x| *x >= 0.0 && x.is_finite())
+        {
+            error(
+                "reliability".into(),
+                "rates and times must be numbers 0 or more".into(),
+            );
         }
         let line_ids: BTreeSet<&str> = self.lines.iter().map(|l| l.id.as_str()).collect();
         let trafo_ids: BTreeSet<&str> = self.transformers.iter().map(|t| t.id.as_str()).collect();

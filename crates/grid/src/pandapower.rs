@@ -148,6 +148,7 @@ pub fn read(json: &str) -> Result<Network, String> {
             df: number(&row, "df").unwrap_or(1.0),
             channel: String::new(),
             in_service: flag(&row, "in_service", true),
+            failures_per_year: None,
         });
     }
     for (label, row) in table(net, "trafo")? {
