@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use minsheng_grid::flisr::{self, Cause, Fault, Options, Plan, fault_zones};
 use minsheng_grid::indexed::{Indexed, Tally};
 use minsheng_grid::loadflow::Solver;
-use minsheng_grid::{Network, loadflow, native, pandapower};
+use minsheng_grid::{Network, loadflow, native, pandapower, reliability, synth};
 
 #[derive(Subcommand)]
 pub enum GridCommand {
@@ -21,6 +21,34 @@ pub enum GridCommand {
         net: PathBuf,
         #[arg(long)]
         json: bool,
+    },
+    /// The N-1 sweep: every section faulted in turn, located, isolated and restored; what was
+    /// lost, restored and left, switch operations, planning time, and the yearly reliability
+    /// indices (IEEE 1366) with automation and by hand.
+    N1 {
+        net: PathBuf,
+        /// Also every common-cause fault: each cable channel and each station lost whole.
+        #[arg(long)]
+        common_cause: bool,
+        /// A mobile generator of this size (kW) for emergency connection points.
+        #[arg(long, default_value_t = 0.0)]
+        generator_kw: f64,
+        /// Every scenario's figures in the JSON (`details`).
+        #[arg(long)]
+        details: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Writes a synthetic city network (substations, cable feeders of ring main units and
+    /// distribution rooms, ties between neighbouring substations) of about N buses.
+    Synth {
+        #[arg(long, default_value_t = 10_000)]
+        buses: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The native TOML file to write.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// The load flow of a network as switched (backward/forward sweep on each radial feeder):
     /// lowest and highest bus voltage, most loaded line and transformer; every value with --json.
@@ -346,6 +374,183 @@ pub fn grid_command(command: GridCommand) -> Result<ExitCode> {
                     print_plan(&ix, second);
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        GridCommand::N1 {
+            net: path,
+            common_cause,
+            generator_kw,
+            details,
+            json,
+        } => {
+            let net = match load(&path)? {
+                Ok(net) => net,
+                Err(errors) => return Ok(refuse(&path, &errors, json)),
+            };
+            let ix = Indexed::new(&net);
+            let solver = Solver::new(&ix);
+            let opts = Options {
+                generator_kw: generator_kw.max(0.0),
+                ..Options::default()
+            };
+            let causes = reliability::sections(&ix);
+            let bar = crate::progress_bar(causes.len() as u64, "faults");
+            let mut scenarios = Vec::with_capacity(causes.len());
+            for cause in &causes {
+                if let Ok(s) = reliability::scenario(&solver, cause, opts) {
+                    scenarios.push(s);
+                }
+                bar.inc(1);
+            }
+            bar.finish_and_clear();
+            let summary = reliability::summarise(&scenarios);
+            let automated = reliability::indices(&ix, &scenarios, false);
+            let manual = reliability::indices(&ix, &scenarios, true);
+            let common = if common_cause {
+                reliability::common_causes(&solver, opts)
+            } else {
+                Vec::new()
+            };
+            if json {
+                let indices = |i: reliability::Indices| {
+                    serde_json::json!({"saifi": i.saifi, "saidi_minutes": i.saidi,
+                        "caidi_minutes": i.caidi, "maifi": i.maifi})
+                };
+                let mut v = serde_json::json!({
+                    "scenarios": summary.scenarios,
+                    "load_lost_kw": summary.lost.kw,
+                    "load_restored_kw": summary.restored.kw,
+                    "load_unrestorable_kw": summary.unrestorable.kw,
+                    "restored_share": summary.restored_share(),
+                    "mean_switch_operations": summary.mean_switch_operations,
+                    "plan_ms_p50": summary.plan_ms_p50,
+                    "plan_ms_p99": summary.plan_ms_p99,
+                    "violations": summary.violations,
+                    "load_generator_kw": summary.generator.kw,
+                    "load_isolated_kw": summary.isolated.kw,
+                    "healthy_restored_share": summary.healthy_restored_share(),
+                    "customers_lost": summary.lost.customers,
+                    "customers_restored": summary.restored.customers,
+                    "priority_customers_lost": summary.lost.priority,
+                    "priority_customers_restored": summary.restored.priority,
+                    "buses": net.buses.len(),
+                    "reliability": {"customers": automated.customers,
+                        "automated": indices(automated), "manual": indices(manual)},
+                });
+                if common_cause {
+                    v["common_cause"] = common
+                        .iter()
+                        .map(|s| {
+                            serde_json::json!({
+                        "fault": s.name, "lost": tally(s.plan.lost),
+                        "restored": tally(s.plan.restored), "generator": tally(s.plan.generator),
+                        "isolated_load": tally(s.plan.isolated_load),
+                        "stranded": tally(s.plan.stranded)})
+                        })
+                        .collect();
+                }
+                if details {
+                    v["details"] = scenarios.iter().map(|s| serde_json::json!({
+                        "fault": s.name,
+                        "isolate": s.plan.operations.iter().filter(|o| o.why == flisr::Why::Isolate)
+                            .map(|o| net.switches[o.switch].id.clone()).collect::<Vec<_>>(),
+                        "faulted_lines": s.plan.faulted.iter()
+                            .flat_map(|&z| ix.zone_lines[z].iter().map(|&l| net.lines[l].id.clone()))
+                            .collect::<Vec<_>>(),
+                        "lost_kw": s.plan.lost.kw,
+                        "dark_after_reclose_kw": s.dark_after_reclose.kw,
+                        "restored_by_ties_kw": s.by_ties.kw,
+                        "restored_kw": s.plan.restored.kw,
+                        "switch_operations": s.plan.operations.len(),
+                        "violations": s.plan.violations,
+                        "plan_ms": s.plan_ms})).collect();
+                }
+                say!("{v}");
+            } else {
+                say!(
+                    "{}: {} buses, {} section faults",
+                    net.name,
+                    net.buses.len(),
+                    summary.scenarios
+                );
+                say!(
+                    "  lost {:.0} kW in all; restored {:.0} kW ({:.1} %; {:.1} % of the healthy part); left {:.0} kW ({:.0} kW in the faulted sections){}",
+                    summary.lost.kw,
+                    summary.restored.kw,
+                    100.0 * summary.restored_share(),
+                    100.0 * summary.healthy_restored_share(),
+                    summary.unrestorable.kw,
+                    summary.isolated.kw,
+                    if summary.generator.kw > 0.0 {
+                        format!("; generator {:.0} kW", summary.generator.kw)
+                    } else {
+                        String::new()
+                    }
+                );
+                say!(
+                    "  priority customers: {} lost, {} restored",
+                    summary.lost.priority,
+                    summary.restored.priority
+                );
+                say!(
+                    "  {:.1} switch operations a fault; planned in {:.2} ms (p50), {:.2} ms (p99); {} plan(s) outside the limits",
+                    summary.mean_switch_operations,
+                    summary.plan_ms_p50,
+                    summary.plan_ms_p99,
+                    summary.violations
+                );
+                for (label, i) in [("automated", automated), ("by hand", manual)] {
+                    say!(
+                        "  {label:<10} SAIFI {:.4}/yr  SAIDI {:.2} min/yr  CAIDI {:.1} min  MAIFI {:.4}/yr  ({} customers)",
+                        i.saifi,
+                        i.saidi,
+                        i.caidi,
+                        i.maifi,
+                        i.customers
+                    );
+                }
+                // The worst first: most priority customers, then most load left dark.
+                let mut worst: Vec<&reliability::Scenario> = common.iter().collect();
+                worst.sort_by(|a, b| {
+                    let (ua, ub) = (a.plan.unrestored(), b.plan.unrestored());
+                    (ub.priority, ub.kw)
+                        .partial_cmp(&(ua.priority, ua.kw))
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                });
+                if !common.is_empty() {
+                    say!("  common-cause faults ({}), worst first:", common.len());
+                }
+                for s in worst.iter().take(12) {
+                    say!(
+                        "  {}: lost {:.0} kW, restored {:.0} kW, generator {:.0} kW, left dark {:.0} kW ({} priority customers)",
+                        s.name,
+                        s.plan.lost.kw,
+                        s.plan.restored.kw,
+                        s.plan.generator.kw,
+                        s.plan.unrestored().kw,
+                        s.plan.unrestored().priority
+                    );
+                }
+                if common.len() > 12 {
+                    say!("  … {} more (--json lists them all)", common.len() - 12);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        GridCommand::Synth { buses, seed, out } => {
+            let net = synth::synthetic(buses, seed);
+            let text = native::write(&net).map_err(anyhow::Error::msg)?;
+            std::fs::write(&out, text)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            say!(
+                "{}: {} buses, {} lines, {} switches, {} loads ({:.0} kW)",
+                out.display(),
+                net.buses.len(),
+                net.lines.len(),
+                net.switches.len(),
+                net.loads.len(),
+                net.loads.iter().map(|l| l.p_kw).sum::<f64>()
+            );
             Ok(ExitCode::SUCCESS)
         }
         GridCommand::Loadflow { net: path, json } => {

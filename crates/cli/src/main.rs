@@ -736,7 +736,7 @@ async fn serve_app(app: App, serve: &ServeArgs) -> Result<()> {
         .with_context(|| format!("cannot serve on {}", serve.listen))
 }
 
-fn progress_bar(len: u64, what: &str) -> ProgressBar {
+pub(crate) fn progress_bar(len: u64, what: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

@@ -116,3 +116,68 @@ fn flisr_plans_a_lost_channel_with_a_generator_and_a_second_fault() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("北通道"));
 }
+
+#[test]
+fn n1_prints_the_contract_summary_and_synth_writes_a_valid_network() {
+    let out = minsheng(&[
+        "grid",
+        "n1",
+        "data/grid/demo-zone.toml",
+        "--json",
+        "--common-cause",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    for key in [
+        "scenarios",
+        "load_lost_kw",
+        "load_restored_kw",
+        "load_unrestorable_kw",
+        "restored_share",
+        "mean_switch_operations",
+        "plan_ms_p50",
+        "plan_ms_p99",
+        "violations",
+    ] {
+        assert!(v.get(key).is_some(), "{key} missing: {v}");
+    }
+    assert_eq!(v["scenarios"], 7);
+    assert_eq!(v["violations"], 0);
+    assert_eq!(v["restored_share"], 1.0);
+    let automated = v["reliability"]["automated"]["saidi_minutes"]
+        .as_f64()
+        .expect("saidi");
+    let manual = v["reliability"]["manual"]["saidi_minutes"]
+        .as_f64()
+        .expect("saidi");
+    assert!(automated < 5.0 && manual > automated, "{v}");
+    assert!(v["common_cause"].as_array().is_some_and(|c| c.len() == 5));
+
+    let dir = std::env::temp_dir().join(format!("minsheng-synth-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("synth.toml");
+    let path = file.to_str().expect("path");
+    let out = minsheng(&[
+        "grid", "synth", "--buses", "400", "--seed", "3", "--out", path,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = minsheng(&["grid", "n1", path, "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(v["buses"].as_u64().is_some_and(|b| b >= 400));
+    assert_eq!(v["violations"], 0);
+    assert!(v["restored_share"].as_f64().is_some_and(|s| s > 0.5), "{v}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -13,52 +13,24 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+pub use crate::indexed::{Feeding, NONE};
 use crate::indexed::{Indexed, Tally};
 pub use crate::loadflow::Limits;
 use crate::loadflow::Solver;
 use crate::network::SwitchKind;
 
-/// What each zone is fed from in a switching state.
-#[derive(Debug, Clone)]
-pub struct Feeding {
-    /// Zone → the source zone whose supply reaches it (`NONE` when dark).
-    pub root: Vec<usize>,
-    /// Zone → the switch it is fed through (`NONE` for a source zone or a dark zone).
-    pub through: Vec<usize>,
-}
-
-pub const NONE: usize = usize::MAX;
-
-impl Feeding {
-    pub fn live(&self, zone: usize) -> bool {
-        self.root[zone] != NONE
-    }
-}
-
-/// Which zones the supply reaches in state `closed`, with the zones in `out` (isolated, or a
-/// lost station's) neither fed nor feeding.
-pub fn feeding(ix: &Indexed, closed: &[bool], out: &[bool]) -> Feeding {
-    let zones = ix.zone_count();
-    let mut root = vec![NONE; zones];
-    let mut through = vec![NONE; zones];
-    let mut queue = VecDeque::new();
-    for (z, sources) in ix.zone_sources.iter().enumerate() {
-        if !sources.is_empty() && !out[z] {
-            root[z] = z;
-            queue.push_back(z);
-        }
-    }
+/// Adds `head` and every zone fed through it (in `fed`) to `found`.
+fn below(ix: &Indexed, fed: &Feeding, head: usize, found: &mut BTreeSet<usize>) {
+    let mut queue = VecDeque::from([head]);
+    found.insert(head);
     while let Some(z) = queue.pop_front() {
         for &s in &ix.zone_switches[z] {
-            let other = ix.across(s, z);
-            if closed[s] && !out[other] && root[other] == NONE && other != z {
-                root[other] = root[z];
-                through[other] = s;
-                queue.push_back(other);
+            let child = ix.across(s, z);
+            if fed.through[child] == s && child != z && found.insert(child) {
+                queue.push_back(child);
             }
         }
     }
-    Feeding { root, through }
 }
 
 /// The switches between the source and a zone, nearest first.
@@ -185,7 +157,9 @@ pub struct Plan {
     pub generator_group: Option<usize>,
     /// The emergency point the generator was connected at.
     pub generator_point: Option<usize>,
-    /// What the fault took out: everything below the breakers that tripped.
+    /// The zones the fault took out: below the breakers that tripped, or a lost source's.
+    pub lost_zones: BTreeSet<usize>,
+    /// What the fault took out.
     pub lost: Tally,
     /// Given back by switching (reclosing, ties, splits).
     pub restored: Tally,
@@ -195,8 +169,8 @@ pub struct Plan {
     pub isolated_load: Tally,
     /// Healthy but left dark: no supply could carry it within limits.
     pub stranded: Tally,
-    /// Lines, transformers, sources and buses outside the limits in the feeders the plan
-    /// changed (zero unless they were outside before the fault).
+    /// Lines, transformers, sources and buses the plan leaves outside the limits that were
+    /// within them before the fault (in the feeders it changed).
     pub violations: usize,
 }
 
@@ -243,6 +217,8 @@ struct Work<'a, 'i, 'n> {
     stuck: &'a BTreeSet<usize>,
     state: Vec<bool>,
     out: Vec<bool>,
+    /// Zone → the source zone feeding it now (`NONE` when dark), kept as switches operate.
+    root: Vec<usize>,
     operations: Vec<Operation>,
     restored_by: BTreeMap<usize, usize>,
     groups: usize,
@@ -257,6 +233,42 @@ impl Work<'_, '_, '_> {
             why,
             group,
         });
+    }
+
+    /// After closing switch `s`: the dark zones it connects to supply get their source, and
+    /// `group` as what restored them.
+    fn energise_across(&mut self, s: usize, group: usize) {
+        let (a, b) = self.ix.switch_zones[s];
+        let (from, start) = match (self.root[a] != NONE, self.root[b] != NONE) {
+            (true, false) => (a, b),
+            (false, true) => (b, a),
+            _ => return,
+        };
+        if self.out[start] {
+            return;
+        }
+        let source = self.root[from];
+        self.root[start] = source;
+        self.restored_by.insert(start, group);
+        let mut queue = VecDeque::from([start]);
+        while let Some(z) = queue.pop_front() {
+            for &sw in &self.ix.zone_switches[z] {
+                let next = self.ix.across(sw, z);
+                if self.state[sw] && self.root[next] == NONE && !self.out[next] {
+                    self.root[next] = source;
+                    self.restored_by.insert(next, group);
+                    queue.push_back(next);
+                }
+            }
+        }
+    }
+
+    /// The lost zones still dark (and not isolated).
+    fn dark(&self, lost: &BTreeSet<usize>) -> BTreeSet<usize> {
+        lost.iter()
+            .copied()
+            .filter(|&z| self.root[z] == NONE && !self.out[z])
+            .collect()
     }
 
     /// Whether the feeder of source zone `root` keeps the limits in state `closed`.
@@ -322,13 +334,13 @@ impl Work<'_, '_, '_> {
 
     /// Open ties from a section to a live zone: (tie, the live zone's source zone, the
     /// section's zone at the tie).
-    fn ties(&self, section: &BTreeSet<usize>, fed: &Feeding) -> Vec<(usize, usize, usize)> {
+    fn ties(&self, section: &BTreeSet<usize>) -> Vec<(usize, usize, usize)> {
         let mut ties = Vec::new();
         for &z in section {
             for &s in &self.ix.zone_switches[z] {
                 let other = self.ix.across(s, z);
-                if !self.state[s] && !self.stuck.contains(&s) && fed.live(other) && !self.out[z] {
-                    ties.push((s, fed.root[other], z));
+                if !self.state[s] && !self.stuck.contains(&s) && self.root[other] != NONE {
+                    ties.push((s, self.root[other], z));
                 }
             }
         }
@@ -340,45 +352,38 @@ impl Work<'_, '_, '_> {
     /// Gives back dark sections, whole or split, until nothing more can be.
     fn restore(&mut self, lost: &BTreeSet<usize>) {
         for _ in 0..=self.ix.zone_count() {
-            let fed = feeding(self.ix, &self.state, &self.out);
-            let dark: BTreeSet<usize> = lost
-                .iter()
-                .copied()
-                .filter(|z| !fed.live(*z) && !self.out[*z])
-                .collect();
+            let dark = self.dark(lost);
             if dark.is_empty() {
                 return;
             }
             let sections = self.sections(&dark);
             // Whole sections first: the one with most priority customers, then most load.
-            let mut best: Option<(Tally, usize, BTreeSet<usize>)> = None;
+            let mut best: Option<(Tally, usize)> = None;
             for section in &sections {
                 let load = self.load(section);
                 if best.as_ref().is_some_and(|(b, ..)| !better(load, *b)) {
                     continue;
                 }
-                for (tie, root, _) in self.ties(section, &fed) {
+                for (tie, root, _) in self.ties(section) {
                     let mut trial = self.state.clone();
                     trial[tie] = true;
                     if self.keeps_limits(&trial, root) {
-                        best = Some((load, tie, section.clone()));
+                        best = Some((load, tie));
                         break;
                     }
                 }
             }
-            if let Some((_, tie, section)) = best {
+            if let Some((_, tie)) = best {
                 self.groups += 1;
                 let group = self.groups;
                 self.operate(tie, true, Why::Tie, group);
-                for z in section {
-                    self.restored_by.insert(z, group);
-                }
+                self.energise_across(tie, group);
                 continue;
             }
             // No section fits whole anywhere: split one between its ties.
             let mut best: Option<(Tally, usize, BTreeSet<usize>, Vec<usize>)> = None;
             for section in &sections {
-                for (tie, root, entry) in self.ties(section, &fed) {
+                for (tie, root, entry) in self.ties(section) {
                     let (part, cuts) = self.largest_part(section, tie, root, entry);
                     if part.is_empty() {
                         continue;
@@ -398,9 +403,8 @@ impl Work<'_, '_, '_> {
                 self.operate(s, false, Why::Split, group);
             }
             self.operate(tie, true, Why::Tie, group);
-            for z in part {
-                self.restored_by.insert(z, group);
-            }
+            self.energise_across(tie, group);
+            debug_assert!(part.iter().all(|z| self.root[*z] != NONE));
         }
     }
 
@@ -451,12 +455,7 @@ impl Work<'_, '_, '_> {
         if self.opts.generator_kw <= 0.0 {
             return None;
         }
-        let fed = feeding(self.ix, &self.state, &self.out);
-        let dark: BTreeSet<usize> = lost
-            .iter()
-            .copied()
-            .filter(|z| !fed.live(*z) && !self.out[*z])
-            .collect();
+        let dark = self.dark(lost);
         let mut best: Option<(Tally, usize, BTreeSet<usize>, Vec<usize>)> = None;
         for (p, point) in self.ix.net.emergency_points.iter().enumerate() {
             let Some(bus) = self.ix.bus(&point.bus) else {
@@ -548,7 +547,7 @@ pub fn plan(
     for z in out_before {
         out[*z] = true;
     }
-    let before = feeding(ix, start, &out);
+    let before = ix.feeding(start, &out);
     let stuck: BTreeSet<usize> = fault.failed.union(&fault.silent).copied().collect();
     // Protection: the nearest breaker above each faulted zone that does not fail trips; with
     // none, the switch at the head of the feeder. A faulted source zone loses its supply.
@@ -596,10 +595,29 @@ pub fn plan(
     for z in &isolated {
         out[*z] = true;
     }
-    let after = feeding(ix, &state, &out);
-    let lost: BTreeSet<usize> = (0..zones)
-        .filter(|&z| before.live(z) && (out[z] || !after.live(z)))
+    // Lost: everything below the switches that tripped, and all a faulted source zone fed.
+    let mut heads: Vec<usize> = tripped
+        .iter()
+        .filter_map(|&s| {
+            let (a, b) = ix.switch_zones[s];
+            [a, b].into_iter().find(|&z| before.through[z] == s)
+        })
         .collect();
+    heads.extend(
+        fault
+            .zones
+            .iter()
+            .filter(|&&z| before.live(z) && before.through[z] == NONE),
+    );
+    let mut lost: BTreeSet<usize> = BTreeSet::new();
+    for head in heads {
+        below(ix, &before, head, &mut lost);
+    }
+    lost.extend(isolated.iter().filter(|&&z| before.live(z)));
+    let mut root = before.root.clone();
+    for &z in &lost {
+        root[z] = NONE;
+    }
     let mut work = Work {
         ix,
         solver,
@@ -607,6 +625,7 @@ pub fn plan(
         stuck: &stuck,
         state,
         out,
+        root,
         operations: Vec::new(),
         restored_by: BTreeMap::new(),
         groups: 0,
@@ -631,18 +650,12 @@ pub fn plan(
         work.groups += 1;
         let group = work.groups;
         work.operate(s, true, Why::Reclose, group);
-        let fed = feeding(ix, &work.state, &work.out);
-        for &z in &lost {
-            if fed.live(z) && !work.restored_by.contains_key(&z) {
-                work.restored_by.insert(z, group);
-            }
-        }
+        work.energise_across(s, group);
     }
     work.restore(&lost);
     let generator_point = work.generator(&lost);
     let generator_group = generator_point.map(|_| work.groups);
     // Count.
-    let fed = feeding(ix, &work.state, &work.out);
     let mut plan = Plan {
         faulted: fault.zones.clone(),
         tripped,
@@ -652,6 +665,7 @@ pub fn plan(
         restored_by: BTreeMap::new(),
         generator_group,
         generator_point,
+        lost_zones: BTreeSet::new(),
         lost: Tally::default(),
         restored: Tally::default(),
         generator: Tally::default(),
@@ -665,23 +679,33 @@ pub fn plan(
         plan.lost.add(load);
         if isolated.contains(&z) {
             plan.isolated_load.add(load);
-        } else if fed.live(z) {
+        } else if work.root[z] != NONE {
             plan.restored.add(load);
-            touched.insert(fed.root[z]);
+            touched.insert(work.root[z]);
         } else if generator_group.is_some_and(|g| work.restored_by.get(&z) == Some(&g)) {
             plan.generator.add(load);
         } else {
             plan.stranded.add(load);
         }
     }
+    // Limits broken in the feeders changed, that were not broken before the fault.
     plan.violations = touched
         .iter()
         .map(|&root| {
-            solver
-                .run(&work.state, &ix.zone_sources[root])
-                .map_or(1, |s| s.violations(solver, opts.limits))
+            let sources = &ix.zone_sources[root];
+            let before: BTreeSet<(u8, usize)> = solver
+                .run(start, sources)
+                .map(|s| s.violating(solver, opts.limits).into_iter().collect())
+                .unwrap_or_default();
+            solver.run(&work.state, sources).map_or(1, |s| {
+                s.violating(solver, opts.limits)
+                    .iter()
+                    .filter(|v| !before.contains(v))
+                    .count()
+            })
         })
         .sum();
+    plan.lost_zones = lost;
     plan.operations = work.operations;
     plan.state = work.state;
     plan.restored_by = work.restored_by;
@@ -702,7 +726,7 @@ pub fn located(
     for z in out {
         out_mask[*z] = true;
     }
-    let fed = feeding(ix, start, &out_mask);
+    let fed = ix.feeding(start, &out_mask);
     let zone = ix.branch_zone[line];
     let seen: BTreeSet<usize> = indications(ix, &fed, zone)
         .difference(silent)
@@ -740,7 +764,7 @@ mod tests {
         let net = read(DEMO_ZONE).expect("demo");
         let ix = Indexed::new(&net);
         let normal = ix.normal_state();
-        let fed = feeding(&ix, &normal, &vec![false; ix.zone_count()]);
+        let fed = ix.feeding(&normal, &vec![false; ix.zone_count()]);
         let l3 = ix.branch_zone[ix.line("L3").expect("L3")];
         let seen = indications(&ix, &fed, l3);
         let mut names = ids(&ix, &seen.iter().copied().collect::<Vec<_>>());

@@ -5,7 +5,9 @@
 //! switch is taken out, so a switch always joins two zones; a switching state is one `bool` per
 //! switch. Nothing here looks an id up twice: at 10,000 buses a plan must take milliseconds.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{HashMap, VecDeque};
+use std::sync::OnceLock;
 
 use crate::network::{Network, SwitchElement};
 
@@ -75,6 +77,51 @@ pub struct Indexed<'n> {
     pub zone_lines: Vec<Vec<usize>>,
     /// Zone → the buses in it.
     pub zone_buses: Vec<Vec<usize>>,
+    /// The normal state's feeding, computed once: every plan of an N-1 sweep starts there.
+    normal_feeding: OnceLock<Feeding>,
+}
+
+/// What each zone is fed from in a switching state.
+#[derive(Debug, Clone)]
+pub struct Feeding {
+    /// Zone → the source zone whose supply reaches it (`NONE` when dark).
+    pub root: Vec<usize>,
+    /// Zone → the switch it is fed through (`NONE` for a source zone or a dark zone).
+    pub through: Vec<usize>,
+}
+
+pub const NONE: usize = usize::MAX;
+
+impl Feeding {
+    pub fn live(&self, zone: usize) -> bool {
+        self.root[zone] != NONE
+    }
+}
+
+/// Which zones the supply reaches in state `closed`, with the zones in `out` (isolated, or a
+/// lost station's) neither fed nor feeding.
+fn spread_supply(ix: &Indexed, closed: &[bool], out: &[bool]) -> Feeding {
+    let zones = ix.zone_count();
+    let mut root = vec![NONE; zones];
+    let mut through = vec![NONE; zones];
+    let mut queue = VecDeque::new();
+    for (z, sources) in ix.zone_sources.iter().enumerate() {
+        if !sources.is_empty() && !out[z] {
+            root[z] = z;
+            queue.push_back(z);
+        }
+    }
+    while let Some(z) = queue.pop_front() {
+        for &s in &ix.zone_switches[z] {
+            let other = ix.across(s, z);
+            if closed[s] && !out[other] && root[other] == NONE && other != z {
+                root[other] = root[z];
+                through[other] = s;
+                queue.push_back(other);
+            }
+        }
+    }
+    Feeding { root, through }
 }
 
 fn find(parent: &mut [usize], mut i: usize) -> usize {
@@ -251,6 +298,27 @@ impl<'n> Indexed<'n> {
             zone_sources,
             zone_lines,
             zone_buses,
+            normal_feeding: OnceLock::new(),
+        }
+    }
+
+    /// Which zones the supply reaches in state `closed`, with the zones in `out` neither fed
+    /// nor feeding (the normal state's is kept).
+    pub fn feeding(&self, closed: &[bool], out: &[bool]) -> Cow<'_, Feeding> {
+        let normal = out.iter().all(|o| !o)
+            && self
+                .net
+                .switches
+                .iter()
+                .zip(closed)
+                .all(|(s, c)| s.closed == *c);
+        if normal {
+            Cow::Borrowed(
+                self.normal_feeding
+                    .get_or_init(|| spread_supply(self, closed, out)),
+            )
+        } else {
+            Cow::Owned(spread_supply(self, closed, out))
         }
     }
 

@@ -11,5 +11,7 @@ pub mod loadflow;
 pub mod native;
 pub mod network;
 pub mod pandapower;
+pub mod reliability;
+pub mod synth;
 
 pub use network::{Network, NetworkError};

@@ -148,25 +148,33 @@ pub struct Sweep {
 }
 
 impl Sweep {
-    /// How many buses, branches and sources break the limits (or their capacity).
-    pub fn violations(&self, solver: &Solver, limits: Limits) -> usize {
-        let voltage = self
-            .vm_pu
+    /// The buses, branches and sources outside the limits (or above their capacity), as
+    /// (0 bus | 1 branch | 2 source, index).
+    pub fn violating(&self, solver: &Solver, limits: Limits) -> Vec<(u8, usize)> {
+        let buses = self
+            .buses
             .iter()
-            .filter(|v| !(limits.min_vm_pu..=limits.max_vm_pu).contains(*v))
-            .count();
-        let loading = self
-            .loading
+            .zip(&self.vm_pu)
+            .filter(|(_, v)| !(limits.min_vm_pu..=limits.max_vm_pu).contains(*v))
+            .map(|(b, _)| (0, *b));
+        let branches = self
+            .branches
             .iter()
-            .filter(|l| **l > limits.max_loading_percent)
-            .count();
-        let capacity = self
+            .zip(&self.loading)
+            .filter(|(_, l)| **l > limits.max_loading_percent)
+            .map(|(b, _)| (1, *b));
+        let sources = self
             .sources
             .iter()
             .zip(&self.source_mva)
             .filter(|(s, mva)| **mva > solver.ix.net.sources[**s].capacity_mva)
-            .count();
-        voltage + loading + capacity
+            .map(|(s, _)| (2, *s));
+        buses.chain(branches).chain(sources).collect()
+    }
+
+    /// How many buses, branches and sources break the limits (or their capacity).
+    pub fn violations(&self, solver: &Solver, limits: Limits) -> usize {
+        self.violating(solver, limits).len()
     }
 }
 

@@ -1,42 +1,42 @@
 //! The native network file (TOML), documented in `docs/grid.md`: one table per element kind.
 //! Syntax and type errors name their line; everything else is checked by `Network::check`.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::network::{
     Bus, EmergencyPoint, Line, Load, Network, NetworkError, ReliabilityData, Source, Switch,
     SwitchElement, SwitchKind, Transformer,
 };
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct Header {
     name: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     sn_mva: Option<f64>,
 }
 
 /// A switch as written: on a line, a transformer, or between two buses.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct SwitchSpec {
     id: String,
     bus: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     line: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     transformer: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     to_bus: Option<String>,
     kind: SwitchKind,
     closed: bool,
     #[serde(default)]
     automated: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     operate_ms: Option<u32>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct File {
     network: Header,
@@ -112,6 +112,46 @@ pub fn read(text: &str) -> Result<Network, Vec<String>> {
     }
 }
 
+/// Writes a network in the native format (what `read` reads back).
+pub fn write(net: &Network) -> Result<String, String> {
+    let file = File {
+        network: Header {
+            name: net.name.clone(),
+            sn_mva: (net.sn_mva != 1.0).then_some(net.sn_mva),
+        },
+        buses: net.buses.clone(),
+        sources: net.sources.clone(),
+        lines: net.lines.clone(),
+        switches: net
+            .switches
+            .iter()
+            .map(|s| {
+                let (line, transformer, to_bus) = match &s.element {
+                    SwitchElement::Line(l) => (Some(l.clone()), None, None),
+                    SwitchElement::Transformer(t) => (None, Some(t.clone()), None),
+                    SwitchElement::Bus(b) => (None, None, Some(b.clone())),
+                };
+                SwitchSpec {
+                    id: s.id.clone(),
+                    bus: s.bus.clone(),
+                    line,
+                    transformer,
+                    to_bus,
+                    kind: s.kind,
+                    closed: s.closed,
+                    automated: s.automated,
+                    operate_ms: Some(s.operate_ms),
+                }
+            })
+            .collect(),
+        transformers: net.transformers.clone(),
+        loads: net.loads.clone(),
+        emergency_points: net.emergency_points.clone(),
+        reliability: net.reliability,
+    };
+    toml::to_string(&file).map_err(|e| e.to_string())
+}
+
 /// The demonstration zone shipped with minsheng (`data/grid/demo-zone.toml`).
 pub const DEMO_ZONE: &str = include_str!("../../../data/grid/demo-zone.toml");
 
@@ -168,6 +208,13 @@ mod tests {
         assert!(errors[0].starts_with("line 5:"), "{errors:?}");
         let errors = read("[network]\nname = \"x\"\ncolour = 1\n").expect_err("unknown key");
         assert!(errors[0].starts_with("line 3:"), "{errors:?}");
+    }
+
+    #[test]
+    fn a_written_network_reads_back_the_same() {
+        let net = read(DEMO_ZONE).expect("demo");
+        let text = write(&net).expect("writes");
+        assert_eq!(read(&text).expect("reads back"), net);
     }
 
     proptest::proptest! {

@@ -200,8 +200,8 @@ pub struct ReliabilityData {
     /// Hours to repair a faulted section.
     #[serde(default = "default_repair_hours")]
     pub repair_hours: f64,
-    /// Minutes for a crew to operate a switch that is not automated (the manual baseline:
-    /// 46 minutes from fault to restoration, DOMAIN.md §3).
+    /// Minutes from fault to restoration when a crew has to operate switches by hand (the
+    /// manual baseline: 46 minutes, DOMAIN.md §3).
     #[serde(default = "default_manual_minutes")]
     pub manual_switching_minutes: f64,
     /// Minutes for a mobile generator to arrive and be connected.

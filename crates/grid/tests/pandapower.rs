@@ -88,7 +88,7 @@ fn bad_files_are_refused_with_a_reason() {
 
 #[test]
 fn every_line_fault_of_mv_oberrhein_is_located_isolated_and_restored_within_limits() {
-    use minsheng_grid::flisr::{self, Fault, Options, feeding, indications, locate};
+    use minsheng_grid::flisr::{self, Fault, Options, indications, locate};
     use minsheng_grid::indexed::Indexed;
     use minsheng_grid::loadflow::Solver;
     use std::collections::BTreeSet;
@@ -96,7 +96,7 @@ fn every_line_fault_of_mv_oberrhein_is_located_isolated_and_restored_within_limi
     let ix = Indexed::new(&net);
     let solver = Solver::new(&ix);
     let normal = ix.normal_state();
-    let fed = feeding(&ix, &normal, &vec![false; ix.zone_count()]);
+    let fed = ix.feeding(&normal, &vec![false; ix.zone_count()]);
     let (mut isolated, mut restored_kw, mut healthy_dark_kw) = (0, 0.0, 0.0);
     for (i, line) in net.lines.iter().enumerate() {
         if !line.in_service || net.line_opened(&line.id) {
