@@ -181,3 +181,44 @@ fn n1_prints_the_contract_summary_and_synth_writes_a_valid_network() {
     assert!(v["restored_share"].as_f64().is_some_and(|s| s > 0.5), "{v}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn simulate_prints_a_timeline_that_restores_within_a_second_peer_to_peer() {
+    let out = minsheng(&[
+        "grid",
+        "simulate",
+        "data/grid/demo-zone.toml",
+        "--fault",
+        "L3",
+        "--latency-ms",
+        "10",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let peer = v["peer"]["restored_ms"].as_f64().expect("restored");
+    let central = v["central"]["restored_ms"].as_f64().expect("central");
+    assert!(peer < 1000.0 && peer < central, "{v}");
+    assert_eq!(v["manual"]["restored_ms"], 46.0 * 60_000.0);
+    let timeline = v["peer"]["timeline"].as_array().expect("timeline");
+    assert!(timeline.iter().any(|e| {
+        e["switch"] == "P2-2"
+            && e["what"]
+                .as_str()
+                .is_some_and(|w| w.contains("supply is back"))
+    }));
+    let bad = minsheng(&[
+        "grid",
+        "simulate",
+        "data/grid/demo-zone.toml",
+        "--fault",
+        "L3",
+        "--loss",
+        "1.5",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+}

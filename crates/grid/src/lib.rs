@@ -12,6 +12,7 @@ pub mod native;
 pub mod network;
 pub mod pandapower;
 pub mod reliability;
+pub mod sim;
 pub mod synth;
 
 pub use network::{Network, NetworkError};
