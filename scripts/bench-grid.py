@@ -21,6 +21,7 @@ virtualenv with pandapower is made at /var/tmp/minsheng-grid-venv when missing.
 """
 
 import argparse
+import warnings
 import json
 import os
 import random
@@ -170,8 +171,9 @@ def baseline(path, details, sample, seed):
         greedy(trial, ties)
         elapsed = (time.perf_counter() - started) * 1000.0
         after = dark_kw(trial)
+        trafo = trial.res_trafo.loading_percent.max() if len(trial.trafo) else 0.0
         results.append({"fault": d["fault"], "dark_kw": before, "restored_kw": before - after,
-                        "ms": elapsed})
+                        "ms": elapsed, "trafo_max": float(trafo)})
     return results
 
 
@@ -185,11 +187,13 @@ def percentile(values, p):
 
 def main():
     ensure_venv()
+    warnings.filterwarnings("ignore")
     parser = argparse.ArgumentParser()
     parser.add_argument("--sample", type=int, default=150,
                         help="baseline faults per network at most (seeded sample)")
     parser.add_argument("--buses", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--only", default="", help="run the networks whose name contains this")
     args = parser.parse_args()
     binary = minsheng_binary()
     synth = f"/tmp/minsheng-synth-{args.buses}.toml"
@@ -202,7 +206,7 @@ def main():
         (f"synthetic, seed {args.seed}", synth),
     ]
     rows = []
-    for name, path in networks:
+    for name, path in [n for n in networks if args.only in n[0]]:
         out = subprocess.run([binary, "grid", "n1", path, "--json", "--details"], check=True,
                              capture_output=True, text=True).stdout
         ours = json.loads(out)
@@ -213,7 +217,10 @@ def main():
         dark = sum(o["dark_after_reclose_kw"] for o, _ in compared)
         ours_restored = sum(o["restored_by_ties_kw"] for o, _ in compared)
         base_restored = sum(b["restored_kw"] for _, b in compared)
-        worse = sum(1 for o, b in compared if b["restored_kw"] > o["restored_by_ties_kw"] + 1e-6)
+        worse = [b for o, b in compared if b["restored_kw"] > o["restored_by_ties_kw"] + 1e-6]
+        # The issue's baseline checks lines and voltages only: where it gives back more, did it
+        # overload a transformer (which minsheng's limits forbid)?
+        worse_trafo = sum(1 for b in worse if b["trafo_max"] > 100.0)
         ours_ms = [d["plan_ms"] for d in details]
         base_ms = [b["ms"] for b in base]
         rows.append({
@@ -221,7 +228,8 @@ def main():
             "compared": len(compared), "dark_kw": dark,
             "ours_share": ours_restored / dark if dark else 1.0,
             "base_share": base_restored / dark if dark else 1.0,
-            "baseline_better": worse, "violations": ours["violations"],
+            "baseline_better": len(worse), "baseline_better_trafo": worse_trafo,
+            "violations": ours["violations"],
             "ours_p50": ours["plan_ms_p50"], "ours_p99": ours["plan_ms_p99"],
             "base_p50": percentile(base_ms, 50), "base_p99": percentile(base_ms, 99),
             "speedup": (statistics.mean(base_ms) / statistics.mean(ours_ms)) if base_ms and ours_ms and statistics.mean(ours_ms) > 0 else float("nan"),
@@ -229,17 +237,17 @@ def main():
         print(f"{name}: done", file=sys.stderr)
     print()
     print(f"{'network':<28} {'buses':>6} {'faults':>6} {'compared':>8} {'dark kW':>11} "
-          f"{'minsheng':>9} {'greedy':>7} {'greedy>':>7} {'viol':>4} "
+          f"{'minsheng':>9} {'greedy':>7} {'greedy>':>7} {'(trafo)':>7} {'viol':>4} "
           f"{'ms p50':>7} {'ms p99':>7} {'pp p50':>8} {'pp p99':>8} {'speed':>8}")
     for r in rows:
         print(f"{r['network']:<28} {r['buses']:>6} {r['faults']:>6} {r['compared']:>8} "
               f"{r['dark_kw']:>11.0f} {100 * r['ours_share']:>8.1f}% {100 * r['base_share']:>6.1f}% "
-              f"{r['baseline_better']:>7} {r['violations']:>4} {r['ours_p50']:>7.3f} "
+              f"{r['baseline_better']:>7} {r['baseline_better_trafo']:>7} {r['violations']:>4} {r['ours_p50']:>7.3f} "
               f"{r['ours_p99']:>7.3f} {r['base_p50']:>8.1f} {r['base_p99']:>8.1f} {r['speedup']:>7.0f}x")
     print()
     print("dark kW: load still dark after isolation and reclosing in the compared faults; "
           "minsheng/greedy: share of it given back by ties; greedy>: faults where the baseline "
-          "gave back more; ms: minsheng's locate+isolate+restore time per fault over all faults; "
+          "gave back more ((trafo): of which it left a transformer above 100 %, which minsheng's limits forbid); ms: minsheng's locate+isolate+restore time per fault over all faults; "
           "pp: the baseline's tie search per fault (pandapower Newton-Raphson); speed: mean "
           "baseline time / mean minsheng time.")
 

@@ -42,6 +42,7 @@ cargo run --quiet --locked -p minsheng -- model check models/*.toml
 cargo run --quiet --locked -p minsheng -- catalog check
 cargo run --quiet --locked -p minsheng -- hotline check
 cargo run --quiet --locked -p minsheng -- grid check data/grid/demo-zone.toml
+cargo run --quiet --locked -p minsheng -- grid rules data/grid/alarm-rules.toml
 echo "== cargo test (SQLite and PostgreSQL, headless Chromium, PDF reports)"
 cargo test --workspace --locked --features minsheng-web/pdf
 echo "== Open311 GeoReport v2 with a real client, JSON validated against the schemas"

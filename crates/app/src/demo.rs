@@ -303,6 +303,8 @@ impl App {
         ];
         // The hotline's answering units of every district, county and zone.
         self.install_all_hotline_units().await?;
+        // The grid's demonstration zone, for the operators' page and the power-dependent links.
+        self.install_demo_network().await?;
         let community_committee = units[8].0.clone();
         let town_office = units[6].0.clone();
         let plan: Vec<(&str, &str, Role, String)> = vec![

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod demo_discovery;
 pub mod discovery;
 pub mod export;
+pub mod grid;
 pub mod groups;
 pub mod help;
 pub mod hotline;

@@ -32,6 +32,8 @@ minsheng_store::on_both_backends!(
     screening_warnings_become_clues_once_per_evidence,
     a_call_goes_from_intake_through_return_and_rework_to_the_ranking,
     hotline_requests_without_a_place_wait_for_manual_dispatch_and_corrections_train,
+    station_readings_raise_alarms_that_operators_acknowledge,
+    a_fault_that_strands_a_linked_household_alerts_its_community_worker_only,
 );
 
 struct World {
@@ -2800,4 +2802,249 @@ async fn hotline_requests_without_a_place_wait_for_manual_dispatch_and_correctio
     .await
     .expect("clue row");
     assert_eq!(source, format!("12345:{}", hardship.id));
+}
+
+async fn station_readings_raise_alarms_that_operators_acknowledge(backend: Backend) {
+    use minsheng_app::grid::ReadingIn;
+    let w = World::new(backend).await;
+    let op = w.actor("gridop").await;
+    let networks = w.app.grid_networks(&op).await.expect("networks");
+    assert_eq!(
+        networks.len(),
+        1,
+        "the demo installs the demonstration zone"
+    );
+    let net = networks[0].id;
+    let t0 = minsheng_domain::time_util::now_millis() - 10 * 60_000;
+    let reading = |sensor: &str, minutes: i64, value: f64| ReadingIn {
+        sensor: sensor.into(),
+        at: Some(t0 + minutes * 60_000),
+        value,
+        source: Some("robot".into()),
+    };
+    let none = w
+        .app
+        .record_readings(
+            &op,
+            net,
+            &[reading("P1-T", 0, 25.0), reading("P1-T", 1, 25.5)],
+        )
+        .await
+        .expect("readings");
+    assert!(none.is_empty(), "normal readings raise nothing");
+    // Hot, and rising ten degrees a minute: the threshold and the rate both fire, once.
+    let raised = w
+        .app
+        .record_readings(
+            &op,
+            net,
+            &[reading("P1-T", 2, 45.0), reading("P1-T", 3, 46.0)],
+        )
+        .await
+        .expect("readings");
+    assert_eq!(raised.len(), 2, "{raised:?}");
+    let alarms = w.app.grid_alarms(&op, true).await.expect("alarms");
+    let rules: Vec<&str> = alarms.iter().map(|a| a.rule.as_str()).collect();
+    assert!(
+        rules.contains(&"temperature-high") && rules.contains(&"temperature-rise"),
+        "{rules:?}"
+    );
+    // A bad batch is refused whole, naming the reading, and writes nothing.
+    let err = w
+        .app
+        .record_readings(
+            &op,
+            net,
+            &[reading("P2-S", 4, 1.0), reading("P9-X", 4, 1.0)],
+        )
+        .await
+        .expect_err("unknown sensor");
+    match err {
+        AppError::Invalid(fields) => assert_eq!(fields[0].field, "readings[1].sensor"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        w.app.grid_alarms(&op, true).await.expect("alarms").len(),
+        2,
+        "the smoke reading was not kept"
+    );
+    // Sensors gone silent.
+    let later = minsheng_domain::time_util::now_millis() + 20 * 60_000;
+    let silent = w.app.sweep_silent_sensors(&op, later).await.expect("sweep");
+    let sensors = w.app.grid_sensors(&op, net).await.expect("sensors");
+    assert_eq!(
+        silent.len(),
+        sensors.len(),
+        "every sensor is silent 20 minutes on"
+    );
+    assert!(
+        w.app
+            .sweep_silent_sensors(&op, later)
+            .await
+            .expect("again")
+            .is_empty(),
+        "once"
+    );
+    // Acknowledged once, by an operator only.
+    let first = alarms[0].id;
+    let worker = w.actor("banan.community").await;
+    assert!(matches!(
+        w.app.acknowledge_alarm(&worker, first, "").await,
+        Err(AppError::Forbidden)
+    ));
+    w.app
+        .acknowledge_alarm(&op, first, "空调已重启")
+        .await
+        .expect("ack");
+    assert!(matches!(
+        w.app.acknowledge_alarm(&op, first, "").await,
+        Err(AppError::NotFound)
+    ));
+    let all = w.app.grid_alarms(&op, false).await.expect("all");
+    let acked = all.iter().find(|a| a.id == first).expect("alarm");
+    assert_eq!(
+        (acked.state.as_str(), acked.note.as_str()),
+        ("acknowledged", "空调已重启")
+    );
+    assert!(!w.audit_rows("grid.acknowledge").await.is_empty());
+}
+
+async fn a_fault_that_strands_a_linked_household_alerts_its_community_worker_only(
+    backend: Backend,
+) {
+    use minsheng_app::grid::LinkRequest;
+    use minsheng_grid::flisr::{Cause, Options};
+    let w = World::new(backend).await;
+    let op = w.actor("gridop").await;
+    let worker = w.actor("banan.community").await;
+    let net = w.app.grid_networks(&worker).await.expect("networks")[0].id;
+    let mine = w
+        .app
+        .list_households(
+            &worker,
+            &ListQuery {
+                per_page: 2,
+                ..ListQuery::default()
+            },
+        )
+        .await
+        .expect("households");
+    let (a, b) = (mine.items[0].id, mine.items[1].id);
+    let link = |household: i64, load: &str, consent: &str| LinkRequest {
+        network_id: net,
+        load_id: load.into(),
+        household_id: household,
+        consent_by: consent.into(),
+        need: "家庭透析 home dialysis".into(),
+    };
+    // No consent, no link; a load the network lacks is named.
+    match w
+        .app
+        .link_power_dependent(&worker, &link(a, "D-P4", " "))
+        .await
+    {
+        Err(AppError::Invalid(f)) => assert_eq!(f[0].field, "consent_by"),
+        other => panic!("{other:?}"),
+    }
+    match w
+        .app
+        .link_power_dependent(&worker, &link(a, "D-X", "户主本人"))
+        .await
+    {
+        Err(AppError::Invalid(f)) => assert_eq!(f[0].field, "load_id"),
+        other => panic!("{other:?}"),
+    }
+    // Operators do not link households; a household outside the area is not there.
+    assert!(matches!(
+        w.app
+            .link_power_dependent(&op, &link(a, "D-P4", "户主本人"))
+            .await,
+        Err(AppError::Forbidden)
+    ));
+    let elsewhere = w.actor("yuzhong.district").await;
+    let theirs = w
+        .app
+        .list_households(
+            &elsewhere,
+            &ListQuery {
+                per_page: 1,
+                ..ListQuery::default()
+            },
+        )
+        .await
+        .expect("households");
+    if let Some(h) = theirs.items.first() {
+        assert!(matches!(
+            w.app
+                .link_power_dependent(&worker, &link(h.id, "D-P4", "户主本人"))
+                .await,
+            Err(AppError::NotFound)
+        ));
+    }
+    w.app
+        .link_power_dependent(&worker, &link(a, "D-P4", "户主本人"))
+        .await
+        .expect("link P4");
+    w.app
+        .link_power_dependent(&worker, &link(b, "D-P3", "其女儿（监护人）"))
+        .await
+        .expect("link P3");
+    assert_eq!(
+        w.app
+            .power_dependent_links(&worker)
+            .await
+            .expect("links")
+            .len(),
+        2
+    );
+    assert!(
+        w.audit_rows("grid.link").await.len() >= 2,
+        "every link is audited"
+    );
+    // The west channel is lost: P3 comes back through the tie at once, P4 waits for repair.
+    let report = w
+        .app
+        .report_grid_fault(
+            &op,
+            net,
+            &Cause::Channel("西通道".into()),
+            Options::default(),
+        )
+        .await
+        .expect("fault");
+    assert_eq!(
+        (report.alerts, report.momentary),
+        (1, 1),
+        "{:?}",
+        report.plan
+    );
+    let alerts = w.app.power_alerts(&worker).await.expect("alerts");
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(
+        (alerts[0].kind.as_str(), alerts[0].household_id),
+        ("outage", a)
+    );
+    assert!(alerts[0].expected_minutes >= 60.0);
+    // Nobody outside the area sees it; operators see no households at all.
+    assert!(
+        w.app
+            .power_alerts(&elsewhere)
+            .await
+            .expect("alerts")
+            .is_empty()
+    );
+    assert!(matches!(
+        w.app.power_alerts(&op).await,
+        Err(AppError::Forbidden)
+    ));
+    w.app
+        .acknowledge_power_alert(&worker, alerts[0].id)
+        .await
+        .expect("ack");
+    assert!(matches!(
+        w.app
+            .acknowledge_power_alert(&elsewhere, alerts[0].id)
+            .await,
+        Err(AppError::NotFound)
+    ));
 }

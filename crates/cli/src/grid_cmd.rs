@@ -63,6 +63,9 @@ pub enum GridCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Checks a station-monitoring alarm rule file (data/grid/alarm-rules.toml) and lists its
+    /// rules; every error names its line or rule (exit code 2).
+    Rules { file: PathBuf },
     /// Writes a synthetic city network (substations, cable feeders of ring main units and
     /// distribution rooms, ties between neighbouring substations) of about N buses.
     Synth {
@@ -663,6 +666,26 @@ pub fn grid_command(command: GridCommand) -> Result<ExitCode> {
                 );
             }
             Ok(ExitCode::SUCCESS)
+        }
+        GridCommand::Rules { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            match minsheng_grid::alarms::read(&text) {
+                Ok(rules) => {
+                    say!("{}: ok — {} rules", file.display(), rules.len());
+                    for r in rules {
+                        say!(
+                            "  {:<22} {:<16} {:<8} {}",
+                            r.id,
+                            r.kind,
+                            r.severity,
+                            r.message
+                        );
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(errors) => Ok(refuse(&file, &errors, false)),
+            }
         }
         GridCommand::Synth { buses, seed, out } => {
             let net = synth::synthetic(buses, seed);

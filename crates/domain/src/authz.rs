@@ -164,10 +164,15 @@ pub enum Action {
     /// Work on the hotline tickets addressed to one's own unit: accept or return, ask for more
     /// time, reply.
     AnswerTickets,
+    /// Run the grid: networks, fault plans and simulations, station monitoring and its alarms.
+    OperateGrid,
+    /// Link households whose members depend on power for life to the load that feeds them
+    /// (with their consent) and receive their outage alerts.
+    LinkPowerDependents,
 }
 
 impl Action {
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 31] = [
         Action::UseAccount,
         Action::ViewRegions,
         Action::ManageRegions,
@@ -197,6 +202,8 @@ impl Action {
         Action::RunScreening,
         Action::TakeCalls,
         Action::AnswerTickets,
+        Action::OperateGrid,
+        Action::LinkPowerDependents,
     ];
 
     pub fn code(self) -> &'static str {
@@ -230,6 +237,8 @@ impl Action {
             Action::RunScreening => "run_screening",
             Action::TakeCalls => "take_calls",
             Action::AnswerTickets => "answer_tickets",
+            Action::OperateGrid => "operate_grid",
+            Action::LinkPowerDependents => "link_power_dependents",
         }
     }
 }
@@ -297,6 +306,11 @@ pub fn role_permits(role: Role, action: Action) -> bool {
             R::DepartmentHandler | R::TownOfficer | R::DistrictOfficer
         ),
         A::ManageFiles => matches!(
+            role,
+            R::CommunityWorker | R::TownOfficer | R::DistrictOfficer
+        ),
+        A::OperateGrid => role == R::GridOperator,
+        A::LinkPowerDependents => matches!(
             role,
             R::CommunityWorker | R::TownOfficer | R::DistrictOfficer
         ),

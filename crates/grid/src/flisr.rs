@@ -11,7 +11,7 @@
 //! a mobile generator at an emergency connection point. A plan starts from any switching state,
 //! so a second fault during restoration is planned from the first plan's state.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
 pub use crate::indexed::{Feeding, NONE};
 use crate::indexed::{Indexed, Tally};
@@ -349,38 +349,49 @@ impl Work<'_, '_, '_> {
         ties
     }
 
-    /// Gives back dark sections, whole or split, until nothing more can be.
+    /// Gives back dark sections, whole or split, until nothing more can be. Loads only grow
+    /// on a feeder as sections join it, so a tie that could not carry a set of zones never
+    /// will: such trials are remembered and not run again.
     fn restore(&mut self, lost: &BTreeSet<usize>) {
+        let mut failed: HashSet<(usize, Vec<usize>)> = HashSet::new();
         for _ in 0..=self.ix.zone_count() {
             let dark = self.dark(lost);
             if dark.is_empty() {
                 return;
             }
-            let sections = self.sections(&dark);
-            // Whole sections first: the one with most priority customers, then most load.
-            let mut best: Option<(Tally, usize)> = None;
-            for section in &sections {
-                let load = self.load(section);
-                if best.as_ref().is_some_and(|(b, ..)| !better(load, *b)) {
-                    continue;
-                }
+            let mut sections = self.sections(&dark);
+            // Priority customers first, then load.
+            sections.sort_by(|a, b| {
+                let (la, lb) = (self.load(a), self.load(b));
+                (lb.priority, lb.kw)
+                    .partial_cmp(&(la.priority, la.kw))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+            // Whole sections first.
+            let mut whole = None;
+            'sections: for section in &sections {
+                let key: Vec<usize> = section.iter().copied().collect();
                 for (tie, root, _) in self.ties(section) {
+                    if failed.contains(&(tie, key.clone())) {
+                        continue;
+                    }
                     let mut trial = self.state.clone();
                     trial[tie] = true;
                     if self.keeps_limits(&trial, root) {
-                        best = Some((load, tie));
-                        break;
+                        whole = Some(tie);
+                        break 'sections;
                     }
+                    failed.insert((tie, key.clone()));
                 }
             }
-            if let Some((_, tie)) = best {
+            if let Some(tie) = whole {
                 self.groups += 1;
                 let group = self.groups;
                 self.operate(tie, true, Why::Tie, group);
                 self.energise_across(tie, group);
                 continue;
             }
-            // No section fits whole anywhere: split one between its ties.
+            // No section fits whole anywhere: split the first that has ties between them.
             let mut best: Option<(Tally, usize, BTreeSet<usize>, Vec<usize>)> = None;
             for section in &sections {
                 for (tie, root, entry) in self.ties(section) {
@@ -392,6 +403,9 @@ impl Work<'_, '_, '_> {
                     if best.as_ref().is_none_or(|(b, ..)| better(load, *b)) {
                         best = Some((load, tie, part, cuts));
                     }
+                }
+                if best.is_some() {
+                    break;
                 }
             }
             let Some((_, tie, part, cuts)) = best else {
@@ -408,9 +422,10 @@ impl Work<'_, '_, '_> {
         }
     }
 
-    /// The part of `section` a tie can carry: grown zone by zone from the tie, a zone taken
-    /// only when the feeder then keeps its limits and the switches cutting it from the rest
-    /// can be opened. The part and those switches.
+    /// The part of `section` a tie can carry: the longest run of the section's zones in
+    /// breadth-first order from the tie that keeps the feeder within its limits (found by
+    /// bisection: more zones never carry more easily), then a few more zones tried one by one.
+    /// The part, and the switches that cut it from the rest.
     fn largest_part(
         &self,
         section: &BTreeSet<usize>,
@@ -418,32 +433,66 @@ impl Work<'_, '_, '_> {
         root: usize,
         entry: usize,
     ) -> (BTreeSet<usize>, Vec<usize>) {
-        let mut part: BTreeSet<usize> = BTreeSet::new();
-        let mut cuts: Vec<usize> = Vec::new();
-        let mut queue = VecDeque::from([entry]);
-        let mut tried = BTreeSet::from([entry]);
-        while let Some(z) = queue.pop_front() {
-            let mut grown = part.clone();
-            grown.insert(z);
-            let new_cuts = self.cuts(&grown, section);
-            if new_cuts.iter().any(|s| self.stuck.contains(s)) {
-                continue;
+        let mut order = vec![entry];
+        let mut seen = BTreeSet::from([entry]);
+        let mut next = 0;
+        while next < order.len() {
+            let z = order[next];
+            next += 1;
+            for &s in &self.ix.zone_switches[z] {
+                let other = self.ix.across(s, z);
+                if self.state[s] && section.contains(&other) && seen.insert(other) {
+                    order.push(other);
+                }
+            }
+        }
+        let carries = |part: &BTreeSet<usize>| -> Option<Vec<usize>> {
+            let cuts = self.cuts(part, section);
+            if cuts.iter().any(|s| self.stuck.contains(s)) {
+                return None;
             }
             let mut trial = self.state.clone();
-            for &s in &new_cuts {
+            for &s in &cuts {
                 trial[s] = false;
             }
             trial[tie] = true;
-            if !self.keeps_limits(&trial, root) {
+            self.keeps_limits(&trial, root).then_some(cuts)
+        };
+        let (mut lo, mut hi) = (0, order.len());
+        let mut cuts = Vec::new();
+        while lo < hi {
+            let mid = (lo + hi).div_ceil(2);
+            let part: BTreeSet<usize> = order[..mid].iter().copied().collect();
+            match carries(&part) {
+                Some(c) => {
+                    lo = mid;
+                    cuts = c;
+                }
+                None => hi = mid - 1,
+            }
+        }
+        let mut part: BTreeSet<usize> = order[..lo].iter().copied().collect();
+        if part.is_empty() {
+            return (part, cuts);
+        }
+        // Beyond the first zone that did not fit, a smaller one further on may still.
+        let mut tries = 0;
+        for &z in order.iter().skip(lo + 1) {
+            if tries == 8 {
+                break;
+            }
+            let joined = self.ix.zone_switches[z]
+                .iter()
+                .any(|&s| self.state[s] && part.contains(&self.ix.across(s, z)));
+            if !joined {
                 continue;
             }
-            part = grown;
-            cuts = new_cuts;
-            for &s in &self.ix.zone_switches[z] {
-                let next = self.ix.across(s, z);
-                if self.state[s] && section.contains(&next) && tried.insert(next) {
-                    queue.push_back(next);
-                }
+            tries += 1;
+            let mut grown = part.clone();
+            grown.insert(z);
+            if let Some(c) = carries(&grown) {
+                part = grown;
+                cuts = c;
             }
         }
         (part, cuts)

@@ -5,6 +5,8 @@
 //! Load flow, fault location, isolation and restoration, the peer-to-peer simulation and
 //! reliability come next (issue 8).
 
+pub mod alarms;
+pub mod drawing;
 pub mod flisr;
 pub mod indexed;
 pub mod loadflow;

@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::network::{
-    Bus, EmergencyPoint, Line, Load, Network, NetworkError, ReliabilityData, Source, Switch,
-    SwitchElement, SwitchKind, Transformer,
+    Bus, EmergencyPoint, Line, Load, Network, NetworkError, ReliabilityData, Sensor, Source,
+    Switch, SwitchElement, SwitchKind, Transformer,
 };
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -54,6 +54,8 @@ struct File {
     loads: Vec<Load>,
     #[serde(default, rename = "emergency_point")]
     emergency_points: Vec<EmergencyPoint>,
+    #[serde(default, rename = "sensor")]
+    sensors: Vec<Sensor>,
     #[serde(default)]
     reliability: ReliabilityData,
 }
@@ -102,6 +104,7 @@ pub fn read(text: &str) -> Result<Network, Vec<String>> {
         transformers: file.transformers,
         loads: file.loads,
         emergency_points: file.emergency_points,
+        sensors: file.sensors,
         reliability: file.reliability,
     };
     errors.extend(network.check().iter().map(NetworkError::to_string));
@@ -147,6 +150,7 @@ pub fn write(net: &Network) -> Result<String, String> {
         transformers: net.transformers.clone(),
         loads: net.loads.clone(),
         emergency_points: net.emergency_points.clone(),
+        sensors: net.sensors.clone(),
         reliability: net.reliability,
     };
     toml::to_string(&file).map_err(|e| e.to_string())

@@ -190,6 +190,15 @@ pub struct EmergencyPoint {
     pub name: String,
 }
 
+/// A monitoring sensor (or an inspection robot's reading point) in a station or room.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sensor {
+    pub id: String,
+    pub bus: String,
+    /// temperature, humidity, smoke, ozone or air_conditioner (see `alarms::KINDS`).
+    pub kind: String,
+}
+
 /// What reliability is computed from (IEEE 1366): how often lines fail and how long things take.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -250,6 +259,8 @@ pub struct Network {
     pub loads: Vec<Load>,
     #[serde(default)]
     pub emergency_points: Vec<EmergencyPoint>,
+    #[serde(default)]
+    pub sensors: Vec<Sensor>,
     #[serde(default)]
     pub reliability: ReliabilityData,
 }
@@ -442,6 +453,21 @@ impl Network {
                 error(
                     format!("emergency_point {}", p.id),
                     format!("no bus {:?}", p.bus),
+                );
+            }
+        }
+        let mut sensor_ids = BTreeSet::new();
+        for x in &self.sensors {
+            if !sensor_ids.insert(x.id.as_str()) {
+                error(format!("sensor {}", x.id), "the id is used twice".into());
+            }
+            if bus(&x.bus).is_none() {
+                error(format!("sensor {}", x.id), format!("no bus {:?}", x.bus));
+            }
+            if !crate::alarms::KINDS.iter().any(|(k, _)| *k == x.kind) {
+                error(
+                    format!("sensor {}", x.id),
+                    format!("kind {:?} is not a sensor kind", x.kind),
                 );
             }
         }

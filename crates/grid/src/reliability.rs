@@ -268,10 +268,28 @@ fn group_minutes(ix: &Indexed, plan: &Plan, all_manual: bool) -> BTreeMap<usize,
     out
 }
 
+/// How long each zone a plan's fault took out stays without supply, minutes: until its group
+/// of operations is done, the generator arrives, or (isolated or left dark) the repair.
+pub fn outage_minutes(ix: &Indexed, plan: &Plan, all_manual: bool) -> BTreeMap<usize, f64> {
+    let times = group_minutes(ix, plan, all_manual);
+    let repair = ix.net.reliability.repair_hours * 60.0;
+    plan.lost_zones
+        .iter()
+        .map(|&z| {
+            let minutes = plan
+                .restored_by
+                .get(&z)
+                .and_then(|g| times.get(g))
+                .copied()
+                .unwrap_or(repair);
+            (z, minutes)
+        })
+        .collect()
+}
+
 /// The yearly indices over a sweep. With `all_manual`, every switch waits for a crew: the
 /// baseline without automation.
 pub fn indices(ix: &Indexed, scenarios: &[Scenario], all_manual: bool) -> Indices {
-    let r = &ix.net.reliability;
     let served: u32 = ix.net.loads.iter().map(|l| l.customers).sum();
     // A file without customer counts (pandapower's) counts each load as one customer.
     let count_loads = served == 0;
@@ -297,16 +315,8 @@ pub fn indices(ix: &Indexed, scenarios: &[Scenario], all_manual: bool) -> Indice
     let mut minutes = 0.0;
     let mut momentary = 0.0;
     for sc in scenarios {
-        let times = group_minutes(ix, &sc.plan, all_manual);
-        for &z in &sc.plan.lost_zones {
+        for (z, duration) in outage_minutes(ix, &sc.plan, all_manual) {
             let n = customers[z];
-            let duration = sc
-                .plan
-                .restored_by
-                .get(&z)
-                .and_then(|g| times.get(g))
-                .copied()
-                .unwrap_or(r.repair_hours * 60.0);
             if duration < 5.0 {
                 momentary += sc.rate * n;
             } else {

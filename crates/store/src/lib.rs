@@ -12,6 +12,7 @@
 pub mod assessments;
 pub mod audit;
 pub mod discovery;
+pub mod grid;
 pub mod help;
 pub mod hotline;
 pub mod regions;
@@ -248,6 +249,7 @@ const SQLITE_MIGRATIONS: &[MigrationFile] = migrations!("sqlite":
     (7, "help", "0007_help.sql"),
     (8, "screening", "0008_screening.sql"),
     (9, "hotline", "0009_hotline.sql"),
+    (10, "grid", "0010_grid.sql"),
 );
 
 const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
@@ -260,6 +262,7 @@ const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
     (7, "help", "0007_help.sql"),
     (8, "screening", "0008_screening.sql"),
     (9, "hotline", "0009_hotline.sql"),
+    (10, "grid", "0010_grid.sql"),
 );
 
 fn migrator(files: &'static [MigrationFile]) -> Migrator {

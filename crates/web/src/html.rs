@@ -82,7 +82,7 @@ pub struct Chrome {
 
 pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
     let t = info.lang.texts();
-    let entries: [(&str, &str, Action); 20] = [
+    let entries: [(&str, &str, Action); 23] = [
         ("/", t.home, Action::UseAccount),
         ("/hotline", t.hotline_desk, Action::TakeCalls),
         ("/hotline/tickets", t.hotline_tickets, Action::AnswerTickets),
@@ -95,6 +95,13 @@ pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
         ("/assessments", t.assessments, Action::ViewHouseholds),
         ("/referrals", t.referral_inbox, Action::HandleReferrals),
         ("/followups", t.followups, Action::ManageHelp),
+        ("/grid", t.grid_network, Action::OperateGrid),
+        ("/grid/alarms", t.grid_alarms, Action::OperateGrid),
+        (
+            "/grid/dependents",
+            t.grid_dependents,
+            Action::LinkPowerDependents,
+        ),
         ("/households", t.households, Action::ViewHouseholds),
         ("/persons", t.persons, Action::ViewHouseholds),
         ("/regions", t.regions, Action::ViewRegions),
@@ -1306,6 +1313,7 @@ const APP_CSS: &str = include_str!("../static/app.css");
 const HTMX_JS: &str = include_str!("../static/htmx.min.js");
 const REPORT_JS: &str = include_str!("../static/report.js");
 const REPORT_CSS: &str = include_str!("../static/report.css");
+const GRID_JS: &str = include_str!("../static/grid.js");
 
 pub async fn static_file(Info(info): Info, Path(file): Path<String>) -> WebResult {
     let (body, content_type) = match file.as_str() {
@@ -1313,6 +1321,7 @@ pub async fn static_file(Info(info): Info, Path(file): Path<String>) -> WebResul
         "htmx.min.js" => (HTMX_JS, "text/javascript; charset=utf-8"),
         "report.js" => (REPORT_JS, "text/javascript; charset=utf-8"),
         "report.css" => (REPORT_CSS, "text/css; charset=utf-8"),
+        "grid.js" => (GRID_JS, "text/javascript; charset=utf-8"),
         _ => return Err(WebError::new(AppError::NotFound, &info)),
     };
     let mut response = body.into_response();

@@ -7,6 +7,7 @@ mod assessment_pages;
 mod auth;
 mod discovery_pages;
 mod error;
+mod grid_pages;
 mod help_pages;
 mod hotline_pages;
 mod html;

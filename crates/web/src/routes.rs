@@ -10,8 +10,8 @@ use axum::routing::{MethodFilter, on};
 use minsheng_domain::Action;
 
 use crate::{
-    AppState, api, assessment_pages as ap, auth, discovery_pages as dp, help_pages as hp,
-    hotline_pages as hl, html, open311, openapi,
+    AppState, api, assessment_pages as ap, auth, discovery_pages as dp, grid_pages as gp,
+    help_pages as hp, hotline_pages as hl, html, open311, openapi,
 };
 
 /// One route: method, path (axum syntax), the action it requires (`None`: public) and a summary.
@@ -789,6 +789,70 @@ fn register() -> Routes {
             Some(A::ManageGroups),
             "Recruit a member into a group",
             api::group_member_add,
+        )
+        // The self-healing grid.
+        .add(
+            M::GET,
+            "/grid",
+            Some(A::OperateGrid),
+            "The first network drawn, with a fault replayed step by step (?fault=LINE or ?channel=NAME)",
+            gp::index,
+        )
+        .add(
+            M::GET,
+            "/grid/alarms",
+            Some(A::OperateGrid),
+            "Station monitoring alarms, open and recent",
+            gp::alarms,
+        )
+        .add(
+            M::POST,
+            "/grid/alarms/{id}/ack",
+            Some(A::OperateGrid),
+            "Acknowledge an alarm with what was done",
+            gp::acknowledge_alarm,
+        )
+        .add(
+            M::GET,
+            "/grid/dependents",
+            Some(A::LinkPowerDependents),
+            "Power-dependent households of one's area: links to loads, outage alerts",
+            gp::dependents,
+        )
+        .add(
+            M::POST,
+            "/grid/links",
+            Some(A::LinkPowerDependents),
+            "Link a household to the load that feeds it, with consent",
+            gp::link,
+        )
+        .add(
+            M::POST,
+            "/grid/links/{id}/remove",
+            Some(A::LinkPowerDependents),
+            "End a link",
+            gp::unlink,
+        )
+        .add(
+            M::POST,
+            "/grid/alerts/{id}/ack",
+            Some(A::LinkPowerDependents),
+            "Acknowledge an outage alert",
+            gp::acknowledge_alert,
+        )
+        .add(
+            M::GET,
+            "/grid/{id}",
+            Some(A::OperateGrid),
+            "A network drawn, with a fault replayed step by step",
+            gp::network,
+        )
+        .add(
+            M::POST,
+            "/grid/{id}/fault",
+            Some(A::OperateGrid),
+            "Report a fault: plan it and alert the community workers of linked households it strands",
+            gp::raise_fault,
         )
         // The 12345 hotline.
         .add(
