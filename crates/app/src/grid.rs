@@ -359,6 +359,15 @@ impl App {
         }
         let mut tx = self.store().begin().await?;
         if !store::acknowledge_alarm(&mut tx, id, actor.user_id, note.trim(), now_millis()).await? {
+            drop(tx);
+            self.audit_now(
+                actor,
+                "grid.acknowledge",
+                Subject::new("grid_alarm", &subject),
+                false,
+                "not open",
+            )
+            .await?;
             return Err(AppError::NotFound);
         }
         write_audit(
@@ -484,6 +493,15 @@ impl App {
         .await?;
         let mut tx = self.store().begin().await?;
         if !store::remove_link(&mut tx, &actor.scope, id, now_millis()).await? {
+            drop(tx);
+            self.audit_now(
+                actor,
+                "grid.unlink",
+                Subject::new("grid_link", &subject),
+                false,
+                "not found",
+            )
+            .await?;
             return Err(AppError::NotFound);
         }
         write_audit(
@@ -617,6 +635,15 @@ impl App {
         let mut tx = self.store().begin().await?;
         if !store::acknowledge_alert(&mut tx, &actor.scope, id, actor.user_id, now_millis()).await?
         {
+            drop(tx);
+            self.audit_now(
+                actor,
+                "grid.alert_ack",
+                Subject::new("grid_alert", &subject),
+                false,
+                "not found",
+            )
+            .await?;
             return Err(AppError::NotFound);
         }
         write_audit(

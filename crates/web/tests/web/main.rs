@@ -59,6 +59,14 @@ enum Target {
     HotlineRequest,
     /// A hotline ticket dispatched to the caller's unit (made on the spot).
     OwnTicket,
+    /// The demo's grid network.
+    GridNetwork,
+    /// An open station alarm (made on the spot when none is open).
+    GridAlarm,
+    /// A power-dependent household's link, in or outside the caller's area (made on the spot).
+    GridLink,
+    /// An outage alert of such a household (made on the spot).
+    GridAlert,
 }
 
 /// The matrix's own idea of every route: written here, apart from the route registry, so a
@@ -1194,8 +1202,83 @@ fn expectations() -> Vec<Expect> {
             false,
         ),
     ];
+    let mut grid = vec![
+        e(
+            Method::GET,
+            "/grid",
+            Some(A::OperateGrid),
+            T::Nothing,
+            200,
+            false,
+        ),
+        e(
+            Method::GET,
+            "/grid/alarms",
+            Some(A::OperateGrid),
+            T::Nothing,
+            200,
+            false,
+        ),
+        e(
+            Method::POST,
+            "/grid/alarms/{id}/ack",
+            Some(A::OperateGrid),
+            T::GridAlarm,
+            303,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/grid/dependents",
+            Some(A::LinkPowerDependents),
+            T::Nothing,
+            200,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/grid/links",
+            Some(A::LinkPowerDependents),
+            T::Nothing,
+            303,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/grid/links/{id}/remove",
+            Some(A::LinkPowerDependents),
+            T::GridLink,
+            303,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/grid/alerts/{id}/ack",
+            Some(A::LinkPowerDependents),
+            T::GridAlert,
+            303,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/grid/{id}",
+            Some(A::OperateGrid),
+            T::GridNetwork,
+            200,
+            false,
+        ),
+        e(
+            Method::POST,
+            "/grid/{id}/fault",
+            Some(A::OperateGrid),
+            T::GridNetwork,
+            303,
+            true,
+        ),
+    ];
     all.append(&mut assessment);
     all.append(&mut help);
+    all.append(&mut grid);
     all
 }
 

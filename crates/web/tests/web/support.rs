@@ -425,6 +425,24 @@ impl TestApp {
                 fill(id.to_string())
             }
             Target::OwnTicket => fill(self.ticket_for(who, outside).await?.to_string()),
+            Target::GridNetwork => {
+                if outside {
+                    return None;
+                }
+                fill(self.grid_network().await.to_string())
+            }
+            // Alarms have no area: an operator sees them all.
+            Target::GridAlarm => {
+                if outside {
+                    return None;
+                }
+                fill(self.grid_alarm().await.to_string())
+            }
+            Target::GridLink => fill(self.grid_link(who, outside).await?.to_string()),
+            Target::GridAlert => {
+                let link = self.grid_link(who, outside).await?;
+                fill(self.grid_alert(link).await.to_string())
+            }
             Target::Assessment => fill(pick(&self.assessments, who, outside)?.to_string()),
             Target::Model => (!outside)
                 .then(|| fill(self.models.first()?.to_string()))
@@ -614,6 +632,80 @@ impl TestApp {
 
     /// A hotline ticket made on the spot and dispatched to the caller's unit (or, outside, to
     /// another unit).
+    async fn grid_network(&self) -> i64 {
+        let (id,): (i64,) = self
+            .app
+            .store()
+            .reader()
+            .one(Sql::new("SELECT MIN(id) FROM grid_networks"))
+            .await
+            .expect("the demo network");
+        id
+    }
+
+    /// An open alarm: the oldest, or a smoke alarm raised now.
+    async fn grid_alarm(&self) -> i64 {
+        let open: Option<(i64,)> = self
+            .app
+            .store()
+            .reader()
+            .optional(Sql::new(
+                "SELECT id FROM grid_alarms WHERE state = 'open' ORDER BY id LIMIT 1",
+            ))
+            .await
+            .expect("alarms");
+        if let Some((id,)) = open {
+            return id;
+        }
+        let operator = Actor::command_line(self.app.everything().await.expect("scope"));
+        let raised = self
+            .app
+            .record_readings(
+                &operator,
+                self.grid_network().await,
+                &[minsheng_app::grid::ReadingIn {
+                    sensor: "P2-S".into(),
+                    at: None,
+                    value: 1.0,
+                    source: None,
+                }],
+            )
+            .await
+            .expect("readings");
+        raised[0]
+    }
+
+    /// A link of a household in (or outside) the caller's area, written directly.
+    async fn grid_link(&self, who: &Who, outside: bool) -> Option<i64> {
+        let (household, _, region) = self.household(who, outside)?;
+        let network = self.grid_network().await;
+        let mut tx = self.app.store().begin().await.expect("tx");
+        let (id,): (i64,) = tx
+            .one(Sql::with(
+                "INSERT INTO grid_links (network_id, load_id, household_id, region_code, consent_by, consent_at, \
+                 created_at) VALUES ($1, $2, $3, $4, '矩阵测试', 1, 1) RETURNING id",
+                vals![network, format!("matrix-{}", self.next()), household, region],
+            ))
+            .await
+            .expect("link");
+        tx.commit().await.expect("commit");
+        Some(id)
+    }
+
+    async fn grid_alert(&self, link: i64) -> i64 {
+        let mut tx = self.app.store().begin().await.expect("tx");
+        let (id,): (i64,) = tx
+            .one(Sql::with(
+                "INSERT INTO grid_alerts (link_id, region_code, kind, fault, expected_minutes, raised_at) \
+                 SELECT id, region_code, 'outage', 'line L3', 240.0, 1 FROM grid_links WHERE id = $1 RETURNING id",
+                vals![link],
+            ))
+            .await
+            .expect("alert");
+        tx.commit().await.expect("commit");
+        id
+    }
+
     async fn ticket_for(&self, who: &Who, outside: bool) -> Option<i64> {
         let operator = Actor::command_line(self.app.everything().await.expect("scope"));
         let caller = self
@@ -1161,6 +1253,17 @@ impl TestApp {
                 fields.push(("step", "correct".into()));
                 fields.push(("subcategory", "manhole_streetlight".into()));
                 fields.push(("request_type", "complaint".into()));
+            }
+            (_, "/grid/alarms/{id}/ack") => fields.push(("note", "矩阵测试".into())),
+            (_, "/grid/{id}/fault") => fields.push(("fault", "L3".into())),
+            (_, "/grid/links") => {
+                let loads = ["D-K1", "D-P1", "D-P2", "D-P3", "D-P4", "D-K2"];
+                let household = self.household(who, false).map_or(0, |h| h.0);
+                fields.push(("network_id", self.grid_network().await.to_string()));
+                fields.push(("load_id", loads[(n as usize) % loads.len()].into()));
+                fields.push(("household_id", household.to_string()));
+                fields.push(("consent_by", "户主本人".into()));
+                fields.push(("need", "制氧机".into()));
             }
             (_, "/hotline/tickets/{id}/unit") => {
                 let version = self.hotline_version(Self::id_in(path)).await;
