@@ -528,3 +528,33 @@ pub async fn hotline_ranking(
     let week = minsheng_app::hotline::week_or_this(q.week.as_deref());
     ok(s.app.weekly_ranking(&week).await.web(&info)?)
 }
+
+/// Readings from a network's sensors and inspection robots, all or none; the alarms raised.
+pub async fn grid_readings(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Json(body): Json<Vec<minsheng_app::grid::ReadingIn>>,
+) -> ApiResult {
+    let raised = s.app.record_readings(&actor, id, &body).await.web(&info)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({"readings": body.len(), "alarms": raised})),
+    )
+        .into_response())
+}
+
+/// Station alarms, open ones unless `?all=true`.
+pub async fn grid_alarms(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Query(q): Query<AllQuery>,
+) -> ApiResult {
+    ok(s.app.grid_alarms(&actor, !q.all).await.web(&info)?)
+}
+
+#[derive(Deserialize)]
+pub struct AllQuery {
+    #[serde(default)]
+    all: bool,
+}

@@ -81,6 +81,9 @@ struct NetworkPage {
     network: NetworkRow,
     lines: Vec<(String, bool)>,
     channels: Vec<String>,
+    /// The fault asked for (a line or a channel), carried to the form that reports it.
+    q_fault: String,
+    q_channel: String,
     drawing: Option<Drawing>,
     plan: Option<PlanView>,
     frames_json: String,
@@ -306,6 +309,8 @@ async fn network_page(
             .map(|l| (l.id.clone(), l.id == q.fault.trim()))
             .collect(),
         channels: channels.into_iter().collect(),
+        q_fault: q.fault.trim().to_string(),
+        q_channel: q.channel.trim().to_string(),
         drawing: drawing(&ix, &faulted_lines),
         plan: plan_view,
         frames_json: frames,

@@ -421,6 +421,7 @@ texts! {
     grid_alert_slow: "恢复较慢", "restored slowly";
     grid_expected: "预计时长（分钟）", "Expected minutes";
     grid_fault: "故障", "Fault";
+    grid_channel: "或整条电缆通道", "or a whole cable channel";
     hotline_tickets: "热线工单", "Hotline tickets";
     hotline_ranking: "每周热点排行", "Weekly hot topics";
     hotline_public_form: "12345网上留言", "Write to 12345";

@@ -955,6 +955,20 @@ fn register() -> Routes {
         )
         .add(
             M::POST,
+            "/api/v1/grid/networks/{id}/readings",
+            Some(A::OperateGrid),
+            "Readings of a network's sensors and inspection robots ([{sensor, at, value, source}]), all or none; the alarms raised",
+            api::grid_readings,
+        )
+        .add(
+            M::GET,
+            "/api/v1/grid/alarms",
+            Some(A::OperateGrid),
+            "Station alarms (open ones; ?all=true for the recent ones too)",
+            api::grid_alarms,
+        )
+        .add(
+            M::POST,
             "/api/v1/hotline/requests",
             Some(A::TakeCalls),
             "Take a call from another system: classified, routed, duplicates offered",

@@ -711,3 +711,147 @@ async fn a_call_is_taken_answered_by_the_unit_and_counted_in_the_ranking() {
     let _ = client.close().await;
     result.expect("browser steps");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_cable_channel_is_replayed_and_alerts_the_community_of_a_power_dependent_household()
+{
+    let Some((_driver, driver_port)) = start_driver().await else {
+        return;
+    };
+    let t = TestApp::new(Backend::Sqlite).await;
+    let base = serve(&t).await;
+    let client = browser(driver_port).await;
+    let worker = t
+        .app
+        .login(
+            "banan.community",
+            &t.password("banan.community"),
+            "10.0.0.9",
+        )
+        .await
+        .expect("login")
+        .actor;
+    let household = t
+        .app
+        .list_households(
+            &worker,
+            &minsheng_app::registry::ListQuery {
+                per_page: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("households")
+        .items[0]
+        .id;
+    let result = async {
+        let sign_in = |user: &'static str| sign_in(&client, &base, user, t.password(user));
+        // The community worker links the household to 4号配电房's load, with consent.
+        sign_in("banan.community").await?;
+        client.goto(&format!("{base}/grid/dependents")).await?;
+        client
+            .find(Locator::Css(
+                "#link-form select[name='load_id'] option[value='D-P4']",
+            ))
+            .await?
+            .click()
+            .await?;
+        let form = client.find(Locator::Id("link-form")).await?;
+        form.find(Locator::Css("input[name='household_id']"))
+            .await?
+            .send_keys(&household.to_string())
+            .await?;
+        form.find(Locator::Css("input[name='consent_by']"))
+            .await?
+            .send_keys("户主本人")
+            .await?;
+        form.find(Locator::Css("input[name='need']"))
+            .await?
+            .send_keys("家庭透析")
+            .await?;
+        form.find(Locator::Css("button[type='submit']"))
+            .await?
+            .click()
+            .await?;
+        let links = client
+            .wait()
+            .for_element(Locator::Id("links"))
+            .await?
+            .text()
+            .await?;
+        assert!(
+            links.contains("D-P4") && links.contains("户主本人"),
+            "{links}"
+        );
+
+        // The operator replays the west channel lost: feeder B's rooms go dark, P3 comes back
+        // through the tie, P4 waits for the repair.
+        sign_in("gridop").await?;
+        client
+            .goto(&format!(
+                "{base}/grid?channel={}",
+                crate::support::urlencode("西通道")
+            ))
+            .await?;
+        client
+            .wait()
+            .for_element(Locator::Id("frame-label"))
+            .await?;
+        let steps = client.find_all(Locator::Css("#steps li")).await?.len();
+        for _ in 1..steps {
+            client.find(Locator::Id("next")).await?.click().await?;
+        }
+        let label = client
+            .find(Locator::Id("frame-label"))
+            .await?
+            .text()
+            .await?;
+        assert!(label.starts_with(&format!("{steps}/{steps}")), "{label}");
+        let class = |css: &'static str| {
+            let client = &client;
+            async move {
+                client
+                    .find(Locator::Css(css))
+                    .await?
+                    .attr("class")
+                    .await
+                    .map(Option::unwrap_or_default)
+            }
+        };
+        assert!(class("rect[data-switch='P2-2']").await?.contains("closed"));
+        assert!(!class("circle[data-bus='P3']").await?.contains("dark"));
+        assert!(class("circle[data-bus='P4']").await?.contains("dark"));
+        shot(&client, "grid-replay").await;
+        client
+            .find(Locator::Id("raise-fault"))
+            .await?
+            .click()
+            .await?;
+        let notice = client
+            .wait()
+            .for_element(Locator::Css("p.notice"))
+            .await?
+            .text()
+            .await?;
+        assert!(notice.contains('1'), "{notice}");
+
+        // The community worker sees the alert for the household and acknowledges it.
+        sign_in("banan.community").await?;
+        client.goto(&format!("{base}/grid/dependents")).await?;
+        let alerts = client.find(Locator::Id("alerts")).await?.text().await?;
+        assert!(
+            alerts.contains("西通道") && alerts.contains("家庭透析"),
+            "{alerts}"
+        );
+        client
+            .find(Locator::Css("#alerts form button"))
+            .await?
+            .click()
+            .await?;
+        client.wait().for_element(Locator::Id("links")).await?;
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = client.close().await;
+    result.expect("browser steps");
+}

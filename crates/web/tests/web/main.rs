@@ -1276,6 +1276,22 @@ fn expectations() -> Vec<Expect> {
             true,
         ),
     ];
+    grid.push(e(
+        Method::POST,
+        "/api/v1/grid/networks/{id}/readings",
+        Some(A::OperateGrid),
+        T::GridNetwork,
+        201,
+        true,
+    ));
+    grid.push(e(
+        Method::GET,
+        "/api/v1/grid/alarms",
+        Some(A::OperateGrid),
+        T::Nothing,
+        200,
+        false,
+    ));
     all.append(&mut assessment);
     all.append(&mut help);
     all.append(&mut grid);

@@ -1254,6 +1254,12 @@ impl TestApp {
                 fields.push(("subcategory", "manhole_streetlight".into()));
                 fields.push(("request_type", "complaint".into()));
             }
+            (_, "/api/v1/grid/networks/{id}/readings") => {
+                return Some((
+                    "application/json",
+                    r#"[{"sensor": "K1-T", "value": 24.5, "source": "robot"}]"#.to_string(),
+                ));
+            }
             (_, "/grid/alarms/{id}/ack") => fields.push(("note", "矩阵测试".into())),
             (_, "/grid/{id}/fault") => fields.push(("fault", "L3".into())),
             (_, "/grid/links") => {
