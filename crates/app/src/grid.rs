@@ -73,6 +73,25 @@ fn parse(row: &NetworkRow) -> AppResult<Network> {
 }
 
 impl App {
+    /// Audits a step that found nothing to act on (outside the area, or already done) and says
+    /// it is not there.
+    async fn nothing_to(
+        &self,
+        actor: &Actor,
+        action: &str,
+        kind: &str,
+        id: &str,
+        why: &str,
+    ) -> AppError {
+        match self
+            .audit_now(actor, action, Subject::new(kind, id), false, why)
+            .await
+        {
+            Ok(()) => AppError::NotFound,
+            Err(e) => e,
+        }
+    }
+
     /// Installs a network (native TOML) and its sensors; the file is checked first and refused
     /// whole with every error.
     pub async fn install_network(&self, actor: &Actor, name: &str, source: &str) -> AppResult<i64> {
@@ -360,15 +379,15 @@ impl App {
         let mut tx = self.store().begin().await?;
         if !store::acknowledge_alarm(&mut tx, id, actor.user_id, note.trim(), now_millis()).await? {
             drop(tx);
-            self.audit_now(
-                actor,
-                "grid.acknowledge",
-                Subject::new("grid_alarm", &subject),
-                false,
-                "not open",
-            )
-            .await?;
-            return Err(AppError::NotFound);
+            return Err(self
+                .nothing_to(
+                    actor,
+                    "grid.acknowledge",
+                    "grid_alarm",
+                    &subject,
+                    "not open",
+                )
+                .await);
         }
         write_audit(
             &mut tx,
@@ -425,15 +444,9 @@ impl App {
         let Some(household) = registry::household(&mut tx, &actor.scope, link.household_id).await?
         else {
             drop(tx);
-            self.audit_now(
-                actor,
-                "grid.link",
-                Subject::new("household", &subject),
-                false,
-                "not found",
-            )
-            .await?;
-            return Err(AppError::NotFound);
+            return Err(self
+                .nothing_to(actor, "grid.link", "household", &subject, "not found")
+                .await);
         };
         let now = now_millis();
         let id = store::insert_link(
@@ -494,15 +507,9 @@ impl App {
         let mut tx = self.store().begin().await?;
         if !store::remove_link(&mut tx, &actor.scope, id, now_millis()).await? {
             drop(tx);
-            self.audit_now(
-                actor,
-                "grid.unlink",
-                Subject::new("grid_link", &subject),
-                false,
-                "not found",
-            )
-            .await?;
-            return Err(AppError::NotFound);
+            return Err(self
+                .nothing_to(actor, "grid.unlink", "grid_link", &subject, "not found")
+                .await);
         }
         write_audit(
             &mut tx,
@@ -636,15 +643,9 @@ impl App {
         if !store::acknowledge_alert(&mut tx, &actor.scope, id, actor.user_id, now_millis()).await?
         {
             drop(tx);
-            self.audit_now(
-                actor,
-                "grid.alert_ack",
-                Subject::new("grid_alert", &subject),
-                false,
-                "not found",
-            )
-            .await?;
-            return Err(AppError::NotFound);
+            return Err(self
+                .nothing_to(actor, "grid.alert_ack", "grid_alert", &subject, "not found")
+                .await);
         }
         write_audit(
             &mut tx,

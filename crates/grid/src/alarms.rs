@@ -97,12 +97,7 @@ impl Rule {
 
 /// Reads and checks a rule file; every error names its line or its rule.
 pub fn read(text: &str) -> Result<Vec<Rule>, Vec<String>> {
-    let file: File = toml::from_str(text).map_err(|e| {
-        let line = e.span().map_or(0, |s| {
-            text[..s.start.min(text.len())].matches('\n').count() + 1
-        });
-        vec![format!("line {line}: {}", e.message().trim_end())]
-    })?;
+    let file: File = toml::from_str(text).map_err(|e| vec![crate::toml_error(text, &e)])?;
     let mut errors = Vec::new();
     let mut ids = std::collections::BTreeSet::new();
     for r in &file.rules {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::flisr::{Plan, Why};
+use crate::flisr::Plan;
 use crate::indexed::{BranchKind, Indexed};
 
 /// Columns and rows of each bus (unreached buses go in rows of their own at the end).
@@ -122,16 +122,18 @@ pub fn frames(ix: &Indexed, plan: &Plan) -> Vec<Frame> {
         &faulted,
         &no_generator,
     ));
+    // The generator's zones light up with its group's first operation (or after the last).
+    let generator_zones: BTreeSet<usize> = plan
+        .restored_by
+        .iter()
+        .filter(|(_, g)| Some(**g) == plan.generator_group)
+        .map(|(z, _)| *z)
+        .collect();
     let mut generator: BTreeSet<usize> = BTreeSet::new();
     for o in &plan.operations {
         state[o.switch] = o.close;
-        if o.why == Why::Generator || Some(o.group) == plan.generator_group {
-            generator.extend(
-                plan.restored_by
-                    .iter()
-                    .filter(|(_, g)| Some(**g) == plan.generator_group)
-                    .map(|(z, _)| *z),
-            );
+        if Some(o.group) == plan.generator_group {
+            generator.clone_from(&generator_zones);
         }
         out.push(frame(
             format!(
@@ -145,18 +147,12 @@ pub fn frames(ix: &Indexed, plan: &Plan) -> Vec<Frame> {
             &generator,
         ));
     }
-    if plan.generator_group.is_some() && generator.is_empty() {
-        generator.extend(
-            plan.restored_by
-                .iter()
-                .filter(|(_, g)| Some(**g) == plan.generator_group)
-                .map(|(z, _)| *z),
-        );
+    if generator.len() < generator_zones.len() {
         out.push(frame(
             "mobile generator".into(),
             &state,
             &faulted,
-            &generator,
+            &generator_zones,
         ));
     }
     out

@@ -737,21 +737,24 @@ pub fn plan(
             plan.stranded.add(load);
         }
     }
-    // Limits broken in the feeders changed, that were not broken before the fault.
+    // Limits broken in the feeders changed, that were not broken before the fault (the
+    // flow before the fault only when the one after finds anything).
     plan.violations = touched
         .iter()
         .map(|&root| {
             let sources = &ix.zone_sources[root];
+            let Ok(after) = solver.run(&work.state, sources) else {
+                return 1;
+            };
+            let broken = after.violating(solver, opts.limits);
+            if broken.is_empty() {
+                return 0;
+            }
             let before: BTreeSet<(u8, usize)> = solver
                 .run(start, sources)
                 .map(|s| s.violating(solver, opts.limits).into_iter().collect())
                 .unwrap_or_default();
-            solver.run(&work.state, sources).map_or(1, |s| {
-                s.violating(solver, opts.limits)
-                    .iter()
-                    .filter(|v| !before.contains(v))
-                    .count()
-            })
+            broken.iter().filter(|v| !before.contains(v)).count()
         })
         .sum();
     plan.lost_zones = lost;

@@ -18,3 +18,11 @@ pub mod sim;
 pub mod synth;
 
 pub use network::{Network, NetworkError};
+
+/// A TOML syntax or type error, with the line it is on.
+pub(crate) fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let line = e.span().map_or(0, |s| {
+        text[..s.start.min(text.len())].matches('\n').count() + 1
+    });
+    format!("line {line}: {}", e.message().trim_end())
+}

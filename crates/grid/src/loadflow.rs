@@ -135,7 +135,7 @@ impl Default for Limits {
 }
 
 const MAX_ITERATIONS: usize = 100;
-const TOLERANCE: f64 = 1e-10;
+const TOLERANCE: f64 = 1e-9;
 
 /// One sweep's result, by index: the buses reached with their voltage, the conducting lines and
 /// transformers with their loading, and what each source supplies.

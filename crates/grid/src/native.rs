@@ -62,12 +62,7 @@ struct File {
 
 /// Reads a native network file; every error names its line or its element.
 pub fn read(text: &str) -> Result<Network, Vec<String>> {
-    let file: File = toml::from_str(text).map_err(|e| {
-        let line = e.span().map_or(0, |s| {
-            text[..s.start.min(text.len())].matches('\n').count() + 1
-        });
-        vec![format!("line {line}: {}", e.message().trim_end())]
-    })?;
+    let file: File = toml::from_str(text).map_err(|e| vec![crate::toml_error(text, &e)])?;
     let mut errors = Vec::new();
     let mut switches = Vec::with_capacity(file.switches.len());
     for s in file.switches {

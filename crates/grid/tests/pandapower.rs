@@ -140,3 +140,25 @@ fn every_line_fault_of_mv_oberrhein_is_located_isolated_and_restored_within_limi
     );
     assert!(restored_kw > 0.9 * healthy_dark_kw);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// Any text, and any cut or edit of a real file, is read or refused, never a panic; what
+    /// is read can be checked and, when valid, indexed and solved without panicking either.
+    #[test]
+    fn any_cut_or_edit_of_a_pandapower_file_is_read_without_panicking(
+        cut in 0usize..40_000,
+        insert in "\\PC{0,12}",
+        text in "\\PC{0,200}",
+    ) {
+        let _ = pandapower::read(&text);
+        let tiny = fixture("tiny.json");
+        let at = tiny.char_indices().map(|(i, _)| i).nth(cut).unwrap_or(tiny.len());
+        let edited = format!("{}{insert}{}", &tiny[..at], &tiny[at..]);
+        if let Ok(net) = pandapower::read(&edited)
+            && net.check().is_empty()
+        {
+            let _ = loadflow::run(&net);
+        }
+    }
+}
