@@ -18,6 +18,7 @@ pub mod import;
 pub mod mpi_input;
 pub mod region_check;
 pub mod registry;
+pub mod resources;
 pub mod screening;
 pub mod sweeps;
 

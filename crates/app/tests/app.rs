@@ -34,6 +34,8 @@ minsheng_store::on_both_backends!(
     hotline_requests_without_a_place_wait_for_manual_dispatch_and_corrections_train,
     station_readings_raise_alarms_that_operators_acknowledge,
     a_fault_that_strands_a_linked_household_alerts_its_community_worker_only,
+    an_offer_is_matched_with_consent_within_its_capacity_and_delivered,
+    concurrent_matches_never_overdraw_an_offer,
 );
 
 struct World {
@@ -3047,4 +3049,252 @@ async fn a_fault_that_strands_a_linked_household_alerts_its_community_worker_onl
             .await,
         Err(AppError::NotFound)
     ));
+}
+
+/// A provider of the worker's area with its own charity unit, and an offer of `capacity`.
+async fn provider_and_offer(w: &World, capacity: f64) -> (i64, i64) {
+    use minsheng_app::resources::{OfferInput, ProviderInput};
+    let worker = w.actor("banan.community").await;
+    let charity = w.actor("charity").await;
+    let region = RegionCodeText::of(&worker);
+    let provider = w
+        .app
+        .register_provider(
+            &worker,
+            &ProviderInput {
+                name: "爱心超市".into(),
+                kind: "charity".into(),
+                region: region.clone(),
+                contact: "023-6000 0000".into(),
+                unit_id: charity.unit_id,
+            },
+        )
+        .await
+        .expect("provider");
+    let offer = w
+        .app
+        .add_offer(
+            &charity,
+            &OfferInput {
+                provider_id: provider,
+                kind: "service".into(),
+                what: "meals".into(),
+                description: "每日午餐送餐".into(),
+                region,
+                capacity,
+                unit: "visits".into(),
+                valid_until: None,
+            },
+        )
+        .await
+        .expect("the provider's own account adds an offer");
+    (provider, offer)
+}
+
+/// The worker's own region code, as typed.
+struct RegionCodeText;
+impl RegionCodeText {
+    fn of(actor: &Actor) -> String {
+        actor.region_code.to_string()
+    }
+}
+
+async fn an_offer_is_matched_with_consent_within_its_capacity_and_delivered(backend: Backend) {
+    use minsheng_app::resources::{DeliveryInput, MatchInput};
+    let w = World::new(backend).await;
+    let worker = w.actor("banan.community").await;
+    let charity = w.actor("charity").await;
+    let (_, offer) = provider_and_offer(&w, 10.0).await;
+    let household = w
+        .app
+        .list_households(
+            &worker,
+            &ListQuery {
+                per_page: 1,
+                ..ListQuery::default()
+            },
+        )
+        .await
+        .expect("households")
+        .items[0]
+        .id;
+    let offers = w
+        .app
+        .offers_for_household(&worker, household, Some("service"))
+        .await
+        .expect("offers");
+    assert!(
+        offers.iter().any(|o| o.id == offer),
+        "the offer reaches the household's area"
+    );
+    let ask = |quantity: f64, consent: &str| MatchInput {
+        offer_id: offer,
+        household_id: household,
+        need: "低保边缘，未获救助：独居老人送餐 not eligible but helped".into(),
+        quantity,
+        consent_by: consent.into(),
+    };
+    // No consent, no match; beyond the capacity, refused with the figures.
+    match w.app.match_offer(&worker, &ask(2.0, "")).await {
+        Err(AppError::Invalid(f)) => assert_eq!(f[0].field, "consent_by"),
+        other => panic!("{other:?}"),
+    }
+    match w.app.match_offer(&worker, &ask(11.0, "户主本人")).await {
+        Err(AppError::Invalid(f)) => {
+            assert_eq!(f[0].field, "quantity");
+            assert!(f[0].message.contains("10 of 10 left"), "{}", f[0].message);
+        }
+        other => panic!("{other:?}"),
+    }
+    // The provider sees nothing before a match.
+    assert!(
+        w.app
+            .resource_matches(&charity)
+            .await
+            .expect("matches")
+            .is_empty()
+    );
+    let matched = w
+        .app
+        .match_offer(&worker, &ask(4.0, "户主本人"))
+        .await
+        .expect("match");
+    match w.app.match_offer(&worker, &ask(7.0, "户主本人")).await {
+        Err(AppError::Invalid(f)) => {
+            assert!(f[0].message.contains("6 of 10 left"), "{}", f[0].message)
+        }
+        other => panic!("{other:?}"),
+    }
+    // Now the provider sees the household's address and need — never an ID number.
+    let seen = w.app.resource_matches(&charity).await.expect("matches");
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        (seen[0].id, seen[0].consent_by.as_str()),
+        (matched, "户主本人")
+    );
+    let json = serde_json::to_string(&seen[0]).expect("json");
+    let longest_digits = json
+        .split(|c: char| !c.is_ascii_digit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    assert!(
+        !json.contains("id_number") && longest_digits < 17,
+        "no ID number: {json}"
+    );
+    // Another charity's handler, a volunteer: nothing.
+    let volunteer = w.actor("banan.volunteer").await;
+    assert!(matches!(
+        w.app.resource_matches(&volunteer).await,
+        Err(AppError::Forbidden)
+    ));
+    // The provider records the delivery; it shows in the household's timeline.
+    let delivery = DeliveryInput {
+        what: "午餐送餐4次".into(),
+        value_yuan: 120.0,
+        delivered_on: "2026-11-20".into(),
+        delivered_by: "爱心超市志愿者".into(),
+        feedback: "老人很满意".into(),
+    };
+    w.app
+        .record_delivery(&charity, matched, &delivery)
+        .await
+        .expect("delivered");
+    assert!(
+        matches!(
+            w.app.record_delivery(&charity, matched, &delivery).await,
+            Err(AppError::Invalid(_))
+        ),
+        "once"
+    );
+    let timeline = w
+        .app
+        .household_deliveries(&worker, household)
+        .await
+        .expect("deliveries");
+    assert_eq!(timeline.len(), 1);
+    assert_eq!(
+        (timeline[0].value_yuan, timeline[0].provider_name.as_str()),
+        (120.0, "爱心超市")
+    );
+    // A household outside the area is not there for the worker.
+    let elsewhere = w.actor("yuzhong.district").await;
+    let theirs = w
+        .app
+        .list_households(
+            &elsewhere,
+            &ListQuery {
+                per_page: 1,
+                ..ListQuery::default()
+            },
+        )
+        .await
+        .expect("households");
+    if let Some(h) = theirs.items.first() {
+        let mut outside = ask(1.0, "户主本人");
+        outside.household_id = h.id;
+        assert!(matches!(
+            w.app.match_offer(&worker, &outside).await,
+            Err(AppError::NotFound)
+        ));
+    }
+    assert!(!w.audit_rows("resources.match").await.is_empty());
+}
+
+async fn concurrent_matches_never_overdraw_an_offer(backend: Backend) {
+    use minsheng_app::resources::MatchInput;
+    let w = World::new(backend).await;
+    let worker = w.actor("banan.community").await;
+    let (_, offer) = provider_and_offer(&w, 5.0).await;
+    let households: Vec<i64> = w
+        .app
+        .list_households(
+            &worker,
+            &ListQuery {
+                per_page: 12,
+                ..ListQuery::default()
+            },
+        )
+        .await
+        .expect("households")
+        .items
+        .iter()
+        .map(|h| h.id)
+        .collect();
+    let app = std::sync::Arc::new(w.app.clone());
+    let mut tasks = Vec::new();
+    for (i, household) in households.iter().cycle().take(12).enumerate() {
+        let (app, worker, household) = (app.clone(), worker.clone(), *household);
+        tasks.push(tokio::spawn(async move {
+            app.match_offer(
+                &worker,
+                &MatchInput {
+                    offer_id: offer,
+                    household_id: household,
+                    need: format!("送餐 {i}"),
+                    quantity: 1.0,
+                    consent_by: "户主本人".into(),
+                },
+            )
+            .await
+        }));
+    }
+    let mut taken = 0;
+    for t in tasks {
+        match t.await.expect("task") {
+            Ok(_) => taken += 1,
+            Err(AppError::Invalid(f)) => assert_eq!(f[0].field, "quantity"),
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(taken, 5, "exactly the capacity is matched");
+    let left = w
+        .app
+        .offers_for_household(&worker, households[0], None)
+        .await
+        .expect("offers");
+    assert!(
+        left.iter().all(|o| o.id != offer),
+        "nothing left of the offer"
+    );
 }

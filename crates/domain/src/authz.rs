@@ -169,10 +169,16 @@ pub enum Action {
     /// Link households whose members depend on power for life to the load that feeds them
     /// (with their consent) and receive their outage alerts.
     LinkPowerDependents,
+    /// Register social resources (donors, providers, their offers), match offers to households
+    /// with consent, record deliveries.
+    ManageResources,
+    /// A provider's own account: add its offers, see the households matched to them (after
+    /// consent, only what the offer needs), record deliveries.
+    ProvideResources,
 }
 
 impl Action {
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 33] = [
         Action::UseAccount,
         Action::ViewRegions,
         Action::ManageRegions,
@@ -204,6 +210,8 @@ impl Action {
         Action::AnswerTickets,
         Action::OperateGrid,
         Action::LinkPowerDependents,
+        Action::ManageResources,
+        Action::ProvideResources,
     ];
 
     pub fn code(self) -> &'static str {
@@ -239,6 +247,8 @@ impl Action {
             Action::AnswerTickets => "answer_tickets",
             Action::OperateGrid => "operate_grid",
             Action::LinkPowerDependents => "link_power_dependents",
+            Action::ManageResources => "manage_resources",
+            Action::ProvideResources => "provide_resources",
         }
     }
 }
@@ -310,6 +320,11 @@ pub fn role_permits(role: Role, action: Action) -> bool {
             R::CommunityWorker | R::TownOfficer | R::DistrictOfficer
         ),
         A::OperateGrid => role == R::GridOperator,
+        A::ManageResources => matches!(
+            role,
+            R::CommunityWorker | R::TownOfficer | R::DistrictOfficer
+        ),
+        A::ProvideResources => role == R::CharityHandler,
         A::LinkPowerDependents => matches!(
             role,
             R::CommunityWorker | R::TownOfficer | R::DistrictOfficer

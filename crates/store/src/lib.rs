@@ -17,6 +17,7 @@ pub mod help;
 pub mod hotline;
 pub mod regions;
 pub mod registry;
+pub mod resources;
 mod sql;
 pub mod sweeps;
 pub mod testing;
@@ -250,6 +251,7 @@ const SQLITE_MIGRATIONS: &[MigrationFile] = migrations!("sqlite":
     (8, "screening", "0008_screening.sql"),
     (9, "hotline", "0009_hotline.sql"),
     (10, "grid", "0010_grid.sql"),
+    (11, "resources", "0011_resources.sql"),
 );
 
 const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
@@ -263,6 +265,7 @@ const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
     (8, "screening", "0008_screening.sql"),
     (9, "hotline", "0009_hotline.sql"),
     (10, "grid", "0010_grid.sql"),
+    (11, "resources", "0011_resources.sql"),
 );
 
 fn migrator(files: &'static [MigrationFile]) -> Migrator {

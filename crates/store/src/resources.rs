@@ -1,0 +1,364 @@
+//! Social resources (社会资源): providers and their offers, matches of offers to households (with
+//! the consent recorded), and deliveries. Staff reads take the caller's `Scope`; a provider's
+//! own accounts read only the matches of their offers, and only what the offer needs.
+
+use serde::Serialize;
+use sqlx::FromRow;
+
+use crate::{Conn, Result, Scope, Sql, vals};
+
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize)]
+pub struct ProviderRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub region_code: i64,
+    pub contact: String,
+    pub unit_id: Option<i64>,
+    pub created_at: i64,
+}
+
+pub struct NewProvider<'a> {
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub region_code: i64,
+    pub contact: &'a str,
+    pub unit_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub now: i64,
+}
+
+pub async fn insert_provider(c: &mut impl Conn, p: &NewProvider<'_>) -> Result<i64> {
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO resource_providers (name, kind, region_code, contact, unit_id, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            vals![p.name, p.kind, p.region_code, p.contact, p.unit_id, p.created_by, p.now],
+        ))
+        .await?;
+    Ok(id)
+}
+
+const PROVIDER_SELECT: &str =
+    "SELECT id, name, kind, region_code, contact, unit_id, created_at FROM resource_providers";
+
+/// Providers based in the scope, or the one of a unit.
+pub async fn providers(
+    c: &mut impl Conn,
+    scope: &Scope,
+    unit_id: Option<i64>,
+) -> Result<Vec<ProviderRow>> {
+    let mut sql = Sql::new(PROVIDER_SELECT);
+    sql.push(" WHERE (");
+    scope.sql_condition(&mut sql, "region_code");
+    sql.push(" OR unit_id = ")
+        .bind(unit_id.unwrap_or(-1))
+        .push(") ORDER BY id");
+    c.all(sql).await
+}
+
+pub async fn provider(c: &mut impl Conn, id: i64) -> Result<Option<ProviderRow>> {
+    c.optional(Sql::with(
+        &format!("{PROVIDER_SELECT} WHERE id = $1"),
+        vals![id],
+    ))
+    .await
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize)]
+pub struct OfferRow {
+    pub id: i64,
+    pub provider_id: i64,
+    pub provider_name: String,
+    pub provider_kind: String,
+    pub kind: String,
+    pub what: String,
+    pub description: String,
+    pub region_code: i64,
+    pub region_end: i64,
+    pub capacity: f64,
+    pub remaining: f64,
+    pub unit: String,
+    pub valid_until: Option<i64>,
+    pub created_at: i64,
+}
+
+pub struct NewOffer<'a> {
+    pub provider_id: i64,
+    pub kind: &'a str,
+    pub what: &'a str,
+    pub description: &'a str,
+    pub region_code: i64,
+    pub region_end: i64,
+    pub capacity: f64,
+    pub unit: &'a str,
+    pub valid_until: Option<i64>,
+    pub created_by: Option<i64>,
+    pub now: i64,
+}
+
+pub async fn insert_offer(c: &mut impl Conn, o: &NewOffer<'_>) -> Result<i64> {
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO resource_offers (provider_id, kind, what, description, region_code, region_end, capacity, \
+             remaining, unit, valid_until, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11) RETURNING id",
+            vals![
+                o.provider_id,
+                o.kind,
+                o.what,
+                o.description,
+                o.region_code,
+                o.region_end,
+                Some(o.capacity),
+                o.unit,
+                o.valid_until,
+                o.created_by,
+                o.now
+            ],
+        ))
+        .await?;
+    Ok(id)
+}
+
+const OFFER_SELECT: &str = "SELECT o.id, o.provider_id, p.name AS provider_name, p.kind AS provider_kind, o.kind, \
+     o.what, o.description, o.region_code, o.region_end, o.capacity, o.remaining, o.unit, o.valid_until, o.created_at \
+     FROM resource_offers o JOIN resource_providers p ON p.id = o.provider_id";
+
+pub async fn offer(c: &mut impl Conn, id: i64) -> Result<Option<OfferRow>> {
+    c.optional(Sql::with(
+        &format!("{OFFER_SELECT} WHERE o.id = $1"),
+        vals![id],
+    ))
+    .await
+}
+
+/// Offers with capacity left, still valid at `now`, that can go to a household of `region`:
+/// those of the given kind (any when `None`), the largest remaining first.
+pub async fn offers_for(
+    c: &mut impl Conn,
+    region: i64,
+    kind: Option<&str>,
+    now: i64,
+) -> Result<Vec<OfferRow>> {
+    let mut sql = Sql::new(OFFER_SELECT);
+    sql.push(" WHERE o.remaining > 0 AND ")
+        .bind(region)
+        .push(" BETWEEN o.region_code AND o.region_end AND (o.valid_until IS NULL OR o.valid_until >= ")
+        .bind(now)
+        .push(")");
+    if let Some(kind) = kind {
+        sql.push(" AND o.kind = ").bind(kind);
+    }
+    sql.push(" ORDER BY o.remaining DESC, o.id");
+    c.all(sql).await
+}
+
+/// Offers visible to staff of the scope (where they can go overlaps it) or to a provider's unit.
+pub async fn offers(
+    c: &mut impl Conn,
+    scope: &Scope,
+    unit_id: Option<i64>,
+) -> Result<Vec<OfferRow>> {
+    let mut sql = Sql::new(OFFER_SELECT);
+    sql.push(" WHERE (");
+    scope.sql_condition(&mut sql, "o.region_code");
+    sql.push(" OR p.unit_id = ")
+        .bind(unit_id.unwrap_or(-1))
+        .push(") ORDER BY o.id");
+    c.all(sql).await
+}
+
+/// Takes `quantity` from an offer's remaining capacity; false (nothing changed) when less is
+/// left. One guarded UPDATE, so concurrent matches can never overdraw an offer.
+pub async fn take_capacity(c: &mut impl Conn, offer_id: i64, quantity: f64) -> Result<bool> {
+    let n = c
+        .execute(Sql::with(
+            "UPDATE resource_offers SET remaining = remaining - $1 WHERE id = $2 AND remaining >= $1",
+            vals![Some(quantity), offer_id],
+        ))
+        .await?;
+    Ok(n == 1)
+}
+
+/// Gives capacity back (a cancelled match).
+pub async fn return_capacity(c: &mut impl Conn, offer_id: i64, quantity: f64) -> Result<()> {
+    c.execute(Sql::with(
+        "UPDATE resource_offers SET remaining = remaining + $1 WHERE id = $2",
+        vals![Some(quantity), offer_id],
+    ))
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize)]
+pub struct MatchRow {
+    pub id: i64,
+    pub offer_id: i64,
+    pub provider_id: i64,
+    pub provider_name: String,
+    pub what: String,
+    pub unit: String,
+    pub household_id: i64,
+    pub address: String,
+    pub region_code: i64,
+    pub need: String,
+    pub quantity: f64,
+    pub state: String,
+    pub consent_by: String,
+    pub consent_at: i64,
+    pub created_at: i64,
+    pub row_version: i64,
+}
+
+const MATCH_SELECT: &str = "SELECT m.id, m.offer_id, o.provider_id, p.name AS provider_name, o.what, o.unit, \
+     m.household_id, h.address, m.region_code, m.need, m.quantity, m.state, m.consent_by, m.consent_at, \
+     m.created_at, m.row_version FROM resource_matches m JOIN resource_offers o ON o.id = m.offer_id \
+     JOIN resource_providers p ON p.id = o.provider_id JOIN households h ON h.id = m.household_id";
+
+pub struct NewMatch<'a> {
+    pub offer_id: i64,
+    pub household_id: i64,
+    pub region_code: i64,
+    pub need: &'a str,
+    pub quantity: f64,
+    pub consent_by: &'a str,
+    pub consent_at: i64,
+    pub confirmed_by: Option<i64>,
+    pub now: i64,
+}
+
+pub async fn insert_match(c: &mut impl Conn, m: &NewMatch<'_>) -> Result<i64> {
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO resource_matches (offer_id, household_id, region_code, need, quantity, state, consent_by, \
+             consent_at, confirmed_by, created_at) VALUES ($1, $2, $3, $4, $5, 'confirmed', $6, $7, $8, $9) RETURNING id",
+            vals![
+                m.offer_id,
+                m.household_id,
+                m.region_code,
+                m.need,
+                Some(m.quantity),
+                m.consent_by,
+                m.consent_at,
+                m.confirmed_by,
+                m.now
+            ],
+        ))
+        .await?;
+    Ok(id)
+}
+
+/// Matches staff of the scope may see (the household's area), or a provider's unit may see
+/// (its offers'; consent is recorded on every match by construction).
+pub async fn matches(
+    c: &mut impl Conn,
+    scope: &Scope,
+    provider_unit: Option<i64>,
+) -> Result<Vec<MatchRow>> {
+    let mut sql = Sql::new(MATCH_SELECT);
+    sql.push(" WHERE (");
+    scope.sql_condition(&mut sql, "m.region_code");
+    sql.push(" OR p.unit_id = ")
+        .bind(provider_unit.unwrap_or(-1))
+        .push(") ORDER BY m.id DESC");
+    c.all(sql).await
+}
+
+pub async fn a_match(
+    c: &mut impl Conn,
+    scope: &Scope,
+    provider_unit: Option<i64>,
+    id: i64,
+) -> Result<Option<MatchRow>> {
+    let mut sql = Sql::new(MATCH_SELECT);
+    sql.push(" WHERE m.id = ").bind(id).push(" AND (");
+    scope.sql_condition(&mut sql, "m.region_code");
+    sql.push(" OR p.unit_id = ")
+        .bind(provider_unit.unwrap_or(-1))
+        .push(")");
+    c.optional(sql).await
+}
+
+/// Moves a match from `from` to `to` if nobody changed it since `version`.
+pub async fn set_match_state(
+    c: &mut impl Conn,
+    id: i64,
+    version: i64,
+    from: &str,
+    to: &str,
+) -> Result<bool> {
+    let n = c
+        .execute(Sql::with(
+            "UPDATE resource_matches SET state = $1, row_version = row_version + 1 \
+             WHERE id = $2 AND row_version = $3 AND state = $4",
+            vals![to, id, version, from],
+        ))
+        .await?;
+    Ok(n == 1)
+}
+
+pub struct NewDelivery<'a> {
+    pub match_id: i64,
+    pub what: &'a str,
+    pub value_yuan: f64,
+    pub delivered_on: &'a str,
+    pub delivered_by: &'a str,
+    pub feedback: &'a str,
+    pub recorded_by: Option<i64>,
+    pub now: i64,
+}
+
+pub async fn insert_delivery(c: &mut impl Conn, d: &NewDelivery<'_>) -> Result<i64> {
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO resource_deliveries (match_id, what, value_yuan, delivered_on, delivered_by, feedback, \
+             recorded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            vals![
+                d.match_id,
+                d.what,
+                Some(d.value_yuan),
+                d.delivered_on,
+                d.delivered_by,
+                d.feedback,
+                d.recorded_by,
+                d.now
+            ],
+        ))
+        .await?;
+    Ok(id)
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub match_id: i64,
+    pub provider_name: String,
+    pub provider_kind: String,
+    pub what: String,
+    pub value_yuan: f64,
+    pub delivered_on: String,
+    pub delivered_by: String,
+    pub feedback: String,
+    pub region_code: i64,
+}
+
+/// Deliveries to households of the scope (a household's, when given), newest first.
+pub async fn deliveries(
+    c: &mut impl Conn,
+    scope: &Scope,
+    household_id: Option<i64>,
+) -> Result<Vec<DeliveryRow>> {
+    let mut sql = Sql::new(
+        "SELECT d.id, d.match_id, p.name AS provider_name, p.kind AS provider_kind, d.what, d.value_yuan, \
+         d.delivered_on, d.delivered_by, d.feedback, m.region_code FROM resource_deliveries d \
+         JOIN resource_matches m ON m.id = d.match_id JOIN resource_offers o ON o.id = m.offer_id \
+         JOIN resource_providers p ON p.id = o.provider_id WHERE ",
+    );
+    scope.sql_condition(&mut sql, "m.region_code");
+    if let Some(h) = household_id {
+        sql.push(" AND m.household_id = ").bind(h);
+    }
+    sql.push(" ORDER BY d.delivered_on DESC, d.id DESC");
+    c.all(sql).await
+}
