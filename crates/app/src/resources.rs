@@ -476,3 +476,313 @@ impl App {
         Ok(rows)
     }
 }
+
+/// What staff give to open an emergency appeal (急难众筹).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AppealInput {
+    pub household_id: i64,
+    /// The public title: no names, addresses or numbers of the household.
+    pub title: String,
+    pub target_yuan: f64,
+    /// The last day (YYYY-MM-DD).
+    pub ends_on: String,
+    /// Where what is received above the target goes at closing (stated, public).
+    pub surplus_rule: String,
+}
+
+/// An appeal's figures as the public sees them: no personal data.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PublicAppeal {
+    pub id: i64,
+    pub title: String,
+    pub state: String,
+    pub ends_on: String,
+    pub surplus_rule: String,
+    pub target_yuan: f64,
+    pub pledged_yuan: f64,
+    pub received_yuan: f64,
+    pub disbursed_yuan: f64,
+    pub balance_yuan: f64,
+}
+
+/// Yuan as typed → fen (分), exactly; refused when not a positive amount of at most two
+/// decimals.
+pub fn fen(field: &str, yuan: f64) -> AppResult<i64> {
+    let fen = (yuan * 100.0).round();
+    if !(yuan > 0.0 && yuan.is_finite() && fen < 1e13 && ((yuan * 100.0) - fen).abs() < 1e-6) {
+        return Err(AppError::invalid(
+            field,
+            "an amount in yuan above 0, at most two decimals",
+        ));
+    }
+    Ok(fen as i64)
+}
+
+fn yuan(fen: i64) -> f64 {
+    fen as f64 / 100.0
+}
+
+impl From<store::AppealRow> for PublicAppeal {
+    fn from(a: store::AppealRow) -> PublicAppeal {
+        PublicAppeal {
+            id: a.id,
+            title: a.title,
+            state: a.state,
+            ends_on: a.ends_on,
+            surplus_rule: a.surplus_rule,
+            target_yuan: yuan(a.target_fen),
+            pledged_yuan: yuan(a.pledged_fen),
+            received_yuan: yuan(a.received_fen),
+            disbursed_yuan: yuan(a.disbursed_fen),
+            balance_yuan: yuan(a.received_fen - a.disbursed_fen),
+        }
+    }
+}
+
+impl App {
+    /// Opens an appeal for a household of the caller's area.
+    pub async fn open_appeal(&self, actor: &Actor, input: &AppealInput) -> AppResult<i64> {
+        let subject = input.household_id.to_string();
+        self.authorize(
+            actor,
+            Action::ManageResources,
+            Subject::new("household", &subject),
+        )
+        .await?;
+        let mut errors = Vec::new();
+        text(&mut errors, "title", &input.title, 60);
+        let longest_digits = input
+            .title
+            .split(|c: char| !c.is_ascii_digit())
+            .map(str::len)
+            .max()
+            .unwrap_or(0);
+        if longest_digits >= 7 {
+            errors.push(FieldError::new(
+                "title",
+                "no phone or ID numbers in a public title",
+            ));
+        }
+        text(&mut errors, "surplus_rule", &input.surplus_rule, 200);
+        let target = match fen("target_yuan", input.target_yuan) {
+            Ok(t) => Some(t),
+            Err(AppError::Invalid(mut f)) => {
+                errors.append(&mut f);
+                None
+            }
+            Err(other) => return Err(other),
+        };
+        if time::Date::parse(
+            input.ends_on.trim(),
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .is_err()
+        {
+            errors.push(FieldError::new("ends_on", "a date, YYYY-MM-DD"));
+        }
+        let Some(target) = target.filter(|_| errors.is_empty()) else {
+            return Err(AppError::Invalid(errors));
+        };
+        let mut tx = self.store().begin().await?;
+        let Some(household) =
+            registry::household(&mut tx, &actor.scope, input.household_id).await?
+        else {
+            return Err(AppError::NotFound);
+        };
+        let id = store::insert_appeal(
+            &mut tx,
+            &store::NewAppeal {
+                household_id: household.id,
+                region_code: household.region_code,
+                title: input.title.trim(),
+                target_fen: target,
+                ends_on: input.ends_on.trim(),
+                surplus_rule: input.surplus_rule.trim(),
+                created_by: actor.user_id,
+                now: now_millis(),
+            },
+        )
+        .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "appeal.open",
+            Subject::new("household", &subject),
+            true,
+            input.title.trim(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// An appeal's public figures (no sign-in needed).
+    pub async fn public_appeal(&self, id: i64) -> AppResult<PublicAppeal> {
+        let appeal = store::appeal(&mut reader(self), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(appeal.into())
+    }
+
+    /// Records a ledger entry: a registered donor's pledge or payment (staff of the appeal's
+    /// area, or the donor's own account), or a disbursement to the household (staff). Refused
+    /// with the figures when it would break the ledger. A receipt that meets the target closes
+    /// the appeal.
+    pub async fn appeal_entry(
+        &self,
+        actor: &Actor,
+        appeal_id: i64,
+        entry: store::Entry,
+        provider_id: Option<i64>,
+        yuan_amount: f64,
+        note: &str,
+    ) -> AppResult<PublicAppeal> {
+        let subject = appeal_id.to_string();
+        let staff = actor.may(Action::ManageResources);
+        let donor_self = actor.may(Action::ProvideResources)
+            && matches!(entry, store::Entry::Pledge | store::Entry::Receipt);
+        if !staff && !donor_self {
+            self.authorize(
+                actor,
+                Action::ManageResources,
+                Subject::new("appeal", &subject),
+            )
+            .await?;
+        }
+        let amount = fen("amount_yuan", yuan_amount)?;
+        if note.chars().count() > 200 {
+            return Err(AppError::invalid("note", "at most 200 characters"));
+        }
+        let mut tx = self.store().begin().await?;
+        let appeal = store::appeal(&mut tx, appeal_id).await?;
+        let visible = appeal
+            .as_ref()
+            .is_some_and(|a| staff && actor.scope.contains(a.region_code))
+            || (donor_self && appeal.is_some());
+        let Some(appeal) = appeal.filter(|_| visible) else {
+            drop(tx);
+            self.audit_now(
+                actor,
+                "appeal.entry",
+                Subject::new("appeal", &subject),
+                false,
+                "not found",
+            )
+            .await?;
+            return Err(AppError::NotFound);
+        };
+        let donor = match (entry, provider_id) {
+            (store::Entry::Pledge | store::Entry::Receipt, Some(p)) => {
+                let provider = store::provider(&mut tx, p)
+                    .await?
+                    .ok_or_else(|| AppError::invalid("provider_id", "not a registered donor"))?;
+                if !staff && (provider.unit_id.is_none() || provider.unit_id != actor.unit_id) {
+                    return Err(AppError::invalid("provider_id", "not your organisation"));
+                }
+                Some(provider.id)
+            }
+            (store::Entry::Pledge | store::Entry::Receipt, None) => {
+                return Err(AppError::invalid("provider_id", "a registered donor"));
+            }
+            _ => None,
+        };
+        let now = now_millis();
+        let written = store::add_entry(
+            &mut tx,
+            &store::NewEntry {
+                appeal_id,
+                entry,
+                provider_id: donor,
+                amount_fen: amount,
+                note: note.trim(),
+                recorded_by: actor.user_id,
+                at: now,
+            },
+        )
+        .await?;
+        if !written {
+            let figures = format!(
+                "pledged ¥{:.2}, received ¥{:.2}, disbursed ¥{:.2}, balance ¥{:.2}, state {}",
+                yuan(appeal.pledged_fen),
+                yuan(appeal.received_fen),
+                yuan(appeal.disbursed_fen),
+                yuan(appeal.received_fen - appeal.disbursed_fen),
+                appeal.state
+            );
+            let why = match entry {
+                store::Entry::Pledge => "the appeal is closed",
+                store::Entry::Receipt => "more than was pledged",
+                _ => "more than the balance",
+            };
+            return Err(AppError::invalid(
+                "amount_yuan",
+                format!("¥{yuan_amount:.2} refused: {why} ({figures})"),
+            ));
+        }
+        let after = store::appeal(&mut tx, appeal_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if entry == store::Entry::Receipt && after.received_fen >= after.target_fen {
+            store::close_appeal(&mut tx, appeal_id, now).await?;
+        }
+        write_audit(
+            &mut tx,
+            actor,
+            "appeal.entry",
+            Subject::new("appeal", &subject),
+            true,
+            &format!("{} ¥{yuan_amount:.2}", entry.code()),
+        )
+        .await?;
+        tx.commit().await?;
+        self.public_appeal(appeal_id).await
+    }
+
+    /// Closes an appeal (met, or at its end date): what was received above the target (and
+    /// above what was already paid out) leaves by the stated rule as a surplus entry.
+    pub async fn close_appeal(&self, actor: &Actor, appeal_id: i64) -> AppResult<PublicAppeal> {
+        let subject = appeal_id.to_string();
+        self.authorize(
+            actor,
+            Action::ManageResources,
+            Subject::new("appeal", &subject),
+        )
+        .await?;
+        let mut tx = self.store().begin().await?;
+        let Some(appeal) = store::appeal(&mut tx, appeal_id)
+            .await?
+            .filter(|a| actor.scope.contains(a.region_code))
+        else {
+            return Err(AppError::NotFound);
+        };
+        let now = now_millis();
+        store::close_appeal(&mut tx, appeal_id, now).await?;
+        let surplus = appeal.received_fen - appeal.target_fen.max(appeal.disbursed_fen);
+        if surplus > 0 {
+            store::add_entry(
+                &mut tx,
+                &store::NewEntry {
+                    appeal_id,
+                    entry: store::Entry::Surplus,
+                    provider_id: None,
+                    amount_fen: surplus,
+                    note: &appeal.surplus_rule,
+                    recorded_by: actor.user_id,
+                    at: now,
+                },
+            )
+            .await?;
+        }
+        write_audit(
+            &mut tx,
+            actor,
+            "appeal.close",
+            Subject::new("appeal", &subject),
+            true,
+            &format!("surplus ¥{:.2}", yuan(surplus.max(0))),
+        )
+        .await?;
+        tx.commit().await?;
+        self.public_appeal(appeal_id).await
+    }
+}

@@ -36,6 +36,7 @@ minsheng_store::on_both_backends!(
     a_fault_that_strands_a_linked_household_alerts_its_community_worker_only,
     an_offer_is_matched_with_consent_within_its_capacity_and_delivered,
     concurrent_matches_never_overdraw_an_offer,
+    appeal_ledgers_reconcile_refuse_overdrafts_and_close_with_the_surplus_rule,
 );
 
 struct World {
@@ -3297,4 +3298,190 @@ async fn concurrent_matches_never_overdraw_an_offer(backend: Backend) {
         left.iter().all(|o| o.id != offer),
         "nothing left of the offer"
     );
+}
+
+async fn appeal_ledgers_reconcile_refuse_overdrafts_and_close_with_the_surplus_rule(
+    backend: Backend,
+) {
+    use minsheng_app::resources::AppealInput;
+    use minsheng_store::resources::{self as ledger, Entry};
+    let w = World::new(backend).await;
+    let worker = w.actor("banan.community").await;
+    let (provider, _) = provider_and_offer(&w, 1.0).await;
+    let household = w
+        .app
+        .list_households(
+            &worker,
+            &ListQuery {
+                per_page: 1,
+                ..ListQuery::default()
+            },
+        )
+        .await
+        .expect("households")
+        .items[0]
+        .id;
+    let open = |target: f64| AppealInput {
+        household_id: household,
+        title: "突发火灾受灾家庭急难众筹".into(),
+        target_yuan: target,
+        ends_on: "2026-12-31".into(),
+        surplus_rule: "超出目标部分转入镇街临时救助备用金 surplus to the town's reserve fund"
+            .into(),
+    };
+    // Personal numbers never go into a public title.
+    let mut bad = open(1000.0);
+    bad.title = "张三 13800001111 急难众筹".into();
+    assert!(matches!(
+        w.app.open_appeal(&worker, &bad).await,
+        Err(AppError::Invalid(_))
+    ));
+
+    // Concurrent disbursements never take the balance below zero.
+    let appeal = w
+        .app
+        .open_appeal(&worker, &open(1000.0))
+        .await
+        .expect("appeal");
+    w.app
+        .appeal_entry(&worker, appeal, Entry::Pledge, Some(provider), 500.0, "")
+        .await
+        .expect("pledge");
+    w.app
+        .appeal_entry(&worker, appeal, Entry::Receipt, Some(provider), 100.0, "")
+        .await
+        .expect("receipt");
+    let app = std::sync::Arc::new(w.app.clone());
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let (app, worker) = (app.clone(), worker.clone());
+        tasks.push(tokio::spawn(async move {
+            app.appeal_entry(&worker, appeal, Entry::Disbursement, None, 30.0, "生活费")
+                .await
+        }));
+    }
+    let mut paid = 0;
+    for t in tasks {
+        match t.await.expect("task") {
+            Ok(_) => paid += 1,
+            Err(AppError::Invalid(f)) => {
+                assert!(f[0].message.contains("balance"), "{}", f[0].message)
+            }
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(paid, 3);
+    let figures = w.app.public_appeal(appeal).await.expect("public");
+    assert_eq!(
+        (
+            figures.received_yuan,
+            figures.disbursed_yuan,
+            figures.balance_yuan
+        ),
+        (100.0, 90.0, 10.0)
+    );
+
+    // Any sequence of entries: the appeal's totals equal the ledger's sums, receipts never
+    // pass pledges, payments never pass receipts, and what is refused changes nothing.
+    let runner_app = w.app.clone();
+    let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+        cases: 12,
+        ..proptest::test_runner::Config::default()
+    });
+    let ops = proptest::collection::vec((0u8..3, 1i64..40_000), 1..14);
+    let handle = tokio::runtime::Handle::current();
+    runner
+        .run(&ops, |ops| {
+            tokio::task::block_in_place(|| {
+                handle.block_on(async {
+                    let id = runner_app
+                        .open_appeal(&worker, &open(500.0))
+                        .await
+                        .expect("appeal");
+                    let (mut pledged, mut received, mut paid) = (0i64, 0i64, 0i64);
+                    for (op, amount) in ops {
+                        let (entry, donor) = match op {
+                            0 => (Entry::Pledge, Some(provider)),
+                            1 => (Entry::Receipt, Some(provider)),
+                            _ => (Entry::Disbursement, None),
+                        };
+                        let before = ledger::appeal(&mut runner_app.store().reader(), id)
+                            .await
+                            .expect("read")
+                            .expect("appeal");
+                        let done = runner_app
+                            .appeal_entry(&worker, id, entry, donor, amount as f64 / 100.0, "")
+                            .await;
+                        let allowed = match entry {
+                            Entry::Pledge => before.state == "open",
+                            Entry::Receipt => received + amount <= pledged,
+                            _ => paid + amount <= received,
+                        };
+                        assert_eq!(done.is_ok(), allowed, "{entry:?} {amount} on {before:?}");
+                        if allowed {
+                            match entry {
+                                Entry::Pledge => pledged += amount,
+                                Entry::Receipt => received += amount,
+                                _ => paid += amount,
+                            }
+                        }
+                        let a = ledger::appeal(&mut runner_app.store().reader(), id)
+                            .await
+                            .expect("read")
+                            .expect("appeal");
+                        let (p, r, d, s) =
+                            ledger::ledger_sums(&mut runner_app.store().reader(), id)
+                                .await
+                                .expect("sums");
+                        assert_eq!(
+                            (a.pledged_fen, a.received_fen, a.disbursed_fen),
+                            (p, r, d + s)
+                        );
+                        assert_eq!(
+                            (a.pledged_fen, a.received_fen, a.disbursed_fen),
+                            (pledged, received, paid)
+                        );
+                        assert!(a.received_fen - a.disbursed_fen >= 0);
+                    }
+                });
+            });
+            Ok(())
+        })
+        .expect("ledger invariants");
+
+    // Met: closed by the receipt; then no more pledges; closing moves the surplus out by rule.
+    let met = w
+        .app
+        .open_appeal(&worker, &open(200.0))
+        .await
+        .expect("appeal");
+    w.app
+        .appeal_entry(&worker, met, Entry::Pledge, Some(provider), 300.0, "")
+        .await
+        .expect("pledge");
+    let after = w
+        .app
+        .appeal_entry(&worker, met, Entry::Receipt, Some(provider), 260.0, "")
+        .await
+        .expect("receipt");
+    assert_eq!(after.state, "closed");
+    assert!(matches!(
+        w.app
+            .appeal_entry(&worker, met, Entry::Pledge, Some(provider), 1.0, "")
+            .await,
+        Err(AppError::Invalid(_))
+    ));
+    w.app
+        .appeal_entry(&worker, met, Entry::Disbursement, None, 200.0, "")
+        .await
+        .expect("paid");
+    let closed = w.app.close_appeal(&worker, met).await.expect("close");
+    assert_eq!(
+        (closed.disbursed_yuan, closed.balance_yuan),
+        (260.0, 0.0),
+        "¥60 above the target left by the rule"
+    );
+    // The public figures carry no household.
+    let json = serde_json::to_string(&closed).expect("json");
+    assert!(!json.contains("household"), "{json}");
 }

@@ -252,6 +252,7 @@ const SQLITE_MIGRATIONS: &[MigrationFile] = migrations!("sqlite":
     (9, "hotline", "0009_hotline.sql"),
     (10, "grid", "0010_grid.sql"),
     (11, "resources", "0011_resources.sql"),
+    (12, "appeals", "0012_appeals.sql"),
 );
 
 const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
@@ -266,6 +267,7 @@ const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
     (9, "hotline", "0009_hotline.sql"),
     (10, "grid", "0010_grid.sql"),
     (11, "resources", "0011_resources.sql"),
+    (12, "appeals", "0012_appeals.sql"),
 );
 
 fn migrator(files: &'static [MigrationFile]) -> Migrator {

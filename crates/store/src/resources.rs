@@ -362,3 +362,170 @@ pub async fn deliveries(
     sql.push(" ORDER BY d.delivered_on DESC, d.id DESC");
     c.all(sql).await
 }
+
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize)]
+pub struct AppealRow {
+    pub id: i64,
+    pub household_id: i64,
+    pub region_code: i64,
+    pub title: String,
+    pub target_fen: i64,
+    pub ends_on: String,
+    pub surplus_rule: String,
+    pub state: String,
+    pub pledged_fen: i64,
+    pub received_fen: i64,
+    pub disbursed_fen: i64,
+    pub created_at: i64,
+    pub closed_at: Option<i64>,
+}
+
+const APPEAL_SELECT: &str = "SELECT id, household_id, region_code, title, target_fen, ends_on, surplus_rule, state, \
+     pledged_fen, received_fen, disbursed_fen, created_at, closed_at FROM appeals";
+
+pub struct NewAppeal<'a> {
+    pub household_id: i64,
+    pub region_code: i64,
+    pub title: &'a str,
+    pub target_fen: i64,
+    pub ends_on: &'a str,
+    pub surplus_rule: &'a str,
+    pub created_by: Option<i64>,
+    pub now: i64,
+}
+
+pub async fn insert_appeal(c: &mut impl Conn, a: &NewAppeal<'_>) -> Result<i64> {
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO appeals (household_id, region_code, title, target_fen, ends_on, surplus_rule, state, \
+             created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8) RETURNING id",
+            vals![
+                a.household_id,
+                a.region_code,
+                a.title,
+                a.target_fen,
+                a.ends_on,
+                a.surplus_rule,
+                a.created_by,
+                a.now
+            ],
+        ))
+        .await?;
+    Ok(id)
+}
+
+/// An appeal by id, whoever asks (the app shows the public its figures only).
+pub async fn appeal(c: &mut impl Conn, id: i64) -> Result<Option<AppealRow>> {
+    c.optional(Sql::with(
+        &format!("{APPEAL_SELECT} WHERE id = $1"),
+        vals![id],
+    ))
+    .await
+}
+
+/// What a ledger entry does to the appeal's totals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// A registered donor's promise (open appeals only).
+    Pledge,
+    /// Money received: never more than pledged in all.
+    Receipt,
+    /// Money paid to the household: never more than received.
+    Disbursement,
+    /// The balance moved out at closing, by the stated rule.
+    Surplus,
+}
+
+impl Entry {
+    pub fn code(self) -> &'static str {
+        match self {
+            Entry::Pledge => "pledge",
+            Entry::Receipt => "receipt",
+            Entry::Disbursement => "disbursement",
+            Entry::Surplus => "surplus",
+        }
+    }
+}
+
+/// A ledger entry to add.
+pub struct NewEntry<'a> {
+    pub appeal_id: i64,
+    pub entry: Entry,
+    pub provider_id: Option<i64>,
+    pub amount_fen: i64,
+    pub note: &'a str,
+    pub recorded_by: Option<i64>,
+    pub at: i64,
+}
+
+/// Adds a ledger entry and its totals in one guarded update; false (nothing written) when the
+/// entry would break the ledger (a receipt above the pledges, a payment above the balance, a
+/// pledge to a closed appeal).
+pub async fn add_entry(c: &mut impl Conn, e: &NewEntry<'_>) -> Result<bool> {
+    let guard = match e.entry {
+        Entry::Pledge => {
+            "UPDATE appeals SET pledged_fen = pledged_fen + $1 WHERE id = $2 AND state = 'open'"
+        }
+        Entry::Receipt => {
+            "UPDATE appeals SET received_fen = received_fen + $1 WHERE id = $2 AND received_fen + $1 <= pledged_fen"
+        }
+        Entry::Disbursement | Entry::Surplus => {
+            "UPDATE appeals SET disbursed_fen = disbursed_fen + $1 WHERE id = $2 AND disbursed_fen + $1 <= received_fen"
+        }
+    };
+    if c.execute(Sql::with(guard, vals![e.amount_fen, e.appeal_id]))
+        .await?
+        != 1
+    {
+        return Ok(false);
+    }
+    c.execute(Sql::with(
+        "INSERT INTO appeal_entries (appeal_id, kind, provider_id, amount_fen, note, recorded_by, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        vals![
+            e.appeal_id,
+            e.entry.code(),
+            e.provider_id,
+            e.amount_fen,
+            e.note,
+            e.recorded_by,
+            e.at
+        ],
+    ))
+    .await?;
+    Ok(true)
+}
+
+/// Closes an open appeal; false when it was not open.
+pub async fn close_appeal(c: &mut impl Conn, id: i64, now: i64) -> Result<bool> {
+    let n = c
+        .execute(Sql::with(
+            "UPDATE appeals SET state = 'closed', closed_at = $1 WHERE id = $2 AND state = 'open'",
+            vals![now, id],
+        ))
+        .await?;
+    Ok(n == 1)
+}
+
+/// The ledger's sums by kind, from the entries themselves: (pledge, receipt, disbursement,
+/// surplus) in fen.
+pub async fn ledger_sums(c: &mut impl Conn, appeal_id: i64) -> Result<(i64, i64, i64, i64)> {
+    let rows: Vec<(String, i64)> = c
+        .all(Sql::with(
+            "SELECT kind, CAST(SUM(amount_fen) AS BIGINT) FROM appeal_entries WHERE appeal_id = $1 GROUP BY kind",
+            vals![appeal_id],
+        ))
+        .await?;
+    let sum = |k: &str| {
+        rows.iter()
+            .filter(|(kind, _)| kind == k)
+            .map(|(_, v)| *v)
+            .sum::<i64>()
+    };
+    Ok((
+        sum("pledge"),
+        sum("receipt"),
+        sum("disbursement"),
+        sum("surplus"),
+    ))
+}
