@@ -786,3 +786,295 @@ impl App {
         self.public_appeal(appeal_id).await
     }
 }
+
+/// A volunteer assigned to a household for recurring visits (e.g. 互助养老).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AssignmentInput {
+    pub household_id: i64,
+    pub volunteer: String,
+    pub service: String,
+    /// A visit every so many days (1–90).
+    pub every_days: i64,
+    pub starts_on: String,
+    #[serde(default)]
+    pub ends_on: Option<String>,
+    /// The stipend a visit earns, when the village committee pays one.
+    #[serde(default)]
+    pub stipend_yuan: Option<f64>,
+    #[serde(default)]
+    pub stipend_payer: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct VisitInput {
+    pub visited_on: String,
+    pub hours: f64,
+    #[serde(default)]
+    pub note: String,
+}
+
+pub use minsheng_store::resources::AssignmentRow;
+
+fn date(value: &str) -> Option<time::Date> {
+    time::Date::parse(
+        value.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
+}
+
+/// The periods of a recurring assignment that ended before `today` with no visit in them: the
+/// first day of each. Period k runs from `start + k·every` for `every` days; an end date stops
+/// the periods.
+pub fn missed_periods(
+    start: time::Date,
+    end: Option<time::Date>,
+    every_days: i64,
+    visits: &[time::Date],
+    today: time::Date,
+) -> Vec<time::Date> {
+    let step = time::Duration::days(every_days.clamp(1, 90));
+    let mut missed = Vec::new();
+    let mut from = start;
+    while from + step <= today && end.is_none_or(|e| from <= e) {
+        let to = from + step;
+        if !visits.iter().any(|v| (from..to).contains(v)) {
+            missed.push(from);
+        }
+        from = to;
+    }
+    missed
+}
+
+impl App {
+    pub async fn assign_volunteer(&self, actor: &Actor, input: &AssignmentInput) -> AppResult<i64> {
+        let subject = input.household_id.to_string();
+        self.authorize(
+            actor,
+            Action::ManageResources,
+            Subject::new("household", &subject),
+        )
+        .await?;
+        let mut errors = Vec::new();
+        text(&mut errors, "volunteer", &input.volunteer, 50);
+        text(&mut errors, "service", &input.service, 60);
+        if !(1..=90).contains(&input.every_days) {
+            errors.push(FieldError::new("every_days", "1 to 90"));
+        }
+        let start = date(&input.starts_on);
+        if start.is_none() {
+            errors.push(FieldError::new("starts_on", "a date, YYYY-MM-DD"));
+        }
+        let end = input.ends_on.as_deref().filter(|e| !e.trim().is_empty());
+        if let Some(e) = end
+            && (date(e).is_none() || date(e) < start)
+        {
+            errors.push(FieldError::new(
+                "ends_on",
+                "a date, YYYY-MM-DD, not before the start",
+            ));
+        }
+        let stipend = match input.stipend_yuan {
+            None => None,
+            Some(y) => match fen("stipend_yuan", y) {
+                Ok(f) => Some(f),
+                Err(AppError::Invalid(mut f)) => {
+                    errors.append(&mut f);
+                    None
+                }
+                Err(other) => return Err(other),
+            },
+        };
+        if stipend.is_some() && input.stipend_payer.trim().is_empty() {
+            errors.push(FieldError::new(
+                "stipend_payer",
+                "who pays the stipend (the village committee)",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let mut tx = self.store().begin().await?;
+        let Some(household) =
+            registry::household(&mut tx, &actor.scope, input.household_id).await?
+        else {
+            return Err(AppError::NotFound);
+        };
+        let id = store::insert_assignment(
+            &mut tx,
+            &store::NewAssignment {
+                household_id: household.id,
+                region_code: household.region_code,
+                volunteer: input.volunteer.trim(),
+                service: input.service.trim(),
+                every_days: input.every_days,
+                starts_on: input.starts_on.trim(),
+                ends_on: end.map(str::trim),
+                stipend_fen: stipend,
+                stipend_payer: input.stipend_payer.trim(),
+                created_by: actor.user_id,
+                now: now_millis(),
+            },
+        )
+        .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "volunteer.assign",
+            Subject::new("household", &subject),
+            true,
+            &format!("{} every {} days", input.service.trim(), input.every_days),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Logs a visit of an assignment of the caller's area (once a day), with its stipend.
+    pub async fn record_volunteer_visit(
+        &self,
+        actor: &Actor,
+        assignment_id: i64,
+        input: &VisitInput,
+    ) -> AppResult<i64> {
+        let subject = assignment_id.to_string();
+        self.authorize(
+            actor,
+            Action::ManageResources,
+            Subject::new("assignment", &subject),
+        )
+        .await?;
+        let assignment = store::assignments(&mut reader(self), &actor.scope, Some(assignment_id))
+            .await?
+            .pop()
+            .ok_or(AppError::NotFound)?;
+        let mut errors = Vec::new();
+        let day = date(&input.visited_on);
+        let today = minsheng_domain::time_util::today_in_china();
+        match day {
+            None => errors.push(FieldError::new("visited_on", "a date, YYYY-MM-DD")),
+            Some(d) if d > today || Some(d) < date(&assignment.starts_on) => errors.push(
+                FieldError::new("visited_on", "between the assignment's start and today"),
+            ),
+            Some(d)
+                if assignment
+                    .ends_on
+                    .as_deref()
+                    .and_then(date)
+                    .is_some_and(|e| d > e) =>
+            {
+                errors.push(FieldError::new("visited_on", "after the assignment ended"));
+            }
+            _ => {}
+        }
+        if !(input.hours > 0.0 && input.hours <= 24.0) {
+            errors.push(FieldError::new("hours", "above 0, at most 24"));
+        }
+        if input.note.chars().count() > 500 {
+            errors.push(FieldError::new("note", "at most 500 characters"));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let mut tx = self.store().begin().await?;
+        let id = store::insert_visit(
+            &mut tx,
+            &store::NewVisit {
+                assignment_id,
+                visited_on: input.visited_on.trim(),
+                hours: input.hours,
+                note: input.note.trim(),
+                stipend_fen: assignment.stipend_fen,
+                recorded_by: actor.user_id,
+                now: now_millis(),
+            },
+        )
+        .await
+        .map_err(|e| match e {
+            minsheng_store::StoreError::Conflict(_) => {
+                AppError::invalid("visited_on", "a visit is already logged that day")
+            }
+            other => other.into(),
+        })?;
+        write_audit(
+            &mut tx,
+            actor,
+            "volunteer.visit",
+            Subject::new("household", &assignment.household_id.to_string()),
+            true,
+            &format!("{} h", input.hours),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The assignments of the caller's area with their visits, hours and stipends, and the
+    /// periods each has missed up to `today`.
+    pub async fn volunteer_assignments(
+        &self,
+        actor: &Actor,
+        today: time::Date,
+    ) -> AppResult<Vec<(AssignmentRow, Vec<time::Date>)>> {
+        self.authorize(
+            actor,
+            Action::ManageResources,
+            Subject::new("assignments", ""),
+        )
+        .await?;
+        let rows = store::assignments(&mut reader(self), &actor.scope, None).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for a in rows {
+            let visits: Vec<time::Date> = store::visit_days(&mut reader(self), a.id)
+                .await?
+                .iter()
+                .filter_map(|d| date(d))
+                .collect();
+            let missed = match date(&a.starts_on) {
+                Some(start) => missed_periods(
+                    start,
+                    a.ends_on.as_deref().and_then(date),
+                    a.every_days,
+                    &visits,
+                    today,
+                ),
+                None => Vec::new(),
+            };
+            out.push((a, missed));
+        }
+        self.audit_now(
+            actor,
+            "volunteer.list",
+            Subject::new("assignments", ""),
+            true,
+            &format!("{} assignments", out.len()),
+        )
+        .await?;
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn a_period_without_a_visit_is_missed_once_it_is_over() {
+        let start = date!(2026 - 11 - 02);
+        let visits = [date!(2026 - 11 - 03), date!(2026 - 11 - 17)];
+        // Weekly: 11-02..09 visited, 09..16 missed, 16..23 visited, 23..30 not over yet.
+        let missed = missed_periods(start, None, 7, &visits, date!(2026 - 11 - 29));
+        assert_eq!(missed, vec![date!(2026 - 11 - 09)]);
+        // Ended on the 10th: only the periods that began by then count.
+        let missed = missed_periods(
+            start,
+            Some(date!(2026 - 11 - 10)),
+            7,
+            &[],
+            date!(2026 - 11 - 29),
+        );
+        assert_eq!(missed, vec![date!(2026 - 11 - 02), date!(2026 - 11 - 09)]);
+        assert!(missed_periods(start, None, 7, &[], start).is_empty());
+    }
+}

@@ -37,6 +37,7 @@ minsheng_store::on_both_backends!(
     an_offer_is_matched_with_consent_within_its_capacity_and_delivered,
     concurrent_matches_never_overdraw_an_offer,
     appeal_ledgers_reconcile_refuse_overdrafts_and_close_with_the_surplus_rule,
+    volunteer_visits_are_logged_with_hours_and_stipends_and_missed_ones_flagged,
 );
 
 struct World {
@@ -3484,4 +3485,112 @@ async fn appeal_ledgers_reconcile_refuse_overdrafts_and_close_with_the_surplus_r
     // The public figures carry no household.
     let json = serde_json::to_string(&closed).expect("json");
     assert!(!json.contains("household"), "{json}");
+}
+
+async fn volunteer_visits_are_logged_with_hours_and_stipends_and_missed_ones_flagged(
+    backend: Backend,
+) {
+    use minsheng_app::resources::{AssignmentInput, VisitInput};
+    let w = World::new(backend).await;
+    let worker = w.actor("banan.community").await;
+    let household = w
+        .app
+        .list_households(
+            &worker,
+            &ListQuery {
+                per_page: 1,
+                ..ListQuery::default()
+            },
+        )
+        .await
+        .expect("households")
+        .items[0]
+        .id;
+    let today = minsheng_domain::time_util::today_in_china();
+    let start = today - time::Duration::days(28);
+    let day = |d: time::Date| d.to_string();
+    let input = AssignmentInput {
+        household_id: household,
+        volunteer: "邻居李阿姨".into(),
+        service: "互助养老：陪伴、代购 mutual-aid elderly care".into(),
+        every_days: 7,
+        starts_on: day(start),
+        ends_on: None,
+        stipend_yuan: Some(20.0),
+        stipend_payer: "".into(),
+    };
+    // A stipend needs the one who pays it.
+    match w.app.assign_volunteer(&worker, &input).await {
+        Err(AppError::Invalid(f)) => assert_eq!(f[0].field, "stipend_payer"),
+        other => panic!("{other:?}"),
+    }
+    let assignment = w
+        .app
+        .assign_volunteer(
+            &worker,
+            &AssignmentInput {
+                stipend_payer: "村委会".into(),
+                ..input
+            },
+        )
+        .await
+        .expect("assigned");
+    let visit = |d: time::Date, hours: f64| VisitInput {
+        visited_on: day(d),
+        hours,
+        note: String::new(),
+    };
+    w.app
+        .record_volunteer_visit(
+            &worker,
+            assignment,
+            &visit(start + time::Duration::days(1), 2.0),
+        )
+        .await
+        .expect("week 1");
+    w.app
+        .record_volunteer_visit(
+            &worker,
+            assignment,
+            &visit(start + time::Duration::days(15), 1.5),
+        )
+        .await
+        .expect("week 3");
+    // Once a day; not in the future; sensible hours.
+    for (v, field) in [
+        (visit(start + time::Duration::days(1), 1.0), "visited_on"),
+        (visit(today + time::Duration::days(1), 1.0), "visited_on"),
+        (visit(start + time::Duration::days(2), 30.0), "hours"),
+    ] {
+        match w.app.record_volunteer_visit(&worker, assignment, &v).await {
+            Err(AppError::Invalid(f)) => assert_eq!(f[0].field, field),
+            other => panic!("{other:?}"),
+        }
+    }
+    let list = w
+        .app
+        .volunteer_assignments(&worker, today)
+        .await
+        .expect("assignments");
+    let (row, missed) = list
+        .iter()
+        .find(|(a, _)| a.id == assignment)
+        .expect("the assignment");
+    assert_eq!((row.visits, row.hours, row.stipends_fen), (2, 3.5, 4000));
+    // Weeks 2 and 4 had no visit.
+    assert_eq!(
+        missed,
+        &vec![
+            start + time::Duration::days(7),
+            start + time::Duration::days(21)
+        ]
+    );
+    // Another area sees none of it.
+    let elsewhere = w.actor("yuzhong.district").await;
+    let theirs = w
+        .app
+        .volunteer_assignments(&elsewhere, today)
+        .await
+        .expect("assignments");
+    assert!(theirs.iter().all(|(a, _)| a.id != assignment));
 }

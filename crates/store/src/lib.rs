@@ -253,6 +253,7 @@ const SQLITE_MIGRATIONS: &[MigrationFile] = migrations!("sqlite":
     (10, "grid", "0010_grid.sql"),
     (11, "resources", "0011_resources.sql"),
     (12, "appeals", "0012_appeals.sql"),
+    (13, "volunteer services", "0013_volunteer_services.sql"),
 );
 
 const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
@@ -268,6 +269,7 @@ const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
     (10, "grid", "0010_grid.sql"),
     (11, "resources", "0011_resources.sql"),
     (12, "appeals", "0012_appeals.sql"),
+    (13, "volunteer services", "0013_volunteer_services.sql"),
 );
 
 fn migrator(files: &'static [MigrationFile]) -> Migrator {

@@ -529,3 +529,125 @@ pub async fn ledger_sums(c: &mut impl Conn, appeal_id: i64) -> Result<(i64, i64,
         sum("surplus"),
     ))
 }
+
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize)]
+pub struct AssignmentRow {
+    pub id: i64,
+    pub household_id: i64,
+    pub address: String,
+    pub region_code: i64,
+    pub volunteer: String,
+    pub service: String,
+    pub every_days: i64,
+    pub starts_on: String,
+    pub ends_on: Option<String>,
+    pub stipend_fen: Option<i64>,
+    pub stipend_payer: String,
+    /// Visits logged, their hours and the stipends they earned (fen).
+    pub visits: i64,
+    pub hours: f64,
+    pub stipends_fen: i64,
+}
+
+pub struct NewAssignment<'a> {
+    pub household_id: i64,
+    pub region_code: i64,
+    pub volunteer: &'a str,
+    pub service: &'a str,
+    pub every_days: i64,
+    pub starts_on: &'a str,
+    pub ends_on: Option<&'a str>,
+    pub stipend_fen: Option<i64>,
+    pub stipend_payer: &'a str,
+    pub created_by: Option<i64>,
+    pub now: i64,
+}
+
+pub async fn insert_assignment(c: &mut impl Conn, a: &NewAssignment<'_>) -> Result<i64> {
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO volunteer_assignments (household_id, region_code, volunteer, service, every_days, starts_on, \
+             ends_on, stipend_fen, stipend_payer, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            vals![
+                a.household_id,
+                a.region_code,
+                a.volunteer,
+                a.service,
+                a.every_days,
+                a.starts_on,
+                a.ends_on,
+                a.stipend_fen,
+                a.stipend_payer,
+                a.created_by,
+                a.now
+            ],
+        ))
+        .await?;
+    Ok(id)
+}
+
+/// Assignments of the scope (one when `id` is given), with their visits summed.
+pub async fn assignments(
+    c: &mut impl Conn,
+    scope: &Scope,
+    id: Option<i64>,
+) -> Result<Vec<AssignmentRow>> {
+    let mut sql = Sql::new(
+        "SELECT a.id, a.household_id, h.address, a.region_code, a.volunteer, a.service, a.every_days, a.starts_on, \
+         a.ends_on, a.stipend_fen, a.stipend_payer, COUNT(v.id) AS visits, \
+         CAST(COALESCE(SUM(v.hours), 0) AS DOUBLE PRECISION) AS hours, \
+         CAST(COALESCE(SUM(v.stipend_fen), 0) AS BIGINT) AS stipends_fen \
+         FROM volunteer_assignments a JOIN households h ON h.id = a.household_id \
+         LEFT JOIN volunteer_visits v ON v.assignment_id = a.id WHERE ",
+    );
+    scope.sql_condition(&mut sql, "a.region_code");
+    if let Some(id) = id {
+        sql.push(" AND a.id = ").bind(id);
+    }
+    sql.push(
+        " GROUP BY a.id, a.household_id, h.address, a.region_code, a.volunteer, a.service, a.every_days, \
+         a.starts_on, a.ends_on, a.stipend_fen, a.stipend_payer ORDER BY a.id",
+    );
+    c.all(sql).await
+}
+
+pub struct NewVisit<'a> {
+    pub assignment_id: i64,
+    pub visited_on: &'a str,
+    pub hours: f64,
+    pub note: &'a str,
+    pub stipend_fen: Option<i64>,
+    pub recorded_by: Option<i64>,
+    pub now: i64,
+}
+
+pub async fn insert_visit(c: &mut impl Conn, v: &NewVisit<'_>) -> Result<i64> {
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO volunteer_visits (assignment_id, visited_on, hours, note, stipend_fen, recorded_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            vals![
+                v.assignment_id,
+                v.visited_on,
+                Some(v.hours),
+                v.note,
+                v.stipend_fen,
+                v.recorded_by,
+                v.now
+            ],
+        ))
+        .await?;
+    Ok(id)
+}
+
+/// The days an assignment's visits were logged, in order.
+pub async fn visit_days(c: &mut impl Conn, assignment_id: i64) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = c
+        .all(Sql::with(
+            "SELECT visited_on FROM volunteer_visits WHERE assignment_id = $1 ORDER BY visited_on",
+            vals![assignment_id],
+        ))
+        .await?;
+    Ok(rows.into_iter().map(|(d,)| d).collect())
+}
