@@ -17,7 +17,6 @@ use minsheng_grid::loadflow::Solver;
 use minsheng_grid::{Network, native, reliability};
 use minsheng_store::grid::{self as store, NewAlarm, NewLink};
 pub use minsheng_store::grid::{AlarmRow, AlertRow, LinkRow, NetworkRow, SensorRow};
-use minsheng_store::registry;
 use serde::Deserialize;
 
 use crate::{Actor, App, AppError, AppResult, FieldError, Subject, reader, write_audit};
@@ -440,14 +439,10 @@ impl App {
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
+        let household = self
+            .household_in_area(actor, link.household_id, "grid.link")
+            .await?;
         let mut tx = self.store().begin().await?;
-        let Some(household) = registry::household(&mut tx, &actor.scope, link.household_id).await?
-        else {
-            drop(tx);
-            return Err(self
-                .nothing_to(actor, "grid.link", "household", &subject, "not found")
-                .await);
-        };
         let now = now_millis();
         let id = store::insert_link(
             &mut tx,

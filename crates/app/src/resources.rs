@@ -8,7 +8,6 @@
 
 use minsheng_domain::time_util::now_millis;
 use minsheng_domain::{Action, RegionCode};
-use minsheng_store::registry;
 use minsheng_store::resources::{self as store, NewDelivery, NewMatch, NewOffer, NewProvider};
 pub use minsheng_store::resources::{DeliveryRow, MatchRow, OfferRow, ProviderRow};
 use serde::Deserialize;
@@ -239,9 +238,9 @@ impl App {
             Subject::new("household", &subject),
         )
         .await?;
-        let household = registry::household(&mut reader(self), &actor.scope, household_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let household = self
+            .household_in_area(actor, household_id, "resources.offers")
+            .await?;
         Ok(store::offers_for(&mut reader(self), household.region_code, kind, now_millis()).await?)
     }
 
@@ -270,21 +269,10 @@ impl App {
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
-        let mut tx = self.store().begin().await?;
-        let Some(household) =
-            registry::household(&mut tx, &actor.scope, input.household_id).await?
-        else {
-            drop(tx);
-            self.audit_now(
-                actor,
-                "resources.match",
-                Subject::new("household", &subject),
-                false,
-                "not found",
-            )
+        let household = self
+            .household_in_area(actor, input.household_id, "resources.match")
             .await?;
-            return Err(AppError::NotFound);
-        };
+        let mut tx = self.store().begin().await?;
         let offer = store::offer(&mut tx, input.offer_id)
             .await?
             .ok_or_else(|| AppError::invalid("offer_id", "no such offer"))?;
@@ -386,12 +374,7 @@ impl App {
         if !(input.value_yuan >= 0.0 && input.value_yuan.is_finite()) {
             errors.push(FieldError::new("value_yuan", "a number, 0 or more"));
         }
-        let date_ok = time::Date::parse(
-            input.delivered_on.trim(),
-            time::macros::format_description!("[year]-[month]-[day]"),
-        )
-        .is_ok();
-        if !date_ok {
+        if date(&input.delivered_on).is_none() {
             errors.push(FieldError::new("delivered_on", "a date, YYYY-MM-DD"));
         }
         if input.feedback.chars().count() > 500 {
@@ -518,6 +501,18 @@ pub fn fen(field: &str, yuan: f64) -> AppResult<i64> {
     Ok(fen as i64)
 }
 
+/// Yuan → fen, or the reason added to `errors`.
+fn fen_or_note(errors: &mut Vec<FieldError>, field: &str, yuan: f64) -> Option<i64> {
+    match fen(field, yuan) {
+        Ok(f) => Some(f),
+        Err(AppError::Invalid(mut f)) => {
+            errors.append(&mut f);
+            None
+        }
+        Err(_) => None,
+    }
+}
+
 fn yuan(fen: i64) -> f64 {
     fen as f64 / 100.0
 }
@@ -564,31 +559,17 @@ impl App {
             ));
         }
         text(&mut errors, "surplus_rule", &input.surplus_rule, 200);
-        let target = match fen("target_yuan", input.target_yuan) {
-            Ok(t) => Some(t),
-            Err(AppError::Invalid(mut f)) => {
-                errors.append(&mut f);
-                None
-            }
-            Err(other) => return Err(other),
-        };
-        if time::Date::parse(
-            input.ends_on.trim(),
-            time::macros::format_description!("[year]-[month]-[day]"),
-        )
-        .is_err()
-        {
+        let target = fen_or_note(&mut errors, "target_yuan", input.target_yuan);
+        if date(&input.ends_on).is_none() {
             errors.push(FieldError::new("ends_on", "a date, YYYY-MM-DD"));
         }
         let Some(target) = target.filter(|_| errors.is_empty()) else {
             return Err(AppError::Invalid(errors));
         };
+        let household = self
+            .household_in_area(actor, input.household_id, "appeal.open")
+            .await?;
         let mut tx = self.store().begin().await?;
-        let Some(household) =
-            registry::household(&mut tx, &actor.scope, input.household_id).await?
-        else {
-            return Err(AppError::NotFound);
-        };
         let id = store::insert_appeal(
             &mut tx,
             &store::NewAppeal {
@@ -874,17 +855,9 @@ impl App {
                 "a date, YYYY-MM-DD, not before the start",
             ));
         }
-        let stipend = match input.stipend_yuan {
-            None => None,
-            Some(y) => match fen("stipend_yuan", y) {
-                Ok(f) => Some(f),
-                Err(AppError::Invalid(mut f)) => {
-                    errors.append(&mut f);
-                    None
-                }
-                Err(other) => return Err(other),
-            },
-        };
+        let stipend = input
+            .stipend_yuan
+            .and_then(|y| fen_or_note(&mut errors, "stipend_yuan", y));
         if stipend.is_some() && input.stipend_payer.trim().is_empty() {
             errors.push(FieldError::new(
                 "stipend_payer",
@@ -894,12 +867,10 @@ impl App {
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
+        let household = self
+            .household_in_area(actor, input.household_id, "volunteer.assign")
+            .await?;
         let mut tx = self.store().begin().await?;
-        let Some(household) =
-            registry::household(&mut tx, &actor.scope, input.household_id).await?
-        else {
-            return Err(AppError::NotFound);
-        };
         let id = store::insert_assignment(
             &mut tx,
             &store::NewAssignment {
