@@ -1049,3 +1049,56 @@ mod tests {
         assert!(missed_periods(start, None, 7, &[], start).is_empty());
     }
 }
+
+/// Social-resource figures of an area (no personal data).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ResourceFigures {
+    /// By provider kind: (kind, deliveries, ¥).
+    pub delivered: Vec<(String, i64, f64)>,
+    pub delivered_yuan: f64,
+    pub volunteer_visits: i64,
+    pub volunteer_hours: f64,
+    pub stipends_yuan: f64,
+    pub appeals: i64,
+    pub appeals_open: i64,
+    pub appeals_target_yuan: f64,
+    pub appeals_received_yuan: f64,
+    pub appeals_disbursed_yuan: f64,
+}
+
+impl App {
+    /// Resources linked (¥ and count by provider kind), volunteer hours and stipends, appeals and
+    /// the funds they raised, within the caller's area.
+    pub async fn resource_figures(&self, actor: &Actor) -> AppResult<ResourceFigures> {
+        if !actor.may(Action::ViewFigures) {
+            self.authorize(
+                actor,
+                Action::ManageResources,
+                Subject::new("figures", "resources"),
+            )
+            .await?;
+        }
+        let delivered: Vec<(String, i64, f64)> =
+            store::delivered_by_kind(&mut reader(self), &actor.scope)
+                .await?
+                .into_iter()
+                .map(|(kind, n, fen)| (kind, n, yuan(fen)))
+                .collect();
+        let (visits, hours, stipends) =
+            store::volunteer_totals(&mut reader(self), &actor.scope).await?;
+        let (appeals, open, target, received, disbursed) =
+            store::appeal_totals(&mut reader(self), &actor.scope).await?;
+        Ok(ResourceFigures {
+            delivered_yuan: delivered.iter().map(|d| d.2).sum(),
+            delivered,
+            volunteer_visits: visits,
+            volunteer_hours: hours,
+            stipends_yuan: yuan(stipends),
+            appeals,
+            appeals_open: open,
+            appeals_target_yuan: yuan(target),
+            appeals_received_yuan: yuan(received),
+            appeals_disbursed_yuan: yuan(disbursed),
+        })
+    }
+}

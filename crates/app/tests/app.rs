@@ -3219,6 +3219,8 @@ async fn an_offer_is_matched_with_consent_within_its_capacity_and_delivered(back
         (timeline[0].value_yuan, timeline[0].provider_name.as_str()),
         (120.0, "爱心超市")
     );
+    let figures = w.app.resource_figures(&worker).await.expect("figures");
+    assert_eq!(figures.delivered, vec![("charity".to_string(), 1, 120.0)]);
     // A household outside the area is not there for the worker.
     let elsewhere = w.actor("yuzhong.district").await;
     let theirs = w
@@ -3482,6 +3484,11 @@ async fn appeal_ledgers_reconcile_refuse_overdrafts_and_close_with_the_surplus_r
         (260.0, 0.0),
         "¥60 above the target left by the rule"
     );
+    let figures = w.app.resource_figures(&worker).await.expect("figures");
+    assert!(
+        figures.appeals >= 2 && figures.appeals_received_yuan >= 360.0,
+        "{figures:?}"
+    );
     // The public figures carry no household.
     let json = serde_json::to_string(&closed).expect("json");
     assert!(!json.contains("household"), "{json}");
@@ -3585,8 +3592,27 @@ async fn volunteer_visits_are_logged_with_hours_and_stipends_and_missed_ones_fla
             start + time::Duration::days(21)
         ]
     );
+    // The figures count the hours and stipends; the district sees them, another district not.
+    let district = w.actor("banan.district").await;
+    let figures = w.app.resource_figures(&district).await.expect("figures");
+    assert_eq!(
+        (
+            figures.volunteer_visits,
+            figures.volunteer_hours,
+            figures.stipends_yuan
+        ),
+        (2, 3.5, 40.0)
+    );
     // Another area sees none of it.
     let elsewhere = w.actor("yuzhong.district").await;
+    assert_eq!(
+        w.app
+            .resource_figures(&elsewhere)
+            .await
+            .expect("figures")
+            .volunteer_visits,
+        0
+    );
     let theirs = w
         .app
         .volunteer_assignments(&elsewhere, today)

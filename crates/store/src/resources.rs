@@ -651,3 +651,40 @@ pub async fn visit_days(c: &mut impl Conn, assignment_id: i64) -> Result<Vec<Str
         .await?;
     Ok(rows.into_iter().map(|(d,)| d).collect())
 }
+
+/// Deliveries summed by provider kind within the scope: (kind, deliveries, fen).
+pub async fn delivered_by_kind(
+    c: &mut impl Conn,
+    scope: &Scope,
+) -> Result<Vec<(String, i64, i64)>> {
+    let mut sql = Sql::new(
+        "SELECT p.kind, COUNT(d.id), CAST(COALESCE(SUM(ROUND(d.value_yuan * 100)), 0) AS BIGINT) \
+         FROM resource_deliveries d JOIN resource_matches m ON m.id = d.match_id \
+         JOIN resource_offers o ON o.id = m.offer_id JOIN resource_providers p ON p.id = o.provider_id WHERE ",
+    );
+    scope.sql_condition(&mut sql, "m.region_code");
+    sql.push(" GROUP BY p.kind ORDER BY p.kind");
+    c.all(sql).await
+}
+
+/// Volunteer visits and hours within the scope: (visits, hours, stipends in fen).
+pub async fn volunteer_totals(c: &mut impl Conn, scope: &Scope) -> Result<(i64, f64, i64)> {
+    let mut sql = Sql::new(
+        "SELECT COUNT(v.id), CAST(COALESCE(SUM(v.hours), 0) AS DOUBLE PRECISION), \
+         CAST(COALESCE(SUM(v.stipend_fen), 0) AS BIGINT) FROM volunteer_visits v \
+         JOIN volunteer_assignments a ON a.id = v.assignment_id WHERE ",
+    );
+    scope.sql_condition(&mut sql, "a.region_code");
+    c.one(sql).await
+}
+
+/// Appeals within the scope: (appeals, open, target, received, disbursed) in fen.
+pub async fn appeal_totals(c: &mut impl Conn, scope: &Scope) -> Result<(i64, i64, i64, i64, i64)> {
+    let mut sql = Sql::new(
+        "SELECT COUNT(id), CAST(COALESCE(SUM(CASE WHEN state = 'open' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(target_fen), 0) AS BIGINT), CAST(COALESCE(SUM(received_fen), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(disbursed_fen), 0) AS BIGINT) FROM appeals WHERE ",
+    );
+    scope.sql_condition(&mut sql, "region_code");
+    c.one(sql).await
+}
