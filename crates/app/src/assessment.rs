@@ -438,6 +438,16 @@ impl App {
                         "the household is outside this assessor's area",
                     ));
                     None
+                } else if !self
+                    .contract_allows(user.unit_id, household.region_code)
+                    .await?
+                {
+                    // A purchased-services organisation's assessors work within its contracts.
+                    errors.push(FieldError::new(
+                        "assessor",
+                        "the household is outside the contracts of this assessor's organisation",
+                    ));
+                    None
                 } else {
                     Some(user)
                 }

@@ -1102,3 +1102,242 @@ impl App {
         })
     }
 }
+
+/// A purchased-services contract (政府购买服务) to record.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ContractInput {
+    /// The organisation's unit (a social-work or third-party assessment organisation).
+    pub unit_id: i64,
+    pub name: String,
+    /// The area it covers (a region code in any form).
+    pub region: String,
+    pub budget_yuan: f64,
+    pub starts_on: String,
+    pub ends_on: String,
+    /// (assessments | service_visits, how many).
+    pub deliverables: Vec<(String, i64)>,
+    /// (name, amount in yuan, share of every deliverable done before it is paid, 0–1).
+    pub milestones: Vec<(String, f64, f64)>,
+}
+
+/// A contract with its progress counted from the product's records.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ContractProgress {
+    pub contract: store::ContractRow,
+    /// (kind, target, done, share done).
+    pub deliverables: Vec<(String, i64, i64, f64)>,
+    /// The smallest share done over the deliverables (the delivery rate).
+    pub delivery_rate: f64,
+    pub milestones: Vec<store::MilestoneRow>,
+}
+
+/// Midnight of a day in China, ms (the start of a contract's period).
+fn day_start_ms(day: time::Date) -> i64 {
+    let at = day
+        .midnight()
+        .assume_offset(minsheng_domain::time_util::CHINA_OFFSET);
+    at.unix_timestamp() * 1000
+}
+
+impl App {
+    /// Records a contract with its deliverables and milestones (staff of the area it covers).
+    pub async fn create_contract(&self, actor: &Actor, input: &ContractInput) -> AppResult<i64> {
+        self.authorize(actor, Action::ManageResources, Subject::new("contract", ""))
+            .await?;
+        let mut errors = Vec::new();
+        text(&mut errors, "name", &input.name, 100);
+        let code = region(&mut errors, "region", &input.region);
+        if let Some(code) = code
+            && !actor.scope.contains(code.as_i64())
+        {
+            errors.push(FieldError::new("region", "outside your area"));
+        }
+        let budget = fen_or_note(&mut errors, "budget_yuan", input.budget_yuan);
+        let (start, end) = (date(&input.starts_on), date(&input.ends_on));
+        if start.is_none() || end.is_none() || end < start {
+            errors.push(FieldError::new(
+                "ends_on",
+                "two dates, YYYY-MM-DD, the end not before the start",
+            ));
+        }
+        if input.deliverables.is_empty() {
+            errors.push(FieldError::new("deliverables", "at least one"));
+        }
+        for (i, (kind, target)) in input.deliverables.iter().enumerate() {
+            if !["assessments", "service_visits"].contains(&kind.as_str()) || *target <= 0 {
+                errors.push(FieldError::new(
+                    &format!("deliverables[{i}]"),
+                    "assessments or service_visits, with a number above 0",
+                ));
+            }
+        }
+        let mut milestones = Vec::new();
+        for (i, (name, amount, share)) in input.milestones.iter().enumerate() {
+            let field = format!("milestones[{i}]");
+            let amount = fen_or_note(&mut errors, &field, *amount);
+            if name.trim().is_empty() || !(0.0..=1.0).contains(share) {
+                errors.push(FieldError::new(&field, "a name and a share from 0 to 1"));
+            }
+            milestones.push((name.trim(), amount.unwrap_or(0), *share));
+        }
+        if let Some(budget) = budget
+            && milestones.iter().map(|m| m.1).sum::<i64>() > budget
+        {
+            errors.push(FieldError::new(
+                "milestones",
+                "they add up to more than the budget",
+            ));
+        }
+        let unit = minsheng_store::users::unit(&mut reader(self), input.unit_id).await?;
+        if unit.is_none() {
+            errors.push(FieldError::new("unit_id", "no such unit"));
+        }
+        let (Some(code), Some(budget)) = (code, budget) else {
+            return Err(AppError::Invalid(errors));
+        };
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let (lo, hi) = code.subtree();
+        let mut tx = self.store().begin().await?;
+        let id = store::insert_contract(
+            &mut tx,
+            &store::NewContract {
+                unit_id: input.unit_id,
+                name: input.name.trim(),
+                region_code: lo,
+                region_end: hi,
+                budget_fen: budget,
+                starts_on: input.starts_on.trim(),
+                ends_on: input.ends_on.trim(),
+                created_by: actor.user_id,
+                now: now_millis(),
+            },
+        )
+        .await?;
+        for (kind, target) in &input.deliverables {
+            store::insert_deliverable(&mut tx, id, kind, *target).await?;
+        }
+        for (name, amount, share) in milestones {
+            store::insert_milestone(&mut tx, id, name, amount, share).await?;
+        }
+        write_audit(
+            &mut tx,
+            actor,
+            "contract.create",
+            Subject::new("contract", &id.to_string()),
+            true,
+            input.name.trim(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A contract's progress against its deliverables, counted from the work its organisation's
+    /// staff recorded in its area and period (staff of the area, or the organisation itself).
+    pub async fn contract_progress(&self, actor: &Actor, id: i64) -> AppResult<ContractProgress> {
+        let staff = actor.may(Action::ManageResources);
+        let contracts = store::contracts(
+            &mut reader(self),
+            &if staff {
+                actor.scope.clone()
+            } else {
+                minsheng_store::Scope::nothing()
+            },
+            actor.unit_id,
+        )
+        .await?;
+        let Some(contract) = contracts.into_iter().find(|c| c.id == id) else {
+            self.audit_now(
+                actor,
+                "contract.view",
+                Subject::new("contract", &id.to_string()),
+                false,
+                "not found",
+            )
+            .await?;
+            return Err(AppError::NotFound);
+        };
+        let from = date(&contract.starts_on).map_or(0, day_start_ms);
+        let to = date(&contract.ends_on)
+            .map_or(i64::MAX, |d| day_start_ms(d + time::Duration::days(1)) - 1);
+        let mut deliverables = Vec::new();
+        for (kind, target) in store::deliverables(&mut reader(self), id).await? {
+            let done =
+                store::contract_progress(&mut reader(self), &contract, &kind, from, to).await?;
+            let share = (done as f64 / target as f64).min(1.0);
+            deliverables.push((kind, target, done, share));
+        }
+        let delivery_rate = deliverables.iter().map(|d| d.3).fold(1.0, f64::min);
+        let milestones = store::milestones(&mut reader(self), id).await?;
+        Ok(ContractProgress {
+            contract,
+            deliverables,
+            delivery_rate,
+            milestones,
+        })
+    }
+
+    /// Pays a milestone: only when the delivery rate reaches its share, within the budget.
+    pub async fn pay_milestone(
+        &self,
+        actor: &Actor,
+        contract_id: i64,
+        milestone_id: i64,
+    ) -> AppResult<()> {
+        self.authorize(
+            actor,
+            Action::ManageResources,
+            Subject::new("contract", &contract_id.to_string()),
+        )
+        .await?;
+        let progress = self.contract_progress(actor, contract_id).await?;
+        let Some(milestone) = progress.milestones.iter().find(|m| m.id == milestone_id) else {
+            return Err(AppError::NotFound);
+        };
+        if milestone.paid_at.is_some() {
+            return Err(AppError::invalid("milestone", "already paid"));
+        }
+        if progress.delivery_rate + 1e-9 < milestone.needs_share {
+            return Err(AppError::invalid(
+                "milestone",
+                format!(
+                    "{:.0} % delivered, {:.0} % needed",
+                    progress.delivery_rate * 100.0,
+                    milestone.needs_share * 100.0
+                ),
+            ));
+        }
+        let mut tx = self.store().begin().await?;
+        if !store::pay_milestone(&mut tx, milestone, actor.user_id, now_millis()).await? {
+            return Err(AppError::invalid(
+                "milestone",
+                "it would pass the budget, or it is paid",
+            ));
+        }
+        write_audit(
+            &mut tx,
+            actor,
+            "contract.pay",
+            Subject::new("contract", &contract_id.to_string()),
+            true,
+            &format!("{} ¥{:.2}", milestone.name, yuan(milestone.amount_fen)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether an organisation's staff may work on a household of `region` today: an
+    /// organisation with purchased-service contracts only within one of them; others always.
+    pub async fn contract_allows(&self, unit_id: i64, region: i64) -> AppResult<bool> {
+        if !store::has_contracts(&mut reader(self), unit_id).await? {
+            return Ok(true);
+        }
+        let today = minsheng_domain::time_util::today_in_china().to_string();
+        Ok(!store::covering(&mut reader(self), unit_id, region, &today)
+            .await?
+            .is_empty())
+    }
+}

@@ -38,6 +38,7 @@ minsheng_store::on_both_backends!(
     concurrent_matches_never_overdraw_an_offer,
     appeal_ledgers_reconcile_refuse_overdrafts_and_close_with_the_surplus_rule,
     volunteer_visits_are_logged_with_hours_and_stipends_and_missed_ones_flagged,
+    a_contracts_milestones_wait_for_its_deliveries_and_its_assessors_stay_within_it,
 );
 
 struct World {
@@ -3619,4 +3620,103 @@ async fn volunteer_visits_are_logged_with_hours_and_stipends_and_missed_ones_fla
         .await
         .expect("assignments");
     assert!(theirs.iter().all(|(a, _)| a.id != assignment));
+}
+
+async fn a_contracts_milestones_wait_for_its_deliveries_and_its_assessors_stay_within_it(
+    backend: Backend,
+) {
+    use minsheng_app::assessment::AssignInput;
+    use minsheng_app::resources::ContractInput;
+    let w = World::new(backend).await;
+    let town = w.actor("banan.town").await;
+    let assessor = w.actor("assessor").await;
+    let community = w.actor("banan.community").await.region_code;
+    let today = minsheng_domain::time_util::today_in_china();
+    let input = ContractInput {
+        unit_id: assessor.unit_id.expect("the assessor's organisation"),
+        name: "第三方评估服务 2026".into(),
+        region: community.to_string(),
+        budget_yuan: 5000.0,
+        starts_on: (today - time::Duration::days(30)).to_string(),
+        ends_on: (today + time::Duration::days(30)).to_string(),
+        deliverables: vec![("assessments".into(), 20)],
+        milestones: vec![
+            ("首付 advance".into(), 1000.0, 0.0),
+            ("尾款 balance".into(), 4000.0, 1.0),
+        ],
+    };
+    let mut over = input.clone();
+    over.milestones[1].1 = 4500.0;
+    match w.app.create_contract(&town, &over).await {
+        Err(AppError::Invalid(f)) => assert_eq!(f[0].field, "milestones"),
+        other => panic!("{other:?}"),
+    }
+    let contract = w
+        .app
+        .create_contract(&town, &input)
+        .await
+        .expect("contract");
+    let progress = w
+        .app
+        .contract_progress(&town, contract)
+        .await
+        .expect("progress");
+    assert_eq!(progress.deliverables.len(), 1);
+    assert!(progress.delivery_rate < 1.0, "{progress:?}");
+    // The organisation sees its own contract; another organisation does not.
+    assert!(w.app.contract_progress(&assessor, contract).await.is_ok());
+    let charity = w.actor("charity").await;
+    assert!(matches!(
+        w.app.contract_progress(&charity, contract).await,
+        Err(AppError::NotFound)
+    ));
+    // The advance is paid at once; the balance waits for the deliveries, with the figures.
+    let (advance, balance) = (progress.milestones[0].id, progress.milestones[1].id);
+    w.app
+        .pay_milestone(&town, contract, advance)
+        .await
+        .expect("advance");
+    assert!(matches!(
+        w.app.pay_milestone(&town, contract, advance).await,
+        Err(AppError::Invalid(_))
+    ));
+    match w.app.pay_milestone(&town, contract, balance).await {
+        Err(AppError::Invalid(f)) => assert!(f[0].message.contains("% needed"), "{}", f[0].message),
+        other => panic!("{other:?}"),
+    }
+    // The organisation's assessor now works only within the contract's community.
+    let outside = w
+        .app
+        .list_households(
+            &town,
+            &ListQuery {
+                per_page: 100,
+                ..ListQuery::default()
+            },
+        )
+        .await
+        .expect("households")
+        .items
+        .into_iter()
+        .find(|h| !h.region_code.starts_with(&community.to_string()[..12]))
+        .expect("a household of the town outside the community");
+    match w
+        .app
+        .assign_assessment(
+            &town,
+            &AssignInput {
+                household_id: outside.id,
+                model_id: "cq-7d82".into(),
+                assessor: "assessor".into(),
+                trigger: "first".into(),
+                note: String::new(),
+            },
+        )
+        .await
+    {
+        Err(AppError::Invalid(f)) => {
+            assert!(f.iter().any(|e| e.message.contains("contracts")), "{f:?}")
+        }
+        other => panic!("{other:?}"),
+    }
 }

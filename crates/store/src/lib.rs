@@ -254,6 +254,7 @@ const SQLITE_MIGRATIONS: &[MigrationFile] = migrations!("sqlite":
     (11, "resources", "0011_resources.sql"),
     (12, "appeals", "0012_appeals.sql"),
     (13, "volunteer services", "0013_volunteer_services.sql"),
+    (14, "service contracts", "0014_service_contracts.sql"),
 );
 
 const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
@@ -270,6 +271,7 @@ const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
     (11, "resources", "0011_resources.sql"),
     (12, "appeals", "0012_appeals.sql"),
     (13, "volunteer services", "0013_volunteer_services.sql"),
+    (14, "service contracts", "0014_service_contracts.sql"),
 );
 
 fn migrator(files: &'static [MigrationFile]) -> Migrator {

@@ -688,3 +688,209 @@ pub async fn appeal_totals(c: &mut impl Conn, scope: &Scope) -> Result<(i64, i64
     scope.sql_condition(&mut sql, "region_code");
     c.one(sql).await
 }
+
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize)]
+pub struct ContractRow {
+    pub id: i64,
+    pub unit_id: i64,
+    pub name: String,
+    pub region_code: i64,
+    pub region_end: i64,
+    pub budget_fen: i64,
+    pub paid_fen: i64,
+    pub starts_on: String,
+    pub ends_on: String,
+}
+
+pub struct NewContract<'a> {
+    pub unit_id: i64,
+    pub name: &'a str,
+    pub region_code: i64,
+    pub region_end: i64,
+    pub budget_fen: i64,
+    pub starts_on: &'a str,
+    pub ends_on: &'a str,
+    pub created_by: Option<i64>,
+    pub now: i64,
+}
+
+pub async fn insert_contract(c: &mut impl Conn, k: &NewContract<'_>) -> Result<i64> {
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO service_contracts (unit_id, name, region_code, region_end, budget_fen, starts_on, ends_on, \
+             created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            vals![
+                k.unit_id,
+                k.name,
+                k.region_code,
+                k.region_end,
+                k.budget_fen,
+                k.starts_on,
+                k.ends_on,
+                k.created_by,
+                k.now
+            ],
+        ))
+        .await?;
+    Ok(id)
+}
+
+pub async fn insert_deliverable(
+    c: &mut impl Conn,
+    contract_id: i64,
+    kind: &str,
+    target: i64,
+) -> Result<()> {
+    c.execute(Sql::with(
+        "INSERT INTO contract_deliverables (contract_id, kind, target) VALUES ($1, $2, $3)",
+        vals![contract_id, kind, target],
+    ))
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_milestone(
+    c: &mut impl Conn,
+    contract_id: i64,
+    name: &str,
+    amount_fen: i64,
+    needs_share: f64,
+) -> Result<i64> {
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO contract_milestones (contract_id, name, amount_fen, needs_share) VALUES ($1, $2, $3, $4) RETURNING id",
+            vals![contract_id, name, amount_fen, Some(needs_share)],
+        ))
+        .await?;
+    Ok(id)
+}
+
+const CONTRACT_SELECT: &str = "SELECT id, unit_id, name, region_code, region_end, budget_fen, paid_fen, starts_on, \
+     ends_on FROM service_contracts";
+
+/// Contracts whose area lies in the scope (the buyer's staff), or of a unit (the organisation).
+pub async fn contracts(
+    c: &mut impl Conn,
+    scope: &Scope,
+    unit_id: Option<i64>,
+) -> Result<Vec<ContractRow>> {
+    let mut sql = Sql::new(CONTRACT_SELECT);
+    sql.push(" WHERE (");
+    scope.sql_condition(&mut sql, "region_code");
+    sql.push(" OR unit_id = ")
+        .bind(unit_id.unwrap_or(-1))
+        .push(") ORDER BY id");
+    c.all(sql).await
+}
+
+/// A unit's contracts covering a household region on a day (YYYY-MM-DD).
+pub async fn covering(
+    c: &mut impl Conn,
+    unit_id: i64,
+    region: i64,
+    day: &str,
+) -> Result<Vec<ContractRow>> {
+    c.all(Sql::with(
+        &format!(
+            "{CONTRACT_SELECT} WHERE unit_id = $1 AND $2 BETWEEN region_code AND region_end \
+             AND starts_on <= $3 AND ends_on >= $3 ORDER BY id"
+        ),
+        vals![unit_id, region, day],
+    ))
+    .await
+}
+
+pub async fn has_contracts(c: &mut impl Conn, unit_id: i64) -> Result<bool> {
+    let row: Option<(i64,)> = c
+        .optional(Sql::with(
+            "SELECT id FROM service_contracts WHERE unit_id = $1 LIMIT 1",
+            vals![unit_id],
+        ))
+        .await?;
+    Ok(row.is_some())
+}
+
+pub async fn deliverables(c: &mut impl Conn, contract_id: i64) -> Result<Vec<(String, i64)>> {
+    c.all(Sql::with(
+        "SELECT kind, target FROM contract_deliverables WHERE contract_id = $1 ORDER BY id",
+        vals![contract_id],
+    ))
+    .await
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize)]
+pub struct MilestoneRow {
+    pub id: i64,
+    pub contract_id: i64,
+    pub name: String,
+    pub amount_fen: i64,
+    pub needs_share: f64,
+    pub paid_at: Option<i64>,
+}
+
+pub async fn milestones(c: &mut impl Conn, contract_id: i64) -> Result<Vec<MilestoneRow>> {
+    c.all(Sql::with(
+        "SELECT id, contract_id, name, amount_fen, needs_share, paid_at FROM contract_milestones \
+         WHERE contract_id = $1 ORDER BY id",
+        vals![contract_id],
+    ))
+    .await
+}
+
+/// Work done for a contract by its organisation's staff, in its area and period (ms bounds):
+/// assessments submitted, or service visits recorded.
+pub async fn contract_progress(
+    c: &mut impl Conn,
+    contract: &ContractRow,
+    kind: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<i64> {
+    let sql = if kind == "assessments" {
+        "SELECT COUNT(a.id) FROM assessments a JOIN users u ON u.id = a.assessor_id \
+         WHERE u.unit_id = $1 AND a.submitted_at IS NOT NULL AND a.submitted_at BETWEEN $2 AND $3 \
+         AND a.region_code BETWEEN $4 AND $5"
+    } else {
+        "SELECT COUNT(v.id) FROM volunteer_visits v JOIN users u ON u.id = v.recorded_by \
+         JOIN volunteer_assignments a ON a.id = v.assignment_id \
+         WHERE u.unit_id = $1 AND v.created_at BETWEEN $2 AND $3 AND a.region_code BETWEEN $4 AND $5"
+    };
+    let (n,): (i64,) = c
+        .one(Sql::with(
+            sql,
+            vals![
+                contract.unit_id,
+                from_ms,
+                to_ms,
+                contract.region_code,
+                contract.region_end
+            ],
+        ))
+        .await?;
+    Ok(n)
+}
+
+/// Pays a milestone within the budget; false when it was paid or the budget would be passed.
+pub async fn pay_milestone(
+    c: &mut impl Conn,
+    milestone: &MilestoneRow,
+    user_id: Option<i64>,
+    now: i64,
+) -> Result<bool> {
+    let budget = c
+        .execute(Sql::with(
+            "UPDATE service_contracts SET paid_fen = paid_fen + $1 WHERE id = $2 AND paid_fen + $1 <= budget_fen",
+            vals![milestone.amount_fen, milestone.contract_id],
+        ))
+        .await?;
+    if budget != 1 {
+        return Ok(false);
+    }
+    let paid = c
+        .execute(Sql::with(
+            "UPDATE contract_milestones SET paid_at = $1, paid_by = $2 WHERE id = $3 AND paid_at IS NULL",
+            vals![now, user_id, milestone.id],
+        ))
+        .await?;
+    Ok(paid == 1)
+}
