@@ -60,9 +60,13 @@ pub struct FaultReport {
     pub momentary: usize,
 }
 
-fn rules() -> AppResult<Vec<Rule>> {
-    alarms::read(alarms::SHIPPED)
-        .map_err(|e| AppError::Internal(format!("alarm rules: {}", e.join("; "))))
+/// The shipped alarm rules, read once (every batch of readings runs them).
+fn rules() -> AppResult<&'static [Rule]> {
+    static RULES: std::sync::OnceLock<Result<Vec<Rule>, String>> = std::sync::OnceLock::new();
+    RULES
+        .get_or_init(|| alarms::read(alarms::SHIPPED).map_err(|e| e.join("; ")))
+        .as_deref()
+        .map_err(|e| AppError::Internal(format!("alarm rules: {e}")))
 }
 
 /// Reads a stored network's source again (it was checked when installed).
@@ -310,7 +314,7 @@ impl App {
     pub async fn sweep_silent_sensors(&self, actor: &Actor, now: i64) -> AppResult<Vec<i64>> {
         self.authorize(actor, Action::OperateGrid, Subject::new("grid", ""))
             .await?;
-        let rules: Vec<Rule> = rules()?.into_iter().filter(Rule::is_silence).collect();
+        let rules: Vec<&Rule> = rules()?.iter().filter(|r| r.is_silence()).collect();
         let networks: BTreeMap<i64, i64> = store::networks(&mut reader(self))
             .await?
             .into_iter()

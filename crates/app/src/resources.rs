@@ -1237,18 +1237,13 @@ impl App {
     /// A contract's progress against its deliverables, counted from the work its organisation's
     /// staff recorded in its area and period (staff of the area, or the organisation itself).
     pub async fn contract_progress(&self, actor: &Actor, id: i64) -> AppResult<ContractProgress> {
-        let staff = actor.may(Action::ManageResources);
-        let contracts = store::contracts(
-            &mut reader(self),
-            &if staff {
-                actor.scope.clone()
-            } else {
-                minsheng_store::Scope::nothing()
-            },
-            actor.unit_id,
-        )
-        .await?;
-        let Some(contract) = contracts.into_iter().find(|c| c.id == id) else {
+        let scope = if actor.may(Action::ManageResources) {
+            actor.scope.clone()
+        } else {
+            minsheng_store::Scope::nothing()
+        };
+        let found = store::contract(&mut reader(self), &scope, actor.unit_id, id).await?;
+        let Some(contract) = found else {
             self.audit_now(
                 actor,
                 "contract.view",

@@ -166,8 +166,8 @@ struct Peer<'a, 'n> {
     /// Terminal → what it has heard: switch → fault seen.
     heard: Vec<BTreeMap<usize, bool>>,
     decided: Vec<bool>,
-    /// Terminal → the "opened" and "done" news it has seen (relayed once).
-    news: Vec<BTreeSet<(u8, usize)>>,
+    /// Terminal → the switches it has heard are open (each relayed once).
+    news: Vec<BTreeSet<usize>>,
     open: Vec<bool>,
     opened: BTreeSet<usize>,
     /// The plan's isolating switches, and each closing switch's group and splits.
@@ -279,10 +279,7 @@ impl Peer<'_, '_> {
         let Some((_, splits)) = self.closers.get(&t).cloned() else {
             return;
         };
-        let isolated = self
-            .isolating
-            .iter()
-            .all(|s| self.news[t].contains(&(0, *s)));
+        let isolated = self.isolating.iter().all(|s| self.news[t].contains(s));
         if self.started.contains(&t) || !isolated {
             return;
         }
@@ -387,7 +384,7 @@ impl Peer<'_, '_> {
                     }
                 }
                 Message::Opened { switch } => {
-                    if self.news[to].insert((0, switch)) {
+                    if self.news[to].insert(switch) {
                         if self.in_dark(to) {
                             self.broadcast(at, to, Message::Opened { switch });
                         }
@@ -444,7 +441,7 @@ impl Peer<'_, '_> {
                 for c in asker {
                     self.relay_to(at, switch, c, Message::Done { switch });
                 }
-                self.news[switch].insert((0, switch));
+                self.news[switch].insert(switch);
                 self.broadcast(at, switch, Message::Opened { switch });
                 self.try_start(at, switch);
             }

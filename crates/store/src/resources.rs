@@ -7,6 +7,24 @@ use sqlx::FromRow;
 
 use crate::{Conn, Result, Scope, Sql, vals};
 
+/// `(region within the scope OR unit is the caller's)`: staff read by area, a provider's or an
+/// organisation's own accounts by their unit.
+fn in_scope_or_unit(
+    sql: &mut Sql,
+    scope: &Scope,
+    region: &str,
+    unit_column: &str,
+    unit: Option<i64>,
+) {
+    sql.push("(");
+    scope.sql_condition(sql, region);
+    sql.push(" OR ")
+        .push(unit_column)
+        .push(" = ")
+        .bind(unit.unwrap_or(-1))
+        .push(")");
+}
+
 #[derive(Debug, Clone, PartialEq, FromRow, Serialize)]
 pub struct ProviderRow {
     pub id: i64,
@@ -49,11 +67,9 @@ pub async fn providers(
     unit_id: Option<i64>,
 ) -> Result<Vec<ProviderRow>> {
     let mut sql = Sql::new(PROVIDER_SELECT);
-    sql.push(" WHERE (");
-    scope.sql_condition(&mut sql, "region_code");
-    sql.push(" OR unit_id = ")
-        .bind(unit_id.unwrap_or(-1))
-        .push(") ORDER BY id");
+    sql.push(" WHERE ");
+    in_scope_or_unit(&mut sql, scope, "region_code", "unit_id", unit_id);
+    sql.push(" ORDER BY id");
     c.all(sql).await
 }
 
@@ -161,11 +177,9 @@ pub async fn offers(
     unit_id: Option<i64>,
 ) -> Result<Vec<OfferRow>> {
     let mut sql = Sql::new(OFFER_SELECT);
-    sql.push(" WHERE (");
-    scope.sql_condition(&mut sql, "o.region_code");
-    sql.push(" OR p.unit_id = ")
-        .bind(unit_id.unwrap_or(-1))
-        .push(") ORDER BY o.id");
+    sql.push(" WHERE ");
+    in_scope_or_unit(&mut sql, scope, "o.region_code", "p.unit_id", unit_id);
+    sql.push(" ORDER BY o.id");
     c.all(sql).await
 }
 
@@ -257,11 +271,9 @@ pub async fn matches(
     provider_unit: Option<i64>,
 ) -> Result<Vec<MatchRow>> {
     let mut sql = Sql::new(MATCH_SELECT);
-    sql.push(" WHERE (");
-    scope.sql_condition(&mut sql, "m.region_code");
-    sql.push(" OR p.unit_id = ")
-        .bind(provider_unit.unwrap_or(-1))
-        .push(") ORDER BY m.id DESC");
+    sql.push(" WHERE ");
+    in_scope_or_unit(&mut sql, scope, "m.region_code", "p.unit_id", provider_unit);
+    sql.push(" ORDER BY m.id DESC");
     c.all(sql).await
 }
 
@@ -272,11 +284,8 @@ pub async fn a_match(
     id: i64,
 ) -> Result<Option<MatchRow>> {
     let mut sql = Sql::new(MATCH_SELECT);
-    sql.push(" WHERE m.id = ").bind(id).push(" AND (");
-    scope.sql_condition(&mut sql, "m.region_code");
-    sql.push(" OR p.unit_id = ")
-        .bind(provider_unit.unwrap_or(-1))
-        .push(")");
+    sql.push(" WHERE m.id = ").bind(id).push(" AND ");
+    in_scope_or_unit(&mut sql, scope, "m.region_code", "p.unit_id", provider_unit);
     c.optional(sql).await
 }
 
@@ -768,19 +777,17 @@ pub async fn insert_milestone(
 const CONTRACT_SELECT: &str = "SELECT id, unit_id, name, region_code, region_end, budget_fen, paid_fen, starts_on, \
      ends_on FROM service_contracts";
 
-/// Contracts whose area lies in the scope (the buyer's staff), or of a unit (the organisation).
-pub async fn contracts(
+/// One contract, if the scope or the unit may see it.
+pub async fn contract(
     c: &mut impl Conn,
     scope: &Scope,
     unit_id: Option<i64>,
-) -> Result<Vec<ContractRow>> {
+    id: i64,
+) -> Result<Option<ContractRow>> {
     let mut sql = Sql::new(CONTRACT_SELECT);
-    sql.push(" WHERE (");
-    scope.sql_condition(&mut sql, "region_code");
-    sql.push(" OR unit_id = ")
-        .bind(unit_id.unwrap_or(-1))
-        .push(") ORDER BY id");
-    c.all(sql).await
+    sql.push(" WHERE id = ").bind(id).push(" AND ");
+    in_scope_or_unit(&mut sql, scope, "region_code", "unit_id", unit_id);
+    c.optional(sql).await
 }
 
 /// A unit's contracts covering a household region on a day (YYYY-MM-DD).

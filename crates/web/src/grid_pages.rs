@@ -14,7 +14,7 @@ use minsheng_app::{AppError, Subject};
 use minsheng_domain::Action;
 use minsheng_domain::time_util::format_millis;
 use minsheng_grid::Network;
-use minsheng_grid::drawing::{frames, layout};
+use minsheng_grid::drawing::{Frame, frames, layout};
 use minsheng_grid::flisr::{self, Cause, Fault, Options};
 use minsheng_grid::indexed::{BranchKind, Indexed};
 use minsheng_grid::loadflow::Solver;
@@ -120,7 +120,7 @@ fn drawing(ix: &Indexed, faulted_lines: &BTreeSet<usize>) -> Option<Drawing> {
     let at = layout(ix);
     let xy = |b: usize| (MARGIN + at[b].0 * COLUMN, MARGIN + at[b].1 * ROW);
     let mut lines = Vec::new();
-    for (i, br) in ix.branches.iter().enumerate() {
+    for br in &ix.branches {
         let BranchKind::Line(l) = br.kind else {
             continue;
         };
@@ -132,7 +132,7 @@ fn drawing(ix: &Indexed, faulted_lines: &BTreeSet<usize>) -> Option<Drawing> {
             x2,
             y2,
             tie: br.switches.iter().any(|&s| !net.switches[s].closed),
-            faulted: faulted_lines.contains(&l) && i == l,
+            faulted: faulted_lines.contains(&l),
         });
     }
     let switches = net
@@ -214,12 +214,12 @@ fn tally_text(t: minsheng_grid::indexed::Tally, info: &RequestInfo) -> String {
 
 /// The frames as JSON for the page's script, with `<` escaped so nothing can end the script
 /// element.
-fn frames_json(ix: &Indexed, plan: &flisr::Plan) -> String {
+fn frames_json(ix: &Indexed, frames: &[Frame]) -> String {
     let ids = |set: &BTreeSet<usize>, of: &dyn Fn(usize) -> String| -> Vec<String> {
         set.iter().map(|&i| of(i)).collect()
     };
     let net = ix.net;
-    let value: Vec<serde_json::Value> = frames(ix, plan)
+    let value: Vec<serde_json::Value> = frames
         .iter()
         .map(|f| {
             serde_json::json!({
@@ -253,7 +253,7 @@ async fn network_page(
     let ix = Indexed::new(&net);
     let (status, mut message) = refusal(refused.as_ref(), info.lang);
     let mut plan_view = None;
-    let mut frames = String::from("[]");
+    let mut frames_text = String::from("[]");
     let mut faulted_lines = BTreeSet::new();
     if let Some(cause) = q.cause() {
         let normal = ix.normal_state();
@@ -271,11 +271,9 @@ async fn network_page(
                     .iter()
                     .flat_map(|&z| ix.zone_lines[z].iter().copied())
                     .collect();
-                frames = frames_json(&ix, &plan);
-                let labels: Vec<String> = minsheng_grid::drawing::frames(&ix, &plan)
-                    .into_iter()
-                    .map(|f| f.label)
-                    .collect();
+                let replay = frames(&ix, &plan);
+                frames_text = frames_json(&ix, &replay);
+                let labels: Vec<String> = replay.into_iter().map(|f| f.label).collect();
                 plan_view = Some(PlanView {
                     fault: cause.to_string(),
                     steps: labels,
@@ -313,7 +311,7 @@ async fn network_page(
         q_channel: q.channel.trim().to_string(),
         drawing: drawing(&ix, &faulted_lines),
         plan: plan_view,
-        frames_json: frames,
+        frames_json: frames_text,
         message,
         network,
     };
