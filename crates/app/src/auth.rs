@@ -353,7 +353,15 @@ pub(crate) async fn actor_for(
         .iter()
         .filter_map(|r| Role::from_code(r))
         .collect();
-    let scope = regions::scope_for(c, user.region_code, &user.region_level).await?;
+    let mut scope = regions::scope_for(c, user.region_code, &user.region_level).await?;
+    // A purchased-services organisation's staff work only within its running contracts (the
+    // areas the contracting staff gave it), wherever the organisation itself is based.
+    let today = minsheng_domain::time_util::today_in_china().to_string();
+    if let Some(ranges) =
+        minsheng_store::resources::contract_ranges(c, user.unit_id, &today).await?
+    {
+        scope = minsheng_store::Scope::from_ranges(ranges);
+    }
     Ok(Actor {
         user_id: Some(user.id),
         username: user.username.clone(),

@@ -54,6 +54,8 @@ pub struct DemoOptions {
     pub assessments: usize,
     /// Hotline requests taken this week (some answered).
     pub hotline: usize,
+    /// Donors, offers, a delivered match, an appeal, volunteer visits and a contract.
+    pub resources: bool,
 }
 
 impl Default for DemoOptions {
@@ -64,6 +66,7 @@ impl Default for DemoOptions {
             discovery: None,
             assessments: 40,
             hotline: 120,
+            resources: true,
         }
     }
 }
@@ -168,6 +171,11 @@ impl App {
             self.create_demo_hotline(options.hotline, options.seed)
                 .await?;
             progress("hotline", 1, 1);
+        }
+        if options.resources && options.discovery.is_none() {
+            progress("resources", 0, 1);
+            self.create_demo_resources(&made, &focus).await?;
+            progress("resources", 1, 1);
         }
         let mut tx = self.store().begin().await?;
         minsheng_store::discovery::rebuild_rollups(&mut tx).await?;

@@ -315,6 +315,72 @@ impl App {
             ),
         ];
         write_sheets(&mut book, sheets)?;
+        // Social resources of the same area (all time: donations are few and slow to add up).
+        let r = self.resource_figures(actor, region).await?;
+        let kind_zh = |k: &str| match k {
+            "caring_unit" => "爱心单位",
+            "company" => "爱心企业",
+            "individual" => "爱心人士",
+            _ => "慈善组织",
+        };
+        let mut linked: Vec<Vec<String>> = r
+            .delivered
+            .iter()
+            .map(|(k, n, y)| vec![kind_zh(k).to_string(), n.to_string(), format!("{y:.2}")])
+            .collect();
+        linked.extend(r.by_district.iter().map(|(_, name, n, y)| {
+            vec![format!("区县：{name}"), n.to_string(), format!("{y:.2}")]
+        }));
+        write_table(
+            &mut book,
+            "社会资源",
+            &["提供方类型或区域", "送达次数", "价值（元）"],
+            &linked,
+        )?;
+        let services = vec![
+            vec!["志愿服务次数".to_string(), r.volunteer_visits.to_string()],
+            vec![
+                "志愿服务时长（小时）".into(),
+                format!("{:.1}", r.volunteer_hours),
+            ],
+            vec![
+                "志愿服务补贴（元）".into(),
+                format!("{:.2}", r.stipends_yuan),
+            ],
+            vec!["急难众筹（个）".into(), r.appeals.to_string()],
+            vec!["进行中的众筹".into(), r.appeals_open.to_string()],
+            vec![
+                "众筹目标（元）".into(),
+                format!("{:.2}", r.appeals_target_yuan),
+            ],
+            vec![
+                "众筹到账（元）".into(),
+                format!("{:.2}", r.appeals_received_yuan),
+            ],
+            vec![
+                "众筹拨付（元）".into(),
+                format!("{:.2}", r.appeals_disbursed_yuan),
+            ],
+        ];
+        write_table(&mut book, "志愿服务与众筹", &["指标", "数值"], &services)?;
+        let contracts: Vec<Vec<String>> = r
+            .contracts
+            .iter()
+            .map(|(name, rate, paid, budget)| {
+                vec![
+                    name.clone(),
+                    format!("{rate:.4}"),
+                    format!("{paid:.2}"),
+                    format!("{budget:.2}"),
+                ]
+            })
+            .collect();
+        write_table(
+            &mut book,
+            "购买服务合同",
+            &["合同", "完成率", "已付（元）", "预算（元）"],
+            &contracts,
+        )?;
         book.save_to_buffer().map_err(error)
     }
 }

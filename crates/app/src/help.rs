@@ -53,7 +53,7 @@ fn due_on(now: i64, months: u32) -> String {
 /// Working days from discovery to money in hand for emergency assistance.
 pub const EMERGENCY_WORKDAYS: u32 = 3;
 
-fn shipped_catalog() -> AppResult<&'static Catalog> {
+pub(crate) fn shipped_catalog() -> AppResult<&'static Catalog> {
     catalog::shipped()
         .map_err(|e| AppError::Internal(format!("the shipped catalog does not load: {e:?}")))
 }

@@ -8,6 +8,7 @@ mod audit_writer;
 pub mod auth;
 pub mod demo;
 pub mod demo_discovery;
+mod demo_resources;
 pub mod discovery;
 pub mod export;
 pub mod grid;

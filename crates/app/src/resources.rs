@@ -85,7 +85,45 @@ fn region(errors: &mut Vec<FieldError>, field: &str, value: &str) -> Option<Regi
     }
 }
 
+/// A line in the household's timeline, written with the change it records.
+async fn timeline(
+    tx: &mut minsheng_store::WriteTx,
+    actor: &Actor,
+    household_id: i64,
+    text: &str,
+) -> AppResult<()> {
+    minsheng_store::discovery::add_timeline(
+        tx,
+        household_id,
+        now_millis(),
+        actor.user_id,
+        &actor.username,
+        "resources",
+        text,
+    )
+    .await?;
+    Ok(())
+}
+
 impl App {
+    /// Audits a refused reach for something outside the caller's area or unit; the error to
+    /// return (the same "not found" as for what does not exist).
+    async fn refused_not_found(
+        &self,
+        actor: &Actor,
+        action: &str,
+        kind: &str,
+        id: &str,
+    ) -> AppError {
+        match self
+            .audit_now(actor, action, Subject::new(kind, id), false, "not found")
+            .await
+        {
+            Ok(()) => AppError::NotFound,
+            Err(e) => e,
+        }
+    }
+
     /// Registers a donor or provider based in the caller's area.
     pub async fn register_provider(&self, actor: &Actor, input: &ProviderInput) -> AppResult<i64> {
         self.authorize(actor, Action::ManageResources, Subject::new("provider", ""))
@@ -313,6 +351,16 @@ impl App {
             },
         )
         .await?;
+        timeline(
+            &mut tx,
+            actor,
+            household.id,
+            &format!(
+                "社会资源对接 #{id}：{}（{}）{} {}，同意人：{consent}",
+                offer.what, offer.provider_name, input.quantity, offer.unit
+            ),
+        )
+        .await?;
         write_audit(
             &mut tx,
             actor,
@@ -419,6 +467,24 @@ impl App {
                 recorded_by: actor.user_id,
                 now: now_millis(),
             },
+        )
+        .await?;
+        let thanks = if input.feedback.trim().is_empty() {
+            String::new()
+        } else {
+            format!("；反馈：{}", input.feedback.trim())
+        };
+        timeline(
+            &mut tx,
+            actor,
+            found.household_id,
+            &format!(
+                "社会资源送达：{} ¥{:.2}（{}，{}）{thanks}",
+                input.what.trim(),
+                input.value_yuan,
+                found.provider_name,
+                input.delivered_by.trim()
+            ),
         )
         .await?;
         write_audit(
@@ -584,6 +650,18 @@ impl App {
             },
         )
         .await?;
+        timeline(
+            &mut tx,
+            actor,
+            household.id,
+            &format!(
+                "急难众筹 #{id}：{}，目标 ¥{:.2}，截止 {}",
+                input.title.trim(),
+                yuan(target),
+                input.ends_on.trim()
+            ),
+        )
+        .await?;
         write_audit(
             &mut tx,
             actor,
@@ -734,7 +812,10 @@ impl App {
             .await?
             .filter(|a| actor.scope.contains(a.region_code))
         else {
-            return Err(AppError::NotFound);
+            drop(tx);
+            return Err(self
+                .refused_not_found(actor, "appeal.close", "appeal", &subject)
+                .await);
         };
         let now = now_millis();
         store::close_appeal(&mut tx, appeal_id, now).await?;
@@ -888,6 +969,18 @@ impl App {
             },
         )
         .await?;
+        timeline(
+            &mut tx,
+            actor,
+            household.id,
+            &format!(
+                "志愿服务：{} {}，每 {} 天一次",
+                input.volunteer.trim(),
+                input.service.trim(),
+                input.every_days
+            ),
+        )
+        .await?;
         write_audit(
             &mut tx,
             actor,
@@ -915,10 +1008,14 @@ impl App {
             Subject::new("assignment", &subject),
         )
         .await?;
-        let assignment = store::assignments(&mut reader(self), &actor.scope, Some(assignment_id))
+        let found = store::assignments(&mut reader(self), &actor.scope, Some(assignment_id))
             .await?
-            .pop()
-            .ok_or(AppError::NotFound)?;
+            .pop();
+        let Some(assignment) = found else {
+            return Err(self
+                .refused_not_found(actor, "volunteer.visit", "assignment", &subject)
+                .await);
+        };
         let mut errors = Vec::new();
         let day = date(&input.visited_on);
         let today = minsheng_domain::time_util::today_in_china();
@@ -1055,6 +1152,10 @@ mod tests {
 pub struct ResourceFigures {
     /// By provider kind: (kind, deliveries, ¥).
     pub delivered: Vec<(String, i64, f64)>,
+    /// By district: (district code, name, deliveries, ¥).
+    pub by_district: Vec<(i64, String, i64, f64)>,
+    /// Contracts: (name, delivery rate 0–1, paid ¥, budget ¥).
+    pub contracts: Vec<(String, f64, f64, f64)>,
     pub delivered_yuan: f64,
     pub volunteer_visits: i64,
     pub volunteer_hours: f64,
@@ -1069,7 +1170,12 @@ pub struct ResourceFigures {
 impl App {
     /// Resources linked (¥ and count by provider kind), volunteer hours and stipends, appeals and
     /// the funds they raised, within the caller's area.
-    pub async fn resource_figures(&self, actor: &Actor) -> AppResult<ResourceFigures> {
+    /// `region` narrows it to one region of the caller's area.
+    pub async fn resource_figures(
+        &self,
+        actor: &Actor,
+        region: Option<RegionCode>,
+    ) -> AppResult<ResourceFigures> {
         if !actor.may(Action::ViewFigures) {
             self.authorize(
                 actor,
@@ -1078,19 +1184,49 @@ impl App {
             )
             .await?;
         }
-        let delivered: Vec<(String, i64, f64)> =
-            store::delivered_by_kind(&mut reader(self), &actor.scope)
+        let scope = match region {
+            Some(code) if actor.scope.contains(code.as_i64()) => {
+                minsheng_store::Scope::from_ranges(vec![code.subtree()])
+            }
+            Some(_) => {
+                return Err(AppError::invalid(
+                    "region",
+                    "this region is outside your area",
+                ));
+            }
+            None => actor.scope.clone(),
+        };
+        let mut c = reader(self);
+        let delivered: Vec<(String, i64, f64)> = store::delivered_by_kind(&mut c, &scope)
+            .await?
+            .into_iter()
+            .map(|(kind, n, fen)| (kind, n, yuan(fen)))
+            .collect();
+        let mut by_district = Vec::new();
+        for (code, n, fen) in store::delivered_by_district(&mut c, &scope).await? {
+            let name = minsheng_store::regions::get(&mut c, code)
                 .await?
-                .into_iter()
-                .map(|(kind, n, fen)| (kind, n, yuan(fen)))
-                .collect();
-        let (visits, hours, stipends) =
-            store::volunteer_totals(&mut reader(self), &actor.scope).await?;
+                .map_or_else(|| code.to_string(), |r| r.name);
+            by_district.push((code, name, n, yuan(fen)));
+        }
+        let mut contracts = Vec::new();
+        for k in store::contracts(&mut c, &scope, None).await? {
+            let progress = self.progress_of(k).await?;
+            contracts.push((
+                progress.contract.name.clone(),
+                progress.delivery_rate,
+                yuan(progress.contract.paid_fen),
+                yuan(progress.contract.budget_fen),
+            ));
+        }
+        let (visits, hours, stipends) = store::volunteer_totals(&mut c, &scope).await?;
         let (appeals, open, target, received, disbursed) =
-            store::appeal_totals(&mut reader(self), &actor.scope).await?;
+            store::appeal_totals(&mut c, &scope).await?;
         Ok(ResourceFigures {
             delivered_yuan: delivered.iter().map(|d| d.2).sum(),
             delivered,
+            by_district,
+            contracts,
             volunteer_visits: visits,
             volunteer_hours: hours,
             stipends_yuan: yuan(stipends),
@@ -1254,6 +1390,12 @@ impl App {
             .await?;
             return Err(AppError::NotFound);
         };
+        self.progress_of(contract).await
+    }
+
+    /// A contract's deliverables counted from the records, its delivery rate and milestones.
+    async fn progress_of(&self, contract: store::ContractRow) -> AppResult<ContractProgress> {
+        let id = contract.id;
         let from = date(&contract.starts_on).map_or(0, day_start_ms);
         let to = date(&contract.ends_on)
             .map_or(i64::MAX, |d| day_start_ms(d + time::Duration::days(1)) - 1);
@@ -1334,5 +1476,139 @@ impl App {
         Ok(!store::covering(&mut reader(self), unit_id, region, &today)
             .await?
             .is_empty())
+    }
+}
+
+/// A need of a household that government items do not cover, as the matching worklist shows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Need {
+    pub row: store::NeedRow,
+    /// What the need is, in words (the catalog item's name and why it is unmet); a match made
+    /// from the worklist records it as its need.
+    pub text: String,
+}
+
+/// An appeal as its staff see it: figures, and whether its end date has passed while open.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AppealView {
+    pub appeal: PublicAppeal,
+    pub household_id: i64,
+    pub overdue: bool,
+}
+
+impl App {
+    /// Offers the caller works with: staff, those that reach into their area; a provider, its
+    /// own.
+    pub async fn offers(&self, actor: &Actor) -> AppResult<Vec<OfferRow>> {
+        let (scope, unit) = self.resource_view(actor).await?;
+        Ok(store::offers(&mut reader(self), &scope, unit).await?)
+    }
+
+    /// The matching worklist of the caller's area: declined plan items, referrals no unit
+    /// could take, and "not eligible but helped" households, less those already matched.
+    pub async fn unmet_needs(&self, actor: &Actor) -> AppResult<Vec<Need>> {
+        self.authorize(actor, Action::ManageResources, Subject::new("needs", ""))
+            .await?;
+        let rows = store::unmet_needs(&mut reader(self), &actor.scope, 500).await?;
+        let matched = store::matches(&mut reader(self), &actor.scope, None).await?;
+        let catalog = crate::help::shipped_catalog()?;
+        let needs: Vec<Need> = rows
+            .into_iter()
+            .map(|row| {
+                let item = catalog
+                    .items
+                    .iter()
+                    .find(|i| i.code == row.item_code)
+                    .map_or_else(|| row.item_code.clone(), |i| i.label_zh.clone());
+                let text = match row.source.as_str() {
+                    "declined" => format!("{item}（方案未获批：{}）", row.detail),
+                    "unavailable" => format!("{item}（转介未落实）"),
+                    _ => "不符合救助条件但需帮扶".to_string(),
+                };
+                Need { row, text }
+            })
+            .filter(|n| {
+                !matched
+                    .iter()
+                    .any(|m| m.household_id == n.row.household_id && m.need == n.text)
+            })
+            .collect();
+        self.audit_now(
+            actor,
+            "resources.needs",
+            Subject::new("needs", ""),
+            true,
+            &format!("{} needs", needs.len()),
+        )
+        .await?;
+        Ok(needs)
+    }
+
+    /// Appeals of the caller's area, with those past their end date flagged for closing.
+    pub async fn appeals(&self, actor: &Actor) -> AppResult<Vec<AppealView>> {
+        self.authorize(actor, Action::ManageResources, Subject::new("appeals", ""))
+            .await?;
+        let today = minsheng_domain::time_util::today_in_china();
+        Ok(store::appeals(&mut reader(self), &actor.scope)
+            .await?
+            .into_iter()
+            .map(|a| AppealView {
+                overdue: a.state == "open" && date(&a.ends_on).is_some_and(|d| d < today),
+                household_id: a.household_id,
+                appeal: a.into(),
+            })
+            .collect())
+    }
+
+    /// Open appeals, as a registered donor sees them (public figures only).
+    pub async fn open_appeals(&self, actor: &Actor) -> AppResult<Vec<PublicAppeal>> {
+        if !actor.may(Action::ManageResources) {
+            self.authorize(actor, Action::ProvideResources, Subject::new("appeals", ""))
+                .await?;
+        }
+        Ok(store::open_appeals(&mut reader(self))
+            .await?
+            .into_iter()
+            .map(PublicAppeal::from)
+            .collect())
+    }
+
+    /// An appeal's ledger (staff of its area): every entry with its donor.
+    pub async fn appeal_ledger(
+        &self,
+        actor: &Actor,
+        appeal_id: i64,
+    ) -> AppResult<Vec<store::EntryRow>> {
+        let subject = appeal_id.to_string();
+        self.authorize(
+            actor,
+            Action::ManageResources,
+            Subject::new("appeal", &subject),
+        )
+        .await?;
+        let visible = store::appeal(&mut reader(self), appeal_id)
+            .await?
+            .is_some_and(|a| actor.scope.contains(a.region_code));
+        if !visible {
+            return Err(self
+                .refused_not_found(actor, "appeal.ledger", "appeal", &subject)
+                .await);
+        }
+        Ok(store::appeal_entries(&mut reader(self), appeal_id).await?)
+    }
+
+    /// Contracts with their progress: staff, those of their area; an organisation, its own.
+    pub async fn contracts(&self, actor: &Actor) -> AppResult<Vec<ContractProgress>> {
+        let scope = if actor.may(Action::ManageResources) {
+            actor.scope.clone()
+        } else {
+            minsheng_store::Scope::nothing()
+        };
+        let rows = store::contracts(&mut reader(self), &scope, actor.unit_id).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for k in rows {
+            out.push(self.progress_of(k).await?);
+        }
+        Ok(out)
     }
 }

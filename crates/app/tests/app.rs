@@ -58,6 +58,7 @@ impl World {
                     discovery: None,
                     assessments: 6,
                     hotline: 0,
+                    resources: false,
                 },
                 &|_, _, _| {},
             )
@@ -3220,7 +3221,11 @@ async fn an_offer_is_matched_with_consent_within_its_capacity_and_delivered(back
         (timeline[0].value_yuan, timeline[0].provider_name.as_str()),
         (120.0, "爱心超市")
     );
-    let figures = w.app.resource_figures(&worker).await.expect("figures");
+    let figures = w
+        .app
+        .resource_figures(&worker, None)
+        .await
+        .expect("figures");
     assert_eq!(figures.delivered, vec![("charity".to_string(), 1, 120.0)]);
     // A household outside the area is not there for the worker.
     let elsewhere = w.actor("yuzhong.district").await;
@@ -3485,7 +3490,11 @@ async fn appeal_ledgers_reconcile_refuse_overdrafts_and_close_with_the_surplus_r
         (260.0, 0.0),
         "¥60 above the target left by the rule"
     );
-    let figures = w.app.resource_figures(&worker).await.expect("figures");
+    let figures = w
+        .app
+        .resource_figures(&worker, None)
+        .await
+        .expect("figures");
     assert!(
         figures.appeals >= 2 && figures.appeals_received_yuan >= 360.0,
         "{figures:?}"
@@ -3595,7 +3604,11 @@ async fn volunteer_visits_are_logged_with_hours_and_stipends_and_missed_ones_fla
     );
     // The figures count the hours and stipends; the district sees them, another district not.
     let district = w.actor("banan.district").await;
-    let figures = w.app.resource_figures(&district).await.expect("figures");
+    let figures = w
+        .app
+        .resource_figures(&district, None)
+        .await
+        .expect("figures");
     assert_eq!(
         (
             figures.volunteer_visits,
@@ -3608,7 +3621,7 @@ async fn volunteer_visits_are_logged_with_hours_and_stipends_and_missed_ones_fla
     let elsewhere = w.actor("yuzhong.district").await;
     assert_eq!(
         w.app
-            .resource_figures(&elsewhere)
+            .resource_figures(&elsewhere, None)
             .await
             .expect("figures")
             .volunteer_visits,
@@ -3719,4 +3732,21 @@ async fn a_contracts_milestones_wait_for_its_deliveries_and_its_assessors_stay_w
         }
         other => panic!("{other:?}"),
     }
+    // Signed in again, the organisation's assessor reads only within the contract: reaching
+    // outside it is refused and audited.
+    let assessor = w.actor("assessor").await;
+    assert!(assessor.scope.contains(community));
+    let outside_region: i64 = outside.region_code.parse().expect("region code");
+    assert!(!assessor.scope.contains(outside_region));
+    assert!(matches!(
+        w.app.household_detail(&assessor, outside.id).await,
+        Err(AppError::NotFound)
+    ));
+    let refused = w.audit_rows("household.read").await;
+    assert!(
+        refused.iter().any(|r| r.username == "assessor"
+            && r.outcome == "denied"
+            && r.subject_id == outside.id.to_string()),
+        "the refusal is audited"
+    );
 }

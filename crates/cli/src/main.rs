@@ -447,6 +447,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     discovery,
                     assessments: 40,
                     hotline: 120,
+                    resources: true,
                 };
                 let accounts = create_demo(&app, options).await?;
                 save_accounts(&accounts_file, &accounts)?;

@@ -901,3 +901,128 @@ pub async fn pay_milestone(
         .await?;
     Ok(paid == 1)
 }
+
+/// The areas a unit's staff may work in today when it holds purchased-service contracts: the
+/// ranges of the contracts running on `day` (none running: an empty list). `None` when the
+/// unit has no contracts at all (its staff keep their unit's area).
+pub async fn contract_ranges(
+    c: &mut impl Conn,
+    unit_id: i64,
+    day: &str,
+) -> Result<Option<Vec<(i64, i64)>>> {
+    if !has_contracts(c, unit_id).await? {
+        return Ok(None);
+    }
+    let rows: Vec<(i64, i64)> = c
+        .all(Sql::with(
+            "SELECT region_code, region_end FROM service_contracts WHERE unit_id = $1 \
+             AND starts_on <= $2 AND ends_on >= $2 ORDER BY region_code",
+            vals![unit_id, day],
+        ))
+        .await?;
+    Ok(Some(rows))
+}
+
+/// Contracts staff of the scope (the area they cover starts in it) or the organisation sees.
+pub async fn contracts(
+    c: &mut impl Conn,
+    scope: &Scope,
+    unit_id: Option<i64>,
+) -> Result<Vec<ContractRow>> {
+    let mut sql = Sql::new(CONTRACT_SELECT);
+    sql.push(" WHERE ");
+    in_scope_or_unit(&mut sql, scope, "region_code", "unit_id", unit_id);
+    sql.push(" ORDER BY id DESC");
+    c.all(sql).await
+}
+
+/// Deliveries within the scope by district: (district code, deliveries, fen).
+pub async fn delivered_by_district(
+    c: &mut impl Conn,
+    scope: &Scope,
+) -> Result<Vec<(i64, i64, i64)>> {
+    let mut sql = Sql::new(
+        "SELECT (m.region_code / 1000000) * 1000000 AS district, COUNT(d.id), \
+         CAST(COALESCE(SUM(ROUND(d.value_yuan * 100)), 0) AS BIGINT) \
+         FROM resource_deliveries d JOIN resource_matches m ON m.id = d.match_id WHERE ",
+    );
+    scope.sql_condition(&mut sql, "m.region_code");
+    sql.push(" GROUP BY (m.region_code / 1000000) * 1000000 ORDER BY district");
+    c.all(sql).await
+}
+
+/// Appeals of the scope, the open ones first.
+pub async fn appeals(c: &mut impl Conn, scope: &Scope) -> Result<Vec<AppealRow>> {
+    let mut sql = Sql::new(APPEAL_SELECT);
+    sql.push(" WHERE ");
+    scope.sql_condition(&mut sql, "region_code");
+    sql.push(" ORDER BY state DESC, id DESC");
+    c.all(sql).await
+}
+
+/// Open appeals anywhere (their public figures are what a donor sees).
+pub async fn open_appeals(c: &mut impl Conn) -> Result<Vec<AppealRow>> {
+    c.all(Sql::new(&format!(
+        "{APPEAL_SELECT} WHERE state = 'open' ORDER BY id DESC"
+    )))
+    .await
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize)]
+pub struct EntryRow {
+    pub id: i64,
+    pub kind: String,
+    pub provider_name: Option<String>,
+    pub amount_fen: i64,
+    pub note: String,
+    pub at: i64,
+}
+
+/// An appeal's ledger, oldest first.
+pub async fn appeal_entries(c: &mut impl Conn, appeal_id: i64) -> Result<Vec<EntryRow>> {
+    c.all(Sql::with(
+        "SELECT e.id, e.kind, p.name AS provider_name, e.amount_fen, e.note, e.at FROM appeal_entries e \
+         LEFT JOIN resource_providers p ON p.id = e.provider_id WHERE e.appeal_id = $1 ORDER BY e.id",
+        vals![appeal_id],
+    ))
+    .await
+}
+
+/// A need government items do not cover, of a household of the scope.
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize)]
+pub struct NeedRow {
+    pub household_id: i64,
+    pub address: String,
+    pub region_code: i64,
+    /// declined (a plan item declined), unavailable (a referral failed or returned), or
+    /// not_eligible_helped (the household's file).
+    pub source: String,
+    /// The catalog item (empty for not_eligible_helped).
+    pub item_code: String,
+    pub detail: String,
+}
+
+/// Needs within the scope: declined plan items, referrals that failed or came back, and the
+/// households whose file says "not eligible but helped".
+pub async fn unmet_needs(c: &mut impl Conn, scope: &Scope, limit: i64) -> Result<Vec<NeedRow>> {
+    let mut sql = Sql::new(
+        "SELECT * FROM (\
+         SELECT p.household_id, h.address, p.region_code, 'declined' AS source, i.item_code, i.decline_reason AS detail \
+         FROM plan_items i JOIN assistance_plans p ON p.id = i.plan_id JOIN households h ON h.id = p.household_id \
+         WHERE i.state = 'declined' AND ",
+    );
+    scope.sql_condition(&mut sql, "p.region_code");
+    sql.push(
+        " UNION SELECT f.household_id, h.address, f.region_code, 'unavailable', f.item_code, f.state \
+         FROM referrals f JOIN households h ON h.id = f.household_id WHERE f.state IN ('failed', 'returned') AND ",
+    );
+    scope.sql_condition(&mut sql, "f.region_code");
+    sql.push(
+        " UNION SELECT f.household_id, h.address, f.region_code, 'not_eligible_helped', '', '' \
+         FROM household_files f JOIN households h ON h.id = f.household_id WHERE f.state = 'not_eligible_helped' AND ",
+    );
+    scope.sql_condition(&mut sql, "f.region_code");
+    sql.push(") needs ORDER BY household_id, source, item_code LIMIT ")
+        .bind(limit);
+    c.all(sql).await
+}

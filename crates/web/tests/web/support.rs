@@ -92,6 +92,7 @@ impl TestApp {
                     discovery: None,
                     assessments: 6,
                     hotline: 40,
+                    resources: true,
                 },
                 &|_, _, _| {},
             )
