@@ -9,7 +9,9 @@
 use minsheng_domain::time_util::now_millis;
 use minsheng_domain::{Action, RegionCode};
 use minsheng_store::resources::{self as store, NewDelivery, NewMatch, NewOffer, NewProvider};
-pub use minsheng_store::resources::{DeliveryRow, MatchRow, OfferRow, ProviderRow};
+pub use minsheng_store::resources::{
+    DeliveryRow, Entry, EntryRow, MatchRow, NeedRow, OfferRow, ProviderRow,
+};
 use serde::Deserialize;
 
 use crate::{Actor, App, AppError, AppResult, FieldError, Subject, reader, write_audit};
@@ -1610,5 +1612,15 @@ impl App {
             out.push(self.progress_of(k).await?);
         }
         Ok(out)
+    }
+
+    /// The organisations a contract can be given to (staff who record contracts).
+    pub async fn service_organisations(
+        &self,
+        actor: &Actor,
+    ) -> AppResult<Vec<minsheng_store::users::UnitRow>> {
+        self.authorize(actor, Action::ManageResources, Subject::new("contract", ""))
+            .await?;
+        Ok(minsheng_store::users::service_organisations(&mut reader(self)).await?)
     }
 }

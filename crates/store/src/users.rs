@@ -70,6 +70,15 @@ pub async fn units_in_scope(c: &mut impl Conn, scope: &Scope) -> Result<Vec<Unit
     c.all(sql).await
 }
 
+/// Social-work and third-party assessment organisations, wherever based (they are contracted
+/// across districts).
+pub async fn service_organisations(c: &mut impl Conn) -> Result<Vec<UnitRow>> {
+    c.all(Sql::new(&format!(
+        "{UNIT_SELECT} WHERE u.kind IN ('social_work_org', 'assessment_org') ORDER BY u.name"
+    )))
+    .await
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
 pub struct UserRow {
     pub id: i64,

@@ -558,3 +558,125 @@ pub struct AllQuery {
     #[serde(default)]
     all: bool,
 }
+
+/// Offers that reach into the caller's area.
+pub async fn resource_offers(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
+    use minsheng_domain::Action;
+    crate::resource_pages::guard(&s, &actor, Action::ManageResources)
+        .await
+        .web(&info)?;
+    ok(s.app.offers(&actor).await.web(&info)?)
+}
+
+/// Matches an offer to a household, with the consent recorded.
+pub async fn resource_match(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Json(body): Json<minsheng_app::resources::MatchInput>,
+) -> ApiResult {
+    use minsheng_domain::Action;
+    crate::resource_pages::guard(&s, &actor, Action::ManageResources)
+        .await
+        .web(&info)?;
+    let id = s.app.match_offer(&actor, &body).await.web(&info)?;
+    Ok((StatusCode::CREATED, Json(json!({"id": id}))).into_response())
+}
+
+/// Records a match's delivery.
+pub async fn resource_delivery(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Json(body): Json<minsheng_app::resources::DeliveryInput>,
+) -> ApiResult {
+    use minsheng_domain::Action;
+    crate::resource_pages::guard(&s, &actor, Action::ManageResources)
+        .await
+        .web(&info)?;
+    let delivery = s.app.record_delivery(&actor, id, &body).await.web(&info)?;
+    Ok((StatusCode::CREATED, Json(json!({"id": delivery}))).into_response())
+}
+
+/// An appeal's public figures.
+pub async fn public_appeal(
+    State(s): State<AppState>,
+    Info(info): Info,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    ok(s.app.public_appeal(id).await.web(&info)?)
+}
+
+#[derive(Deserialize)]
+pub struct EntryBody {
+    kind: String,
+    amount_yuan: f64,
+    #[serde(default)]
+    provider_id: Option<i64>,
+    #[serde(default)]
+    note: String,
+}
+
+/// A ledger entry of an appeal (pledge, receipt, disbursement); the appeal's figures after it.
+pub async fn appeal_entry(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Json(body): Json<EntryBody>,
+) -> ApiResult {
+    use minsheng_app::resources::Entry;
+    use minsheng_domain::Action;
+    crate::resource_pages::guard(&s, &actor, Action::ManageResources)
+        .await
+        .web(&info)?;
+    let entry = match body.kind.as_str() {
+        "pledge" => Entry::Pledge,
+        "receipt" => Entry::Receipt,
+        "disbursement" => Entry::Disbursement,
+        _ => {
+            return Err(WebError::new(
+                AppError::invalid("kind", "pledge, receipt or disbursement"),
+                &info,
+            ));
+        }
+    };
+    let after = s
+        .app
+        .appeal_entry(
+            &actor,
+            id,
+            entry,
+            body.provider_id,
+            body.amount_yuan,
+            &body.note,
+        )
+        .await
+        .web(&info)?;
+    Ok((StatusCode::CREATED, Json(after)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RegionQuery {
+    #[serde(default)]
+    region: String,
+}
+
+/// Social-resource figures of the caller's area or one region of it.
+pub async fn resource_figures(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Query(q): Query<RegionQuery>,
+) -> ApiResult {
+    use minsheng_domain::Action;
+    crate::resource_pages::guard(&s, &actor, Action::ViewFigures)
+        .await
+        .web(&info)?;
+    let region = match q.region.trim() {
+        "" => None,
+        code => Some(
+            RegionCode::parse(code)
+                .map_err(|e| AppError::invalid("region", e.to_string()))
+                .web(&info)?,
+        ),
+    };
+    ok(s.app.resource_figures(&actor, region).await.web(&info)?)
+}

@@ -806,6 +806,12 @@ struct HelpFiguresPage {
     referrals: Vec<(String, String, i64)>,
     in_time: String,
     linked: String,
+    res: minsheng_app::resources::ResourceFigures,
+    /// Social resources delivered: (provider kind or district, deliveries, ¥, bar share).
+    res_by_kind: Vec<(String, i64, String, i64)>,
+    res_by_district: Vec<(String, i64, String, i64)>,
+    /// Contracts: (name, delivery rate %, paid of budget).
+    res_contracts: Vec<(String, i64, String)>,
 }
 
 pub async fn figures(
@@ -860,7 +866,44 @@ pub async fn figures(
         .iter()
         .map(|(group, state, n)| (group.clone(), state_word(lang, state).to_string(), *n))
         .collect();
+    let res = s.app.resource_figures(&actor, region).await.web(&info)?;
+    let most = res
+        .delivered
+        .iter()
+        .map(|d| d.2)
+        .chain(res.by_district.iter().map(|d| d.3))
+        .fold(0.0, f64::max)
+        .max(1.0);
+    let bar = |y: f64| (y / most * 100.0).round() as i64;
+    let res_by_kind = res
+        .delivered
+        .iter()
+        .map(|(kind, n, y)| {
+            let word = crate::resource_pages::provider_kind(lang, kind).to_string();
+            (word, *n, format!("¥{y:.2}"), bar(*y))
+        })
+        .collect();
+    let res_by_district = res
+        .by_district
+        .iter()
+        .map(|(_, name, n, y)| (name.clone(), *n, format!("¥{y:.2}"), bar(*y)))
+        .collect();
+    let res_contracts = res
+        .contracts
+        .iter()
+        .map(|(name, rate, paid, budget)| {
+            (
+                name.clone(),
+                (rate * 100.0).round() as i64,
+                format!("¥{paid:.2} / ¥{budget:.2}"),
+            )
+        })
+        .collect();
     let page = HelpFiguresPage {
+        res,
+        res_by_kind,
+        res_by_district,
+        res_contracts,
         c: chrome(&actor, &info),
         region: p.region.clone(),
         from: from.to_string(),

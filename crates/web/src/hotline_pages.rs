@@ -573,7 +573,7 @@ async fn after_step(
 // ---------- public pages ----------
 
 /// The frame of a public page: signed in or not, nothing personal.
-fn public_chrome(info: &RequestInfo) -> Chrome {
+pub(crate) fn public_chrome(info: &RequestInfo) -> Chrome {
     let mut citizen = outside_actor("public", &info.ip);
     citizen.display_name.clear();
     chrome(&citizen, info)

@@ -82,7 +82,7 @@ pub struct Chrome {
 
 pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
     let t = info.lang.texts();
-    let entries: [(&str, &str, Action); 23] = [
+    let entries: [(&str, &str, Action); 25] = [
         ("/", t.home, Action::UseAccount),
         ("/hotline", t.hotline_desk, Action::TakeCalls),
         ("/hotline/tickets", t.hotline_tickets, Action::AnswerTickets),
@@ -95,6 +95,8 @@ pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
         ("/assessments", t.assessments, Action::ViewHouseholds),
         ("/referrals", t.referral_inbox, Action::HandleReferrals),
         ("/followups", t.followups, Action::ManageHelp),
+        ("/resources", t.res_nav, Action::ManageResources),
+        ("/provider", t.res_provider_nav, Action::ProvideResources),
         ("/grid", t.grid_network, Action::OperateGrid),
         ("/grid/alarms", t.grid_alarms, Action::OperateGrid),
         (
@@ -512,6 +514,7 @@ struct HouseholdPage {
     assessment: Option<minsheng_app::assessment::CurrentAssessment>,
     assessment_valid_until: String,
     can_assign: bool,
+    can_manage_resources: bool,
     /// Unpaid emergency cases: (label, time left or overdue, overdue).
     emergencies: Vec<(String, String, bool)>,
 }
@@ -590,6 +593,7 @@ async fn household_page(
             .unwrap_or_default(),
         assessment,
         can_assign: actor.may(Action::AssignAssessments),
+        can_manage_resources: actor.may(Action::ManageResources),
         emergencies,
         c: chrome(actor, info),
     };

@@ -14,6 +14,7 @@ mod html;
 pub mod i18n;
 mod open311;
 mod openapi;
+mod resource_pages;
 mod routes;
 
 use std::net::SocketAddr;

@@ -11,7 +11,7 @@ use minsheng_domain::Action;
 
 use crate::{
     AppState, api, assessment_pages as ap, auth, discovery_pages as dp, grid_pages as gp,
-    help_pages as hp, hotline_pages as hl, html, open311, openapi,
+    help_pages as hp, hotline_pages as hl, html, open311, openapi, resource_pages as rp,
 };
 
 /// One route: method, path (axum syntax), the action it requires (`None`: public) and a summary.
@@ -854,6 +854,34 @@ fn register() -> Routes {
             "Report a fault: plan it and alert the community workers of linked households it strands",
             gp::raise_fault,
         )
+        // Social resources.
+        .add(M::GET, "/resources", Some(A::ManageResources), "Matching desk: needs government items do not cover, matches and deliveries, offers, donors", rp::desk)
+        .add(M::POST, "/resources/providers", Some(A::ManageResources), "Register a donor or provider of one's area", rp::register_provider)
+        .add(M::POST, "/resources/offers", Some(A::ManageResources), "Add an offer of a provider of one's area", rp::add_offer)
+        .add(M::POST, "/resources/matches/{id}/delivery", Some(A::ManageResources), "Record a match's delivery (what, ¥, date, by whom, feedback)", rp::deliver)
+        .add(M::GET, "/households/{id}/resources", Some(A::ManageResources), "Offers that reach a household, with the consent form; its deliveries", rp::household)
+        .add(M::POST, "/households/{id}/resources/match", Some(A::ManageResources), "Match an offer to a household, with consent, within capacity", rp::match_offer)
+        .add(M::POST, "/households/{id}/volunteers", Some(A::ManageResources), "Assign a volunteer to a household for recurring visits", rp::assign_volunteer)
+        .add(M::POST, "/households/{id}/appeals", Some(A::ManageResources), "Open an emergency appeal for a household", rp::open_appeal)
+        .add(M::GET, "/volunteers", Some(A::ManageResources), "Volunteer assignments with hours, stipends and missed visits", rp::volunteers)
+        .add(M::POST, "/volunteers/{id}/visits", Some(A::ManageResources), "Log a volunteer's visit", rp::log_visit)
+        .add(M::GET, "/appeals", Some(A::ManageResources), "Emergency appeals of one's area with their ledgers", rp::appeals)
+        .add(M::POST, "/appeals/{id}/entries", Some(A::ManageResources), "A ledger entry: pledge, receipt or disbursement", rp::appeal_entry)
+        .add(M::POST, "/appeals/{id}/close", Some(A::ManageResources), "Close an appeal, moving the surplus by its rule", rp::close_appeal)
+        .add(M::GET, "/appeals/{id}/public", None, "An appeal's public page: title and figures, nothing personal", rp::public_appeal)
+        .add(M::GET, "/contracts", Some(A::ManageResources), "Purchased-services contracts with their delivery and payments", rp::contracts)
+        .add(M::POST, "/contracts", Some(A::ManageResources), "Record a contract with its deliverable and milestones", rp::create_contract)
+        .add(M::POST, "/contracts/{id}/pay", Some(A::ManageResources), "Pay a milestone once its share is delivered", rp::pay_milestone)
+        .add(M::GET, "/provider", Some(A::ProvideResources), "A provider's own page: households matched to it, its offers, open appeals", rp::provider)
+        .add(M::POST, "/provider/offers", Some(A::ProvideResources), "A provider adds an offer of its own", rp::provider_offer)
+        .add(M::POST, "/provider/matches/{id}/delivery", Some(A::ProvideResources), "A provider records a delivery to a household matched to it", rp::provider_deliver)
+        .add(M::POST, "/provider/appeals/{id}/give", Some(A::ProvideResources), "A registered donor pledges to an appeal or records a payment", rp::provider_give)
+        .add(M::GET, "/api/v1/resources/offers", Some(A::ManageResources), "Offers that reach into one's area", api::resource_offers)
+        .add(M::POST, "/api/v1/resources/matches", Some(A::ManageResources), "Match an offer to a household ({offer_id, household_id, need, quantity, consent_by})", api::resource_match)
+        .add(M::POST, "/api/v1/resources/matches/{id}/delivery", Some(A::ManageResources), "Record a delivery ({what, value_yuan, delivered_on, delivered_by, feedback})", api::resource_delivery)
+        .add(M::GET, "/api/v1/appeals/{id}", None, "An appeal's public figures", api::public_appeal)
+        .add(M::POST, "/api/v1/appeals/{id}/entries", Some(A::ManageResources), "A ledger entry ({kind, amount_yuan, provider_id, note}); the figures after it", api::appeal_entry)
+        .add(M::GET, "/api/v1/figures/resources", Some(A::ViewFigures), "Social-resource figures (?region=)", api::resource_figures)
         // The 12345 hotline.
         .add(
             M::GET,

@@ -67,6 +67,19 @@ enum Target {
     GridLink,
     /// An outage alert of such a household (made on the spot).
     GridAlert,
+    /// A confirmed resource match of a household in or outside the area (made on the spot).
+    Match,
+    /// A confirmed match of the caller's own offer, or (outside) of another provider's.
+    ProviderMatch,
+    /// A volunteer assignment in or outside the area (made on the spot).
+    Assignment,
+    /// An open appeal for a household in or outside the area (made on the spot).
+    Appeal,
+    /// Any open appeal (a donor may give to any).
+    OpenAppeal,
+    /// A purchased-services contract in or outside the area with an unpaid advance (made on
+    /// the spot).
+    Contract,
 }
 
 /// The matrix's own idea of every route: written here, apart from the route registry, so a
@@ -1292,9 +1305,136 @@ fn expectations() -> Vec<Expect> {
         200,
         false,
     ));
+    let staff = |method: Method, path, target, ok, audited| {
+        e(method, path, Some(A::ManageResources), target, ok, audited)
+    };
+    let provider = |method: Method, path, target, ok| {
+        e(method, path, Some(A::ProvideResources), target, ok, true)
+    };
+    let mut resources = vec![
+        staff(Method::GET, "/resources", T::Nothing, 200, true),
+        staff(Method::POST, "/resources/providers", T::Nothing, 303, true),
+        staff(Method::POST, "/resources/offers", T::Nothing, 303, true),
+        staff(
+            Method::POST,
+            "/resources/matches/{id}/delivery",
+            T::Match,
+            303,
+            true,
+        ),
+        staff(
+            Method::GET,
+            "/households/{id}/resources",
+            T::Household,
+            200,
+            true,
+        ),
+        staff(
+            Method::POST,
+            "/households/{id}/resources/match",
+            T::Household,
+            303,
+            true,
+        ),
+        staff(
+            Method::POST,
+            "/households/{id}/volunteers",
+            T::Household,
+            303,
+            true,
+        ),
+        staff(
+            Method::POST,
+            "/households/{id}/appeals",
+            T::Household,
+            303,
+            true,
+        ),
+        staff(Method::GET, "/volunteers", T::Nothing, 200, true),
+        staff(
+            Method::POST,
+            "/volunteers/{id}/visits",
+            T::Assignment,
+            303,
+            true,
+        ),
+        staff(Method::GET, "/appeals", T::Nothing, 200, false),
+        staff(Method::POST, "/appeals/{id}/entries", T::Appeal, 303, true),
+        staff(Method::POST, "/appeals/{id}/close", T::Appeal, 303, true),
+        e(
+            Method::GET,
+            "/appeals/{id}/public",
+            None,
+            T::OpenAppeal,
+            200,
+            false,
+        ),
+        staff(Method::GET, "/contracts", T::Nothing, 200, false),
+        staff(Method::POST, "/contracts", T::Nothing, 303, true),
+        staff(Method::POST, "/contracts/{id}/pay", T::Contract, 303, true),
+        provider(Method::GET, "/provider", T::Nothing, 200),
+        provider(Method::POST, "/provider/offers", T::Nothing, 303),
+        provider(
+            Method::POST,
+            "/provider/matches/{id}/delivery",
+            T::ProviderMatch,
+            303,
+        ),
+        provider(
+            Method::POST,
+            "/provider/appeals/{id}/give",
+            T::OpenAppeal,
+            303,
+        ),
+        staff(
+            Method::GET,
+            "/api/v1/resources/offers",
+            T::Nothing,
+            200,
+            false,
+        ),
+        staff(
+            Method::POST,
+            "/api/v1/resources/matches",
+            T::Nothing,
+            201,
+            true,
+        ),
+        staff(
+            Method::POST,
+            "/api/v1/resources/matches/{id}/delivery",
+            T::Match,
+            201,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/appeals/{id}",
+            None,
+            T::OpenAppeal,
+            200,
+            false,
+        ),
+        staff(
+            Method::POST,
+            "/api/v1/appeals/{id}/entries",
+            T::Appeal,
+            201,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/figures/resources",
+            Some(A::ViewFigures),
+            T::Nothing,
+            200,
+            false,
+        ),
+    ];
     all.append(&mut assessment);
     all.append(&mut help);
     all.append(&mut grid);
+    all.append(&mut resources);
     all
 }
 

@@ -444,6 +444,35 @@ impl TestApp {
                 let link = self.grid_link(who, outside).await?;
                 fill(self.grid_alert(link).await.to_string())
             }
+            Target::Match => {
+                let (household, _, _) = self.household(who, outside)?;
+                let offer = self.matrix_offer(true).await;
+                fill(self.fresh_match(household, offer).await.to_string())
+            }
+            Target::ProviderMatch => {
+                let (household, _, _) = *self.candidates.first()?;
+                let offer = self.matrix_offer(!outside).await;
+                fill(self.fresh_match(household, offer).await.to_string())
+            }
+            Target::Assignment => {
+                let (household, _, _) = self.household(who, outside)?;
+                fill(self.fresh_assignment(household).await.to_string())
+            }
+            Target::Appeal => {
+                let (household, _, _) = self.household(who, outside)?;
+                fill(self.fresh_appeal(household).await.to_string())
+            }
+            Target::OpenAppeal => {
+                if outside {
+                    return None;
+                }
+                let (household, _, _) = *self.candidates.first()?;
+                fill(self.fresh_appeal(household).await.to_string())
+            }
+            Target::Contract => {
+                let (_, _, region) = self.household(who, outside)?;
+                fill(self.fresh_contract(region).await.to_string())
+            }
             Target::Assessment => fill(pick(&self.assessments, who, outside)?.to_string()),
             Target::Model => (!outside)
                 .then(|| fill(self.models.first()?.to_string()))
@@ -539,6 +568,174 @@ impl TestApp {
                 fill(id.to_string())
             }
         }
+    }
+
+    fn operator(&self) -> Actor {
+        Actor::command_line(Scope::from_ranges(vec![EVERYTHING]))
+    }
+
+    /// The demo charity's own provider (its unit has the `charity` account), or (`own` false)
+    /// a provider without accounts.
+    async fn matrix_provider(&self, own: bool) -> i64 {
+        let sql = if own {
+            "SELECT MIN(p.id) FROM resource_providers p JOIN users u ON u.unit_id = p.unit_id \
+             WHERE u.username = 'charity'"
+        } else {
+            "SELECT MIN(id) FROM resource_providers WHERE unit_id IS NULL"
+        };
+        let (id,): (Option<i64>,) = self
+            .app
+            .store()
+            .reader()
+            .one(Sql::new(sql))
+            .await
+            .expect("provider");
+        id.expect("the demo registers providers")
+    }
+
+    /// A city-wide offer with room for every test, of the charity (`own`) or of another
+    /// provider; made on first use.
+    async fn matrix_offer(&self, own: bool) -> i64 {
+        let what = if own {
+            "矩阵测试资源"
+        } else {
+            "矩阵测试他方资源"
+        };
+        let found: Option<(i64,)> = self
+            .app
+            .store()
+            .reader()
+            .optional(Sql::with(
+                "SELECT id FROM resource_offers WHERE what = $1",
+                vals![what],
+            ))
+            .await
+            .expect("offer");
+        if let Some((id,)) = found {
+            return id;
+        }
+        let provider_id = self.matrix_provider(own).await;
+        self.app
+            .add_offer(
+                &self.operator(),
+                &minsheng_app::resources::OfferInput {
+                    provider_id,
+                    kind: "goods".into(),
+                    what: what.into(),
+                    description: String::new(),
+                    region: "500000000000".into(),
+                    capacity: 1_000_000.0,
+                    unit: "items".into(),
+                    valid_until: None,
+                },
+            )
+            .await
+            .expect("matrix offer")
+    }
+
+    async fn fresh_match(&self, household: i64, offer: i64) -> i64 {
+        self.app
+            .match_offer(
+                &self.operator(),
+                &minsheng_app::resources::MatchInput {
+                    offer_id: offer,
+                    household_id: household,
+                    need: "矩阵测试需求".into(),
+                    quantity: 1.0,
+                    consent_by: "户主本人".into(),
+                },
+            )
+            .await
+            .expect("match")
+    }
+
+    async fn fresh_assignment(&self, household: i64) -> i64 {
+        let today = minsheng_domain::time_util::today_in_china();
+        self.app
+            .assign_volunteer(
+                &self.operator(),
+                &minsheng_app::resources::AssignmentInput {
+                    household_id: household,
+                    volunteer: "矩阵志愿者".into(),
+                    service: "探访".into(),
+                    every_days: 7,
+                    starts_on: (today - time::Duration::days(14)).to_string(),
+                    ends_on: None,
+                    stipend_yuan: None,
+                    stipend_payer: String::new(),
+                },
+            )
+            .await
+            .expect("assignment")
+    }
+
+    async fn fresh_appeal(&self, household: i64) -> i64 {
+        let today = minsheng_domain::time_util::today_in_china();
+        self.app
+            .open_appeal(
+                &self.operator(),
+                &minsheng_app::resources::AppealInput {
+                    household_id: household,
+                    title: "矩阵测试众筹".into(),
+                    target_yuan: 10_000.0,
+                    ends_on: (today + time::Duration::days(30)).to_string(),
+                    surplus_rule: "转入临时救助备用金".into(),
+                },
+            )
+            .await
+            .expect("appeal")
+    }
+
+    /// A contract of the demo social-work organisation (no accounts, so no one's area moves).
+    async fn fresh_contract(&self, region: i64) -> i64 {
+        let today = minsheng_domain::time_util::today_in_china();
+        let unit = self.social_work_unit().await;
+        self.app
+            .create_contract(
+                &self.operator(),
+                &minsheng_app::resources::ContractInput {
+                    unit_id: unit,
+                    name: "矩阵测试合同".into(),
+                    region: region.to_string(),
+                    budget_yuan: 1000.0,
+                    starts_on: (today - time::Duration::days(1)).to_string(),
+                    ends_on: (today + time::Duration::days(30)).to_string(),
+                    deliverables: vec![("service_visits".into(), 10)],
+                    milestones: vec![("首期".into(), 100.0, 0.0)],
+                },
+            )
+            .await
+            .expect("contract")
+    }
+
+    async fn social_work_unit(&self) -> i64 {
+        let (id,): (i64,) = self
+            .app
+            .store()
+            .reader()
+            .one(Sql::new(
+                "SELECT MIN(id) FROM units WHERE kind = 'social_work_org'",
+            ))
+            .await
+            .expect("a social-work organisation");
+        id
+    }
+
+    /// A provider of the caller's area (staff add offers for it).
+    async fn provider_in(&self, who: &Who) -> i64 {
+        let all: Vec<(i64, i64)> = self
+            .app
+            .store()
+            .reader()
+            .all(Sql::new(
+                "SELECT id, region_code FROM resource_providers ORDER BY region_code DESC, id",
+            ))
+            .await
+            .expect("providers");
+        all.iter()
+            .find(|(_, r)| who.scope.contains(*r))
+            .or(all.first())
+            .map_or(0, |p| p.0)
     }
 
     /// Every referral (id, region).
@@ -1266,11 +1463,135 @@ impl TestApp {
             (_, "/grid/links") => {
                 let loads = ["D-K1", "D-P1", "D-P2", "D-P3", "D-P4", "D-K2"];
                 let household = self.household(who, false).map_or(0, |h| h.0);
+                // A load this household is not linked to yet (one link per household and load).
+                let linked: Vec<(String,)> = self
+                    .app
+                    .store()
+                    .reader()
+                    .all(Sql::with(
+                        "SELECT load_id FROM grid_links WHERE household_id = $1",
+                        vals![household],
+                    ))
+                    .await
+                    .expect("links");
+                let load = loads
+                    .iter()
+                    .find(|l| !linked.iter().any(|(x,)| x == *l))
+                    .unwrap_or(&loads[(n as usize) % loads.len()]);
                 fields.push(("network_id", self.grid_network().await.to_string()));
-                fields.push(("load_id", loads[(n as usize) % loads.len()].into()));
+                fields.push(("load_id", (*load).into()));
                 fields.push(("household_id", household.to_string()));
                 fields.push(("consent_by", "户主本人".into()));
                 fields.push(("need", "制氧机".into()));
+            }
+            (_, "/resources/providers") => {
+                fields.push(("name", format!("矩阵爱心单位{n}")));
+                fields.push(("kind", "caring_unit".into()));
+                fields.push(("region", own_region.clone()));
+            }
+            (_, "/resources/offers" | "/provider/offers") => {
+                let provider = if e.path == "/provider/offers" {
+                    self.matrix_provider(true).await
+                } else {
+                    self.provider_in(who).await
+                };
+                fields.push(("provider_id", provider.to_string()));
+                fields.push(("kind", "service".into()));
+                fields.push(("what", format!("矩阵上门服务{n}")));
+                fields.push(("region", own_region.clone()));
+                fields.push(("capacity", "10".into()));
+                fields.push(("unit", "visits".into()));
+            }
+            (
+                _,
+                "/resources/matches/{id}/delivery"
+                | "/provider/matches/{id}/delivery"
+                | "/api/v1/resources/matches/{id}/delivery",
+            ) => {
+                let today = minsheng_domain::time_util::today_in_china().to_string();
+                if api {
+                    let body = serde_json::json!({"what": "米面油", "value_yuan": 120.5,
+                        "delivered_on": today, "delivered_by": "矩阵志愿者"});
+                    return Some(("application/json", body.to_string()));
+                }
+                fields.push(("what", "米面油".into()));
+                fields.push(("value_yuan", "120.5".into()));
+                fields.push(("delivered_on", today));
+                fields.push(("delivered_by", "矩阵志愿者".into()));
+                fields.push(("feedback", "谢谢".into()));
+            }
+            (_, "/households/{id}/resources/match") => {
+                fields.push(("offer_id", self.matrix_offer(true).await.to_string()));
+                fields.push(("need", "矩阵测试需求".into()));
+                fields.push(("quantity", "1".into()));
+                fields.push(("consent_by", "户主本人".into()));
+            }
+            (_, "/api/v1/resources/matches") => {
+                let household = self.household(who, false).map_or(0, |h| h.0);
+                let body = serde_json::json!({"offer_id": self.matrix_offer(true).await,
+                    "household_id": household, "need": "矩阵测试需求", "quantity": 1.0,
+                    "consent_by": "户主本人"});
+                return Some(("application/json", body.to_string()));
+            }
+            (_, "/households/{id}/volunteers") => {
+                let today = minsheng_domain::time_util::today_in_china().to_string();
+                fields.push(("volunteer", "矩阵志愿者".into()));
+                fields.push(("service", "探访".into()));
+                fields.push(("every_days", "7".into()));
+                fields.push(("starts_on", today));
+            }
+            (_, "/households/{id}/appeals") => {
+                let today = minsheng_domain::time_util::today_in_china();
+                fields.push(("title", "矩阵测试众筹".into()));
+                fields.push(("target_yuan", "5000".into()));
+                fields.push(("ends_on", (today + time::Duration::days(30)).to_string()));
+                fields.push(("surplus_rule", "转入临时救助备用金".into()));
+            }
+            (_, "/volunteers/{id}/visits") => {
+                let today = minsheng_domain::time_util::today_in_china().to_string();
+                fields.push(("visited_on", today));
+                fields.push(("hours", "1.5".into()));
+            }
+            (
+                _,
+                "/appeals/{id}/entries"
+                | "/provider/appeals/{id}/give"
+                | "/api/v1/appeals/{id}/entries",
+            ) => {
+                let donor = self.matrix_provider(true).await;
+                if api {
+                    let body = serde_json::json!({"kind": "pledge", "amount_yuan": 100.0,
+                        "provider_id": donor});
+                    return Some(("application/json", body.to_string()));
+                }
+                fields.push(("kind", "pledge".into()));
+                fields.push(("provider_id", donor.to_string()));
+                fields.push(("amount_yuan", "100".into()));
+            }
+            (_, "/contracts") => {
+                let today = minsheng_domain::time_util::today_in_china();
+                fields.push(("unit_id", self.social_work_unit().await.to_string()));
+                fields.push(("name", format!("矩阵合同{n}")));
+                fields.push(("region", own_region.clone()));
+                fields.push(("budget_yuan", "1000".into()));
+                fields.push(("starts_on", today.to_string()));
+                fields.push(("ends_on", (today + time::Duration::days(30)).to_string()));
+                fields.push(("deliverable_kind", "service_visits".into()));
+                fields.push(("deliverable_target", "10".into()));
+                fields.push(("milestones", "首期,100,0\n尾款,900,1".into()));
+            }
+            (_, "/contracts/{id}/pay") => {
+                let (milestone,): (i64,) = self
+                    .app
+                    .store()
+                    .reader()
+                    .one(Sql::with(
+                        "SELECT MIN(id) FROM contract_milestones WHERE contract_id = $1",
+                        vals![Self::id_in(path)],
+                    ))
+                    .await
+                    .expect("milestone");
+                fields.push(("milestone_id", milestone.to_string()));
             }
             (_, "/hotline/tickets/{id}/unit") => {
                 let version = self.hotline_version(Self::id_in(path)).await;
