@@ -1562,6 +1562,23 @@ impl App {
             .collect())
     }
 
+    /// Closes the open appeals of the caller's area whose end date has passed (run daily), each
+    /// with its surplus moved by its rule; the appeals after closing.
+    pub async fn close_due_appeals(&self, actor: &Actor) -> AppResult<Vec<PublicAppeal>> {
+        let due: Vec<i64> = self
+            .appeals(actor)
+            .await?
+            .into_iter()
+            .filter(|a| a.overdue)
+            .map(|a| a.appeal.id)
+            .collect();
+        let mut closed = Vec::with_capacity(due.len());
+        for id in due {
+            closed.push(self.close_appeal(actor, id).await?);
+        }
+        Ok(closed)
+    }
+
     /// Open appeals, as a registered donor sees them (public figures only).
     pub async fn open_appeals(&self, actor: &Actor) -> AppResult<Vec<PublicAppeal>> {
         if !actor.may(Action::ManageResources) {

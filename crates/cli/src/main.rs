@@ -161,6 +161,13 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Social resources (社会资源): close appeals past their end date (run daily), figures.
+    Resources {
+        #[command(subcommand)]
+        action: ResourcesCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Data cross-matching (大数据比对): department feeds against the population, warning rules.
     Screen {
         /// The warning rules (e.g. data/rules/warnings.toml).
@@ -294,6 +301,23 @@ enum RulesCommand {
     Check {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ResourcesCommand {
+    /// Close every open emergency appeal past its end date, moving each surplus by its rule.
+    CloseDue {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Resources linked by provider kind and district, volunteer hours, appeals, contracts.
+    Figures {
+        /// One region (a code in any form); the whole municipality by default.
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -537,6 +561,73 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     "{} overdue referrals chased, {escalated} escalated",
                     chased.len()
                 );
+            }
+        }
+        Command::Resources { action, db } => {
+            let app = open_app(&db).await?;
+            let actor = command_line_actor(&app).await?;
+            match action {
+                ResourcesCommand::CloseDue { json } => {
+                    let closed = app.close_due_appeals(&actor).await.map_err(app_error)?;
+                    if json {
+                        say!("{}", serde_json::json!({"closed": closed}));
+                    } else {
+                        for a in &closed {
+                            say!(
+                                "appeal {} closed: received ¥{:.2} of ¥{:.2}, disbursed ¥{:.2}",
+                                a.id,
+                                a.received_yuan,
+                                a.target_yuan,
+                                a.disbursed_yuan
+                            );
+                        }
+                        say!("{} appeals closed", closed.len());
+                    }
+                }
+                ResourcesCommand::Figures { region, json } => {
+                    let region = match region.as_deref() {
+                        Some(code) => Some(
+                            minsheng_domain::RegionCode::parse(code)
+                                .map_err(|e| anyhow::anyhow!("--region: {e}"))?,
+                        ),
+                        None => None,
+                    };
+                    let f = app
+                        .resource_figures(&actor, region)
+                        .await
+                        .map_err(app_error)?;
+                    if json {
+                        say!("{}", serde_json::to_string(&f)?);
+                    } else {
+                        say!("resources delivered: ¥{:.2}", f.delivered_yuan);
+                        for (kind, n, y) in &f.delivered {
+                            say!("  {kind}: {n} deliveries, ¥{y:.2}");
+                        }
+                        for (_, name, n, y) in &f.by_district {
+                            say!("  {name}: {n} deliveries, ¥{y:.2}");
+                        }
+                        say!(
+                            "volunteer visits: {} ({:.1} h, stipends ¥{:.2})",
+                            f.volunteer_visits,
+                            f.volunteer_hours,
+                            f.stipends_yuan
+                        );
+                        say!(
+                            "appeals: {} ({} open), target ¥{:.2}, received ¥{:.2}, disbursed ¥{:.2}",
+                            f.appeals,
+                            f.appeals_open,
+                            f.appeals_target_yuan,
+                            f.appeals_received_yuan,
+                            f.appeals_disbursed_yuan
+                        );
+                        for (name, rate, paid, budget) in &f.contracts {
+                            say!(
+                                "contract {name}: {:.0} % delivered, paid ¥{paid:.2} of ¥{budget:.2}",
+                                rate * 100.0
+                            );
+                        }
+                    }
+                }
             }
         }
         Command::Synth { action } => return assess_cmd::synth_command(action),

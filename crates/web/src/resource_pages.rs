@@ -145,10 +145,20 @@ pub struct MatchLine {
     pub at: String,
     pub amount: String,
     pub open: bool,
+    pub state: &'static str,
 }
 
 fn match_line(lang: Lang, m: MatchRow) -> MatchLine {
+    let zh = lang == Lang::Zh;
     MatchLine {
+        state: match m.state.as_str() {
+            "confirmed" if zh => "已对接，待送达",
+            "confirmed" => "Matched, to deliver",
+            "delivered" if zh => "已送达",
+            "delivered" => "Delivered",
+            _ if zh => "已取消",
+            _ => "Cancelled",
+        },
         at: format_millis(m.consent_at),
         amount: format!("{} {}", m.quantity, unit_word(lang, &m.unit)),
         open: m.state == "confirmed",

@@ -855,3 +855,147 @@ async fn a_lost_cable_channel_is_replayed_and_alerts_the_community_of_a_power_de
     let _ = client.close().await;
     result.expect("browser steps");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unmet_need_is_matched_with_consent_delivered_by_a_charity_and_counted() {
+    let Some((_driver, driver_port)) = start_driver().await else {
+        return;
+    };
+    let t = TestApp::new(Backend::Sqlite).await;
+    let base = serve(&t).await;
+    let client = browser(driver_port).await;
+    let result = async {
+        let sign_in = |user: &'static str| sign_in(&client, &base, user, t.password(user));
+        // The community worker takes the first need of the worklist to its household's offers.
+        sign_in("banan.community").await?;
+        client.goto(&format!("{base}/resources")).await?;
+        let need_link = client.find(Locator::Css("#needs a.need-match")).await?;
+        need_link.click().await?;
+        let offer = "//li[contains(., '居家照护上门服务')]";
+        client
+            .wait()
+            .for_element(Locator::Id("household-offers"))
+            .await?;
+        let address = client.find(Locator::Css("h1 a")).await?.text().await?;
+        client
+            .find(Locator::XPath(&format!("{offer}//summary")))
+            .await?
+            .click()
+            .await?;
+        let form = client
+            .find(Locator::XPath(&format!("{offer}//form")))
+            .await?;
+        let need = form
+            .find(Locator::Css("input[name='need']"))
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        assert!(!need.is_empty(), "the need comes from the worklist");
+        let quantity = form.find(Locator::Css("input[name='quantity']")).await?;
+        quantity.clear().await?;
+        quantity.send_keys("2").await?;
+        // Without consent nothing is shared: the form comes back with the reason.
+        form.find(Locator::Css("button[type='submit']"))
+            .await?
+            .click()
+            .await?;
+        let notice = client
+            .wait()
+            .for_element(Locator::Css("p.notice"))
+            .await?
+            .text()
+            .await?;
+        assert!(notice.contains("consent"), "{notice}");
+        client
+            .find(Locator::XPath(&format!("{offer}//summary")))
+            .await?
+            .click()
+            .await?;
+        let form = client
+            .find(Locator::XPath(&format!("{offer}//form")))
+            .await?;
+        form.find(Locator::Css("input[name='consent_by']"))
+            .await?
+            .send_keys("户主本人")
+            .await?;
+        form.find(Locator::Css("button[type='submit']"))
+            .await?
+            .click()
+            .await?;
+        let matches = client
+            .wait()
+            .for_element(Locator::Id("matches"))
+            .await?
+            .text()
+            .await?;
+        assert!(
+            matches.contains(&address) && matches.contains("户主本人"),
+            "{matches}"
+        );
+
+        // The charity sees the household's address and need, no ID number, and delivers.
+        sign_in("charity").await?;
+        client.goto(&format!("{base}/provider")).await?;
+        let card = format!("//ul[@id='provider-matches']/li[contains(., '{address}')]");
+        let text = client.find(Locator::XPath(&card)).await?.text().await?;
+        assert!(text.contains(&need), "{text}");
+        let longest_number = text
+            .split(|c: char| !c.is_ascii_digit())
+            .map(str::len)
+            .max()
+            .unwrap_or(0);
+        assert!(
+            longest_number < 15,
+            "no ID number reaches the provider: {text}"
+        );
+        shot(&client, "provider-matches").await;
+        client
+            .find(Locator::XPath(&format!("{card}//summary")))
+            .await?
+            .click()
+            .await?;
+        let form = client
+            .find(Locator::XPath(&format!("{card}//form")))
+            .await?;
+        for (field, value) in [
+            ("value_yuan", "300"),
+            ("delivered_by", "慈善总会护理员"),
+            ("feedback", "老人很满意"),
+        ] {
+            form.find(Locator::Css(&format!("input[name='{field}']")))
+                .await?
+                .send_keys(value)
+                .await?;
+        }
+        form.find(Locator::Css("button[type='submit']"))
+            .await?
+            .click()
+            .await?;
+        let after = client
+            .wait()
+            .for_element(Locator::XPath(&card))
+            .await?
+            .text()
+            .await?;
+        assert!(after.contains("已送达"), "{after}");
+
+        // The district sees it among the resources linked by charities.
+        sign_in("banan.district").await?;
+        client.goto(&format!("{base}/figures/help")).await?;
+        let by_kind = client
+            .find(Locator::Id("res-by-kind"))
+            .await?
+            .text()
+            .await?;
+        assert!(
+            by_kind.contains("慈善组织") && by_kind.contains("¥300.00"),
+            "{by_kind}"
+        );
+        shot(&client, "resource-figures").await;
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = client.close().await;
+    result.expect("browser steps");
+}
