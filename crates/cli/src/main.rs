@@ -16,6 +16,7 @@ macro_rules! say {
 mod assess_cmd;
 mod grid_cmd;
 mod hotline_cmd;
+mod resources_cmd;
 mod screen_cmd;
 
 use std::io::{IsTerminal, Read};
@@ -311,6 +312,22 @@ enum ResourcesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Concurrent donors and matchers against appeals' ledgers and an offer's capacity: the
+    /// product's guarded updates beside a read-check-write; throughput, latency, reconciliation.
+    Bench {
+        #[arg(long, default_value_t = 8)]
+        appeals: usize,
+        #[arg(long, default_value_t = 16)]
+        workers: usize,
+        #[arg(long, default_value_t = 5000)]
+        entries: usize,
+        #[arg(long, default_value_t = 3000)]
+        matches: usize,
+        #[arg(long, default_value_t = 1000)]
+        capacity: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Resources linked by provider kind and district, volunteer hours, appeals, contracts.
     Figures {
         /// One region (a code in any form); the whole municipality by default.
@@ -582,6 +599,28 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                             );
                         }
                         say!("{} appeals closed", closed.len());
+                    }
+                }
+                ResourcesCommand::Bench {
+                    appeals,
+                    workers,
+                    entries,
+                    matches,
+                    capacity,
+                    json,
+                } => {
+                    let options = resources_cmd::BenchOptions {
+                        appeals: appeals.max(1),
+                        workers: workers.max(1),
+                        entries,
+                        matches,
+                        capacity,
+                    };
+                    let outcomes = resources_cmd::bench(&app, &actor, options).await?;
+                    if json {
+                        say!("{}", serde_json::to_string(&outcomes)?);
+                    } else {
+                        resources_cmd::print(&outcomes, options);
                     }
                 }
                 ResourcesCommand::Figures { region, json } => {
