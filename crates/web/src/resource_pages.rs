@@ -395,6 +395,10 @@ struct HouseholdPage {
     household_id: i64,
     address: String,
     need: String,
+    /// The need URL-encoded, for the kind filter's links.
+    need_encoded: String,
+    kind: String,
+    offer_kinds: Vec<(&'static str, &'static str)>,
     offers: Vec<OfferLine>,
     deliveries: Vec<DeliveryRow>,
     today: String,
@@ -406,6 +410,9 @@ struct HouseholdPage {
 pub struct NeedQuery {
     #[serde(default)]
     pub need: String,
+    /// One kind of offer (money, goods, service, job); all when empty.
+    #[serde(default)]
+    pub kind: String,
 }
 
 async fn household_page(
@@ -413,13 +420,14 @@ async fn household_page(
     actor: &Actor,
     info: &RequestInfo,
     id: i64,
-    need: &str,
+    q: &NeedQuery,
     refused: Option<AppError>,
 ) -> WebResult {
     guard(s, actor, Action::ManageResources).await.web(info)?;
+    let kind = Some(q.kind.trim()).filter(|k| !k.is_empty());
     let offers = s
         .app
-        .offers_for_household(actor, id, None)
+        .offers_for_household(actor, id, kind)
         .await
         .web(info)?;
     let deliveries = s.app.household_deliveries(actor, id).await.web(info)?;
@@ -430,7 +438,10 @@ async fn household_page(
         c: chrome(actor, info),
         household_id: id,
         address: detail.household.address,
-        need: need.to_string(),
+        need: q.need.clone(),
+        need_encoded: crate::error::urlencode(&q.need),
+        kind: q.kind.trim().to_string(),
+        offer_kinds: kinds(info.lang, &minsheng_app::resources::OFFER_KINDS, offer_kind),
         offers: offers.iter().map(|o| offer_line(info.lang, o)).collect(),
         deliveries,
         today: today.to_string(),
@@ -446,7 +457,7 @@ pub async fn household(
     Path(id): Path<i64>,
     Query(q): Query<NeedQuery>,
 ) -> WebResult {
-    household_page(&s, &actor, &info, id, &q.need, None).await
+    household_page(&s, &actor, &info, id, &q, None).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -468,7 +479,10 @@ pub async fn match_offer(
     guard(&s, &actor, Action::ManageResources)
         .await
         .web(&info)?;
-    let need = f.need.clone();
+    let again = NeedQuery {
+        need: f.need.clone(),
+        kind: String::new(),
+    };
     let done = async {
         let input = MatchInput {
             offer_id: whole("offer_id", &f.offer_id)?,
@@ -481,7 +495,7 @@ pub async fn match_offer(
     }
     .await;
     answer(done, "/resources".into(), &info, |e| {
-        household_page(&s, &actor, &info, id, &need, Some(e))
+        household_page(&s, &actor, &info, id, &again, Some(e))
     })
     .await
 }
@@ -506,6 +520,7 @@ pub async fn assign_volunteer(
     Path(id): Path<i64>,
     Form(f): Form<AssignForm>,
 ) -> WebResult {
+    let blank = NeedQuery::default();
     guard(&s, &actor, Action::ManageResources)
         .await
         .web(&info)?;
@@ -528,7 +543,7 @@ pub async fn assign_volunteer(
     }
     .await;
     answer(done, "/volunteers".into(), &info, |e| {
-        household_page(&s, &actor, &info, id, "", Some(e))
+        household_page(&s, &actor, &info, id, &blank, Some(e))
     })
     .await
 }
@@ -547,6 +562,7 @@ pub async fn open_appeal(
     Path(id): Path<i64>,
     Form(f): Form<AppealForm>,
 ) -> WebResult {
+    let blank = NeedQuery::default();
     guard(&s, &actor, Action::ManageResources)
         .await
         .web(&info)?;
@@ -562,7 +578,7 @@ pub async fn open_appeal(
     }
     .await;
     answer(done, "/appeals".into(), &info, |e| {
-        household_page(&s, &actor, &info, id, "", Some(e))
+        household_page(&s, &actor, &info, id, &blank, Some(e))
     })
     .await
 }
