@@ -34,6 +34,7 @@ rm -rf "$WORK" && mkdir -p "$WORK"
 for backend in sqlite postgres; do
   if [ -n "$ONLY" ] && [ "$ONLY" != "$backend" ]; then continue; fi
   url_args=()
+  mkdir -p "$WORK/$backend"
   if [ "$backend" = postgres ]; then
     db=minsheng_bench_resources
     psql "$PG_BASE/postgres" -qc "DROP DATABASE IF EXISTS $db"

@@ -19,6 +19,10 @@ use crate::{Actor, App, AppError, AppResult, FieldError, Subject, reader, write_
 pub const PROVIDER_KINDS: [&str; 4] = ["caring_unit", "company", "individual", "charity"];
 pub const OFFER_KINDS: [&str; 4] = ["money", "goods", "service", "job"];
 pub const UNITS: [&str; 5] = ["yuan", "items", "visits", "places", "hours"];
+/// The kinds of unit whose accounts may act for a provider (and see its matches).
+const PROVIDER_UNIT_KINDS: [&str; 2] = ["charity", "social_work_org"];
+/// The kinds of unit a purchased-services contract can be given to.
+const CONTRACTOR_KINDS: [&str; 2] = ["social_work_org", "assessment_org"];
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ProviderInput {
@@ -144,6 +148,15 @@ impl App {
         if input.contact.chars().count() > 100 {
             errors.push(FieldError::new("contact", "at most 100 characters"));
         }
+        if let Some(unit_id) = input.unit_id {
+            let unit = minsheng_store::users::unit(&mut reader(self), unit_id).await?;
+            if !unit.is_some_and(|u| PROVIDER_UNIT_KINDS.contains(&u.kind.as_str())) {
+                errors.push(FieldError::new(
+                    "unit_id",
+                    "not a charity or social-work organisation's unit",
+                ));
+            }
+        }
         let Some(code) = code.filter(|_| errors.is_empty()) else {
             return Err(AppError::Invalid(errors));
         };
@@ -180,7 +193,13 @@ impl App {
             self.authorize(actor, Action::ManageResources, Subject::new("provider", ""))
                 .await?;
         }
-        Ok(store::providers(&mut reader(self), &actor.scope, actor.unit_id).await?)
+        // A provider's own accounts see their own providers only, never other donors.
+        let scope = if actor.may(Action::ManageResources) {
+            actor.scope.clone()
+        } else {
+            minsheng_store::Scope::nothing()
+        };
+        Ok(store::providers(&mut reader(self), &scope, actor.unit_id).await?)
     }
 
     /// Adds an offer: staff for a provider of their area, or the provider's own account.
@@ -747,6 +766,18 @@ impl App {
             }
             _ => None,
         };
+        if let (store::Entry::Receipt, Some(donor)) = (entry, donor) {
+            let owed = store::donor_outstanding(&mut tx, appeal_id, donor).await?;
+            if amount > owed {
+                return Err(AppError::invalid(
+                    "amount_yuan",
+                    format!(
+                        "¥{yuan_amount:.2} refused: this donor's pledges not yet received are ¥{:.2}",
+                        yuan(owed)
+                    ),
+                ));
+            }
+        }
         let now = now_millis();
         let written = store::add_entry(
             &mut tx,
@@ -809,7 +840,11 @@ impl App {
             Subject::new("appeal", &subject),
         )
         .await?;
+        let now = now_millis();
         let mut tx = self.store().begin().await?;
+        // Closing first locks the row, so two closings (or a closing and the daily sweep) read
+        // the figures one after the other and move a surplus once.
+        store::close_appeal(&mut tx, appeal_id, now).await?;
         let Some(appeal) = store::appeal(&mut tx, appeal_id)
             .await?
             .filter(|a| actor.scope.contains(a.region_code))
@@ -819,9 +854,10 @@ impl App {
                 .refused_not_found(actor, "appeal.close", "appeal", &subject)
                 .await);
         };
-        let now = now_millis();
-        store::close_appeal(&mut tx, appeal_id, now).await?;
-        let surplus = appeal.received_fen - appeal.target_fen.max(appeal.disbursed_fen);
+        let (_, _, paid_out, moved) = store::ledger_sums(&mut tx, appeal_id).await?;
+        // What was received above the target (and above what the household was paid), less
+        // any surplus already moved: closing again moves nothing twice.
+        let surplus = appeal.received_fen - appeal.target_fen.max(paid_out) - moved;
         if surplus > 0 {
             store::add_entry(
                 &mut tx,
@@ -879,12 +915,15 @@ pub struct VisitInput {
 
 pub use minsheng_store::resources::AssignmentRow;
 
+/// A day typed as YYYY-MM-DD, in the years the product deals with (2000–2100), so no date
+/// arithmetic on it can overflow.
 fn date(value: &str) -> Option<time::Date> {
     time::Date::parse(
         value.trim(),
         time::macros::format_description!("[year]-[month]-[day]"),
     )
     .ok()
+    .filter(|d| (2000..=2100).contains(&d.year()))
 }
 
 /// The periods of a recurring assignment that ended before `today` with no visit in them: the
@@ -900,8 +939,10 @@ pub fn missed_periods(
     let step = time::Duration::days(every_days.clamp(1, 90));
     let mut missed = Vec::new();
     let mut from = start;
-    while from + step <= today && end.is_none_or(|e| from <= e) {
-        let to = from + step;
+    while let Some(to) = from.checked_add(step)
+        && to <= today
+        && end.is_none_or(|e| from <= e)
+    {
         if !visits.iter().any(|v| (from..to).contains(v)) {
             missed.push(from);
         }
@@ -1280,7 +1321,8 @@ fn day_start_ms(day: time::Date) -> i64 {
 impl App {
     /// Records a contract with its deliverables and milestones (staff of the area it covers).
     pub async fn create_contract(&self, actor: &Actor, input: &ContractInput) -> AppResult<i64> {
-        self.authorize(actor, Action::ManageResources, Subject::new("contract", ""))
+        // Contracts spend public money: town and district officers, as for the reserve fund.
+        self.authorize(actor, Action::ManageFunds, Subject::new("contract", ""))
             .await?;
         let mut errors = Vec::new();
         text(&mut errors, "name", &input.name, 100);
@@ -1327,8 +1369,11 @@ impl App {
             ));
         }
         let unit = minsheng_store::users::unit(&mut reader(self), input.unit_id).await?;
-        if unit.is_none() {
-            errors.push(FieldError::new("unit_id", "no such unit"));
+        if !unit.is_some_and(|u| CONTRACTOR_KINDS.contains(&u.kind.as_str())) {
+            errors.push(FieldError::new(
+                "unit_id",
+                "not a social-work or assessment organisation",
+            ));
         }
         let (Some(code), Some(budget)) = (code, budget) else {
             return Err(AppError::Invalid(errors));
@@ -1427,7 +1472,7 @@ impl App {
     ) -> AppResult<()> {
         self.authorize(
             actor,
-            Action::ManageResources,
+            Action::ManageFunds,
             Subject::new("contract", &contract_id.to_string()),
         )
         .await?;
@@ -1511,7 +1556,7 @@ impl App {
     pub async fn unmet_needs(&self, actor: &Actor) -> AppResult<Vec<Need>> {
         self.authorize(actor, Action::ManageResources, Subject::new("needs", ""))
             .await?;
-        let rows = store::unmet_needs(&mut reader(self), &actor.scope, 500).await?;
+        let rows = store::unmet_needs(&mut reader(self), &actor.scope, 5_000).await?;
         let matched = store::matches(&mut reader(self), &actor.scope, None).await?;
         let catalog = crate::help::shipped_catalog()?;
         let needs: Vec<Need> = rows
@@ -1523,17 +1568,22 @@ impl App {
                     .find(|i| i.code == row.item_code)
                     .map_or_else(|| row.item_code.clone(), |i| i.label_zh.clone());
                 let text = match row.source.as_str() {
-                    "declined" => format!("{item}（方案未获批：{}）", row.detail),
+                    // The reason stays with staff (shown beside it): the text goes to the
+                    // provider with a match.
+                    "declined" => format!("{item}（方案未获批）"),
                     "unavailable" => format!("{item}（转介未落实）"),
                     _ => "不符合救助条件但需帮扶".to_string(),
                 };
                 Need { row, text }
             })
             .filter(|n| {
-                !matched
-                    .iter()
-                    .any(|m| m.household_id == n.row.household_id && m.need == n.text)
+                !matched.iter().any(|m| {
+                    m.household_id == n.row.household_id
+                        && m.need == n.text
+                        && m.state != "cancelled"
+                })
             })
+            .take(500)
             .collect();
         self.audit_now(
             actor,
@@ -1551,7 +1601,7 @@ impl App {
         self.authorize(actor, Action::ManageResources, Subject::new("appeals", ""))
             .await?;
         let today = minsheng_domain::time_util::today_in_china();
-        Ok(store::appeals(&mut reader(self), &actor.scope)
+        let rows: Vec<AppealView> = store::appeals(&mut reader(self), &actor.scope)
             .await?
             .into_iter()
             .map(|a| AppealView {
@@ -1559,7 +1609,16 @@ impl App {
                 household_id: a.household_id,
                 appeal: a.into(),
             })
-            .collect())
+            .collect();
+        self.audit_now(
+            actor,
+            "appeal.list",
+            Subject::new("appeals", ""),
+            true,
+            &format!("{} appeals", rows.len()),
+        )
+        .await?;
+        Ok(rows)
     }
 
     /// Closes the open appeals of the caller's area whose end date has passed (run daily), each

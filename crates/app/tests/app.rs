@@ -3490,6 +3490,39 @@ async fn appeal_ledgers_reconcile_refuse_overdrafts_and_close_with_the_surplus_r
         (260.0, 0.0),
         "¥60 above the target left by the rule"
     );
+    let again = w.app.close_appeal(&worker, met).await.expect("close again");
+    assert_eq!(again.disbursed_yuan, 260.0, "a surplus moves once");
+    let (_, _, _, moved) = ledger::ledger_sums(&mut w.app.store().reader(), met)
+        .await
+        .expect("sums");
+    assert_eq!(moved, 6000);
+
+    // A receipt is what that donor pledged and has not paid yet, not another donor's pledge.
+    let (other, _) = provider_and_offer(&w, 1.0).await;
+    let two = w
+        .app
+        .open_appeal(&worker, &open(1000.0))
+        .await
+        .expect("appeal");
+    w.app
+        .appeal_entry(&worker, two, Entry::Pledge, Some(provider), 100.0, "")
+        .await
+        .expect("pledge");
+    match w
+        .app
+        .appeal_entry(&worker, two, Entry::Receipt, Some(other), 50.0, "")
+        .await
+    {
+        Err(AppError::Invalid(f)) => assert!(f[0].message.contains("this donor"), "{f:?}"),
+        other => panic!("{other:?}"),
+    }
+    // A provider's own account sees its own providers, not the other donors of its area.
+    let charity = w.actor("charity").await;
+    let seen = w.app.providers(&charity).await.expect("providers");
+    assert!(
+        seen.iter().all(|p| p.unit_id == charity.unit_id),
+        "{seen:?}"
+    );
     let figures = w
         .app
         .resource_figures(&worker, None)
@@ -3658,6 +3691,19 @@ async fn a_contracts_milestones_wait_for_its_deliveries_and_its_assessors_stay_w
             ("尾款 balance".into(), 4000.0, 1.0),
         ],
     };
+    // Contracts spend public money: a community worker may not record one.
+    let worker = w.actor("banan.community").await;
+    assert!(matches!(
+        w.app.create_contract(&worker, &input).await,
+        Err(AppError::Forbidden)
+    ));
+    // Only a social-work or assessment organisation can hold one (else its staff's area moves).
+    let mut wrong = input.clone();
+    wrong.unit_id = worker.unit_id.expect("a unit");
+    match w.app.create_contract(&town, &wrong).await {
+        Err(AppError::Invalid(f)) => assert!(f.iter().any(|e| e.field == "unit_id"), "{f:?}"),
+        other => panic!("{other:?}"),
+    }
     let mut over = input.clone();
     over.milestones[1].1 = 4500.0;
     match w.app.create_contract(&town, &over).await {

@@ -314,6 +314,7 @@ enum ResourcesCommand {
     },
     /// Concurrent donors and matchers against appeals' ledgers and an offer's capacity: the
     /// product's guarded updates beside a read-check-write; throughput, latency, reconciliation.
+    /// It writes its appeals, offers and matches into the database: run it on a scratch one.
     Bench {
         #[arg(long, default_value_t = 8)]
         appeals: usize,

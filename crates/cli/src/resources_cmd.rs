@@ -75,7 +75,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// Runs `attempts` operations on `workers` tasks; (results, latencies in ms, seconds).
-async fn run<F, Fut>(workers: usize, attempts: usize, op: F) -> (Vec<Done>, Vec<f64>, f64)
+async fn run<F, Fut>(workers: usize, attempts: usize, op: F) -> Result<(Vec<Done>, Vec<f64>, f64)>
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Done> + Send,
@@ -100,13 +100,13 @@ where
     let mut results = Vec::with_capacity(attempts);
     let mut latencies = Vec::with_capacity(attempts);
     for task in tasks {
-        for (done, ms) in task.await.map_err(|e| e.to_string()).unwrap_or_default() {
+        for (done, ms) in task.await.map_err(|e| anyhow!("a worker failed: {e}"))? {
             results.push(done);
             latencies.push(ms);
         }
     }
     latencies.sort_by(f64::total_cmp);
-    (results, latencies, started.elapsed().as_secs_f64())
+    Ok((results, latencies, started.elapsed().as_secs_f64()))
 }
 
 fn outcome(mode: Mode, (results, latencies, seconds): (Vec<Done>, Vec<f64>, f64)) -> Outcome {
@@ -296,7 +296,7 @@ pub async fn bench(app: &App, actor: &Actor, o: BenchOptions) -> Result<Vec<Outc
                 }
             }
         })
-        .await;
+        .await?;
         let mut ledger = outcome(mode, timed);
         ledger.of = appeals.len();
         for id in &appeals {
@@ -366,7 +366,7 @@ pub async fn bench(app: &App, actor: &Actor, o: BenchOptions) -> Result<Vec<Outc
                 }
             }
         })
-        .await;
+        .await?;
         let mut capacity = outcome(mode, timed);
         capacity.overdrawn = (capacity.accepted as f64 - o.capacity as f64).max(0.0);
         out.push(capacity);

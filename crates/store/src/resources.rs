@@ -177,9 +177,18 @@ pub async fn offers(
     unit_id: Option<i64>,
 ) -> Result<Vec<OfferRow>> {
     let mut sql = Sql::new(OFFER_SELECT);
-    sql.push(" WHERE ");
-    in_scope_or_unit(&mut sql, scope, "o.region_code", "p.unit_id", unit_id);
-    sql.push(" ORDER BY o.id");
+    // Where an offer can go overlaps one of the scope's ranges.
+    sql.push(" WHERE (1 = 0");
+    for (lo, hi) in scope.ranges() {
+        sql.push(" OR (o.region_code <= ")
+            .bind(*hi)
+            .push(" AND o.region_end >= ")
+            .bind(*lo)
+            .push(")");
+    }
+    sql.push(" OR p.unit_id = ")
+        .bind(unit_id.unwrap_or(-1))
+        .push(") ORDER BY o.id");
     c.all(sql).await
 }
 
@@ -505,15 +514,28 @@ pub async fn add_entry(c: &mut impl Conn, e: &NewEntry<'_>) -> Result<bool> {
     Ok(true)
 }
 
-/// Closes an open appeal; false when it was not open.
+/// Closes an appeal (kept closed, with its first closing time); false when there is none. It
+/// always writes the row, so it also locks it for the rest of the transaction.
 pub async fn close_appeal(c: &mut impl Conn, id: i64, now: i64) -> Result<bool> {
     let n = c
         .execute(Sql::with(
-            "UPDATE appeals SET state = 'closed', closed_at = $1 WHERE id = $2 AND state = 'open'",
+            "UPDATE appeals SET state = 'closed', closed_at = COALESCE(closed_at, $1) WHERE id = $2",
             vals![now, id],
         ))
         .await?;
     Ok(n == 1)
+}
+
+/// What a donor pledged to an appeal and has not paid yet, in fen.
+pub async fn donor_outstanding(c: &mut impl Conn, appeal_id: i64, provider_id: i64) -> Result<i64> {
+    let (owed,): (i64,) = c
+        .one(Sql::with(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN kind = 'pledge' THEN amount_fen ELSE -amount_fen END), 0) AS BIGINT) \
+             FROM appeal_entries WHERE appeal_id = $1 AND provider_id = $2 AND kind IN ('pledge', 'receipt')",
+            vals![appeal_id, provider_id],
+        ))
+        .await?;
+    Ok(owed)
 }
 
 /// The ledger's sums by kind, from the entries themselves: (pledge, receipt, disbursement,
@@ -1013,7 +1035,7 @@ pub async fn unmet_needs(c: &mut impl Conn, scope: &Scope, limit: i64) -> Result
     );
     scope.sql_condition(&mut sql, "p.region_code");
     sql.push(
-        " UNION SELECT f.household_id, h.address, f.region_code, 'unavailable', f.item_code, f.state \
+        " UNION SELECT f.household_id, h.address, f.region_code, 'unavailable', f.item_code, '' \
          FROM referrals f JOIN households h ON h.id = f.household_id WHERE f.state IN ('failed', 'returned') AND ",
     );
     scope.sql_condition(&mut sql, "f.region_code");

@@ -991,9 +991,7 @@ pub async fn create_contract(
     Authed(actor, info): Authed,
     Form(f): Form<ContractForm>,
 ) -> WebResult {
-    guard(&s, &actor, Action::ManageResources)
-        .await
-        .web(&info)?;
+    guard(&s, &actor, Action::ManageFunds).await.web(&info)?;
     let done = async {
         let input = ContractInput {
             unit_id: whole("unit_id", &f.unit_id)?,
@@ -1028,9 +1026,7 @@ pub async fn pay_milestone(
     Path(id): Path<i64>,
     Form(f): Form<PayForm>,
 ) -> WebResult {
-    guard(&s, &actor, Action::ManageResources)
-        .await
-        .web(&info)?;
+    guard(&s, &actor, Action::ManageFunds).await.web(&info)?;
     let done = match whole("milestone_id", &f.milestone_id) {
         Ok(milestone) => s.app.pay_milestone(&actor, id, milestone).await,
         Err(e) => Err(e),

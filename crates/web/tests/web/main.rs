@@ -1358,7 +1358,7 @@ fn expectations() -> Vec<Expect> {
             303,
             true,
         ),
-        staff(Method::GET, "/appeals", T::Nothing, 200, false),
+        staff(Method::GET, "/appeals", T::Nothing, 200, true),
         staff(Method::POST, "/appeals/{id}/entries", T::Appeal, 303, true),
         staff(Method::POST, "/appeals/{id}/close", T::Appeal, 303, true),
         e(
@@ -1370,8 +1370,22 @@ fn expectations() -> Vec<Expect> {
             false,
         ),
         staff(Method::GET, "/contracts", T::Nothing, 200, false),
-        staff(Method::POST, "/contracts", T::Nothing, 303, true),
-        staff(Method::POST, "/contracts/{id}/pay", T::Contract, 303, true),
+        e(
+            Method::POST,
+            "/contracts",
+            Some(A::ManageFunds),
+            T::Nothing,
+            303,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/contracts/{id}/pay",
+            Some(A::ManageFunds),
+            T::Contract,
+            303,
+            true,
+        ),
         provider(Method::GET, "/provider", T::Nothing, 200),
         provider(Method::POST, "/provider/offers", T::Nothing, 303),
         provider(
