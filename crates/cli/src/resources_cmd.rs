@@ -170,18 +170,29 @@ async fn read_check_write(app: &App, appeal: i64, entry: Entry, yuan: i64) -> Do
     if !fits {
         return Done::Refused;
     }
+    save(
+        app,
+        [
+            Sql::with(
+                &format!("UPDATE appeals SET {column} = $1 WHERE id = $2"),
+                vals![new_value, appeal],
+            ),
+            Sql::with(
+                "INSERT INTO appeal_entries (appeal_id, kind, amount_fen, note, at) VALUES ($1, $2, $3, '', 0)",
+                vals![appeal, entry.code(), fen],
+            ),
+        ],
+    )
+    .await
+}
+
+/// Writes the statements in one transaction, as the read-check-write saves its change.
+async fn save(app: &App, statements: [Sql; 2]) -> Done {
     let write = async {
         let mut tx = app.store().begin().await?;
-        tx.execute(Sql::with(
-            &format!("UPDATE appeals SET {column} = $1 WHERE id = $2"),
-            vals![new_value, appeal],
-        ))
-        .await?;
-        tx.execute(Sql::with(
-            "INSERT INTO appeal_entries (appeal_id, kind, amount_fen, note, at) VALUES ($1, $2, $3, '', 0)",
-            vals![appeal, entry.code(), fen],
-        ))
-        .await?;
+        for statement in statements {
+            tx.execute(statement).await?;
+        }
         tx.commit().await?;
         Ok::<(), minsheng_store::StoreError>(())
     };
@@ -200,26 +211,21 @@ async fn take_read_check_write(app: &App, offer: i64, household: i64, region: i6
     if o.remaining < 1.0 {
         return Done::Refused;
     }
-    let write = async {
-        let mut tx = app.store().begin().await?;
-        tx.execute(Sql::with(
-            "UPDATE resource_offers SET remaining = $1 WHERE id = $2",
-            vals![Some(o.remaining - 1.0), offer],
-        ))
-        .await?;
-        tx.execute(Sql::with(
-            "INSERT INTO resource_matches (offer_id, household_id, region_code, need, quantity, state, consent_by, \
-             consent_at, created_at) VALUES ($1, $2, $3, 'bench', $4, 'confirmed', 'bench', 0, 0)",
-            vals![offer, household, region, Some(1.0)],
-        ))
-        .await?;
-        tx.commit().await?;
-        Ok::<(), minsheng_store::StoreError>(())
-    };
-    match write.await {
-        Ok(()) => Done::Accepted,
-        Err(_) => Done::Error,
-    }
+    save(
+        app,
+        [
+            Sql::with(
+                "UPDATE resource_offers SET remaining = $1 WHERE id = $2",
+                vals![Some(o.remaining - 1.0), offer],
+            ),
+            Sql::with(
+                "INSERT INTO resource_matches (offer_id, household_id, region_code, need, quantity, state, consent_by, \
+                 consent_at, created_at) VALUES ($1, $2, $3, 'bench', $4, 'confirmed', 'bench', 0, 0)",
+                vals![offer, household, region, Some(1.0)],
+            ),
+        ],
+    )
+    .await
 }
 
 pub async fn bench(app: &App, actor: &Actor, o: BenchOptions) -> Result<Vec<Outcome>> {

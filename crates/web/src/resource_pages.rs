@@ -67,48 +67,53 @@ fn whole(field: &str, text: &str) -> AppResult<i64> {
         .map_err(|_| AppError::invalid(field, "a whole number"))
 }
 
-pub fn provider_kind(lang: Lang, kind: &str) -> &'static str {
-    let zh = lang == Lang::Zh;
-    match kind {
-        "caring_unit" if zh => "爱心单位",
-        "caring_unit" => "Caring unit",
-        "company" if zh => "爱心企业",
-        "company" => "Company",
-        "individual" if zh => "爱心人士",
-        "individual" => "Individual",
-        _ if zh => "慈善组织",
-        _ => "Charity",
-    }
+/// (code, Chinese, English) of the kinds and units the resource pages name.
+const PROVIDER_KINDS: &[(&str, &str, &str)] = &[
+    ("caring_unit", "爱心单位", "Caring unit"),
+    ("company", "爱心企业", "Company"),
+    ("individual", "爱心人士", "Individual"),
+    ("charity", "慈善组织", "Charity"),
+];
+const OFFER_KINDS: &[(&str, &str, &str)] = &[
+    ("money", "资金", "Money"),
+    ("goods", "物资", "Goods"),
+    ("service", "服务", "Service"),
+    ("job", "就业岗位", "Job"),
+];
+const UNIT_WORDS: &[(&str, &str, &str)] = &[
+    ("yuan", "元", "yuan"),
+    ("items", "份", "items"),
+    ("visits", "次", "visits"),
+    ("places", "个岗位", "places"),
+    ("hours", "小时", "hours"),
+];
+
+/// A code's word in the user's language (the code itself when the table lacks it).
+fn word<'a>(table: &'a [(&'a str, &'a str, &'a str)], lang: Lang, code: &'a str) -> &'a str {
+    table
+        .iter()
+        .find(|w| w.0 == code)
+        .map_or(code, |w| if lang == Lang::Zh { w.1 } else { w.2 })
 }
 
-fn offer_kind(lang: Lang, kind: &str) -> &'static str {
-    let zh = lang == Lang::Zh;
-    match kind {
-        "money" if zh => "资金",
-        "money" => "Money",
-        "goods" if zh => "物资",
-        "goods" => "Goods",
-        "service" if zh => "服务",
-        "service" => "Service",
-        _ if zh => "就业岗位",
-        _ => "Job",
-    }
+pub fn provider_kind(lang: Lang, kind: &str) -> &str {
+    word(PROVIDER_KINDS, lang, kind)
 }
 
-fn unit_word(lang: Lang, unit: &str) -> &'static str {
-    let zh = lang == Lang::Zh;
-    match unit {
-        "yuan" if zh => "元",
-        "yuan" => "yuan",
-        "items" if zh => "份",
-        "items" => "items",
-        "visits" if zh => "次",
-        "visits" => "visits",
-        "places" if zh => "个岗位",
-        "places" => "places",
-        _ if zh => "小时",
-        _ => "hours",
-    }
+fn offer_kind(lang: Lang, kind: &str) -> &str {
+    word(OFFER_KINDS, lang, kind)
+}
+
+fn unit_word(lang: Lang, unit: &str) -> &str {
+    word(UNIT_WORDS, lang, unit)
+}
+
+/// The (code, word) choices of a table, for a form's select.
+fn kinds(table: &'static [(&str, &str, &str)], lang: Lang) -> Vec<(&'static str, &'static str)> {
+    table
+        .iter()
+        .map(|w| (w.0, if lang == Lang::Zh { w.1 } else { w.2 }))
+        .collect()
 }
 
 /// An offer as a line: what, kind, provider, what is left.
@@ -175,21 +180,16 @@ struct DeskPage {
     /// Each need with its text URL-encoded for the link to the household's offers.
     needs: Vec<(Need, String)>,
     matches: Vec<MatchLine>,
-    providers: Vec<(ProviderRow, &'static str)>,
+    providers: Vec<(ProviderRow, String)>,
     offers: Vec<OfferLine>,
+    /// Where the shared offer and delivery forms post (staff's routes).
+    offer_action: &'static str,
+    deliver_base: &'static str,
     provider_kinds: Vec<(&'static str, &'static str)>,
     offer_kinds: Vec<(&'static str, &'static str)>,
     units: Vec<(&'static str, &'static str)>,
     today: String,
     message: String,
-}
-
-fn kinds(
-    lang: Lang,
-    codes: &[&'static str],
-    word: fn(Lang, &str) -> &'static str,
-) -> Vec<(&'static str, &'static str)> {
-    codes.iter().map(|k| (*k, word(lang, k))).collect()
 }
 
 async fn desk_page(
@@ -218,18 +218,16 @@ async fn desk_page(
         providers: providers
             .into_iter()
             .map(|p| {
-                let kind = provider_kind(lang, &p.kind);
+                let kind = provider_kind(lang, &p.kind).to_string();
                 (p, kind)
             })
             .collect(),
         offers: offers.iter().map(|o| offer_line(lang, o)).collect(),
-        provider_kinds: kinds(
-            lang,
-            &minsheng_app::resources::PROVIDER_KINDS,
-            provider_kind,
-        ),
-        offer_kinds: kinds(lang, &minsheng_app::resources::OFFER_KINDS, offer_kind),
-        units: kinds(lang, &minsheng_app::resources::UNITS, unit_word),
+        offer_action: "/resources/offers",
+        deliver_base: "/resources",
+        provider_kinds: kinds(PROVIDER_KINDS, lang),
+        offer_kinds: kinds(OFFER_KINDS, lang),
+        units: kinds(UNIT_WORDS, lang),
         today: minsheng_domain::time_util::today_in_china().to_string(),
         message,
     };
@@ -441,7 +439,7 @@ async fn household_page(
         need: q.need.clone(),
         need_encoded: crate::error::urlencode(&q.need),
         kind: q.kind.trim().to_string(),
-        offer_kinds: kinds(info.lang, &minsheng_app::resources::OFFER_KINDS, offer_kind),
+        offer_kinds: kinds(OFFER_KINDS, info.lang),
         offers: offers.iter().map(|o| offer_line(info.lang, o)).collect(),
         deliveries,
         today: today.to_string(),
@@ -1043,7 +1041,10 @@ pub async fn pay_milestone(
 #[template(path = "provider.html")]
 struct ProviderPage {
     c: Chrome,
-    providers: Vec<ProviderRow>,
+    providers: Vec<(ProviderRow, String)>,
+    /// Where the shared offer and delivery forms post (the provider's routes).
+    offer_action: &'static str,
+    deliver_base: &'static str,
     offers: Vec<OfferLine>,
     matches: Vec<MatchLine>,
     appeals: Vec<AppealLine>,
@@ -1068,12 +1069,20 @@ async fn provider_page(
     let (status, message) = refusal(refused.as_ref(), lang);
     let page = ProviderPage {
         c: chrome(actor, info),
-        providers,
+        providers: providers
+            .into_iter()
+            .map(|p| {
+                let kind = provider_kind(lang, &p.kind).to_string();
+                (p, kind)
+            })
+            .collect(),
+        offer_action: "/provider/offers",
+        deliver_base: "/provider",
         offers: offers.iter().map(|o| offer_line(lang, o)).collect(),
         matches: matches.into_iter().map(|m| match_line(lang, m)).collect(),
         appeals: appeals.into_iter().map(appeal_line).collect(),
-        offer_kinds: kinds(lang, &minsheng_app::resources::OFFER_KINDS, offer_kind),
-        units: kinds(lang, &minsheng_app::resources::UNITS, unit_word),
+        offer_kinds: kinds(OFFER_KINDS, lang),
+        units: kinds(UNIT_WORDS, lang),
         today: minsheng_domain::time_util::today_in_china().to_string(),
         message,
     };
