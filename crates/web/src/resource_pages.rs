@@ -179,17 +179,54 @@ struct DeskPage {
     c: Chrome,
     /// Each need with its text URL-encoded for the link to the household's offers.
     needs: Vec<(Need, String)>,
-    matches: Vec<MatchLine>,
+    r: Lists,
+    provider_kinds: Vec<(&'static str, &'static str)>,
+    message: String,
+}
+
+/// What the staff's desk and the provider's page both show: providers, offers, matches (with
+/// the delivery form) and the offer form's choices, posting to the caller's own routes.
+pub struct Lists {
     providers: Vec<(ProviderRow, String)>,
     offers: Vec<OfferLine>,
-    /// Where the shared offer and delivery forms post (staff's routes).
-    offer_action: &'static str,
-    deliver_base: &'static str,
-    provider_kinds: Vec<(&'static str, &'static str)>,
+    matches: Vec<MatchLine>,
     offer_kinds: Vec<(&'static str, &'static str)>,
     units: Vec<(&'static str, &'static str)>,
     today: String,
-    message: String,
+    offer_action: &'static str,
+    deliver_base: &'static str,
+}
+
+async fn lists(
+    s: &AppState,
+    actor: &Actor,
+    info: &RequestInfo,
+    base: &'static str,
+) -> Result<Lists, WebError> {
+    let lang = info.lang;
+    let providers = s.app.providers(actor).await.web(info)?;
+    let offers = s.app.offers(actor).await.web(info)?;
+    let matches = s.app.resource_matches(actor).await.web(info)?;
+    Ok(Lists {
+        providers: providers
+            .into_iter()
+            .map(|p| {
+                let kind = provider_kind(lang, &p.kind).to_string();
+                (p, kind)
+            })
+            .collect(),
+        offers: offers.iter().map(|o| offer_line(lang, o)).collect(),
+        matches: matches.into_iter().map(|m| match_line(lang, m)).collect(),
+        offer_kinds: kinds(OFFER_KINDS, lang),
+        units: kinds(UNIT_WORDS, lang),
+        today: minsheng_domain::time_util::today_in_china().to_string(),
+        offer_action: if base == "/provider" {
+            "/provider/offers"
+        } else {
+            "/resources/offers"
+        },
+        deliver_base: base,
+    })
 }
 
 async fn desk_page(
@@ -199,12 +236,9 @@ async fn desk_page(
     refused: Option<AppError>,
 ) -> WebResult {
     guard(s, actor, Action::ManageResources).await.web(info)?;
-    let lang = info.lang;
     let needs = s.app.unmet_needs(actor).await.web(info)?;
-    let matches = s.app.resource_matches(actor).await.web(info)?;
-    let providers = s.app.providers(actor).await.web(info)?;
-    let offers = s.app.offers(actor).await.web(info)?;
-    let (status, message) = refusal(refused.as_ref(), lang);
+    let r = lists(s, actor, info, "/resources").await?;
+    let (status, message) = refusal(refused.as_ref(), info.lang);
     let page = DeskPage {
         c: chrome(actor, info),
         needs: needs
@@ -214,21 +248,8 @@ async fn desk_page(
                 (n, encoded)
             })
             .collect(),
-        matches: matches.into_iter().map(|m| match_line(lang, m)).collect(),
-        providers: providers
-            .into_iter()
-            .map(|p| {
-                let kind = provider_kind(lang, &p.kind).to_string();
-                (p, kind)
-            })
-            .collect(),
-        offers: offers.iter().map(|o| offer_line(lang, o)).collect(),
-        offer_action: "/resources/offers",
-        deliver_base: "/resources",
-        provider_kinds: kinds(PROVIDER_KINDS, lang),
-        offer_kinds: kinds(OFFER_KINDS, lang),
-        units: kinds(UNIT_WORDS, lang),
-        today: minsheng_domain::time_util::today_in_china().to_string(),
+        r,
+        provider_kinds: kinds(PROVIDER_KINDS, info.lang),
         message,
     };
     render_status(&page, info, status)
@@ -1041,16 +1062,8 @@ pub async fn pay_milestone(
 #[template(path = "provider.html")]
 struct ProviderPage {
     c: Chrome,
-    providers: Vec<(ProviderRow, String)>,
-    /// Where the shared offer and delivery forms post (the provider's routes).
-    offer_action: &'static str,
-    deliver_base: &'static str,
-    offers: Vec<OfferLine>,
-    matches: Vec<MatchLine>,
+    r: Lists,
     appeals: Vec<AppealLine>,
-    offer_kinds: Vec<(&'static str, &'static str)>,
-    units: Vec<(&'static str, &'static str)>,
-    today: String,
     message: String,
 }
 
@@ -1061,29 +1074,13 @@ async fn provider_page(
     refused: Option<AppError>,
 ) -> WebResult {
     guard(s, actor, Action::ProvideResources).await.web(info)?;
-    let lang = info.lang;
-    let providers = s.app.providers(actor).await.web(info)?;
-    let offers = s.app.offers(actor).await.web(info)?;
-    let matches = s.app.resource_matches(actor).await.web(info)?;
+    let r = lists(s, actor, info, "/provider").await?;
     let appeals = s.app.open_appeals(actor).await.web(info)?;
-    let (status, message) = refusal(refused.as_ref(), lang);
+    let (status, message) = refusal(refused.as_ref(), info.lang);
     let page = ProviderPage {
         c: chrome(actor, info),
-        providers: providers
-            .into_iter()
-            .map(|p| {
-                let kind = provider_kind(lang, &p.kind).to_string();
-                (p, kind)
-            })
-            .collect(),
-        offer_action: "/provider/offers",
-        deliver_base: "/provider",
-        offers: offers.iter().map(|o| offer_line(lang, o)).collect(),
-        matches: matches.into_iter().map(|m| match_line(lang, m)).collect(),
+        r,
         appeals: appeals.into_iter().map(appeal_line).collect(),
-        offer_kinds: kinds(OFFER_KINDS, lang),
-        units: kinds(UNIT_WORDS, lang),
-        today: minsheng_domain::time_util::today_in_china().to_string(),
         message,
     };
     render_status(&page, info, status)
