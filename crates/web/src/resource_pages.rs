@@ -386,6 +386,12 @@ impl DeliveryForm {
     }
 }
 
+/// A delivery as typed, recorded (by staff or the provider's own account).
+async fn record_delivery(s: &AppState, actor: &Actor, id: i64, f: DeliveryForm) -> AppResult<i64> {
+    let input = f.input()?;
+    s.app.record_delivery(actor, id, &input).await
+}
+
 pub async fn deliver(
     State(s): State<AppState>,
     Authed(actor, info): Authed,
@@ -395,10 +401,7 @@ pub async fn deliver(
     guard(&s, &actor, Action::ManageResources)
         .await
         .web(&info)?;
-    let done = match f.input() {
-        Ok(input) => s.app.record_delivery(&actor, id, &input).await,
-        Err(e) => Err(e),
-    };
+    let done = record_delivery(&s, &actor, id, f).await;
     answer(done, "/resources".into(), &info, |e| {
         desk_page(&s, &actor, &info, Some(e))
     })
@@ -811,6 +814,19 @@ fn entry_of(f: &EntryForm) -> AppResult<(Entry, Option<i64>, f64)> {
     Ok((entry, donor, number("amount_yuan", &f.amount_yuan)?))
 }
 
+/// A ledger entry as typed, recorded (by staff or a donor's own account).
+async fn record_entry(
+    s: &AppState,
+    actor: &Actor,
+    id: i64,
+    f: &EntryForm,
+) -> AppResult<PublicAppeal> {
+    let (entry, donor, amount) = entry_of(f)?;
+    s.app
+        .appeal_entry(actor, id, entry, donor, amount, &f.note)
+        .await
+}
+
 pub async fn appeal_entry(
     State(s): State<AppState>,
     Authed(actor, info): Authed,
@@ -820,14 +836,7 @@ pub async fn appeal_entry(
     guard(&s, &actor, Action::ManageResources)
         .await
         .web(&info)?;
-    let done = match entry_of(&f) {
-        Ok((entry, donor, amount)) => {
-            s.app
-                .appeal_entry(&actor, id, entry, donor, amount, &f.note)
-                .await
-        }
-        Err(e) => Err(e),
-    };
+    let done = record_entry(&s, &actor, id, &f).await;
     answer(done, "/appeals".into(), &info, |e| {
         appeals_page(&s, &actor, &info, Some(e))
     })
@@ -1117,10 +1126,7 @@ pub async fn provider_deliver(
     guard(&s, &actor, Action::ProvideResources)
         .await
         .web(&info)?;
-    let done = match f.input() {
-        Ok(input) => s.app.record_delivery(&actor, id, &input).await,
-        Err(e) => Err(e),
-    };
+    let done = record_delivery(&s, &actor, id, f).await;
     answer(done, "/provider".into(), &info, |e| {
         provider_page(&s, &actor, &info, Some(e))
     })
@@ -1136,14 +1142,7 @@ pub async fn provider_give(
     guard(&s, &actor, Action::ProvideResources)
         .await
         .web(&info)?;
-    let done = match entry_of(&f) {
-        Ok((entry, donor, amount)) => {
-            s.app
-                .appeal_entry(&actor, id, entry, donor, amount, &f.note)
-                .await
-        }
-        Err(e) => Err(e),
-    };
+    let done = record_entry(&s, &actor, id, &f).await;
     answer(done, "/provider".into(), &info, |e| {
         provider_page(&s, &actor, &info, Some(e))
     })
