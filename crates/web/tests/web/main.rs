@@ -1844,3 +1844,48 @@ async fn the_assessment_report_is_a_pdf_that_renders() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The public page and API of an appeal: its title and figures, nothing about the household.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_appeal_is_public_without_personal_data() {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let (id, address, head): (i64, String, String) = t
+        .app
+        .store()
+        .reader()
+        .one(minsheng_store::Sql::new(
+            "SELECT a.id, h.address, p.name FROM appeals a JOIN households h ON h.id = a.household_id \
+             JOIN persons p ON p.id = h.head_person_id ORDER BY a.id LIMIT 1",
+        ))
+        .await
+        .expect("the demo's appeal");
+    let anonymous = Who::anonymous();
+    let (status, page) = t
+        .call_bytes(&anonymous, &format!("/appeals/{id}/public"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let page = String::from_utf8(page).expect("utf-8");
+    assert!(page.contains("突发火灾家庭重建急难众筹"), "the title");
+    assert!(
+        page.contains("¥8000.00") && page.contains("¥20000.00"),
+        "received of target"
+    );
+    assert!(
+        !page.contains(&address) && !page.contains(&head),
+        "nothing personal"
+    );
+    let (status, json) = t
+        .call_json(
+            &anonymous,
+            Method::GET,
+            &format!("/api/v1/appeals/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json["received_yuan"], 8000.0);
+    assert_eq!(json["balance_yuan"], 3000.0);
+    assert!(json.get("household_id").is_none(), "{json}");
+    let (status, _) = t.call_bytes(&anonymous, "/appeals/999999/public").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
