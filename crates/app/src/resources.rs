@@ -521,6 +521,59 @@ impl App {
         Ok(id)
     }
 
+    /// Cancels a match not yet delivered (the household changed its mind, the provider cannot
+    /// come): what it took goes back to the offer. Staff of the household's area.
+    pub async fn cancel_match(&self, actor: &Actor, match_id: i64, reason: &str) -> AppResult<()> {
+        let subject = match_id.to_string();
+        self.authorize(
+            actor,
+            Action::ManageResources,
+            Subject::new("match", &subject),
+        )
+        .await?;
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 200 {
+            return Err(AppError::invalid("reason", "1 to 200 characters"));
+        }
+        let mut tx = self.store().begin().await?;
+        let Some(found) = store::a_match(&mut tx, &actor.scope, None, match_id).await? else {
+            drop(tx);
+            return Err(self
+                .refused_not_found(actor, "resources.cancel", "match", &subject)
+                .await);
+        };
+        if !store::set_match_state(
+            &mut tx,
+            found.id,
+            found.row_version,
+            "confirmed",
+            "cancelled",
+        )
+        .await?
+        {
+            return Err(AppError::invalid("match", "already delivered or cancelled"));
+        }
+        store::return_capacity(&mut tx, found.offer_id, found.quantity).await?;
+        timeline(
+            &mut tx,
+            actor,
+            found.household_id,
+            &format!("社会资源对接 #{match_id} 取消：{reason}"),
+        )
+        .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "resources.cancel",
+            Subject::new("household", &found.household_id.to_string()),
+            true,
+            &format!("match {match_id}: {reason}"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// A household's deliveries, for its timeline (staff of its area).
     pub async fn household_deliveries(
         &self,

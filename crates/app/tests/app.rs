@@ -3227,6 +3227,41 @@ async fn an_offer_is_matched_with_consent_within_its_capacity_and_delivered(back
         .await
         .expect("figures");
     assert_eq!(figures.delivered, vec![("charity".to_string(), 1, 120.0)]);
+    // A delivered match cannot be cancelled; a cancelled one gives its quantity back, once.
+    assert!(matches!(
+        w.app.cancel_match(&worker, matched, "婉拒").await,
+        Err(AppError::Invalid(_))
+    ));
+    let left = |w: &World| {
+        let app = w.app.clone();
+        async move {
+            minsheng_store::resources::offer(&mut app.store().reader(), offer)
+                .await
+                .expect("read")
+                .expect("offer")
+                .remaining
+        }
+    };
+    let before = left(&w).await;
+    let second = w
+        .app
+        .match_offer(&worker, &ask(3.0, "户主本人"))
+        .await
+        .expect("second match");
+    assert_eq!(left(&w).await, before - 3.0);
+    w.app
+        .cancel_match(&worker, second, "户主婉拒")
+        .await
+        .expect("cancelled");
+    assert_eq!(left(&w).await, before);
+    assert!(matches!(
+        w.app.cancel_match(&worker, second, "户主婉拒").await,
+        Err(AppError::Invalid(_))
+    ));
+    assert!(matches!(
+        w.app.record_delivery(&charity, second, &delivery).await,
+        Err(AppError::Invalid(_))
+    ));
     // A household outside the area is not there for the worker.
     let elsewhere = w.actor("yuzhong.district").await;
     let theirs = w

@@ -576,4 +576,6 @@ texts! {
     res_match_for: "对接到", "Match to";
     res_days: "天", "days";
     res_name: "名称", "Name";
+    res_cancel: "取消对接", "Cancel the match";
+    res_reason: "原因", "Reason";
 }

@@ -386,6 +386,28 @@ impl DeliveryForm {
     }
 }
 
+#[derive(Debug, Deserialize)]
+pub struct CancelForm {
+    #[serde(default)]
+    pub reason: String,
+}
+
+pub async fn cancel_match(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+    Form(f): Form<CancelForm>,
+) -> WebResult {
+    guard(&s, &actor, Action::ManageResources)
+        .await
+        .web(&info)?;
+    let done = s.app.cancel_match(&actor, id, &f.reason).await;
+    answer(done, "/resources".into(), &info, |e| {
+        desk_page(&s, &actor, &info, Some(e))
+    })
+    .await
+}
+
 /// A delivery as typed, recorded (by staff or the provider's own account).
 async fn record_delivery(s: &AppState, actor: &Actor, id: i64, f: DeliveryForm) -> AppResult<i64> {
     let input = f.input()?;

@@ -859,6 +859,7 @@ fn register() -> Routes {
         .add(M::POST, "/resources/providers", Some(A::ManageResources), "Register a donor or provider of one's area", rp::register_provider)
         .add(M::POST, "/resources/offers", Some(A::ManageResources), "Add an offer of a provider of one's area", rp::add_offer)
         .add(M::POST, "/resources/matches/{id}/delivery", Some(A::ManageResources), "Record a match's delivery (what, ¥, date, by whom, feedback)", rp::deliver)
+        .add(M::POST, "/resources/matches/{id}/cancel", Some(A::ManageResources), "Cancel a match not yet delivered; its quantity goes back to the offer", rp::cancel_match)
         .add(M::GET, "/households/{id}/resources", Some(A::ManageResources), "Offers that reach a household, with the consent form; its deliveries", rp::household)
         .add(M::POST, "/households/{id}/resources/match", Some(A::ManageResources), "Match an offer to a household, with consent, within capacity", rp::match_offer)
         .add(M::POST, "/households/{id}/volunteers", Some(A::ManageResources), "Assign a volunteer to a household for recurring visits", rp::assign_volunteer)

@@ -1323,6 +1323,13 @@ fn expectations() -> Vec<Expect> {
             true,
         ),
         staff(
+            Method::POST,
+            "/resources/matches/{id}/cancel",
+            T::Match,
+            303,
+            true,
+        ),
+        staff(
             Method::GET,
             "/households/{id}/resources",
             T::Household,

@@ -1520,6 +1520,7 @@ impl TestApp {
                 fields.push(("delivered_by", "矩阵志愿者".into()));
                 fields.push(("feedback", "谢谢".into()));
             }
+            (_, "/resources/matches/{id}/cancel") => fields.push(("reason", "户主婉拒".into())),
             (_, "/households/{id}/resources/match") => {
                 fields.push(("offer_id", self.matrix_offer(true).await.to_string()));
                 fields.push(("need", "矩阵测试需求".into()));
