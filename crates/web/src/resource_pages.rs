@@ -718,6 +718,8 @@ pub async fn log_visit(
 /// An appeal's figures as bars (shares of the target) and words.
 pub struct AppealLine {
     pub a: PublicAppeal,
+    /// Open or closed, in words.
+    pub state: &'static str,
     pub household_id: Option<i64>,
     pub overdue: bool,
     pub received_share: u32,
@@ -732,8 +734,15 @@ fn share(part: f64, whole: f64) -> u32 {
     ((part / whole * 100.0).round() as u32).min(100)
 }
 
-fn appeal_line(a: PublicAppeal) -> AppealLine {
+fn appeal_line(lang: Lang, a: PublicAppeal) -> AppealLine {
+    let open = a.state == "open";
     AppealLine {
+        state: match (open, lang) {
+            (true, Lang::Zh) => "进行中",
+            (true, Lang::En) => "Open",
+            (false, Lang::Zh) => "已结束",
+            (false, Lang::En) => "Closed",
+        },
         received_share: share(a.received_yuan, a.target_yuan),
         pledged_share: share(a.pledged_yuan, a.target_yuan),
         household_id: None,
@@ -791,7 +800,7 @@ async fn appeals_page(
             household_id: Some(household_id),
             overdue,
             ledger,
-            ..appeal_line(appeal)
+            ..appeal_line(info.lang, appeal)
         });
     }
     let donors = s.app.providers(actor).await.web(info)?;
@@ -896,7 +905,7 @@ pub async fn public_appeal(
     let appeal = s.app.public_appeal(id).await.web(&info)?;
     let page = PublicAppealPage {
         c: crate::hotline_pages::public_chrome(&info),
-        line: appeal_line(appeal),
+        line: appeal_line(info.lang, appeal),
     };
     render_status(&page, &info, axum::http::StatusCode::OK)
 }
@@ -1111,7 +1120,10 @@ async fn provider_page(
     let page = ProviderPage {
         c: chrome(actor, info),
         r,
-        appeals: appeals.into_iter().map(appeal_line).collect(),
+        appeals: appeals
+            .into_iter()
+            .map(|a| appeal_line(info.lang, a))
+            .collect(),
         message,
     };
     render_status(&page, info, status)

@@ -877,6 +877,7 @@ async fn an_unmet_need_is_matched_with_consent_delivered_by_a_charity_and_counte
             .for_element(Locator::Id("household-offers"))
             .await?;
         let address = client.find(Locator::Css("h1 a")).await?.text().await?;
+        shot(&client, "resources-household").await;
         client
             .find(Locator::XPath(&format!("{offer}//summary")))
             .await?
@@ -972,12 +973,18 @@ async fn an_unmet_need_is_matched_with_consent_delivered_by_a_charity_and_counte
             .await?
             .click()
             .await?;
-        let after = client
-            .wait()
-            .for_element(Locator::XPath(&card))
-            .await?
-            .text()
-            .await?;
+        // The same card is on the page before and after: wait for its new state.
+        let mut after = String::new();
+        for _ in 0..50 {
+            after = match client.find(Locator::XPath(&card)).await {
+                Ok(found) => found.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if after.contains("已送达") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
         assert!(after.contains("已送达"), "{after}");
 
         // The district sees it among the resources linked by charities.
@@ -993,6 +1000,22 @@ async fn an_unmet_need_is_matched_with_consent_delivered_by_a_charity_and_counte
             "{by_kind}"
         );
         shot(&client, "resource-figures").await;
+        // The demo volunteer's missed week is flagged; the demo appeal and contract show.
+        client.goto(&format!("{base}/volunteers")).await?;
+        let missed = client
+            .find(Locator::Css("#assignments .missed"))
+            .await?
+            .text()
+            .await?;
+        assert!(missed.contains("漏访"), "{missed}");
+        shot(&client, "volunteers").await;
+        client.goto(&format!("{base}/appeals")).await?;
+        let appeals = client.find(Locator::Id("appeals")).await?.text().await?;
+        assert!(appeals.contains("¥8000.00"), "{appeals}");
+        shot(&client, "appeals").await;
+        client.goto(&format!("{base}/contracts")).await?;
+        client.find(Locator::Id("contracts")).await?;
+        shot(&client, "contracts").await;
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
