@@ -787,12 +787,14 @@ impl App {
             return Err(AppError::invalid("note", "at most 200 characters"));
         }
         let mut tx = self.store().begin().await?;
-        let appeal = store::appeal(&mut tx, appeal_id).await?;
-        let visible = appeal
-            .as_ref()
-            .is_some_and(|a| staff && actor.scope.contains(a.region_code))
-            || (donor_self && appeal.is_some());
-        let Some(appeal) = appeal.filter(|_| visible) else {
+        // Staff reach the appeals of their area; a donor's own account any open appeal's
+        // public figures.
+        let appeal = if staff {
+            store::appeal_in(&mut tx, &actor.scope, appeal_id).await?
+        } else {
+            store::appeal(&mut tx, appeal_id).await?
+        };
+        let Some(appeal) = appeal else {
             drop(tx);
             self.audit_now(
                 actor,
@@ -893,20 +895,22 @@ impl App {
             Subject::new("appeal", &subject),
         )
         .await?;
+        if store::appeal_in(&mut reader(self), &actor.scope, appeal_id)
+            .await?
+            .is_none()
+        {
+            return Err(self
+                .refused_not_found(actor, "appeal.close", "appeal", &subject)
+                .await);
+        }
         let now = now_millis();
         let mut tx = self.store().begin().await?;
         // Closing first locks the row, so two closings (or a closing and the daily sweep) read
         // the figures one after the other and move a surplus once.
         store::close_appeal(&mut tx, appeal_id, now).await?;
-        let Some(appeal) = store::appeal(&mut tx, appeal_id)
+        let appeal = store::appeal_in(&mut tx, &actor.scope, appeal_id)
             .await?
-            .filter(|a| actor.scope.contains(a.region_code))
-        else {
-            drop(tx);
-            return Err(self
-                .refused_not_found(actor, "appeal.close", "appeal", &subject)
-                .await);
-        };
+            .ok_or(AppError::NotFound)?;
         let (_, _, paid_out, moved) = store::ledger_sums(&mut tx, appeal_id).await?;
         // What was received above the target (and above what the household was paid), less
         // any surplus already moved: closing again moves nothing twice.
@@ -1717,10 +1721,10 @@ impl App {
             Subject::new("appeal", &subject),
         )
         .await?;
-        let visible = store::appeal(&mut reader(self), appeal_id)
+        if store::appeal_in(&mut reader(self), &actor.scope, appeal_id)
             .await?
-            .is_some_and(|a| actor.scope.contains(a.region_code));
-        if !visible {
+            .is_none()
+        {
             return Err(self
                 .refused_not_found(actor, "appeal.ledger", "appeal", &subject)
                 .await);

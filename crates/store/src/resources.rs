@@ -441,6 +441,14 @@ pub async fn appeal(c: &mut impl Conn, id: i64) -> Result<Option<AppealRow>> {
     .await
 }
 
+/// An appeal of a household within the scope (staff reads).
+pub async fn appeal_in(c: &mut impl Conn, scope: &Scope, id: i64) -> Result<Option<AppealRow>> {
+    let mut sql = Sql::new(APPEAL_SELECT);
+    sql.push(" WHERE id = ").bind(id).push(" AND ");
+    scope.sql_condition(&mut sql, "region_code");
+    c.optional(sql).await
+}
+
 /// What a ledger entry does to the appeal's totals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entry {

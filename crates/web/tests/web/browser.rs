@@ -353,6 +353,27 @@ async fn sign_in(
     Ok(())
 }
 
+/// The text of an element once it contains `needle`. After a form is sent the page before it,
+/// with the same element, may still be there (reading it then fails as stale): this polls for
+/// up to 5 s and returns the last text seen.
+async fn text_with(
+    client: &fantoccini::Client,
+    locator: Locator<'_>,
+    needle: &str,
+) -> Result<String, fantoccini::error::CmdError> {
+    let mut seen = String::new();
+    for _ in 0..50 {
+        if let Ok(found) = client.find(locator).await {
+            seen = found.text().await.unwrap_or_default();
+            if seen.contains(needle) {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Ok(seen)
+}
+
 /// Saves a screenshot when MINSHENG_SCREENSHOTS names a directory (for looking at pages).
 async fn shot(client: &fantoccini::Client, name: &str) {
     if let Ok(dir) = std::env::var("MINSHENG_SCREENSHOTS")
@@ -518,12 +539,12 @@ async fn help_goes_from_recommendations_to_a_completed_referral_and_the_figures(
             .await?;
         client.find(Locator::Css("#add-item input[name='reason']")).await?.send_keys("孙子在读大学").await?;
         client.execute("document.querySelector('#add-item').submit()", vec![]).await?;
-        client.wait().for_element(Locator::Id("plan-items")).await?;
+        // The plan is on the page before and after: wait for the added item.
+        text_with(&client, Locator::Css("#plan-items tbody tr:last-child"), "孙子在读大学").await?;
         let last = "#plan-items tbody tr:last-child";
         client.find(Locator::Css(&format!("{last} button[value='accept']"))).await?.click().await?;
         client.wait().for_element(Locator::Css(&format!("{last} .item-approve button"))).await?.click().await?;
-        client.wait().for_element(Locator::Id("household-referrals")).await?;
-        let referrals = client.find(Locator::Id("household-referrals")).await?.text().await?;
+        let referrals = text_with(&client, Locator::Id("household-referrals"), "勤工助学").await?;
         assert!(referrals.contains("勤工助学"), "{referrals}");
         shot(&client, "help-plan").await;
 
@@ -773,12 +794,7 @@ async fn a_lost_cable_channel_is_replayed_and_alerts_the_community_of_a_power_de
             .await?
             .click()
             .await?;
-        let links = client
-            .wait()
-            .for_element(Locator::Id("links"))
-            .await?
-            .text()
-            .await?;
+        let links = text_with(&client, Locator::Id("links"), "户主本人").await?;
         assert!(
             links.contains("D-P4") && links.contains("户主本人"),
             "{links}"
@@ -973,18 +989,7 @@ async fn an_unmet_need_is_matched_with_consent_delivered_by_a_charity_and_counte
             .await?
             .click()
             .await?;
-        // The same card is on the page before and after: wait for its new state.
-        let mut after = String::new();
-        for _ in 0..50 {
-            after = match client.find(Locator::XPath(&card)).await {
-                Ok(found) => found.text().await.unwrap_or_default(),
-                Err(_) => String::new(),
-            };
-            if after.contains("已送达") {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+        let after = text_with(&client, Locator::XPath(&card), "已送达").await?;
         assert!(after.contains("已送达"), "{after}");
 
         // The district sees it among the resources linked by charities.
