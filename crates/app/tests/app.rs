@@ -3227,6 +3227,36 @@ async fn an_offer_is_matched_with_consent_within_its_capacity_and_delivered(back
         .await
         .expect("figures");
     assert_eq!(figures.delivered, vec![("charity".to_string(), 1, 120.0)]);
+    // The help figures' workbook carries them, by provider kind and by district.
+    let district = w.actor("banan.district").await;
+    let today = minsheng_domain::time_util::today_in_china();
+    let bytes = w
+        .app
+        .export_help_figures(
+            &district,
+            None,
+            today - time::Duration::days(30),
+            today + time::Duration::days(1),
+        )
+        .await
+        .expect("xlsx");
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("a workbook");
+    use calamine::Reader;
+    let sheet = book
+        .worksheet_range("社会资源")
+        .expect("the resources sheet");
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert!(
+        rows.iter()
+            .any(|r| r[0] == "慈善组织" && r[1] == "1" && r[2] == "120"),
+        "{rows:?}"
+    );
+    assert!(rows.iter().any(|r| r[0] == "区县：巴南区"), "{rows:?}");
+    assert!(book.worksheet_range("购买服务合同").is_ok());
     // A delivered match cannot be cancelled; a cancelled one gives its quantity back, once.
     assert!(matches!(
         w.app.cancel_match(&worker, matched, "婉拒").await,
