@@ -91,6 +91,21 @@ fn region(errors: &mut Vec<FieldError>, field: &str, value: &str) -> Option<Regi
     }
 }
 
+/// The most digits in a row in a text, full-width digits counted and spaces, dashes and dots
+/// between them skipped ("138 0000 1111", "１３８－００００" are numbers too).
+fn longest_number(text: &str) -> usize {
+    let (mut run, mut longest) = (0, 0);
+    for c in text.chars() {
+        if c.is_ascii_digit() || ('０'..='９').contains(&c) {
+            run += 1;
+            longest = longest.max(run);
+        } else if !matches!(c, ' ' | '\u{3000}' | '-' | '－' | '.' | '．') {
+            run = 0;
+        }
+    }
+    longest
+}
+
 /// A line in the household's timeline, written with the change it records.
 async fn timeline(
     tx: &mut minsheng_store::WriteTx,
@@ -403,12 +418,22 @@ impl App {
     pub async fn resource_matches(&self, actor: &Actor) -> AppResult<Vec<MatchRow>> {
         let (scope, unit) = self.resource_view(actor).await?;
         let rows = store::matches(&mut reader(self), &scope, unit).await?;
+        // Which households' addresses were read, not just how many.
+        let households: Vec<String> = rows
+            .iter()
+            .map(|m| m.household_id.to_string())
+            .take(200)
+            .collect();
         self.audit_now(
             actor,
             "resources.matches",
             Subject::new("matches", ""),
             true,
-            &format!("{} matches", rows.len()),
+            &format!(
+                "{} matches; households {}",
+                rows.len(),
+                households.join(",")
+            ),
         )
         .await?;
         Ok(rows)
@@ -686,13 +711,7 @@ impl App {
         .await?;
         let mut errors = Vec::new();
         text(&mut errors, "title", &input.title, 60);
-        let longest_digits = input
-            .title
-            .split(|c: char| !c.is_ascii_digit())
-            .map(str::len)
-            .max()
-            .unwrap_or(0);
-        if longest_digits >= 7 {
+        if longest_number(&input.title) >= 7 {
             errors.push(FieldError::new(
                 "title",
                 "no phone or ID numbers in a public title",
@@ -1226,6 +1245,15 @@ impl App {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn numbers_are_found_however_they_are_written() {
+        assert_eq!(longest_number("突发火灾家庭重建急难众筹"), 0);
+        assert_eq!(longest_number("2026年第3号众筹"), 4);
+        assert_eq!(longest_number("张三 13800001111"), 11);
+        assert_eq!(longest_number("联系 138 0000 1111"), 11);
+        assert_eq!(longest_number("１３８－００００－１１１１"), 11);
+    }
 
     #[test]
     fn a_period_without_a_visit_is_missed_once_it_is_over() {
