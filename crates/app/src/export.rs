@@ -315,8 +315,11 @@ impl App {
             ),
         ];
         write_sheets(&mut book, sheets)?;
-        // Social resources of the same area (all time: donations are few and slow to add up).
-        let r = self.resource_figures(actor, region).await?;
+        // Social resources of the same area: deliveries and visits in the period, appeals and
+        // contracts as they stand.
+        let r = self
+            .resource_figures(actor, region, Some((from, last_day)))
+            .await?;
         let kind_zh = |k: &str| match k {
             "caring_unit" => "爱心单位",
             "company" => "爱心企业",

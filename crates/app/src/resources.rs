@@ -1298,11 +1298,13 @@ pub struct ResourceFigures {
 impl App {
     /// Resources linked (¥ and count by provider kind), volunteer hours and stipends, appeals and
     /// the funds they raised, within the caller's area.
-    /// `region` narrows it to one region of the caller's area.
+    /// `region` narrows it to one region of the caller's area; `days` (both included) the
+    /// deliveries and volunteer visits counted (appeals and contracts are as they stand).
     pub async fn resource_figures(
         &self,
         actor: &Actor,
         region: Option<RegionCode>,
+        days: Option<(time::Date, time::Date)>,
     ) -> AppResult<ResourceFigures> {
         if !actor.may(Action::ViewFigures) {
             self.authorize(
@@ -1325,13 +1327,15 @@ impl App {
             None => actor.scope.clone(),
         };
         let mut c = reader(self);
-        let delivered: Vec<(String, i64, f64)> = store::delivered_by_kind(&mut c, &scope)
+        let texts = days.map(|(from, to)| (from.to_string(), to.to_string()));
+        let days = texts.as_ref().map(|(f, t)| (f.as_str(), t.as_str()));
+        let delivered: Vec<(String, i64, f64)> = store::delivered_by_kind(&mut c, &scope, days)
             .await?
             .into_iter()
             .map(|(kind, n, fen)| (kind, n, yuan(fen)))
             .collect();
         let mut by_district = Vec::new();
-        for (code, n, fen) in store::delivered_by_district(&mut c, &scope).await? {
+        for (code, n, fen) in store::delivered_by_district(&mut c, &scope, days).await? {
             let name = minsheng_store::regions::get(&mut c, code)
                 .await?
                 .map_or_else(|| code.to_string(), |r| r.name);
@@ -1347,7 +1351,7 @@ impl App {
                 yuan(progress.contract.budget_fen),
             ));
         }
-        let (visits, hours, stipends) = store::volunteer_totals(&mut c, &scope).await?;
+        let (visits, hours, stipends) = store::volunteer_totals(&mut c, &scope, days).await?;
         let (appeals, open, target, received, disbursed) =
             store::appeal_totals(&mut c, &scope).await?;
         Ok(ResourceFigures {

@@ -3196,7 +3196,8 @@ async fn an_offer_is_matched_with_consent_within_its_capacity_and_delivered(back
     let delivery = DeliveryInput {
         what: "午餐送餐4次".into(),
         value_yuan: 120.0,
-        delivered_on: "2026-11-20".into(),
+        delivered_on: (minsheng_domain::time_util::today_in_china() - time::Duration::days(2))
+            .to_string(),
         delivered_by: "爱心超市志愿者".into(),
         feedback: "老人很满意".into(),
     };
@@ -3223,7 +3224,7 @@ async fn an_offer_is_matched_with_consent_within_its_capacity_and_delivered(back
     );
     let figures = w
         .app
-        .resource_figures(&worker, None)
+        .resource_figures(&worker, None, None)
         .await
         .expect("figures");
     assert_eq!(figures.delivered, vec![("charity".to_string(), 1, 120.0)]);
@@ -3257,6 +3258,20 @@ async fn an_offer_is_matched_with_consent_within_its_capacity_and_delivered(back
     );
     assert!(rows.iter().any(|r| r[0] == "区县：巴南区"), "{rows:?}");
     assert!(book.worksheet_range("购买服务合同").is_ok());
+    // A period before the delivery counts none of it.
+    let earlier = w
+        .app
+        .resource_figures(
+            &district,
+            None,
+            Some((
+                today - time::Duration::days(60),
+                today - time::Duration::days(30),
+            )),
+        )
+        .await
+        .expect("figures");
+    assert!(earlier.delivered.is_empty(), "{earlier:?}");
     // A delivered match cannot be cancelled; a cancelled one gives its quantity back, once.
     assert!(matches!(
         w.app.cancel_match(&worker, matched, "婉拒").await,
@@ -3590,7 +3605,7 @@ async fn appeal_ledgers_reconcile_refuse_overdrafts_and_close_with_the_surplus_r
     );
     let figures = w
         .app
-        .resource_figures(&worker, None)
+        .resource_figures(&worker, None, None)
         .await
         .expect("figures");
     assert!(
@@ -3704,7 +3719,7 @@ async fn volunteer_visits_are_logged_with_hours_and_stipends_and_missed_ones_fla
     let district = w.actor("banan.district").await;
     let figures = w
         .app
-        .resource_figures(&district, None)
+        .resource_figures(&district, None, None)
         .await
         .expect("figures");
     assert_eq!(
@@ -3719,7 +3734,7 @@ async fn volunteer_visits_are_logged_with_hours_and_stipends_and_missed_ones_fla
     let elsewhere = w.actor("yuzhong.district").await;
     assert_eq!(
         w.app
-            .resource_figures(&elsewhere, None)
+            .resource_figures(&elsewhere, None, None)
             .await
             .expect("figures")
             .volunteer_visits,

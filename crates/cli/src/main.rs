@@ -633,7 +633,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         None => None,
                     };
                     let f = app
-                        .resource_figures(&actor, region)
+                        .resource_figures(&actor, region, None)
                         .await
                         .map_err(app_error)?;
                     if json {

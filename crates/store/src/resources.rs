@@ -692,9 +692,24 @@ pub async fn visit_days(c: &mut impl Conn, assignment_id: i64) -> Result<Vec<Str
 }
 
 /// Deliveries summed by provider kind within the scope: (kind, deliveries, fen).
+/// Days from–to (YYYY-MM-DD, both included) a figure counts, or all when `None`.
+pub type Days<'a> = Option<(&'a str, &'a str)>;
+
+fn within_days(sql: &mut Sql, column: &str, days: Days<'_>) {
+    if let Some((from, to)) = days {
+        sql.push(" AND ")
+            .push(column)
+            .push(" BETWEEN ")
+            .bind(from)
+            .push(" AND ")
+            .bind(to);
+    }
+}
+
 pub async fn delivered_by_kind(
     c: &mut impl Conn,
     scope: &Scope,
+    days: Days<'_>,
 ) -> Result<Vec<(String, i64, i64)>> {
     let mut sql = Sql::new(
         "SELECT p.kind, COUNT(d.id), CAST(COALESCE(SUM(ROUND(d.value_yuan * 100)), 0) AS BIGINT) \
@@ -702,18 +717,24 @@ pub async fn delivered_by_kind(
          JOIN resource_offers o ON o.id = m.offer_id JOIN resource_providers p ON p.id = o.provider_id WHERE ",
     );
     scope.sql_condition(&mut sql, "m.region_code");
+    within_days(&mut sql, "d.delivered_on", days);
     sql.push(" GROUP BY p.kind ORDER BY p.kind");
     c.all(sql).await
 }
 
 /// Volunteer visits and hours within the scope: (visits, hours, stipends in fen).
-pub async fn volunteer_totals(c: &mut impl Conn, scope: &Scope) -> Result<(i64, f64, i64)> {
+pub async fn volunteer_totals(
+    c: &mut impl Conn,
+    scope: &Scope,
+    days: Days<'_>,
+) -> Result<(i64, f64, i64)> {
     let mut sql = Sql::new(
         "SELECT COUNT(v.id), CAST(COALESCE(SUM(v.hours), 0) AS DOUBLE PRECISION), \
          CAST(COALESCE(SUM(v.stipend_fen), 0) AS BIGINT) FROM volunteer_visits v \
          JOIN volunteer_assignments a ON a.id = v.assignment_id WHERE ",
     );
     scope.sql_condition(&mut sql, "a.region_code");
+    within_days(&mut sql, "v.visited_on", days);
     c.one(sql).await
 }
 
@@ -970,6 +991,7 @@ pub async fn contracts(
 pub async fn delivered_by_district(
     c: &mut impl Conn,
     scope: &Scope,
+    days: Days<'_>,
 ) -> Result<Vec<(i64, i64, i64)>> {
     let mut sql = Sql::new(
         "SELECT (m.region_code / 1000000) * 1000000 AS district, COUNT(d.id), \
@@ -977,6 +999,7 @@ pub async fn delivered_by_district(
          FROM resource_deliveries d JOIN resource_matches m ON m.id = d.match_id WHERE ",
     );
     scope.sql_condition(&mut sql, "m.region_code");
+    within_days(&mut sql, "d.delivered_on", days);
     sql.push(" GROUP BY (m.region_code / 1000000) * 1000000 ORDER BY district");
     c.all(sql).await
 }

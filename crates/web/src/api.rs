@@ -678,5 +678,8 @@ pub async fn resource_figures(
                 .web(&info)?,
         ),
     };
-    ok(s.app.resource_figures(&actor, region).await.web(&info)?)
+    ok(s.app
+        .resource_figures(&actor, region, None)
+        .await
+        .web(&info)?)
 }

@@ -866,7 +866,11 @@ pub async fn figures(
         .iter()
         .map(|(group, state, n)| (group.clone(), state_word(lang, state).to_string(), *n))
         .collect();
-    let res = s.app.resource_figures(&actor, region).await.web(&info)?;
+    let res = s
+        .app
+        .resource_figures(&actor, region, Some((from, to)))
+        .await
+        .web(&info)?;
     let most = res
         .delivered
         .iter()

@@ -576,6 +576,7 @@ texts! {
     res_match_for: "对接到", "Match to";
     res_days: "天", "days";
     res_name: "名称", "Name";
+    res_period_note: "送达与志愿探访按所选期间统计；众筹与合同为当前数字。", "Deliveries and volunteer visits in the chosen period; appeals and contracts as they stand.";
     res_cancel: "取消对接", "Cancel the match";
     res_reason: "原因", "Reason";
 }
