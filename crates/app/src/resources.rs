@@ -700,6 +700,28 @@ impl From<store::AppealRow> for PublicAppeal {
 }
 
 impl App {
+    /// An appeal of the caller's area, for staff; refused (audited) otherwise.
+    async fn staff_appeal(
+        &self,
+        actor: &Actor,
+        appeal_id: i64,
+        action: &str,
+    ) -> AppResult<store::AppealRow> {
+        let subject = appeal_id.to_string();
+        self.authorize(
+            actor,
+            Action::ManageResources,
+            Subject::new("appeal", &subject),
+        )
+        .await?;
+        match store::appeal_in(&mut reader(self), &actor.scope, appeal_id).await? {
+            Some(appeal) => Ok(appeal),
+            None => Err(self
+                .refused_not_found(actor, action, "appeal", &subject)
+                .await),
+        }
+    }
+
     /// Opens an appeal for a household of the caller's area.
     pub async fn open_appeal(&self, actor: &Actor, input: &AppealInput) -> AppResult<i64> {
         let subject = input.household_id.to_string();
@@ -908,20 +930,7 @@ impl App {
     /// above what was already paid out) leaves by the stated rule as a surplus entry.
     pub async fn close_appeal(&self, actor: &Actor, appeal_id: i64) -> AppResult<PublicAppeal> {
         let subject = appeal_id.to_string();
-        self.authorize(
-            actor,
-            Action::ManageResources,
-            Subject::new("appeal", &subject),
-        )
-        .await?;
-        if store::appeal_in(&mut reader(self), &actor.scope, appeal_id)
-            .await?
-            .is_none()
-        {
-            return Err(self
-                .refused_not_found(actor, "appeal.close", "appeal", &subject)
-                .await);
-        }
+        self.staff_appeal(actor, appeal_id, "appeal.close").await?;
         let now = now_millis();
         let mut tx = self.store().begin().await?;
         // Closing first locks the row, so two closings (or a closing and the daily sweep) read
@@ -1746,21 +1755,7 @@ impl App {
         actor: &Actor,
         appeal_id: i64,
     ) -> AppResult<Vec<store::EntryRow>> {
-        let subject = appeal_id.to_string();
-        self.authorize(
-            actor,
-            Action::ManageResources,
-            Subject::new("appeal", &subject),
-        )
-        .await?;
-        if store::appeal_in(&mut reader(self), &actor.scope, appeal_id)
-            .await?
-            .is_none()
-        {
-            return Err(self
-                .refused_not_found(actor, "appeal.ledger", "appeal", &subject)
-                .await);
-        }
+        self.staff_appeal(actor, appeal_id, "appeal.ledger").await?;
         Ok(store::appeal_entries(&mut reader(self), appeal_id).await?)
     }
 
