@@ -10,7 +10,7 @@ use minsheng_domain::{
 use minsheng_store::discovery::{self, ClueInput, LeadInput, MyClueRow, PhotoOwner, VisitInput};
 pub use minsheng_store::discovery::{ClueRow, DiscoveryFigures, FileRow, LeadRow, TimelineRow};
 use minsheng_store::registry::{self, NewPerson};
-use minsheng_store::{Conn, Scope, Sql, WriteTx, regions, vals};
+use minsheng_store::{Conn, Sql, WriteTx, regions, vals};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime, Time};
 
@@ -1000,18 +1000,7 @@ impl App {
     ) -> AppResult<DiscoveryFigures> {
         self.authorize(actor, Action::ViewFigures, Subject::new("figures", ""))
             .await?;
-        let scope = match region {
-            Some(code) if actor.scope.contains(code.as_i64()) => {
-                Scope::from_ranges(vec![code.subtree()])
-            }
-            Some(_) => {
-                return Err(AppError::invalid(
-                    "region",
-                    "this region is outside your area",
-                ));
-            }
-            None => actor.scope.clone(),
-        };
+        let scope = actor.scope_within(region)?;
         let start = |d: Date| {
             d.with_time(Time::MIDNIGHT)
                 .assume_offset(CHINA_OFFSET)

@@ -76,25 +76,6 @@ fn parse(row: &NetworkRow) -> AppResult<Network> {
 }
 
 impl App {
-    /// Audits a step that found nothing to act on (outside the area, or already done) and says
-    /// it is not there.
-    async fn nothing_to(
-        &self,
-        actor: &Actor,
-        action: &str,
-        kind: &str,
-        id: &str,
-        why: &str,
-    ) -> AppError {
-        match self
-            .audit_now(actor, action, Subject::new(kind, id), false, why)
-            .await
-        {
-            Ok(()) => AppError::NotFound,
-            Err(e) => e,
-        }
-    }
-
     /// Installs a network (native TOML) and its sensors; the file is checked first and refused
     /// whole with every error.
     pub async fn install_network(&self, actor: &Actor, name: &str, source: &str) -> AppResult<i64> {
@@ -383,11 +364,10 @@ impl App {
         if !store::acknowledge_alarm(&mut tx, id, actor.user_id, note.trim(), now_millis()).await? {
             drop(tx);
             return Err(self
-                .nothing_to(
+                .not_found_audited(
                     actor,
                     "grid.acknowledge",
-                    "grid_alarm",
-                    &subject,
+                    Subject::new("grid_alarm", &subject),
                     "not open",
                 )
                 .await);
@@ -507,7 +487,12 @@ impl App {
         if !store::remove_link(&mut tx, &actor.scope, id, now_millis()).await? {
             drop(tx);
             return Err(self
-                .nothing_to(actor, "grid.unlink", "grid_link", &subject, "not found")
+                .not_found_audited(
+                    actor,
+                    "grid.unlink",
+                    Subject::new("grid_link", &subject),
+                    "not found",
+                )
                 .await);
         }
         write_audit(
@@ -643,7 +628,12 @@ impl App {
         {
             drop(tx);
             return Err(self
-                .nothing_to(actor, "grid.alert_ack", "grid_alert", &subject, "not found")
+                .not_found_audited(
+                    actor,
+                    "grid.alert_ack",
+                    Subject::new("grid_alert", &subject),
+                    "not found",
+                )
                 .await);
         }
         write_audit(

@@ -1592,18 +1592,7 @@ impl App {
     ) -> AppResult<HelpFigures> {
         self.authorize(actor, Action::ViewFigures, Subject::new("figures", "help"))
             .await?;
-        let scope = match region {
-            Some(code) if actor.scope.contains(code.as_i64()) => {
-                minsheng_store::Scope::from_ranges(vec![code.subtree()])
-            }
-            Some(_) => {
-                return Err(AppError::invalid(
-                    "region",
-                    "this region is outside your area",
-                ));
-            }
-            None => actor.scope.clone(),
-        };
+        let scope = actor.scope_within(region)?;
         let start = |d: time::Date| {
             d.with_time(time::Time::MIDNIGHT)
                 .assume_offset(CHINA_OFFSET)

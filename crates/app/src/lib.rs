@@ -110,6 +110,21 @@ impl Actor {
         roles_permit(&self.roles, action)
     }
 
+    /// The actor's area, or one region of it (figures narrowed to a district or town); a
+    /// region outside the area is refused.
+    pub fn scope_within(&self, region: Option<minsheng_domain::RegionCode>) -> AppResult<Scope> {
+        match region {
+            Some(code) if self.scope.contains(code.as_i64()) => {
+                Ok(Scope::from_ranges(vec![code.subtree()]))
+            }
+            Some(_) => Err(AppError::invalid(
+                "region",
+                "this region is outside your area",
+            )),
+            None => Ok(self.scope.clone()),
+        }
+    }
+
     /// The operator at the command line: all roles over the whole municipality. Used by
     /// `minsheng user|import|demo`, which need shell access to the data directory anyway.
     pub fn command_line(scope: Scope) -> Actor {
@@ -223,6 +238,21 @@ impl App {
         self.audit_now(actor, action.code(), subject, false, "role does not permit")
             .await?;
         Err(AppError::Forbidden)
+    }
+
+    /// Audits a refused reach (outside the caller's area, not theirs, not in that state) and
+    /// gives the answer: "not found", the same as for what does not exist.
+    pub(crate) async fn not_found_audited(
+        &self,
+        actor: &Actor,
+        action: &str,
+        subject: Subject<'_>,
+        why: &str,
+    ) -> AppError {
+        match self.audit_now(actor, action, subject, false, why).await {
+            Ok(()) => AppError::NotFound,
+            Err(e) => e,
+        }
     }
 
     /// Records a read or a refusal; returns once the row is committed (group commit).

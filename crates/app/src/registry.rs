@@ -276,15 +276,14 @@ impl App {
             return Ok(row);
         }
         let subject_id = id.to_string();
-        self.audit_now(
-            actor,
-            action,
-            Subject::new("household", &subject_id),
-            false,
-            "not found in area",
-        )
-        .await?;
-        Err(AppError::NotFound)
+        Err(self
+            .not_found_audited(
+                actor,
+                action,
+                Subject::new("household", &subject_id),
+                "not found in area",
+            )
+            .await)
     }
 
     /// The person if they live in the actor's area; see [`App::household_in_area`].
@@ -293,15 +292,14 @@ impl App {
             return Ok(row);
         }
         let subject_id = id.to_string();
-        self.audit_now(
-            actor,
-            action,
-            Subject::new("person", &subject_id),
-            false,
-            "not found in area",
-        )
-        .await?;
-        Err(AppError::NotFound)
+        Err(self
+            .not_found_audited(
+                actor,
+                action,
+                Subject::new("person", &subject_id),
+                "not found in area",
+            )
+            .await)
     }
 
     pub async fn list_persons(&self, actor: &Actor, q: &ListQuery) -> AppResult<Page<PersonView>> {

@@ -127,24 +127,6 @@ async fn timeline(
 }
 
 impl App {
-    /// Audits a refused reach for something outside the caller's area or unit; the error to
-    /// return (the same "not found" as for what does not exist).
-    async fn refused_not_found(
-        &self,
-        actor: &Actor,
-        action: &str,
-        kind: &str,
-        id: &str,
-    ) -> AppError {
-        match self
-            .audit_now(actor, action, Subject::new(kind, id), false, "not found")
-            .await
-        {
-            Ok(()) => AppError::NotFound,
-            Err(e) => e,
-        }
-    }
-
     /// Registers a donor or provider based in the caller's area.
     pub async fn register_provider(&self, actor: &Actor, input: &ProviderInput) -> AppResult<i64> {
         self.authorize(actor, Action::ManageResources, Subject::new("provider", ""))
@@ -234,15 +216,14 @@ impl App {
             (staff && actor.scope.contains(p.region_code))
                 || (p.unit_id.is_some() && p.unit_id == actor.unit_id)
         }) else {
-            self.audit_now(
-                actor,
-                "resources.offer",
-                Subject::new("provider", &subject),
-                false,
-                "not found",
-            )
-            .await?;
-            return Err(AppError::NotFound);
+            return Err(self
+                .not_found_audited(
+                    actor,
+                    "resources.offer",
+                    Subject::new("provider", &subject),
+                    "not found",
+                )
+                .await);
         };
         let mut errors = Vec::new();
         if !OFFER_KINDS.contains(&input.kind.as_str()) {
@@ -480,15 +461,14 @@ impl App {
         let mut tx = self.store().begin().await?;
         let Some(found) = store::a_match(&mut tx, &scope, unit, match_id).await? else {
             drop(tx);
-            self.audit_now(
-                actor,
-                "resources.deliver",
-                Subject::new("match", &subject),
-                false,
-                "not found",
-            )
-            .await?;
-            return Err(AppError::NotFound);
+            return Err(self
+                .not_found_audited(
+                    actor,
+                    "resources.deliver",
+                    Subject::new("match", &subject),
+                    "not found",
+                )
+                .await);
         };
         if !store::set_match_state(
             &mut tx,
@@ -564,7 +544,12 @@ impl App {
         let Some(found) = store::a_match(&mut tx, &actor.scope, None, match_id).await? else {
             drop(tx);
             return Err(self
-                .refused_not_found(actor, "resources.cancel", "match", &subject)
+                .not_found_audited(
+                    actor,
+                    "resources.cancel",
+                    Subject::new("match", &subject),
+                    "not found",
+                )
                 .await);
         };
         if !store::set_match_state(
@@ -717,7 +702,7 @@ impl App {
         match store::appeal_in(&mut reader(self), &actor.scope, appeal_id).await? {
             Some(appeal) => Ok(appeal),
             None => Err(self
-                .refused_not_found(actor, action, "appeal", &subject)
+                .not_found_audited(actor, action, Subject::new("appeal", &subject), "not found")
                 .await),
         }
     }
@@ -837,15 +822,14 @@ impl App {
         };
         let Some(appeal) = appeal else {
             drop(tx);
-            self.audit_now(
-                actor,
-                "appeal.entry",
-                Subject::new("appeal", &subject),
-                false,
-                "not found",
-            )
-            .await?;
-            return Err(AppError::NotFound);
+            return Err(self
+                .not_found_audited(
+                    actor,
+                    "appeal.entry",
+                    Subject::new("appeal", &subject),
+                    "not found",
+                )
+                .await);
         };
         let donor = match (entry, provider_id) {
             (store::Entry::Pledge | store::Entry::Receipt, Some(p)) => {
@@ -1141,7 +1125,12 @@ impl App {
             .pop();
         let Some(assignment) = found else {
             return Err(self
-                .refused_not_found(actor, "volunteer.visit", "assignment", &subject)
+                .not_found_audited(
+                    actor,
+                    "volunteer.visit",
+                    Subject::new("assignment", &subject),
+                    "not found",
+                )
                 .await);
         };
         let mut errors = Vec::new();
@@ -1323,18 +1312,7 @@ impl App {
             )
             .await?;
         }
-        let scope = match region {
-            Some(code) if actor.scope.contains(code.as_i64()) => {
-                minsheng_store::Scope::from_ranges(vec![code.subtree()])
-            }
-            Some(_) => {
-                return Err(AppError::invalid(
-                    "region",
-                    "this region is outside your area",
-                ));
-            }
-            None => actor.scope.clone(),
-        };
+        let scope = actor.scope_within(region)?;
         let mut c = reader(self);
         let texts = days.map(|(from, to)| (from.to_string(), to.to_string()));
         let days = texts.as_ref().map(|(f, t)| (f.as_str(), t.as_str()));
@@ -1525,15 +1503,14 @@ impl App {
         };
         let found = store::contract(&mut reader(self), &scope, actor.unit_id, id).await?;
         let Some(contract) = found else {
-            self.audit_now(
-                actor,
-                "contract.view",
-                Subject::new("contract", &id.to_string()),
-                false,
-                "not found",
-            )
-            .await?;
-            return Err(AppError::NotFound);
+            return Err(self
+                .not_found_audited(
+                    actor,
+                    "contract.view",
+                    Subject::new("contract", &id.to_string()),
+                    "not found",
+                )
+                .await);
         };
         self.progress_of(contract).await
     }
@@ -1749,14 +1726,11 @@ impl App {
             .collect())
     }
 
-    /// An appeal's ledger (staff of its area): every entry with its donor.
-    pub async fn appeal_ledger(
-        &self,
-        actor: &Actor,
-        appeal_id: i64,
-    ) -> AppResult<Vec<store::EntryRow>> {
-        self.staff_appeal(actor, appeal_id, "appeal.ledger").await?;
-        Ok(store::appeal_entries(&mut reader(self), appeal_id).await?)
+    /// The ledgers of the appeals of the caller's area (staff): every entry with its donor.
+    pub async fn appeal_ledgers(&self, actor: &Actor) -> AppResult<Vec<store::EntryRow>> {
+        self.authorize(actor, Action::ManageResources, Subject::new("appeals", ""))
+            .await?;
+        Ok(store::appeal_entries(&mut reader(self), &actor.scope).await?)
     }
 
     /// Contracts with their progress: staff, those of their area; an organisation, its own.

@@ -83,6 +83,22 @@ impl World {
             .actor
     }
 
+    /// The first household of an actor's area, if any.
+    async fn first_household(&self, actor: &Actor) -> Option<i64> {
+        let page = self
+            .app
+            .list_households(
+                actor,
+                &ListQuery {
+                    per_page: 1,
+                    ..ListQuery::default()
+                },
+            )
+            .await
+            .expect("households");
+        page.items.first().map(|h| h.id)
+    }
+
     async fn audit_rows(&self, action: &str) -> Vec<minsheng_app::AuditRow> {
         let auditor = self.actor("auditor").await;
         search_audit(
@@ -2968,21 +2984,10 @@ async fn a_fault_that_strands_a_linked_household_alerts_its_community_worker_onl
         Err(AppError::Forbidden)
     ));
     let elsewhere = w.actor("yuzhong.district").await;
-    let theirs = w
-        .app
-        .list_households(
-            &elsewhere,
-            &ListQuery {
-                per_page: 1,
-                ..ListQuery::default()
-            },
-        )
-        .await
-        .expect("households");
-    if let Some(h) = theirs.items.first() {
+    if let Some(h) = w.first_household(&elsewhere).await {
         assert!(matches!(
             w.app
-                .link_power_dependent(&worker, &link(h.id, "D-P4", "户主本人"))
+                .link_power_dependent(&worker, &link(h, "D-P4", "户主本人"))
                 .await,
             Err(AppError::NotFound)
         ));
@@ -3109,19 +3114,7 @@ async fn an_offer_is_matched_with_consent_within_its_capacity_and_delivered(back
     let worker = w.actor("banan.community").await;
     let charity = w.actor("charity").await;
     let (_, offer) = provider_and_offer(&w, 10.0).await;
-    let household = w
-        .app
-        .list_households(
-            &worker,
-            &ListQuery {
-                per_page: 1,
-                ..ListQuery::default()
-            },
-        )
-        .await
-        .expect("households")
-        .items[0]
-        .id;
+    let household = w.first_household(&worker).await.expect("a household");
     let offers = w
         .app
         .offers_for_household(&worker, household, Some("service"))
@@ -3309,20 +3302,9 @@ async fn an_offer_is_matched_with_consent_within_its_capacity_and_delivered(back
     ));
     // A household outside the area is not there for the worker.
     let elsewhere = w.actor("yuzhong.district").await;
-    let theirs = w
-        .app
-        .list_households(
-            &elsewhere,
-            &ListQuery {
-                per_page: 1,
-                ..ListQuery::default()
-            },
-        )
-        .await
-        .expect("households");
-    if let Some(h) = theirs.items.first() {
+    if let Some(h) = w.first_household(&elsewhere).await {
         let mut outside = ask(1.0, "户主本人");
-        outside.household_id = h.id;
+        outside.household_id = h;
         assert!(matches!(
             w.app.match_offer(&worker, &outside).await,
             Err(AppError::NotFound)
@@ -3397,19 +3379,7 @@ async fn appeal_ledgers_reconcile_refuse_overdrafts_and_close_with_the_surplus_r
     let w = World::new(backend).await;
     let worker = w.actor("banan.community").await;
     let (provider, _) = provider_and_offer(&w, 1.0).await;
-    let household = w
-        .app
-        .list_households(
-            &worker,
-            &ListQuery {
-                per_page: 1,
-                ..ListQuery::default()
-            },
-        )
-        .await
-        .expect("households")
-        .items[0]
-        .id;
+    let household = w.first_household(&worker).await.expect("a household");
     let open = |target: f64| AppealInput {
         household_id: household,
         title: "突发火灾受灾家庭急难众筹".into(),
@@ -3623,19 +3593,7 @@ async fn volunteer_visits_are_logged_with_hours_and_stipends_and_missed_ones_fla
     use minsheng_app::resources::{AssignmentInput, VisitInput};
     let w = World::new(backend).await;
     let worker = w.actor("banan.community").await;
-    let household = w
-        .app
-        .list_households(
-            &worker,
-            &ListQuery {
-                per_page: 1,
-                ..ListQuery::default()
-            },
-        )
-        .await
-        .expect("households")
-        .items[0]
-        .id;
+    let household = w.first_household(&worker).await.expect("a household");
     let today = minsheng_domain::time_util::today_in_china();
     let start = today - time::Duration::days(28);
     let day = |d: time::Date| d.to_string();

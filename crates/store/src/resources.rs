@@ -961,17 +961,24 @@ pub async fn contract_ranges(
     unit_id: i64,
     day: &str,
 ) -> Result<Option<Vec<(i64, i64)>>> {
-    if !has_contracts(c, unit_id).await? {
-        return Ok(None);
-    }
-    let rows: Vec<(i64, i64)> = c
+    // One query (it runs with every request of a signed-in user): every contract of the unit,
+    // running or not, so "no contracts" and "none running" are told apart.
+    let rows: Vec<(i64, i64, String, String)> = c
         .all(Sql::with(
-            "SELECT region_code, region_end FROM service_contracts WHERE unit_id = $1 \
-             AND starts_on <= $2 AND ends_on >= $2 ORDER BY region_code",
-            vals![unit_id, day],
+            "SELECT region_code, region_end, starts_on, ends_on FROM service_contracts \
+             WHERE unit_id = $1 ORDER BY region_code",
+            vals![unit_id],
         ))
         .await?;
-    Ok(Some(rows))
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        rows.into_iter()
+            .filter(|(_, _, from, to)| from.as_str() <= day && to.as_str() >= day)
+            .map(|(lo, hi, _, _)| (lo, hi))
+            .collect(),
+    ))
 }
 
 /// Contracts staff of the scope (the area they cover starts in it) or the organisation sees.
@@ -1024,6 +1031,7 @@ pub async fn open_appeals(c: &mut impl Conn) -> Result<Vec<AppealRow>> {
 #[derive(Debug, Clone, PartialEq, FromRow, Serialize)]
 pub struct EntryRow {
     pub id: i64,
+    pub appeal_id: i64,
     pub kind: String,
     pub provider_name: Option<String>,
     pub amount_fen: i64,
@@ -1031,14 +1039,16 @@ pub struct EntryRow {
     pub at: i64,
 }
 
-/// An appeal's ledger, oldest first.
-pub async fn appeal_entries(c: &mut impl Conn, appeal_id: i64) -> Result<Vec<EntryRow>> {
-    c.all(Sql::with(
-        "SELECT e.id, e.kind, p.name AS provider_name, e.amount_fen, e.note, e.at FROM appeal_entries e \
-         LEFT JOIN resource_providers p ON p.id = e.provider_id WHERE e.appeal_id = $1 ORDER BY e.id",
-        vals![appeal_id],
-    ))
-    .await
+/// The ledgers of the appeals of the scope, each oldest first (one query for a page of them).
+pub async fn appeal_entries(c: &mut impl Conn, scope: &Scope) -> Result<Vec<EntryRow>> {
+    let mut sql = Sql::new(
+        "SELECT e.id, e.appeal_id, e.kind, p.name AS provider_name, e.amount_fen, e.note, e.at \
+         FROM appeal_entries e JOIN appeals a ON a.id = e.appeal_id \
+         LEFT JOIN resource_providers p ON p.id = e.provider_id WHERE ",
+    );
+    scope.sql_condition(&mut sql, "a.region_code");
+    sql.push(" ORDER BY e.appeal_id, e.id");
+    c.all(sql).await
 }
 
 /// A need government items do not cover, of a household of the scope.

@@ -778,6 +778,7 @@ async fn appeals_page(
     refused: Option<AppError>,
 ) -> WebResult {
     guard(s, actor, Action::ManageResources).await.web(info)?;
+    let mut entries = s.app.appeal_ledgers(actor).await.web(info)?;
     let mut appeals = Vec::new();
     for AppealView {
         appeal,
@@ -785,12 +786,8 @@ async fn appeals_page(
         overdue,
     } in s.app.appeals(actor).await.web(info)?
     {
-        let ledger = s
-            .app
-            .appeal_ledger(actor, appeal.id)
-            .await
-            .web(info)?
-            .into_iter()
+        let ledger = entries
+            .extract_if(.., |e| e.appeal_id == appeal.id)
             .map(|e| {
                 let (word, at) = (entry_word(info.lang, &e.kind), format_millis(e.at));
                 (e, word.to_string(), at)
