@@ -100,7 +100,7 @@ impl App {
 
     async fn unit_in_scope(&self, actor: &Actor, unit_name: &str) -> AppResult<UnitRow> {
         match users::unit_by_name(&mut reader(self), unit_name.trim()).await? {
-            Some(unit) if actor.scope.contains(unit.region_code) => Ok(unit),
+            Some(unit) if actor.scope().contains(unit.region_code) => Ok(unit),
             Some(_) => Err(AppError::invalid("unit", "this unit is outside your area")),
             None => Err(AppError::invalid(
                 "unit",
@@ -111,7 +111,7 @@ impl App {
 
     async fn user_in_scope(&self, actor: &Actor, username: &str) -> AppResult<UserRow> {
         match users::user_by_name(&mut reader(self), username.trim()).await? {
-            Some(user) if actor.scope.contains(user.region_code) => Ok(user),
+            Some(user) if actor.scope().contains(user.region_code) => Ok(user),
             _ => Err(AppError::NotFound),
         }
     }
@@ -154,7 +154,7 @@ impl App {
         self.authorize(actor, Action::ManageUsers, Subject::new("user", username))
             .await?;
         let user = self.user_in_scope(actor, username).await?;
-        if actor.user_id == Some(user.id) && disabled {
+        if actor.user_id() == Some(user.id) && disabled {
             return Err(AppError::invalid("username", "you cannot disable yourself"));
         }
         let mut tx = self.store().begin().await?;
@@ -184,7 +184,7 @@ impl App {
         self.authorize(actor, Action::ManageUsers, Subject::new("user", ""))
             .await?;
         let mut c = reader(self);
-        let rows = users::users_in_scope(&mut c, &actor.scope).await?;
+        let rows = users::users_in_scope(&mut c, &actor.scope()).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let roles = users::user_roles(&mut c, row.id)
@@ -207,7 +207,7 @@ impl App {
     pub async fn list_units(&self, actor: &Actor) -> AppResult<Vec<UnitRow>> {
         self.authorize(actor, Action::ViewUnits, Subject::new("unit", ""))
             .await?;
-        Ok(users::units_in_scope(&mut reader(self), &actor.scope).await?)
+        Ok(users::units_in_scope(&mut reader(self), &actor.scope()).await?)
     }
 
     pub async fn add_unit(
@@ -226,7 +226,7 @@ impl App {
                 "unit name must have 1 to 100 characters",
             ));
         }
-        if !actor.scope.contains(region.as_i64()) {
+        if !actor.scope().contains(region.as_i64()) {
             return Err(AppError::invalid(
                 "region_code",
                 "this region is outside your area",
@@ -305,7 +305,7 @@ impl App {
                 "a community hangs under a town (9-digit code)",
             ));
         }
-        if !actor.scope.contains(town.as_i64()) {
+        if !actor.scope().contains(town.as_i64()) {
             errors.push(FieldError::new("town", "this town is outside your area"));
         }
         if let Some(code) = code

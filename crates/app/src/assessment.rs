@@ -126,15 +126,15 @@ async fn record_step(
 ) -> AppResult<()> {
     if let Some(kind) = event {
         let now = now_millis();
-        assessments::add_event(tx, id, actor.user_id, kind, note, now).await?;
+        assessments::add_event(tx, id, actor.user_id(), kind, note, now).await?;
         // One chain per household: the assessment's steps are in its timeline too.
         let text = format!("家庭评估 #{id}：{kind} {note}");
         minsheng_store::discovery::add_timeline(
             tx,
             household_id,
             now,
-            actor.user_id,
-            &actor.username,
+            actor.user_id(),
+            &actor.username(),
             "assessment",
             text.trim(),
         )
@@ -296,7 +296,7 @@ impl App {
                 sha256: &sha256_hex(source),
                 status: "draft",
                 shipped: false,
-                created_by: actor.user_id,
+                created_by: actor.user_id(),
                 now: now_millis(),
             },
         )
@@ -345,7 +345,7 @@ impl App {
             .await?;
         let (model_row, model) = self.model_detail(actor, row).await?;
         let cohort =
-            assessments::recognised_cohort(&mut reader(self), &actor.scope, 200_000).await?;
+            assessments::recognised_cohort(&mut reader(self), &actor.scope(), 200_000).await?;
         let mut result = WhatIf {
             model: model_row,
             households: 0,
@@ -476,7 +476,7 @@ impl App {
         }
         let now = now_millis();
         let current =
-            assessments::recognised(&mut reader(self), &actor.scope, household.id).await?;
+            assessments::recognised(&mut reader(self), &actor.scope(), household.id).await?;
         match (&current, trigger) {
             (None, "first") | (None, "report") | (None, "change") | (None, "reviewer") => {}
             (None, _) => errors.push(FieldError::new("trigger", "the household has no recognised assessment; use first")),
@@ -509,7 +509,7 @@ impl App {
                 region_code: household.region_code,
                 model_id: &input.model_id,
                 assessor_id: assessor.id,
-                assigned_by: actor.user_id,
+                assigned_by: actor.user_id(),
                 trigger_kind: trigger,
                 trigger_note: note,
                 now,
@@ -546,14 +546,14 @@ impl App {
         .await?;
         let filter = ListFilter {
             assessor_id: if mine {
-                actor.user_id.or(Some(-1))
+                actor.user_id().or(Some(-1))
             } else {
                 None
             },
             states: states.to_vec(),
             household_id: None,
         };
-        let rows = assessments::list(&mut reader(self), &actor.scope, &filter, 300).await?;
+        let rows = assessments::list(&mut reader(self), &actor.scope(), &filter, 300).await?;
         self.audit_now(
             actor,
             "assessment.list",
@@ -574,9 +574,9 @@ impl App {
         own: bool,
     ) -> AppResult<AssessmentRow> {
         let subject_id = id.to_string();
-        let row = assessments::assessment(&mut reader(self), &actor.scope, id)
+        let row = assessments::assessment(&mut reader(self), &actor.scope(), id)
             .await?
-            .filter(|row| !own || Some(row.assessor_id) == actor.user_id);
+            .filter(|row| !own || Some(row.assessor_id) == actor.user_id());
         match row {
             Some(row) => Ok(row),
             None => {
@@ -624,7 +624,7 @@ impl App {
         let events = assessments::events(&mut reader(self), id).await?;
         let editable = matches!(row.state.as_str(), "assigned" | "draft" | "returned");
         let can_edit = editable
-            && Some(row.assessor_id) == actor.user_id
+            && Some(row.assessor_id) == actor.user_id()
             && actor.may(Action::SurveyHouseholds);
         let can_review = row.state == "submitted" && actor.may(Action::ReviewAssessments);
         let expired =
@@ -836,7 +836,7 @@ impl App {
         if comment.chars().count() > 2000 {
             return Err(AppError::invalid("comment", "at most 2000 characters"));
         }
-        if Some(row.assessor_id) == actor.user_id {
+        if Some(row.assessor_id) == actor.user_id() {
             return Err(AppError::Conflict(
                 "an assessor does not review their own assessment".into(),
             ));
@@ -848,7 +848,7 @@ impl App {
             &assessments::Review {
                 id,
                 expected_version,
-                reviewer_id: actor.user_id,
+                reviewer_id: actor.user_id(),
                 approve,
                 comment,
                 valid_until: add_months(now, VALID_MONTHS),
@@ -884,7 +884,7 @@ impl App {
         household_id: i64,
     ) -> AppResult<Option<CurrentAssessment>> {
         let current =
-            assessments::recognised(&mut reader(self), &actor.scope, household_id).await?;
+            assessments::recognised(&mut reader(self), &actor.scope(), household_id).await?;
         let open = assessments::open_assessment(&mut reader(self), household_id).await?;
         let now = now_millis();
         Ok(match current {
@@ -939,7 +939,7 @@ impl App {
         generator.share_hardship = 0.6;
         let banan: Vec<&crate::demo::DemoHousehold> = households
             .iter()
-            .filter(|h| assessor.scope.contains(h.region_code))
+            .filter(|h| assessor.scope().contains(h.region_code))
             .take(count)
             .collect();
         let mut made = 0;
@@ -972,14 +972,14 @@ impl App {
             if i + 2 == banan.len() {
                 continue; // a draft
             }
-            let version = assessments::assessment(&mut reader(self), &operator.scope, id)
+            let version = assessments::assessment(&mut reader(self), &operator.scope(), id)
                 .await?
                 .map_or(0, |a| a.row_version);
             self.submit_assessment(&assessor, id, version).await?;
             if i % 7 == 3 {
                 continue; // waiting for review
             }
-            let version = assessments::assessment(&mut reader(self), &operator.scope, id)
+            let version = assessments::assessment(&mut reader(self), &operator.scope(), id)
                 .await?
                 .map_or(0, |a| a.row_version);
             self.review_assessment(&operator, id, version, true, "")

@@ -17,7 +17,121 @@ use minsheng_store::{Conn, regions};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::{Actor, App, AppError, AppResult, Subject, write_audit};
+use minsheng_domain::roles_permit;
+use minsheng_store::Scope;
+
+use crate::{App, AppError, AppResult, Subject, write_audit};
+
+/// Who is acting, from where, and over which area.
+///
+/// Built only here: from a session or token ([`App::session_actor`], [`App::token_actor`]), a
+/// sign-in, the operator at the command line ([`Actor::command_line`]) or a citizen or client
+/// system that is not a user ([`Actor::outside`]). Its fields are private, so no use case or
+/// handler can widen an area or add a role.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// `None` for the operator at the command line and for outside parties.
+    user_id: Option<i64>,
+    username: String,
+    display_name: String,
+    unit_id: Option<i64>,
+    unit_name: String,
+    region_code: i64,
+    roles: Vec<Role>,
+    scope: Scope,
+    ip: String,
+    /// The CSRF token of the session the actor came through (empty for tokens and CLI).
+    csrf_token: String,
+}
+
+impl Actor {
+    pub fn may(&self, action: Action) -> bool {
+        roles_permit(&self.roles, action)
+    }
+
+    pub fn user_id(&self) -> Option<i64> {
+        self.user_id
+    }
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+    pub fn display_name(&self) -> &str {
+        &self.display_name
+    }
+    pub fn unit_id(&self) -> Option<i64> {
+        self.unit_id
+    }
+    pub fn unit_name(&self) -> &str {
+        &self.unit_name
+    }
+    /// The region of the user's unit (12 digits).
+    pub fn region_code(&self) -> i64 {
+        self.region_code
+    }
+    pub fn roles(&self) -> &[Role] {
+        &self.roles
+    }
+    /// Where the actor may act; every query over people renders it into its SQL.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+    pub fn ip(&self) -> &str {
+        &self.ip
+    }
+    pub fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+
+    /// The actor's area, or one region of it (figures narrowed to a district or town); a
+    /// region outside the area is refused.
+    pub fn scope_within(&self, region: Option<minsheng_domain::RegionCode>) -> AppResult<Scope> {
+        match region {
+            Some(code) if self.scope.contains(code.as_i64()) => {
+                Ok(Scope::from_ranges(vec![code.subtree()]))
+            }
+            Some(_) => Err(AppError::invalid(
+                "region",
+                "this region is outside your area",
+            )),
+            None => Ok(self.scope.clone()),
+        }
+    }
+
+    /// The operator at the command line: all roles over the given area. Used by
+    /// `minsheng user|import|demo|…`, which need shell access to the data directory anyway.
+    pub fn command_line(scope: Scope) -> Actor {
+        let os_user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
+        Actor {
+            user_id: None,
+            username: format!("cli:{os_user}"),
+            display_name: "command line".into(),
+            unit_id: None,
+            unit_name: String::new(),
+            region_code: 500_000_000_000,
+            roles: Role::ALL.to_vec(),
+            scope,
+            ip: "local".into(),
+            csrf_token: String::new(),
+        }
+    }
+
+    /// Someone who is not a user — a citizen on a public page, an Open311 client system, a
+    /// failed sign-in — with no role and no area. `name` is what the audit log records.
+    pub fn outside(name: &str, ip: &str) -> Actor {
+        Actor {
+            user_id: None,
+            username: name.chars().take(64).collect(),
+            display_name: name.chars().take(64).collect(),
+            unit_id: None,
+            unit_name: String::new(),
+            region_code: 500_000_000_000,
+            roles: Vec::new(),
+            scope: Scope::nothing(),
+            ip: ip.to_string(),
+            csrf_token: String::new(),
+        }
+    }
+}
 
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
@@ -200,18 +314,7 @@ impl App {
         allowed: bool,
         detail: &str,
     ) -> AppResult<()> {
-        let actor = Actor {
-            user_id: None,
-            username: username.chars().take(64).collect(),
-            display_name: String::new(),
-            unit_id: None,
-            unit_name: String::new(),
-            region_code: 0,
-            roles: Vec::new(),
-            scope: minsheng_store::Scope::nothing(),
-            ip: ip.to_string(),
-            csrf_token: String::new(),
-        };
+        let actor = Actor::outside(username, ip);
         self.audit_now(&actor, action, Subject::new("user", ""), allowed, detail)
             .await
     }

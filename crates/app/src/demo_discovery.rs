@@ -261,7 +261,10 @@ impl App {
             }
             leads.push(vec![
                 Value::Int(lead_id),
-                Value::Text(format!("hh:{}", h.id)),
+                Value::Text(crate::discovery::lead_key(
+                    h.region_code,
+                    &format!("hh:{}", h.id),
+                )),
                 Value::Bool(is_open),
                 Value::Int(h.region_code),
                 Value::Int(h.id),
@@ -557,7 +560,7 @@ impl App {
             lead_rows.push(vec![
                 Value::Int(lead_id),
                 Value::Text(if registered {
-                    format!("hh:{}", h.id)
+                    crate::discovery::lead_key(h.region_code, &format!("hh:{}", h.id))
                 } else {
                     format!("bench:{lead_id}")
                 }),

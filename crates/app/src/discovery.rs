@@ -5,17 +5,18 @@
 use minsheng_domain::authz::channels_for;
 use minsheng_domain::time_util::{CHINA_OFFSET, now_millis, today_in_china};
 use minsheng_domain::{
-    Action, IdNumber, RegionCode, RegionLevel, Role, WorkdayCalendar, relation, text,
+    Action, IdNumber, RegionCode, RegionLevel, Role, WorkdayCalendar, mask_id_number, relation,
+    text,
 };
 use minsheng_store::discovery::{self, ClueInput, LeadInput, MyClueRow, PhotoOwner, VisitInput};
 pub use minsheng_store::discovery::{ClueRow, DiscoveryFigures, FileRow, LeadRow, TimelineRow};
-use minsheng_store::registry::{self, NewPerson};
-use minsheng_store::{Conn, Sql, WriteTx, regions, vals};
+use minsheng_store::registry;
+use minsheng_store::{Conn, Scope, WriteTx, regions};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime, Time};
 
 use crate::registry::{MemberInput, validate_member};
-use crate::{Actor, App, AppError, AppResult, FieldError, Subject, reader, write_audit};
+use crate::{Actor, App, AppError, AppResult, FieldError, Outside, Subject, reader, write_audit};
 
 pub const CHANNELS: [&str; 7] = [
     "volunteer",
@@ -88,6 +89,10 @@ pub struct ClueSubmission {
     /// The other system's reference (hotline ticket, screening run, department case).
     #[serde(default)]
     pub source_ref: String,
+    /// A key the product itself gives (`screen:…`, `12345:…`): one clue per warning or
+    /// request, whoever files it. Never read from a sender.
+    #[serde(skip)]
+    pub system_key: Option<String>,
     /// Photos from the phone form (multipart); not part of the JSON API.
     #[serde(skip)]
     pub photos: Vec<Vec<u8>>,
@@ -194,7 +199,7 @@ fn limited(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -
 impl App {
     fn may_use_channel(actor: &Actor, channel: &str) -> bool {
         actor
-            .roles
+            .roles()
             .iter()
             .any(|r| channels_for(*r).contains(&channel))
     }
@@ -263,18 +268,21 @@ impl App {
                 "say where (a building or address) or who (a name or ID number): a clue needs at least one",
             ));
         }
-        let client_key = s
+        let sent_key = s
             .client_key
             .as_deref()
             .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .map(str::to_string);
-        if client_key.as_ref().is_some_and(|k| k.len() > 100) {
+            .filter(|k| !k.is_empty());
+        if sent_key.is_some_and(|k| k.len() > 100) {
             errors.push(FieldError::new(
                 "client_key",
                 "client_key is longer than 100 characters",
             ));
         }
+        let client_key = s
+            .system_key
+            .clone()
+            .or_else(|| sent_key.map(|k| sender_key(actor, k)));
         let photos = validate_photos(&s.photos, &mut errors);
         let region = self
             .clue_region(
@@ -324,7 +332,7 @@ impl App {
             let known = regions::get(&mut c, code.as_i64()).await?;
             return Ok(match known {
                 Some(r) if r.level == "town" || r.level == "community" => {
-                    if actor.scope.contains(code.as_i64()) {
+                    if actor.scope().contains(code.as_i64()) {
                         Some(code.as_i64())
                     } else {
                         errors.push(FieldError::new(
@@ -344,14 +352,16 @@ impl App {
             });
         }
         if let Some(id) = id_number
-            && let Some(p) = registry::person_by_id_number(&mut c, id.as_str()).await?
-            && actor.scope.contains(p.region_code)
+            && let Some(p) =
+                registry::person_by_id_number(&mut c, actor.scope(), id.as_str()).await?
         {
             return Ok(Some(p.region_code));
         }
-        let own = RegionCode::from_i64(actor.region_code).map(|c| c.level());
-        if matches!(own, Some(RegionLevel::Town | RegionLevel::Community)) {
-            return Ok(Some(actor.region_code));
+        let own = RegionCode::from_i64(actor.region_code()).map(|c| c.level());
+        if matches!(own, Some(RegionLevel::Town | RegionLevel::Community))
+            && actor.scope().contains(actor.region_code())
+        {
+            return Ok(Some(actor.region_code()));
         }
         errors.push(FieldError::new(
             "region_code",
@@ -360,34 +370,33 @@ impl App {
         Ok(None)
     }
 
-    /// Finds who a clue is about: by ID number; else by name and a similar address in the same
-    /// town; else by the address alone.
+    /// Finds who a clue is about, only among the people of the lead's own area (the clue's town
+    /// or community, inside the reporter's area): by ID number; else by name and a similar
+    /// address; else by the address alone. Someone registered elsewhere is not matched, so a
+    /// lead never carries another area's household.
     async fn match_clue(&self, c: &mut impl Conn, clue: &ValidClue) -> AppResult<Match> {
+        let area = lead_area(clue.region)?;
         if let Some(id) = &clue.id_number {
-            return Ok(match registry::person_by_id_number(c, id.as_str()).await? {
-                Some(p) => Match {
-                    key: p
-                        .household_id
-                        .map_or_else(|| format!("id:{id}"), |h| format!("hh:{h}")),
-                    person_id: Some(p.id),
-                    household_id: p.household_id,
+            return Ok(
+                match registry::person_by_id_number(c, &area, id.as_str()).await? {
+                    Some(p) => Match {
+                        key: p
+                            .household_id
+                            .map_or_else(|| format!("id:{id}"), |h| format!("hh:{h}")),
+                        person_id: Some(p.id),
+                        household_id: p.household_id,
+                    },
+                    None => Match {
+                        key: format!("id:{id}"),
+                        person_id: None,
+                        household_id: None,
+                    },
                 },
-                None => Match {
-                    key: format!("id:{id}"),
-                    person_id: None,
-                    household_id: None,
-                },
-            });
+            );
         }
         let town = clue.region / 1000 * 1000;
         if !clue.person_name.is_empty() {
-            let candidates: Vec<(i64, Option<i64>, Option<String>)> = c
-                .all(Sql::with(
-                    "SELECT p.id, p.household_id, h.address FROM persons p LEFT JOIN households h ON h.id = p.household_id \
-                     WHERE p.name = $1 AND p.region_code BETWEEN $2 AND $3 LIMIT 50",
-                    vals![clue.person_name.as_str(), town, town + 999],
-                ))
-                .await?;
+            let candidates = registry::persons_named(c, &area, &clue.person_name, 50).await?;
             let best = candidates
                 .iter()
                 .map(|(p, h, addr)| {
@@ -437,8 +446,12 @@ impl App {
             .as_deref()
             .map(str::trim)
             .filter(|k| !k.is_empty())
-            && let Some((clue_id, lead_id)) =
-                discovery::clue_by_client_key(&mut reader(self), key).await?
+            && let Some((clue_id, lead_id)) = discovery::clue_by_client_key(
+                &mut reader(self),
+                actor.scope(),
+                &sender_key(actor, key),
+            )
+            .await?
         {
             return Ok(SubmitResult {
                 clue_id,
@@ -456,9 +469,10 @@ impl App {
             Err(AppError::Conflict(_)) if clue.client_key.is_some() => {
                 drop(tx);
                 let key = clue.client_key.as_deref().unwrap_or_default();
-                let (clue_id, lead_id) = discovery::clue_by_client_key(&mut reader(self), key)
-                    .await?
-                    .ok_or(AppError::Conflict("clue".into()))?;
+                let (clue_id, lead_id) =
+                    discovery::clue_by_client_key(&mut reader(self), actor.scope(), key)
+                        .await?
+                        .ok_or(AppError::Conflict("clue".into()))?;
                 return Ok(SubmitResult {
                     clue_id,
                     lead_id,
@@ -486,9 +500,14 @@ impl App {
         self.validate_clue(actor, s).await
     }
 
-    /// Whether a clue with this client key was filed already: (clue, lead).
-    pub(crate) async fn clue_of_key(&self, key: &str) -> AppResult<Option<(i64, i64)>> {
-        Ok(discovery::clue_by_client_key(&mut reader(self), key).await?)
+    /// Whether a clue with this system key (`screen:…`, `12345:…`) was filed already within
+    /// the actor's area: (clue, lead).
+    pub(crate) async fn clue_of_key(
+        &self,
+        actor: &Actor,
+        key: &str,
+    ) -> AppResult<Option<(i64, i64)>> {
+        Ok(discovery::clue_by_client_key(&mut reader(self), actor.scope(), key).await?)
     }
 
     /// Files a checked clue inside the caller's transaction: matches it, merges it into a lead or
@@ -502,8 +521,9 @@ impl App {
         let now = now_millis();
         let (due_at, district_at) = deadlines(self.calendar(), today_in_china(), &clue.urgency);
         let found = self.match_clue(tx, clue).await?;
+        let key = lead_key(clue.region, &found.key);
         let lead_input = LeadInput {
-            match_key: &found.key,
+            match_key: &key,
             region_code: clue.region,
             person_id: found.person_id,
             household_id: found.household_id,
@@ -516,12 +536,13 @@ impl App {
             escalate_town_at: due_at,
             escalate_district_at: district_at,
         };
-        let (lead_id, merged) = discovery::open_or_merge_lead(tx, &lead_input).await?;
+        let (lead_id, merged) =
+            discovery::open_or_merge_lead(tx, actor.scope(), &lead_input).await?;
         let inserted = discovery::insert_clue(
             tx,
             &ClueInput {
                 channel: &clue.channel,
-                reporter_user_id: actor.user_id,
+                reporter_user_id: actor.user_id(),
                 source_ref: &clue.source_ref,
                 client_key: clue.client_key.as_deref(),
                 description: &clue.description,
@@ -551,8 +572,8 @@ impl App {
                 tx,
                 household,
                 now,
-                actor.user_id,
-                &actor.username,
+                actor.user_id(),
+                &actor.username(),
                 "clue",
                 &text,
             )
@@ -579,7 +600,7 @@ impl App {
     pub async fn my_clues(&self, actor: &Actor) -> AppResult<Vec<MyClue>> {
         self.authorize(actor, Action::ReportClue, Subject::new("clue", ""))
             .await?;
-        let Some(user_id) = actor.user_id else {
+        let Some(user_id) = actor.user_id() else {
             return Ok(Vec::new());
         };
         let rows = discovery::clues_of_reporter(&mut reader(self), user_id, 200).await?;
@@ -593,7 +614,7 @@ impl App {
             .await?;
         let level = inbox_level(actor);
         let now = now_millis();
-        let rows = discovery::inbox(&mut reader(self), &actor.scope, level, now, 200).await?;
+        let rows = discovery::inbox(&mut reader(self), &actor.scope(), level, now, 200).await?;
         let overdue = rows.iter().filter(|l| l.due_at < now).count();
         self.audit_now(
             actor,
@@ -616,8 +637,12 @@ impl App {
         let subject = Subject::new("lead", &subject_id);
         self.authorize(actor, Action::ViewLeads, subject).await?;
         let lead = self.lead_in_area(actor, id, "lead.read").await?;
-        let clues = discovery::clues_of_lead(&mut reader(self), id).await?;
-        let photos = discovery::photos_of_lead(&mut reader(self), id).await?;
+        let mut clues = discovery::clues_of_lead(&mut reader(self), actor.scope(), id).await?;
+        // Full numbers leave only through the audited reveal of the person they belong to.
+        for clue in &mut clues {
+            clue.id_number = clue.id_number.as_deref().map(mask_id_number);
+        }
+        let photos = discovery::photos_of_lead(&mut reader(self), actor.scope(), id).await?;
         self.audit_now(actor, "lead.read", subject, true, "")
             .await?;
         Ok(LeadDetail {
@@ -632,7 +657,7 @@ impl App {
         let subject_id = id.to_string();
         let subject = Subject::new("photo", &subject_id);
         self.authorize(actor, Action::ViewLeads, subject).await?;
-        let Some((kind, data)) = discovery::photo(&mut reader(self), &actor.scope, id).await?
+        let Some((kind, data)) = discovery::photo(&mut reader(self), &actor.scope(), id).await?
         else {
             self.audit_now(actor, "photo.read", subject, false, "not found in area")
                 .await?;
@@ -644,7 +669,7 @@ impl App {
     }
 
     async fn lead_in_area(&self, actor: &Actor, id: i64, action: &str) -> AppResult<LeadRow> {
-        if let Some(lead) = discovery::lead(&mut reader(self), &actor.scope, id).await? {
+        if let Some(lead) = discovery::lead(&mut reader(self), &actor.scope(), id).await? {
             return Ok(lead);
         }
         let subject_id = id.to_string();
@@ -693,7 +718,13 @@ impl App {
         let (status, file_id, household_id, reason) = match v.outcome.as_str() {
             "register" => {
                 let (file, household, merged) =
-                    self.register_file(&mut tx, actor, &lead, v, now).await?;
+                    match self.register_file(&mut tx, actor, &lead, v, now).await? {
+                        Ok(registered) => registered,
+                        Err(outside) => {
+                            drop(tx);
+                            return Err(self.refuse_outside(actor, "lead.visit", outside).await);
+                        }
+                    };
                 (
                     if merged { "merged" } else { "registered" },
                     Some(file),
@@ -705,7 +736,7 @@ impl App {
                 let household = v.household_id.ok_or_else(|| {
                     AppError::invalid("household_id", "choose the household whose file this joins")
                 })?;
-                if registry::household(&mut tx, &actor.scope, household)
+                if registry::household(&mut tx, &actor.scope(), household)
                     .await?
                     .is_none()
                 {
@@ -714,7 +745,7 @@ impl App {
                         "no such household in your area",
                     ));
                 }
-                let file = discovery::file_of_household(&mut tx, household)
+                let file = discovery::file_of_household(&mut tx, actor.scope(), household)
                     .await?
                     .ok_or_else(|| {
                         AppError::invalid(
@@ -749,6 +780,7 @@ impl App {
         };
         discovery::finish_lead(
             &mut tx,
+            actor.scope(),
             lead_id,
             v.version,
             status,
@@ -761,7 +793,7 @@ impl App {
             &mut tx,
             &VisitInput {
                 lead_id,
-                visitor_user_id: actor.user_id,
+                visitor_user_id: actor.user_id(),
                 visited_at: now,
                 findings: &findings,
                 outcome: &v.outcome,
@@ -791,8 +823,8 @@ impl App {
                 &mut tx,
                 household,
                 now,
-                actor.user_id,
-                &actor.username,
+                actor.user_id(),
+                &actor.username(),
                 "visit",
                 &text,
             )
@@ -826,6 +858,9 @@ impl App {
 
     /// Opens the household's file, creating the household if the lead had none. A household
     /// that already has a file keeps it: the lead merges into it. Returns (file, household, merged).
+    ///
+    /// Everything happens inside the visitor's area: the lead's household must lie in it, and a
+    /// head whose ID number is registered outside it is refused (audited), never moved here.
     async fn register_file(
         &self,
         tx: &mut WriteTx,
@@ -833,9 +868,19 @@ impl App {
         lead: &LeadRow,
         v: &VisitSubmission,
         now: i64,
-    ) -> AppResult<(i64, i64, bool)> {
+    ) -> AppResult<Result<(i64, i64, bool), Outside>> {
         let household = match lead.household_id {
-            Some(h) => h,
+            Some(h) => {
+                if registry::household(tx, actor.scope(), h).await?.is_none() {
+                    return Ok(Err(Outside {
+                        kind: "household",
+                        id: h.to_string(),
+                        why: "the lead's household is outside the visitor's area",
+                        answer: AppError::NotFound,
+                    }));
+                }
+                h
+            }
             None => {
                 let address = if v.address.trim().is_empty() {
                     lead.address.clone()
@@ -848,56 +893,45 @@ impl App {
                         "the household's address is needed to register it",
                     ));
                 }
+                let head = v.head.as_ref().map(validate_member).transpose()?;
                 let household =
                     registry::insert_household(tx, None, lead.region_code, &address, now).await?;
-                if let Some(head) = &v.head {
-                    let member = validate_member(head)?;
-                    let person =
-                        match registry::person_by_id_number(tx, member.id_number.as_str()).await? {
-                            Some(p) => p.id,
-                            None => {
-                                registry::insert_person(
-                                    tx,
-                                    &NewPerson {
-                                        id_number: member.id_number.as_str(),
-                                        name: &member.name,
-                                        sex: member.id_number.sex().code(),
-                                        birth_date: &member.id_number.birth_date().to_string(),
-                                        phone: member.phone.as_deref(),
-                                        region_code: lead.region_code,
-                                        now,
-                                    },
-                                )
-                                .await?
-                            }
-                        };
-                    registry::move_person(
+                if let Some(member) = head {
+                    let person = match self
+                        .person_here_or_new(tx, actor, &member, lead.region_code, now)
+                        .await?
+                    {
+                        Ok(person) => person,
+                        Err(outside) => return Ok(Err(outside)),
+                    };
+                    self.move_person_audited(
                         tx,
+                        actor,
                         person,
                         Some((household, relation::HEAD)),
                         now,
                         "建档",
                     )
                     .await?;
-                    registry::set_head(tx, household, Some(person), now).await?;
+                    registry::set_head(tx, actor.scope(), household, Some(person), now).await?;
                 }
                 household
             }
         };
-        if let Some(file) = discovery::file_of_household(tx, household).await? {
-            return Ok((file.id, household, true));
+        if let Some(file) = discovery::file_of_household(tx, actor.scope(), household).await? {
+            return Ok(Ok((file.id, household, true)));
         }
         let file = discovery::insert_file(
             tx,
+            actor.scope(),
             household,
-            lead.region_code,
             Some(lead.id),
-            actor.user_id,
+            actor.user_id(),
             now,
         )
         .await?;
         discovery::move_file_state(tx, lead.region_code, None, "watch").await?;
-        Ok((file, household, false))
+        Ok(Ok((file, household, false)))
     }
 
     /// Moves a household file to another state; closing needs a reason.
@@ -912,15 +946,7 @@ impl App {
         let subject_id = file_id.to_string();
         let subject = Subject::new("household_file", &subject_id);
         self.authorize(actor, Action::ManageFiles, subject).await?;
-        let file: Option<FileRow> = {
-            let mut sql = Sql::new(
-                "SELECT id, household_id, region_code, state, registered_at, close_reason, version \
-                 FROM household_files WHERE id = ",
-            );
-            sql.bind(file_id).push(" AND ");
-            actor.scope.sql_condition(&mut sql, "region_code");
-            reader(self).optional(sql).await?
-        };
+        let file = discovery::file(&mut reader(self), actor.scope(), file_id).await?;
         let Some(file) = file else {
             self.audit_now(actor, "file.state", subject, false, "not found in area")
                 .await?;
@@ -938,7 +964,16 @@ impl App {
         }
         let now = now_millis();
         let mut tx = self.store().begin().await?;
-        discovery::set_file_state(&mut tx, file_id, expected_version, state, reason, now).await?;
+        discovery::set_file_state(
+            &mut tx,
+            actor.scope(),
+            file_id,
+            expected_version,
+            state,
+            reason,
+            now,
+        )
+        .await?;
         discovery::move_file_state(&mut tx, file.region_code, Some(&file.state), state).await?;
         if state == "closed" {
             // Leaving the watch (with its reason, above) ends the scheduled follow-ups.
@@ -954,8 +989,8 @@ impl App {
             &mut tx,
             file.household_id,
             now,
-            actor.user_id,
-            &actor.username,
+            actor.user_id(),
+            &actor.username(),
             "file",
             &text,
         )
@@ -978,15 +1013,15 @@ impl App {
         )
         .await?;
         let mut c = reader(self);
-        if registry::household(&mut c, &actor.scope, household_id)
+        if registry::household(&mut c, &actor.scope(), household_id)
             .await?
             .is_none()
         {
             return Err(AppError::NotFound);
         }
         Ok((
-            discovery::file_of_household(&mut c, household_id).await?,
-            discovery::timeline(&mut c, household_id).await?,
+            discovery::file_of_household(&mut c, actor.scope(), household_id).await?,
+            discovery::timeline(&mut c, actor.scope(), household_id).await?,
         ))
     }
 
@@ -1031,14 +1066,36 @@ impl App {
 }
 
 /// The inbox level of an actor: 0 community, 1 town, 2 district.
+/// A lead's match key: the region it belongs to, then who or where it is about. Leads merge
+/// only within one region, so a clue can never join (or reveal) another area's lead.
+pub fn lead_key(region: i64, key: &str) -> String {
+    format!("{region}|{key}")
+}
+
+/// The area a lead's matching looks in: the clue's own town or community.
+fn lead_area(region: i64) -> AppResult<Scope> {
+    let code = RegionCode::from_i64(region)
+        .ok_or_else(|| AppError::Internal(format!("clue region {region} is not a region code")))?;
+    Ok(Scope::from_ranges(vec![code.subtree()]))
+}
+
+/// A sender's client key as stored: with the sender, so one user's key never finds (or
+/// blocks) another's clue.
+fn sender_key(actor: &Actor, key: &str) -> String {
+    match actor.user_id() {
+        Some(user) => format!("u{user}:{key}"),
+        None => format!("{}:{key}", actor.username()),
+    }
+}
+
 fn inbox_level(actor: &Actor) -> u8 {
     if actor
-        .roles
+        .roles()
         .iter()
         .any(|r| matches!(r, Role::CommunityWorker | Role::GridWorker))
     {
         0
-    } else if actor.roles.contains(&Role::TownOfficer) {
+    } else if actor.roles().contains(&Role::TownOfficer) {
         1
     } else {
         2

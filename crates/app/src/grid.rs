@@ -99,7 +99,7 @@ impl App {
         })?;
         let now = now_millis();
         let mut tx = self.store().begin().await?;
-        let id = store::insert_network(&mut tx, name, source, actor.user_id, now).await?;
+        let id = store::insert_network(&mut tx, name, source, actor.user_id(), now).await?;
         for s in &net.sensors {
             store::insert_sensor(&mut tx, id, &s.id, &s.bus, &s.kind).await?;
         }
@@ -361,7 +361,9 @@ impl App {
             return Err(AppError::invalid("note", "at most 500 characters"));
         }
         let mut tx = self.store().begin().await?;
-        if !store::acknowledge_alarm(&mut tx, id, actor.user_id, note.trim(), now_millis()).await? {
+        if !store::acknowledge_alarm(&mut tx, id, actor.user_id(), note.trim(), now_millis())
+            .await?
+        {
             drop(tx);
             return Err(self
                 .not_found_audited(
@@ -438,7 +440,7 @@ impl App {
                 consent_by: consent,
                 consent_at: now,
                 need: link.need.trim(),
-                linked_by: actor.user_id,
+                linked_by: actor.user_id(),
                 now,
             },
         )
@@ -463,7 +465,7 @@ impl App {
             Subject::new("grid_links", ""),
         )
         .await?;
-        let links = store::links(&mut reader(self), &actor.scope).await?;
+        let links = store::links(&mut reader(self), &actor.scope()).await?;
         self.audit_now(
             actor,
             "grid.links",
@@ -484,7 +486,7 @@ impl App {
         )
         .await?;
         let mut tx = self.store().begin().await?;
-        if !store::remove_link(&mut tx, &actor.scope, id, now_millis()).await? {
+        if !store::remove_link(&mut tx, &actor.scope(), id, now_millis()).await? {
             drop(tx);
             return Err(self
                 .not_found_audited(
@@ -603,7 +605,7 @@ impl App {
             Subject::new("grid_alerts", ""),
         )
         .await?;
-        let alerts = store::alerts(&mut reader(self), &actor.scope, 200).await?;
+        let alerts = store::alerts(&mut reader(self), &actor.scope(), 200).await?;
         self.audit_now(
             actor,
             "grid.alerts",
@@ -624,7 +626,8 @@ impl App {
         )
         .await?;
         let mut tx = self.store().begin().await?;
-        if !store::acknowledge_alert(&mut tx, &actor.scope, id, actor.user_id, now_millis()).await?
+        if !store::acknowledge_alert(&mut tx, &actor.scope(), id, actor.user_id(), now_millis())
+            .await?
         {
             drop(tx);
             return Err(self

@@ -29,7 +29,7 @@ impl App {
     pub async fn list_groups(&self, actor: &Actor) -> AppResult<Vec<GroupRow>> {
         self.authorize(actor, Action::ManageGroups, Subject::new("group", ""))
             .await?;
-        Ok(discovery::groups_in_scope(&mut reader(self), &actor.scope, 200).await?)
+        Ok(discovery::groups_in_scope(&mut reader(self), &actor.scope(), 200).await?)
     }
 
     pub async fn group_detail(&self, actor: &Actor, id: i64) -> AppResult<GroupDetail> {
@@ -45,7 +45,7 @@ impl App {
     }
 
     async fn group_in_area(&self, actor: &Actor, id: i64) -> AppResult<GroupRow> {
-        if let Some(group) = discovery::group(&mut reader(self), &actor.scope, id).await? {
+        if let Some(group) = discovery::group(&mut reader(self), &actor.scope(), id).await? {
             return Ok(group);
         }
         self.audit_now(
@@ -76,7 +76,7 @@ impl App {
                 ));
             }
         };
-        if !actor.scope.contains(code.as_i64())
+        if !actor.scope().contains(code.as_i64())
             || regions::get(&mut reader(self), code.as_i64())
                 .await?
                 .is_none()
@@ -129,7 +129,7 @@ impl App {
         }
         let user = users::user_by_name(&mut reader(self), username.trim())
             .await?
-            .filter(|u| actor.scope.contains(u.region_code))
+            .filter(|u| actor.scope().contains(u.region_code))
             .ok_or_else(|| AppError::invalid("username", "no such user in your area"))?;
         let mut tx = self.store().begin().await?;
         discovery::add_group_member(&mut tx, group_id, user.id, position, now_millis()).await?;

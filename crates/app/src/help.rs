@@ -134,7 +134,7 @@ impl App {
         household_id: i64,
     ) -> AppResult<Option<(i64, Recommendations)>> {
         let Some(row) =
-            assessments::recognised(&mut reader(self), &actor.scope, household_id).await?
+            assessments::recognised(&mut reader(self), &actor.scope(), household_id).await?
         else {
             return Ok(None);
         };
@@ -173,7 +173,7 @@ impl App {
         )
         .await?;
         let mut c = reader(self);
-        let plan = help::plan_of_household(&mut c, &actor.scope, household_id).await?;
+        let plan = help::plan_of_household(&mut c, &actor.scope(), household_id).await?;
         let items = match &plan {
             Some(p) => help::plan_items(&mut c, p.id).await?,
             None => Vec::new(),
@@ -183,7 +183,7 @@ impl App {
             recommendations: recommended.map(|(_, r)| r),
             plan,
             items,
-            referrals: help::referrals_in_scope(&mut c, &actor.scope, Some(household_id), 100)
+            referrals: help::referrals_in_scope(&mut c, &actor.scope(), Some(household_id), 100)
                 .await?,
             benefits: help::benefits_of(&mut c, household_id).await?,
             emergencies: help::emergencies_of(&mut c, household_id).await?,
@@ -204,7 +204,7 @@ impl App {
             .await?;
         let catalog = shipped_catalog()?;
         let recommended_conclusion =
-            assessments::recognised(&mut reader(self), &actor.scope, household_id)
+            assessments::recognised(&mut reader(self), &actor.scope(), household_id)
                 .await?
                 .and_then(|a| a.conclusion)
                 .unwrap_or_default();
@@ -225,7 +225,7 @@ impl App {
             household.region_code,
             Some(assessment_id),
             &catalog.version,
-            actor.user_id,
+            actor.user_id(),
             now,
         )
         .await?;
@@ -304,7 +304,7 @@ impl App {
         .await?;
         self.household_in_area(actor, household_id, "plan.add_item")
             .await?;
-        let plan = help::plan_of_household(&mut reader(self), &actor.scope, household_id)
+        let plan = help::plan_of_household(&mut reader(self), &actor.scope(), household_id)
             .await?
             .ok_or_else(|| AppError::invalid("plan", "make the plan first"))?;
         self.add_plan_item(actor, plan.id, item_code, amount, reason)
@@ -331,7 +331,7 @@ impl App {
                 actor,
                 "plan",
                 plan_id,
-                help::plan(&mut reader(self), &actor.scope, plan_id).await?,
+                help::plan(&mut reader(self), &actor.scope(), plan_id).await?,
             )
             .await?;
         let catalog = shipped_catalog()?;
@@ -408,7 +408,7 @@ impl App {
                 actor,
                 "plan_item",
                 item_id,
-                help::plan_item(&mut reader(self), &actor.scope, item_id).await?,
+                help::plan_item(&mut reader(self), &actor.scope(), item_id).await?,
             )
             .await?;
         if !accept && reason.trim().is_empty() {
@@ -469,10 +469,10 @@ impl App {
                 actor,
                 "plan_item",
                 item_id,
-                help::plan_item(&mut reader(self), &actor.scope, item_id).await?,
+                help::plan_item(&mut reader(self), &actor.scope(), item_id).await?,
             )
             .await?;
-        if approval_reach(&actor.roles) < level_rank(&item.approval_level) {
+        if approval_reach(&actor.roles()) < level_rank(&item.approval_level) {
             self.audit_now(
                 actor,
                 "plan.approve",
@@ -496,7 +496,7 @@ impl App {
             &["accepted"],
             "approved",
             "",
-            Some((actor.user_id, now)),
+            Some((actor.user_id(), now)),
         )
         .await?
             == 0
@@ -534,7 +534,7 @@ impl App {
                     receiver_unit_id: receiver.0,
                     receiver_kind: &entry.unit_kind,
                     facts: &facts,
-                    sent_by: actor.user_id,
+                    sent_by: actor.user_id(),
                     now,
                     due_at: due,
                 },
@@ -583,7 +583,7 @@ impl App {
                 actor,
                 "plan_item",
                 item_id,
-                help::plan_item(&mut reader(self), &actor.scope, item_id).await?,
+                help::plan_item(&mut reader(self), &actor.scope(), item_id).await?,
             )
             .await?;
         let entry = shipped_catalog()?
@@ -700,7 +700,7 @@ impl App {
         if help::complete_followup(
             &mut tx,
             open.id,
-            actor.user_id,
+            actor.user_id(),
             note.trim(),
             satisfaction,
             now,
@@ -748,7 +748,7 @@ impl App {
     pub async fn followups_due(&self, actor: &Actor) -> AppResult<Vec<help::FollowupRow>> {
         self.authorize(actor, Action::ManageHelp, Subject::new("followup", ""))
             .await?;
-        let rows = help::followups_due(&mut reader(self), &actor.scope, 300).await?;
+        let rows = help::followups_due(&mut reader(self), &actor.scope(), 300).await?;
         self.audit_now(
             actor,
             "followup.list",
@@ -766,7 +766,7 @@ impl App {
     pub async fn my_referrals(&self, actor: &Actor) -> AppResult<Vec<ReferralRow>> {
         self.authorize(actor, Action::HandleReferrals, Subject::new("referral", ""))
             .await?;
-        let unit = actor.unit_id.unwrap_or(-1);
+        let unit = actor.unit_id().unwrap_or(-1);
         let rows = help::referrals_to_unit(&mut reader(self), unit, 300).await?;
         self.audit_now(
             actor,
@@ -790,11 +790,11 @@ impl App {
             .await?;
         }
         let scope = if actor.may(Action::ViewHouseholds) {
-            actor.scope.clone()
+            actor.scope().clone()
         } else {
             minsheng_store::Scope::nothing()
         };
-        match help::referral(&mut reader(self), &scope, actor.unit_id, id).await? {
+        match help::referral(&mut reader(self), &scope, actor.unit_id(), id).await? {
             Some(r) => {
                 self.audit_now(
                     actor,
@@ -838,11 +838,11 @@ impl App {
         let referral = help::referral(
             &mut reader(self),
             &minsheng_store::Scope::nothing(),
-            actor.unit_id,
+            actor.unit_id(),
             id,
         )
         .await?
-        .filter(|r| Some(r.receiver_unit_id) == actor.unit_id);
+        .filter(|r| Some(r.receiver_unit_id) == actor.unit_id());
         let Some(referral) = referral else {
             self.audit_now(
                 actor,
@@ -1005,7 +1005,7 @@ impl App {
             Subject::new("referral", &id.to_string()),
         )
         .await?;
-        let found = help::referral(&mut reader(self), &actor.scope, None, id).await?;
+        let found = help::referral(&mut reader(self), &actor.scope(), None, id).await?;
         let referral = self.in_area(actor, "referral", id, found).await?;
         if referral.state != "returned" {
             return Err(refused_transition(&referral.state, "re-sent"));
@@ -1046,7 +1046,7 @@ impl App {
                 receiver_unit_id: receiver.0,
                 receiver_kind: &entry.unit_kind,
                 facts: &referral.facts,
-                sent_by: actor.user_id,
+                sent_by: actor.user_id(),
                 now,
                 due_at: due,
             },
@@ -1131,7 +1131,7 @@ impl App {
             &mut tx,
             code.as_i64(),
             cents(amount),
-            actor.user_id,
+            actor.user_id(),
             note.trim(),
             now_millis(),
         )
@@ -1194,7 +1194,7 @@ impl App {
 
     /// A region of the actor's area; otherwise it looks absent and the attempt is audited.
     async fn town_in_area(&self, actor: &Actor, code: RegionCode, action: &str) -> AppResult<()> {
-        if actor.scope.contains(code.as_i64()) {
+        if actor.scope().contains(code.as_i64()) {
             return Ok(());
         }
         self.audit_now(
@@ -1253,7 +1253,7 @@ impl App {
             &item.code,
             started_at,
             due,
-            actor.user_id,
+            actor.user_id(),
             note.trim(),
         )
         .await?;
@@ -1294,7 +1294,7 @@ impl App {
                 actor,
                 "emergency",
                 case_id,
-                help::emergency(&mut reader(self), &actor.scope, case_id).await?,
+                help::emergency(&mut reader(self), &actor.scope(), case_id).await?,
             )
             .await?;
         let item = shipped_catalog()?
@@ -1314,7 +1314,7 @@ impl App {
             case.town_code,
             amount_cents,
             case.household_id,
-            actor.user_id,
+            actor.user_id(),
             &format!("case {case_id}"),
             now,
         )
@@ -1380,7 +1380,7 @@ impl App {
                 actor,
                 "emergency",
                 case_id,
-                help::emergency(&mut reader(self), &actor.scope, case_id).await?,
+                help::emergency(&mut reader(self), &actor.scope(), case_id).await?,
             )
             .await?;
         let now = now_millis();
@@ -1517,8 +1517,8 @@ async fn chain(
         tx,
         household_id,
         now,
-        actor.user_id,
-        &actor.username,
+        actor.user_id(),
+        &actor.username(),
         kind,
         text,
     )

@@ -286,30 +286,15 @@ fn place_region(place: Option<&Place>) -> (i64, Option<i64>) {
     (town.or(district).unwrap_or(MUNICIPALITY), district)
 }
 
-/// A text for publication: runs of seven or more digits or letters-and-digits that look like
-/// phone or ID numbers are masked (citizens write them into descriptions).
+/// A text for publication: phone and ID numbers however written, e-mail addresses and names
+/// after 我叫 / 联系人 … are masked ([`minsheng_domain::scrub::scrub_public`]).
 pub fn scrub_personal(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let run = chars[i..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit() || matches!(c, 'x' | 'X'))
-            .count();
-        let digits = chars[i..i + run]
-            .iter()
-            .filter(|c| c.is_ascii_digit())
-            .count();
-        if digits >= 7 {
-            out.extend(std::iter::repeat_n('＊', run));
-            i += run;
-        } else {
-            out.push(chars[i]);
-            i += 1;
-        }
-    }
-    out
+    minsheng_domain::scrub::scrub_public(text)
+}
+
+/// A position for publication: about 100 m, enough to find the pothole, not the door.
+fn public_degrees(value: Option<f64>) -> Option<f64> {
+    value.map(|v| (v * 1000.0).round() / 1000.0)
 }
 
 fn public(r: &RequestRow, taxonomy: &Taxonomy) -> PublicRequest {
@@ -328,8 +313,8 @@ fn public(r: &RequestRow, taxonomy: &Taxonomy) -> PublicRequest {
         description: scrub_personal(&r.description),
         address: scrub_personal(&r.address),
         region_name: r.region_name.clone(),
-        latitude: r.latitude,
-        longitude: r.longitude,
+        latitude: public_degrees(r.latitude),
+        longitude: public_degrees(r.longitude),
         unit_name: r.unit_name.clone(),
         reply: scrub_personal(&r.reply),
         resolved: r.resolved,
@@ -577,7 +562,7 @@ impl App {
                 district_code,
                 unit_id: unit.as_ref().map(|u| u.id),
                 due_at,
-                created_by: actor.user_id,
+                created_by: actor.user_id(),
                 now,
             },
         )
@@ -703,9 +688,9 @@ impl App {
             &NewEvent {
                 request_id,
                 at: now_millis(),
-                user_id: actor.user_id,
-                username: &actor.username,
-                unit_id: actor.unit_id,
+                user_id: actor.user_id(),
+                username: &actor.username(),
+                unit_id: actor.unit_id(),
                 kind,
                 note,
                 public_note,
@@ -785,7 +770,7 @@ impl App {
                 request_type,
                 model_subcategory: &model.subcategory,
                 model_type: &model.type_code,
-                user_id: actor.user_id,
+                user_id: actor.user_id(),
                 at: now_millis(),
             },
         )
@@ -868,7 +853,7 @@ impl App {
         )
         .await?;
         let contact_visible =
-            agent || request.unit_id.is_some() && request.unit_id == actor.unit_id;
+            agent || request.unit_id.is_some() && request.unit_id == actor.unit_id();
         if !contact_visible {
             request.contact_name.clear();
             request.contact_phone.clear();
@@ -891,9 +876,9 @@ impl App {
     ) -> AppResult<Option<RequestRow>> {
         let nothing = minsheng_store::Scope::from_ranges(Vec::new());
         Ok(if agent {
-            store::request(c, &actor.scope, None, id).await?
+            store::request(c, &actor.scope(), None, id).await?
         } else {
-            store::request(c, &nothing, Some(actor.unit_id.unwrap_or(-1)), id).await?
+            store::request(c, &nothing, Some(actor.unit_id().unwrap_or(-1)), id).await?
         })
     }
 
@@ -907,7 +892,7 @@ impl App {
         }
         let query = if agent {
             RequestQuery {
-                scope: Some(actor.scope.clone()),
+                scope: Some(actor.scope().clone()),
                 states: vec![
                     "centre".into(),
                     "replied".into(),
@@ -919,7 +904,7 @@ impl App {
             }
         } else {
             RequestQuery {
-                unit_id: Some(actor.unit_id.unwrap_or(-1)),
+                unit_id: Some(actor.unit_id().unwrap_or(-1)),
                 states: vec!["dispatched".into(), "accepted".into(), "replied".into()],
                 limit: 500,
                 ..RequestQuery::default()
@@ -941,7 +926,7 @@ impl App {
             Subject::new("hotline_request", &subject),
         )
         .await?;
-        match store::request(&mut reader(self), &actor.scope, None, id).await? {
+        match store::request(&mut reader(self), &actor.scope(), None, id).await? {
             Some(r) => Ok(r),
             None => {
                 self.audit_now(
@@ -1047,7 +1032,7 @@ impl App {
         }
         let classifier = self.hotline_classifier().await?;
         let mut tx = self.store().begin().await?;
-        let r = store::request(&mut tx, &actor.scope, None, id)
+        let r = store::request(&mut tx, &actor.scope(), None, id)
             .await?
             .ok_or(AppError::NotFound)?;
         let text = format!("{} {}", r.description, r.address);
@@ -1439,7 +1424,7 @@ impl App {
         if id == into {
             return Err(AppError::invalid("into", "a request cannot join itself"));
         }
-        let target = store::request(&mut reader(self), &actor.scope, None, into)
+        let target = store::request(&mut reader(self), &actor.scope(), None, into)
             .await?
             .ok_or_else(|| AppError::invalid("into", "no such request"))?;
         if target.state == "merged" {
@@ -1483,7 +1468,7 @@ impl App {
         let overdue = store::requests(
             &mut reader(self),
             &RequestQuery {
-                scope: Some(actor.scope.clone()),
+                scope: Some(actor.scope().clone()),
                 states: vec!["dispatched".into(), "accepted".into()],
                 overdue_at: Some(now),
                 limit: 1000,
@@ -1581,7 +1566,7 @@ impl App {
             },
             latitude: r.latitude,
             longitude: r.longitude,
-            client_key: Some(format!("12345:{}", r.token)),
+            system_key: Some(format!("12345:{}", r.token)),
             source_ref: format!("12345:{id}"),
             ..ClueSubmission::default()
         };
@@ -1712,7 +1697,11 @@ impl App {
 
     /// Public steps in a time window (Open311 servicerequestupdates).
     pub async fn public_updates(&self, from: i64, to: i64) -> AppResult<Vec<EventRow>> {
-        Ok(store::public_events(&mut reader(self), from, to, 1000).await?)
+        let mut events = store::public_events(&mut reader(self), from, to, 1000).await?;
+        for e in &mut events {
+            e.public_note = scrub_personal(&e.public_note);
+        }
+        Ok(events)
     }
 
     /// A citizen's further word on a request through an Open311 client: kept for the staff (not
@@ -1735,7 +1724,7 @@ impl App {
                 request_id: id,
                 at: now_millis(),
                 user_id: None,
-                username: &actor.username,
+                username: &actor.username(),
                 unit_id: None,
                 kind: "citizen_update",
                 note: &text,
@@ -1765,7 +1754,7 @@ impl App {
     ) -> AppResult<Vec<users::UnitRow>> {
         self.authorize(actor, Action::TakeCalls, Subject::new("hotline", ""))
             .await?;
-        let units = users::units_in_scope(&mut reader(self), &actor.scope).await?;
+        let units = users::units_in_scope(&mut reader(self), &actor.scope()).await?;
         let district = |code: i64| code / 1_000_000;
         Ok(units
             .into_iter()
@@ -1918,7 +1907,7 @@ impl App {
                     },
                 )
                 .await?;
-            if taken.unit != handler.unit_name {
+            if taken.unit != handler.unit_name() {
                 continue;
             }
             let version = |id| async move {
@@ -1947,18 +1936,7 @@ impl App {
 /// Stand-in actor for people and systems that are not users: a citizen on the public form, an
 /// Open311 client application.
 pub fn outside_actor(name: &str, ip: &str) -> Actor {
-    Actor {
-        user_id: None,
-        username: name.to_string(),
-        display_name: name.to_string(),
-        unit_id: None,
-        unit_name: String::new(),
-        region_code: MUNICIPALITY,
-        roles: Vec::new(),
-        scope: minsheng_store::Scope::from_ranges(Vec::new()),
-        ip: ip.to_string(),
-        csrf_token: String::new(),
-    }
+    Actor::outside(name, ip)
 }
 
 #[cfg(test)]
@@ -1976,14 +1954,8 @@ mod tests {
 
     #[test]
     fn phone_and_id_numbers_are_masked_for_publication() {
-        assert_eq!(
-            scrub_personal("电话13812345678请回电"),
-            "电话＊＊＊＊＊＊＊＊＊＊＊请回电"
-        );
-        assert_eq!(
-            scrub_personal("身份证50010319800101123X"),
-            format!("身份证{}", "＊".repeat(18))
-        );
+        assert_eq!(scrub_personal("电话13812345678请回电"), "电话＊＊＊请回电");
+        assert_eq!(scrub_personal("身份证50010319800101123X"), "身份证＊＊＊");
         assert_eq!(scrub_personal("3号楼2单元502室"), "3号楼2单元502室");
     }
 

@@ -11,14 +11,14 @@ use std::io::Cursor;
 use calamine::{Data, Reader as _};
 use minsheng_domain::time_util::now_millis;
 use minsheng_domain::{Action, IdNumber, RegionCode, RegionLevel, Role, UnitKind, relation};
+use minsheng_store::WriteTx;
 use minsheng_store::regions::{self, RegionRow};
-use minsheng_store::registry::{self, NewPerson};
+use minsheng_store::registry;
 use minsheng_store::users::{self, NewUser};
-use minsheng_store::{Conn, WriteTx};
 use serde::Serialize;
 
 use crate::auth::{check_password_policy, hash_password};
-use crate::{Actor, App, AppError, AppResult, Subject, write_audit};
+use crate::{Actor, App, AppError, AppResult, Outside, Subject, write_audit};
 
 /// What a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -419,7 +419,7 @@ impl App {
         let mut outcome = Outcome::default();
         let mut zones: std::collections::BTreeMap<i64, (String, Vec<i64>)> =
             std::collections::BTreeMap::new();
-        for (i, (_, record)) in valid.into_iter().enumerate() {
+        for (i, (line, record)) in valid.into_iter().enumerate() {
             match record {
                 Valid::Region(row) => {
                     let existed = regions::get(&mut tx, row.code).await?.is_some();
@@ -450,7 +450,21 @@ impl App {
                     outcome.record(existed, changed);
                 }
                 Valid::Person(person) => {
-                    let (existed, changed) = write_person(&mut tx, &person).await?;
+                    let (existed, changed) =
+                        match self.write_person(&mut tx, actor, &person).await? {
+                            Ok(written) => written,
+                            Err(outside) => {
+                                drop(tx);
+                                let message = format!("{}: {}", outside.field, outside.message);
+                                self.refuse_outside(actor, "import.persons", outside.refusal)
+                                    .await;
+                                return Err(ImportError::File(FileError::Csv {
+                                    file: table.file.clone(),
+                                    line,
+                                    message,
+                                }));
+                            }
+                        };
                     outcome.record(existed, changed);
                 }
             }
@@ -592,7 +606,7 @@ impl App {
                         );
                     }
                     if let Some(code) = code
-                        && !actor.scope.contains(code.as_i64())
+                        && !actor.scope().contains(code.as_i64())
                     {
                         r.fail("code", "this region is outside your area");
                     }
@@ -672,7 +686,7 @@ impl App {
                     }
                     let region = r.region("region_code");
                     if let Some(region) = region {
-                        if !actor.scope.contains(region.as_i64()) {
+                        if !actor.scope().contains(region.as_i64()) {
                             r.fail("region_code", "this region is outside your area");
                         } else if regions::get(&mut c, region.as_i64()).await?.is_none() {
                             r.fail(
@@ -728,7 +742,7 @@ impl App {
                     let unit = r.required("unit").map(str::to_string);
                     if let Some(unit) = &unit {
                         match users::unit_by_name(&mut c, unit).await? {
-                            Some(u) if actor.scope.contains(u.region_code) => {}
+                            Some(u) if actor.scope().contains(u.region_code) => {}
                             Some(_) => r.fail("unit", "this unit is outside your area"),
                             None => r.fail("unit", format!("no unit named '{unit}'")),
                         }
@@ -835,7 +849,7 @@ impl App {
                         .flatten();
                     let region = r.region("region_code");
                     if let Some(region) = region {
-                        if !actor.scope.contains(region.as_i64()) {
+                        if !actor.scope().contains(region.as_i64()) {
                             r.fail("region_code", "this region is outside your area");
                         } else {
                             let known = match region_ok.get(&region.as_i64()) {
@@ -1003,81 +1017,145 @@ async fn verify(password: &str, hash: &str) -> bool {
     .unwrap_or(false)
 }
 
-async fn write_person(tx: &mut WriteTx, p: &ValidPerson) -> AppResult<(bool, bool)> {
-    let now = now_millis();
-    let mut changed = false;
-    let household_id = match registry::household_by_key(tx, &p.household_key).await? {
-        Some(h) => {
-            if h.region_code != p.region || h.address != p.address {
-                registry::update_household(tx, h.id, h.version, p.region, &p.address, now).await?;
-                changed = true;
+/// A row that would reach a household or person outside the importer's area.
+struct OutsideRow {
+    field: &'static str,
+    message: &'static str,
+    refusal: Outside,
+}
+
+impl App {
+    /// Writes one person row inside the importer's area: a household key or ID number that
+    /// belongs to another area is refused (the unique indexes say so), never taken over.
+    async fn write_person(
+        &self,
+        tx: &mut WriteTx,
+        actor: &Actor,
+        p: &ValidPerson,
+    ) -> AppResult<Result<(bool, bool), OutsideRow>> {
+        let now = now_millis();
+        let mut changed = false;
+        let scope = actor.scope();
+        let household_id = match registry::household_by_key(tx, scope, &p.household_key).await? {
+            Some(h) => {
+                if h.region_code != p.region || h.address != p.address {
+                    registry::update_household(
+                        tx, scope, h.id, h.version, p.region, &p.address, now,
+                    )
+                    .await?;
+                    changed = true;
+                }
+                h.id
             }
-            h.id
-        }
-        None => {
-            changed = true;
-            registry::insert_household(tx, Some(&p.household_key), p.region, &p.address, now)
-                .await?
-        }
-    };
-    let (person_id, existed) = match registry::person_by_id_number(tx, p.id_number.as_str()).await?
-    {
-        Some(existing) => {
-            if existing.name != p.name || existing.phone != p.phone {
-                registry::update_person(
+            None => {
+                changed = true;
+                match registry::insert_household(
                     tx,
-                    existing.id,
-                    existing.version,
-                    &p.name,
-                    p.phone.as_deref(),
+                    Some(&p.household_key),
+                    p.region,
+                    &p.address,
                     now,
                 )
+                .await
+                {
+                    Ok(id) => id,
+                    Err(minsheng_store::StoreError::Conflict(_)) => {
+                        return Ok(Err(OutsideRow {
+                            field: "household_key",
+                            message: "this household key belongs to a household outside your area",
+                            refusal: Outside {
+                                kind: "household",
+                                id: p.household_key.clone(),
+                                why: "household key of another area in an import",
+                                answer: AppError::NotFound,
+                            },
+                        }));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        };
+        let (person_id, existed) =
+            match registry::person_by_id_number(tx, scope, p.id_number.as_str()).await? {
+                Some(existing) => {
+                    if existing.name != p.name || existing.phone != p.phone {
+                        registry::update_person(
+                            tx,
+                            scope,
+                            existing.id,
+                            existing.version,
+                            &p.name,
+                            p.phone.as_deref(),
+                            now,
+                        )
+                        .await?;
+                        changed = true;
+                    }
+                    (existing.id, true)
+                }
+                None => {
+                    let member = crate::registry::ValidMember {
+                        id_number: p.id_number.clone(),
+                        name: p.name.clone(),
+                        relation: p.relation.clone(),
+                        phone: p.phone.clone(),
+                    };
+                    match self
+                        .person_here_or_new(tx, actor, &member, p.region, now)
+                        .await?
+                    {
+                        Ok(id) => (id, false),
+                        Err(refusal) => {
+                            return Ok(Err(OutsideRow {
+                                field: "id_number",
+                                message: "this ID number is registered outside your area",
+                                refusal,
+                            }));
+                        }
+                    }
+                }
+            };
+        let moved = registry::move_person(
+            tx,
+            scope,
+            person_id,
+            Some((household_id, &p.relation)),
+            now,
+            "import",
+        )
+        .await?;
+        if let Some(m) = moved {
+            changed = true;
+            // A move between existing households is audited like any other; a new person's
+            // first household is the import itself.
+            if m.from_household.is_some() {
+                write_audit(
+                    tx,
+                    actor,
+                    "person.move",
+                    Subject::new("person", &person_id.to_string()),
+                    true,
+                    &format!(
+                        "from household {} ({}) to household {household_id} ({}): import",
+                        m.from_household.unwrap_or_default(),
+                        m.from_region,
+                        m.to_region
+                    ),
+                )
                 .await?;
+            }
+        }
+        if p.relation == relation::HEAD {
+            let head = registry::household(tx, scope, household_id)
+                .await?
+                .and_then(|h| h.head_person_id);
+            if head != Some(person_id) {
+                registry::set_head(tx, scope, household_id, Some(person_id), now).await?;
                 changed = true;
             }
-            (existing.id, true)
         }
-        None => {
-            let id = registry::insert_person(
-                tx,
-                &NewPerson {
-                    id_number: p.id_number.as_str(),
-                    name: &p.name,
-                    sex: p.id_number.sex().code(),
-                    birth_date: &p.id_number.birth_date().to_string(),
-                    phone: p.phone.as_deref(),
-                    region_code: p.region,
-                    now,
-                },
-            )
-            .await?;
-            (id, false)
-        }
-    };
-    if registry::move_person(
-        tx,
-        person_id,
-        Some((household_id, &p.relation)),
-        now,
-        "import",
-    )
-    .await?
-    {
-        changed = true;
+        Ok(Ok((existed, changed)))
     }
-    if p.relation == relation::HEAD {
-        let head: Option<(Option<i64>,)> = tx
-            .optional(minsheng_store::Sql::with(
-                "SELECT head_person_id FROM households WHERE id = $1",
-                minsheng_store::vals![household_id],
-            ))
-            .await?;
-        if head.and_then(|h| h.0) != Some(person_id) {
-            registry::set_head(tx, household_id, Some(person_id), now).await?;
-            changed = true;
-        }
-    }
-    Ok((existed, changed))
 }
 
 #[cfg(test)]

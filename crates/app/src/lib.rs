@@ -23,11 +23,12 @@ pub mod resources;
 pub mod screening;
 pub mod sweeps;
 
-use minsheng_domain::{Action, Role, roles_permit};
+use minsheng_domain::Action;
 use minsheng_store::audit::{self, NewAudit};
 use minsheng_store::{Conn, Scope, Store, StoreError, WriteTx};
 use serde::Serialize;
 
+pub use auth::Actor;
 pub use minsheng_assess as assess;
 pub use minsheng_store::Backend;
 pub use minsheng_store::audit::{AuditFilter, AuditRow};
@@ -88,60 +89,16 @@ impl From<StoreError> for AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
-/// Who is acting, from where, and over which area.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    /// `None` for the operator at the command line.
-    pub user_id: Option<i64>,
-    pub username: String,
-    pub display_name: String,
-    pub unit_id: Option<i64>,
-    pub unit_name: String,
-    pub region_code: i64,
-    pub roles: Vec<Role>,
-    pub scope: Scope,
-    pub ip: String,
-    /// The CSRF token of the session the actor came through (empty for tokens and CLI).
-    pub csrf_token: String,
-}
-
-impl Actor {
-    pub fn may(&self, action: Action) -> bool {
-        roles_permit(&self.roles, action)
-    }
-
-    /// The actor's area, or one region of it (figures narrowed to a district or town); a
-    /// region outside the area is refused.
-    pub fn scope_within(&self, region: Option<minsheng_domain::RegionCode>) -> AppResult<Scope> {
-        match region {
-            Some(code) if self.scope.contains(code.as_i64()) => {
-                Ok(Scope::from_ranges(vec![code.subtree()]))
-            }
-            Some(_) => Err(AppError::invalid(
-                "region",
-                "this region is outside your area",
-            )),
-            None => Ok(self.scope.clone()),
-        }
-    }
-
-    /// The operator at the command line: all roles over the whole municipality. Used by
-    /// `minsheng user|import|demo`, which need shell access to the data directory anyway.
-    pub fn command_line(scope: Scope) -> Actor {
-        let os_user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
-        Actor {
-            user_id: None,
-            username: format!("cli:{os_user}"),
-            display_name: "command line".into(),
-            unit_id: None,
-            unit_name: String::new(),
-            region_code: 500_000_000_000,
-            roles: Role::ALL.to_vec(),
-            scope,
-            ip: "local".into(),
-            csrf_token: String::new(),
-        }
-    }
+/// A reach outside the caller's area noticed inside a write transaction. The use case rolls
+/// the transaction back and then audits the refusal ([`App::refuse_outside`]): on SQLite the
+/// audit writer needs the one write connection that the transaction holds.
+#[derive(Debug)]
+pub(crate) struct Outside {
+    pub kind: &'static str,
+    pub id: String,
+    pub why: &'static str,
+    /// What the caller is told.
+    pub answer: AppError,
 }
 
 /// What an audit row is about.
@@ -255,6 +212,18 @@ impl App {
         }
     }
 
+    /// Audits a reach outside the caller's area that a write transaction noticed, once that
+    /// transaction is rolled back, and gives the answer to return.
+    pub(crate) async fn refuse_outside(&self, actor: &Actor, action: &str, o: Outside) -> AppError {
+        match self
+            .audit_now(actor, action, Subject::new(o.kind, &o.id), false, o.why)
+            .await
+        {
+            Ok(()) => o.answer,
+            Err(e) => e,
+        }
+    }
+
     /// Records a read or a refusal; returns once the row is committed (group commit).
     pub async fn audit_now(
         &self,
@@ -267,9 +236,9 @@ impl App {
         self.audit_writer
             .write(audit_writer::AuditEntry {
                 at: minsheng_domain::time_util::now_millis(),
-                user_id: actor.user_id,
-                username: actor.username.clone(),
-                ip: actor.ip.clone(),
+                user_id: actor.user_id(),
+                username: actor.username().to_string(),
+                ip: actor.ip().to_string(),
                 action: action.to_string(),
                 subject_kind: subject.kind.to_string(),
                 subject_id: subject.id.to_string(),
@@ -298,9 +267,9 @@ pub async fn write_audit(
         tx,
         &NewAudit {
             at: minsheng_domain::time_util::now_millis(),
-            user_id: actor.user_id,
-            username: &actor.username,
-            ip: &actor.ip,
+            user_id: actor.user_id(),
+            username: &actor.username(),
+            ip: &actor.ip(),
             action,
             subject_kind: subject.kind,
             subject_id: subject.id,

@@ -7,9 +7,10 @@ use minsheng_store::regions;
 use minsheng_store::registry::{
     self, HouseholdRow, ListFilter, MembershipRow, NewPerson, PersonRow,
 };
+use minsheng_store::{StoreError, WriteTx};
 use serde::Serialize;
 
-use crate::{Actor, App, AppError, AppResult, FieldError, Subject, reader, write_audit};
+use crate::{Actor, App, AppError, AppResult, FieldError, Outside, Subject, reader, write_audit};
 
 /// The most rows a count walks before it says "more than": exact totals of a whole district
 /// would cost more than the page itself, and past a thousand a user narrows the search.
@@ -218,8 +219,8 @@ impl App {
             .await?;
         let filter = list_filter(q)?;
         let mut c = reader(self);
-        let rows = registry::list_households(&mut c, &actor.scope, &filter).await?;
-        let total = registry::count_households(&mut c, &actor.scope, &filter, COUNT_CAP).await?;
+        let rows = registry::list_households(&mut c, &actor.scope(), &filter).await?;
+        let total = registry::count_households(&mut c, &actor.scope(), &filter, COUNT_CAP).await?;
         let detail = format!(
             "q={} page={} shown={}",
             q.q.as_deref().unwrap_or(""),
@@ -245,9 +246,9 @@ impl App {
             .await?;
         let row = self.household_in_area(actor, id, "household.read").await?;
         let mut c = reader(self);
-        let members = registry::members(&mut c, id).await?;
-        let file = minsheng_store::discovery::file_of_household(&mut c, id).await?;
-        let timeline = minsheng_store::discovery::timeline(&mut c, id).await?;
+        let members = registry::members(&mut c, actor.scope(), id).await?;
+        let file = minsheng_store::discovery::file_of_household(&mut c, actor.scope(), id).await?;
+        let timeline = minsheng_store::discovery::timeline(&mut c, actor.scope(), id).await?;
         let region_path = regions::ancestry(&mut c, row.region_code)
             .await?
             .into_iter()
@@ -272,7 +273,7 @@ impl App {
         id: i64,
         action: &str,
     ) -> AppResult<HouseholdRow> {
-        if let Some(row) = registry::household(&mut reader(self), &actor.scope, id).await? {
+        if let Some(row) = registry::household(&mut reader(self), &actor.scope(), id).await? {
             return Ok(row);
         }
         let subject_id = id.to_string();
@@ -286,9 +287,92 @@ impl App {
             .await)
     }
 
+    /// The person with this ID number in the actor's area, or a new person registered in
+    /// `region`. A number registered outside the area is an [`Outside`] refusal: a person is
+    /// moved between areas only by their own area's officers, never taken over.
+    pub(crate) async fn person_here_or_new(
+        &self,
+        tx: &mut WriteTx,
+        actor: &Actor,
+        member: &ValidMember,
+        region: i64,
+        now: i64,
+    ) -> AppResult<Result<i64, Outside>> {
+        let id_number = member.id_number.as_str();
+        if let Some(p) = registry::person_by_id_number(tx, actor.scope(), id_number).await? {
+            return Ok(Ok(p.id));
+        }
+        let inserted = registry::insert_person(
+            tx,
+            &NewPerson {
+                id_number,
+                name: &member.name,
+                sex: member.id_number.sex().code(),
+                birth_date: &member.id_number.birth_date().to_string(),
+                phone: member.phone.as_deref(),
+                region_code: region,
+                now,
+            },
+        )
+        .await;
+        match inserted {
+            Ok(id) => Ok(Ok(id)),
+            Err(StoreError::Conflict(_)) => Ok(Err(Outside {
+                kind: "person",
+                id: minsheng_domain::id_number::mask_id_number(id_number),
+                why: "ID number registered outside the caller's area",
+                answer: AppError::invalid(
+                    "id_number",
+                    "this ID number is registered outside your area: only that area's officers can move the person",
+                ),
+            })),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Moves a person between households inside the actor's area and audits the move with
+    /// both households and both areas, in the caller's transaction. The only way a use case
+    /// moves a person.
+    pub(crate) async fn move_person_audited(
+        &self,
+        tx: &mut WriteTx,
+        actor: &Actor,
+        person: i64,
+        to: Option<(i64, &str)>,
+        now: i64,
+        note: &str,
+    ) -> AppResult<()> {
+        let moved = registry::move_person(tx, actor.scope(), person, to, now, note).await?;
+        if let Some(m) = moved {
+            let place = |h: Option<i64>, region: i64| match h {
+                Some(h) => format!("household {h} ({region})"),
+                None => format!("no household ({region})"),
+            };
+            write_audit(
+                tx,
+                actor,
+                "person.move",
+                Subject::new("person", &person.to_string()),
+                true,
+                &format!(
+                    "from {} to {}{}",
+                    place(m.from_household, m.from_region),
+                    place(m.to_household, m.to_region),
+                    if note.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {note}")
+                    }
+                ),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     /// The person if they live in the actor's area; see [`App::household_in_area`].
     async fn person_in_area(&self, actor: &Actor, id: i64, action: &str) -> AppResult<PersonRow> {
-        if let Some(row) = registry::person(&mut reader(self), &actor.scope, id).await? {
+        if let Some(row) = registry::person(&mut reader(self), &actor.scope(), id).await? {
             return Ok(row);
         }
         let subject_id = id.to_string();
@@ -307,8 +391,8 @@ impl App {
             .await?;
         let filter = list_filter(q)?;
         let mut c = reader(self);
-        let rows = registry::list_persons(&mut c, &actor.scope, &filter).await?;
-        let total = registry::count_persons(&mut c, &actor.scope, &filter, COUNT_CAP).await?;
+        let rows = registry::list_persons(&mut c, &actor.scope(), &filter).await?;
+        let total = registry::count_persons(&mut c, &actor.scope(), &filter, COUNT_CAP).await?;
         let detail = format!(
             "q={} page={} shown={}",
             q.q.as_deref().unwrap_or(""),
@@ -333,7 +417,7 @@ impl App {
         self.authorize(actor, Action::ViewHouseholds, subject)
             .await?;
         let row = self.person_in_area(actor, id, "person.read").await?;
-        let history = registry::membership_history(&mut reader(self), id).await?;
+        let history = registry::membership_history(&mut reader(self), actor.scope(), id).await?;
         self.audit_now(actor, "person.read", subject, true, "")
             .await?;
         let age = IdNumber::parse(&row.id_number)
@@ -403,6 +487,7 @@ impl App {
         let mut tx = self.store().begin().await?;
         registry::update_household(
             &mut tx,
+            actor.scope(),
             id,
             expected_version,
             region,
@@ -431,7 +516,7 @@ impl App {
             ));
         }
         let region = match RegionCode::parse(&input.region_code) {
-            Ok(code) if !actor.scope.contains(code.as_i64()) => {
+            Ok(code) if !actor.scope().contains(code.as_i64()) => {
                 errors.push(FieldError::new(
                     "region_code",
                     "this region is outside your area",
@@ -480,37 +565,21 @@ impl App {
         let member = validate_member(input)?;
         let now = now_millis();
         let mut tx = self.store().begin().await?;
-        let person_id = match registry::person_by_id_number(&mut tx, member.id_number.as_str())
+        let person_id = match self
+            .person_here_or_new(&mut tx, actor, &member, household.region_code, now)
             .await?
         {
-            Some(existing) => {
-                if existing.household_id.is_some() && !actor.scope.contains(existing.region_code) {
-                    // Moving someone out of another area's household is that area's decision.
-                    return Err(AppError::invalid(
-                        "id_number",
-                        "this person belongs to a household outside your area",
-                    ));
-                }
-                existing.id
-            }
-            None => {
-                registry::insert_person(
-                    &mut tx,
-                    &NewPerson {
-                        id_number: member.id_number.as_str(),
-                        name: &member.name,
-                        sex: member.id_number.sex().code(),
-                        birth_date: &member.id_number.birth_date().to_string(),
-                        phone: member.phone.as_deref(),
-                        region_code: household.region_code,
-                        now,
-                    },
-                )
-                .await?
+            Ok(id) => id,
+            Err(outside) => {
+                drop(tx);
+                return Err(self
+                    .refuse_outside(actor, "household.add_member", outside)
+                    .await);
             }
         };
-        registry::move_person(
+        self.move_person_audited(
             &mut tx,
+            actor,
             person_id,
             Some((household_id, &member.relation)),
             now,
@@ -518,7 +587,7 @@ impl App {
         )
         .await?;
         if member.relation == relation::HEAD {
-            registry::set_head(&mut tx, household_id, Some(person_id), now).await?;
+            registry::set_head(&mut tx, actor.scope(), household_id, Some(person_id), now).await?;
         }
         write_audit(
             &mut tx,
@@ -552,6 +621,7 @@ impl App {
         let mut tx = self.store().begin().await?;
         registry::update_person(
             &mut tx,
+            actor.scope(),
             id,
             expected_version,
             &name,
@@ -701,7 +771,7 @@ impl App {
         self.authorize(actor, Action::ViewFigures, Subject::new("figures", ""))
             .await?;
         let mut c = reader(self);
-        let rows = registry::counts_by_district(&mut c, &actor.scope).await?;
+        let rows = registry::counts_by_district(&mut c, &actor.scope()).await?;
         let mut out = Vec::with_capacity(rows.len());
         for (code, households, persons) in rows {
             let name = regions::get(&mut c, code)
@@ -721,7 +791,7 @@ impl App {
     /// The names of the regions that make up the actor's area, for their home page.
     pub async fn area_label(&self, actor: &Actor) -> AppResult<String> {
         let mut c = reader(self);
-        let name = regions::get(&mut c, actor.region_code)
+        let name = regions::get(&mut c, actor.region_code())
             .await?
             .map(|r| r.name)
             .unwrap_or_default();

@@ -91,21 +91,6 @@ fn region(errors: &mut Vec<FieldError>, field: &str, value: &str) -> Option<Regi
     }
 }
 
-/// The most digits in a row in a text, full-width digits counted and spaces, dashes and dots
-/// between them skipped ("138 0000 1111", "１３８－００００" are numbers too).
-fn longest_number(text: &str) -> usize {
-    let (mut run, mut longest) = (0, 0);
-    for c in text.chars() {
-        if c.is_ascii_digit() || ('０'..='９').contains(&c) {
-            run += 1;
-            longest = longest.max(run);
-        } else if !matches!(c, ' ' | '\u{3000}' | '-' | '－' | '.' | '．') {
-            run = 0;
-        }
-    }
-    longest
-}
-
 /// A line in the household's timeline, written with the change it records.
 async fn timeline(
     tx: &mut minsheng_store::WriteTx,
@@ -117,8 +102,8 @@ async fn timeline(
         tx,
         household_id,
         now_millis(),
-        actor.user_id,
-        &actor.username,
+        actor.user_id(),
+        &actor.username(),
         "resources",
         text,
     )
@@ -138,7 +123,7 @@ impl App {
         }
         let code = region(&mut errors, "region", &input.region);
         if let Some(code) = code
-            && !actor.scope.contains(code.as_i64())
+            && !actor.scope().contains(code.as_i64())
         {
             errors.push(FieldError::new("region", "outside your area"));
         }
@@ -166,7 +151,7 @@ impl App {
                 region_code: code.as_i64(),
                 contact: input.contact.trim(),
                 unit_id: input.unit_id,
-                created_by: actor.user_id,
+                created_by: actor.user_id(),
                 now: now_millis(),
             },
         )
@@ -192,11 +177,11 @@ impl App {
         }
         // A provider's own accounts see their own providers only, never other donors.
         let scope = if actor.may(Action::ManageResources) {
-            actor.scope.clone()
+            actor.scope().clone()
         } else {
             minsheng_store::Scope::nothing()
         };
-        Ok(store::providers(&mut reader(self), &scope, actor.unit_id).await?)
+        Ok(store::providers(&mut reader(self), &scope, actor.unit_id()).await?)
     }
 
     /// Adds an offer: staff for a provider of their area, or the provider's own account.
@@ -213,8 +198,8 @@ impl App {
         }
         let provider = store::provider(&mut reader(self), input.provider_id).await?;
         let Some(provider) = provider.filter(|p| {
-            (staff && actor.scope.contains(p.region_code))
-                || (p.unit_id.is_some() && p.unit_id == actor.unit_id)
+            (staff && actor.scope().contains(p.region_code))
+                || (p.unit_id.is_some() && p.unit_id == actor.unit_id())
         }) else {
             return Err(self
                 .not_found_audited(
@@ -260,7 +245,7 @@ impl App {
                 capacity: input.capacity,
                 unit: &input.unit,
                 valid_until: input.valid_until,
-                created_by: actor.user_id,
+                created_by: actor.user_id(),
                 now: now_millis(),
             },
         )
@@ -363,7 +348,7 @@ impl App {
                 quantity: input.quantity,
                 consent_by: consent,
                 consent_at: now,
-                confirmed_by: actor.user_id,
+                confirmed_by: actor.user_id(),
                 now,
             },
         )
@@ -426,11 +411,11 @@ impl App {
         actor: &Actor,
     ) -> AppResult<(minsheng_store::Scope, Option<i64>)> {
         if actor.may(Action::ManageResources) {
-            Ok((actor.scope.clone(), None))
+            Ok((actor.scope().clone(), None))
         } else {
             self.authorize(actor, Action::ProvideResources, Subject::new("matches", ""))
                 .await?;
-            Ok((minsheng_store::Scope::nothing(), actor.unit_id))
+            Ok((minsheng_store::Scope::nothing(), actor.unit_id()))
         }
     }
 
@@ -490,7 +475,7 @@ impl App {
                 delivered_on: input.delivered_on.trim(),
                 delivered_by: input.delivered_by.trim(),
                 feedback: input.feedback.trim(),
-                recorded_by: actor.user_id,
+                recorded_by: actor.user_id(),
                 now: now_millis(),
             },
         )
@@ -541,7 +526,7 @@ impl App {
             return Err(AppError::invalid("reason", "1 to 200 characters"));
         }
         let mut tx = self.store().begin().await?;
-        let Some(found) = store::a_match(&mut tx, &actor.scope, None, match_id).await? else {
+        let Some(found) = store::a_match(&mut tx, &actor.scope(), None, match_id).await? else {
             drop(tx);
             return Err(self
                 .not_found_audited(
@@ -597,7 +582,7 @@ impl App {
             Subject::new("household", &subject),
         )
         .await?;
-        let rows = store::deliveries(&mut reader(self), &actor.scope, Some(household_id)).await?;
+        let rows = store::deliveries(&mut reader(self), &actor.scope(), Some(household_id)).await?;
         self.audit_now(
             actor,
             "resources.deliveries",
@@ -671,10 +656,12 @@ impl From<store::AppealRow> for PublicAppeal {
     fn from(a: store::AppealRow) -> PublicAppeal {
         PublicAppeal {
             id: a.id,
-            title: a.title,
+            // Checked when typed, and scrubbed again as it leaves: a public page never shows
+            // a number or name, however the title was written.
+            title: minsheng_domain::scrub::scrub_public(&a.title),
             state: a.state,
             ends_on: a.ends_on,
-            surplus_rule: a.surplus_rule,
+            surplus_rule: minsheng_domain::scrub::scrub_public(&a.surplus_rule),
             target_yuan: yuan(a.target_fen),
             pledged_yuan: yuan(a.pledged_fen),
             received_yuan: yuan(a.received_fen),
@@ -699,7 +686,7 @@ impl App {
             Subject::new("appeal", &subject),
         )
         .await?;
-        match store::appeal_in(&mut reader(self), &actor.scope, appeal_id).await? {
+        match store::appeal_in(&mut reader(self), &actor.scope(), appeal_id).await? {
             Some(appeal) => Ok(appeal),
             None => Err(self
                 .not_found_audited(actor, action, Subject::new("appeal", &subject), "not found")
@@ -718,7 +705,7 @@ impl App {
         .await?;
         let mut errors = Vec::new();
         text(&mut errors, "title", &input.title, 60);
-        if longest_number(&input.title) >= 7 {
+        if minsheng_domain::scrub::longest_number(&input.title) >= 7 {
             errors.push(FieldError::new(
                 "title",
                 "no phone or ID numbers in a public title",
@@ -745,7 +732,7 @@ impl App {
                 target_fen: target,
                 ends_on: input.ends_on.trim(),
                 surplus_rule: input.surplus_rule.trim(),
-                created_by: actor.user_id,
+                created_by: actor.user_id(),
                 now: now_millis(),
             },
         )
@@ -816,7 +803,7 @@ impl App {
         // Staff reach the appeals of their area; a donor's own account any open appeal's
         // public figures.
         let appeal = if staff {
-            store::appeal_in(&mut tx, &actor.scope, appeal_id).await?
+            store::appeal_in(&mut tx, &actor.scope(), appeal_id).await?
         } else {
             store::appeal(&mut tx, appeal_id).await?
         };
@@ -836,7 +823,7 @@ impl App {
                 let provider = store::provider(&mut tx, p)
                     .await?
                     .ok_or_else(|| AppError::invalid("provider_id", "not a registered donor"))?;
-                if !staff && (provider.unit_id.is_none() || provider.unit_id != actor.unit_id) {
+                if !staff && (provider.unit_id.is_none() || provider.unit_id != actor.unit_id()) {
                     return Err(AppError::invalid("provider_id", "not your organisation"));
                 }
                 Some(provider.id)
@@ -867,7 +854,7 @@ impl App {
                 provider_id: donor,
                 amount_fen: amount,
                 note: note.trim(),
-                recorded_by: actor.user_id,
+                recorded_by: actor.user_id(),
                 at: now,
             },
         )
@@ -920,7 +907,7 @@ impl App {
         // Closing first locks the row, so two closings (or a closing and the daily sweep) read
         // the figures one after the other and move a surplus once.
         store::close_appeal(&mut tx, appeal_id, now).await?;
-        let appeal = store::appeal_in(&mut tx, &actor.scope, appeal_id)
+        let appeal = store::appeal_in(&mut tx, &actor.scope(), appeal_id)
             .await?
             .ok_or(AppError::NotFound)?;
         let (_, _, paid_out, moved) = store::ledger_sums(&mut tx, appeal_id).await?;
@@ -936,7 +923,7 @@ impl App {
                     provider_id: None,
                     amount_fen: surplus,
                     note: &appeal.surplus_rule,
-                    recorded_by: actor.user_id,
+                    recorded_by: actor.user_id(),
                     at: now,
                 },
             )
@@ -1076,7 +1063,7 @@ impl App {
                 ends_on: end.map(str::trim),
                 stipend_fen: stipend,
                 stipend_payer: input.stipend_payer.trim(),
-                created_by: actor.user_id,
+                created_by: actor.user_id(),
                 now: now_millis(),
             },
         )
@@ -1120,7 +1107,7 @@ impl App {
             Subject::new("assignment", &subject),
         )
         .await?;
-        let found = store::assignments(&mut reader(self), &actor.scope, Some(assignment_id))
+        let found = store::assignments(&mut reader(self), &actor.scope(), Some(assignment_id))
             .await?
             .pop();
         let Some(assignment) = found else {
@@ -1170,7 +1157,7 @@ impl App {
                 hours: input.hours,
                 note: input.note.trim(),
                 stipend_fen: assignment.stipend_fen,
-                recorded_by: actor.user_id,
+                recorded_by: actor.user_id(),
                 now: now_millis(),
             },
         )
@@ -1207,7 +1194,7 @@ impl App {
             Subject::new("assignments", ""),
         )
         .await?;
-        let rows = store::assignments(&mut reader(self), &actor.scope, None).await?;
+        let rows = store::assignments(&mut reader(self), &actor.scope(), None).await?;
         let mut out = Vec::with_capacity(rows.len());
         for a in rows {
             let visits: Vec<time::Date> = store::visit_days(&mut reader(self), a.id)
@@ -1242,6 +1229,7 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use minsheng_domain::scrub::longest_number;
     use time::macros::date;
 
     #[test]
@@ -1404,7 +1392,7 @@ impl App {
         text(&mut errors, "name", &input.name, 100);
         let code = region(&mut errors, "region", &input.region);
         if let Some(code) = code
-            && !actor.scope.contains(code.as_i64())
+            && !actor.scope().contains(code.as_i64())
         {
             errors.push(FieldError::new("region", "outside your area"));
         }
@@ -1469,7 +1457,7 @@ impl App {
                 budget_fen: budget,
                 starts_on: input.starts_on.trim(),
                 ends_on: input.ends_on.trim(),
-                created_by: actor.user_id,
+                created_by: actor.user_id(),
                 now: now_millis(),
             },
         )
@@ -1497,11 +1485,11 @@ impl App {
     /// staff recorded in its area and period (staff of the area, or the organisation itself).
     pub async fn contract_progress(&self, actor: &Actor, id: i64) -> AppResult<ContractProgress> {
         let scope = if actor.may(Action::ManageResources) {
-            actor.scope.clone()
+            actor.scope().clone()
         } else {
             minsheng_store::Scope::nothing()
         };
-        let found = store::contract(&mut reader(self), &scope, actor.unit_id, id).await?;
+        let found = store::contract(&mut reader(self), &scope, actor.unit_id(), id).await?;
         let Some(contract) = found else {
             return Err(self
                 .not_found_audited(
@@ -1569,7 +1557,7 @@ impl App {
             ));
         }
         let mut tx = self.store().begin().await?;
-        if !store::pay_milestone(&mut tx, milestone, actor.user_id, now_millis()).await? {
+        if !store::pay_milestone(&mut tx, milestone, actor.user_id(), now_millis()).await? {
             return Err(AppError::invalid(
                 "milestone",
                 "it would pass the budget, or it is paid",
@@ -1631,8 +1619,8 @@ impl App {
     pub async fn unmet_needs(&self, actor: &Actor) -> AppResult<Vec<Need>> {
         self.authorize(actor, Action::ManageResources, Subject::new("needs", ""))
             .await?;
-        let rows = store::unmet_needs(&mut reader(self), &actor.scope, 5_000).await?;
-        let matched = store::matches(&mut reader(self), &actor.scope, None).await?;
+        let rows = store::unmet_needs(&mut reader(self), &actor.scope(), 5_000).await?;
+        let matched = store::matches(&mut reader(self), &actor.scope(), None).await?;
         let catalog = crate::help::shipped_catalog()?;
         let needs: Vec<Need> = rows
             .into_iter()
@@ -1676,7 +1664,7 @@ impl App {
         self.authorize(actor, Action::ManageResources, Subject::new("appeals", ""))
             .await?;
         let today = minsheng_domain::time_util::today_in_china();
-        let rows: Vec<AppealView> = store::appeals(&mut reader(self), &actor.scope)
+        let rows: Vec<AppealView> = store::appeals(&mut reader(self), &actor.scope())
             .await?
             .into_iter()
             .map(|a| AppealView {
@@ -1730,17 +1718,17 @@ impl App {
     pub async fn appeal_ledgers(&self, actor: &Actor) -> AppResult<Vec<store::EntryRow>> {
         self.authorize(actor, Action::ManageResources, Subject::new("appeals", ""))
             .await?;
-        Ok(store::appeal_entries(&mut reader(self), &actor.scope).await?)
+        Ok(store::appeal_entries(&mut reader(self), &actor.scope()).await?)
     }
 
     /// Contracts with their progress: staff, those of their area; an organisation, its own.
     pub async fn contracts(&self, actor: &Actor) -> AppResult<Vec<ContractProgress>> {
         let scope = if actor.may(Action::ManageResources) {
-            actor.scope.clone()
+            actor.scope().clone()
         } else {
             minsheng_store::Scope::nothing()
         };
-        let rows = store::contracts(&mut reader(self), &scope, actor.unit_id).await?;
+        let rows = store::contracts(&mut reader(self), &scope, actor.unit_id()).await?;
         let mut out = Vec::with_capacity(rows.len());
         for k in rows {
             out.push(self.progress_of(k).await?);

@@ -86,7 +86,7 @@ impl App {
                 .map(|c| c.short())
                 .unwrap_or_default();
             let key = format!("screen:{}", warning.fingerprint);
-            if self.clue_of_key(&key).await?.is_some() {
+            if self.clue_of_key(actor, &key).await?.is_some() {
                 filed.already_raised += 1;
                 continue;
             }
@@ -95,7 +95,7 @@ impl App {
                 description: warning.text.clone(),
                 region_code: Some(region),
                 id_number: Some(warning.id_number.clone()),
-                client_key: Some(key),
+                system_key: Some(key),
                 source_ref: "data matching".into(),
                 ..ClueSubmission::default()
             };
@@ -121,8 +121,8 @@ impl App {
             &mut tx,
             &NewScreenRun {
                 at: now_millis(),
-                user_id: actor.user_id,
-                username: &actor.username,
+                user_id: actor.user_id(),
+                username: &actor.username(),
                 purpose: run.purpose.trim(),
                 rules_version: &run.rules_version,
                 feeds: &feeds,
@@ -182,7 +182,7 @@ impl App {
             Subject::new("figures", "screening"),
         )
         .await?;
-        let rows = help::screen_hit_rates(&mut reader(self), &actor.scope).await?;
+        let rows = help::screen_hit_rates(&mut reader(self), &actor.scope()).await?;
         Ok(rows
             .into_iter()
             .map(
@@ -208,7 +208,7 @@ impl App {
             Subject::new("screening", "runs"),
         )
         .await?;
-        let rows = help::screen_runs(&mut reader(self), &actor.scope, 50).await?;
+        let rows = help::screen_runs(&mut reader(self), &actor.scope(), 50).await?;
         Ok(rows
             .into_iter()
             .map(

@@ -44,7 +44,7 @@ impl App {
                 "a sweep covers a community (12 digits) or a town (9 digits)",
             ));
         }
-        if !actor.scope.contains(code.as_i64())
+        if !actor.scope().contains(code.as_i64())
             || regions::get(&mut reader(self), code.as_i64())
                 .await?
                 .is_none()
@@ -62,8 +62,8 @@ impl App {
             ));
         }
         let mut tx = self.store().begin().await?;
-        let id =
-            sweeps::insert_sweep(&mut tx, code.as_i64(), name, actor.user_id, now_millis()).await?;
+        let id = sweeps::insert_sweep(&mut tx, code.as_i64(), name, actor.user_id(), now_millis())
+            .await?;
         write_audit(
             &mut tx,
             actor,
@@ -80,7 +80,7 @@ impl App {
     pub async fn list_sweeps(&self, actor: &Actor) -> AppResult<Vec<SweepRow>> {
         self.authorize(actor, Action::RunSweeps, Subject::new("sweep", ""))
             .await?;
-        Ok(sweeps::sweeps_in_scope(&mut reader(self), &actor.scope, 100).await?)
+        Ok(sweeps::sweeps_in_scope(&mut reader(self), &actor.scope(), 100).await?)
     }
 
     /// A sweep with a page of its households (name of the head and address: audited).
@@ -108,7 +108,7 @@ impl App {
     }
 
     async fn sweep_in_area(&self, actor: &Actor, id: i64, action: &str) -> AppResult<SweepRow> {
-        if let Some(sweep) = sweeps::sweep(&mut reader(self), &actor.scope, id).await? {
+        if let Some(sweep) = sweeps::sweep(&mut reader(self), &actor.scope(), id).await? {
             return Ok(sweep);
         }
         self.audit_now(
@@ -183,7 +183,7 @@ impl App {
             &SweepVisit {
                 sweep_id,
                 household_id: household.id,
-                visited_by: actor.user_id,
+                visited_by: actor.user_id(),
                 finding: &input.finding,
                 note,
                 clue_id,

@@ -609,7 +609,10 @@ async fn region_and_unit_and_user_imports(backend: Backend) {
         .login("sw.worker", "long-enough-pw", "10.0.0.9")
         .await
         .expect("login");
-    assert_eq!(session.actor.roles, vec![Role::GridWorker, Role::Volunteer]);
+    assert_eq!(
+        session.actor.roles(),
+        vec![Role::GridWorker, Role::Volunteer]
+    );
 
     // A district officer may not import users.
     let officer = w.actor("banan.district").await;
@@ -2523,12 +2526,12 @@ async fn a_call_goes_from_intake_through_return_and_rework_to_the_ranking(backen
     // A stale version is refused and changes nothing.
     assert!(matches!(
         w.app
-            .dispatch_request(&agent, id, v - 1, handler.unit_id.expect("unit"))
+            .dispatch_request(&agent, id, v - 1, handler.unit_id().expect("unit"))
             .await,
         Err(AppError::Stale)
     ));
     w.app
-        .dispatch_request(&agent, id, v, handler.unit_id.expect("unit"))
+        .dispatch_request(&agent, id, v, handler.unit_id().expect("unit"))
         .await
         .expect("dispatch");
     let v = hotline_version(&w, &handler, id).await;
@@ -3075,7 +3078,7 @@ async fn provider_and_offer(w: &World, capacity: f64) -> (i64, i64) {
                 kind: "charity".into(),
                 region: region.clone(),
                 contact: "023-6000 0000".into(),
-                unit_id: charity.unit_id,
+                unit_id: charity.unit_id(),
             },
         )
         .await
@@ -3104,7 +3107,7 @@ async fn provider_and_offer(w: &World, capacity: f64) -> (i64, i64) {
 struct RegionCodeText;
 impl RegionCodeText {
     fn of(actor: &Actor) -> String {
-        actor.region_code.to_string()
+        actor.region_code().to_string()
     }
 }
 
@@ -3570,7 +3573,7 @@ async fn appeal_ledgers_reconcile_refuse_overdrafts_and_close_with_the_surplus_r
     let charity = w.actor("charity").await;
     let seen = w.app.providers(&charity).await.expect("providers");
     assert!(
-        seen.iter().all(|p| p.unit_id == charity.unit_id),
+        seen.iter().all(|p| p.unit_id == charity.unit_id()),
         "{seen:?}"
     );
     let figures = w
@@ -3714,10 +3717,10 @@ async fn a_contracts_milestones_wait_for_its_deliveries_and_its_assessors_stay_w
     let w = World::new(backend).await;
     let town = w.actor("banan.town").await;
     let assessor = w.actor("assessor").await;
-    let community = w.actor("banan.community").await.region_code;
+    let community = w.actor("banan.community").await.region_code();
     let today = minsheng_domain::time_util::today_in_china();
     let input = ContractInput {
-        unit_id: assessor.unit_id.expect("the assessor's organisation"),
+        unit_id: assessor.unit_id().expect("the assessor's organisation"),
         name: "第三方评估服务 2026".into(),
         region: community.to_string(),
         budget_yuan: 5000.0,
@@ -3737,7 +3740,7 @@ async fn a_contracts_milestones_wait_for_its_deliveries_and_its_assessors_stay_w
     ));
     // Only a social-work or assessment organisation can hold one (else its staff's area moves).
     let mut wrong = input.clone();
-    wrong.unit_id = worker.unit_id.expect("a unit");
+    wrong.unit_id = worker.unit_id().expect("a unit");
     match w.app.create_contract(&town, &wrong).await {
         Err(AppError::Invalid(f)) => assert!(f.iter().any(|e| e.field == "unit_id"), "{f:?}"),
         other => panic!("{other:?}"),
@@ -3819,9 +3822,9 @@ async fn a_contracts_milestones_wait_for_its_deliveries_and_its_assessors_stay_w
     // Signed in again, the organisation's assessor reads only within the contract: reaching
     // outside it is refused and audited.
     let assessor = w.actor("assessor").await;
-    assert!(assessor.scope.contains(community));
+    assert!(assessor.scope().contains(community));
     let outside_region: i64 = outside.region_code.parse().expect("region code");
-    assert!(!assessor.scope.contains(outside_region));
+    assert!(!assessor.scope().contains(outside_region));
     assert!(matches!(
         w.app.household_detail(&assessor, outside.id).await,
         Err(AppError::NotFound)

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod id_number;
 pub mod region;
 pub mod relation;
+pub mod scrub;
 pub mod text;
 pub mod time_util;
 pub mod unit;

@@ -1,5 +1,10 @@
 //! Proactive discovery: clues, the leads they merge into, visits, household files, the
 //! household timeline and the three-level work groups.
+//!
+//! Every function that reads or changes a lead, clue or household file by id or key takes the
+//! caller's [`Scope`] and applies it in SQL. Appends that only add a line to a record the use
+//! case has already reached through a scoped lookup (a clue, a visit, a photo, a timeline line,
+//! a count) take its id as given.
 
 use serde::Serialize;
 use sqlx::FromRow;
@@ -35,7 +40,16 @@ fn urgency_rank(u: &str) -> i64 {
 
 /// Opens a lead for the match key, or merges into the open one: returns (lead id, merged).
 /// The partial unique index on open match keys makes this safe under concurrent submissions.
-pub async fn open_or_merge_lead(c: &mut impl Conn, l: &LeadInput<'_>) -> Result<(i64, bool)> {
+/// The key starts with the lead's region, and the lead merged into must lie in the scope: a
+/// clue never joins (nor reveals) another area's lead.
+pub async fn open_or_merge_lead(
+    c: &mut impl Conn,
+    scope: &Scope,
+    l: &LeadInput<'_>,
+) -> Result<(i64, bool)> {
+    if !scope.contains(l.region_code) {
+        return Err(StoreError::NotFound);
+    }
     let inserted: Option<(i64,)> = c
         .optional(Sql::with(
             "INSERT INTO leads (match_key, is_open, region_code, person_id, household_id, subject_name, address, \
@@ -69,13 +83,15 @@ pub async fn open_or_merge_lead(c: &mut impl Conn, l: &LeadInput<'_>) -> Result<
         i64,
         i64,
         i64,
-    ) = c
-        .one(Sql::with(
+    ) = {
+        let mut sql = Sql::with(
             "SELECT id, urgency, channels, due_at, escalate_town_at, escalate_district_at \
-             FROM leads WHERE match_key = $1 AND is_open",
+             FROM leads WHERE match_key = $1 AND is_open AND ",
             vals![l.match_key],
-        ))
-        .await?;
+        );
+        scope.sql_condition(&mut sql, "region_code");
+        c.one(sql).await?
+    };
     let urgency = if urgency_rank(l.urgency) > urgency_rank(&urgency) {
         l.urgency.to_string()
     } else {
@@ -188,15 +204,22 @@ pub async fn insert_photo(
     Ok(id)
 }
 
-/// The photos of a lead, from its clues and its visit: (photo id, content type, size).
-pub async fn photos_of_lead(c: &mut impl Conn, lead_id: i64) -> Result<Vec<(i64, String, i64)>> {
-    c.all(Sql::with(
+/// The photos of a lead in the scope, from its clues and its visit: (photo id, content type, size).
+pub async fn photos_of_lead(
+    c: &mut impl Conn,
+    scope: &Scope,
+    lead_id: i64,
+) -> Result<Vec<(i64, String, i64)>> {
+    let mut sql = Sql::with(
         "SELECT p.id, p.content_type, p.size FROM photos p \
          LEFT JOIN clues k ON k.id = p.clue_id LEFT JOIN visits v ON v.id = p.visit_id \
-         WHERE k.lead_id = $1 OR v.lead_id = $1 ORDER BY p.id",
+         JOIN leads l ON l.id = COALESCE(k.lead_id, v.lead_id) \
+         WHERE (k.lead_id = $1 OR v.lead_id = $1) AND ",
         vals![lead_id],
-    ))
-    .await
+    );
+    scope.sql_condition(&mut sql, "l.region_code");
+    sql.push(" ORDER BY p.id");
+    c.all(sql).await
 }
 
 /// A photo, if its lead lies in the scope: (content type, bytes).
@@ -211,13 +234,20 @@ pub async fn photo(c: &mut impl Conn, scope: &Scope, id: i64) -> Result<Option<(
     c.optional(sql).await
 }
 
-/// The clue a client key already delivered (a resend after a lost answer).
-pub async fn clue_by_client_key(c: &mut impl Conn, key: &str) -> Result<Option<(i64, i64)>> {
-    c.optional(Sql::with(
-        "SELECT id, lead_id FROM clues WHERE client_key = $1",
+/// The clue a client key already delivered (a resend after a lost answer), if its lead lies
+/// in the scope. Keys are stored with their sender (`u{user}:…`, or a system's own prefix), so
+/// one sender's key never finds another's clue.
+pub async fn clue_by_client_key(
+    c: &mut impl Conn,
+    scope: &Scope,
+    key: &str,
+) -> Result<Option<(i64, i64)>> {
+    let mut sql = Sql::with(
+        "SELECT k.id, k.lead_id FROM clues k JOIN leads l ON l.id = k.lead_id WHERE k.client_key = $1 AND ",
         vals![key],
-    ))
-    .await
+    );
+    scope.sql_condition(&mut sql, "l.region_code");
+    c.optional(sql).await
 }
 
 #[derive(Debug, Clone, PartialEq, FromRow, Serialize)]
@@ -298,13 +328,17 @@ pub struct ClueRow {
     pub created_at: i64,
 }
 
-pub async fn clues_of_lead(c: &mut impl Conn, lead_id: i64) -> Result<Vec<ClueRow>> {
-    c.all(Sql::with(
-        "SELECT id, channel, reporter_user_id, source_ref, description, address, person_name, id_number, urgency, \
-         lead_id, created_at FROM clues WHERE lead_id = $1 ORDER BY id",
+/// The clues of a lead in the scope.
+pub async fn clues_of_lead(c: &mut impl Conn, scope: &Scope, lead_id: i64) -> Result<Vec<ClueRow>> {
+    let mut sql = Sql::with(
+        "SELECT k.id, k.channel, k.reporter_user_id, k.source_ref, k.description, k.address, k.person_name, \
+         k.id_number, k.urgency, k.lead_id, k.created_at FROM clues k JOIN leads l ON l.id = k.lead_id \
+         WHERE k.lead_id = $1 AND ",
         vals![lead_id],
-    ))
-    .await
+    );
+    scope.sql_condition(&mut sql, "l.region_code");
+    sql.push(" ORDER BY k.id");
+    c.all(sql).await
 }
 
 /// A reporter's own clues with what became of them (no household data).
@@ -335,9 +369,11 @@ pub async fn clues_of_reporter(
     .await
 }
 
-/// Closes a lead after its visit: `registered`, `merged` or `closed` (with a reason).
+/// Closes a lead in the scope after its visit: `registered`, `merged` or `closed` (with a reason).
+#[allow(clippy::too_many_arguments)]
 pub async fn finish_lead(
     c: &mut impl Conn,
+    scope: &Scope,
     lead_id: i64,
     expected_version: i64,
     status: &str,
@@ -345,14 +381,21 @@ pub async fn finish_lead(
     close_reason: Option<&str>,
     now: i64,
 ) -> Result<()> {
-    let n = c
-        .execute(Sql::with(
-            "UPDATE leads SET is_open = FALSE, status = $1, household_file_id = $2, close_reason = $3, \
-             visited_at = COALESCE(visited_at, $4), closed_at = $4, version = version + 1, updated_at = $4 \
-             WHERE id = $5 AND version = $6 AND is_open",
-            vals![status, household_file_id, close_reason, now, lead_id, expected_version],
-        ))
-        .await?;
+    let mut sql = Sql::with(
+        "UPDATE leads SET is_open = FALSE, status = $1, household_file_id = $2, close_reason = $3, \
+         visited_at = COALESCE(visited_at, $4), closed_at = $4, version = version + 1, updated_at = $4 \
+         WHERE id = $5 AND version = $6 AND is_open AND ",
+        vals![
+            status,
+            household_file_id,
+            close_reason,
+            now,
+            lead_id,
+            expected_version
+        ],
+    );
+    scope.sql_condition(&mut sql, "region_code");
+    let n = c.execute(sql).await?;
     if n == 0 {
         return Err(StoreError::Stale);
     }
@@ -405,49 +448,70 @@ pub struct FileRow {
     pub version: i64,
 }
 
-pub async fn file_of_household(c: &mut impl Conn, household_id: i64) -> Result<Option<FileRow>> {
-    c.optional(Sql::with(
-        "SELECT id, household_id, region_code, state, registered_at, close_reason, version \
-         FROM household_files WHERE household_id = $1",
-        vals![household_id],
-    ))
-    .await
+const FILE_SELECT: &str = "SELECT f.id, f.household_id, f.region_code, f.state, f.registered_at, \
+     f.close_reason, f.version FROM household_files f";
+
+/// A household's file, if the household lies in the scope.
+pub async fn file_of_household(
+    c: &mut impl Conn,
+    scope: &Scope,
+    household_id: i64,
+) -> Result<Option<FileRow>> {
+    let mut sql = Sql::new(FILE_SELECT);
+    sql.push(" JOIN households h ON h.id = f.household_id WHERE f.household_id = ")
+        .bind(household_id)
+        .push(" AND ");
+    scope.sql_condition(&mut sql, "h.region_code");
+    c.optional(sql).await
 }
 
-/// Opens the file of a household; a household that has one already gets `Conflict`.
+/// A file by id, if it lies in the scope.
+pub async fn file(c: &mut impl Conn, scope: &Scope, id: i64) -> Result<Option<FileRow>> {
+    let mut sql = Sql::new(FILE_SELECT);
+    sql.push(" WHERE f.id = ").bind(id).push(" AND ");
+    scope.sql_condition(&mut sql, "f.region_code");
+    c.optional(sql).await
+}
+
+/// Opens the file of a household in the scope, in the household's own region; a household
+/// outside the scope is `NotFound`, one that has a file already gets `Conflict`.
 pub async fn insert_file(
     c: &mut impl Conn,
+    scope: &Scope,
     household_id: i64,
-    region_code: i64,
     lead_id: Option<i64>,
     registered_by: Option<i64>,
     now: i64,
 ) -> Result<i64> {
-    let (id,): (i64,) = c
-        .one(Sql::with(
-            "INSERT INTO household_files (household_id, region_code, state, lead_id, registered_at, registered_by, \
-             version, updated_at) VALUES ($1, $2, 'watch', $3, $4, $5, 1, $4) RETURNING id",
-            vals![household_id, region_code, lead_id, now, registered_by],
-        ))
-        .await?;
-    Ok(id)
+    let mut sql = Sql::with(
+        "INSERT INTO household_files (household_id, region_code, state, lead_id, registered_at, registered_by, \
+         version, updated_at) SELECT h.id, h.region_code, 'watch', $2, $3, $4, 1, $3 FROM households h \
+         WHERE h.id = $1 AND ",
+        vals![household_id, lead_id, now, registered_by],
+    );
+    scope.sql_condition(&mut sql, "h.region_code");
+    sql.push(" RETURNING id");
+    let inserted: Option<(i64,)> = c.optional(sql).await?;
+    Ok(inserted.ok_or(StoreError::NotFound)?.0)
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn set_file_state(
     c: &mut impl Conn,
+    scope: &Scope,
     file_id: i64,
     expected_version: i64,
     state: &str,
     close_reason: Option<&str>,
     now: i64,
 ) -> Result<()> {
-    let n = c
-        .execute(Sql::with(
-            "UPDATE household_files SET state = $1, close_reason = $2, version = version + 1, updated_at = $3 \
-             WHERE id = $4 AND version = $5",
-            vals![state, close_reason, now, file_id, expected_version],
-        ))
-        .await?;
+    let mut sql = Sql::with(
+        "UPDATE household_files SET state = $1, close_reason = $2, version = version + 1, updated_at = $3 \
+         WHERE id = $4 AND version = $5 AND ",
+        vals![state, close_reason, now, file_id, expected_version],
+    );
+    scope.sql_condition(&mut sql, "region_code");
+    let n = c.execute(sql).await?;
     if n == 0 {
         return Err(StoreError::Stale);
     }
@@ -479,12 +543,20 @@ pub async fn add_timeline(
     Ok(())
 }
 
-pub async fn timeline(c: &mut impl Conn, household_id: i64) -> Result<Vec<TimelineRow>> {
-    c.all(Sql::with(
-        "SELECT at, username, kind, text FROM timeline WHERE household_id = $1 ORDER BY at, id",
+/// A household's timeline, if the household lies in the scope.
+pub async fn timeline(
+    c: &mut impl Conn,
+    scope: &Scope,
+    household_id: i64,
+) -> Result<Vec<TimelineRow>> {
+    let mut sql = Sql::with(
+        "SELECT t.at, t.username, t.kind, t.text FROM timeline t JOIN households h ON h.id = t.household_id \
+         WHERE t.household_id = $1 AND ",
         vals![household_id],
-    ))
-    .await
+    );
+    scope.sql_condition(&mut sql, "h.region_code");
+    sql.push(" ORDER BY t.at, t.id");
+    c.all(sql).await
 }
 
 // ---------- work groups ----------

@@ -1,7 +1,9 @@
 //! The registry: households (户) and persons (人员), with membership history.
 //!
-//! Every read that a user makes goes through a function taking a [`Scope`]: a household or
-//! person outside the user's area is simply not found by the SQL.
+//! Every function that reads or changes a household or person by id, key or ID number takes
+//! the caller's [`Scope`] and applies it in its SQL: a household or person outside the area is
+//! simply not found, and a write to one changes nothing. `population_rows` in `help.rs` is the
+//! one named city-wide read (data matching, gated by its own action).
 
 use serde::Serialize;
 use sqlx::FromRow;
@@ -127,9 +129,15 @@ pub async fn household(c: &mut impl Conn, scope: &Scope, id: i64) -> Result<Opti
     c.optional(sql).await
 }
 
-pub async fn household_by_key(c: &mut impl Conn, key: &str) -> Result<Option<HouseholdRow>> {
+/// A household by the key an import gave it, inside the scope.
+pub async fn household_by_key(
+    c: &mut impl Conn,
+    scope: &Scope,
+    key: &str,
+) -> Result<Option<HouseholdRow>> {
     let mut sql = Sql::new(&household_select());
-    sql.push(" WHERE h.external_key = ").bind(key);
+    sql.push(" WHERE h.external_key = ").bind(key).push(" AND ");
+    scope.sql_condition(&mut sql, "h.region_code");
     c.optional(sql).await
 }
 
@@ -151,23 +159,28 @@ pub async fn insert_household(
 }
 
 /// Saves a household's editable fields if nobody saved since `expected_version` was read.
+/// The household must lie in the scope now and the new region too (else `NotFound`).
 pub async fn update_household(
     c: &mut impl Conn,
+    scope: &Scope,
     id: i64,
     expected_version: i64,
     region_code: i64,
     address: &str,
     now: i64,
 ) -> Result<()> {
-    let n = c
-        .execute(Sql::with(
-            "UPDATE households SET region_code = $1, address = $2, version = version + 1, updated_at = $3 \
-             WHERE id = $4 AND version = $5",
-            vals![region_code, address, now, id, expected_version],
-        ))
-        .await?;
+    if !scope.contains(region_code) {
+        return Err(StoreError::NotFound);
+    }
+    let mut sql = Sql::with(
+        "UPDATE households SET region_code = $1, address = $2, version = version + 1, updated_at = $3 \
+         WHERE id = $4 AND version = $5 AND ",
+        vals![region_code, address, now, id, expected_version],
+    );
+    scope.sql_condition(&mut sql, "region_code");
+    let n = c.execute(sql).await?;
     if n == 0 {
-        return Err(StoreError::Stale);
+        return Err(stale_or_missing(c, scope, "households", id).await?);
     }
     // Members live where their household lives.
     c.execute(Sql::with(
@@ -178,18 +191,43 @@ pub async fn update_household(
     Ok(())
 }
 
+/// Makes a member the household's head (or none). Both must lie in the scope.
 pub async fn set_head(
     c: &mut impl Conn,
+    scope: &Scope,
     household_id: i64,
     person_id: Option<i64>,
     now: i64,
 ) -> Result<()> {
-    c.execute(Sql::with(
-        "UPDATE households SET head_person_id = $1, version = version + 1, updated_at = $2 WHERE id = $3",
+    let mut sql = Sql::with(
+        "UPDATE households SET head_person_id = $1, version = version + 1, updated_at = $2 WHERE id = $3 \
+         AND ($1 IS NULL OR EXISTS (SELECT 1 FROM persons p WHERE p.id = $1 AND p.household_id = $3)) AND ",
         vals![person_id, now, household_id],
-    ))
-    .await?;
+    );
+    scope.sql_condition(&mut sql, "region_code");
+    if c.execute(sql).await? == 0 {
+        return Err(StoreError::NotFound);
+    }
     Ok(())
+}
+
+/// After a guarded write changed nothing: `Stale` when the record is there (in the scope) but
+/// was saved since, `NotFound` when it is not there for this caller.
+async fn stale_or_missing(
+    c: &mut impl Conn,
+    scope: &Scope,
+    table: &str,
+    id: i64,
+) -> Result<StoreError> {
+    let mut sql = Sql::new(&format!("SELECT 1 FROM {table} WHERE id = "));
+    sql.bind(id).push(" AND ");
+    scope.sql_condition(&mut sql, "region_code");
+    let found: Option<(i64,)> = c.optional(sql).await?;
+    Ok(if found.is_some() {
+        StoreError::Stale
+    } else {
+        StoreError::NotFound
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
@@ -266,18 +304,51 @@ pub async fn person(c: &mut impl Conn, scope: &Scope, id: i64) -> Result<Option<
     c.optional(sql).await
 }
 
-/// Unscoped lookup by ID number, for de-duplication on create and import only.
-pub async fn person_by_id_number(c: &mut impl Conn, id_number: &str) -> Result<Option<PersonRow>> {
+/// A person by ID number, inside the scope. A number registered outside it is not found; an
+/// insert of it then fails on the unique index, which the caller turns into a refusal.
+pub async fn person_by_id_number(
+    c: &mut impl Conn,
+    scope: &Scope,
+    id_number: &str,
+) -> Result<Option<PersonRow>> {
     let mut sql = Sql::new(PERSON_SELECT);
-    sql.push(" WHERE p.id_number = ").bind(id_number);
+    sql.push(" WHERE p.id_number = ")
+        .bind(id_number)
+        .push(" AND ");
+    scope.sql_condition(&mut sql, "p.region_code");
     c.optional(sql).await
 }
 
-pub async fn members(c: &mut impl Conn, household_id: i64) -> Result<Vec<PersonRow>> {
+/// The members of a household inside the scope (members live where their household lives).
+pub async fn members(
+    c: &mut impl Conn,
+    scope: &Scope,
+    household_id: i64,
+) -> Result<Vec<PersonRow>> {
     let mut sql = Sql::new(PERSON_SELECT);
     sql.push(" WHERE p.household_id = ")
         .bind(household_id)
-        .push(" ORDER BY p.relation_code, p.birth_date");
+        .push(" AND ");
+    scope.sql_condition(&mut sql, "p.region_code");
+    sql.push(" ORDER BY p.relation_code, p.birth_date");
+    c.all(sql).await
+}
+
+/// Persons of a name inside the scope with their household's address:
+/// `(person, household, address)`.
+pub async fn persons_named(
+    c: &mut impl Conn,
+    scope: &Scope,
+    name: &str,
+    limit: i64,
+) -> Result<Vec<(i64, Option<i64>, Option<String>)>> {
+    let mut sql = Sql::with(
+        "SELECT p.id, p.household_id, h.address FROM persons p LEFT JOIN households h ON h.id = p.household_id \
+         WHERE p.name = $1 AND ",
+        vals![name],
+    );
+    scope.sql_condition(&mut sql, "p.region_code");
+    sql.push(" LIMIT ").bind(limit.clamp(1, 1000));
     c.all(sql).await
 }
 
@@ -302,49 +373,73 @@ pub async fn insert_person(c: &mut impl Conn, p: &NewPerson<'_>) -> Result<i64> 
     Ok(id)
 }
 
-/// Saves a person's editable fields if nobody saved since `expected_version` was read.
+/// Saves a person's editable fields if nobody saved since `expected_version` was read; a person
+/// outside the scope is `NotFound`.
 pub async fn update_person(
     c: &mut impl Conn,
+    scope: &Scope,
     id: i64,
     expected_version: i64,
     name: &str,
     phone: Option<&str>,
     now: i64,
 ) -> Result<()> {
-    let n = c
-        .execute(Sql::with(
-            "UPDATE persons SET name = $1, phone = $2, version = version + 1, updated_at = $3 \
-             WHERE id = $4 AND version = $5",
-            vals![name, phone, now, id, expected_version],
-        ))
-        .await?;
+    let mut sql = Sql::with(
+        "UPDATE persons SET name = $1, phone = $2, version = version + 1, updated_at = $3 \
+         WHERE id = $4 AND version = $5 AND ",
+        vals![name, phone, now, id, expected_version],
+    );
+    scope.sql_condition(&mut sql, "region_code");
+    let n = c.execute(sql).await?;
     if n == 0 {
-        return Err(StoreError::Stale);
+        return Err(stale_or_missing(c, scope, "persons", id).await?);
     }
     Ok(())
 }
 
+/// A person's move between households, as the audit log records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonMove {
+    pub person_id: i64,
+    pub from_household: Option<i64>,
+    pub from_region: i64,
+    pub to_household: Option<i64>,
+    pub to_region: i64,
+}
+
 /// Moves a person into a household (or out of any), closing the previous membership so the
-/// history stays whole. Returns false when they already belong there with that relation.
+/// history stays whole. The person and the target household must both lie in the scope
+/// (else `NotFound`): nobody moves a person out of, or into, another area. Returns the move,
+/// or `None` when they already belong there with that relation.
 pub async fn move_person(
     c: &mut impl Conn,
+    scope: &Scope,
     person_id: i64,
     to: Option<(i64, &str)>,
     now: i64,
     note: &str,
-) -> Result<bool> {
-    let current: Option<(Option<i64>, Option<String>)> = c
-        .optional(Sql::with(
-            "SELECT household_id, relation_code FROM persons WHERE id = $1",
-            vals![person_id],
-        ))
-        .await?;
-    let Some((current_household, current_relation)) = current else {
+) -> Result<Option<PersonMove>> {
+    let mut sql =
+        Sql::new("SELECT household_id, relation_code, region_code FROM persons WHERE id = ");
+    sql.bind(person_id).push(" AND ");
+    scope.sql_condition(&mut sql, "region_code");
+    let current: Option<(Option<i64>, Option<String>, i64)> = c.optional(sql).await?;
+    let Some((current_household, current_relation, from_region)) = current else {
         return Err(StoreError::NotFound);
+    };
+    let to_region = match to {
+        Some((household, _)) => {
+            let mut sql = Sql::new("SELECT region_code FROM households WHERE id = ");
+            sql.bind(household).push(" AND ");
+            scope.sql_condition(&mut sql, "region_code");
+            let found: Option<(i64,)> = c.optional(sql).await?;
+            found.ok_or(StoreError::NotFound)?.0
+        }
+        None => from_region,
     };
     let target = to.map(|(h, r)| (h, r.to_string()));
     if current_household.zip(current_relation) == target {
-        return Ok(false);
+        return Ok(None);
     }
     c.execute(Sql::with(
         "UPDATE household_memberships SET left_at = $1 WHERE person_id = $2 AND left_at IS NULL",
@@ -385,7 +480,13 @@ pub async fn move_person(
             .await?;
         }
     }
-    Ok(true)
+    Ok(Some(PersonMove {
+        person_id,
+        from_household: current_household,
+        from_region,
+        to_household: to.map(|(h, _)| h),
+        to_region,
+    }))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
@@ -398,14 +499,26 @@ pub struct MembershipRow {
     pub note: String,
 }
 
-pub async fn membership_history(c: &mut impl Conn, person_id: i64) -> Result<Vec<MembershipRow>> {
-    c.all(Sql::with(
-        "SELECT m.household_id, h.address, m.relation_code, m.joined_at, m.left_at, m.note \
+/// A person's households over time, for a person inside the scope. The address of a past
+/// household outside the scope is left empty: where someone lived in another area is that
+/// area's to tell.
+pub async fn membership_history(
+    c: &mut impl Conn,
+    scope: &Scope,
+    person_id: i64,
+) -> Result<Vec<MembershipRow>> {
+    let mut sql = Sql::new("SELECT m.household_id, CASE WHEN ");
+    scope.sql_condition(&mut sql, "h.region_code");
+    sql.push(
+        " THEN h.address ELSE '' END AS address, m.relation_code, m.joined_at, m.left_at, m.note \
          FROM household_memberships m JOIN households h ON h.id = m.household_id \
-         WHERE m.person_id = $1 ORDER BY m.joined_at, m.id",
-        vals![person_id],
-    ))
-    .await
+         JOIN persons p ON p.id = m.person_id WHERE m.person_id = ",
+    )
+    .bind(person_id)
+    .push(" AND ");
+    scope.sql_condition(&mut sql, "p.region_code");
+    sql.push(" ORDER BY m.joined_at, m.id");
+    c.all(sql).await
 }
 
 pub async fn count_all(c: &mut impl Conn) -> Result<(i64, i64)> {

@@ -38,6 +38,10 @@ const YUBEI: i64 = 500_112_000_000;
 const YUBEI_TOWN: i64 = 500_112_009_000;
 const ZONE: i64 = 509_001_000_000;
 
+fn everything() -> Scope {
+    Scope::from_ranges(vec![(CQ, CQ + 99_999_999_999)])
+}
+
 async fn seed_regions(s: &Store) {
     let mut tx = s.begin().await.expect("begin");
     for r in [
@@ -76,10 +80,10 @@ async fn add_household(s: &Store, region_code: i64, id_number: &str) -> (i64, i6
     )
     .await
     .expect("person");
-    registry::move_person(&mut tx, p, Some((h, "02")), 1, "")
+    registry::move_person(&mut tx, &everything(), p, Some((h, "02")), 1, "")
         .await
         .expect("move");
-    registry::set_head(&mut tx, h, Some(p), 1)
+    registry::set_head(&mut tx, &everything(), h, Some(p), 1)
         .await
         .expect("head");
     tx.commit().await.expect("commit");
@@ -212,11 +216,27 @@ async fn optimistic_locking_refuses_a_stale_save(backend: Backend) {
         .expect("exists")
         .version;
     let mut tx = s.begin().await.expect("begin");
-    registry::update_household(&mut tx, h, version, BANAN_COMMUNITY, "新地址", 2)
-        .await
-        .expect("first save");
-    let second =
-        registry::update_household(&mut tx, h, version, BANAN_COMMUNITY, "另一个地址", 3).await;
+    registry::update_household(
+        &mut tx,
+        &everything,
+        h,
+        version,
+        BANAN_COMMUNITY,
+        "新地址",
+        2,
+    )
+    .await
+    .expect("first save");
+    let second = registry::update_household(
+        &mut tx,
+        &everything,
+        h,
+        version,
+        BANAN_COMMUNITY,
+        "另一个地址",
+        3,
+    )
+    .await;
     assert!(matches!(second, Err(StoreError::Stale)), "{second:?}");
     tx.commit().await.expect("commit");
     let saved = registry::household(&mut s.reader(), &everything, h)
@@ -232,18 +252,62 @@ async fn moves_keep_membership_history(backend: Backend) {
     let (first, person) = add_household(&s, BANAN_COMMUNITY, "50011319800101001X").await;
     let (second, _) = add_household(&s, YUBEI_TOWN, "500112198001010025").await;
     let mut tx = s.begin().await.expect("begin");
-    assert!(
-        registry::move_person(&mut tx, person, Some((second, "70")), 5, "moved")
-            .await
-            .expect("move")
+    // Nobody moves a person across areas: not out of another area, not into one.
+    let banan = Scope::from_ranges(vec![(BANAN, BANAN + 999_999)]);
+    let yubei = Scope::from_ranges(vec![(YUBEI, YUBEI + 999_999)]);
+    for scope in [&banan, &yubei] {
+        let refused =
+            registry::move_person(&mut tx, scope, person, Some((second, "70")), 5, "taken").await;
+        assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
+    }
+    let moved = registry::move_person(
+        &mut tx,
+        &everything(),
+        person,
+        Some((second, "70")),
+        5,
+        "moved",
+    )
+    .await
+    .expect("move")
+    .expect("a move");
+    assert_eq!(
+        (
+            moved.from_household,
+            moved.from_region,
+            moved.to_household,
+            moved.to_region
+        ),
+        (Some(first), BANAN_COMMUNITY, Some(second), YUBEI_TOWN)
     );
     assert!(
-        !registry::move_person(&mut tx, person, Some((second, "70")), 6, "again")
-            .await
-            .expect("no-op")
+        registry::move_person(
+            &mut tx,
+            &everything(),
+            person,
+            Some((second, "70")),
+            6,
+            "again"
+        )
+        .await
+        .expect("no-op")
+        .is_none()
     );
     tx.commit().await.expect("commit");
-    let history = registry::membership_history(&mut s.reader(), person)
+    // Seen from Yubei, the past household in Banan keeps its address to itself.
+    let seen_from_yubei = registry::membership_history(&mut s.reader(), &yubei, person)
+        .await
+        .expect("history");
+    assert_eq!(seen_from_yubei.len(), 2);
+    assert_eq!(seen_from_yubei[0].address, "");
+    assert!(
+        registry::membership_history(&mut s.reader(), &banan, person)
+            .await
+            .expect("history")
+            .is_empty(),
+        "the person now lives outside Banan"
+    );
+    let history = registry::membership_history(&mut s.reader(), &everything(), person)
         .await
         .expect("history");
     assert_eq!(history.len(), 2);

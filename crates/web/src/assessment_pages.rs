@@ -180,15 +180,6 @@ async fn assign_page(
     form: AssignForm,
     refused: Option<AppError>,
 ) -> WebResult {
-    let subject_id = household_id.to_string();
-    s.app
-        .authorize(
-            actor,
-            Action::AssignAssessments,
-            minsheng_app::Subject::new("household", &subject_id),
-        )
-        .await
-        .web(info)?;
     let d = s
         .app
         .household_detail(actor, household_id)

@@ -10,7 +10,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use minsheng_app::Actor;
+use minsheng_app::{Actor, App, Subject};
+use minsheng_domain::Action;
 
 use crate::AppState;
 use crate::error::WebError;
@@ -191,7 +192,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
                     token
                 }
             };
-            if !token.is_some_and(|t| same_token(&t, &actor.csrf_token)) {
+            if !token.is_some_and(|t| same_token(&t, actor.csrf_token())) {
                 return WebError::csrf(&info).into_response_for();
             }
         }
@@ -199,6 +200,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         req.extensions_mut().insert(credential);
     }
     req.extensions_mut().insert(info);
+    req.extensions_mut().insert(state.app.clone());
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
     for (name, value) in [
@@ -216,6 +218,32 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// The one authorisation checkpoint of the web layer: every route's declared action
+/// ([`crate::RouteSpec::action`]) is checked here, by the router, before its handler runs, so
+/// a handler cannot forget it. Anonymous callers are sent to sign in; a role that does not permit
+/// the action is refused, and the refusal is audited. (Use cases check again: defence in depth.)
+pub async fn enforce_action(action: Action, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let info = request_info(&parts);
+    let Some(actor) = parts.extensions.get::<Actor>() else {
+        return WebError::new(minsheng_app::AppError::Unauthenticated, &info).into_response_for();
+    };
+    if !actor.may(action) {
+        let refused = match parts.extensions.get::<App>() {
+            Some(app) => match app
+                .authorize(actor, action, Subject::new("route", &info.path))
+                .await
+            {
+                Ok(()) => minsheng_app::AppError::Forbidden,
+                Err(e) => e,
+            },
+            None => minsheng_app::AppError::Forbidden,
+        };
+        return WebError::new(refused, &info).into_response_for();
+    }
+    next.run(Request::from_parts(parts, body)).await
 }
 
 /// A signed-in user; handlers that take it refuse anonymous requests.

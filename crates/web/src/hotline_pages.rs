@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect};
 use minsheng_app::hotline::{
     self, IntakeResult, PublicRequest, RequestRow, RequestSubmission, outside_actor,
 };
-use minsheng_app::{Actor, AppError, Subject};
+use minsheng_app::{Actor, AppError};
 use minsheng_domain::Action;
 use minsheng_domain::time_util::{format_millis, now_millis};
 use serde::Deserialize;
@@ -178,20 +178,16 @@ async fn desk_page(
 
 /// The agent's desk: the call form and the centre's queue.
 pub async fn desk(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
-    queue(&s, &actor, &info, Action::TakeCalls).await
+    queue(&s, &actor, &info).await
 }
 
 /// The answering unit's tickets.
 pub async fn tickets(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
-    queue(&s, &actor, &info, Action::AnswerTickets).await
+    queue(&s, &actor, &info).await
 }
 
-/// The queue page for the centre or a unit, once the user may act as such.
-async fn queue(s: &AppState, actor: &Actor, info: &RequestInfo, as_role: Action) -> WebResult {
-    s.app
-        .authorize(actor, as_role, Subject::new("hotline", ""))
-        .await
-        .web(info)?;
+/// The queue page for the centre or a unit (the route has checked the user may act as such).
+async fn queue(s: &AppState, actor: &Actor, info: &RequestInfo) -> WebResult {
     desk_page(
         s,
         actor,
@@ -400,7 +396,7 @@ async fn request_page(
                 && r.due_at < now_millis(),
             events,
             agent,
-            own_unit: r.unit_id.is_some() && r.unit_id == actor.unit_id,
+            own_unit: r.unit_id.is_some() && r.unit_id == actor.unit_id(),
             contact_visible: detail.contact_visible,
             duplicates,
             groups: subcategory_groups(s, lang),
@@ -574,9 +570,7 @@ async fn after_step(
 
 /// The frame of a public page: signed in or not, nothing personal.
 pub(crate) fn public_chrome(info: &RequestInfo) -> Chrome {
-    let mut citizen = outside_actor("public", &info.ip);
-    citizen.display_name.clear();
-    chrome(&citizen, info)
+    chrome(&outside_actor("", &info.ip), info)
 }
 
 #[derive(Template)]

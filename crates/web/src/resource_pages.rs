@@ -16,8 +16,7 @@ use minsheng_app::resources::{
     ProviderRow, PublicAppeal, VisitInput,
 };
 use minsheng_app::resources::{Entry, EntryRow};
-use minsheng_app::{Actor, AppError, AppResult, Subject};
-use minsheng_domain::Action;
+use minsheng_app::{Actor, AppError, AppResult};
 use minsheng_domain::time_util::format_millis;
 use serde::Deserialize;
 
@@ -26,13 +25,6 @@ use crate::auth::{Authed, Info, RequestInfo};
 use crate::error::WebError;
 use crate::html::{Chrome, OrWeb, WebResult, chrome, is_form_error, refusal, render_status};
 use crate::i18n::Lang;
-
-/// Refuses (audited) unless the caller's roles permit the route's action.
-pub(crate) async fn guard(s: &AppState, actor: &Actor, action: Action) -> AppResult<()> {
-    s.app
-        .authorize(actor, action, Subject::new("resources", ""))
-        .await
-}
 
 /// After a form: to `to` when done; the page again with the reason when the form was wrong.
 async fn answer<T, F, Fut>(
@@ -235,7 +227,6 @@ async fn desk_page(
     info: &RequestInfo,
     refused: Option<AppError>,
 ) -> WebResult {
-    guard(s, actor, Action::ManageResources).await.web(info)?;
     let needs = s.app.unmet_needs(actor).await.web(info)?;
     let r = lists(s, actor, info, "/resources").await?;
     let (status, message) = refusal(refused.as_ref(), info.lang);
@@ -275,9 +266,6 @@ pub async fn register_provider(
     Authed(actor, info): Authed,
     Form(f): Form<ProviderForm>,
 ) -> WebResult {
-    guard(&s, &actor, Action::ManageResources)
-        .await
-        .web(&info)?;
     let done = async {
         let unit_id = match f.unit_id.trim() {
             "" => None,
@@ -351,9 +339,6 @@ pub async fn add_offer(
     Authed(actor, info): Authed,
     Form(f): Form<OfferForm>,
 ) -> WebResult {
-    guard(&s, &actor, Action::ManageResources)
-        .await
-        .web(&info)?;
     let done = match f.input() {
         Ok(input) => s.app.add_offer(&actor, &input).await,
         Err(e) => Err(e),
@@ -398,9 +383,6 @@ pub async fn cancel_match(
     Path(id): Path<i64>,
     Form(f): Form<CancelForm>,
 ) -> WebResult {
-    guard(&s, &actor, Action::ManageResources)
-        .await
-        .web(&info)?;
     let done = s.app.cancel_match(&actor, id, &f.reason).await;
     answer(done, "/resources".into(), &info, |e| {
         desk_page(&s, &actor, &info, Some(e))
@@ -420,9 +402,6 @@ pub async fn deliver(
     Path(id): Path<i64>,
     Form(f): Form<DeliveryForm>,
 ) -> WebResult {
-    guard(&s, &actor, Action::ManageResources)
-        .await
-        .web(&info)?;
     let done = record_delivery(&s, &actor, id, f).await;
     answer(done, "/resources".into(), &info, |e| {
         desk_page(&s, &actor, &info, Some(e))
@@ -467,7 +446,6 @@ async fn household_page(
     q: &NeedQuery,
     refused: Option<AppError>,
 ) -> WebResult {
-    guard(s, actor, Action::ManageResources).await.web(info)?;
     let kind = Some(q.kind.trim()).filter(|k| !k.is_empty());
     let offers = s
         .app
@@ -520,9 +498,6 @@ pub async fn match_offer(
     Path(id): Path<i64>,
     Form(f): Form<MatchForm>,
 ) -> WebResult {
-    guard(&s, &actor, Action::ManageResources)
-        .await
-        .web(&info)?;
     let again = NeedQuery {
         need: f.need.clone(),
         kind: String::new(),
@@ -565,9 +540,6 @@ pub async fn assign_volunteer(
     Form(f): Form<AssignForm>,
 ) -> WebResult {
     let blank = NeedQuery::default();
-    guard(&s, &actor, Action::ManageResources)
-        .await
-        .web(&info)?;
     let done = async {
         let stipend_yuan = match f.stipend_yuan.trim() {
             "" => None,
@@ -607,9 +579,6 @@ pub async fn open_appeal(
     Form(f): Form<AppealForm>,
 ) -> WebResult {
     let blank = NeedQuery::default();
-    guard(&s, &actor, Action::ManageResources)
-        .await
-        .web(&info)?;
     let done = async {
         let input = AppealInput {
             household_id: id,
@@ -645,7 +614,6 @@ async fn volunteers_page(
     info: &RequestInfo,
     refused: Option<AppError>,
 ) -> WebResult {
-    guard(s, actor, Action::ManageResources).await.web(info)?;
     let today = minsheng_domain::time_util::today_in_china();
     let t = info.lang.texts();
     let rows = s
@@ -695,9 +663,6 @@ pub async fn log_visit(
     Path(id): Path<i64>,
     Form(f): Form<VisitForm>,
 ) -> WebResult {
-    guard(&s, &actor, Action::ManageResources)
-        .await
-        .web(&info)?;
     let done = async {
         let input = VisitInput {
             visited_on: f.visited_on,
@@ -777,7 +742,6 @@ async fn appeals_page(
     info: &RequestInfo,
     refused: Option<AppError>,
 ) -> WebResult {
-    guard(s, actor, Action::ManageResources).await.web(info)?;
     let mut entries = s.app.appeal_ledgers(actor).await.web(info)?;
     let mut appeals = Vec::new();
     for AppealView {
@@ -861,9 +825,6 @@ pub async fn appeal_entry(
     Path(id): Path<i64>,
     Form(f): Form<EntryForm>,
 ) -> WebResult {
-    guard(&s, &actor, Action::ManageResources)
-        .await
-        .web(&info)?;
     let done = record_entry(&s, &actor, id, &f).await;
     answer(done, "/appeals".into(), &info, |e| {
         appeals_page(&s, &actor, &info, Some(e))
@@ -876,9 +837,6 @@ pub async fn close_appeal(
     Authed(actor, info): Authed,
     Path(id): Path<i64>,
 ) -> WebResult {
-    guard(&s, &actor, Action::ManageResources)
-        .await
-        .web(&info)?;
     let done = s.app.close_appeal(&actor, id).await;
     answer(done, "/appeals".into(), &info, |e| {
         appeals_page(&s, &actor, &info, Some(e))
@@ -976,7 +934,6 @@ async fn contracts_page(
     info: &RequestInfo,
     refused: Option<AppError>,
 ) -> WebResult {
-    guard(s, actor, Action::ManageResources).await.web(info)?;
     let contracts = s
         .app
         .contracts(actor)
@@ -1047,7 +1004,6 @@ pub async fn create_contract(
     Authed(actor, info): Authed,
     Form(f): Form<ContractForm>,
 ) -> WebResult {
-    guard(&s, &actor, Action::ManageFunds).await.web(&info)?;
     let done = async {
         let input = ContractInput {
             unit_id: whole("unit_id", &f.unit_id)?,
@@ -1082,7 +1038,6 @@ pub async fn pay_milestone(
     Path(id): Path<i64>,
     Form(f): Form<PayForm>,
 ) -> WebResult {
-    guard(&s, &actor, Action::ManageFunds).await.web(&info)?;
     let done = match whole("milestone_id", &f.milestone_id) {
         Ok(milestone) => s.app.pay_milestone(&actor, id, milestone).await,
         Err(e) => Err(e),
@@ -1110,7 +1065,6 @@ async fn provider_page(
     info: &RequestInfo,
     refused: Option<AppError>,
 ) -> WebResult {
-    guard(s, actor, Action::ProvideResources).await.web(info)?;
     let r = lists(s, actor, info, "/provider").await?;
     let appeals = s.app.open_appeals(actor).await.web(info)?;
     let (status, message) = refusal(refused.as_ref(), info.lang);
@@ -1135,9 +1089,6 @@ pub async fn provider_offer(
     Authed(actor, info): Authed,
     Form(f): Form<OfferForm>,
 ) -> WebResult {
-    guard(&s, &actor, Action::ProvideResources)
-        .await
-        .web(&info)?;
     let done = match f.input() {
         Ok(input) => s.app.add_offer(&actor, &input).await,
         Err(e) => Err(e),
@@ -1154,9 +1105,6 @@ pub async fn provider_deliver(
     Path(id): Path<i64>,
     Form(f): Form<DeliveryForm>,
 ) -> WebResult {
-    guard(&s, &actor, Action::ProvideResources)
-        .await
-        .web(&info)?;
     let done = record_delivery(&s, &actor, id, f).await;
     answer(done, "/provider".into(), &info, |e| {
         provider_page(&s, &actor, &info, Some(e))
@@ -1170,9 +1118,6 @@ pub async fn provider_give(
     Path(id): Path<i64>,
     Form(f): Form<EntryForm>,
 ) -> WebResult {
-    guard(&s, &actor, Action::ProvideResources)
-        .await
-        .web(&info)?;
     let done = record_entry(&s, &actor, id, &f).await;
     answer(done, "/provider".into(), &info, |e| {
         provider_page(&s, &actor, &info, Some(e))

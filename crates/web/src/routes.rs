@@ -54,7 +54,15 @@ impl Routes {
             Method::DELETE => MethodFilter::DELETE,
             _ => MethodFilter::PATCH,
         };
-        self.router = self.router.route(path, on(filter, handler));
+        let mut route = on(filter, handler);
+        if let Some(action) = action {
+            route = route.route_layer(middleware::from_fn(
+                move |req: axum::extract::Request, next: middleware::Next| {
+                    auth::enforce_action(action, req, next)
+                },
+            ));
+        }
+        self.router = self.router.route(path, route);
         self.specs.push(RouteSpec {
             method,
             path,

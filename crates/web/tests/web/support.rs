@@ -320,8 +320,8 @@ impl TestApp {
             session: Some(session),
             csrf,
             bearer: None,
-            scope: actor.scope,
-            roles: actor.roles,
+            scope: actor.scope().clone(),
+            roles: actor.roles().to_vec(),
         }
     }
 
@@ -911,7 +911,7 @@ impl TestApp {
             .session_actor(who.session.as_deref()?, "test")
             .await
             .expect("lookup")?;
-        let own = caller.unit_id?;
+        let own = caller.unit_id()?;
         let (unit,): (i64,) = if outside {
             self.app
                 .store()
@@ -992,7 +992,7 @@ impl TestApp {
                 Some(case)
             }
             Target::OwnReferral => {
-                let item = if caller.roles.contains(&Role::CharityHandler) {
+                let item = if caller.roles().contains(&Role::CharityHandler) {
                     "other_charity"
                 } else {
                     "education_work_study"
@@ -1025,7 +1025,7 @@ impl TestApp {
                         ))
                         .await
                         .expect("referral");
-                    if Some(unit) == caller.unit_id {
+                    if Some(unit) == caller.unit_id() {
                         return Some(referral);
                     }
                 }
@@ -1785,7 +1785,7 @@ async fn assessed(
             &minsheng_app::assessment::AssignInput {
                 household_id: household,
                 model_id: "cq-7d82".into(),
-                assessor: surveyor.username.clone(),
+                assessor: surveyor.username().to_string(),
                 trigger: "first".into(),
                 note: String::new(),
             },
