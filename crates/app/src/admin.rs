@@ -9,6 +9,12 @@ use serde::Serialize;
 use crate::auth::{check_password_policy, hash_password};
 use crate::{Actor, App, AppError, AppResult, FieldError, Subject, reader, write_audit};
 
+/// Whether a role opens household files (and so, granted by an administrator, needs a second
+/// one's approval).
+pub fn opens_files(role: Role) -> bool {
+    minsheng_domain::role_permits(role, Action::ViewHouseholds)
+}
+
 #[derive(Debug, Clone)]
 pub struct NewUserInput {
     pub username: String,
@@ -65,7 +71,14 @@ impl App {
         }
         let unit = self.unit_in_scope(actor, &input.unit).await?;
         let hash = hash_password(input.password.clone()).await?;
-        let roles: Vec<String> = input.roles.iter().map(|r| r.code().to_string()).collect();
+        // A signed-in administrator's grant of a role that opens household files waits for a
+        // second administrator; the operator at the command line (shell access to the data
+        // anyway) grants at once.
+        let (pending, roles): (Vec<Role>, Vec<Role>) = input
+            .roles
+            .iter()
+            .partition(|r| actor.user_id().is_some() && opens_files(**r));
+        let roles: Vec<String> = roles.iter().map(|r| r.code().to_string()).collect();
         let mut tx = self.store().begin().await?;
         if users::user_by_name(&mut tx, &username).await?.is_some() {
             return Err(AppError::invalid(
@@ -94,8 +107,81 @@ impl App {
             &roles.join(","),
         )
         .await?;
+        let now = now_millis();
+        for role in pending {
+            let grant = users::request_role_grant(
+                &mut tx,
+                id,
+                role.code(),
+                actor.user_id(),
+                actor.username(),
+                now,
+            )
+            .await?;
+            // The audit line is the auditors' alert: a role that opens files was asked for.
+            write_audit(
+                &mut tx,
+                actor,
+                "user.role_grant.request",
+                Subject::new("role_grant", &grant.to_string()),
+                true,
+                &format!(
+                    "{} for user {id}: opens household files, waits for a second administrator",
+                    role.code()
+                ),
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Role grants waiting for approval, of users in the administrator's area.
+    pub async fn pending_role_grants(&self, actor: &Actor) -> AppResult<Vec<users::RoleGrantRow>> {
+        self.authorize(actor, Action::ManageUsers, Subject::new("role_grant", ""))
+            .await?;
+        Ok(users::pending_role_grants(&mut reader(self), actor.scope()).await?)
+    }
+
+    /// A second administrator approves or refuses a pending role grant; the one who asked for
+    /// it cannot.
+    pub async fn decide_role_grant(&self, actor: &Actor, id: i64, approve: bool) -> AppResult<()> {
+        let subject_id = id.to_string();
+        let subject = Subject::new("role_grant", &subject_id);
+        self.authorize(actor, Action::ManageUsers, subject).await?;
+        let Some(grant) =
+            users::pending_role_grant(&mut reader(self), actor.scope(), id).await?
+        else {
+            return Err(self
+                .not_found_audited(actor, "user.role_grant.decide", subject, "not pending in area")
+                .await);
+        };
+        let me = actor.user_id().ok_or(AppError::Forbidden)?;
+        if grant.requested_by == Some(me) {
+            return Err(AppError::invalid(
+                "grant",
+                "a second administrator decides a grant you asked for",
+            ));
+        }
+        let mut tx = self.store().begin().await?;
+        if !users::decide_role_grant(&mut tx, id, me, approve, now_millis()).await? {
+            return Err(AppError::Stale);
+        }
+        write_audit(
+            &mut tx,
+            actor,
+            if approve {
+                "user.role_grant.approve"
+            } else {
+                "user.role_grant.refuse"
+            },
+            subject,
+            true,
+            &format!("{} for {}", grant.role, grant.username),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn unit_in_scope(&self, actor: &Actor, unit_name: &str) -> AppResult<UnitRow> {
@@ -130,7 +216,7 @@ impl App {
         let hash = hash_password(password.to_string()).await?;
         let mut tx = self.store().begin().await?;
         users::set_password(&mut tx, user.id, &hash, now_millis()).await?;
-        users::delete_user_sessions(&mut tx, user.id, None).await?;
+        crate::auth::end_credentials(&mut tx, user.id, None, now_millis()).await?;
         write_audit(
             &mut tx,
             actor,
@@ -160,7 +246,7 @@ impl App {
         let mut tx = self.store().begin().await?;
         users::set_disabled(&mut tx, user.id, disabled).await?;
         if disabled {
-            users::delete_user_sessions(&mut tx, user.id, None).await?;
+            crate::auth::end_credentials(&mut tx, user.id, None, now_millis()).await?;
         }
         let action = if disabled {
             "user.disable"

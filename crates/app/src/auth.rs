@@ -3,8 +3,11 @@
 //! - Passwords: argon2id, hashed off the async threads.
 //! - An unknown user name is checked against a dummy hash, and every failure gives the same
 //!   message, so neither words nor timing tell whether an account exists.
-//! - Failures are counted per user name and per client address; past the limit the key is
-//!   locked for a while, whether or not the account exists.
+//! - Failures are counted per (user name, client address) pair, with a delay that doubles
+//!   after the first few, so whoever guesses slows only themselves: the real user signing in
+//!   from elsewhere is never locked out by someone else. A client address that fails too often
+//!   overall is locked for a while (the per-address ceiling). Both keys are bounded (a hash of
+//!   the name), so failed sign-ins cannot fill the disk whatever name they send.
 //! - Sessions and tokens are random 256-bit values; only their SHA-256 is stored.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -42,6 +45,8 @@ pub struct Actor {
     ip: String,
     /// The CSRF token of the session the actor came through (empty for tokens and CLI).
     csrf_token: String,
+    /// For an Open311 client application: the id of the key it came with.
+    open311_key: Option<i64>,
 }
 
 impl Actor {
@@ -81,6 +86,10 @@ impl Actor {
     pub fn csrf_token(&self) -> &str {
         &self.csrf_token
     }
+    /// The Open311 key an outside client system came with.
+    pub fn open311_key(&self) -> Option<i64> {
+        self.open311_key
+    }
 
     /// The actor's area, or one region of it (figures narrowed to a district or town); a
     /// region outside the area is refused.
@@ -112,6 +121,7 @@ impl Actor {
             scope,
             ip: "local".into(),
             csrf_token: String::new(),
+            open311_key: None,
         }
     }
 
@@ -129,6 +139,7 @@ impl Actor {
             scope: Scope::nothing(),
             ip: ip.to_string(),
             csrf_token: String::new(),
+            open311_key: None,
         }
     }
 }
@@ -170,7 +181,22 @@ async fn verify_password(password: String, hash: String) -> bool {
     .unwrap_or(false)
 }
 
-/// Checks a new password against the policy.
+/// Passwords refused whatever else is said of them (`data/security/common-passwords.txt`).
+const COMMON_PASSWORDS: &str = include_str!("../../../data/security/common-passwords.txt");
+
+/// The weakest strength a password may have: zxcvbn's 3, at least 10^8 guesses.
+const MIN_STRENGTH: zxcvbn::Score = zxcvbn::Score::Three;
+
+fn common_passwords() -> impl Iterator<Item = &'static str> {
+    COMMON_PASSWORDS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// Checks a new password against the policy: at least 8 characters, not the user name, not
+/// one of the passwords people in China use most, and strong enough by zxcvbn (score 3 of 4),
+/// which also sees through the user name, the product's and the city's names inside it.
 pub fn check_password_policy(username: &str, password: &str) -> AppResult<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AppError::invalid(
@@ -178,10 +204,34 @@ pub fn check_password_policy(username: &str, password: &str) -> AppResult<()> {
             format!("password must have at least {MIN_PASSWORD_CHARS} characters"),
         ));
     }
+    if password.len() > 1024 {
+        return Err(AppError::invalid(
+            "password",
+            "password must have at most 1,024 bytes",
+        ));
+    }
     if password.eq_ignore_ascii_case(username) {
         return Err(AppError::invalid(
             "password",
             "password must not be the user name",
+        ));
+    }
+    let lower = password.to_lowercase();
+    if common_passwords().any(|common| common.eq_ignore_ascii_case(&lower)) {
+        return Err(AppError::invalid(
+            "password",
+            "this is one of the most common passwords: choose another",
+        ));
+    }
+    let mut hints: Vec<&str> = vec![username, "minsheng", "chongqing", "mingsheng", "12345"];
+    for common in common_passwords() {
+        hints.push(common);
+    }
+    let strength = zxcvbn::zxcvbn(password, &hints);
+    if strength.score() < MIN_STRENGTH {
+        return Err(AppError::invalid(
+            "password",
+            "password is too easy to guess: use a longer one, e.g. three or four unrelated words",
         ));
     }
     Ok(())
@@ -206,12 +256,37 @@ pub struct NewSession {
     pub actor: Actor,
 }
 
-fn user_key(username: &str) -> String {
-    format!("user:{}", username.trim().to_lowercase())
+/// The longest user name there can be; a longer one is a failed sign-in without a lookup.
+pub const MAX_USERNAME_CHARS: usize = 64;
+
+/// Failures of one name from one address before each further one waits.
+const FREE_FAILURES_PER_PAIR: i64 = 3;
+
+/// A short fixed-size digest, for throttle keys: whatever a client sends, the key is bounded.
+fn short_digest(text: &str) -> String {
+    token_hash(text)[..32].to_string()
+}
+
+fn pair_key(username: &str, ip: &str) -> String {
+    format!(
+        "pair:{}:{}",
+        short_digest(&username.trim().to_lowercase()),
+        short_digest(ip)
+    )
 }
 
 fn ip_key(ip: &str) -> String {
-    format!("ip:{ip}")
+    format!("ip:{}", short_digest(ip))
+}
+
+/// How long one name from one address waits after its `failures`-th failure: nothing for the
+/// first few, then `base`, doubling each time, up to `cap`.
+pub fn pair_delay_millis(failures: i64, base: i64, cap: i64) -> i64 {
+    if failures < FREE_FAILURES_PER_PAIR {
+        return 0;
+    }
+    let doublings = (failures - FREE_FAILURES_PER_PAIR).clamp(0, 40) as u32;
+    base.saturating_mul(1_i64 << doublings).min(cap)
 }
 
 impl App {
@@ -220,19 +295,27 @@ impl App {
     pub async fn login(&self, username: &str, password: &str, ip: &str) -> AppResult<NewSession> {
         let now = now_millis();
         let username = username.trim();
-        let keys = [user_key(username), ip_key(ip)];
+        let ip: String = ip.chars().take(64).collect();
+        let ip = ip.as_str();
+        let keys = [pair_key(username, ip), ip_key(ip)];
         let mut reader = self.store().reader();
         for key in &keys {
             if let Some(row) = users::throttle(&mut reader, key).await?
                 && row.locked_until > now
             {
-                let minutes = (row.locked_until - now + 59_999) / 60_000;
+                let seconds = (row.locked_until - now + 999) / 1000;
                 self.audit_anonymous(username, ip, "auth.login", false, "locked")
                     .await?;
-                return Err(AppError::Locked(minutes));
+                return Err(AppError::Locked(seconds));
             }
         }
-        let user = users::user_by_name(&mut reader, username).await?;
+        // No account has a longer name: no lookup, and nothing of it is kept beyond the
+        // bounded audit line and throttle keys.
+        let user = if username.chars().count() > MAX_USERNAME_CHARS || password.len() > 1024 {
+            None
+        } else {
+            users::user_by_name(&mut reader, username).await?
+        };
         let hash = user
             .as_ref()
             .map(|u| u.password_hash.clone())
@@ -279,14 +362,11 @@ impl App {
         })
     }
 
+    /// Counts a failure: the pair waits longer after each (doubling), the address is locked
+    /// at its ceiling.
     async fn record_failure(&self, keys: &[String; 2], now: i64) -> AppResult<()> {
         let mut tx = self.store().begin().await?;
         for (i, key) in keys.iter().enumerate() {
-            let limit = if i == 0 {
-                self.settings.max_failures_per_user
-            } else {
-                self.settings.max_failures_per_ip
-            };
             let previous = users::throttle(&mut tx, key).await?;
             let mut row = match previous {
                 Some(r) if now - r.window_start < self.settings.throttle_window_millis => r,
@@ -297,7 +377,16 @@ impl App {
                 },
             };
             row.failures += 1;
-            if row.failures >= limit {
+            if i == 0 {
+                let delay = pair_delay_millis(
+                    row.failures,
+                    self.settings.pair_base_delay_millis,
+                    self.settings.lockout_millis,
+                );
+                if delay > 0 {
+                    row.locked_until = now + delay;
+                }
+            } else if row.failures >= self.settings.max_failures_per_ip {
                 row.locked_until = now + self.settings.lockout_millis;
             }
             users::put_throttle(&mut tx, key, row).await?;
@@ -359,6 +448,21 @@ impl App {
         Ok(Some(actor_for(&mut reader, &user, ip, "").await?))
     }
 
+    /// The actor of an Open311 client application with a valid key (`None`: no such key).
+    pub async fn open311_actor(&self, api_key: &str, ip: &str) -> AppResult<Option<Actor>> {
+        let key = api_key.trim();
+        if key.is_empty() || key.len() > 200 {
+            return Ok(None);
+        }
+        let found =
+            minsheng_store::hotline::open311_client(&mut self.store().reader(), &token_hash(key))
+                .await?;
+        Ok(found.map(|(id, client)| Actor {
+            open311_key: Some(id),
+            ..Actor::outside(&format!("open311:{client}"), ip)
+        }))
+    }
+
     pub async fn logout(&self, token: &str, actor: &Actor) -> AppResult<()> {
         let mut tx = self.store().begin().await?;
         users::delete_session(&mut tx, &token_hash(token)).await?;
@@ -392,7 +496,7 @@ impl App {
         let mut tx = self.store().begin().await?;
         users::set_password(&mut tx, user_id, &hash, now_millis()).await?;
         let keep = current_session_token.map(token_hash);
-        users::delete_user_sessions(&mut tx, user_id, keep.as_deref()).await?;
+        end_credentials(&mut tx, user_id, keep.as_deref(), now_millis()).await?;
         write_audit(
             &mut tx,
             actor,
@@ -442,6 +546,46 @@ impl App {
         tx.commit().await?;
         Ok(token)
     }
+
+    /// The actor's own API tokens (names and dates; the tokens themselves are never kept).
+    pub async fn own_api_tokens(&self, actor: &Actor) -> AppResult<Vec<users::ApiTokenRow>> {
+        self.authorize(actor, Action::UseAccount, Subject::NONE)
+            .await?;
+        let user_id = actor.user_id.ok_or(AppError::Forbidden)?;
+        Ok(users::api_tokens_of(&mut self.store().reader(), user_id).await?)
+    }
+
+    /// Revokes one of the actor's own tokens at once; another user's token is not found.
+    pub async fn revoke_own_api_token(&self, actor: &Actor, id: i64) -> AppResult<()> {
+        let subject_id = id.to_string();
+        let subject = Subject::new("api_token", &subject_id);
+        self.authorize(actor, Action::UseAccount, subject).await?;
+        let user_id = actor.user_id.ok_or(AppError::Forbidden)?;
+        let mut tx = self.store().begin().await?;
+        if !users::revoke_api_token(&mut tx, user_id, id, now_millis()).await? {
+            drop(tx);
+            return Err(self
+                .not_found_audited(actor, "token.revoke", subject, "not the caller's live token")
+                .await);
+        }
+        write_audit(&mut tx, actor, "token.revoke", subject, true, "").await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Ends what a user holds: every session (but `keep`, the one changing its own password) and
+/// every API token. Called when a password changes or is reset and when an account is
+/// disabled, in the same transaction.
+pub(crate) async fn end_credentials(
+    tx: &mut minsheng_store::WriteTx,
+    user_id: i64,
+    keep: Option<&str>,
+    now: i64,
+) -> AppResult<()> {
+    users::delete_user_sessions(tx, user_id, keep).await?;
+    users::revoke_user_tokens(tx, user_id, now).await?;
+    Ok(())
 }
 
 /// Builds the actor for a user: roles and the area their unit covers.
@@ -476,5 +620,56 @@ pub(crate) async fn actor_for(
         scope,
         ip: ip.to_string(),
         csrf_token: csrf_token.to_string(),
+        open311_key: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weak_and_common_passwords_are_refused() {
+        for weak in [
+            "12345678",
+            "woaini1314",
+            "Woaini1314",
+            "qq123456",
+            "1qaz2wsx",
+            "zhang123456",
+            "minsheng2026",
+            "banan.town1",
+            "password1",
+            "aaaaaaaaaa",
+        ] {
+            assert!(
+                check_password_policy("banan.town", weak).is_err(),
+                "{weak} was accepted"
+            );
+        }
+        for strong in [
+            "Lantern-Harbour-47-Quietly",
+            "ferry river tea 1987 orange",
+            "矩阵测试-巴南-长江-2026",
+        ] {
+            assert!(
+                check_password_policy("banan.town", strong).is_ok(),
+                "{strong} was refused"
+            );
+        }
+    }
+
+    #[test]
+    fn throttle_keys_are_bounded_and_delays_double() {
+        let long = "x".repeat(5 << 20);
+        assert!(pair_key(&long, "10.0.0.1").len() < 80);
+        assert_eq!(pair_key("Banan.Town ", "1.2.3.4"), pair_key("banan.town", "1.2.3.4"));
+        assert_ne!(pair_key("banan.town", "1.2.3.4"), pair_key("banan.town", "1.2.3.5"));
+        let cap = 15 * 60 * 1000;
+        assert_eq!(pair_delay_millis(2, 1000, cap), 0);
+        assert_eq!(pair_delay_millis(3, 1000, cap), 1000);
+        assert_eq!(pair_delay_millis(4, 1000, cap), 2000);
+        assert_eq!(pair_delay_millis(6, 1000, cap), 8000);
+        assert_eq!(pair_delay_millis(1000, 1000, cap), cap);
+    }
 }

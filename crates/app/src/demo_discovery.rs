@@ -332,6 +332,7 @@ impl App {
                 discovery::insert_photo(
                     &mut tx,
                     discovery::PhotoOwner::Clue(clue),
+                    None,
                     "image/png",
                     DEMO_PHOTO,
                     now,

@@ -197,6 +197,34 @@ fn limited(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -
 }
 
 impl App {
+    /// Refuses photos past the user's daily upload quota, saying what is used and left.
+    async fn check_upload_quota(
+        &self,
+        actor: &Actor,
+        photos: &[(&'static str, Vec<u8>)],
+    ) -> AppResult<()> {
+        let adding: i64 = photos.iter().map(|(_, b)| b.len() as i64).sum();
+        let Some(user) = actor.user_id().filter(|_| adding > 0) else {
+            return Ok(());
+        };
+        let today = end_of_day(today_in_china()) - 86_400_000;
+        let used = discovery::uploaded_bytes_since(&mut reader(self), user, today).await?;
+        let quota = self.settings().upload_bytes_per_user_day;
+        if used + adding > quota {
+            let mb = |b: i64| b as f64 / (1 << 20) as f64;
+            return Err(AppError::invalid(
+                "photos",
+                format!(
+                    "the daily photo quota is {:.0} MB: {:.1} MB used today, these photos are {:.1} MB",
+                    mb(quota),
+                    mb(used),
+                    mb(adding)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn may_use_channel(actor: &Actor, channel: &str) -> bool {
         actor
             .roles()
@@ -284,6 +312,12 @@ impl App {
             .clone()
             .or_else(|| sent_key.map(|k| sender_key(actor, k)));
         let photos = validate_photos(&s.photos, &mut errors);
+        if let Err(e) = self.check_upload_quota(actor, &photos).await {
+            match e {
+                AppError::Invalid(mut list) => errors.append(&mut list),
+                other => return Err(other),
+            }
+        }
         let region = self
             .clue_region(
                 actor,
@@ -560,7 +594,8 @@ impl App {
         .await;
         let clue_id = inserted?;
         for (kind, bytes) in &clue.photos {
-            discovery::insert_photo(tx, PhotoOwner::Clue(clue_id), kind, bytes, now).await?;
+            discovery::insert_photo(tx, PhotoOwner::Clue(clue_id), actor.user_id(), kind, bytes, now)
+                .await?;
         }
         if let Some(household) = found.household_id {
             let text = format!(
@@ -706,6 +741,7 @@ impl App {
         if !photo_errors.is_empty() {
             return Err(AppError::Invalid(photo_errors));
         }
+        self.check_upload_quota(actor, &photos).await?;
         let findings = v.findings.trim().to_string();
         if findings.is_empty() || findings.chars().count() > 4000 {
             return Err(AppError::invalid(
@@ -805,7 +841,15 @@ impl App {
         )
         .await?;
         for (kind, bytes) in &photos {
-            discovery::insert_photo(&mut tx, PhotoOwner::Visit(visit_id), kind, bytes, now).await?;
+            discovery::insert_photo(
+                &mut tx,
+                PhotoOwner::Visit(visit_id),
+                actor.user_id(),
+                kind,
+                bytes,
+                now,
+            )
+            .await?;
         }
         if let Some(household) = household_id {
             let text = match status {

@@ -2,6 +2,7 @@
 //! without mojibake). Scoped like the list, masked like the list, and audited.
 
 use minsheng_domain::Action;
+use minsheng_domain::text::csv_cell;
 use minsheng_store::registry;
 use rust_xlsxwriter::{Format, Workbook};
 
@@ -141,7 +142,10 @@ fn households_csv_gb18030(rows: &[HouseholdView]) -> AppResult<Vec<u8>> {
     let error = |e: csv::Error| AppError::Internal(e.to_string());
     writer.write_record(HEADERS).map_err(error)?;
     for h in rows {
-        writer.write_record(cells(h)).map_err(error)?;
+        let row = cells(h);
+        writer
+            .write_record(row.iter().map(|c| csv_cell(c).into_owned()))
+            .map_err(error)?;
     }
     let utf8 = writer
         .into_inner()

@@ -75,6 +75,9 @@ fn parse(row: &NetworkRow) -> AppResult<Network> {
         .map_err(|e| AppError::Internal(format!("network {}: {}", row.id, e.join("; "))))
 }
 
+/// The most readings one post may carry (a minute of a large station's sensors).
+pub const MAX_READINGS_PER_POST: usize = 10_000;
+
 impl App {
     /// Installs a network (native TOML) and its sensors; the file is checked first and refused
     /// whole with every error.
@@ -186,6 +189,12 @@ impl App {
             Subject::new("grid_network", &network_id.to_string()),
         )
         .await?;
+        if readings.len() > MAX_READINGS_PER_POST {
+            return Err(AppError::invalid(
+                "readings",
+                format!("at most {MAX_READINGS_PER_POST} readings in one post"),
+            ));
+        }
         let rules = rules()?;
         let sensors: BTreeMap<String, SensorRow> = store::sensors(&mut reader(self), network_id)
             .await?

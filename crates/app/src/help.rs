@@ -670,7 +670,9 @@ impl App {
         let household = self
             .household_in_area(actor, household_id, "followup.record")
             .await?;
-        if note.trim().is_empty() {
+        let note = crate::bounded("note", note, 2000)?;
+        let note = note.as_str();
+        if note.is_empty() {
             return Err(AppError::invalid("note", "say what the visit found"));
         }
         if let Some(s) = satisfaction

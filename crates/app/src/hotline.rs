@@ -495,7 +495,16 @@ impl App {
             self.authorize(actor, Action::TakeCalls, Subject::new("hotline", ""))
                 .await?;
         }
-        let s = self.validate_request(s)?;
+        let mut s = self.validate_request(s)?;
+        // A sender's key is kept with the sender: one citizen's or system's key never finds
+        // (or blocks) another's request.
+        s.client_key = s.client_key.map(|key| {
+            match (actor.user_id(), actor.open311_key()) {
+                (Some(user), _) => format!("u{user}:{key}"),
+                (None, Some(client)) => format!("o{client}:{key}"),
+                (None, None) => format!("{}@{}:{key}", actor.username(), actor.ip()),
+            }
+        });
         if let Some(key) = s.client_key.as_deref()
             && let Some(id) = store::request_by_client_key(&mut reader(self), key).await?
         {
@@ -563,6 +572,7 @@ impl App {
                 unit_id: unit.as_ref().map(|u| u.id),
                 due_at,
                 created_by: actor.user_id(),
+                open311_key_id: actor.open311_key(),
                 now,
             },
         )
@@ -1156,7 +1166,8 @@ impl App {
         version: i64,
         reason: &str,
     ) -> AppResult<()> {
-        let reason = reason.trim();
+        let reason = crate::bounded("reason", reason, 500)?;
+        let reason = reason.as_str();
         if reason.chars().count() < 4 {
             return Err(AppError::invalid(
                 "reason",
@@ -1179,7 +1190,7 @@ impl App {
                     ..RequestChange::default()
                 },
                 event: "returned",
-                note: reason.chars().take(500).collect(),
+                note: reason.to_string(),
                 public_note: String::new(),
             },
         )
@@ -1198,7 +1209,8 @@ impl App {
         if !(1..=30).contains(&days) {
             return Err(AppError::invalid("days", "1 to 30 working days"));
         }
-        let reason = reason.trim();
+        let reason = crate::bounded("reason", reason, 500)?;
+        let reason = reason.as_str();
         if reason.is_empty() {
             return Err(AppError::invalid("reason", "say why more time is needed"));
         }
@@ -1336,6 +1348,8 @@ impl App {
                 format!("one of {}", SATISFACTIONS.join(", ")),
             ));
         }
+        let note = crate::bounded("note", note, 1000)?;
+        let note = note.as_str();
         let r = self.centre_request(actor, id).await?;
         let rework = satisfaction == "unsatisfied";
         let change = if rework {
@@ -1386,6 +1400,7 @@ impl App {
         reason: &str,
     ) -> AppResult<()> {
         let r = self.centre_request(actor, id).await?;
+        let reason = crate::bounded("reason", reason, 500)?;
         if r.unit_id.is_none() {
             return Err(AppError::Conflict("no unit answered this request".into()));
         }
@@ -1406,7 +1421,7 @@ impl App {
                     ..RequestChange::default()
                 },
                 event: "rework",
-                note: reason.trim().chars().take(500).collect(),
+                note: reason.clone(),
                 public_note: "重新办理 reopened".into(),
             },
         )
@@ -1714,10 +1729,23 @@ impl App {
                 format!("1 to {MAX_DESCRIPTION} characters, no HTML"),
             ));
         }
-        let mut tx = self.store().begin().await?;
-        if store::request_public(&mut tx, id).await?.is_none() {
-            return Err(AppError::NotFound);
+        // A client system adds to the requests it sent, not to anyone else's.
+        let subject_id = id.to_string();
+        let own = match actor.open311_key() {
+            Some(key) => store::sent_by_open311_key(&mut reader(self), id, key).await?,
+            None => false,
+        };
+        if !own {
+            return Err(self
+                .not_found_audited(
+                    actor,
+                    "hotline.citizen_update",
+                    Subject::new("hotline_request", &subject_id),
+                    "not a request this client sent",
+                )
+                .await);
         }
+        let mut tx = self.store().begin().await?;
         let event = store::add_event(
             &mut tx,
             &NewEvent {
@@ -1787,11 +1815,6 @@ impl App {
         Ok(labels)
     }
 
-    /// The Open311 client a key belongs to.
-    pub async fn open311_client(&self, api_key: &str) -> AppResult<Option<String>> {
-        let hash = crate::auth::token_hash(api_key.trim());
-        Ok(store::open311_client(&mut reader(self), &hash).await?)
-    }
 
     /// Issues an Open311 key for a client application (shown once, stored as a hash).
     pub async fn issue_open311_key(&self, actor: &Actor, client_name: &str) -> AppResult<String> {

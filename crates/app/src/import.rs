@@ -958,7 +958,7 @@ impl App {
                     if !same {
                         let hash = hash_password(password.clone()).await?;
                         users::set_password(tx, existing.id, &hash, now_millis()).await?;
-                        users::delete_user_sessions(tx, existing.id, None).await?;
+                        crate::auth::end_credentials(tx, existing.id, None, now_millis()).await?;
                         changed = true;
                     }
                 }

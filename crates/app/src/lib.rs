@@ -64,8 +64,12 @@ pub enum AppError {
     Stale,
     #[error("conflict: {0}")]
     Conflict(String),
-    #[error("too many failed sign-ins; try again in {0} minutes")]
+    /// Too many failed sign-ins: try again in this many seconds.
+    #[error("too many failed sign-ins; try again in {0} seconds")]
     Locked(i64),
+    /// Too many requests from this client: try again in this many seconds.
+    #[error("too many requests; try again in {0} seconds")]
+    RateLimited(i64),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -88,6 +92,19 @@ impl From<StoreError> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// A free text as typed, trimmed; refused naming the field when longer than `max` characters
+/// (never cut silently: what is kept is what was written).
+pub(crate) fn bounded(field: &str, text: &str, max: usize) -> AppResult<String> {
+    let text = text.trim();
+    if text.chars().count() > max {
+        return Err(AppError::invalid(
+            field,
+            format!("{field}: at most {max} characters"),
+        ));
+    }
+    Ok(text.to_string())
+}
 
 /// A reach outside the caller's area noticed inside a write transaction. The use case rolls
 /// the transaction back and then audits the refusal ([`App::refuse_outside`]): on SQLite the
@@ -120,24 +137,29 @@ impl<'a> Subject<'a> {
 pub struct Settings {
     /// Idle time after which a session ends.
     pub session_idle_millis: i64,
-    /// Failed sign-ins per user name within the window before a lockout.
-    pub max_failures_per_user: i64,
-    /// Failed sign-ins per client address within the window before a lockout.
+    /// Failed sign-ins per client address within the window before the address is locked
+    /// (the per-address ceiling). One name from one address waits longer after each failure
+    /// instead (`auth::pair_delay_millis`), up to `lockout_millis`.
     pub max_failures_per_ip: i64,
+    /// The first wait of one name from one address after its free failures; it doubles.
+    pub pair_base_delay_millis: i64,
     pub throttle_window_millis: i64,
     pub lockout_millis: i64,
     pub api_token_days: i64,
+    /// Bytes of photos one user may upload in a day (China time).
+    pub upload_bytes_per_user_day: i64,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             session_idle_millis: 8 * 3600 * 1000,
-            max_failures_per_user: 5,
             max_failures_per_ip: 50,
+            pair_base_delay_millis: 1000,
             throttle_window_millis: 15 * 60 * 1000,
             lockout_millis: 15 * 60 * 1000,
             api_token_days: 90,
+            upload_bytes_per_user_day: 200 << 20,
         }
     }
 }

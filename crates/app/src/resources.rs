@@ -770,10 +770,10 @@ impl App {
         Ok(appeal.into())
     }
 
-    /// Records a ledger entry: a registered donor's pledge or payment (staff of the appeal's
-    /// area, or the donor's own account), or a disbursement to the household (staff). Refused
-    /// with the figures when it would break the ledger. A receipt that meets the target closes
-    /// the appeal.
+    /// Records a ledger entry: a registered donor's pledge (staff of the appeal's area, or the
+    /// donor's own account), a payment received from a donor or a disbursement to the household
+    /// (staff only). Refused with the figures when it would break the ledger. A receipt that
+    /// meets the target closes the appeal.
     pub async fn appeal_entry(
         &self,
         actor: &Actor,
@@ -785,8 +785,23 @@ impl App {
     ) -> AppResult<PublicAppeal> {
         let subject = appeal_id.to_string();
         let staff = actor.may(Action::ManageResources);
-        let donor_self = actor.may(Action::ProvideResources)
-            && matches!(entry, store::Entry::Pledge | store::Entry::Receipt);
+        // A donor's own account pledges; money counts as received only when the appeal's
+        // staff confirm it arrived (a donor cannot declare its own payment received).
+        if !staff && actor.may(Action::ProvideResources) && entry == store::Entry::Receipt {
+            self.audit_now(
+                actor,
+                "appeal.entry",
+                Subject::new("appeal", &subject),
+                false,
+                "a donor declared its own payment received",
+            )
+            .await?;
+            return Err(AppError::invalid(
+                "kind",
+                "money counts as received when the appeal's staff confirm it: pledge here, and tell them when you have paid",
+            ));
+        }
+        let donor_self = actor.may(Action::ProvideResources) && entry == store::Entry::Pledge;
         if !staff && !donor_self {
             self.authorize(
                 actor,
@@ -1236,7 +1251,10 @@ mod tests {
     fn numbers_are_found_however_they_are_written() {
         assert_eq!(longest_number("突发火灾家庭重建急难众筹"), 0);
         assert_eq!(longest_number("2026年第3号众筹"), 4);
-        assert_eq!(longest_number("张三 13800001111"), 11);
+        assert_eq!(longest_number("张伟 13800001111"), 11);
+        // Chinese numerals are digits too: 三 right before a number makes it one longer.
+        assert_eq!(longest_number("张三 13800001111"), 12);
+        assert_eq!(longest_number("电话一三八零零零零一一一一"), 11);
         assert_eq!(longest_number("联系 138 0000 1111"), 11);
         assert_eq!(longest_number("１３８－００００－１１１１"), 11);
     }
@@ -1415,8 +1433,14 @@ impl App {
                 ));
             }
         }
+        if input.milestones.len() > 50 || input.deliverables.len() > 10 {
+            errors.push(FieldError::new(
+                "milestones",
+                "at most 50 milestones and 10 deliverables",
+            ));
+        }
         let mut milestones = Vec::new();
-        for (i, (name, amount, share)) in input.milestones.iter().enumerate() {
+        for (i, (name, amount, share)) in input.milestones.iter().enumerate().take(50) {
             let field = format!("milestones[{i}]");
             let amount = fen_or_note(&mut errors, &field, *amount);
             if name.trim().is_empty() || !(0.0..=1.0).contains(share) {

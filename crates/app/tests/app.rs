@@ -48,8 +48,12 @@ struct World {
 
 impl World {
     async fn new(backend: Backend) -> World {
+        World::with_settings(backend, Settings::default()).await
+    }
+
+    async fn with_settings(backend: Backend, settings: Settings) -> World {
         let (store, _) = fresh_store(backend).await.expect("store");
-        let app = App::new(store, Settings::default()).expect("app");
+        let app = App::new(store, settings).expect("app");
         let accounts = app
             .create_demo(
                 DemoOptions {
@@ -134,29 +138,63 @@ async fn sign_in_failures_look_alike_and_lock_out(backend: Backend) {
             .any(|r| r.username == "nobody.here" && r.outcome == "denied")
     );
 
-    // Five failures lock the name, for a real account and an unknown one alike.
+    // Failures of one name from one address make that pair wait, longer after each: for a
+    // real account and an unknown one alike. The waiting pair is refused even the right
+    // password, with the seconds to wait.
+    let w = World::with_settings(
+        backend,
+        Settings {
+            pair_base_delay_millis: 60_000,
+            max_failures_per_ip: 8,
+            ..Settings::default()
+        },
+    )
+    .await;
     for name in ["banan.town", "ghost.user"] {
-        for _ in 0..5 {
+        for _ in 0..3 {
             let _ = w.app.login(name, "wrong-password", "10.0.0.3").await;
         }
     }
     let right = w.account("banan.town");
+    match w
+        .app
+        .login(&right.username, &right.password, "10.0.0.3")
+        .await
+    {
+        Err(AppError::Locked(seconds)) => assert!((1..=60).contains(&seconds), "{seconds}"),
+        other => panic!("the guessing address is not slowed: {other:?}"),
+    }
     assert!(matches!(
         w.app
-            .login(&right.username, &right.password, "10.0.0.4")
+            .login("ghost.user", "anything-at-all", "10.0.0.3")
             .await,
         Err(AppError::Locked(_))
     ));
-    assert!(matches!(
-        w.app
-            .login("ghost.user", "anything-at-all", "10.0.0.4")
-            .await,
-        Err(AppError::Locked(_))
-    ));
-    // Other users are not affected.
+    // Anyone cannot lock anyone out: the real user, from their own address, signs in.
     assert!(
         w.app
-            .login("banan.grid", &w.account("banan.grid").password, "10.0.0.4")
+            .login(&right.username, &right.password, "10.0.0.4")
+            .await
+            .is_ok(),
+        "someone else's failures locked the account"
+    );
+    // The per-address ceiling: an address that fails too often overall is stopped, for
+    // every name (8 here), while other addresses are not.
+    for i in 0..3 {
+        let _ = w
+            .app
+            .login(&format!("sprayed.{i}"), "wrong-password", "10.0.0.3")
+            .await;
+    }
+    assert!(matches!(
+        w.app
+            .login("banan.grid", &w.account("banan.grid").password, "10.0.0.3")
+            .await,
+        Err(AppError::Locked(_))
+    ));
+    assert!(
+        w.app
+            .login("banan.grid", &w.account("banan.grid").password, "10.0.0.5")
             .await
             .is_ok()
     );

@@ -72,6 +72,12 @@ struct ServeArgs {
     /// Behind a reverse proxy: take the client's address from the last X-Forwarded-For entry.
     #[arg(long, env = "MINSHENG_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
+    /// Posts per minute one client may make to the public 12345 form and Open311 (0: no limit).
+    #[arg(long, env = "MINSHENG_PUBLIC_RATE", default_value_t = 60)]
+    public_rate: u32,
+    /// Photo reports per minute one user (or address) may send (0: no limit).
+    #[arg(long, env = "MINSHENG_UPLOAD_RATE", default_value_t = 30)]
+    upload_rate: u32,
 }
 
 #[derive(Subcommand)]
@@ -414,6 +420,14 @@ fn database_url(db: &DbArgs) -> Result<String> {
     }
     std::fs::create_dir_all(&db.data_dir)
         .with_context(|| format!("cannot create the data directory {}", db.data_dir.display()))?;
+    // The registry of a city's most vulnerable people: the directory is its owner's alone
+    // (the database files themselves are made 0600 by the store).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&db.data_dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot restrict {}", db.data_dir.display()))?;
+    }
     Ok(format!(
         "sqlite://{}",
         db.data_dir.join("minsheng.sqlite").display()
@@ -862,6 +876,10 @@ async fn serve_app(app: App, serve: &ServeArgs) -> Result<()> {
     let config = WebConfig {
         secure_cookies: serve.secure_cookies,
         trust_forwarded_for: serve.trust_forwarded_for,
+        rates: minsheng_web::limits::RateSettings {
+            public_per_minute: serve.public_rate,
+            uploads_per_minute: serve.upload_rate,
+        },
     };
     minsheng_web::serve(app, config, serve.listen)
         .await
@@ -914,14 +932,26 @@ fn save_accounts(path: &Path, accounts: &[DemoAccount]) -> Result<()> {
     save_secret(path, &text)
 }
 
-/// Writes a secret readable by its owner only.
+/// Writes a secret readable by its owner only (never readable by others, not even briefly).
 fn save_secret(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     }
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
 

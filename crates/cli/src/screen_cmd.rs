@@ -339,7 +339,14 @@ fn write_outputs(
         std::fs::rename(&tmp, out.join(name))?;
         Ok(())
     };
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    // Every cell quoted and kept from starting a formula: household ids come from the
+    // population file as the department wrote them.
+    let quote = |s: &str| {
+        format!(
+            "\"{}\"",
+            minsheng_domain::text::csv_cell(s).replace('"', "\"\"")
+        )
+    };
     // The workbook is built on its own thread while the CSV files are written.
     std::thread::scope(|scope| -> Result<()> {
         let xlsx =
@@ -359,7 +366,7 @@ fn write_outputs(
                 writeln!(
                     w,
                     "{},{},{severity},{},{},{}",
-                    population.household_id(h),
+                    quote(&population.household_id(h).to_string()),
                     population.household_region[h],
                     quote(&codes.join(";")),
                     quote(&explanations.join("；")),
@@ -374,8 +381,9 @@ fn write_outputs(
                 for (feed, line) in &warning.evidence {
                     writeln!(
                         w,
-                        "{},{feed},{line}",
-                        population.household_id(warning.household as usize)
+                        "{},{},{line}",
+                        quote(&population.household_id(warning.household as usize).to_string()),
+                        quote(feed)
                     )?;
                 }
             }
@@ -388,7 +396,7 @@ fn write_outputs(
             }
             for (feed, count) in &outcome.feeds {
                 for (line, why) in &count.rejected_lines {
-                    writeln!(w, "{feed},{line},{}", quote(why))?;
+                    writeln!(w, "{},{line},{}", quote(feed), quote(why))?;
                 }
             }
             Ok(())

@@ -71,3 +71,46 @@ mod tests {
         }
     }
 }
+
+/// A cell for a CSV file that a spreadsheet will open: text that a spreadsheet would run as a
+/// formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return, also in full width)
+/// gets a leading `'`, so `=HYPERLINK(…)` typed into an address stays text. A plain number
+/// (`-5`, `+86`) is left alone. Every CSV the product writes passes its cells through here.
+pub fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    let risky = text.starts_with([
+        '=', '+', '-', '@', '\t', '\r', '\n', '＝', '＋', '－', '＠',
+    ]);
+    if risky && text.trim().parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_cell;
+    use proptest::prelude::*;
+
+    #[test]
+    fn formulas_stay_text() {
+        assert_eq!(csv_cell("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
+        assert_eq!(csv_cell("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("+1+cmd"), "'+1+cmd");
+        assert_eq!(csv_cell("\t=1"), "'\t=1");
+        assert_eq!(csv_cell("-5"), "-5");
+        assert_eq!(csv_cell("张三"), "张三");
+        assert_eq!(csv_cell("重庆市巴南区=3号"), "重庆市巴南区=3号");
+    }
+
+    proptest! {
+        /// No cell the product writes starts a formula, whatever was typed.
+        #[test]
+        fn no_cell_starts_a_formula(text in "\\PC{0,30}") {
+            let cell = csv_cell(&text);
+            let starts_formula = cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\n', '＝', '＋', '－', '＠']);
+            prop_assert!(!starts_formula || cell.trim().parse::<f64>().is_ok(), "{cell}");
+        }
+    }
+}

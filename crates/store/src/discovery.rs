@@ -179,6 +179,7 @@ pub enum PhotoOwner {
 pub async fn insert_photo(
     c: &mut impl Conn,
     owner: PhotoOwner,
+    uploaded_by: Option<i64>,
     content_type: &str,
     data: &[u8],
     now: i64,
@@ -189,19 +190,31 @@ pub async fn insert_photo(
     };
     let (id,): (i64,) = c
         .one(Sql::with(
-            "INSERT INTO photos (clue_id, visit_id, content_type, size, data, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO photos (clue_id, visit_id, content_type, size, data, created_at, uploaded_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             vals![
                 clue,
                 visit,
                 content_type,
                 data.len() as i64,
                 data.to_vec(),
-                now
+                now,
+                uploaded_by
             ],
         ))
         .await?;
     Ok(id)
+}
+
+/// The bytes of photos a user uploaded since `since` (the daily upload quota).
+pub async fn uploaded_bytes_since(c: &mut impl Conn, user_id: i64, since: i64) -> Result<i64> {
+    let (n,): (Option<i64>,) = c
+        .one(Sql::with(
+            "SELECT CAST(SUM(size) AS BIGINT) FROM photos WHERE uploaded_by = $1 AND created_at >= $2",
+            vals![user_id, since],
+        ))
+        .await?;
+    Ok(n.unwrap_or(0))
 }
 
 /// The photos of a lead in the scope, from its clues and its visit: (photo id, content type, size).

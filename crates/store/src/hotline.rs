@@ -87,6 +87,8 @@ pub struct NewRequest<'a> {
     pub unit_id: Option<i64>,
     pub due_at: i64,
     pub created_by: Option<i64>,
+    /// The Open311 client application's key that sent it, if one did.
+    pub open311_key_id: Option<i64>,
     pub now: i64,
 }
 
@@ -100,9 +102,10 @@ pub async fn insert_request(c: &mut impl Conn, r: &NewRequest<'_>) -> Result<i64
         .one(Sql::with(
             "INSERT INTO hotline_requests (token, client_key, channel, description, address, latitude, longitude, \
              attributes, contact_name, contact_phone, contact_email, category, subcategory, request_type, confidence, \
-             classified_by, region_code, district_code, unit_id, state, due_at, created_by, created_at, updated_at) \
+             classified_by, region_code, district_code, unit_id, state, due_at, created_by, created_at, updated_at, \
+             open311_key_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
-             $22, $23, $23) RETURNING id",
+             $22, $23, $23, $24) RETURNING id",
             vals![
                 r.token,
                 r.client_key,
@@ -126,7 +129,8 @@ pub async fn insert_request(c: &mut impl Conn, r: &NewRequest<'_>) -> Result<i64
                 state,
                 r.due_at,
                 r.created_by,
-                r.now
+                r.now,
+                r.open311_key_id
             ],
         ))
         .await?;
@@ -555,13 +559,22 @@ pub async fn insert_open311_key(
     Ok(id)
 }
 
-/// The client a key belongs to, unless revoked.
-pub async fn open311_client(c: &mut impl Conn, key_hash: &str) -> Result<Option<String>> {
-    let row: Option<(String,)> = c
+/// The client a key belongs to, unless revoked: (key id, client name).
+pub async fn open311_client(c: &mut impl Conn, key_hash: &str) -> Result<Option<(i64, String)>> {
+    c.optional(Sql::with(
+        "SELECT id, client_name FROM open311_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+        vals![key_hash],
+    ))
+    .await
+}
+
+/// Whether a request was sent by this Open311 client key (a client updates its own only).
+pub async fn sent_by_open311_key(c: &mut impl Conn, request_id: i64, key_id: i64) -> Result<bool> {
+    let row: Option<(i64,)> = c
         .optional(Sql::with(
-            "SELECT client_name FROM open311_keys WHERE key_hash = $1 AND revoked_at IS NULL",
-            vals![key_hash],
+            "SELECT id FROM hotline_requests WHERE id = $1 AND open311_key_id = $2",
+            vals![request_id, key_id],
         ))
         .await?;
-    Ok(row.map(|(name,)| name))
+    Ok(row.is_some())
 }

@@ -132,6 +132,7 @@ impl Store {
     }
 
     async fn open_sqlite(path: &Path) -> Result<Store> {
+        restrict_sqlite_files(path)?;
         let base = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -255,6 +256,7 @@ const SQLITE_MIGRATIONS: &[MigrationFile] = migrations!("sqlite":
     (12, "appeals", "0012_appeals.sql"),
     (13, "volunteer services", "0013_volunteer_services.sql"),
     (14, "service contracts", "0014_service_contracts.sql"),
+    (15, "security", "0015_security.sql"),
 );
 
 const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
@@ -272,6 +274,7 @@ const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
     (12, "appeals", "0012_appeals.sql"),
     (13, "volunteer services", "0013_volunteer_services.sql"),
     (14, "service contracts", "0014_service_contracts.sql"),
+    (15, "security", "0015_security.sql"),
 );
 
 fn migrator(files: &'static [MigrationFile]) -> Migrator {
@@ -364,6 +367,36 @@ impl Conn for WriteTx {
                 .execute(&mut **tx).await.map(|r| r.rows_affected()).map_err(map_err)
         })
     }
+}
+
+/// Makes the database file its owner's alone (0600) before SQLite opens it — created so if
+/// missing, narrowed if it was wider. SQLite gives its `-wal` and `-shm` files the database
+/// file's mode; any left from an earlier, wider run are narrowed too.
+fn restrict_sqlite_files(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let io = |e: std::io::Error| StoreError::Database(sqlx::Error::Io(e));
+        if !path.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(path)
+                .map_err(io)?;
+        }
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = Path::new(&name);
+            if file.exists() {
+                std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(io)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Where a user may act: the union of region subtrees (12-digit code ranges).

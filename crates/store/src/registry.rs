@@ -219,7 +219,7 @@ async fn stale_or_missing(
     table: &str,
     id: i64,
 ) -> Result<StoreError> {
-    let mut sql = Sql::new(&format!("SELECT 1 FROM {table} WHERE id = "));
+    let mut sql = Sql::new(&format!("SELECT id FROM {table} WHERE id = "));
     sql.bind(id).push(" AND ");
     scope.sql_condition(&mut sql, "region_code");
     let found: Option<(i64,)> = c.optional(sql).await?;

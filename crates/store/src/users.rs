@@ -204,6 +204,96 @@ pub async fn user_roles(c: &mut impl Conn, user_id: i64) -> Result<Vec<String>> 
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+// ---- role grants waiting for a second administrator ----
+
+/// A role that opens household files, requested for a user and waiting for approval.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
+pub struct RoleGrantRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub unit_name: String,
+    pub role: String,
+    pub requested_by: Option<i64>,
+    pub requested_by_name: String,
+    pub requested_at: i64,
+}
+
+pub async fn request_role_grant(
+    c: &mut impl Conn,
+    user_id: i64,
+    role: &str,
+    requested_by: Option<i64>,
+    requested_by_name: &str,
+    now: i64,
+) -> Result<i64> {
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO role_grants (user_id, role, requested_by, requested_by_name, requested_at, state) \
+             VALUES ($1, $2, $3, $4, $5, 'pending') RETURNING id",
+            vals![user_id, role, requested_by, requested_by_name, now],
+        ))
+        .await?;
+    Ok(id)
+}
+
+const GRANT_SELECT: &str = "SELECT g.id, g.user_id, u.username, u.display_name, n.name AS unit_name, g.role, \
+     g.requested_by, g.requested_by_name, g.requested_at FROM role_grants g JOIN users u ON u.id = g.user_id \
+     JOIN units n ON n.id = u.unit_id";
+
+/// Grants waiting for approval, for users whose unit lies in the scope.
+pub async fn pending_role_grants(c: &mut impl Conn, scope: &Scope) -> Result<Vec<RoleGrantRow>> {
+    let mut sql = Sql::new(GRANT_SELECT);
+    sql.push(" WHERE g.state = 'pending' AND ");
+    scope.sql_condition(&mut sql, "n.region_code");
+    sql.push(" ORDER BY g.id LIMIT 500");
+    c.all(sql).await
+}
+
+/// A pending grant of a user in the scope.
+pub async fn pending_role_grant(
+    c: &mut impl Conn,
+    scope: &Scope,
+    id: i64,
+) -> Result<Option<RoleGrantRow>> {
+    let mut sql = Sql::new(GRANT_SELECT);
+    sql.push(" WHERE g.state = 'pending' AND g.id = ").bind(id).push(" AND ");
+    scope.sql_condition(&mut sql, "n.region_code");
+    c.optional(sql).await
+}
+
+/// Decides a pending grant (once; never by its requester, which the database refuses too);
+/// an approval adds the role. Returns false when it was no longer pending.
+pub async fn decide_role_grant(
+    c: &mut impl Conn,
+    id: i64,
+    decided_by: i64,
+    approve: bool,
+    now: i64,
+) -> Result<bool> {
+    let state = if approve { "approved" } else { "refused" };
+    let n = c
+        .execute(Sql::with(
+            "UPDATE role_grants SET state = $1, decided_by = $2, decided_at = $3 \
+             WHERE id = $4 AND state = 'pending' AND (requested_by IS NULL OR requested_by <> $2)",
+            vals![state, decided_by, now, id],
+        ))
+        .await?;
+    if n == 0 {
+        return Ok(false);
+    }
+    if approve {
+        c.execute(Sql::with(
+            "INSERT INTO user_roles (user_id, role) SELECT user_id, role FROM role_grants WHERE id = $1 \
+             ON CONFLICT DO NOTHING",
+            vals![id],
+        ))
+        .await?;
+    }
+    Ok(true)
+}
+
 pub async fn set_password(c: &mut impl Conn, user_id: i64, hash: &str, now: i64) -> Result<()> {
     let n = c
         .execute(Sql::with(
@@ -346,6 +436,46 @@ pub async fn api_token_user(c: &mut impl Conn, token_hash: &str, now: i64) -> Re
         ))
         .await?;
     Ok(row.map(|r| r.0))
+}
+
+/// A user's API token as its owner sees it (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, serde::Serialize)]
+pub struct ApiTokenRow {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// A user's tokens, newest first (revoked and expired ones too, so the owner sees what ended).
+pub async fn api_tokens_of(c: &mut impl Conn, user_id: i64) -> Result<Vec<ApiTokenRow>> {
+    c.all(Sql::with(
+        "SELECT id, name, created_at, expires_at, revoked_at FROM api_tokens WHERE user_id = $1 \
+         ORDER BY id DESC LIMIT 200",
+        vals![user_id],
+    ))
+    .await
+}
+
+/// Revokes one of the user's own live tokens; false when there is none of that id.
+pub async fn revoke_api_token(c: &mut impl Conn, user_id: i64, id: i64, now: i64) -> Result<bool> {
+    let n = c
+        .execute(Sql::with(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+            vals![now, id, user_id],
+        ))
+        .await?;
+    Ok(n > 0)
+}
+
+/// Revokes every live token of a user (a password change or reset, a disabled account).
+pub async fn revoke_user_tokens(c: &mut impl Conn, user_id: i64, now: i64) -> Result<u64> {
+    c.execute(Sql::with(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        vals![now, user_id],
+    ))
+    .await
 }
 
 // ---- login throttling ----

@@ -9,20 +9,19 @@ use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use minsheng_app::{Actor, App, Subject};
 use minsheng_domain::Action;
 
 use crate::AppState;
 use crate::error::WebError;
+use crate::limits::{MAX_BODY_BYTES, MAX_QUERY_BYTES, MAX_UPLOAD_BYTES};
 use crate::i18n::Lang;
 
 pub const SESSION_COOKIE: &str = "ms_session";
 pub const LOGIN_CSRF_COOKIE: &str = "ms_login_csrf";
 pub const LANG_COOKIE: &str = "lang";
 pub const CSRF_HEADER: &str = "x-csrf-token";
-/// The largest request body: four photos of 5 MB and the form around them.
-pub const MAX_BODY_BYTES: usize = 24 << 20;
 
 /// How the request was authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,6 +129,14 @@ fn form_field(body: &[u8], field: &str) -> Option<String> {
 }
 
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    // A query string longer than any page needs is refused before anything reads it.
+    if req.uri().query().is_some_and(|q| q.len() > MAX_QUERY_BYTES) {
+        return (
+            axum::http::StatusCode::URI_TOO_LONG,
+            "the query string is too long",
+        )
+            .into_response();
+    }
     let path = req.uri().path().to_string();
     let info = RequestInfo {
         lang: cookie(req.headers(), LANG_COOKIE).map_or(Lang::Zh, Lang::from_code),
@@ -180,7 +187,12 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
                         .and_then(|v| v.to_str().ok())
                         .is_some_and(|v| v.starts_with("multipart/form-data"));
                     let (parts, body) = req.into_parts();
-                    let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
+                    let limit = if multipart {
+                        MAX_UPLOAD_BYTES
+                    } else {
+                        MAX_BODY_BYTES
+                    };
+                    let Ok(bytes) = to_bytes(body, limit).await else {
                         return WebError::csrf(&info).into_response_for();
                     };
                     let token = if multipart {
@@ -201,6 +213,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     }
     req.extensions_mut().insert(info);
     req.extensions_mut().insert(state.app.clone());
+    req.extensions_mut().insert(state.limits.clone());
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
     for (name, value) in [

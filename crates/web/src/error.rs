@@ -60,6 +60,7 @@ impl WebError {
             AppError::Stale => "stale",
             AppError::Conflict(_) => "conflict",
             AppError::Locked(_) => "locked",
+            AppError::RateLimited(_) => "rate_limited",
             AppError::Internal(_) => "internal",
         }
     }
@@ -76,7 +77,8 @@ impl WebError {
             AppError::NotFound => t.not_found.to_string(),
             AppError::Invalid(_) => t.invalid.to_string(),
             AppError::Stale => t.stale.to_string(),
-            AppError::Locked(minutes) => format!("{}{minutes}", t.locked),
+            AppError::Locked(seconds) => format!("{}{seconds}", t.locked),
+            AppError::RateLimited(seconds) => format!("{}{seconds}", t.rate_limited),
             AppError::Conflict(_) | AppError::Internal(_) => t.error.to_string(),
         }
     }
@@ -94,6 +96,22 @@ impl From<(AppError, &RequestInfo)> for WebError {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
+        let retry_after = match self.error {
+            AppError::Locked(seconds) | AppError::RateLimited(seconds) => Some(seconds.max(1)),
+            _ => None,
+        };
+        let mut response = self.response();
+        if let Some(seconds) = retry_after
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
+}
+
+impl WebError {
+    fn response(self) -> Response {
         let status = self.status();
         if let AppError::Internal(detail) = &self.error {
             tracing::error!(path = %self.info.path, "internal error: {detail}");
@@ -149,7 +167,7 @@ pub fn status_of(error: &AppError) -> StatusCode {
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Stale | AppError::Conflict(_) => StatusCode::CONFLICT,
-        AppError::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Locked(_) | AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

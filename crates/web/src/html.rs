@@ -153,10 +153,18 @@ pub(crate) fn form_message(e: &AppError, lang: Lang) -> String {
     }
 }
 
-/// Only same-site paths may be redirect targets.
-fn safe_next(next: Option<&str>) -> String {
+/// Only same-origin paths may be redirect targets: one leading `/` not followed by another
+/// `/` or `\`, no backslash, no control or space character anywhere (browsers drop tabs and
+/// line breaks from URLs, so `/\t/evil.example` would become `//evil.example`), and bounded.
+pub(crate) fn safe_next(next: Option<&str>) -> String {
+    const MAX_NEXT: usize = 2048;
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+        Some(n)
+            if n.len() <= MAX_NEXT
+                && n.starts_with('/')
+                && !n[1..].starts_with(['/', '\\'])
+                && !n.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace()) =>
+        {
             n.to_string()
         }
         _ => "/".to_string(),
@@ -332,13 +340,19 @@ pub async fn login_submit(
         Err(e @ (AppError::Unauthenticated | AppError::Locked(_))) => {
             let t = info.lang.texts();
             let (message, status) = match e {
-                AppError::Locked(minutes) => (
-                    format!("{}{minutes}", t.locked),
+                AppError::Locked(seconds) => (
+                    format!("{}{seconds}", t.locked),
                     StatusCode::TOO_MANY_REQUESTS,
                 ),
                 _ => (t.login_failed.to_string(), StatusCode::UNAUTHORIZED),
             };
-            login_page_response(&info, next, form.username, message, status, secure)
+            // Whatever was sent, the page shows back a name of bounded length.
+            let shown: String = form
+                .username
+                .chars()
+                .take(minsheng_app::auth::MAX_USERNAME_CHARS)
+                .collect();
+            login_page_response(&info, next, shown, message, status, secure)
         }
         Err(e) => Err(WebError::new(e, &info)),
     }
@@ -953,6 +967,8 @@ pub async fn units(State(s): State<AppState>, Authed(actor, info): Authed) -> We
 struct UsersPage {
     c: Chrome,
     users: Vec<(String, String, String, String, bool)>,
+    /// Role grants waiting for a second administrator: (id, user, role, asked by, when).
+    grants: Vec<(i64, String, String, String, String)>,
     units: Vec<String>,
     roles: Vec<(&'static str, &'static str)>,
     saved: bool,
@@ -968,6 +984,23 @@ async fn users_page(
 ) -> WebResult {
     let list = s.app.list_users(actor).await.web(info)?;
     let units = s.app.list_units(actor).await.web(info)?;
+    let grants = s
+        .app
+        .pending_role_grants(actor)
+        .await
+        .web(info)?
+        .into_iter()
+        .map(|g| {
+            let role = Role::from_code(&g.role).map_or(g.role.clone(), |r| info.lang.role(r).to_string());
+            (
+                g.id,
+                format!("{}（{}）", g.display_name, g.username),
+                role,
+                g.requested_by_name,
+                format_millis(g.requested_at),
+            )
+        })
+        .collect();
     let (status, message) = refusal(refused.as_ref(), info.lang);
     let page = UsersPage {
         users: list
@@ -984,6 +1017,7 @@ async fn users_page(
             })
             .collect(),
         units: units.into_iter().map(|u| u.name).collect(),
+        grants,
         roles: Role::ALL
             .iter()
             .map(|r| (r.code(), info.lang.role(*r)))
@@ -1059,6 +1093,36 @@ pub async fn user_enable(
     Path(username): Path<String>,
 ) -> WebResult {
     set_disabled(s, actor, info, username, false).await
+}
+
+async fn decide_grant(
+    s: AppState,
+    actor: Actor,
+    info: RequestInfo,
+    id: i64,
+    approve: bool,
+) -> WebResult {
+    match s.app.decide_role_grant(&actor, id, approve).await {
+        Ok(()) => Ok(see_other("/users?saved=1")),
+        Err(e) if is_form_error(&e) => users_page(&s, &actor, &info, false, Some(e)).await,
+        Err(e) => Err(WebError::new(e, &info)),
+    }
+}
+
+pub async fn grant_approve(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> WebResult {
+    decide_grant(s, actor, info, id, true).await
+}
+
+pub async fn grant_refuse(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> WebResult {
+    decide_grant(s, actor, info, id, false).await
 }
 
 #[derive(Deserialize)]
@@ -1188,9 +1252,21 @@ struct AccountPage {
     message: String,
     notice: String,
     token: String,
+    tokens: Vec<TokenLine>,
 }
 
-fn account_page(
+/// One of the user's API tokens on the account page.
+struct TokenLine {
+    id: i64,
+    name: String,
+    created: String,
+    expires: String,
+    /// Empty while it works; else when it was revoked or that it expired.
+    ended: String,
+}
+
+async fn account_page(
+    s: &AppState,
     actor: &Actor,
     info: &RequestInfo,
     message: String,
@@ -1198,20 +1274,42 @@ fn account_page(
     token: String,
     status: StatusCode,
 ) -> WebResult {
+    let t = info.lang.texts();
+    let now = minsheng_domain::time_util::now_millis();
+    let tokens = s
+        .app
+        .own_api_tokens(actor)
+        .await
+        .web(info)?
+        .into_iter()
+        .map(|row| TokenLine {
+            id: row.id,
+            name: row.name,
+            created: format_millis(row.created_at),
+            expires: format_millis(row.expires_at),
+            ended: match row.revoked_at {
+                Some(at) => format!("{} {}", t.token_revoked, format_millis(at)),
+                None if row.expires_at <= now => t.token_expired.to_string(),
+                None => String::new(),
+            },
+        })
+        .collect();
     render_status(
         &AccountPage {
             c: chrome(actor, info),
             message,
             notice,
             token,
+            tokens,
         },
         info,
         status,
     )
 }
 
-pub async fn account(Authed(actor, info): Authed) -> WebResult {
+pub async fn account(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
     account_page(
+        &s,
         &actor,
         &info,
         String::new(),
@@ -1219,6 +1317,7 @@ pub async fn account(Authed(actor, info): Authed) -> WebResult {
         String::new(),
         StatusCode::OK,
     )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -1248,7 +1347,7 @@ pub async fn account_password(
                 String::new(),
             )
         });
-    account_outcome(&actor, &info, outcome)
+    account_outcome(&s, &actor, &info, outcome).await
 }
 
 #[derive(Deserialize)]
@@ -1266,27 +1365,46 @@ pub async fn account_token(
         .issue_api_token(&actor, &form.name)
         .await
         .map(|token| (String::new(), token));
-    account_outcome(&actor, &info, outcome)
+    account_outcome(&s, &actor, &info, outcome).await
+}
+
+/// Revokes one of the user's own tokens from the account page.
+pub async fn account_token_revoke(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> WebResult {
+    let outcome = s
+        .app
+        .revoke_own_api_token(&actor, id)
+        .await
+        .map(|()| (info.lang.texts().token_revoked.to_string(), String::new()));
+    account_outcome(&s, &actor, &info, outcome).await
 }
 
 /// The account page after one of its forms: a notice or a new token, or why it was refused.
-fn account_outcome(
+async fn account_outcome(
+    s: &AppState,
     actor: &Actor,
     info: &RequestInfo,
     outcome: Result<(String, String), AppError>,
 ) -> WebResult {
     match outcome {
         Ok((notice, token)) => {
-            account_page(actor, info, String::new(), notice, token, StatusCode::OK)
+            account_page(s, actor, info, String::new(), notice, token, StatusCode::OK).await
         }
-        Err(e) if is_form_error(&e) => account_page(
-            actor,
-            info,
-            form_message(&e, info.lang),
-            String::new(),
-            String::new(),
-            status_of(&e),
-        ),
+        Err(e) if is_form_error(&e) => {
+            account_page(
+                s,
+                actor,
+                info,
+                form_message(&e, info.lang),
+                String::new(),
+                String::new(),
+                status_of(&e),
+            )
+            .await
+        }
         Err(e) => Err(WebError::new(e, info)),
     }
 }
@@ -1341,5 +1459,26 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil")), "/");
         assert_eq!(safe_next(None), "/");
+        // The reported one: a tab the browser drops, leaving `//evil.example`.
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/");
+        assert_eq!(safe_next(Some("/ /evil.example")), "/");
+        assert_eq!(safe_next(Some("/a\\b")), "/");
+        assert_eq!(safe_next(Some("/households?q=%E5%BC%A0")), "/households?q=%E5%BC%A0");
+    }
+
+    proptest::proptest! {
+        /// Whatever `next` holds, the target is a path of this site, also after a browser has
+        /// dropped the tabs, line breaks and spaces it ignores, and a valid header value.
+        #[test]
+        fn next_is_always_a_path_of_this_site(next in "\\PC{0,40}|/[\t\n\r /\\\\a-z.:@%]{0,20}") {
+            let target = safe_next(Some(&next));
+            let seen: String = target.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+            let seen = seen.trim_start();
+            proptest::prop_assert!(seen.starts_with('/'));
+            proptest::prop_assert!(!seen[1..].starts_with(['/', '\\']));
+            proptest::prop_assert!(!seen.contains('\\'));
+            proptest::prop_assert!(HeaderValue::from_str(&target).is_ok());
+        }
     }
 }

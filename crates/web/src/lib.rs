@@ -12,6 +12,7 @@ mod help_pages;
 mod hotline_pages;
 mod html;
 pub mod i18n;
+pub mod limits;
 mod open311;
 mod openapi;
 mod resource_pages;
@@ -33,17 +34,25 @@ pub struct WebConfig {
     /// `X-Forwarded-For` entry (the one our proxy added), so audit rows and sign-in throttling
     /// see people, not the proxy.
     pub trust_forwarded_for: bool,
+    /// Per-client rate limits of public posts and photo uploads.
+    pub rates: limits::RateSettings,
 }
 
 #[derive(Clone)]
 pub struct AppState {
     pub app: App,
     pub config: WebConfig,
+    pub limits: std::sync::Arc<limits::Limits>,
 }
 
 /// The whole HTTP application.
 pub fn router(app: App, config: WebConfig) -> Router {
-    let state = AppState { app, config };
+    let limits = limits::Limits::new(config.rates);
+    let state = AppState {
+        app,
+        config,
+        limits,
+    };
     routes::build(state)
 }
 

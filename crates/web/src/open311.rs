@@ -9,9 +9,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use minsheng_app::AppError;
+use minsheng_app::{Actor, AppError};
 use minsheng_app::hotline::{
-    MAX_DESCRIPTION, OPEN_STATES, PublicRequest, RequestQuery, RequestSubmission, outside_actor,
+    MAX_DESCRIPTION, OPEN_STATES, PublicRequest, RequestQuery, RequestSubmission,
 };
 use minsheng_domain::time_util::{CHINA_OFFSET, now_millis};
 use serde_json::{Map, Value, json};
@@ -20,6 +20,9 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::AppState;
 use crate::auth::Info;
+
+/// The most values a comma-separated list parameter may hold.
+pub const MAX_LISTED: usize = 100;
 
 /// This server's one jurisdiction.
 pub const JURISDICTION: &str = "chongqing.12345";
@@ -482,17 +485,27 @@ async fn list_requests(
         limit: MAX_ROWS,
         ..RequestQuery::default()
     };
-    let listed = |name: &str| -> Vec<String> {
-        param(params, name)
+    // A list is at most MAX_LISTED values, duplicates dropped: a request of any length costs
+    // the same bounded query.
+    let listed = |name: &str| -> Result<Vec<String>, Open311Error> {
+        let mut values: Vec<String> = param(params, name)
             .map(|v| {
                 v.split(',')
                     .map(|x| x.trim().to_string())
                     .filter(|x| !x.is_empty())
                     .collect()
             })
-            .unwrap_or_default()
+            .unwrap_or_default();
+        values.sort_unstable();
+        values.dedup();
+        if values.len() > MAX_LISTED {
+            return Err(Open311Error::bad(format!(
+                "{name}: at most {MAX_LISTED} values"
+            )));
+        }
+        Ok(values)
     };
-    let ids = listed("service_request_id");
+    let ids = listed("service_request_id")?;
     if !ids.is_empty() {
         // The spec: service_request_id overrides all other arguments.
         for id in ids {
@@ -503,7 +516,7 @@ async fn list_requests(
             })?);
         }
     } else {
-        query.subcategories = listed("service_code");
+        query.subcategories = listed("service_code")?;
         let start = param(params, "start_date")
             .filter(|v| !v.is_empty())
             .map(|v| parse_w3c("start_date", v))
@@ -532,7 +545,7 @@ async fn list_requests(
         };
         query.created_from = Some(from);
         query.created_to = Some(to + 1);
-        for status in listed("status") {
+        for status in listed("status")? {
             match status.as_str() {
                 "open" => query
                     .states
@@ -609,33 +622,38 @@ pub async fn post_root(
         return Open311Error::not_found(format!("{file}: no such resource (use .json or .xml)"))
             .into_response(Format::Json);
     };
+    // The body is capped by the route (a request needs a few kilobytes); the key is checked
+    // before anything in it is read further.
     let answer = match serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) {
         Err(e) => Err(Open311Error::bad(format!(
             "the body is not application/x-www-form-urlencoded: {e}"
         ))),
-        Ok(params) => match name {
-            "requests" => create_request(&s, &params, &info.ip, format).await,
-            "servicerequestupdates" => post_update(&s, &params, &info.ip, format).await,
-            other => Err(Open311Error::not_found(format!(
-                "{other}: no such resource"
-            ))),
+        Ok(params) => match client_of(&s, &params, &info.ip).await {
+            Err(e) => Err(e),
+            Ok(client) => match name {
+                "requests" => create_request(&s, &client, &params, format).await,
+                "servicerequestupdates" => post_update(&s, &client, &params, format).await,
+                other => Err(Open311Error::not_found(format!(
+                    "{other}: no such resource"
+                ))),
+            },
         },
     };
     answer.unwrap_or_else(|e| e.into_response(format))
 }
 
-/// The client application of a valid api_key.
-async fn client_of(s: &AppState, params: &[(String, String)]) -> Result<String, Open311Error> {
+/// The client application of a valid api_key, as the actor it posts as.
+async fn client_of(
+    s: &AppState,
+    params: &[(String, String)],
+    ip: &str,
+) -> Result<Actor, Open311Error> {
     let key = param(params, "api_key").unwrap_or_default();
-    let invalid = || Open311Error::new(StatusCode::FORBIDDEN, "Invalid api_key");
-    if key.is_empty() {
-        return Err(invalid());
-    }
     s.app
-        .open311_client(key)
+        .open311_actor(key, ip)
         .await
         .map_err(Open311Error::from_app)?
-        .ok_or_else(invalid)
+        .ok_or_else(|| Open311Error::new(StatusCode::FORBIDDEN, "Invalid api_key"))
 }
 
 /// `attribute[code]=v` and `attribute[code][]=v` as code → values.
@@ -673,19 +691,15 @@ fn required<'a>(params: &'a [(String, String)], name: &str) -> Result<&'a str, O
         .ok_or_else(|| Open311Error::bad(format!("{name} not provided")))
 }
 
-/// Who posts: a client with a valid key, to our jurisdiction.
-async fn poster(s: &AppState, params: &[(String, String)]) -> Result<String, Open311Error> {
-    check_jurisdiction(params)?;
-    client_of(s, params).await
-}
+
 
 async fn create_request(
     s: &AppState,
+    client: &Actor,
     params: &[(String, String)],
-    ip: &str,
     format: Format,
 ) -> Result<Response, Open311Error> {
-    let client = poster(s, params).await?;
+    check_jurisdiction(params)?;
     let taxonomy = s.app.hotline().taxonomy();
     let code = required(params, "service_code")?;
     if taxonomy.subcategory(code).is_none() {
@@ -773,10 +787,9 @@ async fn create_request(
         attributes: attrs,
         client_key: None,
     };
-    let actor = outside_actor(&format!("open311:{client}"), ip);
     let taken = s
         .app
-        .submit_request(&actor, &submission)
+        .submit_request(client, &submission)
         .await
         .map_err(Open311Error::from_app)?;
     let days = taxonomy
@@ -861,11 +874,11 @@ const UPDATE_STATUSES: [&str; 12] = [
 
 async fn post_update(
     s: &AppState,
+    client: &Actor,
     params: &[(String, String)],
-    ip: &str,
     format: Format,
 ) -> Result<Response, Open311Error> {
-    let client = poster(s, params).await?;
+    check_jurisdiction(params)?;
     let required = |name: &str| required(params, name);
     let id = required("service_request_id")?;
     let id: i64 = id
@@ -881,10 +894,9 @@ async fn post_update(
     }
     parse_w3c("updated_datetime", required("updated_datetime")?)?;
     let description = required("description")?;
-    let actor = outside_actor(&format!("open311:{client}"), ip);
     let update = s
         .app
-        .citizen_update(&actor, id, &format!("[{status}] {description}"))
+        .citizen_update(client, id, &format!("[{status}] {description}"))
         .await
         .map_err(|e| match e {
             AppError::NotFound => {

@@ -9,18 +9,23 @@ use axum::middleware;
 use axum::routing::{MethodFilter, on};
 use minsheng_domain::Action;
 
+use axum::extract::DefaultBodyLimit;
+
 use crate::{
     AppState, api, assessment_pages as ap, auth, discovery_pages as dp, grid_pages as gp,
-    help_pages as hp, hotline_pages as hl, html, open311, openapi, resource_pages as rp,
+    help_pages as hp, hotline_pages as hl, html, limits, open311, openapi, resource_pages as rp,
 };
 
-/// One route: method, path (axum syntax), the action it requires (`None`: public) and a summary.
+/// One route: method, path (axum syntax), the action it requires (`None`: public), a summary,
+/// the largest body it reads and the rate limit it is under.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteSpec {
     pub method: Method,
     pub path: &'static str,
     pub action: Option<Action>,
     pub summary: &'static str,
+    pub max_body: usize,
+    pub limited: Option<limits::Bucket>,
 }
 
 impl RouteSpec {
@@ -54,7 +59,16 @@ impl Routes {
             Method::DELETE => MethodFilter::DELETE,
             _ => MethodFilter::PATCH,
         };
-        let mut route = on(filter, handler);
+        let (max_body, limited) = limits::boundary(&method, path);
+        let mut route = on(filter, handler).layer(DefaultBodyLimit::max(max_body));
+        if let Some(bucket) = limited {
+            route = route.route_layer(middleware::from_fn(
+                move |req: axum::extract::Request, next: middleware::Next| {
+                    limits::limit(bucket, req, next)
+                },
+            ));
+        }
+        // Outermost: the route's action is checked before anything else of it runs.
         if let Some(action) = action {
             route = route.route_layer(middleware::from_fn(
                 move |req: axum::extract::Request, next: middleware::Next| {
@@ -68,6 +82,8 @@ impl Routes {
             path,
             action,
             summary,
+            max_body,
+            limited,
         });
         self
     }
@@ -246,6 +262,20 @@ fn register() -> Routes {
             html::user_reset_password,
         )
         .add(
+            M::POST,
+            "/users/grants/{id}/approve",
+            Some(A::ManageUsers),
+            "Approve a role grant another administrator asked for",
+            html::grant_approve,
+        )
+        .add(
+            M::POST,
+            "/users/grants/{id}/refuse",
+            Some(A::ManageUsers),
+            "Refuse a role grant another administrator asked for",
+            html::grant_refuse,
+        )
+        .add(
             M::GET,
             "/audit",
             Some(A::ViewAudit),
@@ -272,6 +302,13 @@ fn register() -> Routes {
             Some(A::UseAccount),
             "Issue an API token",
             html::account_token,
+        )
+        .add(
+            M::POST,
+            "/account/tokens/{id}/revoke",
+            Some(A::UseAccount),
+            "Revoke one of one's own API tokens",
+            html::account_token_revoke,
         )
         .add(
             M::GET,
@@ -446,8 +483,22 @@ fn register() -> Routes {
             M::POST,
             "/api/v1/tokens",
             Some(A::UseAccount),
-            "Issue an API token for the signed-in user",
+            "Issue an API token for the signed-in user (from a session, not with a token)",
             api::issue_token,
+        )
+        .add(
+            M::GET,
+            "/api/v1/tokens",
+            Some(A::UseAccount),
+            "The signed-in user's API tokens (names and dates, never the tokens)",
+            api::tokens,
+        )
+        .add(
+            M::DELETE,
+            "/api/v1/tokens/{id}",
+            Some(A::UseAccount),
+            "Revoke one of one's own API tokens",
+            api::revoke_token,
         )
         .add(
             M::GET,
@@ -1084,6 +1135,6 @@ pub(crate) fn build(state: AppState) -> Router {
             state.clone(),
             auth::authenticate,
         ))
-        .layer(axum::extract::DefaultBodyLimit::max(auth::MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
         .with_state(state)
 }

@@ -80,6 +80,10 @@ enum Target {
     /// A purchased-services contract in or outside the area with an unpaid advance (made on
     /// the spot).
     Contract,
+    /// An API token of the caller, or (outside) of another user (made on the spot).
+    OwnToken,
+    /// A role grant waiting for approval, of a user in or outside the area (made on the spot).
+    RoleGrant,
 }
 
 /// The matrix's own idea of every route: written here, apart from the route registry, so a
@@ -579,6 +583,22 @@ fn expectations() -> Vec<Expect> {
             true,
         ),
         e(
+            Method::POST,
+            "/users/grants/{id}/approve",
+            Some(A::ManageUsers),
+            T::RoleGrant,
+            303,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/users/grants/{id}/refuse",
+            Some(A::ManageUsers),
+            T::RoleGrant,
+            303,
+            true,
+        ),
+        e(
             Method::GET,
             "/audit",
             Some(A::ViewAudit),
@@ -607,6 +627,14 @@ fn expectations() -> Vec<Expect> {
             "/account/tokens",
             Some(A::UseAccount),
             T::Nothing,
+            200,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/account/tokens/{id}/revoke",
+            Some(A::UseAccount),
+            T::OwnToken,
             200,
             true,
         ),
@@ -858,6 +886,22 @@ fn expectations() -> Vec<Expect> {
             Some(A::UseAccount),
             T::Nothing,
             201,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tokens",
+            Some(A::UseAccount),
+            T::Nothing,
+            200,
+            false,
+        ),
+        e(
+            Method::DELETE,
+            "/api/v1/tokens/{id}",
+            Some(A::UseAccount),
+            T::OwnToken,
+            204,
             true,
         ),
         e(
@@ -1805,7 +1849,7 @@ async fn the_report_form_takes_photos_as_multipart() {
         .store()
         .reader()
         .one(minsheng_store::Sql::new(
-            "SELECT COUNT(*) FROM photos p JOIN clues k ON k.id = p.clue_id WHERE k.client_key = 'multipart-1'",
+            "SELECT COUNT(*) FROM photos p JOIN clues k ON k.id = p.clue_id WHERE k.client_key LIKE 'u%:multipart-1'",
         ))
         .await
         .expect("count");

@@ -411,6 +411,49 @@ impl TestApp {
                 fill(file.0.to_string())
             }
             Target::Lang => (!outside).then(|| fill("en".into())).flatten(),
+            // A grant someone else asked for, for the matrix's user (in 巴南区).
+            Target::RoleGrant => {
+                if who.scope.contains(500_113_000_000) == outside {
+                    return None;
+                }
+                let mut tx = self.app.store().begin().await.expect("begin");
+                tx.execute(Sql::with(
+                    "INSERT INTO role_grants (user_id, role, requested_by, requested_by_name, requested_at, state) \
+                     SELECT id, 'district_officer', NULL, 'matrix', 1, 'pending' FROM users WHERE username = $1 \
+                     ON CONFLICT DO NOTHING",
+                    vals![MATRIX_TARGET_USER],
+                ))
+                .await
+                .expect("grant");
+                let (id,): (i64,) = tx
+                    .one(Sql::with(
+                        "SELECT g.id FROM role_grants g JOIN users u ON u.id = g.user_id \
+                         WHERE u.username = $1 AND g.state = 'pending'",
+                        vals![MATRIX_TARGET_USER],
+                    ))
+                    .await
+                    .expect("pending grant");
+                tx.commit().await.expect("commit");
+                fill(id.to_string())
+            }
+            // Another user's token is as absent as one that does not exist.
+            Target::OwnToken => {
+                let owner = if outside {
+                    self.app
+                        .login(MATRIX_TARGET_USER, "matrix-target-password", "10.0.0.9")
+                        .await
+                        .ok()?
+                        .actor
+                } else {
+                    self.app
+                        .session_actor(who.session.as_deref()?, "test")
+                        .await
+                        .ok()??
+                };
+                self.app.issue_api_token(&owner, "matrix").await.ok()?;
+                let id = self.app.own_api_tokens(&owner).await.ok()?.first()?.id;
+                fill(id.to_string())
+            }
             // The centre sees the whole city: no request is outside an agent's area.
             Target::HotlineRequest => {
                 if outside {
