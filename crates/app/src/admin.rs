@@ -149,11 +149,15 @@ impl App {
         let subject_id = id.to_string();
         let subject = Subject::new("role_grant", &subject_id);
         self.authorize(actor, Action::ManageUsers, subject).await?;
-        let Some(grant) =
-            users::pending_role_grant(&mut reader(self), actor.scope(), id).await?
+        let Some(grant) = users::pending_role_grant(&mut reader(self), actor.scope(), id).await?
         else {
             return Err(self
-                .not_found_audited(actor, "user.role_grant.decide", subject, "not pending in area")
+                .not_found_audited(
+                    actor,
+                    "user.role_grant.decide",
+                    subject,
+                    "not pending in area",
+                )
                 .await);
         };
         let me = actor.user_id().ok_or(AppError::Forbidden)?;

@@ -565,7 +565,12 @@ impl App {
         if !users::revoke_api_token(&mut tx, user_id, id, now_millis()).await? {
             drop(tx);
             return Err(self
-                .not_found_audited(actor, "token.revoke", subject, "not the caller's live token")
+                .not_found_audited(
+                    actor,
+                    "token.revoke",
+                    subject,
+                    "not the caller's live token",
+                )
                 .await);
         }
         write_audit(&mut tx, actor, "token.revoke", subject, true, "").await?;
@@ -663,8 +668,14 @@ mod tests {
     fn throttle_keys_are_bounded_and_delays_double() {
         let long = "x".repeat(5 << 20);
         assert!(pair_key(&long, "10.0.0.1").len() < 80);
-        assert_eq!(pair_key("Banan.Town ", "1.2.3.4"), pair_key("banan.town", "1.2.3.4"));
-        assert_ne!(pair_key("banan.town", "1.2.3.4"), pair_key("banan.town", "1.2.3.5"));
+        assert_eq!(
+            pair_key("Banan.Town ", "1.2.3.4"),
+            pair_key("banan.town", "1.2.3.4")
+        );
+        assert_ne!(
+            pair_key("banan.town", "1.2.3.4"),
+            pair_key("banan.town", "1.2.3.5")
+        );
         let cap = 15 * 60 * 1000;
         assert_eq!(pair_delay_millis(2, 1000, cap), 0);
         assert_eq!(pair_delay_millis(3, 1000, cap), 1000);

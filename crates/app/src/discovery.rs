@@ -594,8 +594,15 @@ impl App {
         .await;
         let clue_id = inserted?;
         for (kind, bytes) in &clue.photos {
-            discovery::insert_photo(tx, PhotoOwner::Clue(clue_id), actor.user_id(), kind, bytes, now)
-                .await?;
+            discovery::insert_photo(
+                tx,
+                PhotoOwner::Clue(clue_id),
+                actor.user_id(),
+                kind,
+                bytes,
+                now,
+            )
+            .await?;
         }
         if let Some(household) = found.household_id {
             let text = format!(

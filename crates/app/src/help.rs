@@ -187,7 +187,7 @@ impl App {
                 .await?,
             benefits: help::benefits_of(&mut c, household_id).await?,
             emergencies: help::emergencies_of(&mut c, household_id).await?,
-            followups: help::followups_of(&mut c, household_id).await?,
+            followups: help::followups_of(&mut c, actor.scope(), household_id).await?,
         })
     }
 
@@ -263,7 +263,10 @@ impl App {
             now,
         )
         .await?;
-        if help::open_followup(&mut tx, household.id).await?.is_none() {
+        if help::open_followup(&mut tx, actor.scope(), household.id)
+            .await?
+            .is_none()
+        {
             let tier = tier_for(&recommended_conclusion);
             help::schedule_followup(
                 &mut tx,
@@ -688,7 +691,7 @@ impl App {
         {
             return Err(AppError::invalid("tier", "severe, watch or stable"));
         }
-        let open = help::open_followup(&mut reader(self), household_id)
+        let open = help::open_followup(&mut reader(self), actor.scope(), household_id)
             .await?
             .ok_or_else(|| {
                 AppError::invalid(

@@ -498,13 +498,13 @@ impl App {
         let mut s = self.validate_request(s)?;
         // A sender's key is kept with the sender: one citizen's or system's key never finds
         // (or blocks) another's request.
-        s.client_key = s.client_key.map(|key| {
-            match (actor.user_id(), actor.open311_key()) {
+        s.client_key = s
+            .client_key
+            .map(|key| match (actor.user_id(), actor.open311_key()) {
                 (Some(user), _) => format!("u{user}:{key}"),
                 (None, Some(client)) => format!("o{client}:{key}"),
                 (None, None) => format!("{}@{}:{key}", actor.username(), actor.ip()),
-            }
-        });
+            });
         if let Some(key) = s.client_key.as_deref()
             && let Some(id) = store::request_by_client_key(&mut reader(self), key).await?
         {
@@ -1814,7 +1814,6 @@ impl App {
         .await?;
         Ok(labels)
     }
-
 
     /// Issues an Open311 key for a client application (shown once, stored as a hash).
     pub async fn issue_open311_key(&self, actor: &Actor, client_name: &str) -> AppResult<String> {

@@ -92,6 +92,7 @@ impl App {
         let page = page.max(1);
         let households = sweeps::sweep_households(
             &mut reader(self),
+            actor.scope(),
             id,
             sweep_range(sweep.region_code),
             (page - 1) * 100,

@@ -3875,3 +3875,179 @@ async fn a_contracts_milestones_wait_for_its_deliveries_and_its_assessors_stay_w
         "the refusal is audited"
     );
 }
+
+/// Scoped lookups only, by construction: every store function that reads or changes a person,
+/// household, lead, clue, visit, photo, timeline or household file takes a `Scope` — except the
+/// few named here with the reason — and no use case calls a store function outside this rule.
+#[test]
+fn use_cases_reach_people_only_through_scoped_store_functions() {
+    const PEOPLE_TABLES: [&str; 9] = [
+        "persons",
+        "households",
+        "household_memberships",
+        "leads",
+        "clues",
+        "household_files",
+        "visits",
+        "photos",
+        "timeline",
+    ];
+    // Each unscoped function, why it may be, and the only app files that may call it.
+    const ALLOWED: [(&str, &str, &[&str]); 11] = [
+        (
+            "insert_household",
+            "creates in a region the use case checked",
+            &["registry.rs", "discovery.rs", "import.rs"],
+        ),
+        (
+            "insert_person",
+            "creates in a region the use case checked",
+            &["registry.rs"],
+        ),
+        (
+            "insert_clue",
+            "appends to a lead reached in scope",
+            &["discovery.rs"],
+        ),
+        (
+            "insert_photo",
+            "appends to a clue or visit reached in scope",
+            &["discovery.rs", "demo_discovery.rs"],
+        ),
+        (
+            "insert_visit",
+            "appends to a lead reached in scope",
+            &["discovery.rs"],
+        ),
+        (
+            "add_timeline",
+            "appends to a household reached in scope",
+            &["discovery.rs", "help.rs", "resources.rs", "assessment.rs"],
+        ),
+        (
+            "uploaded_bytes_since",
+            "the caller's own upload sizes",
+            &["discovery.rs"],
+        ),
+        (
+            "clues_of_reporter",
+            "the reporter's own clues, nothing of the household",
+            &["discovery.rs"],
+        ),
+        (
+            "rebuild_rollups",
+            "recounts figures",
+            &["demo.rs", "demo_discovery.rs", "discovery.rs"],
+        ),
+        (
+            "population_rows",
+            "data matching: the named city-wide read, gated by RunScreening",
+            &["screening.rs"],
+        ),
+        ("count_all", "totals for the operator", &["demo.rs"]),
+    ];
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let read_dir = |dir: &str| -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(format!("{root}/{dir}")).expect("dir") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                let name = path
+                    .file_name()
+                    .expect("name")
+                    .to_string_lossy()
+                    .to_string();
+                out.push((name, std::fs::read_to_string(&path).expect("source")));
+            }
+        }
+        out
+    };
+    let mentions_table = |text: &str, tokens: &[String]| {
+        tokens.iter().any(|t| {
+            text.match_indices(t.as_str()).any(|(i, _)| {
+                let before = text[..i].chars().next_back();
+                let after = text[i + t.len()..].chars().next();
+                let edge = |c: Option<char>| !c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                edge(before) && edge(after)
+            })
+        })
+    };
+    let store = read_dir("store/src");
+    // Names of SQL constants and builders that hold a people table count as that table.
+    let mut tokens: Vec<String> = PEOPLE_TABLES.iter().map(|t| t.to_string()).collect();
+    for (_, text) in &store {
+        for piece in text
+            .split("\nconst ")
+            .skip(1)
+            .chain(text.split("\nfn ").skip(1))
+        {
+            let name: String = piece
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let body = &piece[..piece
+                .find("\n}\n")
+                .or(piece.find(";\n"))
+                .unwrap_or(piece.len())];
+            if !name.is_empty() && mentions_table(body, &tokens) {
+                tokens.push(name);
+            }
+        }
+    }
+    let mut unscoped = Vec::new();
+    for (file, text) in &store {
+        for piece in text
+            .split("\npub async fn ")
+            .skip(1)
+            .chain(text.split("\npub fn ").skip(1))
+        {
+            let name: String = piece
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let body = &piece[..piece.find("\n}\n").unwrap_or(piece.len())];
+            let signature = &body[..body.find('{').unwrap_or(body.len())];
+            if mentions_table(body, &tokens) && !signature.contains("Scope") {
+                unscoped.push((file.clone(), name));
+            }
+        }
+    }
+    let app = read_dir("app/src");
+    let mut violations = Vec::new();
+    for (store_file, name) in &unscoped {
+        let allowed = ALLOWED.iter().find(|(n, _, _)| n == name);
+        let stem = store_file.trim_end_matches(".rs");
+        for (app_file, text) in &app {
+            // `discovery::name(`, `store::name(` where `store` is this module, or `name(` after
+            // importing it by name.
+            let qualified = text.contains(&format!("{stem}::{name}("));
+            let aliased = text.contains(&format!("minsheng_store::{stem} as store"))
+                && text.contains(&format!("store::{name}("));
+            let imported = text.contains(&format!("{stem}::{name};"))
+                || text.contains(&format!("{stem}::{{{name}"))
+                || text.contains(&format!(", {name}}}"));
+            let bare = imported
+                && text.match_indices(&format!("{name}(")).any(|(i, _)| {
+                    let before = text[..i].chars().next_back();
+                    !text[..i].ends_with("fn ")
+                        && !before.is_some_and(|c| {
+                            c.is_alphanumeric() || c == '_' || c == ':' || c == '.'
+                        })
+                });
+            let permitted = allowed.is_some_and(|(_, _, files)| files.contains(&app_file.as_str()));
+            if (qualified || aliased || bare) && !permitted {
+                violations.push(format!(
+                    "app/src/{app_file} calls {store_file}::{name}, which takes no scope"
+                ));
+            }
+        }
+    }
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+    // The list above is kept true: every allowed name is a real unscoped function.
+    for (name, why, _) in ALLOWED.iter().filter(|(_, why, _)| !why.is_empty()) {
+        assert!(
+            unscoped.iter().any(|(_, n)| n == name),
+            "{name} ({why}) is scoped now: take it off the list"
+        );
+    }
+}

@@ -382,7 +382,11 @@ fn write_outputs(
                     writeln!(
                         w,
                         "{},{},{line}",
-                        quote(&population.household_id(warning.household as usize).to_string()),
+                        quote(
+                            &population
+                                .household_id(warning.household as usize)
+                                .to_string()
+                        ),
                         quote(feed)
                     )?;
                 }

@@ -77,9 +77,7 @@ mod tests {
 /// gets a leading `'`, so `=HYPERLINK(…)` typed into an address stays text. A plain number
 /// (`-5`, `+86`) is left alone. Every CSV the product writes passes its cells through here.
 pub fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
-    let risky = text.starts_with([
-        '=', '+', '-', '@', '\t', '\r', '\n', '＝', '＋', '－', '＠',
-    ]);
+    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r', '\n', '＝', '＋', '－', '＠']);
     if risky && text.trim().parse::<f64>().is_err() {
         std::borrow::Cow::Owned(format!("'{text}"))
     } else {
@@ -95,7 +93,10 @@ mod csv_tests {
     #[test]
     fn formulas_stay_text() {
         assert_eq!(csv_cell("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
-        assert_eq!(csv_cell("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+        assert_eq!(
+            csv_cell("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
         assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(csv_cell("+1+cmd"), "'+1+cmd");
         assert_eq!(csv_cell("\t=1"), "'\t=1");

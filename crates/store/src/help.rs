@@ -631,20 +631,34 @@ pub async fn schedule_followup(
 }
 
 /// The household's open (not yet done) follow-up, if any.
-pub async fn open_followup(c: &mut impl Conn, household_id: i64) -> Result<Option<FollowupRow>> {
-    c.optional(Sql::with(
-        &format!("{FOLLOWUP_SELECT} WHERE f.household_id = $1 AND f.done_at IS NULL ORDER BY f.id DESC LIMIT 1"),
+/// A household's follow-up not yet done, if the household lies in the scope.
+pub async fn open_followup(
+    c: &mut impl Conn,
+    scope: &Scope,
+    household_id: i64,
+) -> Result<Option<FollowupRow>> {
+    let mut sql = Sql::with(
+        &format!("{FOLLOWUP_SELECT} WHERE f.household_id = $1 AND f.done_at IS NULL AND "),
         vals![household_id],
-    ))
-    .await
+    );
+    scope.sql_condition(&mut sql, "f.region_code");
+    sql.push(" ORDER BY f.id DESC LIMIT 1");
+    c.optional(sql).await
 }
 
-pub async fn followups_of(c: &mut impl Conn, household_id: i64) -> Result<Vec<FollowupRow>> {
-    c.all(Sql::with(
-        &format!("{FOLLOWUP_SELECT} WHERE f.household_id = $1 ORDER BY f.id DESC LIMIT 50"),
+/// A household's follow-ups, if the household lies in the scope.
+pub async fn followups_of(
+    c: &mut impl Conn,
+    scope: &Scope,
+    household_id: i64,
+) -> Result<Vec<FollowupRow>> {
+    let mut sql = Sql::with(
+        &format!("{FOLLOWUP_SELECT} WHERE f.household_id = $1 AND "),
         vals![household_id],
-    ))
-    .await
+    );
+    scope.sql_condition(&mut sql, "f.region_code");
+    sql.push(" ORDER BY f.id DESC LIMIT 50");
+    c.all(sql).await
 }
 
 /// Follow-ups of an area not yet done, soonest (most overdue) first.

@@ -72,27 +72,28 @@ pub struct SweepHouseholdRow {
     pub visited_at: Option<i64>,
 }
 
+/// The households of a sweep's area that lie in the caller's scope, with what the sweep found.
 pub async fn sweep_households(
     c: &mut impl Conn,
+    scope: &Scope,
     sweep_id: i64,
     region: (i64, i64),
     offset: i64,
     limit: i64,
 ) -> Result<Vec<SweepHouseholdRow>> {
-    c.all(Sql::with(
+    let mut sql = Sql::with(
         "SELECT h.id AS household_id, h.address, p.name AS head_name, v.finding, v.visited_at \
          FROM households h LEFT JOIN persons p ON p.id = h.head_person_id \
          LEFT JOIN sweep_visits v ON v.household_id = h.id AND v.sweep_id = $1 \
-         WHERE h.region_code BETWEEN $2 AND $3 ORDER BY h.region_code, h.id LIMIT $4 OFFSET $5",
-        vals![
-            sweep_id,
-            region.0,
-            region.1,
-            limit.clamp(1, 500),
-            offset.max(0)
-        ],
-    ))
-    .await
+         WHERE h.region_code BETWEEN $2 AND $3 AND ",
+        vals![sweep_id, region.0, region.1],
+    );
+    scope.sql_condition(&mut sql, "h.region_code");
+    sql.push(" ORDER BY h.region_code, h.id LIMIT ")
+        .bind(limit.clamp(1, 500))
+        .push(" OFFSET ")
+        .bind(offset.max(0));
+    c.all(sql).await
 }
 
 pub struct SweepVisit<'a> {

@@ -258,7 +258,9 @@ pub async fn pending_role_grant(
     id: i64,
 ) -> Result<Option<RoleGrantRow>> {
     let mut sql = Sql::new(GRANT_SELECT);
-    sql.push(" WHERE g.state = 'pending' AND g.id = ").bind(id).push(" AND ");
+    sql.push(" WHERE g.state = 'pending' AND g.id = ")
+        .bind(id)
+        .push(" AND ");
     scope.sql_condition(&mut sql, "n.region_code");
     c.optional(sql).await
 }

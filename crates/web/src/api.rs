@@ -102,7 +102,10 @@ pub async fn issue_token(
         return Ok((StatusCode::CREATED, Json(json!({ "token": token }))).into_response());
     }
     Err(WebError::new(
-        AppError::invalid("authorization", "issue tokens from a signed-in session, not with a token"),
+        AppError::invalid(
+            "authorization",
+            "issue tokens from a signed-in session, not with a token",
+        ),
         &info,
     ))
 }

@@ -15,8 +15,8 @@ use minsheng_domain::Action;
 
 use crate::AppState;
 use crate::error::WebError;
-use crate::limits::{MAX_BODY_BYTES, MAX_QUERY_BYTES, MAX_UPLOAD_BYTES};
 use crate::i18n::Lang;
+use crate::limits::{MAX_BODY_BYTES, MAX_QUERY_BYTES, MAX_UPLOAD_BYTES};
 
 pub const SESSION_COOKIE: &str = "ms_session";
 pub const LOGIN_CSRF_COOKIE: &str = "ms_login_csrf";

@@ -163,7 +163,9 @@ pub(crate) fn safe_next(next: Option<&str>) -> String {
             if n.len() <= MAX_NEXT
                 && n.starts_with('/')
                 && !n[1..].starts_with(['/', '\\'])
-                && !n.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace()) =>
+                && !n
+                    .chars()
+                    .any(|c| c == '\\' || c.is_control() || c.is_whitespace()) =>
         {
             n.to_string()
         }
@@ -991,7 +993,8 @@ async fn users_page(
         .web(info)?
         .into_iter()
         .map(|g| {
-            let role = Role::from_code(&g.role).map_or(g.role.clone(), |r| info.lang.role(r).to_string());
+            let role =
+                Role::from_code(&g.role).map_or(g.role.clone(), |r| info.lang.role(r).to_string());
             (
                 g.id,
                 format!("{}（{}）", g.display_name, g.username),
@@ -1464,7 +1467,10 @@ mod tests {
         assert_eq!(safe_next(Some("/\n/evil.example")), "/");
         assert_eq!(safe_next(Some("/ /evil.example")), "/");
         assert_eq!(safe_next(Some("/a\\b")), "/");
-        assert_eq!(safe_next(Some("/households?q=%E5%BC%A0")), "/households?q=%E5%BC%A0");
+        assert_eq!(
+            safe_next(Some("/households?q=%E5%BC%A0")),
+            "/households?q=%E5%BC%A0"
+        );
     }
 
     proptest::proptest! {

@@ -9,10 +9,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use minsheng_app::{Actor, AppError};
 use minsheng_app::hotline::{
     MAX_DESCRIPTION, OPEN_STATES, PublicRequest, RequestQuery, RequestSubmission,
 };
+use minsheng_app::{Actor, AppError};
 use minsheng_domain::time_util::{CHINA_OFFSET, now_millis};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
@@ -690,8 +690,6 @@ fn required<'a>(params: &'a [(String, String)], name: &str) -> Result<&'a str, O
         .filter(|v| !v.is_empty())
         .ok_or_else(|| Open311Error::bad(format!("{name} not provided")))
 }
-
-
 
 async fn create_request(
     s: &AppState,

@@ -1138,3 +1138,83 @@ pub(crate) fn build(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
         .with_state(state)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use minsheng_app::Actor;
+    use tower::ServiceExt;
+
+    /// The action a route declares is checked by the router itself: a handler that checks
+    /// nothing is still unreachable without the right role.
+    #[tokio::test]
+    async fn the_router_refuses_what_a_route_does_not_permit_before_its_handler_runs() {
+        let (store, _guard) = minsheng_store::testing::fresh_store(minsheng_app::Backend::Sqlite)
+            .await
+            .expect("store");
+        let app = minsheng_app::App::new(store, minsheng_app::Settings::default()).expect("app");
+        let state = AppState {
+            app,
+            config: crate::WebConfig::default(),
+            limits: limits::Limits::new(limits::RateSettings::default()),
+        };
+        let routes = Routes {
+            router: Router::new(),
+            specs: Vec::new(),
+        }
+        .add(
+            Method::GET,
+            "/guarded",
+            Some(Action::ManageUsers),
+            "a handler that checks nothing",
+            || async { "the handler ran" },
+        );
+        let router: Router = routes
+            .router
+            .layer(middleware::from_fn(
+                |mut req: axum::extract::Request, next: middleware::Next| async move {
+                    let who = req
+                        .headers()
+                        .get("x-who")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    match who.as_deref() {
+                        Some("operator") => {
+                            req.extensions_mut()
+                                .insert(Actor::command_line(minsheng_store::Scope::nothing()));
+                        }
+                        Some(name) => {
+                            req.extensions_mut()
+                                .insert(Actor::outside(name, "10.0.0.1"));
+                        }
+                        None => {}
+                    }
+                    next.run(req).await
+                },
+            ))
+            .with_state(state);
+        let call = |who: Option<&'static str>| {
+            let router = router.clone();
+            async move {
+                let mut request = Request::builder().uri("/guarded");
+                if let Some(who) = who {
+                    request = request.header("x-who", who);
+                }
+                router
+                    .oneshot(request.body(Body::empty()).expect("request"))
+                    .await
+                    .expect("response")
+                    .status()
+            }
+        };
+        assert_eq!(call(Some("operator")).await, StatusCode::OK);
+        assert_eq!(call(Some("citizen")).await, StatusCode::FORBIDDEN);
+        assert_eq!(
+            call(None).await,
+            StatusCode::SEE_OTHER,
+            "anonymous: sign in first"
+        );
+    }
+}

@@ -4,6 +4,7 @@
 //! One test binary on purpose: each binary costs link time.
 
 mod browser;
+mod security;
 mod support;
 
 use std::collections::HashMap;
