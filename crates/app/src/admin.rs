@@ -274,7 +274,7 @@ impl App {
         self.authorize(actor, Action::ManageUsers, Subject::new("user", ""))
             .await?;
         let mut c = reader(self);
-        let rows = users::users_in_scope(&mut c, &actor.scope()).await?;
+        let rows = users::users_in_scope(&mut c, actor.scope()).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let roles = users::user_roles(&mut c, row.id)
@@ -297,7 +297,7 @@ impl App {
     pub async fn list_units(&self, actor: &Actor) -> AppResult<Vec<UnitRow>> {
         self.authorize(actor, Action::ViewUnits, Subject::new("unit", ""))
             .await?;
-        Ok(users::units_in_scope(&mut reader(self), &actor.scope()).await?)
+        Ok(users::units_in_scope(&mut reader(self), actor.scope()).await?)
     }
 
     pub async fn add_unit(

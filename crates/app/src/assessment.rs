@@ -134,7 +134,7 @@ async fn record_step(
             household_id,
             now,
             actor.user_id(),
-            &actor.username(),
+            actor.username(),
             "assessment",
             text.trim(),
         )
@@ -345,7 +345,7 @@ impl App {
             .await?;
         let (model_row, model) = self.model_detail(actor, row).await?;
         let cohort =
-            assessments::recognised_cohort(&mut reader(self), &actor.scope(), 200_000).await?;
+            assessments::recognised_cohort(&mut reader(self), actor.scope(), 200_000).await?;
         let mut result = WhatIf {
             model: model_row,
             households: 0,
@@ -476,7 +476,7 @@ impl App {
         }
         let now = now_millis();
         let current =
-            assessments::recognised(&mut reader(self), &actor.scope(), household.id).await?;
+            assessments::recognised(&mut reader(self), actor.scope(), household.id).await?;
         match (&current, trigger) {
             (None, "first") | (None, "report") | (None, "change") | (None, "reviewer") => {}
             (None, _) => errors.push(FieldError::new("trigger", "the household has no recognised assessment; use first")),
@@ -553,7 +553,7 @@ impl App {
             states: states.to_vec(),
             household_id: None,
         };
-        let rows = assessments::list(&mut reader(self), &actor.scope(), &filter, 300).await?;
+        let rows = assessments::list(&mut reader(self), actor.scope(), &filter, 300).await?;
         self.audit_now(
             actor,
             "assessment.list",
@@ -574,7 +574,7 @@ impl App {
         own: bool,
     ) -> AppResult<AssessmentRow> {
         let subject_id = id.to_string();
-        let row = assessments::assessment(&mut reader(self), &actor.scope(), id)
+        let row = assessments::assessment(&mut reader(self), actor.scope(), id)
             .await?
             .filter(|row| !own || Some(row.assessor_id) == actor.user_id());
         match row {
@@ -884,7 +884,7 @@ impl App {
         household_id: i64,
     ) -> AppResult<Option<CurrentAssessment>> {
         let current =
-            assessments::recognised(&mut reader(self), &actor.scope(), household_id).await?;
+            assessments::recognised(&mut reader(self), actor.scope(), household_id).await?;
         let open = assessments::open_assessment(&mut reader(self), household_id).await?;
         let now = now_millis();
         Ok(match current {
@@ -972,14 +972,14 @@ impl App {
             if i + 2 == banan.len() {
                 continue; // a draft
             }
-            let version = assessments::assessment(&mut reader(self), &operator.scope(), id)
+            let version = assessments::assessment(&mut reader(self), operator.scope(), id)
                 .await?
                 .map_or(0, |a| a.row_version);
             self.submit_assessment(&assessor, id, version).await?;
             if i % 7 == 3 {
                 continue; // waiting for review
             }
-            let version = assessments::assessment(&mut reader(self), &operator.scope(), id)
+            let version = assessments::assessment(&mut reader(self), operator.scope(), id)
                 .await?
                 .map_or(0, |a| a.row_version);
             self.review_assessment(&operator, id, version, true, "")

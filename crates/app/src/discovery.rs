@@ -615,7 +615,7 @@ impl App {
                 household,
                 now,
                 actor.user_id(),
-                &actor.username(),
+                actor.username(),
                 "clue",
                 &text,
             )
@@ -656,7 +656,7 @@ impl App {
             .await?;
         let level = inbox_level(actor);
         let now = now_millis();
-        let rows = discovery::inbox(&mut reader(self), &actor.scope(), level, now, 200).await?;
+        let rows = discovery::inbox(&mut reader(self), actor.scope(), level, now, 200).await?;
         let overdue = rows.iter().filter(|l| l.due_at < now).count();
         self.audit_now(
             actor,
@@ -699,7 +699,7 @@ impl App {
         let subject_id = id.to_string();
         let subject = Subject::new("photo", &subject_id);
         self.authorize(actor, Action::ViewLeads, subject).await?;
-        let Some((kind, data)) = discovery::photo(&mut reader(self), &actor.scope(), id).await?
+        let Some((kind, data)) = discovery::photo(&mut reader(self), actor.scope(), id).await?
         else {
             self.audit_now(actor, "photo.read", subject, false, "not found in area")
                 .await?;
@@ -711,7 +711,7 @@ impl App {
     }
 
     async fn lead_in_area(&self, actor: &Actor, id: i64, action: &str) -> AppResult<LeadRow> {
-        if let Some(lead) = discovery::lead(&mut reader(self), &actor.scope(), id).await? {
+        if let Some(lead) = discovery::lead(&mut reader(self), actor.scope(), id).await? {
             return Ok(lead);
         }
         let subject_id = id.to_string();
@@ -779,7 +779,7 @@ impl App {
                 let household = v.household_id.ok_or_else(|| {
                     AppError::invalid("household_id", "choose the household whose file this joins")
                 })?;
-                if registry::household(&mut tx, &actor.scope(), household)
+                if registry::household(&mut tx, actor.scope(), household)
                     .await?
                     .is_none()
                 {
@@ -875,7 +875,7 @@ impl App {
                 household,
                 now,
                 actor.user_id(),
-                &actor.username(),
+                actor.username(),
                 "visit",
                 &text,
             )
@@ -1041,7 +1041,7 @@ impl App {
             file.household_id,
             now,
             actor.user_id(),
-            &actor.username(),
+            actor.username(),
             "file",
             &text,
         )
@@ -1064,7 +1064,7 @@ impl App {
         )
         .await?;
         let mut c = reader(self);
-        if registry::household(&mut c, &actor.scope(), household_id)
+        if registry::household(&mut c, actor.scope(), household_id)
             .await?
             .is_none()
         {

@@ -83,7 +83,7 @@ impl App {
         loop {
             let filter = crate::registry::list_filter_for_export(&page)?;
             let batch =
-                registry::list_households(&mut reader(self), &actor.scope(), &filter).await?;
+                registry::list_households(&mut reader(self), actor.scope(), &filter).await?;
             let done = batch.len() < 1000;
             rows.extend(batch.into_iter().map(HouseholdView::from_row));
             if done || rows.len() >= EXPORT_LIMIT {

@@ -474,7 +474,7 @@ impl App {
             Subject::new("grid_links", ""),
         )
         .await?;
-        let links = store::links(&mut reader(self), &actor.scope()).await?;
+        let links = store::links(&mut reader(self), actor.scope()).await?;
         self.audit_now(
             actor,
             "grid.links",
@@ -495,7 +495,7 @@ impl App {
         )
         .await?;
         let mut tx = self.store().begin().await?;
-        if !store::remove_link(&mut tx, &actor.scope(), id, now_millis()).await? {
+        if !store::remove_link(&mut tx, actor.scope(), id, now_millis()).await? {
             drop(tx);
             return Err(self
                 .not_found_audited(
@@ -614,7 +614,7 @@ impl App {
             Subject::new("grid_alerts", ""),
         )
         .await?;
-        let alerts = store::alerts(&mut reader(self), &actor.scope(), 200).await?;
+        let alerts = store::alerts(&mut reader(self), actor.scope(), 200).await?;
         self.audit_now(
             actor,
             "grid.alerts",
@@ -635,7 +635,7 @@ impl App {
         )
         .await?;
         let mut tx = self.store().begin().await?;
-        if !store::acknowledge_alert(&mut tx, &actor.scope(), id, actor.user_id(), now_millis())
+        if !store::acknowledge_alert(&mut tx, actor.scope(), id, actor.user_id(), now_millis())
             .await?
         {
             drop(tx);

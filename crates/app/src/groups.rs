@@ -29,7 +29,7 @@ impl App {
     pub async fn list_groups(&self, actor: &Actor) -> AppResult<Vec<GroupRow>> {
         self.authorize(actor, Action::ManageGroups, Subject::new("group", ""))
             .await?;
-        Ok(discovery::groups_in_scope(&mut reader(self), &actor.scope(), 200).await?)
+        Ok(discovery::groups_in_scope(&mut reader(self), actor.scope(), 200).await?)
     }
 
     pub async fn group_detail(&self, actor: &Actor, id: i64) -> AppResult<GroupDetail> {
@@ -45,7 +45,7 @@ impl App {
     }
 
     async fn group_in_area(&self, actor: &Actor, id: i64) -> AppResult<GroupRow> {
-        if let Some(group) = discovery::group(&mut reader(self), &actor.scope(), id).await? {
+        if let Some(group) = discovery::group(&mut reader(self), actor.scope(), id).await? {
             return Ok(group);
         }
         self.audit_now(

@@ -134,7 +134,7 @@ impl App {
         household_id: i64,
     ) -> AppResult<Option<(i64, Recommendations)>> {
         let Some(row) =
-            assessments::recognised(&mut reader(self), &actor.scope(), household_id).await?
+            assessments::recognised(&mut reader(self), actor.scope(), household_id).await?
         else {
             return Ok(None);
         };
@@ -173,7 +173,7 @@ impl App {
         )
         .await?;
         let mut c = reader(self);
-        let plan = help::plan_of_household(&mut c, &actor.scope(), household_id).await?;
+        let plan = help::plan_of_household(&mut c, actor.scope(), household_id).await?;
         let items = match &plan {
             Some(p) => help::plan_items(&mut c, p.id).await?,
             None => Vec::new(),
@@ -183,7 +183,7 @@ impl App {
             recommendations: recommended.map(|(_, r)| r),
             plan,
             items,
-            referrals: help::referrals_in_scope(&mut c, &actor.scope(), Some(household_id), 100)
+            referrals: help::referrals_in_scope(&mut c, actor.scope(), Some(household_id), 100)
                 .await?,
             benefits: help::benefits_of(&mut c, household_id).await?,
             emergencies: help::emergencies_of(&mut c, household_id).await?,
@@ -204,7 +204,7 @@ impl App {
             .await?;
         let catalog = shipped_catalog()?;
         let recommended_conclusion =
-            assessments::recognised(&mut reader(self), &actor.scope(), household_id)
+            assessments::recognised(&mut reader(self), actor.scope(), household_id)
                 .await?
                 .and_then(|a| a.conclusion)
                 .unwrap_or_default();
@@ -307,7 +307,7 @@ impl App {
         .await?;
         self.household_in_area(actor, household_id, "plan.add_item")
             .await?;
-        let plan = help::plan_of_household(&mut reader(self), &actor.scope(), household_id)
+        let plan = help::plan_of_household(&mut reader(self), actor.scope(), household_id)
             .await?
             .ok_or_else(|| AppError::invalid("plan", "make the plan first"))?;
         self.add_plan_item(actor, plan.id, item_code, amount, reason)
@@ -334,7 +334,7 @@ impl App {
                 actor,
                 "plan",
                 plan_id,
-                help::plan(&mut reader(self), &actor.scope(), plan_id).await?,
+                help::plan(&mut reader(self), actor.scope(), plan_id).await?,
             )
             .await?;
         let catalog = shipped_catalog()?;
@@ -411,7 +411,7 @@ impl App {
                 actor,
                 "plan_item",
                 item_id,
-                help::plan_item(&mut reader(self), &actor.scope(), item_id).await?,
+                help::plan_item(&mut reader(self), actor.scope(), item_id).await?,
             )
             .await?;
         if !accept && reason.trim().is_empty() {
@@ -472,10 +472,10 @@ impl App {
                 actor,
                 "plan_item",
                 item_id,
-                help::plan_item(&mut reader(self), &actor.scope(), item_id).await?,
+                help::plan_item(&mut reader(self), actor.scope(), item_id).await?,
             )
             .await?;
-        if approval_reach(&actor.roles()) < level_rank(&item.approval_level) {
+        if approval_reach(actor.roles()) < level_rank(&item.approval_level) {
             self.audit_now(
                 actor,
                 "plan.approve",
@@ -586,7 +586,7 @@ impl App {
                 actor,
                 "plan_item",
                 item_id,
-                help::plan_item(&mut reader(self), &actor.scope(), item_id).await?,
+                help::plan_item(&mut reader(self), actor.scope(), item_id).await?,
             )
             .await?;
         let entry = shipped_catalog()?
@@ -753,7 +753,7 @@ impl App {
     pub async fn followups_due(&self, actor: &Actor) -> AppResult<Vec<help::FollowupRow>> {
         self.authorize(actor, Action::ManageHelp, Subject::new("followup", ""))
             .await?;
-        let rows = help::followups_due(&mut reader(self), &actor.scope(), 300).await?;
+        let rows = help::followups_due(&mut reader(self), actor.scope(), 300).await?;
         self.audit_now(
             actor,
             "followup.list",
@@ -1010,7 +1010,7 @@ impl App {
             Subject::new("referral", &id.to_string()),
         )
         .await?;
-        let found = help::referral(&mut reader(self), &actor.scope(), None, id).await?;
+        let found = help::referral(&mut reader(self), actor.scope(), None, id).await?;
         let referral = self.in_area(actor, "referral", id, found).await?;
         if referral.state != "returned" {
             return Err(refused_transition(&referral.state, "re-sent"));
@@ -1299,7 +1299,7 @@ impl App {
                 actor,
                 "emergency",
                 case_id,
-                help::emergency(&mut reader(self), &actor.scope(), case_id).await?,
+                help::emergency(&mut reader(self), actor.scope(), case_id).await?,
             )
             .await?;
         let item = shipped_catalog()?
@@ -1385,7 +1385,7 @@ impl App {
                 actor,
                 "emergency",
                 case_id,
-                help::emergency(&mut reader(self), &actor.scope(), case_id).await?,
+                help::emergency(&mut reader(self), actor.scope(), case_id).await?,
             )
             .await?;
         let now = now_millis();
@@ -1523,7 +1523,7 @@ async fn chain(
         household_id,
         now,
         actor.user_id(),
-        &actor.username(),
+        actor.username(),
         kind,
         text,
     )

@@ -699,7 +699,7 @@ impl App {
                 request_id,
                 at: now_millis(),
                 user_id: actor.user_id(),
-                username: &actor.username(),
+                username: actor.username(),
                 unit_id: actor.unit_id(),
                 kind,
                 note,
@@ -886,7 +886,7 @@ impl App {
     ) -> AppResult<Option<RequestRow>> {
         let nothing = minsheng_store::Scope::from_ranges(Vec::new());
         Ok(if agent {
-            store::request(c, &actor.scope(), None, id).await?
+            store::request(c, actor.scope(), None, id).await?
         } else {
             store::request(c, &nothing, Some(actor.unit_id().unwrap_or(-1)), id).await?
         })
@@ -936,7 +936,7 @@ impl App {
             Subject::new("hotline_request", &subject),
         )
         .await?;
-        match store::request(&mut reader(self), &actor.scope(), None, id).await? {
+        match store::request(&mut reader(self), actor.scope(), None, id).await? {
             Some(r) => Ok(r),
             None => {
                 self.audit_now(
@@ -1042,7 +1042,7 @@ impl App {
         }
         let classifier = self.hotline_classifier().await?;
         let mut tx = self.store().begin().await?;
-        let r = store::request(&mut tx, &actor.scope(), None, id)
+        let r = store::request(&mut tx, actor.scope(), None, id)
             .await?
             .ok_or(AppError::NotFound)?;
         let text = format!("{} {}", r.description, r.address);
@@ -1439,7 +1439,7 @@ impl App {
         if id == into {
             return Err(AppError::invalid("into", "a request cannot join itself"));
         }
-        let target = store::request(&mut reader(self), &actor.scope(), None, into)
+        let target = store::request(&mut reader(self), actor.scope(), None, into)
             .await?
             .ok_or_else(|| AppError::invalid("into", "no such request"))?;
         if target.state == "merged" {
@@ -1752,7 +1752,7 @@ impl App {
                 request_id: id,
                 at: now_millis(),
                 user_id: None,
-                username: &actor.username(),
+                username: actor.username(),
                 unit_id: None,
                 kind: "citizen_update",
                 note: &text,
@@ -1782,7 +1782,7 @@ impl App {
     ) -> AppResult<Vec<users::UnitRow>> {
         self.authorize(actor, Action::TakeCalls, Subject::new("hotline", ""))
             .await?;
-        let units = users::units_in_scope(&mut reader(self), &actor.scope()).await?;
+        let units = users::units_in_scope(&mut reader(self), actor.scope()).await?;
         let district = |code: i64| code / 1_000_000;
         Ok(units
             .into_iter()

@@ -290,8 +290,8 @@ pub async fn write_audit(
         &NewAudit {
             at: minsheng_domain::time_util::now_millis(),
             user_id: actor.user_id(),
-            username: &actor.username(),
-            ip: &actor.ip(),
+            username: actor.username(),
+            ip: actor.ip(),
             action,
             subject_kind: subject.kind,
             subject_id: subject.id,

@@ -219,8 +219,8 @@ impl App {
             .await?;
         let filter = list_filter(q)?;
         let mut c = reader(self);
-        let rows = registry::list_households(&mut c, &actor.scope(), &filter).await?;
-        let total = registry::count_households(&mut c, &actor.scope(), &filter, COUNT_CAP).await?;
+        let rows = registry::list_households(&mut c, actor.scope(), &filter).await?;
+        let total = registry::count_households(&mut c, actor.scope(), &filter, COUNT_CAP).await?;
         let detail = format!(
             "q={} page={} shown={}",
             q.q.as_deref().unwrap_or(""),
@@ -273,7 +273,7 @@ impl App {
         id: i64,
         action: &str,
     ) -> AppResult<HouseholdRow> {
-        if let Some(row) = registry::household(&mut reader(self), &actor.scope(), id).await? {
+        if let Some(row) = registry::household(&mut reader(self), actor.scope(), id).await? {
             return Ok(row);
         }
         let subject_id = id.to_string();
@@ -372,7 +372,7 @@ impl App {
 
     /// The person if they live in the actor's area; see [`App::household_in_area`].
     async fn person_in_area(&self, actor: &Actor, id: i64, action: &str) -> AppResult<PersonRow> {
-        if let Some(row) = registry::person(&mut reader(self), &actor.scope(), id).await? {
+        if let Some(row) = registry::person(&mut reader(self), actor.scope(), id).await? {
             return Ok(row);
         }
         let subject_id = id.to_string();
@@ -391,8 +391,8 @@ impl App {
             .await?;
         let filter = list_filter(q)?;
         let mut c = reader(self);
-        let rows = registry::list_persons(&mut c, &actor.scope(), &filter).await?;
-        let total = registry::count_persons(&mut c, &actor.scope(), &filter, COUNT_CAP).await?;
+        let rows = registry::list_persons(&mut c, actor.scope(), &filter).await?;
+        let total = registry::count_persons(&mut c, actor.scope(), &filter, COUNT_CAP).await?;
         let detail = format!(
             "q={} page={} shown={}",
             q.q.as_deref().unwrap_or(""),
@@ -771,7 +771,7 @@ impl App {
         self.authorize(actor, Action::ViewFigures, Subject::new("figures", ""))
             .await?;
         let mut c = reader(self);
-        let rows = registry::counts_by_district(&mut c, &actor.scope()).await?;
+        let rows = registry::counts_by_district(&mut c, actor.scope()).await?;
         let mut out = Vec::with_capacity(rows.len());
         for (code, households, persons) in rows {
             let name = regions::get(&mut c, code)

@@ -103,7 +103,7 @@ async fn timeline(
         household_id,
         now_millis(),
         actor.user_id(),
-        &actor.username(),
+        actor.username(),
         "resources",
         text,
     )
@@ -526,7 +526,7 @@ impl App {
             return Err(AppError::invalid("reason", "1 to 200 characters"));
         }
         let mut tx = self.store().begin().await?;
-        let Some(found) = store::a_match(&mut tx, &actor.scope(), None, match_id).await? else {
+        let Some(found) = store::a_match(&mut tx, actor.scope(), None, match_id).await? else {
             drop(tx);
             return Err(self
                 .not_found_audited(
@@ -582,7 +582,7 @@ impl App {
             Subject::new("household", &subject),
         )
         .await?;
-        let rows = store::deliveries(&mut reader(self), &actor.scope(), Some(household_id)).await?;
+        let rows = store::deliveries(&mut reader(self), actor.scope(), Some(household_id)).await?;
         self.audit_now(
             actor,
             "resources.deliveries",
@@ -686,7 +686,7 @@ impl App {
             Subject::new("appeal", &subject),
         )
         .await?;
-        match store::appeal_in(&mut reader(self), &actor.scope(), appeal_id).await? {
+        match store::appeal_in(&mut reader(self), actor.scope(), appeal_id).await? {
             Some(appeal) => Ok(appeal),
             None => Err(self
                 .not_found_audited(actor, action, Subject::new("appeal", &subject), "not found")
@@ -818,7 +818,7 @@ impl App {
         // Staff reach the appeals of their area; a donor's own account any open appeal's
         // public figures.
         let appeal = if staff {
-            store::appeal_in(&mut tx, &actor.scope(), appeal_id).await?
+            store::appeal_in(&mut tx, actor.scope(), appeal_id).await?
         } else {
             store::appeal(&mut tx, appeal_id).await?
         };
@@ -922,7 +922,7 @@ impl App {
         // Closing first locks the row, so two closings (or a closing and the daily sweep) read
         // the figures one after the other and move a surplus once.
         store::close_appeal(&mut tx, appeal_id, now).await?;
-        let appeal = store::appeal_in(&mut tx, &actor.scope(), appeal_id)
+        let appeal = store::appeal_in(&mut tx, actor.scope(), appeal_id)
             .await?
             .ok_or(AppError::NotFound)?;
         let (_, _, paid_out, moved) = store::ledger_sums(&mut tx, appeal_id).await?;
@@ -1122,7 +1122,7 @@ impl App {
             Subject::new("assignment", &subject),
         )
         .await?;
-        let found = store::assignments(&mut reader(self), &actor.scope(), Some(assignment_id))
+        let found = store::assignments(&mut reader(self), actor.scope(), Some(assignment_id))
             .await?
             .pop();
         let Some(assignment) = found else {
@@ -1209,7 +1209,7 @@ impl App {
             Subject::new("assignments", ""),
         )
         .await?;
-        let rows = store::assignments(&mut reader(self), &actor.scope(), None).await?;
+        let rows = store::assignments(&mut reader(self), actor.scope(), None).await?;
         let mut out = Vec::with_capacity(rows.len());
         for a in rows {
             let visits: Vec<time::Date> = store::visit_days(&mut reader(self), a.id)
@@ -1643,8 +1643,8 @@ impl App {
     pub async fn unmet_needs(&self, actor: &Actor) -> AppResult<Vec<Need>> {
         self.authorize(actor, Action::ManageResources, Subject::new("needs", ""))
             .await?;
-        let rows = store::unmet_needs(&mut reader(self), &actor.scope(), 5_000).await?;
-        let matched = store::matches(&mut reader(self), &actor.scope(), None).await?;
+        let rows = store::unmet_needs(&mut reader(self), actor.scope(), 5_000).await?;
+        let matched = store::matches(&mut reader(self), actor.scope(), None).await?;
         let catalog = crate::help::shipped_catalog()?;
         let needs: Vec<Need> = rows
             .into_iter()
@@ -1688,7 +1688,7 @@ impl App {
         self.authorize(actor, Action::ManageResources, Subject::new("appeals", ""))
             .await?;
         let today = minsheng_domain::time_util::today_in_china();
-        let rows: Vec<AppealView> = store::appeals(&mut reader(self), &actor.scope())
+        let rows: Vec<AppealView> = store::appeals(&mut reader(self), actor.scope())
             .await?
             .into_iter()
             .map(|a| AppealView {
@@ -1742,7 +1742,7 @@ impl App {
     pub async fn appeal_ledgers(&self, actor: &Actor) -> AppResult<Vec<store::EntryRow>> {
         self.authorize(actor, Action::ManageResources, Subject::new("appeals", ""))
             .await?;
-        Ok(store::appeal_entries(&mut reader(self), &actor.scope()).await?)
+        Ok(store::appeal_entries(&mut reader(self), actor.scope()).await?)
     }
 
     /// Contracts with their progress: staff, those of their area; an organisation, its own.

@@ -122,7 +122,7 @@ impl App {
             &NewScreenRun {
                 at: now_millis(),
                 user_id: actor.user_id(),
-                username: &actor.username(),
+                username: actor.username(),
                 purpose: run.purpose.trim(),
                 rules_version: &run.rules_version,
                 feeds: &feeds,
@@ -182,7 +182,7 @@ impl App {
             Subject::new("figures", "screening"),
         )
         .await?;
-        let rows = help::screen_hit_rates(&mut reader(self), &actor.scope()).await?;
+        let rows = help::screen_hit_rates(&mut reader(self), actor.scope()).await?;
         Ok(rows
             .into_iter()
             .map(
@@ -208,7 +208,7 @@ impl App {
             Subject::new("screening", "runs"),
         )
         .await?;
-        let rows = help::screen_runs(&mut reader(self), &actor.scope(), 50).await?;
+        let rows = help::screen_runs(&mut reader(self), actor.scope(), 50).await?;
         Ok(rows
             .into_iter()
             .map(

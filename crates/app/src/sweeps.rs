@@ -80,7 +80,7 @@ impl App {
     pub async fn list_sweeps(&self, actor: &Actor) -> AppResult<Vec<SweepRow>> {
         self.authorize(actor, Action::RunSweeps, Subject::new("sweep", ""))
             .await?;
-        Ok(sweeps::sweeps_in_scope(&mut reader(self), &actor.scope(), 100).await?)
+        Ok(sweeps::sweeps_in_scope(&mut reader(self), actor.scope(), 100).await?)
     }
 
     /// A sweep with a page of its households (name of the head and address: audited).
@@ -109,7 +109,7 @@ impl App {
     }
 
     async fn sweep_in_area(&self, actor: &Actor, id: i64, action: &str) -> AppResult<SweepRow> {
-        if let Some(sweep) = sweeps::sweep(&mut reader(self), &actor.scope(), id).await? {
+        if let Some(sweep) = sweeps::sweep(&mut reader(self), actor.scope(), id).await? {
             return Ok(sweep);
         }
         self.audit_now(

@@ -366,7 +366,7 @@ fn write_outputs(
                 writeln!(
                     w,
                     "{},{},{severity},{},{},{}",
-                    quote(&population.household_id(h).to_string()),
+                    quote(population.household_id(h)),
                     population.household_region[h],
                     quote(&codes.join(";")),
                     quote(&explanations.join("；")),
@@ -382,11 +382,7 @@ fn write_outputs(
                     writeln!(
                         w,
                         "{},{},{line}",
-                        quote(
-                            &population
-                                .household_id(warning.household as usize)
-                                .to_string()
-                        ),
+                        quote(population.household_id(warning.household as usize)),
                         quote(feed)
                     )?;
                 }

@@ -98,7 +98,7 @@ async fn send(
     (status, headers, bytes.to_vec())
 }
 
-/// 1 (HIGH). A grid worker's visit registers a household with a head whose ID number belongs
+/// Item 1 (high): A grid worker's visit registers a household with a head whose ID number belongs
 /// to a person of another district: refused, audited, and the person stays where they are;
 /// a clue naming that person is not matched to them either.
 async fn a_visit_never_moves_or_matches_another_areas_person(backend: Backend) {
@@ -200,7 +200,7 @@ async fn a_visit_never_moves_or_matches_another_areas_person(backend: Backend) {
     assert_eq!(detail["lead"]["status"], "open");
 }
 
-/// 2. A lead's clues show ID numbers masked, to every role that may open the lead.
+/// Item 2: A lead's clues show ID numbers masked, to every role that may open the lead.
 async fn lead_details_never_show_full_id_numbers(backend: Backend) {
     let t = TestApp::new(backend).await;
     let grid = t.sign_in("banan.grid").await;
@@ -239,7 +239,7 @@ async fn lead_details_never_show_full_id_numbers(backend: Backend) {
     }
 }
 
-/// 3. Phones, e-mails, ID numbers and names typed however a citizen likes never reach a public
+/// Item 3: Phones, e-mails, ID numbers and names typed however a citizen likes never reach a public
 /// page, the ranking or Open311.
 async fn public_pages_carry_nothing_personal_however_written(backend: Backend) {
     let t = TestApp::new(backend).await;
@@ -297,7 +297,7 @@ async fn public_pages_carry_nothing_personal_however_written(backend: Backend) {
     }
 }
 
-/// 4. Lists and texts of any length cost the same bounded work: a 20,000-value list is refused
+/// Item 4: Lists and texts of any length cost the same bounded work: a 20,000-value list is refused
 /// before any query, a list past its bound says so, a text past its length is refused.
 async fn list_parameters_and_free_texts_are_bounded(backend: Backend) {
     let t = TestApp::new(backend).await;
@@ -355,7 +355,7 @@ async fn list_parameters_and_free_texts_are_bounded(backend: Backend) {
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
 }
 
-/// 5. A failed sign-in with a name of megabytes writes a bounded row: the body is refused past
+/// Item 5: A failed sign-in with a name of megabytes writes a bounded row: the body is refused past
 /// its bound, and a long name leaves keys and audit lines of fixed size.
 async fn failed_sign_ins_write_bounded_rows(backend: Backend) {
     let t = TestApp::new(backend).await;
@@ -404,7 +404,7 @@ async fn failed_sign_ins_write_bounded_rows(backend: Backend) {
     assert!(longest_name.unwrap_or(0) <= 64, "{longest_name:?}");
 }
 
-/// 6. A head's name or an address typed as a formula comes out of the CSV export as text.
+/// Item 6: A head's name or an address typed as a formula comes out of the CSV export as text.
 async fn csv_exports_never_start_a_formula(backend: Backend) {
     let t = TestApp::new(backend).await;
     let officer = t.sign_in("banan.community").await;
@@ -456,7 +456,7 @@ async fn csv_exports_never_start_a_formula(backend: Backend) {
     }
 }
 
-/// 7. A donor's own account cannot mark its payment received (and so close an appeal).
+/// Item 7: A donor's own account cannot mark its payment received (and so close an appeal).
 async fn a_donor_cannot_declare_its_own_payment_received(backend: Backend) {
     let t = TestApp::new(backend).await;
     let charity = t.sign_in("charity").await;
@@ -509,7 +509,7 @@ async fn a_donor_cannot_declare_its_own_payment_received(backend: Backend) {
     assert_eq!(after.1, "open");
 }
 
-/// 8. `next` never leaves the site, however it hides a second slash.
+/// Item 8: `next` never leaves the site, however it hides a second slash.
 async fn redirects_stay_on_this_site(backend: Backend) {
     let t = TestApp::new(backend).await;
     for next in [
@@ -542,7 +542,7 @@ async fn redirects_stay_on_this_site(backend: Backend) {
     assert_eq!(headers[header::LOCATION], "/households?q=1");
 }
 
-/// 9. A password change, an administrator's reset and a disabled account end the user's API
+/// Item 9: A password change, an administrator's reset and a disabled account end the user's API
 /// tokens; the owner lists and revokes tokens; a token cannot mint tokens.
 async fn tokens_end_with_the_password_and_their_owner_revokes_them(backend: Backend) {
     let t = TestApp::new(backend).await;
@@ -650,7 +650,7 @@ async fn tokens_end_with_the_password_and_their_owner_revokes_them(backend: Back
     assert!(!works(token).await, "a revoked token still works");
 }
 
-/// 10. Five wrong passwords from one address do not lock the account for its owner elsewhere;
+/// Item 10: Five wrong passwords from one address do not lock the account for its owner elsewhere;
 /// the guessing address waits, longer each time.
 async fn one_address_cannot_lock_anyone_else_out(backend: Backend) {
     let t = TestApp::new(backend).await;
@@ -690,7 +690,7 @@ async fn one_address_cannot_lock_anyone_else_out(backend: Backend) {
     );
 }
 
-/// 12. What one caller sends stays theirs: a clue never merges into (or reveals) another
+/// Item 12: What one caller sends stays theirs: a clue never merges into (or reveals) another
 /// area's lead; a client key finds only its sender's clue; an Open311 client updates only its
 /// own requests.
 async fn merges_keys_and_client_updates_stay_with_their_owner(backend: Backend) {
@@ -817,7 +817,7 @@ async fn merges_keys_and_client_updates_stay_with_their_owner(backend: Backend) 
     assert!(update(key_a, id).await.is_success());
 }
 
-/// 12. An administrator who creates a district officer does not give them the files: the role
+/// Item 12: An administrator who creates a district officer does not give them the files: the role
 /// waits for a second administrator (the auditors see the request), and weak passwords are
 /// refused.
 async fn file_opening_roles_wait_for_a_second_administrator(backend: Backend) {
@@ -925,7 +925,7 @@ async fn file_opening_roles_wait_for_a_second_administrator(backend: Backend) {
     assert!(officer.may(minsheng_domain::Action::ViewHouseholds));
 }
 
-/// 12. The public form, Open311 posts and photo uploads are limited per client.
+/// Item 12: The public form, Open311 posts and photo uploads are limited per client.
 async fn public_posts_and_uploads_are_rate_limited(backend: Backend) {
     let t = TestApp::new(backend).await;
     let router = minsheng_web::router(
