@@ -30,8 +30,13 @@ USER_NAME=banan.district
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/minsheng-target}"
-cargo build --release --locked -q -p minsheng
-BIN="$CARGO_TARGET_DIR/release/minsheng"
+# MINSHENG_BENCH_BIN runs another build (an earlier commit's, to compare side by side).
+if [ -n "${MINSHENG_BENCH_BIN:-}" ]; then
+  BIN="$MINSHENG_BENCH_BIN"
+else
+  cargo build --release --locked -q -p minsheng
+  BIN="$CARGO_TARGET_DIR/release/minsheng"
+fi
 mkdir -p "$WORK"
 
 SERVER_PID=""
@@ -45,7 +50,7 @@ RESULTS=()
 run_backend() {
   local backend="$1" data_dir="$WORK/$1" url_args=()
   if [ "$backend" = postgres ]; then
-    local db="minsheng_bench_${HOUSEHOLDS}"
+    local db="${MINSHENG_BENCH_DB:-minsheng_bench_${HOUSEHOLDS}}"
     url_args=(--database-url "$PG_BASE/$db")
     if ! psql "$PG_BASE/postgres" -Atqc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
       psql "$PG_BASE/postgres" -qc "CREATE DATABASE $db"

@@ -9,10 +9,16 @@ use serde::Serialize;
 use crate::auth::{check_password_policy, hash_password};
 use crate::{Actor, App, AppError, AppResult, FieldError, Subject, reader, write_audit};
 
-/// Whether a role opens household files (and so, granted by an administrator, needs a second
-/// one's approval).
-pub fn opens_files(role: Role) -> bool {
-    minsheng_domain::role_permits(role, Action::ViewHouseholds)
+/// Whether a role, granted by an administrator, waits for a second administrator's approval:
+/// it opens household files or full ID numbers, or makes users (who could then approve).
+pub fn needs_second_approval(role: Role) -> bool {
+    [
+        Action::ViewHouseholds,
+        Action::RevealIdNumber,
+        Action::ManageUsers,
+    ]
+    .into_iter()
+    .any(|action| minsheng_domain::role_permits(role, action))
 }
 
 #[derive(Debug, Clone)]
@@ -77,7 +83,7 @@ impl App {
         let (pending, roles): (Vec<Role>, Vec<Role>) = input
             .roles
             .iter()
-            .partition(|r| actor.user_id().is_some() && opens_files(**r));
+            .partition(|r| actor.user_id().is_some() && needs_second_approval(**r));
         let roles: Vec<String> = roles.iter().map(|r| r.code().to_string()).collect();
         let mut tx = self.store().begin().await?;
         if users::user_by_name(&mut tx, &username).await?.is_some() {
@@ -126,7 +132,7 @@ impl App {
                 Subject::new("role_grant", &grant.to_string()),
                 true,
                 &format!(
-                    "{} for user {id}: opens household files, waits for a second administrator",
+                    "{} for user {id}: opens household files or makes users, waits for a second administrator",
                     role.code()
                 ),
             )
@@ -161,10 +167,10 @@ impl App {
                 .await);
         };
         let me = actor.user_id().ok_or(AppError::Forbidden)?;
-        if grant.requested_by == Some(me) {
+        if grant.requested_by == Some(me) || grant.user_id == me {
             return Err(AppError::invalid(
                 "grant",
-                "a second administrator decides a grant you asked for",
+                "a second administrator decides a grant you asked for or that is yours",
             ));
         }
         let mut tx = self.store().begin().await?;
@@ -217,6 +223,11 @@ impl App {
             .await?;
         let user = self.user_in_scope(actor, username).await?;
         check_password_policy(&user.username, password)?;
+        let roles = users::user_roles(&mut reader(self), user.id).await?;
+        let sensitive = roles
+            .iter()
+            .filter_map(|r| Role::from_code(r))
+            .any(needs_second_approval);
         let hash = hash_password(password.to_string()).await?;
         let mut tx = self.store().begin().await?;
         users::set_password(&mut tx, user.id, &hash, now_millis()).await?;
@@ -227,7 +238,13 @@ impl App {
             "user.password",
             Subject::new("user", &user.id.to_string()),
             true,
-            "reset",
+            // The auditors' alert: an administrator now knows the password of someone who
+            // opens household files.
+            if sensitive {
+                "reset of a user who opens household files: alert"
+            } else {
+                "reset"
+            },
         )
         .await?;
         tx.commit().await?;

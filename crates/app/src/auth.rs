@@ -47,6 +47,8 @@ pub struct Actor {
     csrf_token: String,
     /// For an Open311 client application: the id of the key it came with.
     open311_key: Option<i64>,
+    /// Came with an API token (not a session): may not mint tokens.
+    via_token: bool,
 }
 
 impl Actor {
@@ -122,6 +124,7 @@ impl Actor {
             ip: "local".into(),
             csrf_token: String::new(),
             open311_key: None,
+            via_token: false,
         }
     }
 
@@ -140,6 +143,7 @@ impl Actor {
             ip: ip.to_string(),
             csrf_token: String::new(),
             open311_key: None,
+            via_token: false,
         }
     }
 }
@@ -391,6 +395,11 @@ impl App {
             }
             users::put_throttle(&mut tx, key, row).await?;
         }
+        // Now and then, forget the rows that no longer hold anyone back, so failures from ever
+        // new addresses do not pile up.
+        if rand::random::<u8>() < 4 {
+            users::purge_throttle(&mut tx, now - self.settings.throttle_window_millis, now).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -445,7 +454,11 @@ impl App {
         if user.disabled {
             return Ok(None);
         }
-        Ok(Some(actor_for(&mut reader, &user, ip, "").await?))
+        let actor = actor_for(&mut reader, &user, ip, "").await?;
+        Ok(Some(Actor {
+            via_token: true,
+            ..actor
+        }))
     }
 
     /// The actor of an Open311 client application with a valid key (`None`: no such key).
@@ -515,6 +528,13 @@ impl App {
         self.authorize(actor, Action::UseAccount, Subject::NONE)
             .await?;
         let user_id = actor.user_id.ok_or(AppError::Forbidden)?;
+        // A token cannot mint tokens: a leaked one must not outlive its own revocation.
+        if actor.via_token {
+            return Err(AppError::invalid(
+                "authorization",
+                "issue tokens from a signed-in session, not with a token",
+            ));
+        }
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(AppError::invalid(
@@ -626,6 +646,7 @@ pub(crate) async fn actor_for(
         ip: ip.to_string(),
         csrf_token: csrf_token.to_string(),
         open311_key: None,
+        via_token: false,
     })
 }
 

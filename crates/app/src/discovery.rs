@@ -168,6 +168,8 @@ struct Match {
     key: String,
     person_id: Option<i64>,
     household_id: Option<i64>,
+    /// Where the matched person lives (inside the clue's area): the lead goes there.
+    region: Option<i64>,
 }
 
 pub(crate) struct ValidClue {
@@ -419,11 +421,13 @@ impl App {
                             .map_or_else(|| format!("id:{id}"), |h| format!("hh:{h}")),
                         person_id: Some(p.id),
                         household_id: p.household_id,
+                        region: Some(p.region_code),
                     },
                     None => Match {
                         key: format!("id:{id}"),
                         person_id: None,
                         household_id: None,
+                        region: None,
                     },
                 },
             );
@@ -433,17 +437,18 @@ impl App {
             let candidates = registry::persons_named(c, &area, &clue.person_name, 50).await?;
             let best = candidates
                 .iter()
-                .map(|(p, h, addr)| {
+                .map(|(p, h, addr, region)| {
                     (
                         text::similarity(addr.as_deref().unwrap_or(""), &clue.address),
                         *p,
                         *h,
+                        *region,
                     )
                 })
-                .filter(|(score, _, _)| *score >= 0.5 || clue.address.is_empty())
+                .filter(|(score, _, _, _)| *score >= 0.5 || clue.address.is_empty())
                 .max_by(|a, b| a.0.total_cmp(&b.0));
             let unique_by_name = candidates.len() == 1 && clue.address.is_empty();
-            if let Some((_, person, household)) =
+            if let Some((_, person, household, region)) =
                 best.filter(|_| !clue.address.is_empty() || unique_by_name)
             {
                 return Ok(Match {
@@ -451,6 +456,7 @@ impl App {
                         .map_or_else(|| format!("person:{person}"), |h| format!("hh:{h}")),
                     person_id: Some(person),
                     household_id: household,
+                    region: Some(region),
                 });
             }
             return Ok(Match {
@@ -461,12 +467,14 @@ impl App {
                 ),
                 person_id: None,
                 household_id: None,
+                region: None,
             });
         }
         Ok(Match {
             key: format!("ad:{town}:{}", text::normalize(&clue.address)),
             person_id: None,
             household_id: None,
+            region: None,
         })
     }
 
@@ -555,10 +563,13 @@ impl App {
         let now = now_millis();
         let (due_at, district_at) = deadlines(self.calendar(), today_in_china(), &clue.urgency);
         let found = self.match_clue(tx, clue).await?;
-        let key = lead_key(clue.region, &found.key);
+        // A lead about someone known goes to where they live (inside the clue's area), so a
+        // clue coded with the town and one with the community find the same lead.
+        let lead_region = found.region.unwrap_or(clue.region);
+        let key = lead_key(lead_region, &found.key);
         let lead_input = LeadInput {
             match_key: &key,
-            region_code: clue.region,
+            region_code: lead_region,
             person_id: found.person_id,
             household_id: found.household_id,
             subject_name: &clue.person_name,
@@ -683,6 +694,7 @@ impl App {
         // Full numbers leave only through the audited reveal of the person they belong to.
         for clue in &mut clues {
             clue.id_number = clue.id_number.as_deref().map(mask_id_number);
+            clue.description = minsheng_domain::scrub::mask_id_numbers(&clue.description);
         }
         let photos = discovery::photos_of_lead(&mut reader(self), actor.scope(), id).await?;
         self.audit_now(actor, "lead.read", subject, true, "")
@@ -920,17 +932,17 @@ impl App {
         v: &VisitSubmission,
         now: i64,
     ) -> AppResult<Result<(i64, i64, bool), Outside>> {
-        let household = match lead.household_id {
+        let (household, household_region) = match lead.household_id {
             Some(h) => {
-                if registry::household(tx, actor.scope(), h).await?.is_none() {
+                let Some(row) = registry::household(tx, actor.scope(), h).await? else {
                     return Ok(Err(Outside {
                         kind: "household",
                         id: h.to_string(),
                         why: "the lead's household is outside the visitor's area",
                         answer: AppError::NotFound,
                     }));
-                }
-                h
+                };
+                (h, row.region_code)
             }
             None => {
                 let address = if v.address.trim().is_empty() {
@@ -966,7 +978,7 @@ impl App {
                     .await?;
                     registry::set_head(tx, actor.scope(), household, Some(person), now).await?;
                 }
-                household
+                (household, lead.region_code)
             }
         };
         if let Some(file) = discovery::file_of_household(tx, actor.scope(), household).await? {
@@ -981,7 +993,8 @@ impl App {
             now,
         )
         .await?;
-        discovery::move_file_state(tx, lead.region_code, None, "watch").await?;
+        // Counted where the file is: its household's region.
+        discovery::move_file_state(tx, household_region, None, "watch").await?;
         Ok(Ok((file, household, false)))
     }
 

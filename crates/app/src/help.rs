@@ -186,7 +186,7 @@ impl App {
             referrals: help::referrals_in_scope(&mut c, actor.scope(), Some(household_id), 100)
                 .await?,
             benefits: help::benefits_of(&mut c, household_id).await?,
-            emergencies: help::emergencies_of(&mut c, household_id).await?,
+            emergencies: help::emergencies_of(&mut c, actor.scope(), household_id).await?,
             followups: help::followups_of(&mut c, actor.scope(), household_id).await?,
         })
     }
@@ -337,6 +337,8 @@ impl App {
                 help::plan(&mut reader(self), actor.scope(), plan_id).await?,
             )
             .await?;
+        let reason = crate::bounded("reason", reason, 500)?;
+        let reason = reason.as_str();
         let catalog = shipped_catalog()?;
         let item = catalog.item(item_code.trim()).ok_or_else(|| {
             AppError::invalid("item_code", "no such item in the assistance catalog")
@@ -414,6 +416,8 @@ impl App {
                 help::plan_item(&mut reader(self), actor.scope(), item_id).await?,
             )
             .await?;
+        let reason = crate::bounded("reason", reason, 500)?;
+        let reason = reason.as_str();
         if !accept && reason.trim().is_empty() {
             return Err(AppError::invalid(
                 "reason",
@@ -644,12 +648,24 @@ impl App {
 
     /// The household's emergency cases not yet paid, for its page (the caller has read the
     /// household).
-    pub async fn unpaid_emergencies(&self, household_id: i64) -> AppResult<Vec<EmergencyRow>> {
-        Ok(help::emergencies_of(&mut reader(self), household_id)
-            .await?
-            .into_iter()
-            .filter(|e| e.paid_at.is_none())
-            .collect())
+    pub async fn unpaid_emergencies(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+    ) -> AppResult<Vec<EmergencyRow>> {
+        self.authorize(
+            actor,
+            Action::ViewHouseholds,
+            Subject::new("household", &household_id.to_string()),
+        )
+        .await?;
+        Ok(
+            help::emergencies_of(&mut reader(self), actor.scope(), household_id)
+                .await?
+                .into_iter()
+                .filter(|e| e.paid_at.is_none())
+                .collect(),
+        )
     }
 
     // ---------- follow-ups ----------
@@ -859,6 +875,17 @@ impl App {
             .await?;
             return Err(AppError::NotFound);
         };
+        // Texts past their bounds are refused before anything is written.
+        match action {
+            ReferralAction::Return { reason } | ReferralAction::Fail { reason } => {
+                crate::bounded("reason", reason, 500)?;
+            }
+            ReferralAction::Complete { service, date, .. } => {
+                crate::bounded("service", service, 500)?;
+                crate::bounded("date", date, 10)?;
+            }
+            ReferralAction::Accept | ReferralAction::Start => {}
+        }
         let now = now_millis();
         let (from, to, change): (&[&str], &str, ReferralChange<'_>) = match action {
             ReferralAction::Accept => (
@@ -1122,6 +1149,8 @@ impl App {
             .await?;
         let code = RegionCode::parse(town).map_err(|e| AppError::invalid("town", e.to_string()))?;
         self.town_in_area(actor, code, "fund.top_up").await?;
+        let note = crate::bounded("note", note, 500)?;
+        let note = note.as_str();
         if code.level() != minsheng_domain::RegionLevel::Town {
             return Err(AppError::invalid(
                 "town",
@@ -1231,6 +1260,8 @@ impl App {
         let household = self
             .household_in_area(actor, household_id, "emergency.open")
             .await?;
+        let note = crate::bounded("note", note, 2000)?;
+        let note = note.as_str();
         let item = shipped_catalog()?
             .item(item_code)
             .filter(|i| i.emergency)

@@ -385,7 +385,9 @@ impl App {
     pub async fn classify_request(&self, actor: &Actor, text: &str) -> AppResult<Classification> {
         self.authorize(actor, Action::TakeCalls, Subject::new("hotline", ""))
             .await?;
-        Ok(self.hotline_classifier().await?.classify(text))
+        // The classifier's work grows with the text: no more than a request may hold.
+        let text = crate::bounded("description", text, MAX_DESCRIPTION + 200)?;
+        Ok(self.hotline_classifier().await?.classify(&text))
     }
 
     fn validate_request(&self, s: &RequestSubmission) -> AppResult<RequestSubmission> {
@@ -634,7 +636,12 @@ impl App {
         if by_agent {
             self.hotline.forget();
         }
-        let duplicates = self.duplicates_of(id).await?;
+        // Other people's requests are shown to agents only.
+        let duplicates = if actor.may(Action::TakeCalls) {
+            self.duplicate_candidates(id).await?
+        } else {
+            Vec::new()
+        };
         let r = store::request_public(&mut reader(self), id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -800,7 +807,23 @@ impl App {
     }
 
     /// Open requests like this one: same district, last week, similar words.
-    pub async fn duplicates_of(&self, id: i64) -> AppResult<Vec<DuplicateCandidate>> {
+    pub async fn duplicates_of(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> AppResult<Vec<DuplicateCandidate>> {
+        self.authorize(
+            actor,
+            Action::TakeCalls,
+            Subject::new("hotline_request", &id.to_string()),
+        )
+        .await?;
+        self.duplicate_candidates(id).await
+    }
+
+    /// The open requests near a request that may be the same one (also shown to whoever just
+    /// sent it, before an agent looks).
+    async fn duplicate_candidates(&self, id: i64) -> AppResult<Vec<DuplicateCandidate>> {
         let mut c = reader(self);
         let Some(r) = store::request_public(&mut c, id).await? else {
             return Ok(Vec::new());

@@ -485,7 +485,7 @@ impl App {
             .await?;
         let (region, address) = self.validate_household(actor, input).await?;
         let mut tx = self.store().begin().await?;
-        registry::update_household(
+        let old_region = registry::update_household(
             &mut tx,
             actor.scope(),
             id,
@@ -495,7 +495,14 @@ impl App {
             now_millis(),
         )
         .await?;
-        write_audit(&mut tx, actor, "household.update", subject, true, "").await?;
+        // A move to another area is said in the log with both areas (its members and records
+        // moved with it).
+        let detail = if old_region == region {
+            String::new()
+        } else {
+            format!("moved from {old_region} to {region}, with its members and records")
+        };
+        write_audit(&mut tx, actor, "household.update", subject, true, &detail).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -44,11 +44,11 @@ pub struct FiledRun {
 }
 
 impl App {
-    /// Every registry person in a household: (ID number, household, region).
+    /// Every registry person in a household of the actor's area: (ID number, household, region).
     pub async fn registry_population(&self, actor: &Actor) -> AppResult<Vec<(String, i64, i64)>> {
         self.authorize(actor, Action::RunScreening, Subject::new("screening", ""))
             .await?;
-        let rows = help::population_rows(&mut reader(self)).await?;
+        let rows = help::population_rows(&mut reader(self), actor.scope()).await?;
         self.audit_now(
             actor,
             "screening.population",

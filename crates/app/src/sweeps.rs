@@ -150,6 +150,7 @@ impl App {
         let area = Scope::from_ranges(vec![sweep_range(sweep.region_code)]);
         let household = registry::household(&mut reader(self), &area, input.household_id)
             .await?
+            .filter(|h| actor.scope().contains(h.region_code))
             .ok_or_else(|| {
                 AppError::invalid("household_id", "this household is not in the sweep's area")
             })?;

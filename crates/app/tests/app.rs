@@ -3893,7 +3893,7 @@ fn use_cases_reach_people_only_through_scoped_store_functions() {
         "timeline",
     ];
     // Each unscoped function, why it may be, and the only app files that may call it.
-    const ALLOWED: [(&str, &str, &[&str]); 11] = [
+    const ALLOWED: [(&str, &str, &[&str]); 10] = [
         (
             "insert_household",
             "creates in a region the use case checked",
@@ -3938,11 +3938,6 @@ fn use_cases_reach_people_only_through_scoped_store_functions() {
             "rebuild_rollups",
             "recounts figures",
             &["demo.rs", "demo_discovery.rs", "discovery.rs"],
-        ),
-        (
-            "population_rows",
-            "data matching: the named city-wide read, gated by RunScreening",
-            &["screening.rs"],
         ),
         ("count_all", "totals for the operator", &["demo.rs"]),
     ];

@@ -220,7 +220,8 @@ pub async fn hotline_db_command(app: &App, command: HotlineCommand) -> Result<Ex
                 text.push_str(&serde_json::to_string(l)?);
                 text.push('\n');
             }
-            std::fs::write(&out, text)
+            // Citizens' own words: readable by the operator only.
+            std::io::Write::write_all(&mut crate::private_file(&out)?, text.as_bytes())
                 .with_context(|| format!("cannot write {}", out.display()))?;
             say!("{} corrections written to {}", labels.len(), out.display());
             Ok(ExitCode::SUCCESS)

@@ -78,6 +78,9 @@ struct ServeArgs {
     /// Photo reports per minute one user (or address) may send (0: no limit).
     #[arg(long, env = "MINSHENG_UPLOAD_RATE", default_value_t = 30)]
     upload_rate: u32,
+    /// Sign-in attempts per minute one client address may make (0: no limit).
+    #[arg(long, env = "MINSHENG_SIGN_IN_RATE", default_value_t = 60)]
+    sign_in_rate: u32,
 }
 
 #[derive(Subcommand)]
@@ -879,6 +882,7 @@ async fn serve_app(app: App, serve: &ServeArgs) -> Result<()> {
         rates: minsheng_web::limits::RateSettings {
             public_per_minute: serve.public_rate,
             uploads_per_minute: serve.upload_rate,
+            sign_ins_per_minute: serve.sign_in_rate,
         },
     };
     minsheng_web::serve(app, config, serve.listen)
@@ -932,9 +936,9 @@ fn save_accounts(path: &Path, accounts: &[DemoAccount]) -> Result<()> {
     save_secret(path, &text)
 }
 
-/// Writes a secret readable by its owner only (never readable by others, not even briefly).
-fn save_secret(path: &Path, text: &str) -> Result<()> {
-    use std::io::Write;
+/// Creates (or truncates) a file readable by its owner only, from the first byte on: for
+/// secrets and for outputs that hold personal data (warnings, agents' corrections).
+pub(crate) fn private_file(path: &Path) -> Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -942,7 +946,7 @@ fn save_secret(path: &Path, text: &str) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
+    let file = options
         .open(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     #[cfg(unix)]
@@ -950,9 +954,15 @@ fn save_secret(path: &Path, text: &str) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     }
-    file.write_all(text.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    Ok(file)
+}
+
+/// Writes a secret readable by its owner only.
+fn save_secret(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    private_file(path)?
+        .write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn print_accounts(path: &Path, serve: &ServeArgs) -> Result<()> {

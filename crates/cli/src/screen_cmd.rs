@@ -329,10 +329,8 @@ fn write_outputs(
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let write = |name: &str, body: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| -> Result<()> {
         let tmp = out.join(format!(".{name}.tmp"));
-        let mut w = std::io::BufWriter::new(
-            std::fs::File::create(&tmp)
-                .with_context(|| format!("cannot write {}", tmp.display()))?,
-        );
+        // Warnings name households: the files are the operator's alone.
+        let mut w = std::io::BufWriter::new(crate::private_file(&tmp)?);
         body(&mut w)?;
         w.flush()?;
         drop(w);
@@ -497,7 +495,13 @@ fn write_xlsx(
     sheet.set_column_width(3, 30)?;
     sheet.set_column_width(4, 60)?;
     let tmp = path.with_extension("xlsx.tmp");
+    drop(crate::private_file(&tmp)?);
     book.save(&tmp)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+    }
     std::fs::rename(&tmp, path)?;
     Ok(())
 }

@@ -51,6 +51,14 @@ fn is_number_separator(c: char) -> bool {
             | ','
             | '，'
             | '、'
+            | '*'
+            | '#'
+            | '|'
+            | '\n'
+            | '\r'
+            | '＊'
+            | '＃'
+            | '｜'
     )
 }
 
@@ -59,7 +67,9 @@ pub fn digit_value(c: char) -> Option<u32> {
     match c {
         '0'..='9' => c.to_digit(10),
         '０'..='９' => Some(c as u32 - '０' as u32),
-        '〇' | '零' | '○' | 'Ｏ' => Some(0),
+        // Letters people type for zero, and circled digits.
+        '〇' | '零' | '○' | 'Ｏ' | 'O' | 'o' | 'ｏ' | '⓪' => Some(0),
+        '①'..='⑨' => Some(c as u32 - '①' as u32 + 1),
         '一' | '壹' | '幺' => Some(1),
         '二' | '贰' | '两' => Some(2),
         '三' | '叁' => Some(3),
@@ -119,10 +129,11 @@ fn number_at(chars: &[char], start: usize) -> Option<(usize, usize)> {
             end = i;
             break;
         } else if is_number_separator(c) {
-            // Separators count only when a digit follows within three characters (`138 - 1234`).
+            // Separators count only when a digit follows within four characters
+            // (`138 -- 1234`).
             let next_digit = chars[i + 1..]
                 .iter()
-                .take(3)
+                .take(4)
                 .position(|c| digit_value(*c).is_some());
             match next_digit {
                 Some(k)
@@ -160,6 +171,40 @@ pub fn scrub_public(text: &str) -> String {
         if hide[i] {
             // One mask per hidden run of separators-and-digits keeps the length of a number
             // from telling anything either.
+            while i < chars.len() && hide[i] {
+                i += 1;
+            }
+            out.push_str("＊＊＊");
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Masks what looks like an ID number (15 or more digits however written) in a staff text —
+/// a clue's description, a visit's findings — for those who see the text but not full ID
+/// numbers. Phones and the rest are kept: staff need them.
+pub fn mask_id_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut hide = vec![false; chars.len()];
+    let mut i = 0;
+    while i < chars.len() {
+        match number_at(&chars, i) {
+            Some((end, digits)) => {
+                if digits >= 15 {
+                    hide[i..end].iter_mut().for_each(|h| *h = true);
+                }
+                i = end.max(i + 1);
+            }
+            None => i += 1,
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if hide[i] {
             while i < chars.len() && hide[i] {
                 i += 1;
             }
@@ -231,7 +276,7 @@ fn mark_emails(chars: &[char], hide: &mut [bool]) {
     let mut i = 0;
     while i < folded.len() {
         // `@`, `＠`, or `(at)` / `[at]` / ` at ` between two address parts.
-        let at_len = if folded[i] == '@' {
+        let at_len = if folded[i] == '@' || folded[i] == '#' {
             1
         } else if let Some(n) = spelled_at(&folded, i) {
             n
@@ -244,10 +289,23 @@ fn mark_emails(chars: &[char], hide: &mut [bool]) {
             start -= 1;
         }
         let mut end = i + at_len;
-        while end < chars.len() && is_email_char(chars[end]) {
-            end += 1;
+        loop {
+            while end < chars.len() && is_email_char(chars[end]) {
+                end += 1;
+            }
+            // `qq dot com`: a spelled dot continues the domain.
+            match spelled_dot(&folded, end) {
+                Some(n) if end + n < chars.len() && is_email_char(chars[end + n]) => end += n,
+                _ => break,
+            }
         }
-        let domain: String = folded[i + at_len..end].iter().collect();
+        let domain: String = folded[i + at_len..end]
+            .iter()
+            .collect::<String>()
+            .to_ascii_lowercase()
+            .replace(" dot ", ".")
+            .replace("(dot)", ".")
+            .replace("[dot]", ".");
         let local_ok = start < i;
         let domain_ok = domain.trim_matches('.').contains('.');
         if local_ok && domain_ok {
@@ -261,16 +319,23 @@ fn mark_emails(chars: &[char], hide: &mut [bool]) {
 
 /// `(at)`, `[at]`, `{at}` or ` at ` at `i` (folded text): its length.
 fn spelled_at(folded: &[char], i: usize) -> Option<usize> {
-    let rest: String = folded[i..folded.len().min(i + 4)]
+    spelled(folded, i, &["(at)", "[at]", "{at}", " at "])
+}
+
+/// `(dot)`, `[dot]` or ` dot ` at `i` (folded text): its length.
+fn spelled_dot(folded: &[char], i: usize) -> Option<usize> {
+    spelled(folded, i, &["(dot)", "[dot]", " dot "])
+}
+
+fn spelled(folded: &[char], i: usize, patterns: &[&str]) -> Option<usize> {
+    let rest: String = folded[i.min(folded.len())..folded.len().min(i + 5)]
         .iter()
         .collect::<String>()
         .to_ascii_lowercase();
-    for pattern in ["(at)", "[at]", "{at}"] {
-        if rest.starts_with(pattern) {
-            return Some(4);
-        }
-    }
-    None
+    patterns
+        .iter()
+        .find(|p| rest.starts_with(*p))
+        .map(|p| p.chars().count())
 }
 
 /// Phrases after which a person's own name usually follows.
@@ -297,7 +362,45 @@ const NAME_INTRODUCERS: &[&str] = &[
     "本人",
     "我是",
     "叫做",
+    "我姓",
 ];
+
+/// Forms of address after a surname: 王女士, 张先生, 欧阳老师.
+const HONORIFICS: &[&str] = &[
+    "先生", "女士", "小姐", "阿姨", "大爷", "大妈", "大姐", "大哥", "老师", "师傅", "同志", "奶奶",
+    "爷爷",
+];
+
+/// Surnames of two characters.
+const COMPOUND_SURNAMES: &[&str] = &[
+    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "司徒", "夏侯",
+];
+
+/// Up to `most` words of Latin letters from `start` (a capitalised second word only): the end.
+fn latin_words(chars: &[char], start: usize, most: usize) -> usize {
+    let mut i = start;
+    let mut words = 0;
+    while i < chars.len() && words < most {
+        let word_start = i;
+        while i < chars.len() && chars[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        if i == word_start {
+            break;
+        }
+        words += 1;
+        if i + 1 < chars.len()
+            && chars[i] == ' '
+            && chars[i + 1].is_ascii_uppercase()
+            && words < most
+        {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    i.max(start)
+}
 
 /// Characters that end a name: verbs and particles that follow 本人 / 我是 in ordinary text.
 const NOT_NAME: &str = "住在于是的了在家今年因现从到向对给把被要想已也就都还又和与及或但在为个位名一这那此该其本某人区县市镇乡街村路号楼室电话手机联系邮箱身份证男女今年岁患病老退休居民群众村民业主";
@@ -323,11 +426,35 @@ fn mark_names(chars: &[char], hide: &mut [bool]) {
             {
                 i += 1;
             }
-            // A single character is rarely a whole name unless it is a surname plus 某.
-            if i - start >= 2 {
+            // A single character is rarely a whole name (but is a surname after 我姓).
+            let least = if *intro == "我姓" { 1 } else { 2 };
+            if i - start >= least {
                 hide[start..i].iter_mut().for_each(|h| *h = true);
+            } else if i == start {
+                // A name in Latin letters: `我叫 Zhang Wei`.
+                let end = latin_words(&chars, start, 2);
+                hide[start..end].iter_mut().for_each(|h| *h = true);
             }
             from = at + intro_chars.len();
+        }
+    }
+    // A surname before a form of address: 王女士, 欧阳老师.
+    for honorific in HONORIFICS {
+        let h: Vec<char> = honorific.chars().collect();
+        let mut from = 0;
+        while let Some(at) = find(chars, &h, from) {
+            let two = at >= 2
+                && COMPOUND_SURNAMES
+                    .contains(&chars[at - 2..at].iter().collect::<String>().as_str());
+            let start = if two { at - 2 } else { at.saturating_sub(1) };
+            if at > start
+                && chars[start..at]
+                    .iter()
+                    .all(|c| is_han(*c) && !NOT_NAME.contains(*c))
+            {
+                hide[start..at].iter_mut().for_each(|h| *h = true);
+            }
+            from = at + h.len();
         }
     }
     // English: "my name is X", "name: X", "contact: X".
@@ -408,11 +535,23 @@ mod tests {
             "身份证500113 19800101 001x",
             "电话138.1234.5678",
             "手机:138 1234 5678",
+            "电话 138 -- 1234 -- 5678",
+            "电话138*1234*5678",
+            "电话 ①③⑧①②③④⑤⑥⑦⑧",
+            "电话138OO001111",
         ] {
             let out = scrub_public(text);
             assert!(longest_number(&out) < 7, "{text} → {out}");
             assert!(out.contains(MASK), "{text} → {out}");
         }
+    }
+
+    #[test]
+    fn staff_texts_lose_id_numbers_only() {
+        assert_eq!(
+            mask_id_numbers("身份证 5001 1319 8001 0100 1X，电话13812345678"),
+            "身份证 ＊＊＊，电话13812345678"
+        );
     }
 
     #[test]
@@ -441,6 +580,12 @@ mod tests {
             ("联系人：王小明 电话", "王小明"),
             ("姓名:欧阳娜娜", "欧阳娜娜"),
             ("my name is John Smith, thanks", "John"),
+            ("我叫 Zhang Wei，住在", "Zhang"),
+            ("邮箱 zhangwei#qq.com", "zhangwei"),
+            ("zhang at qq dot com", "zhang"),
+            ("王女士您好，已处理", "王女士"),
+            ("欧阳老师反映", "欧阳"),
+            ("我姓李", "李"),
         ] {
             let out = scrub_public(text);
             assert!(!out.contains(secret), "{text} → {out}");

@@ -889,6 +889,28 @@ pub async fn move_file_state(
     Ok(())
 }
 
+/// A file counted in one town's states moves to another's (its household moved).
+pub(crate) async fn move_file_town(
+    c: &mut impl Conn,
+    from_region: i64,
+    to_region: i64,
+    state: &str,
+) -> Result<()> {
+    let (from, to) = (town_of(from_region), town_of(to_region));
+    if from == to {
+        return Ok(());
+    }
+    for (town, delta) in [(from, -1i64), (to, 1)] {
+        c.execute(Sql::with(
+            "INSERT INTO file_state_counts (town_code, state, n) VALUES ($1, $2, $3) \
+             ON CONFLICT (town_code, state) DO UPDATE SET n = file_state_counts.n + excluded.n",
+            vals![town, state, delta],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 /// Recomputes every daily count from the rows (after a bulk load).
 pub async fn rebuild_rollups(c: &mut impl Conn) -> Result<()> {
     c.execute(Sql::new("DELETE FROM discovery_daily")).await?;

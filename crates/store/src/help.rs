@@ -571,12 +571,19 @@ pub async fn emergency(c: &mut impl Conn, scope: &Scope, id: i64) -> Result<Opti
     c.optional(sql).await
 }
 
-pub async fn emergencies_of(c: &mut impl Conn, household_id: i64) -> Result<Vec<EmergencyRow>> {
-    c.all(Sql::with(
-        &format!("SELECT {EMERGENCY_COLUMNS} FROM emergency_cases WHERE household_id = $1 ORDER BY started_at DESC, id DESC"),
+/// A household's emergency cases, of the scope.
+pub async fn emergencies_of(
+    c: &mut impl Conn,
+    scope: &Scope,
+    household_id: i64,
+) -> Result<Vec<EmergencyRow>> {
+    let mut sql = Sql::with(
+        &format!("SELECT {EMERGENCY_COLUMNS} FROM emergency_cases WHERE household_id = $1 AND "),
         vals![household_id],
-    ))
-    .await
+    );
+    scope.sql_condition(&mut sql, "region_code");
+    sql.push(" ORDER BY started_at DESC, id DESC");
+    c.all(sql).await
 }
 
 /// Marks a case paid; 0 rows if it was paid already.
@@ -840,12 +847,15 @@ pub async fn screen_runs(
 }
 
 /// Every person of the registry who belongs to a household: (ID number, household, region).
-pub async fn population_rows(c: &mut impl Conn) -> Result<Vec<(String, i64, i64)>> {
-    c.all(Sql::new(
+/// Every person in a household of the scope: (ID number, household, region), for matching.
+pub async fn population_rows(c: &mut impl Conn, scope: &Scope) -> Result<Vec<(String, i64, i64)>> {
+    let mut sql = Sql::new(
         "SELECT p.id_number, p.household_id, h.region_code FROM persons p \
-         JOIN households h ON h.id = p.household_id ORDER BY p.household_id, p.id",
-    ))
-    .await
+         JOIN households h ON h.id = p.household_id WHERE ",
+    );
+    scope.sql_condition(&mut sql, "h.region_code");
+    sql.push(" ORDER BY p.household_id, p.id");
+    c.all(sql).await
 }
 
 pub async fn insert_screen_hit(

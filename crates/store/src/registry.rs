@@ -158,8 +158,27 @@ pub async fn insert_household(
     Ok(id)
 }
 
+/// The tables whose rows follow their household to a new area (their `region_code` is the
+/// household's). Money ledgers (`benefits`, `fund_ledger`, emergency cases' fund town) keep
+/// where the money came from, and open leads the place their clues were about.
+const FOLLOWS_ITS_HOUSEHOLD: [&str; 9] = [
+    "household_files",
+    "followups",
+    "assessments",
+    "assistance_plans",
+    "referrals",
+    "grid_links",
+    "resource_matches",
+    "appeals",
+    "volunteer_assignments",
+];
+
 /// Saves a household's editable fields if nobody saved since `expected_version` was read.
-/// The household must lie in the scope now and the new region too (else `NotFound`).
+/// The household must lie in the scope now and the new region too (else `NotFound`). When its
+/// region changes, its members and its own records (files, follow-ups, assessments, plans,
+/// referrals, grid links, matches, appeals, volunteer assignments) move with it, so only its
+/// new area's officers reach them. Returns the region it had.
+#[allow(clippy::too_many_arguments)]
 pub async fn update_household(
     c: &mut impl Conn,
     scope: &Scope,
@@ -168,10 +187,17 @@ pub async fn update_household(
     region_code: i64,
     address: &str,
     now: i64,
-) -> Result<()> {
+) -> Result<i64> {
     if !scope.contains(region_code) {
         return Err(StoreError::NotFound);
     }
+    let mut sql = Sql::new("SELECT region_code FROM households WHERE id = ");
+    sql.bind(id).push(" AND ");
+    scope.sql_condition(&mut sql, "region_code");
+    let before: Option<(i64,)> = c.optional(sql).await?;
+    let Some((old_region,)) = before else {
+        return Err(StoreError::NotFound);
+    };
     let mut sql = Sql::with(
         "UPDATE households SET region_code = $1, address = $2, version = version + 1, updated_at = $3 \
          WHERE id = $4 AND version = $5 AND ",
@@ -182,13 +208,33 @@ pub async fn update_household(
     if n == 0 {
         return Err(stale_or_missing(c, scope, "households", id).await?);
     }
-    // Members live where their household lives.
+    if old_region == region_code {
+        return Ok(old_region);
+    }
+    // Members live where their household lives, and its records go with it.
     c.execute(Sql::with(
         "UPDATE persons SET region_code = $1 WHERE household_id = $2 AND region_code <> $1",
         vals![region_code, id],
     ))
     .await?;
-    Ok(())
+    for table in FOLLOWS_ITS_HOUSEHOLD {
+        c.execute(Sql::with(
+            &format!("UPDATE {table} SET region_code = $1 WHERE household_id = $2"),
+            vals![region_code, id],
+        ))
+        .await?;
+    }
+    // The file's state is counted in its new town (the figures' counts follow their rows).
+    let file_state: Option<(String,)> = c
+        .optional(Sql::with(
+            "SELECT state FROM household_files WHERE household_id = $1",
+            vals![id],
+        ))
+        .await?;
+    if let Some((state,)) = file_state {
+        crate::discovery::move_file_town(c, old_region, region_code, &state).await?;
+    }
+    Ok(old_region)
 }
 
 /// Makes a member the household's head (or none). Both must lie in the scope.
@@ -334,17 +380,17 @@ pub async fn members(
     c.all(sql).await
 }
 
-/// Persons of a name inside the scope with their household's address:
-/// `(person, household, address)`.
+/// Persons of a name inside the scope with their household's address and their region:
+/// `(person, household, address, region)`.
 pub async fn persons_named(
     c: &mut impl Conn,
     scope: &Scope,
     name: &str,
     limit: i64,
-) -> Result<Vec<(i64, Option<i64>, Option<String>)>> {
+) -> Result<Vec<(i64, Option<i64>, Option<String>, i64)>> {
     let mut sql = Sql::with(
-        "SELECT p.id, p.household_id, h.address FROM persons p LEFT JOIN households h ON h.id = p.household_id \
-         WHERE p.name = $1 AND ",
+        "SELECT p.id, p.household_id, h.address, p.region_code FROM persons p \
+         LEFT JOIN households h ON h.id = p.household_id WHERE p.name = $1 AND ",
         vals![name],
     );
     scope.sql_condition(&mut sql, "p.region_code");

@@ -278,7 +278,8 @@ pub async fn decide_role_grant(
     let n = c
         .execute(Sql::with(
             "UPDATE role_grants SET state = $1, decided_by = $2, decided_at = $3 \
-             WHERE id = $4 AND state = 'pending' AND (requested_by IS NULL OR requested_by <> $2)",
+             WHERE id = $4 AND state = 'pending' AND (requested_by IS NULL OR requested_by <> $2) \
+             AND user_id <> $2",
             vals![state, decided_by, now, id],
         ))
         .await?;
@@ -506,6 +507,19 @@ pub async fn put_throttle(c: &mut impl Conn, key: &str, row: ThrottleRow) -> Res
     ))
     .await?;
     Ok(())
+}
+
+/// Forgets throttle rows whose window and lock are both over.
+pub async fn purge_throttle(
+    c: &mut impl Conn,
+    window_started_before: i64,
+    now: i64,
+) -> Result<u64> {
+    c.execute(Sql::with(
+        "DELETE FROM login_throttle WHERE window_start < $1 AND locked_until < $2",
+        vals![window_started_before, now],
+    ))
+    .await
 }
 
 pub async fn clear_throttle(c: &mut impl Conn, key: &str) -> Result<()> {

@@ -187,7 +187,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
                         .and_then(|v| v.to_str().ok())
                         .is_some_and(|v| v.starts_with("multipart/form-data"));
                     let (parts, body) = req.into_parts();
-                    let limit = if multipart {
+                    let limit = if multipart && crate::limits::is_upload_path(&info.path) {
                         MAX_UPLOAD_BYTES
                     } else {
                         MAX_BODY_BYTES

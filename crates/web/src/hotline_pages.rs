@@ -350,7 +350,7 @@ async fn request_page(
     let agent = as_role == Action::TakeCalls;
     let r = detail.request;
     let duplicates = if agent && matches!(r.state.as_str(), "centre" | "dispatched" | "accepted") {
-        s.app.duplicates_of(id).await.web(info)?
+        s.app.duplicates_of(actor, id).await.web(info)?
     } else {
         Vec::new()
     };

@@ -554,7 +554,7 @@ async fn household_page(
     let now = minsheng_domain::time_util::now_millis();
     let emergencies = s
         .app
-        .unpaid_emergencies(id)
+        .unpaid_emergencies(actor, id)
         .await
         .web(info)?
         .into_iter()

@@ -36,6 +36,9 @@ pub enum Bucket {
     Public,
     /// Reports with photos.
     Upload,
+    /// Sign-ins: bounds the password hashing one address can ask for, however many requests
+    /// it sends at once (the per-name-and-address waits are counted after each attempt).
+    SignIn,
 }
 
 /// What a route may receive: its largest body and its rate limit, from its method and path.
@@ -46,9 +49,19 @@ pub fn boundary(method: &Method, path: &str) -> (usize, Option<Bucket>) {
     match path {
         "/clues" | "/leads/{id}/visit" => (MAX_UPLOAD_BYTES, Some(Bucket::Upload)),
         "/12345" | "/open311/v2/{file}" => (MAX_PUBLIC_POST_BYTES, Some(Bucket::Public)),
-        "/login" | "/api/v1/session" => (MAX_SIGN_IN_BYTES, None),
+        "/login" | "/api/v1/session" => (MAX_SIGN_IN_BYTES, Some(Bucket::SignIn)),
         _ => (MAX_BODY_BYTES, None),
     }
+}
+
+/// Whether a request path is one of the routes that take photos (the only ones read up to
+/// [`MAX_UPLOAD_BYTES`] before routing, for their CSRF field).
+pub fn is_upload_path(path: &str) -> bool {
+    path == "/clues"
+        || path
+            .strip_prefix("/leads/")
+            .and_then(|rest| rest.strip_suffix("/visit"))
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Requests per minute per client, by bucket (0: no limit).
@@ -56,6 +69,7 @@ pub fn boundary(method: &Method, path: &str) -> (usize, Option<Bucket>) {
 pub struct RateSettings {
     pub public_per_minute: u32,
     pub uploads_per_minute: u32,
+    pub sign_ins_per_minute: u32,
 }
 
 impl Default for RateSettings {
@@ -63,6 +77,7 @@ impl Default for RateSettings {
         RateSettings {
             public_per_minute: 60,
             uploads_per_minute: 30,
+            sign_ins_per_minute: 60,
         }
     }
 }
@@ -71,6 +86,9 @@ impl Default for RateSettings {
 pub struct Limits {
     public: Option<DefaultKeyedRateLimiter<String>>,
     uploads: Option<DefaultKeyedRateLimiter<String>>,
+    sign_ins: Option<DefaultKeyedRateLimiter<String>>,
+    /// When the limiters last forgot idle clients (at most every ten seconds).
+    retained: std::sync::Mutex<std::time::Instant>,
 }
 
 /// Keys kept before the limiter forgets the clients that are back to a full allowance.
@@ -84,6 +102,8 @@ impl Limits {
         Arc::new(Limits {
             public: limiter(settings.public_per_minute),
             uploads: limiter(settings.uploads_per_minute),
+            sign_ins: limiter(settings.sign_ins_per_minute),
+            retained: std::sync::Mutex::new(std::time::Instant::now()),
         })
     }
 
@@ -92,12 +112,17 @@ impl Limits {
         let limiter = match bucket {
             Bucket::Public => &self.public,
             Bucket::Upload => &self.uploads,
+            Bucket::SignIn => &self.sign_ins,
         };
         let Some(limiter) = limiter else {
             return Ok(());
         };
         let outcome = limiter.check_key(&key.to_string());
-        if limiter.len() > RETAIN_ABOVE {
+        if limiter.len() > RETAIN_ABOVE
+            && let Ok(mut last) = self.retained.lock()
+            && last.elapsed() > std::time::Duration::from_secs(10)
+        {
+            *last = std::time::Instant::now();
             limiter.retain_recent();
         }
         outcome.map_err(|not_until| {
@@ -158,6 +183,7 @@ mod tests {
         let limits = Limits::new(RateSettings {
             public_per_minute: 3,
             uploads_per_minute: 0,
+            sign_ins_per_minute: 0,
         });
         for _ in 0..3 {
             assert!(limits.check(Bucket::Public, "ip:1.1.1.1").is_ok());
@@ -177,5 +203,8 @@ mod tests {
         assert_eq!(boundary(&Method::POST, "/12345").1, Some(Bucket::Public));
         assert_eq!(boundary(&Method::POST, "/households").0, MAX_BODY_BYTES);
         assert_eq!(boundary(&Method::GET, "/clues").1, None);
+        assert!(is_upload_path("/leads/12/visit"));
+        assert!(!is_upload_path("/leads/x/visit"));
+        assert!(!is_upload_path("/households"));
     }
 }

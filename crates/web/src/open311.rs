@@ -496,8 +496,9 @@ async fn list_requests(
                     .collect()
             })
             .unwrap_or_default();
-        values.sort_unstable();
-        values.dedup();
+        // Duplicates dropped, the order kept.
+        let mut seen = std::collections::HashSet::new();
+        values.retain(|v| seen.insert(v.clone()));
         if values.len() > MAX_LISTED {
             return Err(Open311Error::bad(format!(
                 "{name}: at most {MAX_LISTED} values"

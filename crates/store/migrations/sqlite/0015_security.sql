@@ -24,3 +24,15 @@ CREATE TABLE role_grants (
     CHECK (decided_by IS NULL OR requested_by IS NULL OR decided_by <> requested_by)
 );
 CREATE UNIQUE INDEX role_grants_pending ON role_grants (user_id, role) WHERE state = 'pending';
+
+-- Leads merge only within their region: open leads' keys start with it.
+UPDATE leads SET match_key = CAST(region_code AS TEXT) || '|' || match_key
+WHERE is_open AND match_key NOT LIKE '%|%';
+
+-- Client keys are kept with their sender (a user's key never finds another user's record);
+-- the product's own keys (`screen:`, `12345:`) stay as they are.
+UPDATE clues SET client_key = 'u' || CAST(reporter_user_id AS TEXT) || ':' || client_key
+WHERE client_key IS NOT NULL AND reporter_user_id IS NOT NULL
+  AND client_key NOT LIKE 'screen:%' AND client_key NOT LIKE '12345:%';
+UPDATE hotline_requests SET client_key = 'u' || CAST(created_by AS TEXT) || ':' || client_key
+WHERE client_key IS NOT NULL AND created_by IS NOT NULL;
