@@ -432,7 +432,7 @@ fn mark_names(chars: &[char], hide: &mut [bool]) {
                 hide[start..i].iter_mut().for_each(|h| *h = true);
             } else if i == start {
                 // A name in Latin letters: `我叫 Zhang Wei`.
-                let end = latin_words(&chars, start, 2);
+                let end = latin_words(chars, start, 2);
                 hide[start..end].iter_mut().for_each(|h| *h = true);
             }
             from = at + intro_chars.len();
