@@ -1,6 +1,5 @@
 //! Administration: users, units and regions, scoped to the administrator's own area.
 
-use minsheng_domain::time_util::now_millis;
 use minsheng_domain::{Action, RegionCode, RegionLevel, Role, UnitKind};
 use minsheng_store::regions::{self, RegionRow};
 use minsheng_store::users::{self, NewUser, UnitRow, UserRow};
@@ -100,7 +99,7 @@ impl App {
                 unit_id: unit.id,
                 password_hash: &hash,
                 roles: &roles,
-                now: now_millis(),
+                now: self.now(),
             },
         )
         .await?;
@@ -113,7 +112,7 @@ impl App {
             &roles.join(","),
         )
         .await?;
-        let now = now_millis();
+        let now = self.now();
         for role in pending {
             let grant = users::request_role_grant(
                 &mut tx,
@@ -174,7 +173,7 @@ impl App {
             ));
         }
         let mut tx = self.store().begin().await?;
-        if !users::decide_role_grant(&mut tx, id, me, approve, now_millis()).await? {
+        if !users::decide_role_grant(&mut tx, id, me, approve, self.now()).await? {
             return Err(AppError::Stale);
         }
         write_audit(
@@ -194,7 +193,7 @@ impl App {
         Ok(())
     }
 
-    async fn unit_in_scope(&self, actor: &Actor, unit_name: &str) -> AppResult<UnitRow> {
+    pub(crate) async fn unit_in_scope(&self, actor: &Actor, unit_name: &str) -> AppResult<UnitRow> {
         match users::unit_by_name(&mut reader(self), unit_name.trim()).await? {
             Some(unit) if actor.scope().contains(unit.region_code) => Ok(unit),
             Some(_) => Err(AppError::invalid("unit", "this unit is outside your area")),
@@ -230,8 +229,8 @@ impl App {
             .any(needs_second_approval);
         let hash = hash_password(password.to_string()).await?;
         let mut tx = self.store().begin().await?;
-        users::set_password(&mut tx, user.id, &hash, now_millis()).await?;
-        crate::auth::end_credentials(&mut tx, user.id, None, now_millis()).await?;
+        users::set_password(&mut tx, user.id, &hash, self.now()).await?;
+        crate::auth::end_credentials(&mut tx, user.id, None, self.now()).await?;
         write_audit(
             &mut tx,
             actor,
@@ -267,7 +266,7 @@ impl App {
         let mut tx = self.store().begin().await?;
         users::set_disabled(&mut tx, user.id, disabled).await?;
         if disabled {
-            crate::auth::end_credentials(&mut tx, user.id, None, now_millis()).await?;
+            crate::auth::end_credentials(&mut tx, user.id, None, self.now()).await?;
         }
         let action = if disabled {
             "user.disable"
@@ -347,7 +346,7 @@ impl App {
         }
         let mut tx = self.store().begin().await?;
         let (id, _) =
-            users::upsert_unit(&mut tx, name, kind.code(), region.as_i64(), now_millis()).await?;
+            users::upsert_unit(&mut tx, name, kind.code(), region.as_i64(), self.now()).await?;
         write_audit(
             &mut tx,
             actor,

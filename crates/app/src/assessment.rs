@@ -11,7 +11,6 @@ use minsheng_assess::model::Model;
 use minsheng_assess::shipped::SHIPPED;
 use minsheng_assess::survey;
 use minsheng_domain::Action;
-use minsheng_domain::time_util::now_millis;
 use minsheng_store::assessments::{self, ListFilter, NewAssessment, NewModel};
 pub use minsheng_store::assessments::{AssessmentListRow, AssessmentRow, EventRow, ModelRow};
 use minsheng_store::{regions, users};
@@ -123,9 +122,9 @@ async fn record_step(
     event: Option<&str>,
     action: &str,
     note: &str,
+    now: i64,
 ) -> AppResult<()> {
     if let Some(kind) = event {
-        let now = now_millis();
         assessments::add_event(tx, id, actor.user_id(), kind, note, now).await?;
         // One chain per household: the assessment's steps are in its timeline too.
         let text = format!("家庭评估 #{id}：{kind} {note}");
@@ -206,7 +205,7 @@ impl App {
                                     status: "active",
                                     shipped: true,
                                     created_by: None,
-                                    now: now_millis(),
+                                    now: self.now(),
                                 },
                             )
                             .await;
@@ -297,7 +296,7 @@ impl App {
                 status: "draft",
                 shipped: false,
                 created_by: actor.user_id(),
-                now: now_millis(),
+                now: self.now(),
             },
         )
         .await?;
@@ -474,7 +473,7 @@ impl App {
                 format!("assessment #{open} of this household is still open"),
             ));
         }
-        let now = now_millis();
+        let now = self.now();
         let current =
             assessments::recognised(&mut reader(self), actor.scope(), household.id).await?;
         match (&current, trigger) {
@@ -524,6 +523,7 @@ impl App {
             Some("assigned"),
             "assessment.assign",
             event_note.trim(),
+            self.now(),
         )
         .await?;
         tx.commit().await?;
@@ -627,8 +627,7 @@ impl App {
             && Some(row.assessor_id) == actor.user_id()
             && actor.may(Action::SurveyHouseholds);
         let can_review = row.state == "submitted" && actor.may(Action::ReviewAssessments);
-        let expired =
-            row.state == "recognised" && row.valid_until.is_some_and(|v| v < now_millis());
+        let expired = row.state == "recognised" && row.valid_until.is_some_and(|v| v < self.now());
         self.audit_now(
             actor,
             "assessment.read",
@@ -696,7 +695,7 @@ impl App {
                 .collect(),
         };
         let mut tx = self.store().begin().await?;
-        if assessments::save_survey(&mut tx, id, &text, now_millis()).await? == 0 {
+        if assessments::save_survey(&mut tx, id, &text, self.now()).await? == 0 {
             return Err(AppError::Stale);
         }
         record_step(
@@ -706,6 +705,7 @@ impl App {
             None,
             "assessment.save",
             "",
+            self.now(),
         )
         .await?;
         tx.commit().await?;
@@ -770,7 +770,7 @@ impl App {
             );
         }
         let conclusion = &model.conclusions[scored.conclusion];
-        let now = now_millis();
+        let now = self.now();
         let result_text = result.to_string();
         let survey_text = survey::to_json(&read).to_string();
         let mut tx = self.store().begin().await?;
@@ -805,6 +805,7 @@ impl App {
             Some("submitted"),
             "assessment.submit",
             &note,
+            self.now(),
         )
         .await?;
         tx.commit().await?;
@@ -841,7 +842,7 @@ impl App {
                 "an assessor does not review their own assessment".into(),
             ));
         }
-        let now = now_millis();
+        let now = self.now();
         let mut tx = self.store().begin().await?;
         let updated = assessments::review(
             &mut tx,
@@ -870,6 +871,7 @@ impl App {
             Some(kind),
             &format!("assessment.{kind}"),
             comment,
+            self.now(),
         )
         .await?;
         tx.commit().await?;
@@ -886,7 +888,7 @@ impl App {
         let current =
             assessments::recognised(&mut reader(self), actor.scope(), household_id).await?;
         let open = assessments::open_assessment(&mut reader(self), household_id).await?;
-        let now = now_millis();
+        let now = self.now();
         Ok(match current {
             Some(row) => Some(CurrentAssessment {
                 id: row.id,
@@ -932,7 +934,8 @@ impl App {
         let Some(user) = users::user_by_name(&mut reader(self), "assessor").await? else {
             return Ok(0);
         };
-        let assessor = crate::auth::actor_for(&mut reader(self), &user, "demo", "").await?;
+        let assessor =
+            crate::auth::actor_for(&mut reader(self), &user, "demo", "", self.today()).await?;
         let mut generator = minsheng_assess::synth::SurveyGenerator::new(seed);
         generator.share_partial = 0.1;
         // The demo shows households in every kind of hardship, not the city's average.

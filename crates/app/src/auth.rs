@@ -13,7 +13,6 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine;
-use minsheng_domain::time_util::now_millis;
 use minsheng_domain::{Action, Role};
 use minsheng_store::users::{self, ThrottleRow, UserRow};
 use minsheng_store::{Conn, regions};
@@ -125,6 +124,17 @@ impl Actor {
             csrf_token: String::new(),
             open311_key: None,
             via_token: false,
+        }
+    }
+
+    /// A timed job of the product itself: all roles over the given area, recorded in the audit
+    /// log as `job:NAME`.
+    pub fn job(name: &str, scope: Scope) -> Actor {
+        Actor {
+            username: format!("job:{name}"),
+            display_name: format!("job {name}"),
+            ip: "local".into(),
+            ..Actor::command_line(scope)
         }
     }
 
@@ -297,7 +307,7 @@ impl App {
     /// Signs a user in. Every failure, for whatever reason, is the same `Unauthenticated`,
     /// except a lockout, which applies equally to names that do not exist.
     pub async fn login(&self, username: &str, password: &str, ip: &str) -> AppResult<NewSession> {
-        let now = now_millis();
+        let now = self.now();
         let username = username.trim();
         let ip: String = ip.chars().take(64).collect();
         let ip = ip.as_str();
@@ -348,7 +358,7 @@ impl App {
             ip,
         )
         .await?;
-        let actor = actor_for(&mut tx, &user, ip, &csrf_token).await?;
+        let actor = actor_for(&mut tx, &user, ip, &csrf_token, self.today()).await?;
         write_audit(
             &mut tx,
             &actor,
@@ -419,7 +429,7 @@ impl App {
 
     /// The actor behind a session cookie, sliding its idle expiry. `None`: not signed in.
     pub async fn session_actor(&self, token: &str, ip: &str) -> AppResult<Option<Actor>> {
-        let now = now_millis();
+        let now = self.now();
         let hash = token_hash(token);
         let mut reader = self.store().reader();
         let Some(session) = users::session_user(&mut reader, &hash).await? else {
@@ -436,7 +446,14 @@ impl App {
             tx.commit().await?;
         }
         Ok(Some(
-            actor_for(&mut reader, &session.user, ip, &session.csrf_token).await?,
+            actor_for(
+                &mut reader,
+                &session.user,
+                ip,
+                &session.csrf_token,
+                self.today(),
+            )
+            .await?,
         ))
     }
 
@@ -444,7 +461,7 @@ impl App {
     pub async fn token_actor(&self, token: &str, ip: &str) -> AppResult<Option<Actor>> {
         let mut reader = self.store().reader();
         let Some(user_id) =
-            users::api_token_user(&mut reader, &token_hash(token), now_millis()).await?
+            users::api_token_user(&mut reader, &token_hash(token), self.now()).await?
         else {
             return Ok(None);
         };
@@ -454,7 +471,7 @@ impl App {
         if user.disabled {
             return Ok(None);
         }
-        let actor = actor_for(&mut reader, &user, ip, "").await?;
+        let actor = actor_for(&mut reader, &user, ip, "", self.today()).await?;
         Ok(Some(Actor {
             via_token: true,
             ..actor
@@ -507,9 +524,9 @@ impl App {
         check_password_policy(&user.username, new_password)?;
         let hash = hash_password(new_password.to_string()).await?;
         let mut tx = self.store().begin().await?;
-        users::set_password(&mut tx, user_id, &hash, now_millis()).await?;
+        users::set_password(&mut tx, user_id, &hash, self.now()).await?;
         let keep = current_session_token.map(token_hash);
-        end_credentials(&mut tx, user_id, keep.as_deref(), now_millis()).await?;
+        end_credentials(&mut tx, user_id, keep.as_deref(), self.now()).await?;
         write_audit(
             &mut tx,
             actor,
@@ -543,7 +560,7 @@ impl App {
             ));
         }
         let token = format!("ms_{}", random_token());
-        let now = now_millis();
+        let now = self.now();
         let mut tx = self.store().begin().await?;
         let id = users::insert_api_token(
             &mut tx,
@@ -582,7 +599,7 @@ impl App {
         self.authorize(actor, Action::UseAccount, subject).await?;
         let user_id = actor.user_id.ok_or(AppError::Forbidden)?;
         let mut tx = self.store().begin().await?;
-        if !users::revoke_api_token(&mut tx, user_id, id, now_millis()).await? {
+        if !users::revoke_api_token(&mut tx, user_id, id, self.now()).await? {
             drop(tx);
             return Err(self
                 .not_found_audited(
@@ -619,6 +636,7 @@ pub(crate) async fn actor_for(
     user: &UserRow,
     ip: &str,
     csrf_token: &str,
+    today: time::Date,
 ) -> AppResult<Actor> {
     let roles: Vec<Role> = users::user_roles(c, user.id)
         .await?
@@ -628,7 +646,7 @@ pub(crate) async fn actor_for(
     let mut scope = regions::scope_for(c, user.region_code, &user.region_level).await?;
     // A purchased-services organisation's staff work only within its running contracts (the
     // areas the contracting staff gave it), wherever the organisation itself is based.
-    let today = minsheng_domain::time_util::today_in_china().to_string();
+    let today = today.to_string();
     if let Some(ranges) =
         minsheng_store::resources::contract_ranges(c, user.unit_id, &today).await?
     {

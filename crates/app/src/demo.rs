@@ -4,7 +4,6 @@
 use std::collections::HashSet;
 
 use minsheng_domain::id_number::check_digit;
-use minsheng_domain::time_util::now_millis;
 use minsheng_domain::{Role, UnitKind};
 use minsheng_store::regions::{self, RegionRow};
 use minsheng_store::users::{self, NewUser};
@@ -388,7 +387,7 @@ impl App {
             ("leader", "市民政局领导", Role::Leader, units[1].0.clone()),
             ("auditor", "审计员", Role::Auditor, units[1].0.clone()),
         ];
-        let now = now_millis();
+        let now = self.now();
         let mut accounts = Vec::new();
         let mut tx = self.store().begin().await?;
         for (name, kind, region) in &units {
@@ -434,7 +433,7 @@ impl App {
         let mut made = Vec::with_capacity(count);
         let surnames: Vec<char> = SURNAMES.chars().collect();
         let given: Vec<char> = GIVEN.chars().collect();
-        let now = now_millis();
+        let now = self.now();
         let mut used_ids: HashSet<String> = HashSet::new();
         let zone_town = regions::get(&mut self.store().reader(), LIANGJIANG_DEMO_TOWN)
             .await?

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use minsheng_domain::time_util::{CHINA_OFFSET, now_millis};
+use minsheng_domain::time_util::CHINA_OFFSET;
 use minsheng_store::discovery;
 use minsheng_store::regions::{self, RegionRow};
 use minsheng_store::users;
@@ -120,7 +120,7 @@ impl App {
         focus: &RegionRow,
         households: &[DemoHousehold],
     ) -> AppResult<()> {
-        let now = now_millis();
+        let now = self.now();
         let mut user_ids: HashMap<&str, i64> = HashMap::new();
         {
             let mut c = self.store().reader();
@@ -175,7 +175,7 @@ impl App {
             let first_day = time::OffsetDateTime::from_unix_timestamp(first_at / 1000)
                 .map(|t| t.to_offset(CHINA_OFFSET).date())
                 .unwrap_or(time::Date::MIN);
-            let (due_at, district_at) = deadlines(self.calendar(), first_day, urgency);
+            let (due_at, district_at) = deadlines(&self.calendar(), first_day, urgency);
             let sources = rng.random_range(1..=3usize);
             let mut channels: Vec<&str> = Vec::new();
             for k in 0..sources {
@@ -486,7 +486,7 @@ impl App {
         if households.is_empty() {
             return Ok(());
         }
-        let now = now_millis();
+        let now = self.now();
         let files = scale.files.min(households.len());
         let total_leads = (scale.clues / 2).max(files).max(1);
         let per_lead = scale.clues / total_leads;

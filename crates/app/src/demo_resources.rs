@@ -2,7 +2,6 @@
 //! consent and delivered, an emergency appeal part-funded, a volunteer's weekly visits (one week
 //! missed) and a purchased-services contract, all in the demo users' own district.
 
-use minsheng_domain::time_util::today_in_china;
 use minsheng_store::regions::RegionRow;
 use minsheng_store::resources::Entry;
 use minsheng_store::users;
@@ -95,7 +94,7 @@ impl App {
         )
         .await?;
 
-        let today = today_in_china();
+        let today = self.today();
         let day = |back: i64| (today - time::Duration::days(back)).to_string();
         let matched_id = self
             .match_offer(

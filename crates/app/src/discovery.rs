@@ -3,7 +3,7 @@
 //! working days, visited, and end in a household file (建档) or a recorded reason.
 
 use minsheng_domain::authz::channels_for;
-use minsheng_domain::time_util::{CHINA_OFFSET, now_millis, today_in_china};
+use minsheng_domain::time_util::CHINA_OFFSET;
 use minsheng_domain::{
     Action, IdNumber, RegionCode, RegionLevel, Role, WorkdayCalendar, mask_id_number, relation,
     text,
@@ -209,7 +209,7 @@ impl App {
         let Some(user) = actor.user_id().filter(|_| adding > 0) else {
             return Ok(());
         };
-        let today = end_of_day(today_in_china()) - 86_400_000;
+        let today = end_of_day(self.today()) - 86_400_000;
         let used = discovery::uploaded_bytes_since(&mut reader(self), user, today).await?;
         let quota = self.settings().upload_bytes_per_user_day;
         if used + adding > quota {
@@ -560,8 +560,9 @@ impl App {
         actor: &Actor,
         clue: &ValidClue,
     ) -> AppResult<(i64, i64, bool)> {
-        let now = now_millis();
-        let (due_at, district_at) = deadlines(self.calendar(), today_in_china(), &clue.urgency);
+        let now = self.now();
+        let calendar = self.current_calendar().await?;
+        let (due_at, district_at) = deadlines(&calendar, self.today(), &clue.urgency);
         let found = self.match_clue(tx, clue).await?;
         // A lead about someone known goes to where they live (inside the clue's area), so a
         // clue coded with the town and one with the community find the same lead.
@@ -666,7 +667,7 @@ impl App {
         self.authorize(actor, Action::ViewLeads, Subject::new("lead", ""))
             .await?;
         let level = inbox_level(actor);
-        let now = now_millis();
+        let now = self.now();
         let rows = discovery::inbox(&mut reader(self), actor.scope(), level, now, 200).await?;
         let overdue = rows.iter().filter(|l| l.due_at < now).count();
         self.audit_now(
@@ -768,7 +769,7 @@ impl App {
                 "write what the visit found (at most 4,000 characters)",
             ));
         }
-        let now = now_millis();
+        let now = self.now();
         let mut tx = self.store().begin().await?;
         let (status, file_id, household_id, reason) = match v.outcome.as_str() {
             "register" => {
@@ -1026,7 +1027,7 @@ impl App {
         if state == "closed" && reason.is_none() {
             return Err(AppError::invalid("reason", "closing a file needs a reason"));
         }
-        let now = now_millis();
+        let now = self.now();
         let mut tx = self.store().begin().await?;
         discovery::set_file_state(
             &mut tx,
@@ -1106,7 +1107,7 @@ impl App {
                 .unix_timestamp()
                 * 1000
         };
-        let (from, to, now) = (start(from), start(to), now_millis());
+        let (from, to, now) = (start(from), start(to), self.now());
         // Whole towns and above read the daily counts; a single community reads the rows.
         let community = region.is_some_and(|r| r.level() == RegionLevel::Community);
         let figures = if community {
@@ -1122,10 +1123,6 @@ impl App {
             .await?
         };
         Ok(figures)
-    }
-
-    pub fn calendar(&self) -> &WorkdayCalendar {
-        &self.calendar
     }
 }
 

@@ -9,12 +9,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use minsheng_domain::Action;
-use minsheng_domain::time_util::now_millis;
 use minsheng_grid::alarms::{self, Reading, Rule};
 use minsheng_grid::flisr::{self, Cause, Fault, Options};
 use minsheng_grid::indexed::Indexed;
 use minsheng_grid::loadflow::Solver;
 use minsheng_grid::{Network, native, reliability};
+use minsheng_store::WriteTx;
 use minsheng_store::grid::{self as store, NewAlarm, NewLink};
 pub use minsheng_store::grid::{AlarmRow, AlertRow, LinkRow, NetworkRow, SensorRow};
 use serde::Deserialize;
@@ -75,6 +75,32 @@ fn parse(row: &NetworkRow) -> AppResult<Network> {
         .map_err(|e| AppError::Internal(format!("network {}: {}", row.id, e.join("; "))))
 }
 
+/// Tells the grid company's units of alarms just raised, in the transaction that raised them.
+async fn tell_alarms(tx: &mut WriteTx, raised: &[i64], now: i64) -> AppResult<()> {
+    if raised.is_empty() {
+        return Ok(());
+    }
+    let units =
+        minsheng_store::users::units_of_kind(tx, minsheng_domain::UnitKind::GridCompany.code())
+            .await?;
+    for alarm in raised {
+        for unit in &units {
+            crate::notify::tell(
+                tx,
+                *unit,
+                crate::notify::EventKind::StationAlarm,
+                &format!("alarm:{alarm}"),
+                &format!("站房告警 #{alarm}"),
+                "请在电网运行页查看并确认。",
+                "/grid",
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 /// The most readings one post may carry (a minute of a large station's sensors).
 pub const MAX_READINGS_PER_POST: usize = 10_000;
 
@@ -100,7 +126,7 @@ impl App {
                     .collect(),
             )
         })?;
-        let now = now_millis();
+        let now = self.now();
         let mut tx = self.store().begin().await?;
         let id = store::insert_network(&mut tx, name, source, actor.user_id(), now).await?;
         for s in &net.sensors {
@@ -131,8 +157,8 @@ impl App {
             return Ok(existing.id);
         }
         let mut tx = self.store().begin().await?;
-        let id = store::insert_network(&mut tx, &net.name, native::DEMO_ZONE, None, now_millis())
-            .await?;
+        let id =
+            store::insert_network(&mut tx, &net.name, native::DEMO_ZONE, None, self.now()).await?;
         for s in &net.sensors {
             store::insert_sensor(&mut tx, id, &s.id, &s.bus, &s.kind).await?;
         }
@@ -201,7 +227,7 @@ impl App {
             .into_iter()
             .map(|s| (s.code.clone(), s))
             .collect();
-        let now = now_millis();
+        let now = self.now();
         let mut errors = Vec::new();
         for (i, r) in readings.iter().enumerate() {
             if !sensors.contains_key(&r.sensor) {
@@ -287,6 +313,7 @@ impl App {
             )
             .await?;
         }
+        tell_alarms(&mut tx, &raised, self.now()).await?;
         write_audit(
             &mut tx,
             actor,
@@ -338,6 +365,7 @@ impl App {
                 }
             }
         }
+        tell_alarms(&mut tx, &raised, now).await?;
         write_audit(
             &mut tx,
             actor,
@@ -370,9 +398,7 @@ impl App {
             return Err(AppError::invalid("note", "at most 500 characters"));
         }
         let mut tx = self.store().begin().await?;
-        if !store::acknowledge_alarm(&mut tx, id, actor.user_id(), note.trim(), now_millis())
-            .await?
-        {
+        if !store::acknowledge_alarm(&mut tx, id, actor.user_id(), note.trim(), self.now()).await? {
             drop(tx);
             return Err(self
                 .not_found_audited(
@@ -438,7 +464,7 @@ impl App {
             .household_in_area(actor, link.household_id, "grid.link")
             .await?;
         let mut tx = self.store().begin().await?;
-        let now = now_millis();
+        let now = self.now();
         let id = store::insert_link(
             &mut tx,
             &NewLink {
@@ -495,7 +521,7 @@ impl App {
         )
         .await?;
         let mut tx = self.store().begin().await?;
-        if !store::remove_link(&mut tx, actor.scope(), id, now_millis()).await? {
+        if !store::remove_link(&mut tx, actor.scope(), id, self.now()).await? {
             drop(tx);
             return Err(self
                 .not_found_audited(
@@ -552,7 +578,7 @@ impl App {
         let plan = flisr::plan(&solver, &normal, &none, &fault, options);
         let minutes = reliability::outage_minutes(&ix, &plan, false);
         let links = store::links_of_network(&mut reader(self), network_id).await?;
-        let now = now_millis();
+        let now = self.now();
         let mut tx = self.store().begin().await?;
         let (mut alerts, mut momentary) = (0, 0);
         for (link_id, load_id, region_code) in links {
@@ -577,7 +603,7 @@ impl App {
             } else {
                 "outage"
             };
-            store::insert_alert(
+            let alert = store::insert_alert(
                 &mut tx,
                 link_id,
                 region_code,
@@ -587,6 +613,30 @@ impl App {
                 now,
             )
             .await?;
+            // The household's community is told at once (no address in the message: the link
+            // takes a worker to it, within their area).
+            for unit in crate::notify::units_at(
+                &mut tx,
+                region_code,
+                &[
+                    minsheng_domain::UnitKind::CommunityCommittee,
+                    minsheng_domain::UnitKind::TownOffice,
+                ],
+            )
+            .await?
+            {
+                crate::notify::tell(
+                    &mut tx,
+                    unit,
+                    crate::notify::EventKind::OutageAlert,
+                    &format!("outage:{alert}"),
+                    "依赖电力维持生命的家庭停电",
+                    &format!("预计停电约 {out_minutes:.0} 分钟，请立即上门或联系家属。"),
+                    "/grid/alerts",
+                    now,
+                )
+                .await?;
+            }
             alerts += 1;
         }
         write_audit(
@@ -635,7 +685,7 @@ impl App {
         )
         .await?;
         let mut tx = self.store().begin().await?;
-        if !store::acknowledge_alert(&mut tx, actor.scope(), id, actor.user_id(), now_millis())
+        if !store::acknowledge_alert(&mut tx, actor.scope(), id, actor.user_id(), self.now())
             .await?
         {
             drop(tx);

@@ -2,7 +2,6 @@
 //! (leader, deputy, liaison) and community action groups (secretary, liaison, grid workers,
 //! volunteers). Officers set up the groups of their area and recruit members into them.
 
-use minsheng_domain::time_util::now_millis;
 use minsheng_domain::{Action, RegionCode, RegionLevel};
 use minsheng_store::discovery::{self, GroupRow, MemberRow};
 use minsheng_store::{regions, users};
@@ -94,7 +93,7 @@ impl App {
             ));
         }
         let mut tx = self.store().begin().await?;
-        let id = discovery::upsert_group(&mut tx, level, code.as_i64(), name, now_millis()).await?;
+        let id = discovery::upsert_group(&mut tx, level, code.as_i64(), name, self.now()).await?;
         write_audit(
             &mut tx,
             actor,
@@ -132,7 +131,7 @@ impl App {
             .filter(|u| actor.scope().contains(u.region_code))
             .ok_or_else(|| AppError::invalid("username", "no such user in your area"))?;
         let mut tx = self.store().begin().await?;
-        discovery::add_group_member(&mut tx, group_id, user.id, position, now_millis()).await?;
+        discovery::add_group_member(&mut tx, group_id, user.id, position, self.now()).await?;
         write_audit(
             &mut tx,
             actor,

@@ -5,7 +5,7 @@
 
 use minsheng_assess::catalog::{self, AssessmentFacts, Catalog, Item, Recommendations};
 use minsheng_assess::survey;
-use minsheng_domain::time_util::{CHINA_OFFSET, now_millis};
+use minsheng_domain::time_util::CHINA_OFFSET;
 use minsheng_domain::{Action, RegionCode, Role};
 use minsheng_store::assessments;
 use minsheng_store::discovery::add_timeline;
@@ -217,7 +217,7 @@ impl App {
                     "the household has no recognised assessment to plan from",
                 )
             })?;
-        let now = now_millis();
+        let now = self.now();
         let mut tx = self.store().begin().await?;
         let plan = help::insert_plan(
             &mut tx,
@@ -494,7 +494,7 @@ impl App {
         let entry = catalog
             .item(&item.item_code)
             .ok_or_else(|| AppError::Internal(format!("{} left the catalog", item.item_code)))?;
-        let now = now_millis();
+        let now = self.now();
         let mut tx = self.store().begin().await?;
         if help::set_item_state(
             &mut tx,
@@ -530,7 +530,7 @@ impl App {
                 "reason": item.reason,
             })
             .to_string();
-            let due = self.deadline(now, entry.deadline_days);
+            let due = self.deadline(now, entry.deadline_days).await?;
             let id = help::insert_referral(
                 &mut tx,
                 &NewReferral {
@@ -597,7 +597,7 @@ impl App {
             .item(&item.item_code)
             .ok_or(AppError::NotFound)?;
         check_amount(entry, amount)?;
-        let now = now_millis();
+        let now = self.now();
         let mut tx = self.store().begin().await?;
         if help::set_item_state(
             &mut tx,
@@ -715,7 +715,7 @@ impl App {
                     "no follow-up is scheduled: the household is not on the watch",
                 )
             })?;
-        let now = now_millis();
+        let now = self.now();
         let next_tier = tier.unwrap_or(&open.tier);
         let mut tx = self.store().begin().await?;
         if help::complete_followup(
@@ -886,7 +886,7 @@ impl App {
             }
             ReferralAction::Accept | ReferralAction::Start => {}
         }
-        let now = now_millis();
+        let now = self.now();
         let (from, to, change): (&[&str], &str, ReferralChange<'_>) = match action {
             ReferralAction::Accept => (
                 &["sent"],
@@ -1054,7 +1054,7 @@ impl App {
             ))
             .await?;
         let excluded: Vec<i64> = returned_by.into_iter().map(|(u,)| u).collect();
-        let now = now_millis();
+        let now = self.now();
         let mut tx = self.store().begin().await?;
         let receiver = receiver_for(&mut tx, &entry.unit_kind, referral.region_code, &excluded)
             .await?
@@ -1067,7 +1067,7 @@ impl App {
                     ),
                 )
             })?;
-        let due = self.deadline(now, entry.deadline_days);
+        let due = self.deadline(now, entry.deadline_days).await?;
         let new_id = help::insert_referral(
             &mut tx,
             &NewReferral {
@@ -1111,16 +1111,28 @@ impl App {
     pub async fn chase_referrals(&self, actor: &Actor) -> AppResult<Vec<(i64, bool)>> {
         self.authorize(actor, Action::ManageHelp, Subject::new("referral", ""))
             .await?;
-        let now = now_millis();
+        let now = self.now();
         let mut tx = self.store().begin().await?;
         let chased = help::chase_overdue(&mut tx, now, now - 24 * 3600 * 1000).await?;
-        for (id, household, _, escalated) in &chased {
+        for (id, household, _, escalated, unit) in &chased {
             let text = if *escalated {
                 format!("转介 #{id} 逾期未办结，已升级督办")
             } else {
                 format!("转介 #{id} 逾期，已催办")
             };
             chain(&mut tx, actor, *household, "referral", &text, now).await?;
+            // The receiving unit is told in the same transaction as the chase.
+            crate::notify::tell(
+                &mut tx,
+                *unit,
+                crate::notify::EventKind::ReferralOverdue,
+                &format!("referral:{id}:chase:{now}"),
+                &text,
+                "请尽快受理并办结，或说明退回原因。",
+                "/referrals",
+                now,
+            )
+            .await?;
         }
         write_audit(
             &mut tx,
@@ -1132,7 +1144,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(chased.into_iter().map(|(id, _, _, e)| (id, e)).collect())
+        Ok(chased.into_iter().map(|(id, _, _, e, _)| (id, e)).collect())
     }
 
     // ---------- emergency assistance and the reserve fund ----------
@@ -1167,7 +1179,7 @@ impl App {
             cents(amount),
             actor.user_id(),
             note.trim(),
-            now_millis(),
+            self.now(),
         )
         .await?;
         write_audit(
@@ -1222,8 +1234,11 @@ impl App {
     }
 
     /// The end of the `days`th working day after `now` (China time): a legal deadline.
-    fn deadline(&self, now: i64, days: u32) -> i64 {
-        end_of_day(self.calendar.add_workdays(china_date(now), days))
+    /// The end of the `days`th working day after `now`, by the current calendar.
+    async fn deadline(&self, now: i64, days: u32) -> AppResult<i64> {
+        Ok(end_of_day(
+            self.deadline_after(china_date(now), days).await?.date,
+        ))
     }
 
     /// A region of the actor's area; otherwise it looks absent and the attempt is audited.
@@ -1276,9 +1291,9 @@ impl App {
             ))
             .await
             .unwrap_or(None);
-        let now = now_millis();
+        let now = self.now();
         let started_at = started.and_then(|(at,)| at).unwrap_or(now).min(now);
-        let due = self.deadline(started_at, EMERGENCY_WORKDAYS);
+        let due = self.deadline(started_at, EMERGENCY_WORKDAYS).await?;
         let town = town_of(household.region_code);
         let mut tx = self.store().begin().await?;
         let id = help::open_emergency(
@@ -1337,7 +1352,7 @@ impl App {
             .item(&case.item_code)
             .ok_or(AppError::NotFound)?;
         check_amount(item, amount)?;
-        let now = now_millis();
+        let now = self.now();
         let amount_cents = cents(amount);
         let mut tx = self.store().begin().await?;
         if help::mark_paid(&mut tx, case_id, amount_cents, now).await? == 0 {
@@ -1419,7 +1434,7 @@ impl App {
                 help::emergency(&mut reader(self), actor.scope(), case_id).await?,
             )
             .await?;
-        let now = now_millis();
+        let now = self.now();
         let mut tx = self.store().begin().await?;
         if help::complete_paperwork(&mut tx, case_id, now).await? == 0 {
             return Err(AppError::Conflict(

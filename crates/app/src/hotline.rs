@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, RwLock};
 
-use minsheng_domain::time_util::{CHINA_OFFSET, now_millis, today_in_china};
+use minsheng_domain::time_util::CHINA_OFFSET;
 use minsheng_domain::{Action, RegionCode, UnitKind};
 use minsheng_hotline::classify::{Classification, Classifier};
 use minsheng_hotline::routing::{Route, Router};
@@ -217,10 +217,10 @@ pub fn parse_week(text: &str) -> Result<Date, String> {
 }
 
 /// The week asked for, or this week (China time) when none is.
-pub fn week_or_this(week: Option<&str>) -> String {
+pub fn week_or_this(week: Option<&str>, today: Date) -> String {
     week.map(str::trim)
         .filter(|w| !w.is_empty())
-        .map_or_else(|| week_of(today_in_china()), str::to_string)
+        .map_or_else(|| week_of(today), str::to_string)
 }
 
 /// The week (`2026-W33`) a day falls in.
@@ -335,6 +335,8 @@ struct Step<'a> {
     event: &'a str,
     note: String,
     public_note: String,
+    /// Tell the answering unit (through its notification channels), with this title.
+    tell: Option<(crate::notify::EventKind, String)>,
 }
 
 impl App {
@@ -540,13 +542,13 @@ impl App {
             .category_of(&subcategory)
             .map(|(c, _)| c.to_string())
             .unwrap_or_default();
-        let now = now_millis();
+        let now = self.now();
         let mut tx = self.store().begin().await?;
         let unit = match route.manual {
             true => None,
             false => users::unit_by_name(&mut tx, &route.unit).await?,
         };
-        let due_at = self.hotline_due(&request_type);
+        let due_at = self.hotline_due(&request_type).await?;
         let token = crate::auth::random_token();
         let attributes =
             serde_json::to_string(&s.attributes).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -682,13 +684,15 @@ impl App {
     }
 
     /// The end of the day `days` working days from today for a request type.
-    fn hotline_due(&self, request_type: &str) -> i64 {
+    /// A ticket's reply deadline: its type's working days from today, by the current calendar.
+    async fn hotline_due(&self, request_type: &str) -> AppResult<i64> {
         let days = self
             .hotline
             .taxonomy
             .request_type(request_type)
             .map_or(5, |t| t.days);
-        end_of_day(self.calendar().add_workdays(today_in_china(), days))
+        let deadline = self.deadline_after(self.today(), days).await?;
+        Ok(end_of_day(deadline.date))
     }
 
     async fn hotline_event(
@@ -704,7 +708,7 @@ impl App {
             tx,
             &NewEvent {
                 request_id,
-                at: now_millis(),
+                at: self.now(),
                 user_id: actor.user_id(),
                 username: actor.username(),
                 unit_id: actor.unit_id(),
@@ -788,7 +792,7 @@ impl App {
                 model_subcategory: &model.subcategory,
                 model_type: &model.type_code,
                 user_id: actor.user_id(),
-                at: now_millis(),
+                at: self.now(),
             },
         )
         .await?;
@@ -984,7 +988,7 @@ impl App {
             Subject::new("hotline_request", &id.to_string()),
         )
         .await?;
-        let now = now_millis();
+        let now = self.now();
         let mut tx = self.store().begin().await?;
         let found = self
             .visible_request(&mut tx, actor, id, !step.unit_only)
@@ -1022,6 +1026,19 @@ impl App {
             &step.public_note,
         )
         .await?;
+        if let (Some((kind, title)), Some(unit)) = (&step.tell, r.unit_id) {
+            crate::notify::tell(
+                &mut tx,
+                unit,
+                *kind,
+                &format!("hotline:{id}:{}:{now}", step.event),
+                title,
+                &r.description.chars().take(200).collect::<String>(),
+                &format!("/hotline/requests/{id}"),
+                now,
+            )
+            .await?;
+        }
         write_audit(
             &mut tx,
             actor,
@@ -1092,10 +1109,10 @@ impl App {
             } else {
                 "centre"
             });
-            change.due_at = Some(self.hotline_due(request_type));
+            change.due_at = Some(self.hotline_due(request_type).await?);
         }
         let from = ["centre", "dispatched", "accepted", "replied", "closed"];
-        if store::change_request(&mut tx, id, version, &from, &change, now_millis()).await? == 0 {
+        if store::change_request(&mut tx, id, version, &from, &change, self.now()).await? == 0 {
             return Err(AppError::Stale);
         }
         self.record_label(&mut tx, actor, id, &text, subcategory, request_type, &model)
@@ -1153,6 +1170,7 @@ impl App {
                 },
                 note: unit.name.clone(),
                 public_note: format!("已派单至{} dispatched", unit.name),
+                tell: None,
             },
         )
         .await
@@ -1176,6 +1194,7 @@ impl App {
                 event: "accepted",
                 note: String::new(),
                 public_note: "承办单位已签收 accepted".into(),
+                tell: None,
             },
         )
         .await
@@ -1215,6 +1234,7 @@ impl App {
                 event: "returned",
                 note: reason.to_string(),
                 public_note: String::new(),
+                tell: None,
             },
         )
         .await
@@ -1253,6 +1273,7 @@ impl App {
                 event: "extension_requested",
                 note: format!("{days} working days: {reason}"),
                 public_note: String::new(),
+                tell: None,
             },
         )
         .await
@@ -1275,7 +1296,7 @@ impl App {
         let due = time::OffsetDateTime::from_unix_timestamp(r.due_at / 1000)
             .map(|t| t.to_offset(CHINA_OFFSET).date())
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        let new_due = end_of_day(self.calendar().add_workdays(due, days));
+        let new_due = end_of_day(self.deadline_after(due, days).await?.date);
         self.step(
             actor,
             id,
@@ -1301,6 +1322,7 @@ impl App {
                 } else {
                     String::new()
                 },
+                tell: None,
             },
         )
         .await
@@ -1350,6 +1372,7 @@ impl App {
                 }
                 .into(),
                 public_note: reply.clone(),
+                tell: None,
             },
         )
         .await
@@ -1380,7 +1403,7 @@ impl App {
                 state: Some("accepted"),
                 add_rework: true,
                 clear_reply: true,
-                due_at: Some(self.hotline_due(&r.request_type)),
+                due_at: Some(self.hotline_due(&r.request_type).await?),
                 ..RequestChange::default()
             }
         } else {
@@ -1408,6 +1431,7 @@ impl App {
                 } else {
                     "已办结 closed".into()
                 },
+                tell: None,
             },
         )
         .await
@@ -1440,12 +1464,13 @@ impl App {
                     state: Some("accepted"),
                     add_rework: true,
                     clear_reply: true,
-                    due_at: Some(self.hotline_due(&r.request_type)),
+                    due_at: Some(self.hotline_due(&r.request_type).await?),
                     ..RequestChange::default()
                 },
                 event: "rework",
                 note: reason.clone(),
                 public_note: "重新办理 reopened".into(),
+                tell: None,
             },
         )
         .await
@@ -1492,6 +1517,7 @@ impl App {
                 event: "merged",
                 note: format!("into #{into}"),
                 public_note: format!("与第{into}号诉求合并办理 merged into #{into}"),
+                tell: None,
             },
         )
         .await
@@ -1502,7 +1528,7 @@ impl App {
     pub async fn chase_requests(&self, actor: &Actor) -> AppResult<Vec<(i64, bool)>> {
         self.authorize(actor, Action::TakeCalls, Subject::new("hotline", ""))
             .await?;
-        let now = now_millis();
+        let now = self.now();
         let overdue = store::requests(
             &mut reader(self),
             &RequestQuery {
@@ -1533,6 +1559,14 @@ impl App {
                 event: if escalate { "escalated" } else { "chased" },
                 note: r.unit_name.clone().unwrap_or_default(),
                 public_note: String::new(),
+                tell: Some((
+                    crate::notify::EventKind::HotlineOverdue,
+                    if escalate {
+                        format!("12345工单 #{} 超期未办结，已升级督办", r.id)
+                    } else {
+                        format!("12345工单 #{} 超期，请尽快办理", r.id)
+                    },
+                )),
             };
             match self.step(actor, r.id, r.row_version, step).await {
                 Ok(()) => done.push((r.id, escalate)),
@@ -1623,7 +1657,7 @@ impl App {
             "closed",
             "merged",
         ];
-        if store::change_request(&mut tx, id, version, &states, &change, now_millis()).await? == 0 {
+        if store::change_request(&mut tx, id, version, &states, &change, self.now()).await? == 0 {
             return Err(AppError::Stale);
         }
         self.hotline_event(
@@ -1773,7 +1807,7 @@ impl App {
             &mut tx,
             &NewEvent {
                 request_id: id,
-                at: now_millis(),
+                at: self.now(),
                 user_id: None,
                 username: actor.username(),
                 unit_id: None,
@@ -1848,7 +1882,7 @@ impl App {
         }
         let key = format!("o311_{}", crate::auth::random_token());
         let mut tx = self.store().begin().await?;
-        store::insert_open311_key(&mut tx, &crate::auth::token_hash(&key), name, now_millis())
+        store::insert_open311_key(&mut tx, &crate::auth::token_hash(&key), name, self.now())
             .await?;
         write_audit(
             &mut tx,
@@ -1882,7 +1916,7 @@ impl App {
         }
         names.sort();
         names.dedup_by(|a, b| a.0 == b.0);
-        let now = now_millis();
+        let now = self.now();
         let mut tx = self.store().begin().await?;
         let mut added = 0;
         for (name, region) in &names {
@@ -1926,9 +1960,17 @@ impl App {
                 .await?
                 .ok_or_else(|| AppError::Internal(format!("demo user {name} is missing")))
         };
-        let agent = crate::auth::actor_for(&mut c, &user("hotline").await?, "demo", "").await?;
-        let handler =
-            crate::auth::actor_for(&mut c, &user("yuzhong.cityadmin").await?, "demo", "").await?;
+        let agent =
+            crate::auth::actor_for(&mut c, &user("hotline").await?, "demo", "", self.today())
+                .await?;
+        let handler = crate::auth::actor_for(
+            &mut c,
+            &user("yuzhong.cityadmin").await?,
+            "demo",
+            "",
+            self.today(),
+        )
+        .await?;
         drop(c);
         let phrases = synth::phrases(synth::PHRASES_TOML, &self.hotline.taxonomy)
             .map_err(AppError::Internal)?;

@@ -9,7 +9,6 @@ use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
 
 use calamine::{Data, Reader as _};
-use minsheng_domain::time_util::now_millis;
 use minsheng_domain::{Action, IdNumber, RegionCode, RegionLevel, Role, UnitKind, relation};
 use minsheng_store::WriteTx;
 use minsheng_store::regions::{self, RegionRow};
@@ -440,7 +439,7 @@ impl App {
                 Valid::Unit { name, kind, region } => {
                     let existed = users::unit_by_name(&mut tx, &name).await?.is_some();
                     let (_, changed) =
-                        users::upsert_unit(&mut tx, &name, kind.code(), region, now_millis())
+                        users::upsert_unit(&mut tx, &name, kind.code(), region, self.now())
                             .await
                             .map_err(AppError::from)?;
                     outcome.record(existed, changed);
@@ -957,8 +956,8 @@ impl App {
                     let same = verify(password, &existing.password_hash).await;
                     if !same {
                         let hash = hash_password(password.clone()).await?;
-                        users::set_password(tx, existing.id, &hash, now_millis()).await?;
-                        crate::auth::end_credentials(tx, existing.id, None, now_millis()).await?;
+                        users::set_password(tx, existing.id, &hash, self.now()).await?;
+                        crate::auth::end_credentials(tx, existing.id, None, self.now()).await?;
                         changed = true;
                     }
                 }
@@ -978,7 +977,7 @@ impl App {
                         unit_id: unit.id,
                         password_hash: &hash,
                         roles: &user.roles,
-                        now: now_millis(),
+                        now: self.now(),
                     },
                 )
                 .await?;
@@ -1033,7 +1032,7 @@ impl App {
         actor: &Actor,
         p: &ValidPerson,
     ) -> AppResult<Result<(bool, bool), OutsideRow>> {
-        let now = now_millis();
+        let now = self.now();
         let mut changed = false;
         let scope = actor.scope();
         let household_id = match registry::household_by_key(tx, scope, &p.household_key).await? {

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod assessment;
 mod audit_writer;
 pub mod auth;
+pub mod calendar;
 pub mod demo;
 pub mod demo_discovery;
 mod demo_resources;
@@ -16,7 +17,9 @@ pub mod groups;
 pub mod help;
 pub mod hotline;
 pub mod import;
+pub mod jobs;
 pub mod mpi_input;
+pub mod notify;
 pub mod region_check;
 pub mod registry;
 pub mod resources;
@@ -72,6 +75,9 @@ pub enum AppError {
     RateLimited(i64),
     #[error("internal error: {0}")]
     Internal(String),
+    /// The database cannot be reached now; try again shortly.
+    #[error("the service is unavailable for a moment: {0}")]
+    Unavailable(String),
 }
 
 impl AppError {
@@ -82,6 +88,9 @@ impl AppError {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
+        if e.is_unavailable() {
+            return AppError::Unavailable(e.to_string());
+        }
         match e {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Stale => AppError::Stale,
@@ -148,6 +157,10 @@ pub struct Settings {
     pub api_token_days: i64,
     /// Bytes of photos one user may upload in a day (China time).
     pub upload_bytes_per_user_day: i64,
+    /// Seconds between runs of a job, where they differ from the job's default.
+    pub job_intervals: std::collections::BTreeMap<String, u64>,
+    /// The SMTP server e-mail notifications leave through.
+    pub smtp: Option<notify::SmtpSettings>,
 }
 
 impl Default for Settings {
@@ -160,28 +173,48 @@ impl Default for Settings {
             lockout_millis: 15 * 60 * 1000,
             api_token_days: 90,
             upload_bytes_per_user_day: 200 << 20,
+            job_intervals: std::collections::BTreeMap::new(),
+            smtp: None,
         }
     }
 }
+
+/// Told of each job run: (job, outcome, finished at).
+pub type JobObserver = std::sync::Arc<dyn Fn(&str, &str, i64) + Send + Sync>;
 
 /// The application: the store plus settings. Cheap to clone.
 #[derive(Clone)]
 pub struct App {
     store: Store,
     settings: Settings,
+    clock: minsheng_domain::time_util::Clock,
     dummy_hash: std::sync::Arc<String>,
     audit_writer: std::sync::Arc<audit_writer::AuditWriter>,
-    calendar: std::sync::Arc<minsheng_domain::WorkdayCalendar>,
+    calendar: std::sync::Arc<calendar::CalendarCell>,
+    sender: std::sync::Arc<notify::Sender>,
+    job_observer: Option<JobObserver>,
     models: std::sync::Arc<assessment::ModelCache>,
     hotline: std::sync::Arc<hotline::HotlineModel>,
 }
 
 impl App {
     pub fn new(store: Store, settings: Settings) -> AppResult<App> {
+        App::with_clock(store, settings, minsheng_domain::time_util::Clock::system())
+    }
+
+    /// The application on a given clock (tests move it instead of backdating rows).
+    pub fn with_clock(
+        store: Store,
+        settings: Settings,
+        clock: minsheng_domain::time_util::Clock,
+    ) -> AppResult<App> {
         let dummy_hash = auth::hash_password_blocking("minsheng-dummy-password-for-timing")?;
         Ok(App {
+            clock,
             audit_writer: std::sync::Arc::new(audit_writer::AuditWriter::new(store.clone())),
-            calendar: std::sync::Arc::new(minsheng_domain::WorkdayCalendar::china()),
+            calendar: std::sync::Arc::new(calendar::CalendarCell::new()),
+            sender: std::sync::Arc::new(notify::Sender::new(settings.smtp.clone())?),
+            job_observer: None,
             models: std::sync::Arc::new(assessment::ModelCache::default()),
             hotline: std::sync::Arc::new(
                 hotline::HotlineModel::shipped().map_err(AppError::Internal)?,
@@ -194,6 +227,30 @@ impl App {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Calls `observe(job, outcome, finished_at)` after every job run (the metrics).
+    pub fn observe_jobs(&mut self, observe: JobObserver) {
+        self.job_observer = Some(observe);
+    }
+
+    pub(crate) fn job_observer(&self) -> Option<&JobObserver> {
+        self.job_observer.as_ref()
+    }
+
+    /// The product's one clock.
+    pub fn clock(&self) -> &minsheng_domain::time_util::Clock {
+        &self.clock
+    }
+
+    /// Now, in milliseconds since the epoch, by the product's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now_millis()
+    }
+
+    /// Today in China, by the product's clock.
+    pub fn today(&self) -> time::Date {
+        self.clock.today()
     }
 
     pub fn settings(&self) -> &Settings {
@@ -288,6 +345,8 @@ pub async fn write_audit(
     audit::append(
         tx,
         &NewAudit {
+            // The audit log keeps the wall-clock moment a row was written, whatever the
+            // product's clock says (a test that moves time does not move the record of it).
             at: minsheng_domain::time_util::now_millis(),
             user_id: actor.user_id(),
             username: actor.username(),

@@ -1,7 +1,6 @@
 //! Household and person use cases: list, read, create, edit, move, reveal an ID number.
 //! Every read of personal data and every change leaves an audit row.
 
-use minsheng_domain::time_util::now_millis;
 use minsheng_domain::{Action, IdNumber, RegionCode, mask_id_number, relation};
 use minsheng_store::regions;
 use minsheng_store::registry::{
@@ -421,12 +420,7 @@ impl App {
         self.audit_now(actor, "person.read", subject, true, "")
             .await?;
         let age = IdNumber::parse(&row.id_number)
-            .map(|id| {
-                age_on(
-                    id.birth_date(),
-                    minsheng_domain::time_util::today_in_china(),
-                )
-            })
+            .map(|id| age_on(id.birth_date(), self.today()))
             .unwrap_or(0);
         Ok(PersonDetail {
             person: PersonView::from_row(row),
@@ -454,7 +448,7 @@ impl App {
             .await?;
         let (region, address) = self.validate_household(actor, input).await?;
         let mut tx = self.store().begin().await?;
-        let id = registry::insert_household(&mut tx, None, region, &address, now_millis()).await?;
+        let id = registry::insert_household(&mut tx, None, region, &address, self.now()).await?;
         write_audit(
             &mut tx,
             actor,
@@ -492,7 +486,7 @@ impl App {
             expected_version,
             region,
             &address,
-            now_millis(),
+            self.now(),
         )
         .await?;
         // A move to another area is said in the log with both areas (its members and records
@@ -570,7 +564,7 @@ impl App {
             .household_in_area(actor, household_id, "household.add_member")
             .await?;
         let member = validate_member(input)?;
-        let now = now_millis();
+        let now = self.now();
         let mut tx = self.store().begin().await?;
         let person_id = match self
             .person_here_or_new(&mut tx, actor, &member, household.region_code, now)
@@ -633,7 +627,7 @@ impl App {
             expected_version,
             &name,
             phone.as_deref(),
-            now_millis(),
+            self.now(),
         )
         .await?;
         write_audit(&mut tx, actor, "person.update", subject, true, "").await?;

@@ -6,7 +6,6 @@
 //! one guarded update, so no two matches can overdraw it. The provider then sees the matched
 //! household — its address and the need, never an ID number — and each delivery is recorded.
 
-use minsheng_domain::time_util::now_millis;
 use minsheng_domain::{Action, RegionCode};
 use minsheng_store::resources::{self as store, NewDelivery, NewMatch, NewOffer, NewProvider};
 pub use minsheng_store::resources::{
@@ -97,11 +96,12 @@ async fn timeline(
     actor: &Actor,
     household_id: i64,
     text: &str,
+    now: i64,
 ) -> AppResult<()> {
     minsheng_store::discovery::add_timeline(
         tx,
         household_id,
-        now_millis(),
+        now,
         actor.user_id(),
         actor.username(),
         "resources",
@@ -152,7 +152,7 @@ impl App {
                 contact: input.contact.trim(),
                 unit_id: input.unit_id,
                 created_by: actor.user_id(),
-                now: now_millis(),
+                now: self.now(),
             },
         )
         .await?;
@@ -246,7 +246,7 @@ impl App {
                 unit: &input.unit,
                 valid_until: input.valid_until,
                 created_by: actor.user_id(),
-                now: now_millis(),
+                now: self.now(),
             },
         )
         .await?;
@@ -281,7 +281,7 @@ impl App {
         let household = self
             .household_in_area(actor, household_id, "resources.offers")
             .await?;
-        Ok(store::offers_for(&mut reader(self), household.region_code, kind, now_millis()).await?)
+        Ok(store::offers_for(&mut reader(self), household.region_code, kind, self.now()).await?)
     }
 
     /// Matches an offer to a household of the caller's area: only with consent recorded, only
@@ -322,7 +322,7 @@ impl App {
                 "the offer does not reach this household's area",
             ));
         }
-        if offer.valid_until.is_some_and(|until| until < now_millis()) {
+        if offer.valid_until.is_some_and(|until| until < self.now()) {
             return Err(AppError::invalid("offer_id", "the offer has ended"));
         }
         if !store::take_capacity(&mut tx, offer.id, input.quantity).await? {
@@ -337,7 +337,7 @@ impl App {
                 ),
             ));
         }
-        let now = now_millis();
+        let now = self.now();
         let id = store::insert_match(
             &mut tx,
             &NewMatch {
@@ -361,6 +361,7 @@ impl App {
                 "社会资源对接 #{id}：{}（{}）{} {}，同意人：{consent}",
                 offer.what, offer.provider_name, input.quantity, offer.unit
             ),
+            self.now(),
         )
         .await?;
         write_audit(
@@ -476,7 +477,7 @@ impl App {
                 delivered_by: input.delivered_by.trim(),
                 feedback: input.feedback.trim(),
                 recorded_by: actor.user_id(),
-                now: now_millis(),
+                now: self.now(),
             },
         )
         .await?;
@@ -496,6 +497,7 @@ impl App {
                 found.provider_name,
                 input.delivered_by.trim()
             ),
+            self.now(),
         )
         .await?;
         write_audit(
@@ -554,6 +556,7 @@ impl App {
             actor,
             found.household_id,
             &format!("社会资源对接 #{match_id} 取消：{reason}"),
+            self.now(),
         )
         .await?;
         write_audit(
@@ -733,7 +736,7 @@ impl App {
                 ends_on: input.ends_on.trim(),
                 surplus_rule: input.surplus_rule.trim(),
                 created_by: actor.user_id(),
-                now: now_millis(),
+                now: self.now(),
             },
         )
         .await?;
@@ -747,6 +750,7 @@ impl App {
                 yuan(target),
                 input.ends_on.trim()
             ),
+            self.now(),
         )
         .await?;
         write_audit(
@@ -860,7 +864,7 @@ impl App {
                 ));
             }
         }
-        let now = now_millis();
+        let now = self.now();
         let written = store::add_entry(
             &mut tx,
             &store::NewEntry {
@@ -917,7 +921,7 @@ impl App {
     pub async fn close_appeal(&self, actor: &Actor, appeal_id: i64) -> AppResult<PublicAppeal> {
         let subject = appeal_id.to_string();
         self.staff_appeal(actor, appeal_id, "appeal.close").await?;
-        let now = now_millis();
+        let now = self.now();
         let mut tx = self.store().begin().await?;
         // Closing first locks the row, so two closings (or a closing and the daily sweep) read
         // the figures one after the other and move a surplus once.
@@ -1079,7 +1083,7 @@ impl App {
                 stipend_fen: stipend,
                 stipend_payer: input.stipend_payer.trim(),
                 created_by: actor.user_id(),
-                now: now_millis(),
+                now: self.now(),
             },
         )
         .await?;
@@ -1093,6 +1097,7 @@ impl App {
                 input.service.trim(),
                 input.every_days
             ),
+            self.now(),
         )
         .await?;
         write_audit(
@@ -1137,7 +1142,7 @@ impl App {
         };
         let mut errors = Vec::new();
         let day = date(&input.visited_on);
-        let today = minsheng_domain::time_util::today_in_china();
+        let today = self.today();
         match day {
             None => errors.push(FieldError::new("visited_on", "a date, YYYY-MM-DD")),
             Some(d) if d > today || Some(d) < date(&assignment.starts_on) => errors.push(
@@ -1173,7 +1178,7 @@ impl App {
                 note: input.note.trim(),
                 stipend_fen: assignment.stipend_fen,
                 recorded_by: actor.user_id(),
-                now: now_millis(),
+                now: self.now(),
             },
         )
         .await
@@ -1482,7 +1487,7 @@ impl App {
                 starts_on: input.starts_on.trim(),
                 ends_on: input.ends_on.trim(),
                 created_by: actor.user_id(),
-                now: now_millis(),
+                now: self.now(),
             },
         )
         .await?;
@@ -1581,7 +1586,7 @@ impl App {
             ));
         }
         let mut tx = self.store().begin().await?;
-        if !store::pay_milestone(&mut tx, milestone, actor.user_id(), now_millis()).await? {
+        if !store::pay_milestone(&mut tx, milestone, actor.user_id(), self.now()).await? {
             return Err(AppError::invalid(
                 "milestone",
                 "it would pass the budget, or it is paid",

@@ -4,7 +4,6 @@
 //! values), and a clue about a household with an open lead merges into it. Each run is recorded:
 //! who, why, which feeds, what came of it.
 
-use minsheng_domain::time_util::now_millis;
 use minsheng_domain::{Action, RegionCode};
 use minsheng_store::help::{self, NewScreenRun};
 use serde::Serialize;
@@ -120,7 +119,7 @@ impl App {
         filed.run_id = help::insert_screen_run(
             &mut tx,
             &NewScreenRun {
-                at: now_millis(),
+                at: self.now(),
                 user_id: actor.user_id(),
                 username: actor.username(),
                 purpose: run.purpose.trim(),

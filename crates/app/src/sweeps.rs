@@ -1,7 +1,6 @@
 //! Sweeps (扫楼 / 过筛子): a community's households visited one by one; coverage shown, and
 //! whatever gives concern becomes a clue through the sweep channel.
 
-use minsheng_domain::time_util::now_millis;
 use minsheng_domain::{Action, RegionCode, RegionLevel};
 use minsheng_store::registry;
 use minsheng_store::sweeps::{self, SweepHouseholdRow, SweepRow, SweepVisit};
@@ -62,8 +61,8 @@ impl App {
             ));
         }
         let mut tx = self.store().begin().await?;
-        let id = sweeps::insert_sweep(&mut tx, code.as_i64(), name, actor.user_id(), now_millis())
-            .await?;
+        let id =
+            sweeps::insert_sweep(&mut tx, code.as_i64(), name, actor.user_id(), self.now()).await?;
         write_audit(
             &mut tx,
             actor,
@@ -189,7 +188,7 @@ impl App {
                 finding: &input.finding,
                 note,
                 clue_id,
-                now: now_millis(),
+                now: self.now(),
             },
         )
         .await?;

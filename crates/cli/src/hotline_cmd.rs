@@ -127,7 +127,7 @@ fn labelled(
 pub async fn hotline_db_command(app: &App, command: HotlineCommand) -> Result<ExitCode> {
     match command {
         HotlineCommand::Ranking { week, json, xlsx } => {
-            let week = week_or_this(week.as_deref());
+            let week = week_or_this(week.as_deref(), app.today());
             let ranking = app
                 .weekly_ranking(&week)
                 .await

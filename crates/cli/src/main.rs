@@ -14,8 +14,10 @@ macro_rules! say {
 }
 
 mod assess_cmd;
+mod config;
 mod grid_cmd;
 mod hotline_cmd;
+mod ops_cmd;
 mod resources_cmd;
 mod screen_cmd;
 
@@ -31,8 +33,8 @@ use minsheng_app::admin::NewUserInput;
 use minsheng_app::demo::{DemoAccount, DemoOptions};
 use minsheng_app::demo_discovery::DiscoveryScale;
 use minsheng_app::import::{ImportError, ImportKind, read_table};
-use minsheng_app::{Actor, App, AppError, Settings};
-use minsheng_domain::{Role, WorkdayCalendar};
+use minsheng_app::{Actor, App, AppError};
+use minsheng_domain::Role;
 use minsheng_store::Store;
 use minsheng_web::WebConfig;
 
@@ -43,12 +45,15 @@ use minsheng_web::WebConfig;
     about = "民生 minsheng: proactive social assistance for a city"
 )]
 struct Cli {
+    /// The configuration file (TOML; every key in docs/operations.md). Flags win over it.
+    #[arg(long, env = "MINSHENG_CONFIG", global = true)]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Args, Clone)]
-struct DbArgs {
+pub(crate) struct DbArgs {
     /// Data directory (SQLite file, uploads, keys).
     #[arg(
         long,
@@ -56,31 +61,48 @@ struct DbArgs {
         default_value = "./minsheng-data",
         global = true
     )]
-    data_dir: PathBuf,
+    pub(crate) data_dir: PathBuf,
     /// Database URL; default: the SQLite file in the data directory. `postgres://…` for PostgreSQL.
     #[arg(long, env = "MINSHENG_DATABASE_URL", global = true)]
-    database_url: Option<String>,
+    pub(crate) database_url: Option<String>,
 }
 
 #[derive(Args, Clone)]
 struct ServeArgs {
-    #[arg(long, env = "MINSHENG_LISTEN", default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
+    /// Where to listen (default 127.0.0.1:8080).
+    #[arg(long, env = "MINSHENG_LISTEN")]
+    listen: Option<SocketAddr>,
     /// Mark cookies Secure (when served over HTTPS behind a proxy).
     #[arg(long, env = "MINSHENG_SECURE_COOKIES")]
     secure_cookies: bool,
     /// Behind a reverse proxy: take the client's address from the last X-Forwarded-For entry.
     #[arg(long, env = "MINSHENG_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
-    /// Posts per minute one client may make to the public 12345 form and Open311 (0: no limit).
-    #[arg(long, env = "MINSHENG_PUBLIC_RATE", default_value_t = 60)]
-    public_rate: u32,
-    /// Photo reports per minute one user (or address) may send (0: no limit).
-    #[arg(long, env = "MINSHENG_UPLOAD_RATE", default_value_t = 30)]
-    upload_rate: u32,
-    /// Sign-in attempts per minute one client address may make (0: no limit).
-    #[arg(long, env = "MINSHENG_SIGN_IN_RATE", default_value_t = 60)]
-    sign_in_rate: u32,
+    /// Posts per minute one client may make to the public 12345 form and Open311 (default 60;
+    /// 0: no limit).
+    #[arg(long, env = "MINSHENG_PUBLIC_RATE")]
+    public_rate: Option<u32>,
+    /// Photo reports per minute one user (or address) may send (default 30; 0: no limit).
+    #[arg(long, env = "MINSHENG_UPLOAD_RATE")]
+    upload_rate: Option<u32>,
+    /// Sign-in attempts per minute one client address may make (default 60; 0: no limit).
+    #[arg(long, env = "MINSHENG_SIGN_IN_RATE")]
+    sign_in_rate: Option<u32>,
+    /// Prometheus metrics at http://ADDR/metrics, on a listener of their own.
+    #[arg(long, env = "MINSHENG_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
+    /// Logs as text (default) or one JSON object per line.
+    #[arg(long, env = "MINSHENG_LOG_FORMAT")]
+    log_format: Option<LogFormat>,
+    /// Run no timed jobs in this process (another runs them, or cron calls `jobs run`).
+    #[arg(long)]
+    no_jobs: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -250,10 +272,37 @@ enum Command {
         #[command(subcommand)]
         action: assess_cmd::SynthCommand,
     },
-    /// The working-day calendar (public holidays and adjusted working days).
+    /// The working-day calendar (public holidays and adjusted working days): list, count,
+    /// check and import the official schedules.
     Calendar {
         #[command(subcommand)]
-        action: CalendarCommand,
+        action: ops_cmd::CalendarCommand,
+    },
+    /// The timed jobs `serve` runs (list them, run them now).
+    Jobs {
+        #[command(subcommand)]
+        action: ops_cmd::JobsCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// A consistent snapshot of the database while `serve` writes (SQLite; PostgreSQL by
+    /// pg_dump), checked, with its size and counts.
+    Backup {
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Restores a snapshot into an empty data directory, checks it and prints its counts.
+    Restore {
+        file: PathBuf,
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
+    /// The configuration file.
+    Config {
+        #[command(subcommand)]
+        action: ops_cmd::ConfigCommand,
     },
     /// Region data files.
     Regions {
@@ -358,23 +407,6 @@ enum ReferralsCommand {
 }
 
 #[derive(Subcommand)]
-enum CalendarCommand {
-    /// One day per line from --from to --to (inclusive); with --json, one JSON object per line.
-    List {
-        #[arg(long)]
-        from: String,
-        #[arg(long)]
-        to: String,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Prints the Nth working day strictly after DATE (the deadline of "within N working days").
-    AddWorkdays { date: String, n: u32 },
-    /// Checks a calendar file (default: the shipped one); errors as file:line: message.
-    Check { file: Option<PathBuf> },
-}
-
-#[derive(Subcommand)]
 enum RegionsCommand {
     /// Check region files (tree files first, then zone files); without files, the shipped ones.
     /// Exit 0 if valid; otherwise every error as file:line: message.
@@ -389,15 +421,50 @@ enum ImportWhat {
     Persons,
 }
 
+/// The configuration file of this run (the defaults when none is named).
+static CONFIG: std::sync::OnceLock<config::Config> = std::sync::OnceLock::new();
+
+pub(crate) fn config() -> &'static config::Config {
+    CONFIG.get_or_init(config::Config::default)
+}
+
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MINSHENG_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=error")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    // `config check` reports a bad file itself; any other command refuses to start with one.
+    if !matches!(cli.command, Command::Config { .. }) {
+        match config::Config::load_or_default(cli.config.as_deref()) {
+            Ok(c) => {
+                let _ = CONFIG.set(c);
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let json_logs = match &cli.command {
+        Command::Serve { serve, .. } | Command::Demo { serve, .. } => serve.log_format,
+        _ => None,
+    }
+    .map(|f| f == LogFormat::Json)
+    .unwrap_or_else(|| config().server.log_format.as_deref() == Some("json"));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MINSHENG_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=error"));
+    if json_logs {
+        tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -417,10 +484,23 @@ fn main() -> ExitCode {
     }
 }
 
-fn database_url(db: &DbArgs) -> Result<String> {
-    if let Some(url) = &db.database_url {
+pub(crate) fn database_url(db: &DbArgs) -> Result<String> {
+    if let Some(url) = db
+        .database_url
+        .as_ref()
+        .or(config().server.database_url.as_ref())
+    {
         return Ok(url.clone());
     }
+    // The file's data directory, unless the flag (or MINSHENG_DATA_DIR) moved it.
+    let configured = config().server.data_dir.as_ref().map(PathBuf::from);
+    let db = &DbArgs {
+        data_dir: match configured {
+            Some(dir) if db.data_dir == Path::new("./minsheng-data") => dir,
+            _ => db.data_dir.clone(),
+        },
+        database_url: None,
+    };
     std::fs::create_dir_all(&db.data_dir)
         .with_context(|| format!("cannot create the data directory {}", db.data_dir.display()))?;
     // The registry of a city's most vulnerable people: the directory is its owner's alone
@@ -437,17 +517,20 @@ fn database_url(db: &DbArgs) -> Result<String> {
     ))
 }
 
-async fn open_app(db: &DbArgs) -> Result<App> {
+pub(crate) async fn open_app(db: &DbArgs) -> Result<App> {
     let url = database_url(db)?;
     let store = Store::open(&url)
         .await
         .with_context(|| format!("cannot open the database {}", redact(&url)))?;
     store.migrate().await.context("cannot apply migrations")?;
-    App::new(store, Settings::default()).map_err(|e| anyhow!("{e}"))
+    let app = App::new(store, config().settings()).map_err(|e| anyhow!("{e}"))?;
+    // Years of the official schedule imported into this database count from the start.
+    app.current_calendar().await.map_err(app_error)?;
+    Ok(app)
 }
 
 /// Hides a password in a database URL before it is printed.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let credentials = &url[scheme_end + 3..at];
@@ -460,13 +543,13 @@ fn redact(url: &str) -> String {
     }
 }
 
-async fn command_line_actor(app: &App) -> Result<Actor> {
+pub(crate) async fn command_line_actor(app: &App) -> Result<Actor> {
     Ok(Actor::command_line(
         app.everything().await.map_err(app_error)?,
     ))
 }
 
-fn app_error(e: AppError) -> anyhow::Error {
+pub(crate) fn app_error(e: AppError) -> anyhow::Error {
     match e {
         AppError::Invalid(fields) => {
             let list: Vec<String> = fields
@@ -527,7 +610,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Regions {
             action: RegionsCommand::Check { files },
         } => return regions_check(&files),
-        Command::Calendar { action } => return calendar_command(action),
+        Command::Calendar { action } => return ops_cmd::calendar_command(action).await,
+        Command::Jobs { action, db } => return ops_cmd::jobs_command(action, &db).await,
+        Command::Backup { out, db } => return ops_cmd::backup(&db, &out).await,
+        Command::Restore { file, data_dir } => return ops_cmd::restore(&file, &data_dir).await,
+        Command::Config { action } => {
+            return ops_cmd::config_command(action, cli.config.as_deref());
+        }
         Command::Model { action } => return assess_cmd::model_command(action),
         Command::Survey { action } => return assess_cmd::survey_command(action),
         Command::Catalog { action } => return assess_cmd::catalog_command(action),
@@ -770,67 +859,6 @@ fn mpi_command(file: &Path, weights: &[f64], k: f64, json: bool) -> Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
-fn parse_date(text: &str) -> Result<time::Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(text.trim(), &format)
-        .map_err(|_| anyhow!("'{text}' is not a date (YYYY-MM-DD)"))
-}
-
-fn calendar_command(action: CalendarCommand) -> Result<ExitCode> {
-    let calendar = WorkdayCalendar::china();
-    match action {
-        CalendarCommand::List { from, to, json } => {
-            let (from, to) = (parse_date(&from)?, parse_date(&to)?);
-            if to < from {
-                bail!("--to is before --from");
-            }
-            let mut day = from;
-            while day <= to {
-                let kind = calendar.kind(day);
-                let name = calendar.name(day);
-                if json {
-                    let line = serde_json::json!({
-                        "date": day.to_string(),
-                        "workday": kind.is_workday(),
-                        "kind": kind.code(),
-                        "name": name,
-                    });
-                    say!("{line}");
-                } else {
-                    say!("{day} {:<16} {}", kind.code(), name.unwrap_or(""));
-                }
-                day = day.next_day().ok_or_else(|| anyhow!("date out of range"))?;
-            }
-        }
-        CalendarCommand::AddWorkdays { date, n } => {
-            say!("{}", calendar.add_workdays(parse_date(&date)?, n));
-        }
-        CalendarCommand::Check { file } => {
-            let (name, text) = match file {
-                Some(f) => (
-                    f.display().to_string(),
-                    std::fs::read_to_string(&f)
-                        .with_context(|| format!("cannot read {}", f.display()))?,
-                ),
-                None => (
-                    "data/calendar/china.csv".to_string(),
-                    include_str!("../../../data/calendar/china.csv").to_string(),
-                ),
-            };
-            match WorkdayCalendar::parse(&text) {
-                Ok(c) => say!("ok: holidays of {:?}", c.years()),
-                Err(errors) => {
-                    for e in &errors {
-                        eprintln!("{name}:{}: {}", e.line, e.message);
-                    }
-                    return Ok(ExitCode::from(1));
-                }
-            }
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 fn regions_check(files: &[PathBuf]) -> Result<ExitCode> {
     let inputs = if files.is_empty() {
         minsheng_app::region_check::shipped_region_files()
@@ -870,24 +898,60 @@ fn regions_check(files: &[PathBuf]) -> Result<ExitCode> {
     }
 }
 
-async fn serve_app(app: App, serve: &ServeArgs) -> Result<()> {
+async fn serve_app(mut app: App, serve: &ServeArgs) -> Result<()> {
     // A stored model that does not load must not score anyone: refuse to start.
     app.check_models()
         .await
         .map_err(app_error)
         .context("assessment models do not load")?;
-    let config = WebConfig {
-        secure_cookies: serve.secure_cookies,
-        trust_forwarded_for: serve.trust_forwarded_for,
-        rates: minsheng_web::limits::RateSettings {
-            public_per_minute: serve.public_rate,
-            uploads_per_minute: serve.upload_rate,
-            sign_ins_per_minute: serve.sign_in_rate,
-        },
+    let file = config();
+    let listen = serve
+        .listen
+        .or(file.server.listen)
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let web = WebConfig {
+        secure_cookies: serve.secure_cookies || file.server.secure_cookies.unwrap_or(false),
+        trust_forwarded_for: serve.trust_forwarded_for
+            || file.server.trust_forwarded_for.unwrap_or(false),
+        rates: file.rates(serve.public_rate, serve.sign_in_rate, serve.upload_rate),
+        request_timeout_secs: file.server.request_timeout_secs.unwrap_or(30),
     };
-    minsheng_web::serve(app, config, serve.listen)
-        .await
-        .with_context(|| format!("cannot serve on {}", serve.listen))
+    let metrics = minsheng_web::metrics::Metrics::new();
+    let observed = metrics.clone();
+    app.observe_jobs(std::sync::Arc::new(move |job, outcome, at| {
+        observed.job_ran(job, outcome, at)
+    }));
+    if let Some(addr) = serve.metrics_listen.or(file.server.metrics_listen) {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot serve metrics on {addr}"))?;
+        tracing::info!("metrics at http://{}/metrics", listener.local_addr()?);
+        tokio::spawn(minsheng_web::metrics::serve(
+            listener,
+            app.clone(),
+            metrics.clone(),
+        ));
+    }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let jobs = if serve.no_jobs || !file.jobs.enabled {
+        None
+    } else {
+        let app = app.clone();
+        let instance = format!(
+            "{}:{}",
+            std::env::var("HOSTNAME").unwrap_or_else(|_| "serve".into()),
+            std::process::id()
+        );
+        Some(tokio::spawn(async move {
+            app.run_jobs(instance, stopped).await
+        }))
+    };
+    let served = minsheng_web::serve(app, web, listen, metrics, stop).await;
+    // The web server has drained; the jobs finish the runs they are in.
+    if let Some(jobs) = jobs {
+        let _ = jobs.await;
+    }
+    served.with_context(|| format!("cannot serve on {listen}"))
 }
 
 pub(crate) fn progress_bar(len: u64, what: &str) -> ProgressBar {
@@ -983,7 +1047,11 @@ fn print_accounts(path: &Path, serve: &ServeArgs) -> Result<()> {
     {
         say!("open311 api_key: {}", key.trim());
     }
-    say!("Open http://{} in a browser.", serve.listen);
+    let listen = serve
+        .listen
+        .or(config().server.listen)
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    say!("Open http://{listen} in a browser.");
     Ok(())
 }
 

@@ -38,6 +38,33 @@ pub struct CalendarError {
     pub message: String,
 }
 
+/// A deadline counted in working days, and the years it crossed whose official schedule is not
+/// loaded: those were counted on weekends only, so the date is provisional (暂定) until the
+/// State Council publishes the year and it is imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deadline {
+    pub date: Date,
+    pub missing_years: Vec<i32>,
+}
+
+impl Deadline {
+    pub fn provisional(&self) -> bool {
+        !self.missing_years.is_empty()
+    }
+}
+
+/// The public holidays every year's official schedule has; a year without one of them is
+/// partial (the names as the State Council writes them; a row may name two, `国庆节、中秋节`).
+pub const STATUTORY_HOLIDAYS: [&str; 7] = [
+    "元旦",
+    "春节",
+    "清明节",
+    "劳动节",
+    "端午节",
+    "中秋节",
+    "国庆节",
+];
+
 /// The calendar: the exceptions to the plain week, and which years they cover.
 #[derive(Debug, Clone, Default)]
 pub struct WorkdayCalendar {
@@ -115,6 +142,91 @@ impl WorkdayCalendar {
         self.years.iter().copied().collect()
     }
 
+    pub fn covers(&self, year: i32) -> bool {
+        self.years.contains(&year)
+    }
+
+    /// The rows of one year, in order: (date, kind, name).
+    pub fn rows_of(&self, year: i32) -> Vec<(Date, DayKind, String)> {
+        self.exceptions
+            .iter()
+            .filter(|(d, _)| d.year() == year)
+            .map(|(d, (k, n))| (*d, *k, n.clone()))
+            .collect()
+    }
+
+    /// Checks that every year of a file to import is whole: each of the statutory holidays
+    /// named at least once. Errors name the year (the line numbers are the parser's).
+    pub fn check_whole_years(&self) -> Result<(), Vec<CalendarError>> {
+        let mut errors = Vec::new();
+        for year in &self.years {
+            let names: BTreeSet<&str> = self
+                .exceptions
+                .iter()
+                .filter(|(d, _)| d.year() == *year)
+                .flat_map(|(_, (_, name))| name.split(['、', ',', '/']))
+                .map(str::trim)
+                .collect();
+            let missing: Vec<&str> = STATUTORY_HOLIDAYS
+                .iter()
+                .copied()
+                .filter(|h| !names.contains(h))
+                .collect();
+            if !missing.is_empty() {
+                errors.push(CalendarError {
+                    line: 0,
+                    message: format!(
+                        "{year} is partial: no {} (a year is imported whole)",
+                        missing.join("、")
+                    ),
+                });
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// This calendar with another's years added; a year both have is taken from `other` (an
+    /// imported schedule corrects the shipped one).
+    pub fn with(&self, other: &WorkdayCalendar) -> WorkdayCalendar {
+        let mut merged = WorkdayCalendar {
+            exceptions: self
+                .exceptions
+                .iter()
+                .filter(|(d, _)| !other.years.contains(&d.year()))
+                .map(|(d, v)| (*d, v.clone()))
+                .collect(),
+            years: self.years.clone(),
+        };
+        merged
+            .exceptions
+            .extend(other.exceptions.iter().map(|(d, v)| (*d, v.clone())));
+        merged.years.extend(other.years.iter().copied());
+        merged
+    }
+
+    /// [`WorkdayCalendar::add_workdays`], saying which years it counted without their official
+    /// schedule (weekends only).
+    pub fn deadline(&self, date: Date, n: u32) -> Deadline {
+        let end = self.add_workdays(date, n);
+        // The days looked at: from the day after `date` (from `date` itself when n is 0).
+        let first = if n == 0 {
+            date
+        } else {
+            date.saturating_add(Duration::days(1))
+        };
+        let missing_years = (first.year()..=end.year())
+            .filter(|y| !self.years.contains(y))
+            .collect();
+        Deadline {
+            date: end,
+            missing_years,
+        }
+    }
+
     pub fn kind(&self, date: Date) -> DayKind {
         if let Some((kind, _)) = self.exceptions.get(&date) {
             return *kind;
@@ -173,6 +285,36 @@ mod tests {
     use time::macros::date;
 
     #[test]
+    fn a_deadline_past_the_loaded_years_is_provisional_and_names_the_year() {
+        let c = WorkdayCalendar::parse("date,kind,name\n2026-10-01,holiday,国庆节\n")
+            .expect("calendar");
+        let d = c.deadline(date!(2026 - 12 - 28), 5);
+        // 29, 30, 31 Dec, then 1 and 4 Jan 2027 on weekends only.
+        assert_eq!(d.date, date!(2027 - 01 - 04));
+        assert_eq!(d.missing_years, vec![2027]);
+        assert!(!c.deadline(date!(2026 - 12 - 20), 3).provisional());
+        // Once 2027 is imported (元旦 a holiday), the same count says so and moves.
+        let y2027 = WorkdayCalendar::parse(
+            "date,kind,name\n2027-01-01,holiday,元旦\n2027-01-02,holiday,元旦\n",
+        )
+        .expect("2027");
+        let both = c.with(&y2027);
+        let d = both.deadline(date!(2026 - 12 - 28), 5);
+        assert_eq!(d.date, date!(2027 - 01 - 05));
+        assert!(!d.provisional());
+    }
+
+    #[test]
+    fn a_partial_year_is_refused_naming_what_it_lacks() {
+        let partial =
+            WorkdayCalendar::parse("date,kind,name\n2027-01-01,holiday,元旦\n").expect("parses");
+        let errors = partial.check_whole_years().expect_err("partial");
+        assert!(errors[0].message.contains("2027 is partial"), "{errors:?}");
+        assert!(errors[0].message.contains("春节"));
+        assert!(WorkdayCalendar::china().check_whole_years().is_ok());
+    }
+
+    #[test]
     fn the_2026_spring_festival() {
         let c = WorkdayCalendar::china();
         assert_eq!(c.kind(date!(2026 - 02 - 14)), DayKind::AdjustedWorkday);
@@ -188,6 +330,7 @@ mod tests {
             c.workdays_between(date!(2026 - 02 - 13), date!(2026 - 02 - 25)),
             3
         );
+        assert!(!c.deadline(date!(2026 - 02 - 13), 3).provisional());
     }
 
     #[test]

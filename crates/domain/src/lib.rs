@@ -11,7 +11,7 @@ pub mod time_util;
 pub mod unit;
 
 pub use authz::{Action, Role, role_permits, roles_permit};
-pub use calendar::{DayKind, WorkdayCalendar};
+pub use calendar::{DayKind, Deadline, WorkdayCalendar};
 pub use id_number::{IdNumber, IdNumberError, Sex, mask_id_number};
 pub use region::{RegionCode, RegionCodeError, RegionLevel};
 pub use unit::UnitKind;

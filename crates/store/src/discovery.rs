@@ -223,15 +223,17 @@ pub async fn photos_of_lead(
     scope: &Scope,
     lead_id: i64,
 ) -> Result<Vec<(i64, String, i64)>> {
+    // The lead is checked by its key, the photos found through their clues' and visit's
+    // indexes: no plan may start from the area's leads.
     let mut sql = Sql::with(
         "SELECT p.id, p.content_type, p.size FROM photos p \
-         LEFT JOIN clues k ON k.id = p.clue_id LEFT JOIN visits v ON v.id = p.visit_id \
-         JOIN leads l ON l.id = COALESCE(k.lead_id, v.lead_id) \
-         WHERE (k.lead_id = $1 OR v.lead_id = $1) AND ",
+         WHERE (p.clue_id IN (SELECT id FROM clues WHERE lead_id = $1) \
+         OR p.visit_id IN (SELECT id FROM visits WHERE lead_id = $1)) \
+         AND EXISTS (SELECT 1 FROM leads l WHERE l.id = $1 AND ",
         vals![lead_id],
     );
     scope.sql_condition(&mut sql, "l.region_code");
-    sql.push(" ORDER BY p.id");
+    sql.push(") ORDER BY p.id");
     c.all(sql).await
 }
 
@@ -255,11 +257,14 @@ pub async fn clue_by_client_key(
     scope: &Scope,
     key: &str,
 ) -> Result<Option<(i64, i64)>> {
+    // Found by its key's unique index; its lead's area checked by the lead's id.
     let mut sql = Sql::with(
-        "SELECT k.id, k.lead_id FROM clues k JOIN leads l ON l.id = k.lead_id WHERE k.client_key = $1 AND ",
+        "SELECT k.id, k.lead_id FROM clues k WHERE k.client_key = $1 \
+         AND EXISTS (SELECT 1 FROM leads l WHERE l.id = k.lead_id AND ",
         vals![key],
     );
     scope.sql_condition(&mut sql, "l.region_code");
+    sql.push(")");
     c.optional(sql).await
 }
 
@@ -326,6 +331,24 @@ pub async fn inbox(
     c.all(sql).await
 }
 
+/// Open leads whose visit deadline fell in `(from, to]` (the `overdue-scan` job looks a week
+/// back, so the escalations that follow a deadline are seen too).
+pub async fn overdue_leads(
+    c: &mut impl Conn,
+    from: i64,
+    to: i64,
+    limit: i64,
+) -> Result<Vec<LeadRow>> {
+    let mut sql = Sql::new(LEAD_SELECT);
+    sql.push(" WHERE l.is_open = TRUE AND l.due_at > ")
+        .bind(from)
+        .push(" AND l.due_at <= ")
+        .bind(to)
+        .push(" ORDER BY l.due_at, l.id LIMIT ")
+        .bind(limit.clamp(1, 10_000));
+    c.all(sql).await
+}
+
 #[derive(Debug, Clone, PartialEq, FromRow, Serialize)]
 pub struct ClueRow {
     pub id: i64,
@@ -346,7 +369,7 @@ pub async fn clues_of_lead(c: &mut impl Conn, scope: &Scope, lead_id: i64) -> Re
     let mut sql = Sql::with(
         "SELECT k.id, k.channel, k.reporter_user_id, k.source_ref, k.description, k.address, k.person_name, \
          k.id_number, k.urgency, k.lead_id, k.created_at FROM clues k JOIN leads l ON l.id = k.lead_id \
-         WHERE k.lead_id = $1 AND ",
+         WHERE k.lead_id = $1 AND l.id = $1 AND ",
         vals![lead_id],
     );
     scope.sql_condition(&mut sql, "l.region_code");
@@ -473,6 +496,8 @@ pub async fn file_of_household(
     let mut sql = Sql::new(FILE_SELECT);
     sql.push(" JOIN households h ON h.id = f.household_id WHERE f.household_id = ")
         .bind(household_id)
+        .push(" AND h.id = ")
+        .bind(household_id)
         .push(" AND ");
     scope.sql_condition(&mut sql, "h.region_code");
     c.optional(sql).await
@@ -564,7 +589,7 @@ pub async fn timeline(
 ) -> Result<Vec<TimelineRow>> {
     let mut sql = Sql::with(
         "SELECT t.at, t.username, t.kind, t.text FROM timeline t JOIN households h ON h.id = t.household_id \
-         WHERE t.household_id = $1 AND ",
+         WHERE t.household_id = $1 AND h.id = $1 AND ",
         vals![household_id],
     );
     scope.sql_condition(&mut sql, "h.region_code");

@@ -321,28 +321,30 @@ pub async fn move_referral(
 
 /// Open referrals past their deadline and not chased since `chased_before`: chases them (and
 /// escalates those already chased); returns (id, household, region, escalated).
+/// Marks overdue referrals chased (escalated when chased before): (id, household, region,
+/// escalated, receiving unit).
 pub async fn chase_overdue(
     c: &mut impl Conn,
     now: i64,
     chased_before: i64,
-) -> Result<Vec<(i64, i64, i64, bool)>> {
-    let overdue: Vec<(i64, i64, i64, Option<i64>)> = c
+) -> Result<Vec<(i64, i64, i64, bool, i64)>> {
+    let overdue: Vec<(i64, i64, i64, Option<i64>, i64)> = c
         .all(Sql::with(
-            "SELECT id, household_id, region_code, chased_at FROM referrals \
+            "SELECT id, household_id, region_code, chased_at, receiver_unit_id FROM referrals \
              WHERE state IN ('sent', 'accepted', 'in_progress') AND due_at < $1 \
              AND (chased_at IS NULL OR chased_at < $2) ORDER BY id",
             vals![now, chased_before],
         ))
         .await?;
     let mut out = Vec::new();
-    for (id, household, region, chased_at) in overdue {
+    for (id, household, region, chased_at, unit) in overdue {
         let escalate = chased_at.is_some();
         c.execute(Sql::with(
             "UPDATE referrals SET chased_at = $1, escalated = $2 WHERE id = $3",
             vals![now, escalate, id],
         ))
         .await?;
-        out.push((id, household, region, escalate));
+        out.push((id, household, region, escalate, unit));
     }
     Ok(out)
 }
@@ -539,6 +541,23 @@ pub struct EmergencyRow {
 }
 
 const EMERGENCY_COLUMNS: &str = "id, household_id, town_code, item_code, started_at, due_at, paid_at, amount_cents, paperwork, paperwork_at, note";
+
+/// Emergency cases not paid whose deadline fell in `(from, to]` (the `overdue-scan` job).
+pub async fn overdue_emergencies(
+    c: &mut impl Conn,
+    from: i64,
+    to: i64,
+    limit: i64,
+) -> Result<Vec<EmergencyRow>> {
+    c.all(Sql::with(
+        &format!(
+            "SELECT {EMERGENCY_COLUMNS} FROM emergency_cases WHERE paid_at IS NULL AND due_at > $1 \
+             AND due_at <= $2 ORDER BY due_at, id LIMIT $3"
+        ),
+        vals![from, to, limit.clamp(1, 10_000)],
+    ))
+    .await
+}
 
 #[allow(clippy::too_many_arguments)]
 pub async fn open_emergency(

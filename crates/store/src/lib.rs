@@ -15,6 +15,7 @@ pub mod discovery;
 pub mod grid;
 pub mod help;
 pub mod hotline;
+pub mod ops;
 pub mod regions;
 pub mod registry;
 pub mod resources;
@@ -36,6 +37,28 @@ use sqlx::sqlite::{
 use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 pub use sql::{Sql, Value};
+
+impl StoreError {
+    /// The database cannot be reached now (down, restarting, out of connections): the request
+    /// may succeed later, nothing about it was wrong.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Database(e) => match e {
+                sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::Tls(_) => true,
+                // PostgreSQL's connection exceptions (08…) and operator interventions (57P…).
+                sqlx::Error::Database(db) => db
+                    .code()
+                    .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -190,6 +213,98 @@ impl Store {
         })
     }
 
+    /// This process's connections: (open, idle).
+    pub fn pool_connections(&self) -> (u32, usize) {
+        match &self.pools {
+            Pools::Sqlite { read, write } => (
+                read.size() + write.size(),
+                read.num_idle() + write.num_idle(),
+            ),
+            Pools::Postgres(pool) => (pool.size(), pool.num_idle()),
+        }
+    }
+
+    /// Whether every migration this build knows has been applied (and none it does not know).
+    pub async fn migrations_current(&self) -> Result<bool> {
+        let known: i64 = match &self.pools {
+            Pools::Sqlite { .. } => SQLITE_MIGRATIONS.len() as i64,
+            Pools::Postgres(_) => POSTGRES_MIGRATIONS.len() as i64,
+        };
+        let (applied, latest): (i64, Option<i64>) = self
+            .reader()
+            .one(Sql::new(
+                "SELECT COUNT(*), MAX(version) FROM _sqlx_migrations WHERE success",
+            ))
+            .await?;
+        Ok(applied == known && latest == Some(known))
+    }
+
+    /// Writes a consistent snapshot of a SQLite database to `path` while others write
+    /// (`VACUUM INTO` reads one snapshot of the database; a new file, never a partial one of
+    /// an earlier name). PostgreSQL is dumped with `pg_dump` instead.
+    pub async fn snapshot_into(&self, path: &Path) -> Result<()> {
+        match &self.pools {
+            Pools::Sqlite { read, .. } => {
+                let target = path.to_string_lossy().replace('\'', "''");
+                sqlx::query(&format!("VACUUM INTO '{target}'"))
+                    .execute(read)
+                    .await?;
+                restrict_sqlite_files(path)?;
+                Ok(())
+            }
+            Pools::Postgres(_) => Err(StoreError::Database(sqlx::Error::Configuration(
+                "a PostgreSQL database is dumped with pg_dump".into(),
+            ))),
+        }
+    }
+
+    /// `ok`, or what SQLite's integrity check found (PostgreSQL: `ok` when it answers).
+    pub async fn integrity_check(&self) -> Result<String> {
+        match &self.pools {
+            Pools::Sqlite { read, .. } => {
+                let rows: Vec<(String,)> = sqlx::query_as("PRAGMA integrity_check")
+                    .fetch_all(read)
+                    .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(r,)| r)
+                    .collect::<Vec<_>>()
+                    .join("; "))
+            }
+            Pools::Postgres(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+                Ok("ok".into())
+            }
+        }
+    }
+
+    /// Rows in the tables people's records live in (what a backup or restore says it holds).
+    pub async fn table_counts(&self) -> Result<Vec<(&'static str, i64)>> {
+        const TABLES: [&str; 12] = [
+            "regions",
+            "units",
+            "users",
+            "households",
+            "persons",
+            "leads",
+            "clues",
+            "household_files",
+            "assessments",
+            "referrals",
+            "hotline_requests",
+            "audit_log",
+        ];
+        let mut out = Vec::new();
+        for table in TABLES {
+            let (n,): (i64,) = self
+                .reader()
+                .one(Sql::new(&format!("SELECT COUNT(*) FROM {table}")))
+                .await?;
+            out.push((table, n));
+        }
+        Ok(out)
+    }
+
     /// Refreshes the planner's statistics after a bulk load (demo data, large imports).
     pub async fn optimize(&self) -> Result<()> {
         match &self.pools {
@@ -257,6 +372,7 @@ const SQLITE_MIGRATIONS: &[MigrationFile] = migrations!("sqlite":
     (13, "volunteer services", "0013_volunteer_services.sql"),
     (14, "service contracts", "0014_service_contracts.sql"),
     (15, "security", "0015_security.sql"),
+    (16, "operations", "0016_operations.sql"),
 );
 
 const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
@@ -275,6 +391,7 @@ const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
     (13, "volunteer services", "0013_volunteer_services.sql"),
     (14, "service contracts", "0014_service_contracts.sql"),
     (15, "security", "0015_security.sql"),
+    (16, "operations", "0016_operations.sql"),
 );
 
 fn migrator(files: &'static [MigrationFile]) -> Migrator {

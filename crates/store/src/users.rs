@@ -70,6 +70,47 @@ pub async fn units_in_scope(c: &mut impl Conn, scope: &Scope) -> Result<Vec<Unit
     c.all(sql).await
 }
 
+/// The units of these kinds based exactly in a region: who is told of an event there.
+pub async fn units_at(c: &mut impl Conn, region: i64, kinds: &[&str]) -> Result<Vec<i64>> {
+    let mut sql = Sql::new("SELECT id FROM units WHERE region_code = ");
+    sql.bind(region).push(" AND kind IN (");
+    for (i, kind) in kinds.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(*kind);
+    }
+    if kinds.is_empty() {
+        sql.push("''");
+    }
+    sql.push(") ORDER BY id");
+    let rows: Vec<(i64,)> = c.all(sql).await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Every unit of a kind (the grid company's dispatch, say).
+pub async fn units_of_kind(c: &mut impl Conn, kind: &str) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = c
+        .all(Sql::with(
+            "SELECT id FROM units WHERE kind = $1 ORDER BY id",
+            vals![kind],
+        ))
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// The units with an enabled user holding a role (the administrators' units, say).
+pub async fn units_of_role(c: &mut impl Conn, role: &str) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = c
+        .all(Sql::with(
+            "SELECT DISTINCT u.unit_id FROM users u JOIN user_roles r ON r.user_id = u.id \
+             WHERE r.role = $1 AND NOT u.disabled ORDER BY u.unit_id",
+            vals![role],
+        ))
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 /// Social-work and third-party assessment organisations, wherever based (they are contracted
 /// across districts).
 pub async fn service_organisations(c: &mut impl Conn) -> Result<Vec<UnitRow>> {

@@ -530,7 +530,7 @@ pub async fn hotline_ranking(
     Info(info): Info,
     Query(q): Query<WeekQuery>,
 ) -> ApiResult {
-    let week = minsheng_app::hotline::week_or_this(q.week.as_deref());
+    let week = minsheng_app::hotline::week_or_this(q.week.as_deref(), s.app.today());
     ok(s.app.weekly_ranking(&week).await.web(&info)?)
 }
 

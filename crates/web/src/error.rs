@@ -62,6 +62,7 @@ impl WebError {
             AppError::Locked(_) => "locked",
             AppError::RateLimited(_) => "rate_limited",
             AppError::Internal(_) => "internal",
+            AppError::Unavailable(_) => "unavailable",
         }
     }
 
@@ -80,6 +81,7 @@ impl WebError {
             AppError::Locked(seconds) => format!("{}{seconds}", t.locked),
             AppError::RateLimited(seconds) => format!("{}{seconds}", t.rate_limited),
             AppError::Conflict(_) | AppError::Internal(_) => t.error.to_string(),
+            AppError::Unavailable(_) => t.unavailable.to_string(),
         }
     }
 
@@ -116,6 +118,9 @@ impl WebError {
         if let AppError::Internal(detail) = &self.error {
             tracing::error!(path = %self.info.path, "internal error: {detail}");
         }
+        if let AppError::Unavailable(detail) = &self.error {
+            tracing::warn!(path = %self.info.path, "unavailable: {detail}");
+        }
         let fields: Vec<FieldError> = match &self.error {
             AppError::Invalid(fields) => fields.clone(),
             _ => Vec::new(),
@@ -125,6 +130,7 @@ impl WebError {
                 "error": self.code(),
                 "message": match &self.error {
                     AppError::Internal(_) => "internal error".to_string(),
+                    AppError::Unavailable(_) => "the service is unavailable for a moment; try again".to_string(),
                     other => other.to_string(),
                 },
                 "fields": fields,
@@ -169,6 +175,7 @@ pub fn status_of(error: &AppError) -> StatusCode {
         AppError::Stale | AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::Locked(_) | AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 

@@ -683,7 +683,7 @@ pub async fn ranking(
     Info(info): Info,
     Query(q): Query<WeekParam>,
 ) -> WebResult {
-    let week = hotline::week_or_this(q.week.as_deref());
+    let week = hotline::week_or_this(q.week.as_deref(), s.app.today());
     let ranking = s.app.weekly_ranking(&week).await.web(&info)?;
     let top = ranking
         .categories
@@ -726,7 +726,7 @@ pub async fn ranking_xlsx(
     Info(info): Info,
     Query(q): Query<WeekParam>,
 ) -> WebResult {
-    let week = hotline::week_or_this(q.week.as_deref());
+    let week = hotline::week_or_this(q.week.as_deref(), s.app.today());
     let bytes = s.app.export_weekly_ranking(&week).await.web(&info)?;
     Ok(xlsx_response(bytes, "12345-ranking.xlsx"))
 }

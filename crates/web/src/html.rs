@@ -1422,6 +1422,18 @@ pub async fn healthz(State(s): State<AppState>) -> Response {
     }
 }
 
+/// Ready to take traffic: the database answers, its migrations are this build's, and no job
+/// is stuck. Answers the checks as JSON (200, or 503 naming what is not).
+pub async fn readyz(State(s): State<AppState>) -> Response {
+    let ready = s.app.readiness().await;
+    let status = if ready.ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(ready)).into_response()
+}
+
 const APP_CSS: &str = include_str!("../static/app.css");
 const HTMX_JS: &str = include_str!("../static/htmx.min.js");
 const REPORT_JS: &str = include_str!("../static/report.js");

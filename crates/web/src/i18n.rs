@@ -86,6 +86,7 @@ texts! {
     token_revoked: "已吊销", "Revoked";
     token_expired: "已过期", "Expired";
     revoke_token: "吊销", "Revoke";
+    unavailable: "服务暂时不可用（数据库连接中断），请稍后重试。", "The service is unavailable for a moment (the database cannot be reached); try again shortly.";
     rate_limited: "请求过于频繁，请稍后再试（秒）：", "Too many requests. Try again in (seconds): ";
     welcome: "您好，", "Hello, ";
     your_roles: "您的角色", "Your roles";

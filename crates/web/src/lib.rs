@@ -13,6 +13,7 @@ mod hotline_pages;
 mod html;
 pub mod i18n;
 pub mod limits;
+pub mod metrics;
 mod open311;
 mod openapi;
 mod resource_pages;
@@ -36,6 +37,8 @@ pub struct WebConfig {
     pub trust_forwarded_for: bool,
     /// Per-client rate limits of public posts and photo uploads.
     pub rates: limits::RateSettings,
+    /// Seconds a request may take before it is answered 503 (0: the default, 60).
+    pub request_timeout_secs: u64,
 }
 
 #[derive(Clone)]
@@ -47,24 +50,41 @@ pub struct AppState {
 
 /// The whole HTTP application.
 pub fn router(app: App, config: WebConfig) -> Router {
+    router_with_metrics(app, config, metrics::Metrics::new())
+}
+
+/// The HTTP application counting its requests into `metrics`.
+pub fn router_with_metrics(app: App, config: WebConfig, metrics: metrics::Metrics) -> Router {
     let limits = limits::Limits::new(config.rates);
     let state = AppState {
         app,
         config,
         limits,
     };
-    routes::build(state)
+    routes::build(state, metrics)
 }
 
-/// Serves until Ctrl-C or SIGTERM.
-pub async fn serve(app: App, config: WebConfig, listen: SocketAddr) -> std::io::Result<()> {
+/// Serves until Ctrl-C or SIGTERM, then drains: requests in flight are answered before it
+/// returns. `stop` is turned true when the signal comes, for the jobs to finish theirs.
+pub async fn serve(
+    app: App,
+    config: WebConfig,
+    listen: SocketAddr,
+    metrics: metrics::Metrics,
+    stop: tokio::sync::watch::Sender<bool>,
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!("minsheng listening on http://{}", listener.local_addr()?);
     axum::serve(
         listener,
-        router(app, config).into_make_service_with_connect_info::<SocketAddr>(),
+        router_with_metrics(app, config, metrics)
+            .into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("stopping: answering the requests in flight, letting running jobs finish");
+        let _ = stop.send(true);
+    })
     .await
 }
 

@@ -452,6 +452,13 @@ fn register() -> Routes {
         )
         .add(
             M::GET,
+            "/readyz",
+            None,
+            "200 when the database answers, its migrations are current and no job is stuck",
+            html::readyz,
+        )
+        .add(
+            M::GET,
             "/static/{file}",
             None,
             "Stylesheet and scripts",
@@ -1126,7 +1133,15 @@ pub fn route_specs() -> Vec<RouteSpec> {
     register().specs
 }
 
-pub(crate) fn build(state: AppState) -> Router {
+pub(crate) fn build(state: AppState, metrics: crate::metrics::Metrics) -> Router {
+    use tower::ServiceBuilder;
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    use tower_http::timeout::TimeoutLayer;
+    use tower_http::trace::TraceLayer;
+    let timeout = match state.config.request_timeout_secs {
+        0 => 60,
+        secs => secs,
+    };
     let routes = register();
     routes
         .router
@@ -1137,6 +1152,35 @@ pub(crate) fn build(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
         .with_state(state)
+        // Outermost first: every request gets an id (kept in its log lines and answered as
+        // X-Request-Id), a log span, a bounded time, and its count and duration by route.
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
+                        let id = req
+                            .headers()
+                            .get("x-request-id")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("-");
+                        let route = req
+                            .extensions()
+                            .get::<axum::extract::MatchedPath>()
+                            .map_or("unmatched", |p| p.as_str());
+                        tracing::info_span!("http", request_id = %id, method = %req.method(), route)
+                    }),
+                )
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(middleware::from_fn_with_state(
+                    metrics,
+                    crate::metrics::track,
+                ))
+                .layer(TimeoutLayer::with_status_code(
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    std::time::Duration::from_secs(timeout),
+                )),
+        )
 }
 
 #[cfg(test)]

@@ -856,6 +856,7 @@ fn expectations() -> Vec<Expect> {
             true,
         ),
         e(Method::GET, "/healthz", None, T::Nothing, 200, false),
+        e(Method::GET, "/readyz", None, T::Nothing, 200, false),
         e(
             Method::GET,
             "/static/{file}",

@@ -369,7 +369,7 @@ async fn public_pages_carry_nothing_personal_however_written(backend: Backend) {
         ))
         .await
         .expect("request");
-    let week = minsheng_app::hotline::week_or_this(None);
+    let week = minsheng_app::hotline::week_or_this(None, t.app.today());
     for path in [
         format!("/12345/requests/{id}"),
         format!("/open311/v2/requests/{id}.json"),
