@@ -79,9 +79,11 @@ impl App {
         Ok(merged)
     }
 
-    /// The `n`th working day after `from`, and whether it is provisional.
-    pub async fn deadline_after(&self, from: Date, n: u32) -> AppResult<Deadline> {
-        Ok(self.current_calendar().await?.deadline(from, n))
+    /// The `n`th working day after `from`, and whether it is provisional, by the calendar as
+    /// last loaded (use cases that count deadlines call [`App::current_calendar`] first, before
+    /// their transaction).
+    pub fn deadline_after(&self, from: Date, n: u32) -> Deadline {
+        self.calendar().deadline(from, n)
     }
 
     /// Whether a deadline (milliseconds) falls in a year whose official schedule is not loaded:

@@ -481,6 +481,9 @@ impl App {
     /// Files a clue from any channel: validates, matches, merges into a lead or opens one,
     /// routes it to its community with a deadline, and records it.
     pub async fn submit_clue(&self, actor: &Actor, s: &ClueSubmission) -> AppResult<SubmitResult> {
+        // Deadlines below count with every schedule imported so far (no connection is
+        // taken for it inside the transaction).
+        self.current_calendar().await?;
         self.authorize(actor, Action::ReportClue, Subject::new("clue", ""))
             .await?;
         if let Some(key) = s
@@ -561,8 +564,7 @@ impl App {
         clue: &ValidClue,
     ) -> AppResult<(i64, i64, bool)> {
         let now = self.now();
-        let calendar = self.current_calendar().await?;
-        let (due_at, district_at) = deadlines(&calendar, self.today(), &clue.urgency);
+        let (due_at, district_at) = deadlines(&self.calendar(), self.today(), &clue.urgency);
         let found = self.match_clue(tx, clue).await?;
         // A lead about someone known goes to where they live (inside the clue's area), so a
         // clue coded with the town and one with the community find the same lead.

@@ -465,6 +465,9 @@ impl App {
         item_id: i64,
         version: i64,
     ) -> AppResult<Option<i64>> {
+        // Deadlines below count with every schedule imported so far (no connection is
+        // taken for it inside the transaction).
+        self.current_calendar().await?;
         self.authorize(
             actor,
             Action::ApproveHelp,
@@ -530,7 +533,7 @@ impl App {
                 "reason": item.reason,
             })
             .to_string();
-            let due = self.deadline(now, entry.deadline_days).await?;
+            let due = self.deadline(now, entry.deadline_days);
             let id = help::insert_referral(
                 &mut tx,
                 &NewReferral {
@@ -1031,6 +1034,9 @@ impl App {
     /// Refers a returned referral's item again, to another unit of the same kind that covers the
     /// household (not one that returned it).
     pub async fn resend_referral(&self, actor: &Actor, id: i64) -> AppResult<i64> {
+        // Deadlines below count with every schedule imported so far (no connection is
+        // taken for it inside the transaction).
+        self.current_calendar().await?;
         self.authorize(
             actor,
             Action::ManageHelp,
@@ -1067,7 +1073,7 @@ impl App {
                     ),
                 )
             })?;
-        let due = self.deadline(now, entry.deadline_days).await?;
+        let due = self.deadline(now, entry.deadline_days);
         let new_id = help::insert_referral(
             &mut tx,
             &NewReferral {
@@ -1235,10 +1241,8 @@ impl App {
 
     /// The end of the `days`th working day after `now` (China time): a legal deadline.
     /// The end of the `days`th working day after `now`, by the current calendar.
-    async fn deadline(&self, now: i64, days: u32) -> AppResult<i64> {
-        Ok(end_of_day(
-            self.deadline_after(china_date(now), days).await?.date,
-        ))
+    fn deadline(&self, now: i64, days: u32) -> i64 {
+        end_of_day(self.deadline_after(china_date(now), days).date)
     }
 
     /// A region of the actor's area; otherwise it looks absent and the attempt is audited.
@@ -1266,6 +1270,9 @@ impl App {
         item_code: &str,
         note: &str,
     ) -> AppResult<i64> {
+        // Deadlines below count with every schedule imported so far (no connection is
+        // taken for it inside the transaction).
+        self.current_calendar().await?;
         self.authorize(
             actor,
             Action::ManageHelp,
@@ -1293,7 +1300,7 @@ impl App {
             .unwrap_or(None);
         let now = self.now();
         let started_at = started.and_then(|(at,)| at).unwrap_or(now).min(now);
-        let due = self.deadline(started_at, EMERGENCY_WORKDAYS).await?;
+        let due = self.deadline(started_at, EMERGENCY_WORKDAYS);
         let town = town_of(household.region_code);
         let mut tx = self.store().begin().await?;
         let id = help::open_emergency(

@@ -495,6 +495,9 @@ impl App {
         actor: &Actor,
         s: &RequestSubmission,
     ) -> AppResult<IntakeResult> {
+        // Deadlines below count with every schedule imported so far (no connection is
+        // taken for it inside the transaction).
+        self.current_calendar().await?;
         if s.channel == "phone" {
             self.authorize(actor, Action::TakeCalls, Subject::new("hotline", ""))
                 .await?;
@@ -548,7 +551,7 @@ impl App {
             true => None,
             false => users::unit_by_name(&mut tx, &route.unit).await?,
         };
-        let due_at = self.hotline_due(&request_type).await?;
+        let due_at = self.hotline_due(&request_type);
         let token = crate::auth::random_token();
         let attributes =
             serde_json::to_string(&s.attributes).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -685,14 +688,13 @@ impl App {
 
     /// The end of the day `days` working days from today for a request type.
     /// A ticket's reply deadline: its type's working days from today, by the current calendar.
-    async fn hotline_due(&self, request_type: &str) -> AppResult<i64> {
+    fn hotline_due(&self, request_type: &str) -> i64 {
         let days = self
             .hotline
             .taxonomy
             .request_type(request_type)
             .map_or(5, |t| t.days);
-        let deadline = self.deadline_after(self.today(), days).await?;
-        Ok(end_of_day(deadline.date))
+        end_of_day(self.deadline_after(self.today(), days).date)
     }
 
     async fn hotline_event(
@@ -1062,6 +1064,9 @@ impl App {
         subcategory: &str,
         request_type: &str,
     ) -> AppResult<()> {
+        // Deadlines below count with every schedule imported so far (no connection is
+        // taken for it inside the transaction).
+        self.current_calendar().await?;
         self.authorize(
             actor,
             Action::TakeCalls,
@@ -1109,7 +1114,7 @@ impl App {
             } else {
                 "centre"
             });
-            change.due_at = Some(self.hotline_due(request_type).await?);
+            change.due_at = Some(self.hotline_due(request_type));
         }
         let from = ["centre", "dispatched", "accepted", "replied", "closed"];
         if store::change_request(&mut tx, id, version, &from, &change, self.now()).await? == 0 {
@@ -1288,6 +1293,9 @@ impl App {
         version: i64,
         grant: bool,
     ) -> AppResult<()> {
+        // Deadlines below count with every schedule imported so far (no connection is
+        // taken for it inside the transaction).
+        self.current_calendar().await?;
         let r = self.centre_request(actor, id).await?;
         if r.extension_state.as_deref() != Some("requested") {
             return Err(AppError::Conflict("no extension was asked for".into()));
@@ -1296,7 +1304,7 @@ impl App {
         let due = time::OffsetDateTime::from_unix_timestamp(r.due_at / 1000)
             .map(|t| t.to_offset(CHINA_OFFSET).date())
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        let new_due = end_of_day(self.deadline_after(due, days).await?.date);
+        let new_due = end_of_day(self.deadline_after(due, days).date);
         self.step(
             actor,
             id,
@@ -1388,6 +1396,9 @@ impl App {
         satisfaction: &str,
         note: &str,
     ) -> AppResult<()> {
+        // Deadlines below count with every schedule imported so far (no connection is
+        // taken for it inside the transaction).
+        self.current_calendar().await?;
         if !SATISFACTIONS.contains(&satisfaction) {
             return Err(AppError::invalid(
                 "satisfaction",
@@ -1403,7 +1414,7 @@ impl App {
                 state: Some("accepted"),
                 add_rework: true,
                 clear_reply: true,
-                due_at: Some(self.hotline_due(&r.request_type).await?),
+                due_at: Some(self.hotline_due(&r.request_type)),
                 ..RequestChange::default()
             }
         } else {
@@ -1446,6 +1457,9 @@ impl App {
         version: i64,
         reason: &str,
     ) -> AppResult<()> {
+        // Deadlines below count with every schedule imported so far (no connection is
+        // taken for it inside the transaction).
+        self.current_calendar().await?;
         let r = self.centre_request(actor, id).await?;
         let reason = crate::bounded("reason", reason, 500)?;
         if r.unit_id.is_none() {
@@ -1464,7 +1478,7 @@ impl App {
                     state: Some("accepted"),
                     add_rework: true,
                     clear_reply: true,
-                    due_at: Some(self.hotline_due(&r.request_type).await?),
+                    due_at: Some(self.hotline_due(&r.request_type)),
                     ..RequestChange::default()
                 },
                 event: "rework",
@@ -1589,6 +1603,9 @@ impl App {
         person_name: &str,
         urgency: &str,
     ) -> AppResult<i64> {
+        // Deadlines below count with every schedule imported so far (no connection is
+        // taken for it inside the transaction).
+        self.current_calendar().await?;
         let r = self.centre_request(actor, id).await?;
         if let Some(clue) = r.clue_id {
             return Err(AppError::Conflict(format!(

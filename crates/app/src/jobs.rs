@@ -328,6 +328,7 @@ impl App {
     /// community), escalated to the town and to the district, and emergency cases not paid
     /// within their three working days (the town). Each event is told once.
     async fn scan_overdue(&self) -> AppResult<String> {
+        let everywhere = self.everything().await?;
         let now = self.now();
         // Deadlines that passed since the last scan (a day back the first time), and a week
         // before that for the escalations that follow them; told events are not told again.
@@ -337,8 +338,14 @@ impl App {
             .find(|(job, _)| job == "overdue-scan")
             .map_or(now - DAY, |(_, at)| at);
         let since = last.min(now) - 7 * DAY;
-        let leads =
-            minsheng_store::discovery::overdue_leads(&mut reader(self), since, now, 5000).await?;
+        let leads = minsheng_store::discovery::overdue_leads(
+            &mut reader(self),
+            &everywhere,
+            since,
+            now,
+            5000,
+        )
+        .await?;
         let emergencies =
             minsheng_store::help::overdue_emergencies(&mut reader(self), since, now, 5000).await?;
         let mut told = 0;

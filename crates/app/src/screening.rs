@@ -67,6 +67,8 @@ impl App {
         run: &ScreenRunInput,
         warnings: &[ScreenedWarning],
     ) -> AppResult<FiledRun> {
+        // Deadlines below count with every schedule imported so far.
+        self.current_calendar().await?;
         self.authorize(actor, Action::RunScreening, Subject::new("screening", ""))
             .await?;
         if run.purpose.trim().chars().count() < 4 {

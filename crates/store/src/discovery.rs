@@ -335,12 +335,15 @@ pub async fn inbox(
 /// back, so the escalations that follow a deadline are seen too).
 pub async fn overdue_leads(
     c: &mut impl Conn,
+    scope: &Scope,
     from: i64,
     to: i64,
     limit: i64,
 ) -> Result<Vec<LeadRow>> {
     let mut sql = Sql::new(LEAD_SELECT);
-    sql.push(" WHERE l.is_open = TRUE AND l.due_at > ")
+    sql.push(" WHERE ");
+    scope.sql_condition(&mut sql, "l.region_code");
+    sql.push(" AND l.is_open = TRUE AND l.due_at > ")
         .bind(from)
         .push(" AND l.due_at <= ")
         .bind(to)

@@ -73,6 +73,3 @@ CREATE TABLE deliveries (
     CONSTRAINT deliveries_once UNIQUE (notification_id, channel_id)
 );
 CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
-
--- The overdue scan reads open leads by their deadline.
-CREATE INDEX leads_open_due ON leads (due_at) WHERE is_open;
