@@ -7,6 +7,8 @@ use minsheng_app::{Actor, App, AppError, AuditFilter, Backend, Settings, search_
 use minsheng_domain::{Action, Role};
 use minsheng_store::testing::fresh_store;
 
+mod ops;
+
 minsheng_store::on_both_backends!(
     sign_in_failures_look_alike_and_lock_out,
     disabled_users_lose_their_sessions,
@@ -44,6 +46,8 @@ minsheng_store::on_both_backends!(
 struct World {
     app: App,
     accounts: Vec<DemoAccount>,
+    /// The database's URL, for a second instance on it.
+    url: String,
 }
 
 impl World {
@@ -52,8 +56,17 @@ impl World {
     }
 
     async fn with_settings(backend: Backend, settings: Settings) -> World {
-        let (store, _) = fresh_store(backend).await.expect("store");
-        let app = App::new(store, settings).expect("app");
+        World::with_clock(backend, settings, minsheng_domain::time_util::Clock::system()).await
+    }
+
+    /// A demo world on a clock the test moves.
+    async fn with_clock(
+        backend: Backend,
+        settings: Settings,
+        clock: minsheng_domain::time_util::Clock,
+    ) -> World {
+        let (store, url) = fresh_store(backend).await.expect("store");
+        let app = App::with_clock(store, settings, clock).expect("app");
         let accounts = app
             .create_demo(
                 DemoOptions {
@@ -68,7 +81,7 @@ impl World {
             )
             .await
             .expect("demo");
-        World { app, accounts }
+        World { app, accounts, url }
     }
 
     fn account(&self, username: &str) -> &DemoAccount {
@@ -1660,7 +1673,7 @@ async fn an_assessment_goes_from_assignment_to_recognition(backend: Backend) {
     assert!(!w.audit_rows("assessment.read").await.is_empty());
 }
 
-const DRAFT_MODEL: &str = include_str!("../../../models/three-grade.toml");
+const DRAFT_MODEL: &str = include_str!("../../../../models/three-grade.toml");
 
 async fn model_versions_are_immutable_and_what_if_writes_nothing(backend: Backend) {
     let w = World::new(backend).await;
