@@ -997,6 +997,11 @@ fn save_accounts(path: &Path, accounts: &[DemoAccount]) -> Result<()> {
             a.unit
         ));
     }
+    // With a PostgreSQL URL the data directory holds nothing else and may not exist yet.
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
     save_secret(path, &text)
 }
 

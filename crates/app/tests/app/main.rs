@@ -56,7 +56,12 @@ impl World {
     }
 
     async fn with_settings(backend: Backend, settings: Settings) -> World {
-        World::with_clock(backend, settings, minsheng_domain::time_util::Clock::system()).await
+        World::with_clock(
+            backend,
+            settings,
+            minsheng_domain::time_util::Clock::system(),
+        )
+        .await
     }
 
     /// A demo world on a clock the test moves.

@@ -167,7 +167,9 @@ async fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
                     if data {
                         if line == ".\r\n" {
                             data = false;
-                            kept.lock().expect("lock").push(std::mem::take(&mut message));
+                            kept.lock()
+                                .expect("lock")
+                                .push(std::mem::take(&mut message));
                             let _ = write.write_all(b"250 kept\r\n").await;
                         } else {
                             message.push_str(&line);
@@ -208,9 +210,15 @@ async fn a_job_runs_once_at_a_time_and_records_its_runs(backend: Backend) {
     // A job another instance holds is skipped, not run twice.
     let mut tx = w.app.store().begin().await.expect("begin");
     assert!(
-        minsheng_store::ops::take_lease(&mut tx, "hotline-chase", "b", w.app.now(), w.app.now() + 60_000)
-            .await
-            .expect("lease")
+        minsheng_store::ops::take_lease(
+            &mut tx,
+            "hotline-chase",
+            "b",
+            w.app.now(),
+            w.app.now() + 60_000
+        )
+        .await
+        .expect("lease")
     );
     tx.commit().await.expect("commit");
     let skipped = w.app.run_job("hotline-chase", "a").await.expect("run");
@@ -252,7 +260,10 @@ async fn two_instances_never_run_a_job_at_once(backend: Backend) {
     }
     // Each round, each instance ran the job or found it held by the other.
     for (a, b) in &outcomes {
-        assert!(["ok", "skipped"].contains(&a.as_str()) && ["ok", "skipped"].contains(&b.as_str()), "{outcomes:?}");
+        assert!(
+            ["ok", "skipped"].contains(&a.as_str()) && ["ok", "skipped"].contains(&b.as_str()),
+            "{outcomes:?}"
+        );
     }
     let runs: Vec<(String, i64, Option<i64>)> = w
         .app
@@ -319,11 +330,7 @@ async fn an_overdue_ticket_reaches_its_units_webhook_once_after_a_failure(backen
     assert!(chase.detail.starts_with("chased=1"), "{chase:?}");
     // The receiver fails first: the delivery is retried later, not lost.
     receiver.fail_next(503);
-    let first = w
-        .app
-        .deliver_notifications(100)
-        .await
-        .expect("deliver");
+    let first = w.app.deliver_notifications(100).await.expect("deliver");
     assert_eq!((first.sent, first.retried, first.failed), (0, 1, 0));
     // Not yet due again.
     let early = w.app.deliver_notifications(100).await.expect("deliver");
@@ -350,7 +357,12 @@ async fn an_overdue_ticket_reaches_its_units_webhook_once_after_a_failure(backen
     );
     let payload: serde_json::Value = serde_json::from_str(&delivered.body).expect("JSON");
     assert_eq!(payload["kind"], "hotline_overdue");
-    assert!(payload["title"].as_str().unwrap_or("").contains(&taken.id.to_string()));
+    assert!(
+        payload["title"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&taken.id.to_string())
+    );
     // The outbox is empty now, and the delivery's record says so.
     let (state, attempts): (String, i64) = w
         .app
@@ -390,7 +402,11 @@ async fn robots_and_email_get_their_messages(backend: Backend) {
         .await
         .expect("admin's unit");
     for (kind, target, secret) in [
-        ("wecom", format!("{}/cgi-bin/webhook/send?key=K", receiver.url), ""),
+        (
+            "wecom",
+            format!("{}/cgi-bin/webhook/send?key=K", receiver.url),
+            "",
+        ),
         (
             "dingtalk",
             format!("{}/robot/send?access_token=T", receiver.url),
@@ -415,12 +431,16 @@ async fn robots_and_email_get_their_messages(backend: Backend) {
     // From 1 November, while next year's schedule is missing, the coverage job warns.
     let today = w.app.today();
     if today.month() < time::Month::November {
-        let november = time::Date::from_calendar_date(today.year(), time::Month::November, 2)
-            .expect("date");
+        let november =
+            time::Date::from_calendar_date(today.year(), time::Month::November, 2).expect("date");
         clock.advance((november - today).whole_days() * DAY);
     }
     let next = w.app.today().year() + 1;
-    let calendar = w.app.run_job("calendar-coverage", "test").await.expect("run");
+    let calendar = w
+        .app
+        .run_job("calendar-coverage", "test")
+        .await
+        .expect("run");
     assert!(
         calendar.detail.contains(&format!("missing={next}")),
         "{calendar:?}"
@@ -434,7 +454,12 @@ async fn robots_and_email_get_their_messages(backend: Backend) {
         .expect("wecom");
     let body: serde_json::Value = serde_json::from_str(&wecom.body).expect("JSON");
     assert_eq!(body["msgtype"], "text");
-    assert!(body["text"]["content"].as_str().unwrap_or("").contains(&next.to_string()));
+    assert!(
+        body["text"]["content"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&next.to_string())
+    );
     let dingtalk = seen
         .iter()
         .find(|r| r.target.starts_with("/robot/send"))
@@ -449,12 +474,18 @@ async fn robots_and_email_get_their_messages(backend: Backend) {
         .map(|(k, v)| (k.to_string(), percent_decode(v)))
         .collect();
     let timestamp: i64 = query["timestamp"].parse().expect("timestamp");
-    assert_eq!(query["sign"], dingtalk_sign("SEC0123456789abcdef", timestamp));
+    assert_eq!(
+        query["sign"],
+        dingtalk_sign("SEC0123456789abcdef", timestamp)
+    );
     let mails = mails.lock().expect("lock").clone();
     assert_eq!(mails.len(), 1);
     assert!(mails[0].contains("office@minsheng.test"), "{}", mails[0]);
     // Told once a year: a second run tells nobody again.
-    w.app.run_job("calendar-coverage", "test").await.expect("run");
+    w.app
+        .run_job("calendar-coverage", "test")
+        .await
+        .expect("run");
     let again = w.app.deliver_notifications(100).await.expect("deliver");
     assert_eq!(again.sent, 0);
 }
@@ -465,7 +496,9 @@ fn percent_decode(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 2 < bytes.len() + 1 {
-            if let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""), 16) {
+            if let Ok(b) =
+                u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""), 16)
+            {
                 out.push(b);
                 i += 3;
                 continue;
@@ -524,7 +557,10 @@ async fn deadlines_past_the_loaded_years_are_provisional_until_the_year_is_impor
         }
         other => panic!("{other:?}"),
     }
-    assert!(w.app.deadline_after(start, 5).provisional(), "nothing was loaded");
+    assert!(
+        w.app.deadline_after(start, 5).provisional(),
+        "nothing was loaded"
+    );
     // The whole year loads, and counts at once.
     let done = w
         .app
@@ -546,7 +582,8 @@ async fn deadlines_past_the_loaded_years_are_provisional_until_the_year_is_impor
         other.deadline_after(start, 5).date,
         time::macros::date!(2027 - 01 - 05)
     );
-    assert!(!w.app.provisional(
-        time::macros::datetime!(2027-01-05 12:00 +8).unix_timestamp() * 1000
-    ));
+    assert!(
+        !w.app
+            .provisional(time::macros::datetime!(2027-01-05 12:00 +8).unix_timestamp() * 1000)
+    );
 }
