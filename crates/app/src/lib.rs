@@ -314,6 +314,7 @@ impl App {
     ) -> AppResult<()> {
         self.audit_writer
             .write(audit_writer::AuditEntry {
+                // The wall clock, as in `write_audit`.
                 at: minsheng_domain::time_util::now_millis(),
                 user_id: actor.user_id(),
                 username: actor.username().to_string(),
@@ -345,7 +346,7 @@ pub async fn write_audit(
     audit::append(
         tx,
         &NewAudit {
-            // The audit log keeps the wall-clock moment a row was written, whatever the
+            // The audit log keeps the wall clock: the moment a row was written, whatever the
             // product's clock says (a test that moves time does not move the record of it).
             at: minsheng_domain::time_util::now_millis(),
             user_id: actor.user_id(),

@@ -1611,7 +1611,7 @@ impl App {
         if !store::has_contracts(&mut reader(self), unit_id).await? {
             return Ok(true);
         }
-        let today = minsheng_domain::time_util::today_in_china().to_string();
+        let today = self.today().to_string();
         Ok(!store::covering(&mut reader(self), unit_id, region, &today)
             .await?
             .is_empty())
@@ -1692,7 +1692,7 @@ impl App {
     pub async fn appeals(&self, actor: &Actor) -> AppResult<Vec<AppealView>> {
         self.authorize(actor, Action::ManageResources, Subject::new("appeals", ""))
             .await?;
-        let today = minsheng_domain::time_util::today_in_china();
+        let today = self.today();
         let rows: Vec<AppealView> = store::appeals(&mut reader(self), actor.scope())
             .await?
             .into_iter()

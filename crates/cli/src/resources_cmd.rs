@@ -259,7 +259,7 @@ pub async fn bench(app: &App, actor: &Actor, o: BenchOptions) -> Result<Vec<Outc
         )
         .await
         .map_err(error)?;
-    let today = minsheng_domain::time_util::today_in_china();
+    let today = app.today();
     let mut out = Vec::new();
     for mode in [Mode::Guarded, Mode::ReadCheckWrite] {
         // The ledgers: fresh appeals, then concurrent pledges, receipts and disbursements.

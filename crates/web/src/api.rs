@@ -350,7 +350,7 @@ pub async fn discovery_figures(
     Authed(actor, info): Authed,
     Query(p): Query<FigureParams>,
 ) -> ApiResult {
-    let (region, from, to) = p.resolve().web(&info)?;
+    let (region, from, to) = p.resolve(s.app.today()).web(&info)?;
     let to = to.next_day().unwrap_or(to);
     ok(s.app
         .discovery_figures(&actor, region, from, to)

@@ -826,7 +826,7 @@ pub async fn save_draft(
     if info.is_htmx {
         let fragment = AutosaveFragment {
             t: info.lang.texts(),
-            saved_at: format_millis(minsheng_domain::time_util::now_millis()),
+            saved_at: format_millis(s.app.now()),
             errors,
         };
         return Ok(Html(fragment.render().map_err(|e| {
@@ -1045,7 +1045,7 @@ pub async fn report(
         submitted: d.row.submitted_at.map(format_millis).unwrap_or_default(),
         reviewed: d.row.reviewed_at.map(format_millis).unwrap_or_default(),
         valid_until: d.row.valid_until.map(format_millis).unwrap_or_default(),
-        printed: format_millis(minsheng_domain::time_util::now_millis()),
+        printed: format_millis(s.app.now()),
         state: word(lang, &d.row.state).to_string(),
         d,
     };
@@ -1076,7 +1076,7 @@ pub async fn report_pdf(
             t.report_number,
             row.id,
             t.printed_at,
-            format_millis(minsheng_domain::time_util::now_millis()),
+            format_millis(s.app.now()),
             word(info.lang, &row.state)
         ),
         household_title: t.household_summary.into(),

@@ -11,7 +11,7 @@ use minsheng_app::discovery::{
 use minsheng_app::registry::MemberInput;
 use minsheng_app::{Actor, AppError};
 use minsheng_domain::authz::channels_for;
-use minsheng_domain::time_util::{format_millis, today_in_china};
+use minsheng_domain::time_util::format_millis;
 use minsheng_domain::{Action, RegionCode};
 use serde::Deserialize;
 
@@ -552,9 +552,11 @@ pub struct FigureParams {
 
 impl FigureParams {
     /// The region and the period `[from, to]` (inclusive dates), defaulting to this year so far.
-    pub fn resolve(&self) -> Result<(Option<RegionCode>, time::Date, time::Date), AppError> {
+    pub fn resolve(
+        &self,
+        today: time::Date,
+    ) -> Result<(Option<RegionCode>, time::Date, time::Date), AppError> {
         let format = time::macros::format_description!("[year]-[month]-[day]");
-        let today = today_in_china();
         let parse =
             |text: &str, field: &str, default: time::Date| -> Result<time::Date, AppError> {
                 if text.trim().is_empty() {
@@ -609,7 +611,7 @@ pub async fn figures(
     Authed(actor, info): Authed,
     Query(p): Query<FigureParams>,
 ) -> WebResult {
-    let (region, from, to) = p.resolve().web(&info)?;
+    let (region, from, to) = p.resolve(s.app.today()).web(&info)?;
     let to_exclusive = to.next_day().unwrap_or(to);
     let f = s
         .app
@@ -650,7 +652,7 @@ pub async fn figures_export(
     Authed(actor, info): Authed,
     Query(p): Query<FigureParams>,
 ) -> WebResult {
-    let (region, from, to) = p.resolve().web(&info)?;
+    let (region, from, to) = p.resolve(s.app.today()).web(&info)?;
     let to_exclusive = to.next_day().unwrap_or(to);
     let bytes = s
         .app

@@ -9,7 +9,7 @@ use minsheng_app::assess::catalog;
 use minsheng_app::help::{HelpView, ReferralAction};
 use minsheng_app::{Actor, AppError};
 use minsheng_domain::Action;
-use minsheng_domain::time_util::{format_millis, now_millis};
+use minsheng_domain::time_util::format_millis;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -112,8 +112,12 @@ pub struct FollowupLine {
     pub overdue: bool,
 }
 
-fn followup_lines(lang: Lang, rows: &[minsheng_app::help::FollowupRow]) -> Vec<FollowupLine> {
-    let today = minsheng_domain::time_util::today_in_china().to_string();
+fn followup_lines(
+    lang: Lang,
+    today: time::Date,
+    rows: &[minsheng_app::help::FollowupRow],
+) -> Vec<FollowupLine> {
+    let today = today.to_string();
     rows.iter()
         .map(|f| FollowupLine {
             tier: state_word(lang, &f.tier).to_string(),
@@ -163,7 +167,7 @@ struct HelpPage {
     message: String,
 }
 
-fn clock(lang: Lang, due_at: i64, paid_at: Option<i64>) -> (String, bool) {
+fn clock(lang: Lang, now: i64, due_at: i64, paid_at: Option<i64>) -> (String, bool) {
     let t = lang.texts();
     if let Some(paid) = paid_at {
         return (
@@ -171,7 +175,7 @@ fn clock(lang: Lang, due_at: i64, paid_at: Option<i64>) -> (String, bool) {
             paid > due_at,
         );
     }
-    let left = due_at - now_millis();
+    let left = due_at - now;
     if left < 0 {
         return (t.overdue.to_string(), true);
     }
@@ -271,7 +275,7 @@ async fn help_page(
             }
         })
         .collect();
-    let now = now_millis();
+    let now = s.app.now();
     let referrals = view
         .referrals
         .iter()
@@ -312,7 +316,7 @@ async fn help_page(
         .emergencies
         .iter()
         .map(|e| {
-            let (clock, late) = clock(lang, e.due_at, e.paid_at);
+            let (clock, late) = clock(lang, now, e.due_at, e.paid_at);
             CaseLine {
                 id: e.id,
                 label: item_label(lang, &e.item_code),
@@ -351,7 +355,7 @@ async fn help_page(
                 )
             })
             .collect(),
-        followups: followup_lines(lang, &view.followups),
+        followups: followup_lines(lang, s.app.today(), &view.followups),
         emergency_items: catalog
             .items
             .iter()
@@ -564,7 +568,7 @@ async fn referrals_page(
     refused: Option<AppError>,
 ) -> WebResult {
     let lang = info.lang;
-    let now = now_millis();
+    let now = s.app.now();
     let rows = s
         .app
         .my_referrals(actor)
@@ -767,7 +771,7 @@ struct FollowupsPage {
 
 pub async fn followups(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
     let lang = info.lang;
-    let today = minsheng_domain::time_util::today_in_china().to_string();
+    let today = s.app.today().to_string();
     let rows = s
         .app
         .followups_due(&actor)
@@ -819,7 +823,7 @@ pub async fn figures(
     Authed(actor, info): Authed,
     axum::extract::Query(p): axum::extract::Query<crate::discovery_pages::FigureParams>,
 ) -> WebResult {
-    let (region, from, to) = p.resolve().web(&info)?;
+    let (region, from, to) = p.resolve(s.app.today()).web(&info)?;
     let to_exclusive = to.next_day().unwrap_or(to);
     let f = s
         .app
@@ -929,7 +933,7 @@ pub async fn figures_export(
     Authed(actor, info): Authed,
     axum::extract::Query(p): axum::extract::Query<crate::discovery_pages::FigureParams>,
 ) -> WebResult {
-    let (region, from, to) = p.resolve().web(&info)?;
+    let (region, from, to) = p.resolve(s.app.today()).web(&info)?;
     let to_exclusive = to.next_day().unwrap_or(to);
     let bytes = s
         .app

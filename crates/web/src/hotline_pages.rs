@@ -11,7 +11,7 @@ use minsheng_app::hotline::{
 };
 use minsheng_app::{Actor, AppError};
 use minsheng_domain::Action;
-use minsheng_domain::time_util::{format_millis, now_millis};
+use minsheng_domain::time_util::format_millis;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -115,7 +115,7 @@ fn label(s: &AppState, lang: Lang, code: &str) -> String {
 }
 
 fn queue_lines(s: &AppState, lang: Lang, rows: &[RequestRow]) -> Vec<QueueLine> {
-    let now = now_millis();
+    let now = s.app.now();
     rows.iter()
         .map(|r| QueueLine {
             id: r.id,
@@ -393,7 +393,7 @@ async fn request_page(
             created: format_millis(r.created_at),
             due: format_millis(r.due_at),
             overdue: matches!(r.state.as_str(), "dispatched" | "accepted")
-                && r.due_at < now_millis(),
+                && r.due_at < s.app.now(),
             events,
             agent,
             own_unit: r.unit_id.is_some() && r.unit_id == actor.unit_id(),

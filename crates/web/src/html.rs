@@ -551,7 +551,7 @@ async fn household_page(
 ) -> WebResult {
     let d = s.app.household_detail(actor, id).await.web(info)?;
     let assessment = s.app.current_assessment(actor, id).await.web(info)?;
-    let now = minsheng_domain::time_util::now_millis();
+    let now = s.app.now();
     let emergencies = s
         .app
         .unpaid_emergencies(actor, id)
@@ -1278,7 +1278,7 @@ async fn account_page(
     status: StatusCode,
 ) -> WebResult {
     let t = info.lang.texts();
-    let now = minsheng_domain::time_util::now_millis();
+    let now = s.app.now();
     let tokens = s
         .app
         .own_api_tokens(actor)

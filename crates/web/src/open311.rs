@@ -13,7 +13,7 @@ use minsheng_app::hotline::{
     MAX_DESCRIPTION, OPEN_STATES, PublicRequest, RequestQuery, RequestSubmission,
 };
 use minsheng_app::{Actor, AppError};
-use minsheng_domain::time_util::{CHINA_OFFSET, now_millis};
+use minsheng_domain::time_util::CHINA_OFFSET;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -540,7 +540,7 @@ async fn list_requests(
             (Some(a), None) => (a, a + window),
             (None, Some(b)) => (b - window, b),
             (None, None) => {
-                let now = now_millis();
+                let now = s.app.now();
                 (now - window, now + 1)
             }
         };
@@ -821,7 +821,7 @@ async fn list_updates(
     format: Format,
 ) -> Result<Response, Open311Error> {
     check_jurisdiction(params)?;
-    let now = now_millis();
+    let now = s.app.now();
     let from = match param(params, "start_date").filter(|v| !v.is_empty()) {
         Some(v) => parse_w3c("start_date", v)?,
         None => now - DAY_MS,

@@ -211,7 +211,7 @@ async fn lists(
         matches: matches.into_iter().map(|m| match_line(lang, m)).collect(),
         offer_kinds: kinds(OFFER_KINDS, lang),
         units: kinds(UNIT_WORDS, lang),
-        today: minsheng_domain::time_util::today_in_china().to_string(),
+        today: s.app.today().to_string(),
         offer_action: if base == "/provider" {
             "/provider/offers"
         } else {
@@ -455,7 +455,7 @@ async fn household_page(
     let deliveries = s.app.household_deliveries(actor, id).await.web(info)?;
     let detail = s.app.household_detail(actor, id).await.web(info)?;
     let (status, message) = refusal(refused.as_ref(), info.lang);
-    let today = minsheng_domain::time_util::today_in_china();
+    let today = s.app.today();
     let page = HouseholdPage {
         c: chrome(actor, info),
         household_id: id,
@@ -614,7 +614,7 @@ async fn volunteers_page(
     info: &RequestInfo,
     refused: Option<AppError>,
 ) -> WebResult {
-    let today = minsheng_domain::time_util::today_in_china();
+    let today = s.app.today();
     let t = info.lang.texts();
     let rows = s
         .app
@@ -955,7 +955,7 @@ async fn contracts_page(
         c: chrome(actor, info),
         contracts,
         units,
-        year: minsheng_domain::time_util::today_in_china().year(),
+        year: s.app.today().year(),
         message,
     };
     render_status(&page, info, status)

@@ -4064,3 +4064,50 @@ fn use_cases_reach_people_only_through_scoped_store_functions() {
         );
     }
 }
+
+/// One clock: the product reads the time only through `App::now`/`App::today` (which tests
+/// move), never the system clock directly — except the audit log, which keeps the wall-clock
+/// moment a row was written (those lines say `wall clock`).
+#[test]
+fn the_product_reads_time_through_one_clock() {
+    const SYSTEM_CLOCK: [&str; 5] = [
+        "time_util::now_millis()",
+        "today_in_china()",
+        "SystemTime::now()",
+        "OffsetDateTime::now_utc()",
+        "Utc::now()",
+    ];
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let mut offenders = Vec::new();
+    for krate in ["app", "web", "cli"] {
+        let mut stack = vec![std::path::PathBuf::from(format!("{root}/{krate}/src"))];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("dir") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("source");
+                // Unit tests at the end of a file may read the clock as they like.
+                let code = text.split("#[cfg(test)]").next().unwrap_or("");
+                let lines: Vec<&str> = code.lines().collect();
+                for (i, line) in lines.iter().enumerate() {
+                    let near = lines[i.saturating_sub(3)..=i].join("\n");
+                    if SYSTEM_CLOCK.iter().any(|c| line.contains(c)) && !near.contains("wall clock")
+                    {
+                        offenders.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "read the time through App::now/App::today:\n{}",
+        offenders.join("\n")
+    );
+}
