@@ -503,6 +503,74 @@ impl App {
     }
 }
 
+/// A channel's target as pages show it: a robot's URL without its query, where WeCom and
+/// DingTalk put the key that lets anyone post to the group.
+pub fn shown_target(target: &str) -> String {
+    match target.split_once('?') {
+        Some((base, _)) => format!("{base}?…"),
+        None => target.to_string(),
+    }
+}
+
+/// A unit's channels and what was delivered to them lately, as an administrator sees them.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChannelsView {
+    pub channels: Vec<ops::ChannelRow>,
+    pub deliveries: Vec<ops::DeliveryRow>,
+}
+
+impl App {
+    /// The channels of units in the administrator's area, and their latest deliveries.
+    pub async fn channels(&self, actor: &Actor) -> AppResult<ChannelsView> {
+        self.authorize(actor, Action::ManageUnits, Subject::new("channel", ""))
+            .await?;
+        let mut c = reader(self);
+        let mut channels = ops::channels(&mut c, actor.scope()).await?;
+        for channel in &mut channels {
+            channel.target = shown_target(&channel.target);
+        }
+        Ok(ChannelsView {
+            channels,
+            deliveries: ops::deliveries(&mut c, actor.scope(), 100).await?,
+        })
+    }
+
+    /// Turns a channel on or off (a robot that was removed, an address that left).
+    pub async fn set_channel_enabled(
+        &self,
+        actor: &Actor,
+        id: i64,
+        enabled: bool,
+    ) -> AppResult<()> {
+        let subject = id.to_string();
+        self.authorize(
+            actor,
+            Action::ManageUnits,
+            Subject::new("channel", &subject),
+        )
+        .await?;
+        let mut tx = self.store().begin().await?;
+        if ops::set_channel_enabled(&mut tx, actor.scope(), id, enabled).await? == 0 {
+            return Err(AppError::NotFound);
+        }
+        write_audit(
+            &mut tx,
+            actor,
+            if enabled {
+                "channel.enable"
+            } else {
+                "channel.disable"
+            },
+            Subject::new("channel", &subject),
+            true,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -215,18 +215,21 @@ pub async fn channels(c: &mut impl Conn, scope: &crate::Scope) -> Result<Vec<Cha
     c.all(sql).await
 }
 
-pub async fn channel(c: &mut impl Conn, id: i64) -> Result<Option<ChannelRow>> {
-    let mut sql = Sql::new(CHANNEL_SELECT);
-    sql.push(" WHERE c.id = ").bind(id);
-    c.optional(sql).await
-}
-
-pub async fn set_channel_enabled(c: &mut impl Conn, id: i64, enabled: bool) -> Result<u64> {
-    c.execute(Sql::with(
-        "UPDATE notification_channels SET enabled = $1 WHERE id = $2",
-        vals![enabled, id],
-    ))
-    .await
+/// Turns a channel of a unit in the scope on or off; 0 when there is none in the scope.
+pub async fn set_channel_enabled(
+    c: &mut impl Conn,
+    scope: &crate::Scope,
+    id: i64,
+    enabled: bool,
+) -> Result<u64> {
+    let mut sql = Sql::new("UPDATE notification_channels SET enabled = ");
+    sql.bind(enabled)
+        .push(" WHERE id = ")
+        .bind(id)
+        .push(" AND unit_id IN (SELECT u.id FROM units u WHERE ");
+    scope.sql_condition(&mut sql, "u.region_code");
+    sql.push(")");
+    c.execute(sql).await
 }
 
 /// An event to tell a unit about.

@@ -23,6 +23,48 @@ fn ok(value: impl serde::Serialize) -> ApiResult {
     Ok(Json(value).into_response())
 }
 
+/// A use case's answer as JSON, with every deadline (`due_at`, `escalate_…_at`) joined by
+/// `…_provisional`: true when it falls in a year whose official working-day schedule is not
+/// loaded (counted on weekends only), so a department's system can say so too.
+fn answer(s: &AppState, value: impl serde::Serialize) -> ApiResult {
+    let Ok(mut value) = serde_json::to_value(value) else {
+        return Ok(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    };
+    let calendar = s.app.calendar();
+    mark_provisional(&mut value, &|millis| {
+        !calendar.covers(minsheng_domain::time_util::date_in_china(millis).year())
+    });
+    Ok(Json(value).into_response())
+}
+
+fn mark_provisional(value: &mut serde_json::Value, provisional: &dyn Fn(i64) -> bool) {
+    match value {
+        serde_json::Value::Array(items) => {
+            for item in items {
+                mark_provisional(item, provisional);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            let deadlines: Vec<(String, bool)> = map
+                .iter()
+                .filter(|(key, _)| {
+                    *key == "due_at" || (key.starts_with("escalate_") && key.ends_with("_at"))
+                })
+                .filter_map(|(key, v)| {
+                    Some((format!("{key}_provisional"), provisional(v.as_i64()?)))
+                })
+                .collect();
+            for v in map.values_mut() {
+                mark_provisional(v, provisional);
+            }
+            for (key, flag) in deadlines {
+                map.insert(key, serde_json::Value::Bool(flag));
+            }
+        }
+        _ => {}
+    }
+}
+
 #[derive(Deserialize)]
 pub struct LoginBody {
     username: String,
@@ -100,7 +142,7 @@ pub async fn issue_token(
 }
 
 pub async fn tokens(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
-    ok(s.app.own_api_tokens(&actor).await.web(&info)?)
+    answer(&s, s.app.own_api_tokens(&actor).await.web(&info)?)
 }
 
 pub async fn revoke_token(
@@ -117,10 +159,13 @@ pub async fn households(
     Authed(actor, info): Authed,
     Query(p): Query<ListParams>,
 ) -> ApiResult {
-    ok(s.app
-        .list_households(&actor, &p_query(&p))
-        .await
-        .web(&info)?)
+    answer(
+        &s,
+        s.app
+            .list_households(&actor, &p_query(&p))
+            .await
+            .web(&info)?,
+    )
 }
 
 fn p_query(p: &ListParams) -> minsheng_app::registry::ListQuery {
@@ -132,7 +177,7 @@ pub async fn household(
     Authed(actor, info): Authed,
     Path(id): Path<i64>,
 ) -> ApiResult {
-    ok(s.app.household_detail(&actor, id).await.web(&info)?)
+    answer(&s, s.app.household_detail(&actor, id).await.web(&info)?)
 }
 
 pub async fn household_create(
@@ -165,7 +210,7 @@ pub async fn household_save(
         .update_household(&actor, id, body.version, &input)
         .await
         .web(&info)?;
-    ok(s.app.household_detail(&actor, id).await.web(&info)?)
+    answer(&s, s.app.household_detail(&actor, id).await.web(&info)?)
 }
 
 pub async fn household_add_member(
@@ -183,7 +228,10 @@ pub async fn persons(
     Authed(actor, info): Authed,
     Query(p): Query<ListParams>,
 ) -> ApiResult {
-    ok(s.app.list_persons(&actor, &p_query(&p)).await.web(&info)?)
+    answer(
+        &s,
+        s.app.list_persons(&actor, &p_query(&p)).await.web(&info)?,
+    )
 }
 
 pub async fn person(
@@ -191,7 +239,7 @@ pub async fn person(
     Authed(actor, info): Authed,
     Path(id): Path<i64>,
 ) -> ApiResult {
-    ok(s.app.person_detail(&actor, id).await.web(&info)?)
+    answer(&s, s.app.person_detail(&actor, id).await.web(&info)?)
 }
 
 #[derive(Deserialize)]
@@ -212,7 +260,7 @@ pub async fn person_save(
         .update_person(&actor, id, body.version, &body.name, body.phone.as_deref())
         .await
         .web(&info)?;
-    ok(s.app.person_detail(&actor, id).await.web(&info)?)
+    answer(&s, s.app.person_detail(&actor, id).await.web(&info)?)
 }
 
 pub async fn person_reveal(
@@ -225,7 +273,7 @@ pub async fn person_reveal(
 }
 
 pub async fn regions(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
-    ok(s.app.region_children(&actor, None).await.web(&info)?)
+    answer(&s, s.app.region_children(&actor, None).await.web(&info)?)
 }
 
 pub async fn region(
@@ -234,15 +282,31 @@ pub async fn region(
     Path(code): Path<String>,
 ) -> ApiResult {
     let code = RegionCode::parse(&code).map_err(|_| WebError::new(AppError::NotFound, &info))?;
-    ok(s.app.region_children(&actor, Some(code)).await.web(&info)?)
+    answer(
+        &s,
+        s.app.region_children(&actor, Some(code)).await.web(&info)?,
+    )
 }
 
 pub async fn units(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
-    ok(s.app.list_units(&actor).await.web(&info)?)
+    answer(&s, s.app.list_units(&actor).await.web(&info)?)
+}
+
+pub async fn channels(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
+    answer(&s, s.app.channels(&actor).await.web(&info)?)
+}
+
+pub async fn channel_create(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Json(body): Json<minsheng_app::notify::ChannelInput>,
+) -> ApiResult {
+    let id = s.app.add_channel(&actor, &body).await.web(&info)?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
 }
 
 pub async fn users(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
-    ok(s.app.list_users(&actor).await.web(&info)?)
+    answer(&s, s.app.list_users(&actor).await.web(&info)?)
 }
 
 pub async fn audit(
@@ -256,7 +320,7 @@ pub async fn audit(
 }
 
 pub async fn figures(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
-    ok(s.app.figures(&actor).await.web(&info)?)
+    answer(&s, s.app.figures(&actor).await.web(&info)?)
 }
 
 // ---------- discovery ----------
@@ -294,11 +358,11 @@ pub async fn clue_submit_channel(
 }
 
 pub async fn my_clues(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
-    ok(s.app.my_clues(&actor).await.web(&info)?)
+    answer(&s, s.app.my_clues(&actor).await.web(&info)?)
 }
 
 pub async fn inbox(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
-    ok(s.app.inbox(&actor).await.web(&info)?)
+    answer(&s, s.app.inbox(&actor).await.web(&info)?)
 }
 
 pub async fn lead(
@@ -306,7 +370,7 @@ pub async fn lead(
     Authed(actor, info): Authed,
     Path(id): Path<i64>,
 ) -> ApiResult {
-    ok(s.app.lead_detail(&actor, id).await.web(&info)?)
+    answer(&s, s.app.lead_detail(&actor, id).await.web(&info)?)
 }
 
 pub async fn lead_visit(
@@ -315,7 +379,7 @@ pub async fn lead_visit(
     Path(id): Path<i64>,
     Json(body): Json<VisitSubmission>,
 ) -> ApiResult {
-    ok(s.app.record_visit(&actor, id, &body).await.web(&info)?)
+    answer(&s, s.app.record_visit(&actor, id, &body).await.web(&info)?)
 }
 
 #[derive(Deserialize)]
@@ -352,16 +416,19 @@ pub async fn discovery_figures(
 ) -> ApiResult {
     let (region, from, to) = p.resolve(s.app.today()).web(&info)?;
     let to = to.next_day().unwrap_or(to);
-    ok(s.app
-        .discovery_figures(&actor, region, from, to)
-        .await
-        .web(&info)?)
+    answer(
+        &s,
+        s.app
+            .discovery_figures(&actor, region, from, to)
+            .await
+            .web(&info)?,
+    )
 }
 
 // ---------- sweeps ----------
 
 pub async fn sweeps(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
-    ok(s.app.list_sweeps(&actor).await.web(&info)?)
+    answer(&s, s.app.list_sweeps(&actor).await.web(&info)?)
 }
 
 #[derive(Deserialize)]
@@ -395,10 +462,13 @@ pub async fn sweep(
     Path(id): Path<i64>,
     Query(q): Query<PageQuery>,
 ) -> ApiResult {
-    ok(s.app
-        .sweep_detail(&actor, id, q.page.unwrap_or(1))
-        .await
-        .web(&info)?)
+    answer(
+        &s,
+        s.app
+            .sweep_detail(&actor, id, q.page.unwrap_or(1))
+            .await
+            .web(&info)?,
+    )
 }
 
 pub async fn sweep_visit(
@@ -414,7 +484,7 @@ pub async fn sweep_visit(
 // ---------- groups ----------
 
 pub async fn groups(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
-    ok(s.app.list_groups(&actor).await.web(&info)?)
+    answer(&s, s.app.list_groups(&actor).await.web(&info)?)
 }
 
 pub async fn group_create(
@@ -435,7 +505,7 @@ pub async fn group(
     Authed(actor, info): Authed,
     Path(id): Path<i64>,
 ) -> ApiResult {
-    ok(s.app.group_detail(&actor, id).await.web(&info)?)
+    answer(&s, s.app.group_detail(&actor, id).await.web(&info)?)
 }
 
 #[derive(Deserialize)]
@@ -464,7 +534,7 @@ pub async fn assessment(
     Authed(actor, info): Authed,
     Path(id): Path<i64>,
 ) -> ApiResult {
-    ok(s.app.assessment_detail(&actor, id).await.web(&info)?)
+    answer(&s, s.app.assessment_detail(&actor, id).await.web(&info)?)
 }
 
 /// Saves a survey draft (a tablet app's autosave); answers with the mistakes found so far.
@@ -490,7 +560,7 @@ pub async fn household_assessment(
 ) -> ApiResult {
     // Reading the household checks the area and audits the read.
     s.app.household_detail(&actor, id).await.web(&info)?;
-    ok(s.app.current_assessment(&actor, id).await.web(&info)?)
+    answer(&s, s.app.current_assessment(&actor, id).await.web(&info)?)
 }
 
 // ---------- the 12345 hotline ----------
@@ -512,10 +582,13 @@ pub async fn hotline_request(
     Authed(actor, info): Authed,
     Path(id): Path<i64>,
 ) -> ApiResult {
-    ok(s.app
-        .hotline_request(&actor, id, minsheng_domain::Action::TakeCalls)
-        .await
-        .web(&info)?)
+    answer(
+        &s,
+        s.app
+            .hotline_request(&actor, id, minsheng_domain::Action::TakeCalls)
+            .await
+            .web(&info)?,
+    )
 }
 
 #[derive(Deserialize)]
@@ -531,7 +604,7 @@ pub async fn hotline_ranking(
     Query(q): Query<WeekQuery>,
 ) -> ApiResult {
     let week = minsheng_app::hotline::week_or_this(q.week.as_deref(), s.app.today());
-    ok(s.app.weekly_ranking(&week).await.web(&info)?)
+    answer(&s, s.app.weekly_ranking(&week).await.web(&info)?)
 }
 
 /// Readings from a network's sensors and inspection robots, all or none; the alarms raised.
@@ -555,7 +628,7 @@ pub async fn grid_alarms(
     Authed(actor, info): Authed,
     Query(q): Query<AllQuery>,
 ) -> ApiResult {
-    ok(s.app.grid_alarms(&actor, !q.all).await.web(&info)?)
+    answer(&s, s.app.grid_alarms(&actor, !q.all).await.web(&info)?)
 }
 
 #[derive(Deserialize)]
@@ -566,7 +639,7 @@ pub struct AllQuery {
 
 /// Offers that reach into the caller's area.
 pub async fn resource_offers(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
-    ok(s.app.offers(&actor).await.web(&info)?)
+    answer(&s, s.app.offers(&actor).await.web(&info)?)
 }
 
 /// Matches an offer to a household, with the consent recorded.
@@ -596,7 +669,7 @@ pub async fn public_appeal(
     Info(info): Info,
     Path(id): Path<i64>,
 ) -> ApiResult {
-    ok(s.app.public_appeal(id).await.web(&info)?)
+    answer(&s, s.app.public_appeal(id).await.web(&info)?)
 }
 
 #[derive(Deserialize)]
@@ -663,8 +736,11 @@ pub async fn resource_figures(
                 .web(&info)?,
         ),
     };
-    ok(s.app
-        .resource_figures(&actor, region, None)
-        .await
-        .web(&info)?)
+    answer(
+        &s,
+        s.app
+            .resource_figures(&actor, region, None)
+            .await
+            .web(&info)?,
+    )
 }

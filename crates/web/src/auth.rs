@@ -38,6 +38,9 @@ pub struct RequestInfo {
     pub is_api: bool,
     pub is_htmx: bool,
     pub path: String,
+    /// Next year, from 1 November while its working-day schedule is not loaded (the banner
+    /// administrators see on every page).
+    pub calendar_missing: Option<i32>,
 }
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -144,6 +147,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         is_api: path.starts_with("/api/"),
         is_htmx: req.headers().contains_key("hx-request"),
         path,
+        calendar_missing: state.app.missing_next_year(),
     };
     let bearer = req
         .headers()
@@ -299,6 +303,7 @@ fn request_info(parts: &Parts) -> RequestInfo {
             is_api: parts.uri.path().starts_with("/api/"),
             is_htmx: false,
             path: parts.uri.path().to_string(),
+            calendar_missing: None,
         })
 }
 

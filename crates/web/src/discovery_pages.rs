@@ -6,7 +6,7 @@ use axum::Form;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::response::{IntoResponse, Redirect};
 use minsheng_app::discovery::{
-    ClueSubmission, DiscoveryFigures, Inbox, LeadDetail, VisitSubmission, due_date,
+    ClueSubmission, DiscoveryFigures, Inbox, LeadDetail, VisitSubmission,
 };
 use minsheng_app::registry::MemberInput;
 use minsheng_app::{Actor, AppError};
@@ -19,7 +19,8 @@ use crate::AppState;
 use crate::auth::{Authed, RequestInfo};
 use crate::error::{WebError, status_of};
 use crate::html::{
-    Chrome, OrWeb, WebResult, chrome, form_message, is_form_error, refusal, render, render_status,
+    Chrome, OrWeb, WebResult, chrome, deadline_date, form_message, is_form_error, refusal, render,
+    render_status,
 };
 use crate::i18n::Lang;
 
@@ -361,7 +362,7 @@ pub async fn inbox(State(s): State<AppState>, Authed(actor, info): Authed) -> We
         .map(|l| InboxLine {
             title: lead_title(&l.subject_name, &l.address, l.id),
             urgency_label: label(info.lang, &l.urgency).to_string(),
-            due: due_date(l.due_at),
+            due: deadline_date(&s.app, info.lang, l.due_at),
             overdue: l.due_at < now,
             id: l.id,
             region_name: l.region_name,
@@ -425,7 +426,7 @@ async fn lead_page(
     let (status, message) = refusal(refused.as_ref(), info.lang);
     let page = LeadPage {
         title: lead_title(&d.lead.subject_name, &d.lead.address, d.lead.id),
-        due: due_date(d.lead.due_at),
+        due: deadline_date(&s.app, info.lang, d.lead.due_at),
         urgency_label: label(info.lang, &d.lead.urgency).to_string(),
         status_label: label(info.lang, &d.lead.status).to_string(),
         channels_label: d

@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::auth::{Authed, RequestInfo};
 use crate::error::WebError;
 use crate::html::{
-    Chrome, OrWeb, WebResult, chrome, is_form_error, refusal, render, render_status,
+    Chrome, OrWeb, WebResult, chrome, deadline_text, is_form_error, refusal, render, render_status,
 };
 use crate::i18n::Lang;
 
@@ -285,7 +285,7 @@ async fn help_page(
             receiver: r.receiver_name.clone(),
             state: state_word(lang, &r.state).to_string(),
             state_code: r.state.clone(),
-            due: format_millis(r.due_at),
+            due: deadline_text(&s.app, lang, r.due_at),
             overdue: matches!(r.state.as_str(), "sent" | "accepted" | "in_progress")
                 && r.due_at < now,
             outcome: [
@@ -321,7 +321,7 @@ async fn help_page(
                 id: e.id,
                 label: item_label(lang, &e.item_code),
                 started: format_millis(e.started_at),
-                due: format_millis(e.due_at),
+                due: deadline_text(&s.app, lang, e.due_at),
                 clock,
                 late,
                 paid: e
@@ -596,7 +596,7 @@ async fn referrals_page(
             overdue: matches!(r.state.as_str(), "sent" | "accepted" | "in_progress")
                 && r.due_at < now,
             state_code: r.state,
-            due: format_millis(r.due_at),
+            due: deadline_text(&s.app, lang, r.due_at),
             version: r.row_version,
         })
         .collect();

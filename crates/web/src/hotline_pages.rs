@@ -18,7 +18,8 @@ use crate::AppState;
 use crate::auth::{Authed, Info, RequestInfo};
 use crate::error::WebError;
 use crate::html::{
-    Chrome, OrWeb, WebResult, chrome, is_form_error, refusal, render, render_status, xlsx_response,
+    Chrome, OrWeb, WebResult, chrome, deadline_text, is_form_error, refusal, render, render_status,
+    xlsx_response,
 };
 use crate::i18n::Lang;
 
@@ -131,7 +132,7 @@ fn queue_lines(s: &AppState, lang: Lang, rows: &[RequestRow]) -> Vec<QueueLine> 
             state: state_word(lang, &r.state).to_string(),
             overdue: matches!(r.state.as_str(), "dispatched" | "accepted") && r.due_at < now,
             state_code: r.state.clone(),
-            due: format_millis(r.due_at),
+            due: deadline_text(&s.app, lang, r.due_at),
             transfers: r.transfers,
         })
         .collect()
@@ -391,7 +392,7 @@ async fn request_page(
             request_type: label(s, lang, &r.request_type),
             state: state_word(lang, &r.state).to_string(),
             created: format_millis(r.created_at),
-            due: format_millis(r.due_at),
+            due: deadline_text(&s.app, lang, r.due_at),
             overdue: matches!(r.state.as_str(), "dispatched" | "accepted")
                 && r.due_at < s.app.now(),
             events,

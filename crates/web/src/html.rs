@@ -78,11 +78,13 @@ pub struct Chrome {
     pub nav: Vec<(&'static str, &'static str, bool)>,
     pub path_encoded: String,
     pub english: bool,
+    /// The banner of a missing working-day schedule, for those who may import it.
+    pub calendar_banner: String,
 }
 
 pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
     let t = info.lang.texts();
-    let entries: [(&str, &str, Action); 25] = [
+    let entries: [(&str, &str, Action); 26] = [
         ("/", t.home, Action::UseAccount),
         ("/hotline", t.hotline_desk, Action::TakeCalls),
         ("/hotline/tickets", t.hotline_tickets, Action::AnswerTickets),
@@ -108,6 +110,7 @@ pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
         ("/persons", t.persons, Action::ViewHouseholds),
         ("/regions", t.regions, Action::ViewRegions),
         ("/units", t.units, Action::ViewUnits),
+        ("/units/channels", t.channels, Action::ManageUnits),
         ("/users", t.users, Action::ManageUsers),
         ("/audit", t.audit, Action::ViewAudit),
         ("/models", t.models, Action::UseAccount),
@@ -134,7 +137,31 @@ pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
         nav,
         path_encoded: urlencode(&info.path),
         english: info.lang == Lang::En,
+        calendar_banner: match info.calendar_missing {
+            Some(year) if actor.may(Action::ManageRegions) => {
+                format!("{year}{}", t.calendar_missing_banner)
+            }
+            _ => String::new(),
+        },
     }
+}
+
+/// A deadline as pages show it: its date and time, marked provisional (暂定) when it falls in
+/// a year whose official working-day schedule is not loaded (counted on weekends only).
+pub(crate) fn deadline_text(app: &minsheng_app::App, lang: Lang, millis: i64) -> String {
+    marked(app, lang, millis, format_millis(millis))
+}
+
+/// A deadline's date alone (a visit's), marked provisional like [`deadline_text`].
+pub(crate) fn deadline_date(app: &minsheng_app::App, lang: Lang, millis: i64) -> String {
+    marked(app, lang, millis, minsheng_app::discovery::due_date(millis))
+}
+
+fn marked(app: &minsheng_app::App, lang: Lang, millis: i64, mut text: String) -> String {
+    if app.provisional(millis) {
+        text.push_str(lang.texts().provisional);
+    }
+    text
 }
 
 /// A message for a form that was refused, in the user's language.
@@ -962,6 +989,210 @@ pub async fn units(State(s): State<AppState>, Authed(actor, info): Authed) -> We
         },
         &info,
     )
+}
+
+#[derive(Template)]
+#[template(path = "channels.html")]
+struct ChannelsPage {
+    c: Chrome,
+    channels: Vec<ChannelLine>,
+    /// (time, event, channel kind, state code, state, attempts, last result).
+    deliveries: Vec<(String, String, String, String, String, i64, String)>,
+    units: Vec<String>,
+    kinds: Vec<(&'static str, &'static str)>,
+    events: Vec<(&'static str, &'static str)>,
+    form: minsheng_app::notify::ChannelInput,
+    saved: bool,
+    message: String,
+}
+
+struct ChannelLine {
+    id: i64,
+    unit: String,
+    kind: String,
+    target: String,
+    events: String,
+    enabled: bool,
+}
+
+/// The words of the kinds of event a unit may be told about.
+pub(crate) fn event_words(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    use minsheng_app::notify::EventKind as E;
+    let t = lang.texts();
+    E::ALL
+        .into_iter()
+        .map(|k| {
+            let word = match k {
+                E::LeadOverdue => t.ev_lead_overdue,
+                E::LeadEscalated => t.ev_lead_escalated,
+                E::ReferralOverdue => t.ev_referral_overdue,
+                E::EmergencyUnpaid => t.ev_emergency_unpaid,
+                E::OutageAlert => t.ev_outage_alert,
+                E::StationAlarm => t.ev_station_alarm,
+                E::HotlineOverdue => t.ev_hotline_overdue,
+                E::CalendarMissing => t.ev_calendar_missing,
+            };
+            (k.code(), word)
+        })
+        .collect()
+}
+
+fn channel_kind_word(lang: Lang, kind: &str) -> &'static str {
+    match (kind, lang) {
+        ("wecom", Lang::Zh) => "企业微信群机器人",
+        ("wecom", Lang::En) => "WeCom group robot",
+        ("dingtalk", Lang::Zh) => "钉钉群机器人",
+        ("dingtalk", Lang::En) => "DingTalk group robot",
+        ("email", Lang::Zh) => "电子邮件",
+        ("email", Lang::En) => "E-mail",
+        (_, Lang::Zh) => "签名回调（Webhook）",
+        (_, Lang::En) => "Signed webhook",
+    }
+}
+
+async fn channels_page(
+    s: &AppState,
+    actor: &Actor,
+    info: &RequestInfo,
+    form: minsheng_app::notify::ChannelInput,
+    saved: bool,
+    refused: Option<AppError>,
+) -> WebResult {
+    let lang = info.lang;
+    let t = lang.texts();
+    let view = s.app.channels(actor).await.web(info)?;
+    let units = s
+        .app
+        .list_units(actor)
+        .await
+        .web(info)?
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
+    let events = event_words(lang);
+    let event_word = |code: &str| {
+        events
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map_or(code.to_string(), |(_, w)| w.to_string())
+    };
+    let channels = view
+        .channels
+        .into_iter()
+        .map(|ch| ChannelLine {
+            id: ch.id,
+            unit: ch.unit_name,
+            kind: channel_kind_word(lang, &ch.kind).to_string(),
+            target: ch.target,
+            events: if ch.events == "*" {
+                "*".to_string()
+            } else {
+                ch.events
+                    .split(',')
+                    .map(&event_word)
+                    .collect::<Vec<_>>()
+                    .join("、")
+            },
+            enabled: ch.enabled,
+        })
+        .collect();
+    let deliveries = view
+        .deliveries
+        .into_iter()
+        .map(|d| {
+            let state = match d.state.as_str() {
+                "sent" => t.delivery_sent,
+                "failed" => t.delivery_failed,
+                _ => t.delivery_pending,
+            };
+            (
+                format_millis(d.sent_at.unwrap_or(d.created_at)),
+                d.title,
+                channel_kind_word(lang, &d.channel_kind).to_string(),
+                d.state.clone(),
+                state.to_string(),
+                d.attempts,
+                d.last_status,
+            )
+        })
+        .collect();
+    let kinds = minsheng_app::notify::CHANNEL_KINDS
+        .into_iter()
+        .map(|k| (k, channel_kind_word(lang, k)))
+        .collect();
+    let (status, message) = refusal(refused.as_ref(), lang);
+    render_status(
+        &ChannelsPage {
+            c: chrome(actor, info),
+            channels,
+            deliveries,
+            units,
+            kinds,
+            events,
+            form,
+            saved,
+            message,
+        },
+        info,
+        status,
+    )
+}
+
+pub async fn channels(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Query(q): Query<SavedParam>,
+) -> WebResult {
+    channels_page(
+        &s,
+        &actor,
+        &info,
+        Default::default(),
+        q.saved.is_some(),
+        None,
+    )
+    .await
+}
+
+pub async fn channel_create(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Form(form): Form<minsheng_app::notify::ChannelInput>,
+) -> WebResult {
+    match s.app.add_channel(&actor, &form).await {
+        Ok(_) => Ok(see_other("/units/channels?saved=1")),
+        Err(e) if is_form_error(&e) => {
+            let kept = minsheng_app::notify::ChannelInput {
+                secret: String::new(),
+                ..form
+            };
+            channels_page(&s, &actor, &info, kept, false, Some(e)).await
+        }
+        Err(e) => Err(WebError::new(e, &info)),
+    }
+}
+
+async fn set_channel(s: AppState, actor: Actor, info: RequestInfo, id: i64, on: bool) -> WebResult {
+    match s.app.set_channel_enabled(&actor, id, on).await {
+        Ok(()) => Ok(see_other("/units/channels?saved=1")),
+        Err(e) => Err(WebError::new(e, &info)),
+    }
+}
+
+pub async fn channel_enable(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> WebResult {
+    set_channel(s, actor, info, id, true).await
+}
+
+pub async fn channel_disable(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Path(id): Path<i64>,
+) -> WebResult {
+    set_channel(s, actor, info, id, false).await
 }
 
 #[derive(Template)]

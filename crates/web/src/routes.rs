@@ -228,6 +228,34 @@ fn register() -> Routes {
         )
         .add(
             M::GET,
+            "/units/channels",
+            Some(A::ManageUnits),
+            "Notification channels of the units in the admin's area, and their latest deliveries",
+            html::channels,
+        )
+        .add(
+            M::POST,
+            "/units/channels",
+            Some(A::ManageUnits),
+            "Add a notification channel (WeCom or DingTalk robot, e-mail, signed webhook) to a unit",
+            html::channel_create,
+        )
+        .add(
+            M::POST,
+            "/units/channels/{id}/enable",
+            Some(A::ManageUnits),
+            "Turn a notification channel on",
+            html::channel_enable,
+        )
+        .add(
+            M::POST,
+            "/units/channels/{id}/disable",
+            Some(A::ManageUnits),
+            "Turn a notification channel off",
+            html::channel_disable,
+        )
+        .add(
+            M::GET,
             "/users",
             Some(A::ManageUsers),
             "Users in the admin's area",
@@ -728,6 +756,20 @@ fn register() -> Routes {
             Some(A::ViewUnits),
             "Units in the user's area",
             api::units,
+        )
+        .add(
+            M::GET,
+            "/api/v1/channels",
+            Some(A::ManageUnits),
+            "Notification channels of the units in the admin's area, and their latest deliveries",
+            api::channels,
+        )
+        .add(
+            M::POST,
+            "/api/v1/channels",
+            Some(A::ManageUnits),
+            "Add a notification channel to a unit",
+            api::channel_create,
         )
         .add(
             M::GET,

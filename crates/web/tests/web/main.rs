@@ -4,6 +4,7 @@
 //! One test binary on purpose: each binary costs link time.
 
 mod browser;
+mod operations;
 mod security;
 mod support;
 
@@ -85,6 +86,8 @@ enum Target {
     OwnToken,
     /// A role grant waiting for approval, of a user in or outside the area (made on the spot).
     RoleGrant,
+    /// A notification channel of a unit in or outside the area (made on the spot).
+    NotifyChannel,
 }
 
 /// The matrix's own idea of every route: written here, apart from the route registry, so a
@@ -542,6 +545,54 @@ fn expectations() -> Vec<Expect> {
             T::Nothing,
             200,
             false,
+        ),
+        e(
+            Method::GET,
+            "/units/channels",
+            Some(A::ManageUnits),
+            T::Nothing,
+            200,
+            false,
+        ),
+        e(
+            Method::POST,
+            "/units/channels",
+            Some(A::ManageUnits),
+            T::Nothing,
+            303,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/units/channels/{id}/enable",
+            Some(A::ManageUnits),
+            T::NotifyChannel,
+            303,
+            true,
+        ),
+        e(
+            Method::POST,
+            "/units/channels/{id}/disable",
+            Some(A::ManageUnits),
+            T::NotifyChannel,
+            303,
+            true,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/channels",
+            Some(A::ManageUnits),
+            T::Nothing,
+            200,
+            false,
+        ),
+        e(
+            Method::POST,
+            "/api/v1/channels",
+            Some(A::ManageUnits),
+            T::Nothing,
+            201,
+            true,
         ),
         e(
             Method::GET,

@@ -436,6 +436,29 @@ impl TestApp {
                 tx.commit().await.expect("commit");
                 fill(id.to_string())
             }
+            Target::NotifyChannel => {
+                let units: Vec<(i64, i64)> = self
+                    .app
+                    .store()
+                    .reader()
+                    .all(Sql::new("SELECT id, region_code FROM units ORDER BY id"))
+                    .await
+                    .expect("units");
+                let (unit, _) = units
+                    .into_iter()
+                    .find(|(_, region)| who.scope.contains(*region) != outside)?;
+                let mut tx = self.app.store().begin().await.expect("begin");
+                let (id,): (i64,) = tx
+                    .one(Sql::with(
+                        "INSERT INTO notification_channels (unit_id, kind, target, secret, events, enabled, created_at) \
+                         VALUES ($1, 'webhook', 'https://receiver.invalid/hook', '', '*', TRUE, 1) RETURNING id",
+                        vals![unit],
+                    ))
+                    .await
+                    .expect("channel");
+                tx.commit().await.expect("commit");
+                fill(id.to_string())
+            }
             // Another user's token is as absent as one that does not exist.
             Target::OwnToken => {
                 let owner = if outside {
@@ -1291,6 +1314,12 @@ impl TestApp {
             (_, "/account/password") => {
                 fields.push(("old_password", who.password.clone()));
                 fields.push(("new_password", who.password.clone()));
+            }
+            (_, "/units/channels" | "/api/v1/channels") => {
+                fields.push(("unit", "巴南区民政局".into()));
+                fields.push(("kind", "webhook".into()));
+                fields.push(("target", format!("https://receiver.invalid/hook/{n}")));
+                fields.push(("events", "*".into()));
             }
             (_, "/account/tokens" | "/api/v1/tokens") => {
                 fields.push(("name", format!("token {n}")))
