@@ -57,6 +57,7 @@ pub(crate) fn validate_username(name: &str) -> AppResult<String> {
 }
 
 impl App {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn add_user(&self, actor: &Actor, input: &NewUserInput) -> AppResult<i64> {
         self.authorize(actor, Action::ManageUsers, Subject::new("user", ""))
             .await?;
@@ -142,6 +143,7 @@ impl App {
     }
 
     /// Role grants waiting for approval, of users in the administrator's area.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn pending_role_grants(&self, actor: &Actor) -> AppResult<Vec<users::RoleGrantRow>> {
         self.authorize(actor, Action::ManageUsers, Subject::new("role_grant", ""))
             .await?;
@@ -150,6 +152,7 @@ impl App {
 
     /// A second administrator approves or refuses a pending role grant; the one who asked for
     /// it cannot.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn decide_role_grant(&self, actor: &Actor, id: i64, approve: bool) -> AppResult<()> {
         let subject_id = id.to_string();
         let subject = Subject::new("role_grant", &subject_id);
@@ -212,6 +215,7 @@ impl App {
     }
 
     /// Sets another user's password (an administrator's reset); their sessions end.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn reset_password(
         &self,
         actor: &Actor,
@@ -251,6 +255,7 @@ impl App {
     }
 
     /// Disables (or re-enables) a user; a disabled user's sessions end at once.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_user_disabled(
         &self,
         actor: &Actor,
@@ -286,6 +291,7 @@ impl App {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_users(&self, actor: &Actor) -> AppResult<Vec<UserView>> {
         self.authorize(actor, Action::ManageUsers, Subject::new("user", ""))
             .await?;
@@ -310,12 +316,14 @@ impl App {
         Ok(out)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_units(&self, actor: &Actor) -> AppResult<Vec<UnitRow>> {
         self.authorize(actor, Action::ViewUnits, Subject::new("unit", ""))
             .await?;
         Ok(users::units_in_scope(&mut reader(self), actor.scope()).await?)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn add_unit(
         &self,
         actor: &Actor,
@@ -361,6 +369,7 @@ impl App {
     }
 
     /// A region and its children, for browsing the tree.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn region_children(
         &self,
         actor: &Actor,
@@ -391,6 +400,7 @@ impl App {
     }
 
     /// Adds a village or community under a town; `code` may be omitted to take the next free one.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn add_community(
         &self,
         actor: &Actor,

@@ -225,6 +225,7 @@ impl App {
     }
 
     /// The compiled model of a stored version.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn compiled_model(&self, row: i64) -> AppResult<Arc<Model>> {
         if let Ok(cache) = self.models.compiled.lock()
             && let Some(model) = cache.get(&row)
@@ -244,6 +245,7 @@ impl App {
     }
 
     /// Model versions are public policy: any signed-in user may read them.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_models(&self, actor: &Actor) -> AppResult<Vec<ModelRow>> {
         self.authorize(actor, Action::UseAccount, Subject::new("model", ""))
             .await?;
@@ -251,6 +253,7 @@ impl App {
         Ok(assessments::models(&mut reader(self)).await?)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn model_detail(&self, actor: &Actor, row: i64) -> AppResult<(ModelRow, Arc<Model>)> {
         self.authorize(
             actor,
@@ -267,6 +270,7 @@ impl App {
 
     /// Adds a model version as a draft. Invalid models are refused with every error
     /// ("LINE:COLUMN": message); an existing id and version is a conflict.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn upload_model(&self, actor: &Actor, source: &str) -> AppResult<i64> {
         self.authorize(actor, Action::ManageModels, Subject::new("model", ""))
             .await?;
@@ -314,6 +318,7 @@ impl App {
     }
 
     /// Makes a version the one new assessments are scored with.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn activate_model(&self, actor: &Actor, row: i64) -> AppResult<()> {
         let id = row.to_string();
         self.authorize(actor, Action::ManageModels, Subject::new("model", &id))
@@ -338,6 +343,7 @@ impl App {
 
     /// Re-scores the recognised assessments of the user's area under a model version and shows
     /// who would change conclusion. Nothing is written but the audit row.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn what_if(&self, actor: &Actor, row: i64) -> AppResult<WhatIf> {
         let id = row.to_string();
         self.authorize(actor, Action::ManageModels, Subject::new("model", &id))
@@ -397,6 +403,7 @@ impl App {
 
     /// Assigns a household's assessment to an assessor. A household with a valid recognised
     /// result needs a trigger (a report, a change of circumstances, a reviewer's decision).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn assign_assessment(&self, actor: &Actor, input: &AssignInput) -> AppResult<i64> {
         self.authorize(
             actor,
@@ -532,6 +539,7 @@ impl App {
 
     /// Assessments in the user's area (results are shared with every agency that sees the
     /// household); `mine` narrows to those assigned to the user.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn assessments(
         &self,
         actor: &Actor,
@@ -593,6 +601,7 @@ impl App {
         }
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn assessment_detail(&self, actor: &Actor, id: i64) -> AppResult<AssessmentDetail> {
         self.authorize(
             actor,
@@ -650,6 +659,7 @@ impl App {
 
     /// Saves the assessor's draft as it is (even with mistakes: nothing typed is lost) and
     /// returns what is wrong with it so far.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn save_assessment_draft(
         &self,
         actor: &Actor,
@@ -714,6 +724,7 @@ impl App {
 
     /// Submits the saved survey for review: it must be valid (partial is allowed and said);
     /// it is scored with the model's active version, which then never changes.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn submit_assessment(
         &self,
         actor: &Actor,
@@ -813,6 +824,7 @@ impl App {
     }
 
     /// The town's review: recognise (valid for [`VALID_MONTHS`]) or return with comments.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn review_assessment(
         &self,
         actor: &Actor,
@@ -880,6 +892,7 @@ impl App {
 
     /// The household's current recognised result. The caller has already authorised reading
     /// the household (every agency that may see it sees its result).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn current_assessment(
         &self,
         actor: &Actor,
@@ -995,6 +1008,7 @@ impl App {
 impl App {
     /// Installs the shipped models and compiles every stored version; the server refuses to
     /// start when one does not load (a model that cannot be read must not score anyone).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn check_models(&self) -> AppResult<usize> {
         self.models_ready().await?;
         let rows = assessments::models(&mut reader(self)).await?;

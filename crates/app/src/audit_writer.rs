@@ -45,6 +45,7 @@ impl AuditWriter {
     }
 
     /// Commits the row (with whatever else is waiting) and returns once it is durable.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn write(&self, entry: AuditEntry) -> AppResult<()> {
         // Started on first use, inside the runtime that serves the requests.
         let sender = self.sender.get_or_init(|| {

@@ -306,6 +306,7 @@ pub fn pair_delay_millis(failures: i64, base: i64, cap: i64) -> i64 {
 impl App {
     /// Signs a user in. Every failure, for whatever reason, is the same `Unauthenticated`,
     /// except a lockout, which applies equally to names that do not exist.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn login(&self, username: &str, password: &str, ip: &str) -> AppResult<NewSession> {
         let now = self.now();
         let username = username.trim();
@@ -428,6 +429,7 @@ impl App {
     }
 
     /// The actor behind a session cookie, sliding its idle expiry. `None`: not signed in.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn session_actor(&self, token: &str, ip: &str) -> AppResult<Option<Actor>> {
         let now = self.now();
         let hash = token_hash(token);
@@ -458,6 +460,7 @@ impl App {
     }
 
     /// The actor behind an API bearer token.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn token_actor(&self, token: &str, ip: &str) -> AppResult<Option<Actor>> {
         let mut reader = self.store().reader();
         let Some(user_id) =
@@ -479,6 +482,7 @@ impl App {
     }
 
     /// The actor of an Open311 client application with a valid key (`None`: no such key).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn open311_actor(&self, api_key: &str, ip: &str) -> AppResult<Option<Actor>> {
         let key = api_key.trim();
         if key.is_empty() || key.len() > 200 {
@@ -493,6 +497,7 @@ impl App {
         }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn logout(&self, token: &str, actor: &Actor) -> AppResult<()> {
         let mut tx = self.store().begin().await?;
         users::delete_session(&mut tx, &token_hash(token)).await?;
@@ -502,6 +507,7 @@ impl App {
     }
 
     /// Changes the actor's own password; every other session of theirs ends.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn change_own_password(
         &self,
         actor: &Actor,
@@ -541,6 +547,7 @@ impl App {
     }
 
     /// Issues an API token for the actor; the token is shown once and never stored.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn issue_api_token(&self, actor: &Actor, name: &str) -> AppResult<String> {
         self.authorize(actor, Action::UseAccount, Subject::NONE)
             .await?;
@@ -585,6 +592,7 @@ impl App {
     }
 
     /// The actor's own API tokens (names and dates; the tokens themselves are never kept).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn own_api_tokens(&self, actor: &Actor) -> AppResult<Vec<users::ApiTokenRow>> {
         self.authorize(actor, Action::UseAccount, Subject::NONE)
             .await?;
@@ -593,6 +601,7 @@ impl App {
     }
 
     /// Revokes one of the actor's own tokens at once; another user's token is not found.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn revoke_own_api_token(&self, actor: &Actor, id: i64) -> AppResult<()> {
         let subject_id = id.to_string();
         let subject = Subject::new("api_token", &subject_id);

@@ -50,6 +50,7 @@ impl App {
 
     /// The calendar with every year imported so far, reloaded when an import (by this process
     /// or any other sharing the database) changed it.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn current_calendar(&self) -> AppResult<Arc<WorkdayCalendar>> {
         let version = ops::calendar_version(&mut reader(self)).await?;
         let cached = match self.calendar.current.read() {
@@ -102,6 +103,7 @@ impl App {
 
     /// Loads whole years of the official schedule (`date,kind,name`, as `china.csv`). A file
     /// with any mistake, or a year missing one of the statutory holidays, is refused whole.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn import_calendar(
         &self,
         actor: &Actor,

@@ -92,11 +92,13 @@ fn random_password(rng: &mut impl Rng) -> String {
 
 impl App {
     /// Whether the database already holds data (then `demo` only serves it).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn is_empty(&self) -> AppResult<bool> {
         Ok(regions::count(&mut self.store().reader()).await? == 0)
     }
 
     /// Loads the shipped region data (municipality, districts, towns, zones).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn load_shipped_regions(
         &self,
         actor: &Actor,
@@ -124,6 +126,7 @@ impl App {
     }
 
     /// Fills an empty database with the demo; returns the accounts and their passwords.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_demo(
         &self,
         options: DemoOptions,

@@ -480,6 +480,7 @@ impl App {
 
     /// Files a clue from any channel: validates, matches, merges into a lead or opens one,
     /// routes it to its community with a deadline, and records it.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn submit_clue(&self, actor: &Actor, s: &ClueSubmission) -> AppResult<SubmitResult> {
         // Deadlines below count with every schedule imported so far (no connection is
         // taken for it inside the transaction).
@@ -653,6 +654,7 @@ impl App {
     }
 
     /// The reporter's own clues and what became of them; nothing of the household.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn my_clues(&self, actor: &Actor) -> AppResult<Vec<MyClue>> {
         self.authorize(actor, Action::ReportClue, Subject::new("clue", ""))
             .await?;
@@ -665,6 +667,7 @@ impl App {
 
     /// Leads waiting for a visit in the actor's area. Community workers see every open lead;
     /// a town sees those overdue at the community; a district those overdue at the town.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn inbox(&self, actor: &Actor) -> AppResult<Inbox> {
         self.authorize(actor, Action::ViewLeads, Subject::new("lead", ""))
             .await?;
@@ -688,6 +691,7 @@ impl App {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn lead_detail(&self, actor: &Actor, id: i64) -> AppResult<LeadDetail> {
         let subject_id = id.to_string();
         let subject = Subject::new("lead", &subject_id);
@@ -710,6 +714,7 @@ impl App {
     }
 
     /// A clue's photo, for those who may open its lead; every view is audited.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn clue_photo(&self, actor: &Actor, id: i64) -> AppResult<(String, Vec<u8>)> {
         let subject_id = id.to_string();
         let subject = Subject::new("photo", &subject_id);
@@ -742,6 +747,7 @@ impl App {
     }
 
     /// Records the verification visit and what it decided.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_visit(
         &self,
         actor: &Actor,
@@ -1002,6 +1008,7 @@ impl App {
     }
 
     /// Moves a household file to another state; closing needs a reason.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_file_state(
         &self,
         actor: &Actor,
@@ -1068,6 +1075,7 @@ impl App {
     }
 
     /// A household's file and timeline, for its page (read rights as for the household).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn household_file(
         &self,
         actor: &Actor,
@@ -1093,6 +1101,7 @@ impl App {
     }
 
     /// Discovery figures for the actor's area, or a region inside it, over `[from, to)`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn discovery_figures(
         &self,
         actor: &Actor,

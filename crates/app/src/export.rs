@@ -66,6 +66,7 @@ fn cells(h: &HouseholdView) -> [String; 6] {
 
 impl App {
     /// The households the list would show (every page), as a file.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn export_households(
         &self,
         actor: &Actor,
@@ -185,6 +186,7 @@ fn write_sheets(book: &mut Workbook, sheets: Vec<Sheet>) -> AppResult<()> {
 
 impl App {
     /// The discovery figures of an area and period as a workbook: one sheet per table.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn export_discovery_figures(
         &self,
         actor: &Actor,
@@ -261,6 +263,7 @@ impl App {
     }
 
     /// The figures of help as a workbook.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn export_help_figures(
         &self,
         actor: &Actor,
@@ -427,6 +430,7 @@ fn write_table(
 impl App {
     /// The weekly publication as a workbook: the ranking, the solved requests with the unit's
     /// reply, the unsolved ones. Public data only.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn export_weekly_ranking(&self, week: &str) -> AppResult<Vec<u8>> {
         let ranking = self.weekly_ranking(week).await?;
         let mut book = Workbook::new();

@@ -107,6 +107,7 @@ pub const MAX_READINGS_PER_POST: usize = 10_000;
 impl App {
     /// Installs a network (native TOML) and its sensors; the file is checked first and refused
     /// whole with every error.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn install_network(&self, actor: &Actor, name: &str, source: &str) -> AppResult<i64> {
         self.authorize(
             actor,
@@ -146,6 +147,7 @@ impl App {
     }
 
     /// Installs the demonstration zone (`minsheng demo`), unless a network of its name is there.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn install_demo_network(&self) -> AppResult<i64> {
         let net = native::read(native::DEMO_ZONE)
             .map_err(|e| AppError::Internal(format!("demo zone: {}", e.join("; "))))?;
@@ -167,6 +169,7 @@ impl App {
     }
 
     /// The networks: operators run them; community workers pick a load from them to link.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn grid_networks(&self, actor: &Actor) -> AppResult<Vec<NetworkRow>> {
         if !actor.may(Action::LinkPowerDependents) {
             self.authorize(actor, Action::OperateGrid, Subject::new("grid", ""))
@@ -175,6 +178,7 @@ impl App {
         Ok(store::networks(&mut reader(self)).await?)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn grid_network(&self, actor: &Actor, id: i64) -> AppResult<(NetworkRow, Network)> {
         if !actor.may(Action::LinkPowerDependents) {
             self.authorize(
@@ -191,6 +195,7 @@ impl App {
         Ok((row, net))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn grid_sensors(&self, actor: &Actor, network_id: i64) -> AppResult<Vec<SensorRow>> {
         self.authorize(
             actor,
@@ -203,6 +208,7 @@ impl App {
 
     /// Records readings of a network's sensors, all or none, and raises the alarms their rules
     /// call for (one open alarm per sensor and rule). Returns the alarms raised.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_readings(
         &self,
         actor: &Actor,
@@ -328,6 +334,7 @@ impl App {
     }
 
     /// Raises an alarm for every sensor that has gone silent (a daily or minutely job).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn sweep_silent_sensors(&self, actor: &Actor, now: i64) -> AppResult<Vec<i64>> {
         self.authorize(actor, Action::OperateGrid, Subject::new("grid", ""))
             .await?;
@@ -379,6 +386,7 @@ impl App {
         Ok(raised)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn grid_alarms(&self, actor: &Actor, open_only: bool) -> AppResult<Vec<AlarmRow>> {
         self.authorize(actor, Action::OperateGrid, Subject::new("grid", ""))
             .await?;
@@ -386,6 +394,7 @@ impl App {
     }
 
     /// Acknowledges an open alarm, with what was done about it.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn acknowledge_alarm(&self, actor: &Actor, id: i64, note: &str) -> AppResult<()> {
         let subject = id.to_string();
         self.authorize(
@@ -425,6 +434,7 @@ impl App {
     /// Links a household in the worker's area to the load that feeds it, with the consent of
     /// the person who gave it. Refused without consent, for a load the network does not have,
     /// or a household outside the area (which looks like one that does not exist).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn link_power_dependent(&self, actor: &Actor, link: &LinkRequest) -> AppResult<i64> {
         let subject = link.household_id.to_string();
         self.authorize(
@@ -493,6 +503,7 @@ impl App {
         Ok(id)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn power_dependent_links(&self, actor: &Actor) -> AppResult<Vec<LinkRow>> {
         self.authorize(
             actor,
@@ -512,6 +523,7 @@ impl App {
         Ok(links)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn unlink_power_dependent(&self, actor: &Actor, id: i64) -> AppResult<()> {
         let subject = id.to_string();
         self.authorize(
@@ -547,6 +559,7 @@ impl App {
 
     /// Plans a fault on a stored network and alerts the community workers of every linked
     /// household whose load it leaves dark, or gives back only after the momentary limit.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn report_grid_fault(
         &self,
         actor: &Actor,
@@ -657,6 +670,7 @@ impl App {
     }
 
     /// Outage alerts of the households in the caller's area, newest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn power_alerts(&self, actor: &Actor) -> AppResult<Vec<AlertRow>> {
         self.authorize(
             actor,
@@ -676,6 +690,7 @@ impl App {
         Ok(alerts)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn acknowledge_power_alert(&self, actor: &Actor, id: i64) -> AppResult<()> {
         let subject = id.to_string();
         self.authorize(

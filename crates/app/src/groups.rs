@@ -25,12 +25,14 @@ pub struct GroupDetail {
 }
 
 impl App {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_groups(&self, actor: &Actor) -> AppResult<Vec<GroupRow>> {
         self.authorize(actor, Action::ManageGroups, Subject::new("group", ""))
             .await?;
         Ok(discovery::groups_in_scope(&mut reader(self), actor.scope(), 200).await?)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn group_detail(&self, actor: &Actor, id: i64) -> AppResult<GroupDetail> {
         self.authorize(
             actor,
@@ -59,6 +61,7 @@ impl App {
     }
 
     /// Sets up the group of a district, town or community (one per region); returns its id.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_group(&self, actor: &Actor, region: &str, name: &str) -> AppResult<i64> {
         self.authorize(actor, Action::ManageGroups, Subject::new("group", ""))
             .await?;
@@ -109,6 +112,7 @@ impl App {
 
     /// Recruits a user into a group (or changes their position); the user's unit must be in the
     /// officer's area.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn add_group_member(
         &self,
         actor: &Actor,
@@ -145,6 +149,7 @@ impl App {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn remove_group_member(
         &self,
         actor: &Actor,

@@ -128,6 +128,7 @@ pub struct HelpView {
 
 impl App {
     /// The recommendations for a household, from its recognised assessment.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn recommendations(
         &self,
         actor: &Actor,
@@ -154,6 +155,7 @@ impl App {
     }
 
     /// Everything about helping one household (the caller may read the household).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn help_view(&self, actor: &Actor, household_id: i64) -> AppResult<HelpView> {
         self.authorize(
             actor,
@@ -192,6 +194,7 @@ impl App {
     }
 
     /// Starts the household's plan from the recommendations of its recognised assessment.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_plan(&self, actor: &Actor, household_id: i64) -> AppResult<i64> {
         self.authorize(
             actor,
@@ -291,6 +294,7 @@ impl App {
     }
 
     /// Adds an item to the household's latest plan (see [`App::add_plan_item`]).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn add_household_plan_item(
         &self,
         actor: &Actor,
@@ -315,6 +319,7 @@ impl App {
     }
 
     /// Adds an item of the catalog the recommendations did not propose.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn add_plan_item(
         &self,
         actor: &Actor,
@@ -394,6 +399,7 @@ impl App {
     }
 
     /// The caseworker accepts or declines a proposed item (declining needs a reason).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn decide_plan_item(
         &self,
         actor: &Actor,
@@ -459,6 +465,7 @@ impl App {
 
     /// Approves an accepted item at the level it requires; an item another body delivers is
     /// referred to it at once, with its deadline in working days.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn approve_plan_item(
         &self,
         actor: &Actor,
@@ -575,6 +582,7 @@ impl App {
     }
 
     /// Pays an approved item delivered by civil affairs; refuses a second grant in the period.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn deliver_plan_item(
         &self,
         actor: &Actor,
@@ -651,6 +659,7 @@ impl App {
 
     /// The household's emergency cases not yet paid, for its page (the caller has read the
     /// household).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn unpaid_emergencies(
         &self,
         actor: &Actor,
@@ -675,6 +684,7 @@ impl App {
 
     /// Records a follow-up visit (with the household's satisfaction) and schedules the next one
     /// by tier; `tier` changes it (e.g. a household that has stabilised).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_followup(
         &self,
         actor: &Actor,
@@ -769,6 +779,7 @@ impl App {
     }
 
     /// Follow-ups due in the user's area, the most overdue first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn followups_due(&self, actor: &Actor) -> AppResult<Vec<help::FollowupRow>> {
         self.authorize(actor, Action::ManageHelp, Subject::new("followup", ""))
             .await?;
@@ -787,6 +798,7 @@ impl App {
     // ---------- referrals ----------
 
     /// The referrals addressed to the caller's unit.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn my_referrals(&self, actor: &Actor) -> AppResult<Vec<ReferralRow>> {
         self.authorize(actor, Action::HandleReferrals, Subject::new("referral", ""))
             .await?;
@@ -804,6 +816,7 @@ impl App {
     }
 
     /// One referral: for its receiver (addressed to their unit) or anyone who sees the household.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn referral(&self, actor: &Actor, id: i64) -> AppResult<ReferralRow> {
         if !actor.may(Action::HandleReferrals) {
             self.authorize(
@@ -846,6 +859,7 @@ impl App {
 
     /// The receiver moves a referral on: accept, return (reason), start, complete (outcome) or
     /// fail (reason). Anything else is refused, naming the state it is in.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn act_on_referral(
         &self,
         actor: &Actor,
@@ -1033,6 +1047,7 @@ impl App {
 
     /// Refers a returned referral's item again, to another unit of the same kind that covers the
     /// household (not one that returned it).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn resend_referral(&self, actor: &Actor, id: i64) -> AppResult<i64> {
         // Deadlines below count with every schedule imported so far (no connection is
         // taken for it inside the transaction).
@@ -1114,6 +1129,7 @@ impl App {
 
     /// Chases the open referrals past their deadline (and escalates those chased before, a
     /// working day or more ago). Run daily by the operator (`minsheng referrals chase`).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn chase_referrals(&self, actor: &Actor) -> AppResult<Vec<(i64, bool)>> {
         self.authorize(actor, Action::ManageHelp, Subject::new("referral", ""))
             .await?;
@@ -1156,6 +1172,7 @@ impl App {
     // ---------- emergency assistance and the reserve fund ----------
 
     /// Tops up a town's reserve fund; returns the balance in yuan.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn top_up_fund(
         &self,
         actor: &Actor,
@@ -1201,6 +1218,7 @@ impl App {
         Ok(balance as f64 / 100.0)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn fund(&self, actor: &Actor, town: &str) -> AppResult<(f64, Vec<LedgerRow>)> {
         self.authorize(actor, Action::ManageFunds, Subject::new("fund", town))
             .await?;
@@ -1263,6 +1281,7 @@ impl App {
 
     /// Opens an emergency case (急难型临时救助): the clock starts at the household's earliest
     /// open clue (or now) and payment is due within 3 working days.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn open_emergency(
         &self,
         actor: &Actor,
@@ -1340,6 +1359,7 @@ impl App {
     /// Pays an emergency case from the town's reserve fund: refused (with the figures) above the
     /// balance or the item's limit, or as a second grant in the period. Help first: the
     /// paperwork is completed afterwards.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn pay_emergency(&self, actor: &Actor, case_id: i64, amount: f64) -> AppResult<f64> {
         self.authorize(
             actor,
@@ -1426,6 +1446,7 @@ impl App {
     }
 
     /// The paperwork of a paid emergency case is complete (先救助后审批).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn complete_emergency_paperwork(&self, actor: &Actor, case_id: i64) -> AppResult<()> {
         self.authorize(
             actor,
@@ -1641,6 +1662,7 @@ pub fn receiver_group(kind: &str) -> &'static str {
 }
 
 impl App {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn help_figures(
         &self,
         actor: &Actor,

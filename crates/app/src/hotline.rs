@@ -345,6 +345,7 @@ impl App {
     }
 
     /// The classifier, trained on the shipped requests and the agents' corrections.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn hotline_classifier(&self) -> AppResult<Arc<Classifier>> {
         if let Some(c) = self.hotline.current() {
             return Ok(c);
@@ -384,6 +385,7 @@ impl App {
     }
 
     /// Classifies a text as intake would (the agent form shows it while typing).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn classify_request(&self, actor: &Actor, text: &str) -> AppResult<Classification> {
         self.authorize(actor, Action::TakeCalls, Subject::new("hotline", ""))
             .await?;
@@ -490,6 +492,7 @@ impl App {
 
     /// Takes a request: an agent's call (`actor` may take calls), or from the public form or
     /// Open311 (`actor` is the anonymous citizen or the client application).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn submit_request(
         &self,
         actor: &Actor,
@@ -813,6 +816,7 @@ impl App {
     }
 
     /// Open requests like this one: same district, last week, similar words.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn duplicates_of(
         &self,
         actor: &Actor,
@@ -858,6 +862,7 @@ impl App {
     /// A request with its steps: for the centre (`Action::TakeCalls`, their area) or for the
     /// answering unit (`Action::AnswerTickets`, addressed to their unit). Every read is audited,
     /// a refusal too.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn hotline_request(
         &self,
         actor: &Actor,
@@ -923,6 +928,7 @@ impl App {
 
     /// The work list: the centre sees what it holds, what waits for a call-back and what is
     /// overdue; a unit sees what is addressed to it.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn hotline_queue(&self, actor: &Actor) -> AppResult<Vec<RequestRow>> {
         let agent = actor.may(Action::TakeCalls);
         if !agent {
@@ -1056,6 +1062,7 @@ impl App {
 
     /// The centre corrects a request's subcategory and type; the correction becomes training
     /// data, and a request not yet accepted is routed again.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn correct_request(
         &self,
         actor: &Actor,
@@ -1141,6 +1148,7 @@ impl App {
     }
 
     /// The centre sends a request it holds (manual dispatch, or after a return) to a unit.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn dispatch_request(
         &self,
         actor: &Actor,
@@ -1182,6 +1190,7 @@ impl App {
     }
 
     /// The unit takes the request on.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn accept_request(&self, actor: &Actor, id: i64, version: i64) -> AppResult<()> {
         self.step(
             actor,
@@ -1206,6 +1215,7 @@ impl App {
     }
 
     /// The unit returns a misrouted request (退单) with its reason; the centre re-dispatches.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn return_request(
         &self,
         actor: &Actor,
@@ -1246,6 +1256,7 @@ impl App {
     }
 
     /// The unit asks for more time, with a reason.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn request_extension(
         &self,
         actor: &Actor,
@@ -1286,6 +1297,7 @@ impl App {
 
     /// The centre grants (the deadline moves by the days asked, from the current deadline) or
     /// refuses an extension.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn decide_extension(
         &self,
         actor: &Actor,
@@ -1337,6 +1349,7 @@ impl App {
     }
 
     /// The unit's reply, saying whether the problem itself was solved.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn reply_request(
         &self,
         actor: &Actor,
@@ -1388,6 +1401,7 @@ impl App {
 
     /// The centre's call-back (回访): satisfied closes the request; unsatisfied sends it back to
     /// the same unit to be handled again (重办) with a new deadline.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_callback(
         &self,
         actor: &Actor,
@@ -1450,6 +1464,7 @@ impl App {
 
     /// A closed request reopened (the citizen calls again: the problem is back): handled again
     /// by the same unit.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn reopen_request(
         &self,
         actor: &Actor,
@@ -1491,6 +1506,7 @@ impl App {
     }
 
     /// Merges a request into an open one about the same thing: it stops counting on its own.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn merge_request(
         &self,
         actor: &Actor,
@@ -1539,6 +1555,7 @@ impl App {
 
     /// Open requests past their deadline: chased (催办) once, escalated if chased already and
     /// still overdue a working day later. Returns (id, escalated).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn chase_requests(&self, actor: &Actor) -> AppResult<Vec<(i64, bool)>> {
         self.authorize(actor, Action::TakeCalls, Subject::new("hotline", ""))
             .await?;
@@ -1594,6 +1611,7 @@ impl App {
 
     /// Hands a request that reveals a household in difficulty to social assistance as a clue
     /// (one step, the link kept both ways: the clue's source is the request).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn request_to_clue(
         &self,
         actor: &Actor,
@@ -1700,6 +1718,7 @@ impl App {
     }
 
     /// The weekly publication: public data only (no contact, no staff notes), so no sign-in.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn weekly_ranking(&self, week: &str) -> AppResult<WeeklyRanking> {
         let monday = parse_week(week).map_err(|e| AppError::invalid("week", e))?;
         let next = monday + time::Duration::days(7);
@@ -1761,6 +1780,7 @@ impl App {
     }
 
     /// Requests for Open311 and public lists: no contact, no staff notes.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn public_requests(&self, query: &RequestQuery) -> AppResult<Vec<PublicRequest>> {
         let mut query = query.clone();
         query.scope = None;
@@ -1772,6 +1792,7 @@ impl App {
             .collect())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn public_request(&self, id: i64) -> AppResult<PublicRequest> {
         let r = store::request_public(&mut reader(self), id)
             .await?
@@ -1780,11 +1801,13 @@ impl App {
     }
 
     /// The request id of an Open311 token.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn request_of_token(&self, token: &str) -> AppResult<Option<i64>> {
         Ok(store::request_by_token(&mut reader(self), token).await?)
     }
 
     /// Public steps in a time window (Open311 servicerequestupdates).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn public_updates(&self, from: i64, to: i64) -> AppResult<Vec<EventRow>> {
         let mut events = store::public_events(&mut reader(self), from, to, 1000).await?;
         for e in &mut events {
@@ -1795,6 +1818,7 @@ impl App {
 
     /// A citizen's further word on a request through an Open311 client: kept for the staff (not
     /// published: it may hold personal data). Returns the update's id.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn citizen_update(&self, actor: &Actor, id: i64, text: &str) -> AppResult<i64> {
         let text = strip_html(text);
         if text.is_empty() || text.chars().count() > MAX_DESCRIPTION {
@@ -1849,6 +1873,7 @@ impl App {
 
     /// The units the centre may dispatch a request of a district to: that district's, the
     /// zones' and the city-wide ones.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn hotline_units(
         &self,
         actor: &Actor,
@@ -1874,6 +1899,7 @@ impl App {
 
     /// The agents' corrections, for training elsewhere (an audited read: they hold callers'
     /// words).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn hotline_labels(&self, actor: &Actor) -> AppResult<Vec<store::LabelRow>> {
         self.authorize(actor, Action::TakeCalls, Subject::new("hotline_labels", ""))
             .await?;
@@ -1890,6 +1916,7 @@ impl App {
     }
 
     /// Issues an Open311 key for a client application (shown once, stored as a hash).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn issue_open311_key(&self, actor: &Actor, client_name: &str) -> AppResult<String> {
         self.authorize(actor, Action::ManageUnits, Subject::new("open311_key", ""))
             .await?;
@@ -1917,6 +1944,7 @@ impl App {
     /// Registers the units the routing can name in the given districts or zones (name, region),
     /// so tickets there reach someone: the taxonomy's units and the rules' fixed units. Returns
     /// how many were added; units already there are kept.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn install_hotline_units(&self, areas: &[(&str, i64)]) -> AppResult<usize> {
         let mut names: Vec<(String, i64)> = Vec::new();
         for (area, region) in areas {
@@ -1951,6 +1979,7 @@ impl App {
 
 impl App {
     /// Registers the answering units of every district and county and of the functional zones.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn install_all_hotline_units(&self) -> AppResult<usize> {
         let code = |text: &str| RegionCode::parse(text).ok().map(|c| c.as_i64());
         let mut areas: Vec<(String, i64)> = Vec::new();

@@ -382,6 +382,7 @@ struct ValidPerson {
 impl App {
     /// Checks every row, then (unless errors stop it) writes the valid ones in one transaction.
     /// `progress` is called with the number of rows written so far.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn import(
         &self,
         actor: &Actor,

@@ -121,6 +121,7 @@ pub struct OpsGauges {
 
 impl App {
     /// Whether this process can take traffic.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn readiness(&self) -> Readiness {
         let database = self.healthy().await;
         let migrations_current =
@@ -147,6 +148,7 @@ impl App {
     }
 
     /// The outbox's depth and what is overdue now.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn ops_gauges(&self) -> AppResult<OpsGauges> {
         let now = self.now();
         let mut c = reader(self);
@@ -186,6 +188,7 @@ impl App {
     }
 
     /// Each job with its last run.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn job_status(&self) -> AppResult<Vec<JobStatus>> {
         let mut c = reader(self);
         let last = ops::last_runs(&mut c).await?;
@@ -214,6 +217,7 @@ impl App {
 
     /// Runs one job now, if no other instance is running it: records the run, bounds its
     /// duration, and lets go of the job when done. `instance` names this process.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn run_job(&self, name: &str, instance: &str) -> AppResult<JobReport> {
         let spec = self
             .job_specs()
@@ -431,6 +435,7 @@ impl App {
 
     /// Runs every job once at start and then on its interval until `shutdown` turns true; a
     /// job running when it does is let finish. Returns when every job has stopped.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn run_jobs(&self, instance: String, mut shutdown: watch::Receiver<bool>) {
         let mut tasks = tokio::task::JoinSet::new();
         for spec in self.job_specs() {

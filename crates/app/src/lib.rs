@@ -257,11 +257,13 @@ impl App {
         &self.settings
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn healthy(&self) -> bool {
         self.store.ping().await
     }
 
     /// Checks the action and, when denied, records the denial before refusing.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn authorize(
         &self,
         actor: &Actor,
@@ -304,6 +306,7 @@ impl App {
     }
 
     /// Records a read or a refusal; returns once the row is committed (group commit).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn audit_now(
         &self,
         actor: &Actor,
@@ -329,6 +332,7 @@ impl App {
     }
 
     /// Every region code there can be, for the operator at the command line.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn everything(&self) -> AppResult<Scope> {
         Ok(Scope::from_ranges(vec![(100_000_000_000, 999_999_999_999)]))
     }

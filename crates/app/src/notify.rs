@@ -399,6 +399,7 @@ pub struct ChannelInput {
 impl App {
     /// Delivers what is due now; failures wait longer each time and are given up after
     /// [`MAX_ATTEMPTS`].
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn deliver_notifications(&self, limit: i64) -> AppResult<Delivered> {
         let now = self.now();
         let due = ops::due_deliveries(&mut reader(self), now, limit).await?;
@@ -427,6 +428,7 @@ impl App {
     }
 
     /// Adds a channel for a unit of the administrator's area.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn add_channel(&self, actor: &Actor, input: &ChannelInput) -> AppResult<i64> {
         self.authorize(actor, Action::ManageUnits, Subject::new("channel", ""))
             .await?;
@@ -521,6 +523,7 @@ pub struct ChannelsView {
 
 impl App {
     /// The channels of units in the administrator's area, and their latest deliveries.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn channels(&self, actor: &Actor) -> AppResult<ChannelsView> {
         self.authorize(actor, Action::ManageUnits, Subject::new("channel", ""))
             .await?;
@@ -536,6 +539,7 @@ impl App {
     }
 
     /// Turns a channel on or off (a robot that was removed, an address that left).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_channel_enabled(
         &self,
         actor: &Actor,

@@ -209,6 +209,7 @@ fn page_of<T>(items: Vec<T>, q: &ListQuery, limit: i64, total: i64) -> Page<T> {
 }
 
 impl App {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_households(
         &self,
         actor: &Actor,
@@ -238,6 +239,7 @@ impl App {
         Ok(page_of(items, q, filter.limit, total))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn household_detail(&self, actor: &Actor, id: i64) -> AppResult<HouseholdDetail> {
         let subject_id = id.to_string();
         let subject = Subject::new("household", &subject_id);
@@ -385,6 +387,7 @@ impl App {
             .await)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_persons(&self, actor: &Actor, q: &ListQuery) -> AppResult<Page<PersonView>> {
         self.authorize(actor, Action::ViewHouseholds, Subject::new("person", ""))
             .await?;
@@ -410,6 +413,7 @@ impl App {
         Ok(page_of(items, q, filter.limit, total))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn person_detail(&self, actor: &Actor, id: i64) -> AppResult<PersonDetail> {
         let subject_id = id.to_string();
         let subject = Subject::new("person", &subject_id);
@@ -430,6 +434,7 @@ impl App {
     }
 
     /// The full ID number, for a role that needs it; every reveal is audited.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn reveal_id_number(&self, actor: &Actor, person_id: i64) -> AppResult<String> {
         let subject_id = person_id.to_string();
         let subject = Subject::new("person", &subject_id);
@@ -443,6 +448,7 @@ impl App {
         Ok(row.id_number)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_household(&self, actor: &Actor, input: &HouseholdInput) -> AppResult<i64> {
         self.authorize(actor, Action::EditHouseholds, Subject::new("household", ""))
             .await?;
@@ -463,6 +469,7 @@ impl App {
     }
 
     /// Saves a household if nobody else saved it since `expected_version` was read.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn update_household(
         &self,
         actor: &Actor,
@@ -550,6 +557,7 @@ impl App {
     }
 
     /// Registers a person (or finds them by ID number) and puts them in a household.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn add_member(
         &self,
         actor: &Actor,
@@ -604,6 +612,7 @@ impl App {
     }
 
     /// Saves a person's name and phone if nobody else saved since `expected_version`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn update_person(
         &self,
         actor: &Actor,

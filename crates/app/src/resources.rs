@@ -113,6 +113,7 @@ async fn timeline(
 
 impl App {
     /// Registers a donor or provider based in the caller's area.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn register_provider(&self, actor: &Actor, input: &ProviderInput) -> AppResult<i64> {
         self.authorize(actor, Action::ManageResources, Subject::new("provider", ""))
             .await?;
@@ -170,6 +171,7 @@ impl App {
     }
 
     /// Providers the caller may work with: based in their area, or their own.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn providers(&self, actor: &Actor) -> AppResult<Vec<ProviderRow>> {
         if !actor.may(Action::ProvideResources) {
             self.authorize(actor, Action::ManageResources, Subject::new("provider", ""))
@@ -185,6 +187,7 @@ impl App {
     }
 
     /// Adds an offer: staff for a provider of their area, or the provider's own account.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn add_offer(&self, actor: &Actor, input: &OfferInput) -> AppResult<i64> {
         let subject = input.provider_id.to_string();
         let staff = actor.may(Action::ManageResources);
@@ -265,6 +268,7 @@ impl App {
 
     /// Offers that can go to a household of the caller's area (by place, with capacity left,
     /// still valid), of one kind or all.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn offers_for_household(
         &self,
         actor: &Actor,
@@ -286,6 +290,7 @@ impl App {
 
     /// Matches an offer to a household of the caller's area: only with consent recorded, only
     /// where the offer can go, only within what is left of it.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn match_offer(&self, actor: &Actor, input: &MatchInput) -> AppResult<i64> {
         let subject = input.household_id.to_string();
         self.authorize(
@@ -382,6 +387,7 @@ impl App {
 
     /// Matches the caller may see: staff, their area's; a provider, its offers' (consent is on
     /// every match; no ID numbers are in a match).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn resource_matches(&self, actor: &Actor) -> AppResult<Vec<MatchRow>> {
         let (scope, unit) = self.resource_view(actor).await?;
         let rows = store::matches(&mut reader(self), &scope, unit).await?;
@@ -421,6 +427,7 @@ impl App {
     }
 
     /// Records the delivery of a confirmed match (staff of the area or the provider).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_delivery(
         &self,
         actor: &Actor,
@@ -515,6 +522,7 @@ impl App {
 
     /// Cancels a match not yet delivered (the household changed its mind, the provider cannot
     /// come): what it took goes back to the offer. Staff of the household's area.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn cancel_match(&self, actor: &Actor, match_id: i64, reason: &str) -> AppResult<()> {
         let subject = match_id.to_string();
         self.authorize(
@@ -573,6 +581,7 @@ impl App {
     }
 
     /// A household's deliveries, for its timeline (staff of its area).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn household_deliveries(
         &self,
         actor: &Actor,
@@ -698,6 +707,7 @@ impl App {
     }
 
     /// Opens an appeal for a household of the caller's area.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn open_appeal(&self, actor: &Actor, input: &AppealInput) -> AppResult<i64> {
         let subject = input.household_id.to_string();
         self.authorize(
@@ -767,6 +777,7 @@ impl App {
     }
 
     /// An appeal's public figures (no sign-in needed).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn public_appeal(&self, id: i64) -> AppResult<PublicAppeal> {
         let appeal = store::appeal(&mut reader(self), id)
             .await?
@@ -778,6 +789,7 @@ impl App {
     /// donor's own account), a payment received from a donor or a disbursement to the household
     /// (staff only). Refused with the figures when it would break the ledger. A receipt that
     /// meets the target closes the appeal.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn appeal_entry(
         &self,
         actor: &Actor,
@@ -918,6 +930,7 @@ impl App {
 
     /// Closes an appeal (met, or at its end date): what was received above the target (and
     /// above what was already paid out) leaves by the stated rule as a surplus entry.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn close_appeal(&self, actor: &Actor, appeal_id: i64) -> AppResult<PublicAppeal> {
         let subject = appeal_id.to_string();
         self.staff_appeal(actor, appeal_id, "appeal.close").await?;
@@ -1027,6 +1040,7 @@ pub fn missed_periods(
 }
 
 impl App {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn assign_volunteer(&self, actor: &Actor, input: &AssignmentInput) -> AppResult<i64> {
         let subject = input.household_id.to_string();
         self.authorize(
@@ -1114,6 +1128,7 @@ impl App {
     }
 
     /// Logs a visit of an assignment of the caller's area (once a day), with its stipend.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_volunteer_visit(
         &self,
         actor: &Actor,
@@ -1203,6 +1218,7 @@ impl App {
 
     /// The assignments of the caller's area with their visits, hours and stipends, and the
     /// periods each has missed up to `today`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn volunteer_assignments(
         &self,
         actor: &Actor,

@@ -44,6 +44,7 @@ pub struct FiledRun {
 
 impl App {
     /// Every registry person in a household of the actor's area: (ID number, household, region).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn registry_population(&self, actor: &Actor) -> AppResult<Vec<(String, i64, i64)>> {
         self.authorize(actor, Action::RunScreening, Subject::new("screening", ""))
             .await?;
@@ -61,6 +62,7 @@ impl App {
 
     /// Files a run's warnings as clues and records the run. The purpose (the authorisation the
     /// run relies on) is required.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn file_screen_warnings(
         &self,
         actor: &Actor,
@@ -176,6 +178,7 @@ pub struct HitRate {
 
 impl App {
     /// The per-rule hit rates of data matching in the user's area (district staff).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn screening_hit_rates(&self, actor: &Actor) -> AppResult<Vec<HitRate>> {
         self.authorize(
             actor,
@@ -202,6 +205,7 @@ impl App {
 
     /// The latest screening runs of the area (who ran them, why, on which feeds, with what
     /// result): district staff and auditors.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn screening_runs(&self, actor: &Actor) -> AppResult<Vec<ScreenRun>> {
         self.authorize(
             actor,

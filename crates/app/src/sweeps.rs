@@ -32,6 +32,7 @@ fn sweep_range(region_code: i64) -> (i64, i64) {
 }
 
 impl App {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_sweep(&self, actor: &Actor, region: &str, name: &str) -> AppResult<i64> {
         self.authorize(actor, Action::RunSweeps, Subject::new("sweep", ""))
             .await?;
@@ -76,6 +77,7 @@ impl App {
         Ok(id)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_sweeps(&self, actor: &Actor) -> AppResult<Vec<SweepRow>> {
         self.authorize(actor, Action::RunSweeps, Subject::new("sweep", ""))
             .await?;
@@ -83,6 +85,7 @@ impl App {
     }
 
     /// A sweep with a page of its households (name of the head and address: audited).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn sweep_detail(&self, actor: &Actor, id: i64, page: i64) -> AppResult<SweepDetail> {
         let subject_id = id.to_string();
         let subject = Subject::new("sweep", &subject_id);
@@ -123,6 +126,7 @@ impl App {
     }
 
     /// Records what the sweep found at one household; a concern is filed as a clue.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_sweep_visit(
         &self,
         actor: &Actor,

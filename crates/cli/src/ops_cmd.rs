@@ -256,13 +256,14 @@ pub async fn jobs_command(action: JobsCommand, db: &DbArgs) -> Result<ExitCode> 
 
 /// `minsheng backup --out FILE`: a consistent snapshot while `serve` writes.
 pub async fn backup(db: &DbArgs, out: &Path) -> Result<ExitCode> {
-    if let Some(url) = &db.database_url {
-        return backup_postgres(url, out);
-    }
     if out.exists() {
         bail!("{} exists: name a new file", out.display());
     }
+    // The flag, the environment or the config file's database: PostgreSQL is pg_dump's.
     let url = crate::database_url(db)?;
+    if url.starts_with("postgres") {
+        return backup_postgres(&url, out);
+    }
     let store = Store::open(&url)
         .await
         .with_context(|| format!("cannot open {}", crate::redact(&url)))?;
@@ -318,6 +319,12 @@ fn backup_postgres(url: &str, out: &Path) -> Result<ExitCode> {
         .context("cannot run pg_dump")?;
     if !status.success() {
         bail!("pg_dump failed ({status})");
+    }
+    // A dump holds the registry: its owner's alone, like the SQLite files.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(out, std::fs::Permissions::from_mode(0o600))?;
     }
     let size = std::fs::metadata(out)?.len();
     say!(

@@ -472,6 +472,64 @@ async fn a_backup_under_write_load_restores_every_committed_row_and_nothing_half
     let _ = std::fs::remove_file(&snapshot);
 }
 
+/// With `--log-format json` every answer is one JSON line carrying its request id (the
+/// proxy's own when it sent one), its route template, status and time — no path, no query.
+#[test]
+fn logs_are_json_lines_with_the_request_id() {
+    let dir = demo("jsonlog", "20");
+    let data = dir.to_str().expect("path").to_string();
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let log = dir.with_extension("log");
+    let child = Command::new(bin())
+        .args([
+            "serve",
+            "--listen",
+            &listen,
+            "--data-dir",
+            &data,
+            "--no-jobs",
+            "--log-format",
+            "json",
+        ])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("serve");
+    let server = Server { child, port };
+    let started = Instant::now();
+    while server.get("/healthz").0 != 200 && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (status, _) = server.request(
+        "GET",
+        "/persons?q=%E5%BC%A0%E4%B8%89",
+        &[("X-Request-Id", "edge-7f3a")],
+        "",
+    );
+    assert!(status == 303 || status == 401, "{status}");
+    std::thread::sleep(Duration::from_millis(300));
+    drop(server);
+    let text = std::fs::read_to_string(&log).expect("log");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let answer = lines
+        .iter()
+        .find(|l| l["span"]["request_id"] == "edge-7f3a")
+        .unwrap_or_else(|| panic!("no line with the request id:\n{text}"));
+    assert_eq!(answer["span"]["route"], "/persons");
+    assert_eq!(answer["status"], status);
+    assert!(answer["latency"].is_string(), "{answer}");
+    assert!(
+        !text.contains("张三") && !text.contains("%E5%BC%A0"),
+        "a query reached the log"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&log);
+}
+
 #[test]
 fn sigterm_answers_the_requests_in_flight_before_the_server_stops() {
     let dir = demo("sigterm", "30");

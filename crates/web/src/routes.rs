@@ -1211,7 +1211,13 @@ pub(crate) fn build(state: AppState, metrics: crate::metrics::Metrics) -> Router
                             .get::<axum::extract::MatchedPath>()
                             .map_or("unmatched", |p| p.as_str());
                         tracing::info_span!("http", request_id = %id, method = %req.method(), route)
-                    }),
+                    })
+                    // One line per answer at INFO (the default is DEBUG): status and time.
+                    .on_response(
+                        tower_http::trace::DefaultOnResponse::new()
+                            .level(tracing::Level::INFO)
+                            .latency_unit(tower_http::LatencyUnit::Millis),
+                    ),
                 )
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(middleware::from_fn_with_state(
