@@ -366,6 +366,25 @@ fn the_config_file_is_checked_with_its_places() {
     ]));
     assert!(out.contains("hotline-chase = 600"), "{out}");
     assert!(!out.contains("secret"), "secrets are hidden: {out}");
+    // The shipped example is valid, and each of its keys is documented.
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let example = format!("{root}/deploy/minsheng.toml");
+    ok(&minsheng(&["config", "check", "--config", &example]));
+    let docs = std::fs::read_to_string(format!("{root}/docs/operations.md")).expect("docs");
+    let mut section = String::new();
+    for line in std::fs::read_to_string(&example).expect("example").lines() {
+        let line = line.trim();
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name.to_string();
+        } else if let Some((key, _)) = line.split_once('=').filter(|_| !line.starts_with('#')) {
+            let key = if section == "jobs.every_secs" {
+                "jobs.every_secs.NAME".to_string()
+            } else {
+                format!("{section}.{}", key.trim())
+            };
+            assert!(docs.contains(&format!("`{key}`")), "{key} is not in docs/operations.md");
+        }
+    }
     let bad = dir.join("bad.toml");
     std::fs::write(&bad, "[server]\nlisten = \"127.0.0.1:9000\"\nlistne = 1\n").expect("write");
     let out = minsheng(&["config", "check", "--config", bad.to_str().expect("path")]);
