@@ -45,7 +45,7 @@ measure() {
   cookie=$(curl -s -D - -o /dev/null -H 'content-type: application/json' \
     -d "{\"username\":\"$USER_NAME\",\"password\":\"$password\"}" "http://127.0.0.1:$PORT/api/v1/session" |
     tr -d '\r' | sed -n 's/^set-cookie: \(ms_session=[^;]*\).*/\1/ip' | head -n1)
-  id=$(curl -s -H "Cookie: $cookie" "http://127.0.0.1:$PORT/api/v1/households?per_page=1" | sed -n 's/.*"items":\[{"id":\([0-9]*\).*/\1/p')
+  id=$(curl -s -H "Cookie: $cookie" "http://127.0.0.1:$PORT/api/v1/households?per_page=1" | grep -o '"id":[0-9]*' | head -n1 | cut -d: -f2)
   [ "$page" = detail ] && page="/households/$id" || page="/households"
   wrk -t2 -c"$CONNECTIONS" -d2s -H "Cookie: $cookie" "http://127.0.0.1:$PORT$page" >/dev/null
   wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -H "Cookie: $cookie" "http://127.0.0.1:$PORT$page" | awk '/Requests\/sec/ { print $2 }'

@@ -73,7 +73,7 @@ run_backend() {
     tr -d '\r' | sed -n 's/^set-cookie: \(ms_session=[^;]*\).*/\1/ip' | head -n1)
   [ -n "$cookie" ] || { echo "[$backend] sign-in failed" >&2; exit 1; }
   local id
-  id=$(curl -s -H "Cookie: $cookie" "http://127.0.0.1:$PORT/api/v1/households?per_page=1" | sed -n 's/.*"items":\[{"id":\([0-9]*\).*/\1/p')
+  id=$(curl -s -H "Cookie: $cookie" "http://127.0.0.1:$PORT/api/v1/households?per_page=1" | grep -o '"id":[0-9]*' | head -n1 | cut -d: -f2)
   [ -n "$id" ] || { echo "[$backend] no household in $USER_NAME's area" >&2; exit 1; }
   for page in "/households" "/households/$id"; do
     # Warm up, then measure.
