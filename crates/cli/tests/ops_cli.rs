@@ -50,6 +50,19 @@ fn demo(name: &str, households: &str) -> PathBuf {
     dir
 }
 
+/// Starts a command and kills it (-9) after a while, as a power cut or the OOM killer would.
+fn kill_9_after(args: &[&str], after: Duration) {
+    let mut child = Command::new(bin())
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(after);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     let _ = std::fs::remove_dir_all(to);
     std::fs::create_dir_all(to).expect("dir");
@@ -259,18 +272,7 @@ fn file_clue(server: &Server, token: &str, n: usize) -> Option<i64> {
 }
 
 /// A whole year of holidays (made up for the test, complete).
-const YEAR_2027: &str = "date,kind,name
-2027-01-01,holiday,元旦
-2027-02-06,holiday,春节
-2027-02-07,holiday,春节
-2027-02-08,holiday,春节
-2027-02-20,adjusted-workday,春节
-2027-04-05,holiday,清明节
-2027-05-01,holiday,劳动节
-2027-06-09,holiday,端午节
-2027-09-15,holiday,中秋节
-2027-10-01,holiday,国庆节
-";
+const YEAR_2027: &str = include_str!("../../../tests/fixtures/calendar-2027.csv");
 
 #[test]
 fn the_calendar_says_when_a_year_is_missing_and_imports_whole_years() {
@@ -382,7 +384,10 @@ fn the_config_file_is_checked_with_its_places() {
             } else {
                 format!("{section}.{}", key.trim())
             };
-            assert!(docs.contains(&format!("`{key}`")), "{key} is not in docs/operations.md");
+            assert!(
+                docs.contains(&format!("`{key}`")),
+                "{key} is not in docs/operations.md"
+            );
         }
     }
     let bad = dir.join("bad.toml");
@@ -632,21 +637,16 @@ async fn kill_9_during_an_import_a_screening_commit_or_a_backup_leaves_nothing_p
         let dir = pristine.with_extension(format!("kill-{attempt}"));
         copy_dir(&pristine, &dir);
         let before = count(&dir, "SELECT COUNT(*) FROM persons").await;
-        let mut child = Command::new(bin())
-            .args([
+        kill_9_after(
+            &[
                 "import",
                 "persons",
                 file.to_str().expect("path"),
                 "--data-dir",
                 dir.to_str().expect("path"),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("import");
-        std::thread::sleep(Duration::from_millis(300 + attempt * 400));
-        let _ = child.kill();
-        let _ = child.wait();
+            ],
+            Duration::from_millis(300 + attempt * 400),
+        );
         let after = count(&dir, "SELECT COUNT(*) FROM persons").await;
         assert!(
             after == before || after == before + 6000,
@@ -744,21 +744,16 @@ async fn kill_9_during_an_import_a_screening_commit_or_a_backup_leaves_nothing_p
     for attempt in 0..5u64 {
         let out = pristine.with_extension(format!("snap-{attempt}.sqlite"));
         let _ = std::fs::remove_file(&out);
-        let mut child = Command::new(bin())
-            .args([
+        kill_9_after(
+            &[
                 "backup",
                 "--out",
                 out.to_str().expect("path"),
                 "--data-dir",
                 pristine.to_str().expect("path"),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("backup");
-        std::thread::sleep(Duration::from_millis(20 + attempt * 60));
-        let _ = child.kill();
-        let _ = child.wait();
+            ],
+            Duration::from_millis(20 + attempt * 60),
+        );
         if out.exists() {
             let restored = pristine.with_extension(format!("restored-{attempt}"));
             let _ = std::fs::remove_dir_all(&restored);

@@ -511,25 +511,7 @@ fn percent_decode(text: &str) -> String {
 }
 
 /// A whole year of holidays, as the State Council publishes one (dates made up for the test).
-const YEAR_2027: &str = "date,kind,name
-2027-01-01,holiday,元旦
-2027-02-06,holiday,春节
-2027-02-07,holiday,春节
-2027-02-08,holiday,春节
-2027-02-09,holiday,春节
-2027-02-10,holiday,春节
-2027-02-11,holiday,春节
-2027-02-12,holiday,春节
-2027-02-20,adjusted-workday,春节
-2027-04-05,holiday,清明节
-2027-05-01,holiday,劳动节
-2027-05-03,holiday,劳动节
-2027-06-09,holiday,端午节
-2027-09-15,holiday,中秋节
-2027-10-01,holiday,国庆节
-2027-10-04,holiday,国庆节
-2027-10-05,holiday,国庆节
-";
+const YEAR_2027: &str = include_str!("../../../../tests/fixtures/calendar-2027.csv");
 
 async fn deadlines_past_the_loaded_years_are_provisional_until_the_year_is_imported(
     backend: Backend,

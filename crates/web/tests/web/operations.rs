@@ -17,18 +17,7 @@ minsheng_store::on_both_backends!(
 );
 
 /// A whole year of holidays (made up for the test, complete).
-const YEAR_2027: &str = "date,kind,name
-2027-01-01,holiday,元旦
-2027-02-06,holiday,春节
-2027-02-07,holiday,春节
-2027-02-08,holiday,春节
-2027-02-20,adjusted-workday,春节
-2027-04-05,holiday,清明节
-2027-05-01,holiday,劳动节
-2027-06-09,holiday,端午节
-2027-09-15,holiday,中秋节
-2027-10-01,holiday,国庆节
-";
+const YEAR_2027: &str = include_str!("../../../../tests/fixtures/calendar-2027.csv");
 
 /// Every `due_at_provisional` flag anywhere in an answer.
 fn provisional_flags(value: &Value, out: &mut Vec<bool>) {
