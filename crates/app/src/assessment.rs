@@ -13,7 +13,7 @@ use minsheng_assess::survey;
 use minsheng_domain::Action;
 use minsheng_store::assessments::{self, ListFilter, NewAssessment, NewModel};
 pub use minsheng_store::assessments::{AssessmentListRow, AssessmentRow, EventRow, ModelRow};
-use minsheng_store::{regions, users};
+use minsheng_store::{regions, registry, users};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -49,6 +49,9 @@ pub struct AssessmentDetail {
     pub survey: Option<serde_json::Value>,
     /// Problems of the saved facts, by field.
     pub survey_errors: Vec<FieldError>,
+    /// For a survey never saved: the members registered in the household (relation, age, sex),
+    /// so the assessor confirms rather than retypes them.
+    pub prefill: Option<serde_json::Value>,
     /// The explained result stored at submission.
     pub result: Option<serde_json::Value>,
     pub events: Vec<EventRow>,
@@ -56,6 +59,129 @@ pub struct AssessmentDetail {
     pub can_review: bool,
     /// The recognised result has passed its validity date.
     pub expired: bool,
+}
+
+/// What an opened survey page sends: the facts on screen (none: the saved draft), the version
+/// the page was opened at (none: unconditional, for the API without `version`) and the page's own
+/// random key, which tells its own autosaves and resends from another page's saves.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SurveyForm<'a> {
+    pub survey: Option<&'a serde_json::Value>,
+    pub version: Option<i64>,
+    pub form_key: &'a str,
+}
+
+impl<'a> SurveyForm<'a> {
+    /// The saved draft, at the version it was read at.
+    pub fn saved(version: i64) -> SurveyForm<'a> {
+        SurveyForm {
+            survey: None,
+            version: Some(version),
+            form_key: "",
+        }
+    }
+
+    /// These facts, whatever was saved before.
+    pub fn facts(survey: &'a serde_json::Value) -> SurveyForm<'a> {
+        SurveyForm {
+            survey: Some(survey),
+            version: None,
+            form_key: "",
+        }
+    }
+
+    fn stamp(&self) -> assessments::FormStamp<'a> {
+        assessments::FormStamp {
+            expected_version: self.version,
+            form_key: self.form_key,
+        }
+    }
+
+    /// This page already submitted the assessment.
+    fn is_resend_of(&self, row: &AssessmentRow) -> bool {
+        !self.form_key.is_empty() && row.form_key == self.form_key && row.state == "submitted"
+    }
+}
+
+/// A saved draft: its new version and what is wrong with it so far.
+#[derive(Debug, Clone)]
+pub struct DraftSaved {
+    pub version: i64,
+    pub errors: Vec<FieldError>,
+}
+
+/// The survey's members from the household's registered persons: the head first, each with the
+/// survey's relation (from the national relation code), age today and sex.
+fn registered_members(
+    members: &[minsheng_store::registry::PersonRow],
+    today: time::Date,
+) -> serde_json::Value {
+    let mut ordered: Vec<&minsheng_store::registry::PersonRow> = members.iter().collect();
+    ordered.sort_by_key(|p| survey_relation(p.relation_code.as_deref()) != "self");
+    let list: Vec<serde_json::Value> = ordered
+        .into_iter()
+        .map(|p| {
+            let mut member = serde_json::Map::new();
+            member.insert(
+                "relation".into(),
+                survey_relation(p.relation_code.as_deref()).into(),
+            );
+            if let Ok(birth) = time::Date::parse(
+                &p.birth_date,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            ) {
+                member.insert("age".into(), crate::registry::age_on(birth, today).into());
+            }
+            if matches!(p.sex.as_str(), "male" | "female") {
+                member.insert("sex".into(), p.sex.clone().into());
+            }
+            serde_json::Value::Object(member)
+        })
+        .collect();
+    serde_json::json!({ "members": list })
+}
+
+/// The survey's relation to the head for a national (GB/T 4761) family relation code.
+fn survey_relation(code: Option<&str>) -> &'static str {
+    let code = code.unwrap_or("");
+    match code {
+        "01" | "02" => "self",
+        "28" | "38" => "child_in_law",
+        _ => match code.chars().next() {
+            Some('1') => "spouse",
+            Some('2' | '3') => "child",
+            Some('4') => "grandchild",
+            Some('5') if matches!(code, "53" | "54" | "55" | "56") => "parent_in_law",
+            Some('5') => "parent",
+            Some('6') => "grandparent",
+            Some('7') => "sibling",
+            _ => "other",
+        },
+    }
+}
+
+/// The survey as stored: the product's envelope (schema, household) around the form's facts.
+fn enveloped(
+    row: &AssessmentRow,
+    survey_json: &serde_json::Value,
+) -> AppResult<(serde_json::Value, String)> {
+    let mut value = survey_json.clone();
+    if let Some(object) = value.as_object_mut() {
+        // The envelope is the product's, not the form's.
+        object.insert("schema".into(), serde_json::json!(survey::SCHEMA_VERSION));
+        object.insert(
+            "household".into(),
+            serde_json::json!(row.household_id.to_string()),
+        );
+    }
+    let text = serde_json::to_string(&value).map_err(|e| AppError::Internal(e.to_string()))?;
+    if text.len() > 512 * 1024 {
+        return Err(AppError::invalid(
+            "survey",
+            "the survey is larger than 512 KB",
+        ));
+    }
+    Ok((value, text))
 }
 
 /// A household's current result, for the household page and other agencies.
@@ -637,6 +763,13 @@ impl App {
             && actor.may(Action::SurveyHouseholds);
         let can_review = row.state == "submitted" && actor.may(Action::ReviewAssessments);
         let expired = row.state == "recognised" && row.valid_until.is_some_and(|v| v < self.now());
+        let prefill = if survey.is_none() && can_edit {
+            let members =
+                registry::members(&mut reader(self), actor.scope(), row.household_id).await?;
+            Some(registered_members(&members, self.today()))
+        } else {
+            None
+        };
         self.audit_now(
             actor,
             "assessment.read",
@@ -649,6 +782,7 @@ impl App {
             row,
             survey,
             survey_errors,
+            prefill,
             result,
             events,
             can_edit,
@@ -658,14 +792,16 @@ impl App {
     }
 
     /// Saves the assessor's draft as it is (even with mistakes: nothing typed is lost) and
-    /// returns what is wrong with it so far.
+    /// returns the new version and what is wrong with it so far. A save from the page that saved
+    /// last is never a conflict (its own autosave); one from another page opened before that
+    /// save is [`AppError::Stale`] and writes nothing.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn save_assessment_draft(
         &self,
         actor: &Actor,
         id: i64,
-        survey_json: &serde_json::Value,
-    ) -> AppResult<Vec<FieldError>> {
+        form: &SurveyForm<'_>,
+    ) -> AppResult<DraftSaved> {
         self.authorize(
             actor,
             Action::SurveyHouseholds,
@@ -675,28 +811,23 @@ impl App {
         let row = self
             .assessment_for(actor, id, "assessment.save", true)
             .await?;
+        if form.is_resend_of(&row) {
+            // A late autosave of the page that has already submitted: the submission stands.
+            return Ok(DraftSaved {
+                version: row.row_version,
+                errors: Vec::new(),
+            });
+        }
         if !matches!(row.state.as_str(), "assigned" | "draft" | "returned") {
             return Err(AppError::Conflict(format!(
                 "assessment {id} is {} and cannot be edited",
                 row.state
             )));
         }
-        let mut value = survey_json.clone();
-        if let Some(object) = value.as_object_mut() {
-            // The envelope is the product's, not the form's.
-            object.insert("schema".into(), serde_json::json!(survey::SCHEMA_VERSION));
-            object.insert(
-                "household".into(),
-                serde_json::json!(row.household_id.to_string()),
-            );
-        }
-        let text = serde_json::to_string(&value).map_err(|e| AppError::Internal(e.to_string()))?;
-        if text.len() > 512 * 1024 {
-            return Err(AppError::invalid(
-                "survey",
-                "the survey is larger than 512 KB",
-            ));
-        }
+        let Some(survey_json) = form.survey else {
+            return Err(AppError::invalid("survey", "nothing has been recorded yet"));
+        };
+        let (value, text) = enveloped(&row, survey_json)?;
         let errors = match survey::from_json(&value) {
             Ok(_) => Vec::new(),
             Err(errors) => errors
@@ -705,9 +836,11 @@ impl App {
                 .collect(),
         };
         let mut tx = self.store().begin().await?;
-        if assessments::save_survey(&mut tx, id, &text, self.now()).await? == 0 {
+        let Some(version) =
+            assessments::save_survey(&mut tx, id, &text, self.now(), &form.stamp()).await?
+        else {
             return Err(AppError::Stale);
-        }
+        };
         record_step(
             &mut tx,
             actor,
@@ -719,17 +852,19 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(errors)
+        Ok(DraftSaved { version, errors })
     }
 
-    /// Submits the saved survey for review: it must be valid (partial is allowed and said);
-    /// it is scored with the model's active version, which then never changes.
+    /// Submits for review with the facts on the page (or, without them, the saved draft): the
+    /// result is scored and stored. The same page's resend of a submission that went through is
+    /// answered as done, so a phone that sends it again makes one submission. Facts that do not
+    /// read are kept as the draft (nothing typed is lost) and named.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn submit_assessment(
         &self,
         actor: &Actor,
         id: i64,
-        expected_version: i64,
+        form: &SurveyForm<'_>,
     ) -> AppResult<()> {
         self.authorize(
             actor,
@@ -740,22 +875,40 @@ impl App {
         let row = self
             .assessment_for(actor, id, "assessment.submit", true)
             .await?;
-        if row.row_version != expected_version {
+        if form.is_resend_of(&row) {
+            return Ok(());
+        }
+        let stamp = form.stamp();
+        if let Some(expected) = stamp.expected_version
+            && row.row_version != expected
+            && (form.form_key.is_empty() || row.form_key != form.form_key)
+        {
             return Err(AppError::Stale);
         }
-        let Some(text) = row.survey.as_deref() else {
-            return Err(AppError::invalid("survey", "nothing has been recorded yet"));
+        let value: serde_json::Value = match form.survey {
+            Some(on_page) => enveloped(&row, on_page)?.0,
+            None => {
+                let Some(text) = row.survey.as_deref() else {
+                    return Err(AppError::invalid("survey", "nothing has been recorded yet"));
+                };
+                serde_json::from_str(text).map_err(|e| AppError::Internal(e.to_string()))?
+            }
         };
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| AppError::Internal(e.to_string()))?;
-        let read = survey::from_json(&value).map_err(|errors| {
-            AppError::Invalid(
-                errors
-                    .into_iter()
-                    .map(|e| FieldError::new(&e.field, e.message))
-                    .collect(),
-            )
-        })?;
+        let read = match survey::from_json(&value) {
+            Ok(read) => read,
+            Err(errors) => {
+                if form.survey.is_some() {
+                    // Keep what was typed as the draft before naming its mistakes.
+                    self.save_assessment_draft(actor, id, form).await?;
+                }
+                return Err(AppError::Invalid(
+                    errors
+                        .into_iter()
+                        .map(|e| FieldError::new(&e.field, e.message))
+                        .collect(),
+                ));
+            }
+        };
         let model_row = assessments::active_model(&mut reader(self), &row.model_id)
             .await?
             .ok_or_else(|| AppError::invalid("model_id", "the model has no active version"))?;
@@ -789,7 +942,7 @@ impl App {
             &mut tx,
             &assessments::Submission {
                 id,
-                expected_version,
+                stamp,
                 survey: &survey_text,
                 model_row: model_row.id,
                 score: (scored.total * 100.0).round() / 100.0,
@@ -984,14 +1137,16 @@ impl App {
             if let Some(object) = survey.as_object_mut() {
                 object.remove("region_code");
             }
-            self.save_assessment_draft(&assessor, id, &survey).await?;
+            self.save_assessment_draft(&assessor, id, &SurveyForm::facts(&survey))
+                .await?;
             if i + 2 == banan.len() {
                 continue; // a draft
             }
             let version = assessments::assessment(&mut reader(self), operator.scope(), id)
                 .await?
                 .map_or(0, |a| a.row_version);
-            self.submit_assessment(&assessor, id, version).await?;
+            self.submit_assessment(&assessor, id, &SurveyForm::saved(version))
+                .await?;
             if i % 7 == 3 {
                 continue; // waiting for review
             }

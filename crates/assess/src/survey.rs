@@ -1088,3 +1088,84 @@ pub fn record_spec(record: usize) -> Option<&'static RecordSpec> {
     .into_iter()
     .find(|spec| spec.name == *name)
 }
+
+/// The field at a fact's path (`members[1].age`) and the words for the path, in Chinese or
+/// English (家庭成员 2 · 年龄); `None` for a path the survey does not have.
+fn field_at(path: &str, chinese: bool) -> Option<(&'static FieldSpec, String)> {
+    let mut spec = &HOUSEHOLD;
+    let mut words = Vec::new();
+    let mut segments = path.split('.').peekable();
+    while let Some(segment) = segments.next() {
+        let (name, index) = match segment.split_once('[') {
+            Some((name, rest)) => (name, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (segment, None),
+        };
+        let field = spec.fields.iter().find(|f| f.name == name)?;
+        let last = segments.peek().is_none();
+        match (field.kind, index) {
+            (Kind::List(inner, _), Some(i)) if !last => {
+                let record = if chinese { inner.zh } else { inner.en };
+                words.push(format!("{record} {}", i + 1));
+                spec = inner;
+            }
+            (Kind::Object(inner), None) if !last => {
+                words.push(if chinese { field.zh } else { field.en }.to_string());
+                spec = inner;
+            }
+            (Kind::List(..) | Kind::Object(_), _) => return None,
+            (_, None) if last => {
+                words.push(if chinese { field.zh } else { field.en }.to_string());
+                return Some((field, words.join(" · ")));
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// The words for a fact's path (`members[1].age` → 家庭成员 2 · 年龄).
+pub fn path_label(path: &str, chinese: bool) -> Option<String> {
+    field_at(path, chinese).map(|(_, words)| words)
+}
+
+/// A fact's value in words: a choice's label, yes or no; numbers and text as they are.
+pub fn value_label(path: &str, value: &str, chinese: bool) -> String {
+    let word = |zh: &'static str, en: &'static str| if chinese { zh } else { en };
+    match field_at(path, chinese).map(|(field, _)| field.kind) {
+        Some(Kind::Choice(choices)) => choices
+            .iter()
+            .find(|c| c.code == value)
+            .map(|c| word(c.zh, c.en).to_string())
+            .unwrap_or_else(|| value.to_string()),
+        Some(Kind::Bool) => match value {
+            "true" => word("是", "yes").to_string(),
+            "false" => word("否", "no").to_string(),
+            _ => value.to_string(),
+        },
+        _ => value.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod path_label_tests {
+    use super::path_label;
+
+    #[test]
+    fn paths_read_as_words() {
+        assert_eq!(
+            path_label("members[1].age", true).as_deref(),
+            Some("家庭成员 2 · 年龄")
+        );
+        assert_eq!(
+            path_label("members[0].age", false).as_deref(),
+            Some("Household member 1 · Age")
+        );
+        assert_eq!(path_label("no.such", true), None);
+        assert_eq!(
+            super::value_label("members[0].relation", "self", true),
+            "户主"
+        );
+        assert_eq!(super::value_label("members[0].age", "7", false), "7");
+        assert_eq!(path_label("members.age", true), None);
+    }
+}

@@ -152,6 +152,9 @@ pub struct AssessmentRow {
     pub recognised_at: Option<i64>,
     pub valid_until: Option<i64>,
     pub row_version: i64,
+    /// The form (an opened page) that last saved the survey.
+    #[serde(skip_serializing)]
+    pub form_key: String,
 }
 
 const ASSESSMENT_SELECT: &str = "SELECT a.id, a.household_id, a.region_code, r.name AS region_name, h.address, \
@@ -159,7 +162,7 @@ const ASSESSMENT_SELECT: &str = "SELECT a.id, a.household_id, a.region_code, r.n
      u.display_name AS assessor_name, un.name AS assessor_unit, a.assigned_at, a.trigger_kind, a.trigger_note, \
      a.state, a.survey, a.saved_at, a.submitted_at, a.score, a.conclusion, a.conclusion_label, a.partial, \
      a.result, rv.display_name AS reviewer_name, a.reviewed_at, a.review_comment, a.recognised_at, \
-     a.valid_until, a.row_version \
+     a.valid_until, a.row_version, a.form_key \
      FROM assessments a JOIN households h ON h.id = a.household_id JOIN regions r ON r.code = a.region_code \
      LEFT JOIN persons p ON p.id = h.head_person_id LEFT JOIN assessment_models m ON m.id = a.model_row \
      JOIN users u ON u.id = a.assessor_id JOIN units un ON un.id = u.unit_id \
@@ -286,18 +289,60 @@ pub async fn recognised(
     c.optional(sql).await
 }
 
-pub async fn save_survey(c: &mut impl Conn, id: i64, survey: &str, now: i64) -> Result<u64> {
-    c.execute(Sql::with(
-        "UPDATE assessments SET survey = $1, saved_at = $2, state = 'draft', row_version = row_version + 1 \
-         WHERE id = $3 AND state IN ('assigned', 'draft', 'returned')",
-        vals![survey, now, id],
-    ))
-    .await
+/// Where a survey comes from: the version its page was opened at and the page's own key. The
+/// write is accepted when the row is still at that version or was last written by the same page
+/// (its own autosave), so only another page's save is a conflict. No version: unconditional.
+pub struct FormStamp<'a> {
+    pub expected_version: Option<i64>,
+    pub form_key: &'a str,
+}
+
+impl FormStamp<'_> {
+    fn push_condition(&self, sql: &mut Sql) {
+        if let Some(version) = self.expected_version {
+            sql.push(" AND (row_version = ").bind(version);
+            if !self.form_key.is_empty() {
+                sql.push(" OR form_key = ").bind(self.form_key.to_string());
+            }
+            sql.push(")");
+        }
+    }
+}
+
+/// Saves a draft; the new row version, or `None` when the assessment cannot be edited or another
+/// page saved it meanwhile.
+pub async fn save_survey(
+    c: &mut impl Conn,
+    id: i64,
+    survey: &str,
+    now: i64,
+    stamp: &FormStamp<'_>,
+) -> Result<Option<i64>> {
+    let mut sql = Sql::new("UPDATE assessments SET survey = ");
+    sql.bind(survey.to_string())
+        .push(", saved_at = ")
+        .bind(now)
+        .push(", state = 'draft', row_version = row_version + 1, form_key = ")
+        .bind(stamp.form_key.to_string())
+        .push(" WHERE id = ")
+        .bind(id)
+        .push(" AND state IN ('assigned', 'draft', 'returned')");
+    stamp.push_condition(&mut sql);
+    if c.execute(sql).await? == 0 {
+        return Ok(None);
+    }
+    let version: Option<(i64,)> = c
+        .optional(Sql::with(
+            "SELECT row_version FROM assessments WHERE id = $1",
+            vals![id],
+        ))
+        .await?;
+    Ok(version.map(|v| v.0))
 }
 
 pub struct Submission<'a> {
     pub id: i64,
-    pub expected_version: i64,
+    pub stamp: FormStamp<'a>,
     pub survey: &'a str,
     pub model_row: i64,
     pub score: f64,
@@ -310,14 +355,31 @@ pub struct Submission<'a> {
 
 /// Submits for review; 0 rows when the assessment moved on meanwhile.
 pub async fn submit(c: &mut impl Conn, s: &Submission<'_>) -> Result<u64> {
-    c.execute(Sql::with(
-        "UPDATE assessments SET survey = $1, saved_at = $2, submitted_at = $2, model_row = $3, score = $4, \
-         conclusion = $5, conclusion_label = $6, partial = $7, result = $8, state = 'submitted', \
-         row_version = row_version + 1 \
-         WHERE id = $9 AND row_version = $10 AND state IN ('assigned', 'draft', 'returned')",
-        vals![s.survey, s.now, s.model_row, Some(s.score), s.conclusion, s.conclusion_label, s.partial, s.result, s.id, s.expected_version],
-    ))
-    .await
+    let mut sql = Sql::new("UPDATE assessments SET survey = ");
+    sql.bind(s.survey.to_string())
+        .push(", saved_at = ")
+        .bind(s.now)
+        .push(", submitted_at = ")
+        .bind(s.now)
+        .push(", model_row = ")
+        .bind(s.model_row)
+        .push(", score = ")
+        .bind(Some(s.score))
+        .push(", conclusion = ")
+        .bind(s.conclusion.to_string())
+        .push(", conclusion_label = ")
+        .bind(s.conclusion_label.to_string())
+        .push(", partial = ")
+        .bind(s.partial)
+        .push(", result = ")
+        .bind(s.result.to_string())
+        .push(", state = 'submitted', row_version = row_version + 1, form_key = ")
+        .bind(s.stamp.form_key.to_string())
+        .push(" WHERE id = ")
+        .bind(s.id)
+        .push(" AND state IN ('assigned', 'draft', 'returned')");
+    s.stamp.push_condition(&mut sql);
+    c.execute(sql).await
 }
 
 pub struct Review<'a> {

@@ -373,6 +373,7 @@ const SQLITE_MIGRATIONS: &[MigrationFile] = migrations!("sqlite":
     (14, "service contracts", "0014_service_contracts.sql"),
     (15, "security", "0015_security.sql"),
     (16, "operations", "0016_operations.sql"),
+    (17, "survey forms", "0017_survey_forms.sql"),
 );
 
 const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
@@ -392,6 +393,7 @@ const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
     (14, "service contracts", "0014_service_contracts.sql"),
     (15, "security", "0015_security.sql"),
     (16, "operations", "0016_operations.sql"),
+    (17, "survey forms", "0017_survey_forms.sql"),
 );
 
 fn migrator(files: &'static [MigrationFile]) -> Migrator {

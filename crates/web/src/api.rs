@@ -544,12 +544,16 @@ pub async fn assessment_survey(
     Path(id): Path<i64>,
     Json(survey): Json<serde_json::Value>,
 ) -> ApiResult {
-    let errors = s
+    let saved = s
         .app
-        .save_assessment_draft(&actor, id, &survey)
+        .save_assessment_draft(
+            &actor,
+            id,
+            &minsheng_app::assessment::SurveyForm::facts(&survey),
+        )
         .await
         .web(&info)?;
-    ok(json!({ "saved": true, "errors": errors }))
+    ok(json!({ "saved": true, "version": saved.version, "errors": saved.errors }))
 }
 
 /// The household's current recognised assessment (互认共享), or null.

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect};
 use minsheng_app::assess::model::Model;
 use minsheng_app::assess::survey::{self, Kind, RecordSpec};
-use minsheng_app::assessment::{AssessmentDetail, AssignInput, TRIGGERS, WhatIf};
+use minsheng_app::assessment::{AssessmentDetail, AssignInput, SurveyForm, TRIGGERS, WhatIf};
 use minsheng_app::{Actor, AppError};
 use minsheng_domain::Action;
 use minsheng_domain::time_util::format_millis;
@@ -739,6 +739,18 @@ struct AssessmentPage {
     message: String,
     saved_at: String,
     error_count: usize,
+    /// This page's own key: its autosaves and its submission are one line of edits.
+    form_key: String,
+    /// The members were filled in from the household's register (never saved yet).
+    prefilled: bool,
+    /// When another page saved first: each fact that differs, as (fact, saved there, on this page).
+    conflict: Vec<(String, String, String)>,
+}
+
+/// What a survey page had on screen when it was sent.
+struct OnPage {
+    survey: Json,
+    form_key: String,
 }
 
 async fn assessment_page(
@@ -747,6 +759,7 @@ async fn assessment_page(
     info: &RequestInfo,
     id: i64,
     refused: Option<AppError>,
+    on_page: Option<OnPage>,
 ) -> WebResult {
     let d = s.app.assessment_detail(actor, id).await.web(info)?;
     let lang = info.lang;
@@ -758,10 +771,24 @@ async fn assessment_page(
         .result
         .as_ref()
         .map(|r| explain(lang, r, model.as_deref()));
+    // A conflict shows what this page had (nothing typed is lost) beside what was saved.
+    let conflict = match (&on_page, &refused) {
+        (Some(p), Some(AppError::Stale)) => differences(lang, d.survey.as_ref(), &p.survey),
+        _ => Vec::new(),
+    };
+    let shown = match &on_page {
+        Some(p) if !conflict.is_empty() => Some(&p.survey),
+        _ => d.survey.as_ref().or(d.prefill.as_ref()),
+    };
     let sections = if d.can_edit {
-        survey_sections(lang, d.survey.as_ref(), &d.survey_errors)
+        survey_sections(lang, shown, &d.survey_errors)
     } else {
         Vec::new()
+    };
+    let prefilled = d.survey.is_none() && d.prefill.is_some();
+    let form_key = match on_page {
+        Some(p) if !p.form_key.is_empty() => p.form_key,
+        _ => minsheng_app::auth::random_token(),
     };
     let events = d
         .events
@@ -784,6 +811,9 @@ async fn assessment_page(
         valid_until: d.row.valid_until.map(format_millis).unwrap_or_default(),
         saved_at: d.row.saved_at.map(format_millis).unwrap_or_default(),
         error_count: d.survey_errors.len(),
+        form_key,
+        prefilled,
+        conflict,
         sections,
         explained,
         events,
@@ -798,7 +828,7 @@ pub async fn detail(
     Authed(actor, info): Authed,
     Path(id): Path<i64>,
 ) -> WebResult {
-    assessment_page(&s, &actor, &info, id, None).await
+    assessment_page(&s, &actor, &info, id, None, None).await
 }
 
 #[derive(Template)]
@@ -806,28 +836,53 @@ pub async fn detail(
 struct AutosaveFragment {
     t: &'static crate::i18n::Texts,
     saved_at: String,
+    version: i64,
     errors: Vec<minsheng_app::FieldError>,
 }
 
-/// Saves the draft. From htmx (autosave) it answers with the save status; from a plain form
-/// post it returns to the page.
+/// The survey page's fields: the facts, the version it was opened at and its own key.
+fn survey_form_of(pairs: &[(String, String)]) -> (Json, Option<i64>, String) {
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let version = field("version").parse::<i64>().ok();
+    (survey_from_form(pairs), version, field("form_key"))
+}
+
+/// Saves the draft. From htmx (autosave) it answers with the save status and the new version
+/// (swapped into the form, so the next save and the submission carry it); from a plain form
+/// post it returns to the page. Another page's save meanwhile shows both versions.
 pub async fn save_draft(
     State(s): State<AppState>,
     Authed(actor, info): Authed,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> WebResult {
-    let survey = survey_from_form(&pairs);
-    let errors = s
-        .app
-        .save_assessment_draft(&actor, id, &survey)
-        .await
-        .web(&info)?;
+    let (survey, version, form_key) = survey_form_of(&pairs);
+    let form = SurveyForm {
+        survey: Some(&survey),
+        version,
+        form_key: &form_key,
+    };
+    let saved = match s.app.save_assessment_draft(&actor, id, &form).await {
+        Ok(saved) => saved,
+        Err(AppError::Stale) if !info.is_htmx => {
+            let on_page = OnPage { survey, form_key };
+            return assessment_page(&s, &actor, &info, id, Some(AppError::Stale), Some(on_page))
+                .await;
+        }
+        Err(e) => return Err(crate::error::WebError::new(e, &info)),
+    };
     if info.is_htmx {
         let fragment = AutosaveFragment {
             t: info.lang.texts(),
             saved_at: format_millis(s.app.now()),
-            errors,
+            version: saved.version,
+            errors: saved.errors,
         };
         return Ok(Html(fragment.render().map_err(|e| {
             crate::error::WebError::new(AppError::Internal(e.to_string()), &info)
@@ -837,23 +892,85 @@ pub async fn save_draft(
     Ok(Redirect::to(&format!("/assessments/{id}")).into_response())
 }
 
-#[derive(Deserialize)]
-pub struct VersionForm {
-    version: i64,
-}
-
+/// Submits with the facts on the page (the survey form's own submit button), or, from a form
+/// without facts, the saved draft at its version.
 pub async fn submit(
     State(s): State<AppState>,
     Authed(actor, info): Authed,
     Path(id): Path<i64>,
-    Form(f): Form<VersionForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> WebResult {
-    match s.app.submit_assessment(&actor, id, f.version).await {
+    let (survey, version, form_key) = survey_form_of(&pairs);
+    let has_facts = pairs.iter().any(|(k, _)| k.contains('.'));
+    let form = SurveyForm {
+        survey: has_facts.then_some(&survey),
+        version,
+        form_key: &form_key,
+    };
+    match s.app.submit_assessment(&actor, id, &form).await {
         Ok(()) => Ok(Redirect::to(&format!("/assessments/{id}")).into_response()),
-        Err(e) if is_form_error(&e) || matches!(e, AppError::Stale) => {
-            assessment_page(&s, &actor, &info, id, Some(e)).await
+        Err(e) if is_form_error(&e) => {
+            let on_page = has_facts.then_some(OnPage { survey, form_key });
+            assessment_page(&s, &actor, &info, id, Some(e), on_page).await
         }
         Err(e) => Err(crate::error::WebError::new(e, &info)),
+    }
+}
+
+/// The facts that differ between the saved survey and the page's, as words:
+/// (fact, saved, on this page).
+fn differences(lang: Lang, saved: Option<&Json>, on_page: &Json) -> Vec<(String, String, String)> {
+    let mut left = BTreeMap::new();
+    let mut right = BTreeMap::new();
+    if let Some(saved) = saved {
+        flatten("", saved, &mut left);
+    }
+    flatten("", on_page, &mut right);
+    let mut paths: Vec<&String> = left.keys().chain(right.keys()).collect();
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_iter()
+        .filter(|p| left.get(*p) != right.get(*p))
+        .map(|p| {
+            let label = survey::path_label(p, lang == Lang::Zh).unwrap_or_else(|| p.to_string());
+            let text = |m: &BTreeMap<String, String>| match m.get(p) {
+                Some(v) => survey::value_label(p, v, lang == Lang::Zh),
+                None => "—".to_string(),
+            };
+            (label, text(&left), text(&right))
+        })
+        .collect()
+}
+
+/// Every fact of a survey by its path (`members[0].age`), leaving out the product's envelope.
+fn flatten(prefix: &str, value: &Json, out: &mut BTreeMap<String, String>) {
+    match value {
+        Json::Object(map) => {
+            for (key, inner) in map {
+                if prefix.is_empty() && matches!(key.as_str(), "schema" | "household") {
+                    continue;
+                }
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                flatten(&path, inner, out);
+            }
+        }
+        Json::Array(items) => {
+            for (i, inner) in items.iter().enumerate() {
+                flatten(&format!("{prefix}[{i}]"), inner, out);
+            }
+        }
+        Json::String(text) => {
+            out.insert(prefix.to_string(), text.clone());
+        }
+        Json::Null => {}
+        other => {
+            out.insert(prefix.to_string(), other.to_string());
+        }
     }
 }
 
@@ -879,7 +996,7 @@ pub async fn review(
     {
         Ok(()) => Ok(Redirect::to(&format!("/assessments/{id}")).into_response()),
         Err(e) if is_form_error(&e) || matches!(e, AppError::Stale | AppError::Conflict(_)) => {
-            assessment_page(&s, &actor, &info, id, Some(e)).await
+            assessment_page(&s, &actor, &info, id, Some(e), None).await
         }
         Err(e) => Err(crate::error::WebError::new(e, &info)),
     }

@@ -1670,6 +1670,7 @@ const HTMX_JS: &str = include_str!("../static/htmx.min.js");
 const REPORT_JS: &str = include_str!("../static/report.js");
 const REPORT_CSS: &str = include_str!("../static/report.css");
 const GRID_JS: &str = include_str!("../static/grid.js");
+const SURVEY_JS: &str = include_str!("../static/survey.js");
 
 pub async fn static_file(Info(info): Info, Path(file): Path<String>) -> WebResult {
     let (body, content_type) = match file.as_str() {
@@ -1678,6 +1679,7 @@ pub async fn static_file(Info(info): Info, Path(file): Path<String>) -> WebResul
         "report.js" => (REPORT_JS, "text/javascript; charset=utf-8"),
         "report.css" => (REPORT_CSS, "text/css; charset=utf-8"),
         "grid.js" => (GRID_JS, "text/javascript; charset=utf-8"),
+        "survey.js" => (SURVEY_JS, "text/javascript; charset=utf-8"),
         _ => return Err(WebError::new(AppError::NotFound, &info)),
     };
     let mut response = body.into_response();

@@ -304,6 +304,13 @@ texts! {
     survey: "家庭家境调查", "Household survey";
     autosave_hint: "填写内容自动保存；未知的项目请留空（按“未采集”处理）。", "Your entries save themselves; leave unknown facts empty (not recorded).";
     save_draft: "保存草稿", "Save draft";
+    survey_conflict: "另一处（另一台设备或页面）在您打开本页后保存了这份调查。两份内容都在下面：本页填写的仍在表单里，核对后再提交即以本页为准。", "This survey was saved elsewhere (another device or page) after you opened this page. Both are below: what you typed is still in the form; check it, then submit to keep this page's version.";
+    fact: "项目", "Fact";
+    saved_elsewhere: "另一处保存的", "Saved elsewhere";
+    on_this_page: "本页填写的", "On this page";
+    members_prefilled: "家庭成员已按户籍登记预填，请逐一核对。", "The members are filled in from the household register; check each one.";
+    survey_kept_offline: "网络不通：调查已保存在本机，联网后自动提交，无需重复填写。", "No network: the survey is kept on this device and sent when the network is back; nothing to retype.";
+    survey_restored: "已恢复本机保存但尚未送达的填写内容。", "Restored what was typed on this device and not yet sent.";
     submit_for_review: "提交审核", "Submit for review";
     report_title: "家庭困难程度评估报告", "Household hardship assessment report";
     report_number: "编号", "No.";

@@ -28,6 +28,7 @@ minsheng_store::on_both_backends!(
     officers_set_up_groups_and_recruit_volunteers,
     photos_must_be_images_of_limited_size,
     an_assessment_goes_from_assignment_to_recognition,
+    a_survey_page_never_conflicts_with_itself_and_submits_once,
     model_versions_are_immutable_and_what_if_writes_nothing,
     help_goes_from_plan_to_referral_to_benefit,
     emergency_aid_is_paid_first_and_never_overdraws_the_fund,
@@ -1384,7 +1385,7 @@ mod fuzz {
     }
 }
 
-use minsheng_app::assessment::AssignInput;
+use minsheng_app::assessment::{AssignInput, SurveyForm};
 
 fn survey_json(wages: i64) -> serde_json::Value {
     serde_json::json!({
@@ -1451,6 +1452,164 @@ async fn a_household_of(w: &World, actor: &Actor) -> i64 {
         .expect("an unassessed household")
 }
 
+/// Issue 18.1: the survey page's own autosaves never conflict with its submission; the facts on
+/// screen are what is submitted (also before any autosave); a phone's resend is one submission;
+/// another page's save meanwhile is a conflict that writes nothing; a survey never saved starts
+/// from the household's registered members.
+async fn a_survey_page_never_conflicts_with_itself_and_submits_once(backend: Backend) {
+    let w = World::new(backend).await;
+    let town = w.actor("banan.town").await;
+    let assessor = w.actor("assessor").await;
+    let assign = |household| AssignInput {
+        household_id: household,
+        model_id: "cq-7d82".into(),
+        assessor: "assessor".into(),
+        trigger: "first".into(),
+        note: String::new(),
+    };
+    let household = a_household_of(&w, &town).await;
+    let id = w
+        .app
+        .assign_assessment(&town, &assign(household))
+        .await
+        .expect("assign");
+
+    // Never saved: the registered members are there to confirm, the head first.
+    let detail = w
+        .app
+        .assessment_detail(&assessor, id)
+        .await
+        .expect("detail");
+    let members = detail.prefill.as_ref().expect("prefilled")["members"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let registered = w
+        .app
+        .household_detail(&town, household)
+        .await
+        .expect("household")
+        .members
+        .len();
+    assert_eq!(members.len(), registered);
+    assert_eq!(members[0]["relation"], "self", "{members:?}");
+    assert!(
+        members[0]["age"].as_i64().is_some_and(|a| a > 0),
+        "{members:?}"
+    );
+
+    // One page: opened at version v0, autosaves twice, then submits with v0 and what is on it.
+    let v0 = detail.row.row_version;
+    let page = |survey| SurveyForm {
+        survey: Some(survey),
+        version: Some(v0),
+        form_key: "page-one",
+    };
+    let first = survey_json(0);
+    let saved = w
+        .app
+        .save_assessment_draft(&assessor, id, &page(&first))
+        .await
+        .expect("first autosave");
+    assert!(saved.version > v0);
+    let second = survey_json(100);
+    w.app
+        .save_assessment_draft(&assessor, id, &page(&second))
+        .await
+        .expect("its own second autosave is no conflict");
+
+    // Another page opened at v0 (another phone) cannot overwrite it: nothing is written.
+    let other = survey_json(999);
+    let refused = w
+        .app
+        .save_assessment_draft(
+            &assessor,
+            id,
+            &SurveyForm {
+                survey: Some(&other),
+                version: Some(v0),
+                form_key: "page-two",
+            },
+        )
+        .await;
+    assert!(matches!(refused, Err(AppError::Stale)), "{refused:?}");
+    let stored = w
+        .app
+        .assessment_detail(&assessor, id)
+        .await
+        .expect("detail");
+    assert_eq!(
+        stored.survey.as_ref().expect("saved")["income"]["wages"],
+        100
+    );
+
+    // The submission carries what is on screen (wages 250), whatever the last autosave had.
+    let on_screen = survey_json(250);
+    w.app
+        .submit_assessment(&assessor, id, &page(&on_screen))
+        .await
+        .expect("submit after autosaves");
+    // A phone that did not hear the answer sends it again: the same submission.
+    w.app
+        .submit_assessment(&assessor, id, &page(&on_screen))
+        .await
+        .expect("a resend is answered as done");
+    let done = w
+        .app
+        .assessment_detail(&assessor, id)
+        .await
+        .expect("detail");
+    assert_eq!(done.row.state, "submitted");
+    assert_eq!(
+        done.survey.as_ref().expect("survey")["income"]["wages"],
+        250
+    );
+    assert_eq!(
+        done.events.iter().filter(|e| e.kind == "submitted").count(),
+        1,
+        "{:?}",
+        done.events
+    );
+
+    // Submitting before any autosave submits what was typed (nothing recorded before is no
+    // refusal); a mistake keeps the typed facts as the draft and names the field.
+    let household = a_household_of(&w, &town).await;
+    let fresh = w
+        .app
+        .assign_assessment(&town, &assign(household))
+        .await
+        .expect("assign");
+    let v = row_version(&w, &assessor, fresh).await;
+    let mut wrong = survey_json(0);
+    wrong["members"][0]["age"] = serde_json::json!(300);
+    let form = |survey| SurveyForm {
+        survey: Some(survey),
+        version: Some(v),
+        form_key: "page-three",
+    };
+    match w
+        .app
+        .submit_assessment(&assessor, fresh, &form(&wrong))
+        .await
+    {
+        Err(AppError::Invalid(fields)) => assert_eq!(fields[0].field, "members[0].age"),
+        other => panic!("expected the age named, got {other:?}"),
+    }
+    let kept = w
+        .app
+        .assessment_detail(&assessor, fresh)
+        .await
+        .expect("detail");
+    assert_eq!(
+        kept.survey.as_ref().expect("kept")["members"][0]["age"],
+        300
+    );
+    w.app
+        .submit_assessment(&assessor, fresh, &form(&survey_json(0)))
+        .await
+        .expect("the corrected survey is submitted from the same page");
+}
+
 async fn an_assessment_goes_from_assignment_to_recognition(backend: Backend) {
     let w = World::new(backend).await;
     let town = w.actor("banan.town").await;
@@ -1490,14 +1649,14 @@ async fn an_assessment_goes_from_assignment_to_recognition(backend: Backend) {
     let grid = w.actor("banan.grid").await;
     assert!(matches!(
         w.app
-            .save_assessment_draft(&grid, id, &survey_json(0))
+            .save_assessment_draft(&grid, id, &SurveyForm::facts(&survey_json(0)))
             .await,
         Err(AppError::Forbidden)
     ));
     let community = w.actor("banan.community").await;
     assert!(matches!(
         w.app
-            .save_assessment_draft(&community, id, &survey_json(0))
+            .save_assessment_draft(&community, id, &SurveyForm::facts(&survey_json(0)))
             .await,
         Err(AppError::NotFound)
     ));
@@ -1517,9 +1676,10 @@ async fn an_assessment_goes_from_assignment_to_recognition(backend: Backend) {
     draft["members"][0]["age"] = serde_json::json!(300);
     let errors = w
         .app
-        .save_assessment_draft(&assessor, id, &draft)
+        .save_assessment_draft(&assessor, id, &SurveyForm::facts(&draft))
         .await
-        .expect("draft saved");
+        .expect("draft saved")
+        .errors;
     assert_eq!(errors[0].field, "members[0].age");
     let detail = w
         .app
@@ -1534,12 +1694,12 @@ async fn an_assessment_goes_from_assignment_to_recognition(backend: Backend) {
     assert!(detail.can_edit && !detail.can_review);
     assert!(matches!(
         w.app
-            .submit_assessment(&assessor, id, detail.row.row_version)
+            .submit_assessment(&assessor, id, &SurveyForm::saved(detail.row.row_version))
             .await,
         Err(AppError::Invalid(_))
     ));
     w.app
-        .save_assessment_draft(&assessor, id, &survey_json(0))
+        .save_assessment_draft(&assessor, id, &SurveyForm::facts(&survey_json(0)))
         .await
         .expect("fixed");
     let detail = w
@@ -1551,12 +1711,16 @@ async fn an_assessment_goes_from_assignment_to_recognition(backend: Backend) {
     // A stale version is refused; the current one submits, scored with the active version.
     assert!(matches!(
         w.app
-            .submit_assessment(&assessor, id, detail.row.row_version - 1)
+            .submit_assessment(
+                &assessor,
+                id,
+                &SurveyForm::saved(detail.row.row_version - 1)
+            )
             .await,
         Err(AppError::Stale)
     ));
     w.app
-        .submit_assessment(&assessor, id, detail.row.row_version)
+        .submit_assessment(&assessor, id, &SurveyForm::saved(detail.row.row_version))
         .await
         .expect("submit");
     let submitted = w
@@ -1579,7 +1743,7 @@ async fn an_assessment_goes_from_assignment_to_recognition(backend: Backend) {
     // No editing after submission.
     assert!(
         w.app
-            .save_assessment_draft(&assessor, id, &survey_json(0))
+            .save_assessment_draft(&assessor, id, &SurveyForm::facts(&survey_json(0)))
             .await
             .is_err()
     );
@@ -1609,12 +1773,12 @@ async fn an_assessment_goes_from_assignment_to_recognition(backend: Backend) {
     assert_eq!(returned.row.state, "returned");
     assert!(returned.can_edit);
     w.app
-        .save_assessment_draft(&assessor, id, &survey_json(1200))
+        .save_assessment_draft(&assessor, id, &SurveyForm::facts(&survey_json(1200)))
         .await
         .expect("corrected");
     let v = row_version(&w, &assessor, id).await;
     w.app
-        .submit_assessment(&assessor, id, v)
+        .submit_assessment(&assessor, id, &SurveyForm::saved(v))
         .await
         .expect("resubmit");
     let v = row_version(&w, &town, id).await;
@@ -1737,12 +1901,12 @@ async fn model_versions_are_immutable_and_what_if_writes_nothing(backend: Backen
         .await
         .expect("assign");
     w.app
-        .save_assessment_draft(&assessor, id, &survey_json(0))
+        .save_assessment_draft(&assessor, id, &SurveyForm::facts(&survey_json(0)))
         .await
         .expect("draft");
     let v = row_version(&w, &assessor, id).await;
     w.app
-        .submit_assessment(&assessor, id, v)
+        .submit_assessment(&assessor, id, &SurveyForm::saved(v))
         .await
         .expect("submit");
     let v = row_version(&w, &town, id).await;
@@ -1817,12 +1981,12 @@ async fn recognised_household(w: &World, town: &Actor, survey: serde_json::Value
         .await
         .expect("assign");
     w.app
-        .save_assessment_draft(&assessor, id, &survey)
+        .save_assessment_draft(&assessor, id, &SurveyForm::facts(&survey))
         .await
         .expect("draft");
     let v = row_version(w, &assessor, id).await;
     w.app
-        .submit_assessment(&assessor, id, v)
+        .submit_assessment(&assessor, id, &SurveyForm::saved(v))
         .await
         .expect("submit");
     let v = row_version(w, town, id).await;

@@ -433,11 +433,15 @@ async fn an_assessment_is_assigned_surveyed_on_a_phone_recognised_and_printed() 
             .await?
             .click()
             .await?;
-        client
+        let age = client
             .find(Locator::Css("input[name='members.0.age']"))
-            .await?
-            .send_keys("72")
             .await?;
+        assert!(
+            !age.prop("value").await?.unwrap_or_default().is_empty(),
+            "the head's age comes from the register"
+        );
+        age.clear().await?;
+        age.send_keys("72").await?;
         client
             .find(Locator::Css("input[name='income.pensions']"))
             .await?
@@ -462,6 +466,19 @@ async fn an_assessment_is_assigned_surveyed_on_a_phone_recognised_and_printed() 
             .await?
             .unwrap_or_default();
         assert_eq!(age, "72", "the autosaved draft comes back after a reload");
+        // Another change autosaves, and 提交 right after (no reload) is not refused as stale.
+        let wages = client
+            .find(Locator::Css("input[name='income.wages']"))
+            .await?;
+        wages.send_keys("600").await?;
+        client
+            .find(Locator::Css(
+                "select[name='members.0.sex'] option[value='male']",
+            ))
+            .await?
+            .click()
+            .await?;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
         client
             .find(Locator::Id("submit-assessment"))
             .await?
@@ -1026,4 +1043,128 @@ async fn an_unmet_need_is_matched_with_consent_delivered_by_a_charity_and_counte
     .await;
     let _ = client.close().await;
     result.expect("browser steps");
+}
+
+/// Chromium's WebDriver extension that takes the browser off the network and back.
+#[derive(Debug)]
+struct NetworkConditions {
+    offline: bool,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for NetworkConditions {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/chromium/network_conditions",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (axum::http::Method, Option<String>) {
+        let body = serde_json::json!({
+            "network_conditions": {
+                "offline": self.offline, "latency": 0,
+                "download_throughput": -1, "upload_throughput": -1
+            }
+        });
+        (axum::http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Issue 18.1: a village assessor fills and submits the survey with no network: it is kept on
+/// the phone, sent when the network is back, and submitted once although it was sent twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_survey_submitted_without_network_is_sent_once_when_it_is_back() {
+    let Some((_driver, driver_port)) = start_driver().await else {
+        return;
+    };
+    let t = TestApp::new(Backend::Sqlite).await;
+    let base = serve(&t).await;
+    let household = t
+        .fresh_household_in(500_113_003_000)
+        .expect("a 巴南 household");
+    let operator = minsheng_app::Actor::command_line(t.app.everything().await.expect("scope"));
+    let id = t
+        .app
+        .assign_assessment(
+            &operator,
+            &minsheng_app::assessment::AssignInput {
+                household_id: household,
+                model_id: "cq-7d82".into(),
+                assessor: "assessor".into(),
+                trigger: "first".into(),
+                note: String::new(),
+            },
+        )
+        .await
+        .expect("assign");
+    let client = browser(driver_port).await;
+    let result = async {
+        sign_in(&client, &base, "assessor", t.password("assessor")).await?;
+        let url = format!("{base}/assessments/{id}");
+        client.goto(&url).await?;
+        client.wait().for_element(Locator::Id("survey-form")).await?;
+        client.issue_cmd(NetworkConditions { offline: true }).await?;
+        client
+            .find(Locator::Css("input[name='income.wages']"))
+            .await?
+            .send_keys("800")
+            .await?;
+        client
+            .find(Locator::Css("input[name='income.pensions']"))
+            .await?
+            .send_keys("2400")
+            .await?;
+        // Sent twice with no network (an impatient tap): both wait on the phone.
+        for _ in 0..2 {
+            client
+                .find(Locator::Id("submit-assessment"))
+                .await?
+                .click()
+                .await?;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        let note = client.find(Locator::Id("survey-offline")).await?;
+        assert!(note.is_displayed().await?, "the page says it is kept");
+        let queued = client
+            .execute(
+                "return JSON.parse(localStorage.getItem('minsheng.pending-surveys') || '[]').length",
+                vec![],
+            )
+            .await?;
+        assert_eq!(queued, serde_json::json!(2), "both sends are queued");
+        shot(&client, "survey-offline").await;
+        // The network comes back: the queue is sent and the page shows the submitted result.
+        client.issue_cmd(NetworkConditions { offline: false }).await?;
+        client
+            .execute("window.dispatchEvent(new Event('online'))", vec![])
+            .await?;
+        client.wait().for_element(Locator::Id("conclusion")).await?;
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = client.close().await;
+    result.expect("browser steps");
+    let detail = t
+        .app
+        .assessment_detail(&operator, id)
+        .await
+        .expect("detail");
+    assert_eq!(detail.row.state, "submitted");
+    assert_eq!(
+        detail.survey.as_ref().expect("survey")["income"]["wages"],
+        800
+    );
+    assert_eq!(
+        detail
+            .events
+            .iter()
+            .filter(|e| e.kind == "submitted")
+            .count(),
+        1,
+        "sent twice, submitted once"
+    );
 }

@@ -7,6 +7,7 @@ mod browser;
 mod operations;
 mod security;
 mod support;
+mod survey;
 
 use std::collections::HashMap;
 

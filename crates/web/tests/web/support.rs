@@ -6,6 +6,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use minsheng_app::admin::NewUserInput;
+use minsheng_app::assessment::SurveyForm;
 use minsheng_app::demo::{DemoAccount, DemoOptions};
 use minsheng_app::discovery::ClueSubmission;
 use minsheng_app::{Actor, App, Backend, Settings};
@@ -1804,6 +1805,43 @@ impl TestApp {
         (status, bytes.to_vec())
     }
 
+    /// Sends a page's form (with the caller's CSRF token), as a browser would or, with `htmx`,
+    /// as htmx does; the status and the answer's text.
+    pub async fn send_form(
+        &self,
+        who: &Who,
+        path: &str,
+        fields: &[(&str, &str)],
+        htmx: bool,
+    ) -> (StatusCode, String) {
+        let mut body = format!("csrf_token={}", urlencode(&who.csrf));
+        for (name, value) in fields {
+            body.push_str(&format!("&{}={}", urlencode(name), urlencode(value)));
+        }
+        let mut request = self.request(
+            who,
+            Method::POST,
+            path,
+            Some(("application/x-www-form-urlencoded", body)),
+        );
+        if htmx {
+            request
+                .headers_mut()
+                .insert("hx-request", header::HeaderValue::from_static("true"));
+        }
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("response");
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 26)
+            .await
+            .expect("body");
+        (status, String::from_utf8_lossy(&bytes).to_string())
+    }
+
     pub async fn audit_count(&self, username: &str) -> i64 {
         let (n,): (i64,) = self
             .app
@@ -1864,7 +1902,7 @@ async fn assessed(
         )
         .await
         .expect("assign");
-    app.save_assessment_draft(surveyor, id, &valid_survey())
+    app.save_assessment_draft(surveyor, id, &SurveyForm::facts(&valid_survey()))
         .await
         .expect("draft");
     if recognise {
@@ -1889,7 +1927,7 @@ async fn submitted(app: &App, surveyor: &Actor, id: i64) {
         .expect("detail")
         .row
         .row_version;
-    app.submit_assessment(surveyor, id, version)
+    app.submit_assessment(surveyor, id, &SurveyForm::saved(version))
         .await
         .expect("submit");
 }
