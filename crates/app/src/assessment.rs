@@ -253,15 +253,21 @@ async fn record_step(
     if let Some(kind) = event {
         assessments::add_event(tx, id, actor.user_id(), kind, note, now).await?;
         // One chain per household: the assessment's steps are in its timeline too.
-        let text = format!("家庭评估 #{id}：{kind} {note}");
+        let text = format!(
+            "家庭评估 #{id}：{} {note}",
+            minsheng_domain::words::assessment_zh(kind)
+        );
         minsheng_store::discovery::add_timeline(
             tx,
-            household_id,
-            now,
-            actor.user_id(),
-            actor.username(),
-            "assessment",
-            text.trim(),
+            &minsheng_store::discovery::NewTimeline {
+                household_id,
+                at: now,
+                user_id: actor.user_id(),
+                username: actor.username(),
+                kind: "assessment",
+                text: text.trim(),
+                record_id: Some(id),
+            },
         )
         .await?;
     }

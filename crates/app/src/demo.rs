@@ -53,7 +53,8 @@ pub struct DemoOptions {
     pub assessments: usize,
     /// Hotline requests taken this week (some answered).
     pub hotline: usize,
-    /// Donors, offers, a delivered match, an appeal, volunteer visits and a contract.
+    /// The towns' reserve funds, donors, offers, a delivered match, an appeal, volunteer visits,
+    /// a contract, power-dependent households linked to the grid and a station alarm.
     pub resources: bool,
 }
 
@@ -362,6 +363,25 @@ impl App {
                 "教委经办人",
                 Role::DepartmentHandler,
                 units[9].0.clone(),
+            ),
+            // The other departments referrals go to, so each referral can be walked to its end.
+            (
+                "banan.health",
+                "卫健委经办人",
+                Role::DepartmentHandler,
+                units[10].0.clone(),
+            ),
+            (
+                "banan.housing",
+                "住建委经办人",
+                Role::DepartmentHandler,
+                units[11].0.clone(),
+            ),
+            (
+                "banan.hrss",
+                "人社局经办人",
+                Role::DepartmentHandler,
+                units[12].0.clone(),
             ),
             (
                 "charity",

@@ -1,6 +1,8 @@
-//! Social resources in the demo: donors of every kind with their offers, one need matched with
-//! consent and delivered, an emergency appeal part-funded, a volunteer's weekly visits (one week
-//! missed) and a purchased-services contract, all in the demo users' own district.
+//! Social resources in the demo: the towns' reserve funds (备用金) for emergency aid, donors of
+//! every kind with their offers, one need matched with consent and delivered, an emergency appeal
+//! part-funded, a volunteer's weekly visits (one week missed), a purchased-services contract, and
+//! two power-dependent households linked to the grid's demo zone with a station alarm, all in the
+//! demo users' own district.
 
 use minsheng_store::regions::RegionRow;
 use minsheng_store::resources::Entry;
@@ -14,6 +16,8 @@ use crate::resources::{
 use crate::{Actor, App, AppError, AppResult, reader};
 
 const BANAN: &str = "500113000000";
+/// A town's reserve fund at the start of the demo year.
+const DEMO_FUND_YUAN: f64 = 50_000.0;
 
 impl App {
     pub(crate) async fn create_demo_resources(
@@ -22,6 +26,20 @@ impl App {
         focus: &RegionRow,
     ) -> AppResult<()> {
         let actor = Actor::command_line(self.everything().await?);
+        // Each town with demo households starts the year with its reserve fund, so emergency aid
+        // can be paid the day a case opens.
+        let mut towns: Vec<i64> = made.iter().map(|h| h.region_code / 1000 * 1000).collect();
+        towns.sort_unstable();
+        towns.dedup();
+        for town in towns {
+            self.top_up_fund(
+                &actor,
+                &town.to_string(),
+                DEMO_FUND_YUAN,
+                "年度临时救助备用金",
+            )
+            .await?;
+        }
         let mut in_focus = made.iter().filter(|h| h.region_code == focus.code);
         let (Some(matched), Some(appealed), Some(visited)) =
             (in_focus.next(), in_focus.next(), in_focus.next())
@@ -186,6 +204,38 @@ impl App {
                     ("尾款".into(), 60_000.0, 1.0),
                 ],
             },
+        )
+        .await?;
+        // Two households that live on power (home dialysis, oxygen) linked to the demo zone's
+        // loads with their consent, and a station too hot: the grid's flows have something to
+        // show the operator and the community.
+        let network = self.install_demo_network().await?;
+        for (household, load, need, consent) in [
+            (in_focus.next(), "D-P2", "家庭血液透析机", "户主本人"),
+            (in_focus.next(), "D-P3", "家用制氧机", "户主之女（监护人）"),
+        ] {
+            let Some(household) = household else { break };
+            self.link_power_dependent(
+                &actor,
+                &crate::grid::LinkRequest {
+                    network_id: network,
+                    load_id: load.into(),
+                    household_id: household.id,
+                    consent_by: consent.into(),
+                    need: need.into(),
+                },
+            )
+            .await?;
+        }
+        self.record_readings(
+            &actor,
+            network,
+            &[crate::grid::ReadingIn {
+                sensor: "K1-T".into(),
+                at: None,
+                value: 46.5,
+                source: Some("robot".into()),
+            }],
         )
         .await?;
         Ok(())

@@ -4,6 +4,7 @@
 
 use minsheng_domain::authz::channels_for;
 use minsheng_domain::time_util::CHINA_OFFSET;
+use minsheng_domain::words;
 use minsheng_domain::{
     Action, IdNumber, RegionCode, RegionLevel, Role, WorkdayCalendar, mask_id_number, relation,
     text,
@@ -622,17 +623,20 @@ impl App {
         if let Some(household) = found.household_id {
             let text = format!(
                 "线索（{}）：{}",
-                clue.channel,
+                words::discovery_zh(&clue.channel),
                 clue.description.chars().take(80).collect::<String>()
             );
             discovery::add_timeline(
                 tx,
-                household,
-                now,
-                actor.user_id(),
-                actor.username(),
-                "clue",
-                &text,
+                &discovery::NewTimeline {
+                    household_id: household,
+                    at: now,
+                    user_id: actor.user_id(),
+                    username: actor.username(),
+                    kind: "clue",
+                    text: &text,
+                    record_id: Some(lead_id),
+                },
             )
             .await?;
         }
@@ -889,16 +893,27 @@ impl App {
                     "走访，并入已有档案：{}",
                     findings.chars().take(80).collect::<String>()
                 ),
-                _ => format!("走访后关闭（{}）", reason.as_deref().unwrap_or("")),
+                _ => format!(
+                    "走访后关闭（{}）",
+                    words::discovery_zh(reason.as_deref().unwrap_or(""))
+                ),
             };
+            if matches!(status, "registered" | "merged") {
+                // The clues reported before the household was known come along, linked back.
+                discovery::add_lead_clues_to_timeline(&mut tx, actor.scope(), lead_id, household)
+                    .await?;
+            }
             discovery::add_timeline(
                 &mut tx,
-                household,
-                now,
-                actor.user_id(),
-                actor.username(),
-                "visit",
-                &text,
+                &discovery::NewTimeline {
+                    household_id: household,
+                    at: now,
+                    user_id: actor.user_id(),
+                    username: actor.username(),
+                    kind: "visit",
+                    text: &text,
+                    record_id: Some(lead_id),
+                },
             )
             .await?;
         }
@@ -1055,18 +1070,23 @@ impl App {
         }
         let text = format!(
             "档案状态：{} → {}{}",
-            file.state,
-            state,
-            reason.map(|r| format!("（{r}）")).unwrap_or_default()
+            words::discovery_zh(&file.state),
+            words::discovery_zh(state),
+            reason
+                .map(|r| format!("（{}）", words::discovery_zh(r)))
+                .unwrap_or_default()
         );
         discovery::add_timeline(
             &mut tx,
-            file.household_id,
-            now,
-            actor.user_id(),
-            actor.username(),
-            "file",
-            &text,
+            &discovery::NewTimeline {
+                household_id: file.household_id,
+                at: now,
+                user_id: actor.user_id(),
+                username: actor.username(),
+                kind: "file",
+                text: &text,
+                record_id: None,
+            },
         )
         .await?;
         write_audit(&mut tx, actor, "file.state", subject, true, state).await?;

@@ -29,8 +29,11 @@ pub const MOMENTARY_MINUTES: f64 = 5.0;
 pub struct ReadingIn {
     /// The sensor's id in the network file.
     pub sensor: String,
-    /// When, ms since the epoch (now when absent).
-    #[serde(default)]
+    /// When: epoch milliseconds or an RFC 3339 time with its offset (now when absent).
+    #[serde(
+        default,
+        deserialize_with = "minsheng_domain::time_util::instant_millis::deserialize_option"
+    )]
     pub at: Option<i64>,
     pub value: f64,
     /// `sensor` (default) or `robot`.

@@ -14,7 +14,7 @@ use minsheng_store::help::{
     self, BenefitRow, EmergencyRow, LedgerRow, NewBenefit, NewPlanItem, NewReferral, PlanItemRow,
     PlanRow, ReferralChange, ReferralRow,
 };
-use minsheng_store::{Conn, Sql, WriteTx, vals};
+use minsheng_store::{Conn, Sql, WriteTx, regions, vals};
 use serde::Serialize;
 
 use crate::discovery::end_of_day;
@@ -97,6 +97,12 @@ fn approval_reach(roles: &[Role]) -> u8 {
         .unwrap_or(0)
 }
 
+/// Whether the actor's roles reach an item's approval level (community < town < district): the
+/// one rule the approval itself and the page's 审批 button both read.
+pub fn may_approve_at(actor: &Actor, level: &str) -> bool {
+    actor.may(Action::ApproveHelp) && approval_reach(actor.roles()) >= level_rank(level)
+}
+
 fn level_rank(level: &str) -> u8 {
     match level {
         "district" => 3,
@@ -124,6 +130,15 @@ pub struct HelpView {
     pub benefits: Vec<BenefitRow>,
     pub emergencies: Vec<EmergencyRow>,
     pub followups: Vec<help::FollowupRow>,
+}
+
+/// A town's reserve fund: the town by name, the balance and the latest ledger lines.
+#[derive(Debug, Clone, Serialize)]
+pub struct FundView {
+    pub town_code: i64,
+    pub town_name: String,
+    pub balance_cents: i64,
+    pub ledger: Vec<LedgerRow>,
 }
 
 impl App {
@@ -489,7 +504,7 @@ impl App {
                 help::plan_item(&mut reader(self), actor.scope(), item_id).await?,
             )
             .await?;
-        if approval_reach(actor.roles()) < level_rank(&item.approval_level) {
+        if !may_approve_at(actor, &item.approval_level) {
             self.audit_now(
                 actor,
                 "plan.approve",
@@ -1182,16 +1197,9 @@ impl App {
     ) -> AppResult<f64> {
         self.authorize(actor, Action::ManageFunds, Subject::new("fund", town))
             .await?;
-        let code = RegionCode::parse(town).map_err(|e| AppError::invalid("town", e.to_string()))?;
-        self.town_in_area(actor, code, "fund.top_up").await?;
+        let code = self.fund_town(actor, town, "fund.top_up").await?;
         let note = crate::bounded("note", note, 500)?;
         let note = note.as_str();
-        if code.level() != minsheng_domain::RegionLevel::Town {
-            return Err(AppError::invalid(
-                "town",
-                "a reserve fund belongs to a town",
-            ));
-        }
         if !(amount > 0.0 && amount <= 10_000_000.0) {
             return Err(AppError::invalid("amount", "a positive amount of yuan"));
         }
@@ -1219,17 +1227,41 @@ impl App {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn fund(&self, actor: &Actor, town: &str) -> AppResult<(f64, Vec<LedgerRow>)> {
+    pub async fn fund(&self, actor: &Actor, town: &str) -> AppResult<FundView> {
         self.authorize(actor, Action::ManageFunds, Subject::new("fund", town))
             .await?;
-        let code = RegionCode::parse(town).map_err(|e| AppError::invalid("town", e.to_string()))?;
-        self.town_in_area(actor, code, "fund.read").await?;
+        let code = self.fund_town(actor, town, "fund.read").await?;
         let mut c = reader(self);
-        let balance = help::balance(&mut c, code.as_i64()).await?;
-        Ok((
-            balance as f64 / 100.0,
-            help::ledger(&mut c, code.as_i64(), 200).await?,
-        ))
+        let name = regions::get(&mut c, code.as_i64())
+            .await?
+            .map(|r| r.name)
+            .unwrap_or_default();
+        Ok(FundView {
+            town_code: code.as_i64(),
+            town_name: name,
+            balance_cents: help::balance(&mut c, code.as_i64()).await?,
+            ledger: help::ledger(&mut c, code.as_i64(), 200).await?,
+        })
+    }
+
+    /// The reserve funds of the towns in the caller's area, with their balances.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn funds(&self, actor: &Actor) -> AppResult<Vec<help::FundLine>> {
+        self.authorize(actor, Action::ManageFunds, Subject::new("fund", ""))
+            .await?;
+        Ok(help::funds_in(&mut reader(self), actor.scope()).await?)
+    }
+
+    /// A town of the caller's area that exists, from its code in a path: anything else looks
+    /// absent (and the attempt outside the area is audited).
+    async fn fund_town(&self, actor: &Actor, town: &str, action: &str) -> AppResult<RegionCode> {
+        let code = RegionCode::parse(town).map_err(|_| AppError::NotFound)?;
+        self.town_in_area(actor, code, action).await?;
+        let known = regions::get(&mut reader(self), code.as_i64()).await?;
+        match known {
+            Some(region) if region.level == "town" => Ok(code),
+            _ => Err(AppError::NotFound),
+        }
     }
 
     /// The record if the scoped lookup found it; otherwise it looks absent, and the attempt is
@@ -1361,9 +1393,10 @@ impl App {
     /// paperwork is completed afterwards.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn pay_emergency(&self, actor: &Actor, case_id: i64, amount: f64) -> AppResult<f64> {
+        // Money leaves the town's reserve fund: the town's (or district's) officers pay.
         self.authorize(
             actor,
-            Action::ManageHelp,
+            Action::ManageFunds,
             Subject::new("emergency", &case_id.to_string()),
         )
         .await?;
@@ -1594,12 +1627,15 @@ async fn chain(
 ) -> AppResult<()> {
     add_timeline(
         tx,
-        household_id,
-        now,
-        actor.user_id(),
-        actor.username(),
-        kind,
-        text,
+        &minsheng_store::discovery::NewTimeline {
+            household_id,
+            at: now,
+            user_id: actor.user_id(),
+            username: actor.username(),
+            kind,
+            text,
+            record_id: None,
+        },
     )
     .await?;
     Ok(())

@@ -339,6 +339,16 @@ struct Step<'a> {
     tell: Option<(crate::notify::EventKind, String)>,
 }
 
+/// A unit a request can be dispatched to.
+pub type DispatchUnit = users::UnitRow;
+
+/// Where an agent may send a request by hand: the units its subcategory names first.
+#[derive(Debug, Clone, Default)]
+pub struct DispatchChoices {
+    pub suggested: Vec<users::UnitRow>,
+    pub others: Vec<users::UnitRow>,
+}
+
 impl App {
     pub fn hotline(&self) -> &HotlineModel {
         &self.hotline
@@ -1869,6 +1879,38 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(event)
+    }
+
+    /// The units an agent may dispatch a request to by hand, the ones its subcategory names
+    /// first (the responsible unit's kind, in the request's district when it is known), then
+    /// the others. Nothing is chosen for the agent.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn dispatch_choices(
+        &self,
+        actor: &Actor,
+        subcategory: &str,
+        district_code: Option<i64>,
+    ) -> AppResult<DispatchChoices> {
+        let units = self.hotline_units(actor, district_code).await?;
+        // The responsible unit's name without its place: "卫生健康委员会", "办事处".
+        let kind_of_unit = self
+            .hotline()
+            .taxonomy()
+            .subcategory(subcategory)
+            .map(|(_, sub)| {
+                let mut name = sub.unit.clone();
+                for placeholder in ["{district}", "{zone}", "{town}"] {
+                    name = name.replace(placeholder, "");
+                }
+                name
+            })
+            .filter(|name| !name.is_empty());
+        let (suggested, others) = units.into_iter().partition(|u| {
+            kind_of_unit
+                .as_deref()
+                .is_some_and(|name| u.name.ends_with(name))
+        });
+        Ok(DispatchChoices { suggested, others })
     }
 
     /// The units the centre may dispatch a request of a district to: that district's, the

@@ -232,12 +232,15 @@ impl App {
                     ),
                 )
             })?;
-        let started_at = self.now();
+        let asked_at = self.now();
         // The lease outlives the run's bound a little, so a run that overstays is not joined
         // by another instance before it is stopped.
-        let until = started_at + (spec.max_secs as i64 + 30) * 1000;
+        let until = asked_at + (spec.max_secs as i64 + 30) * 1000;
         let mut tx = self.store().begin().await?;
-        let taken = ops::take_lease(&mut tx, name, instance, started_at, until).await?;
+        let taken = ops::take_lease(&mut tx, name, instance, asked_at, until).await?;
+        // The run starts once the lease is held (taking it may have waited for another
+        // instance's transaction), so its record never overlaps another instance's run.
+        let started_at = self.now();
         let run_id = if taken {
             Some(ops::start_run(&mut tx, name, instance, started_at).await?)
         } else {

@@ -100,12 +100,15 @@ async fn timeline(
 ) -> AppResult<()> {
     minsheng_store::discovery::add_timeline(
         tx,
-        household_id,
-        now,
-        actor.user_id(),
-        actor.username(),
-        "resources",
-        text,
+        &minsheng_store::discovery::NewTimeline {
+            household_id,
+            at: now,
+            user_id: actor.user_id(),
+            username: actor.username(),
+            kind: "resources",
+            text,
+            record_id: None,
+        },
     )
     .await?;
     Ok(())

@@ -450,6 +450,11 @@ fn main() -> ExitCode {
     .unwrap_or_else(|| config().server.log_format.as_deref() == Some("json"));
     let filter = tracing_subscriber::EnvFilter::try_from_env("MINSHENG_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=error"));
+    // Log lines (one per answered request) are written by their own thread, so a slow log pipe
+    // never holds a request; the guard writes what is left when the program ends.
+    let (log_writer, _log_guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stderr());
     if json_logs {
         tracing_subscriber::fmt()
             .json()
@@ -457,12 +462,12 @@ fn main() -> ExitCode {
             .with_current_span(true)
             .with_span_list(false)
             .with_env_filter(filter)
-            .with_writer(std::io::stderr)
+            .with_writer(log_writer)
             .init();
     } else {
         tracing_subscriber::fmt()
             .with_env_filter(filter)
-            .with_writer(std::io::stderr)
+            .with_writer(log_writer)
             .init();
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()

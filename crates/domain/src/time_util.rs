@@ -70,3 +70,65 @@ pub fn format_millis(millis: i64) -> String {
         at.minute()
     )
 }
+
+/// An instant as the API takes it: epoch milliseconds, or an RFC 3339 time with its offset
+/// (`2026-12-07T08:00:00+08:00`, `2026-12-07T00:00:00Z`). Returns epoch milliseconds.
+pub fn parse_instant(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    if let Ok(millis) = text.parse::<i64>() {
+        return Ok(millis);
+    }
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+        .map_err(|_| {
+            format!(
+                "{text:?} is not a time: give epoch milliseconds or RFC 3339 with an offset, such as 2026-12-07T08:00:00+08:00"
+            )
+        })
+}
+
+/// Serde: an instant written as epoch milliseconds (a number or its digits) or RFC 3339.
+pub mod instant_millis {
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Millis(i64),
+        Text(String),
+    }
+
+    pub fn deserialize_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        match Option::<Written>::deserialize(d)? {
+            None => Ok(None),
+            Some(Written::Millis(m)) => Ok(Some(m)),
+            Some(Written::Text(t)) => super::parse_instant(&t)
+                .map(Some)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+#[cfg(test)]
+mod instant_tests {
+    use super::parse_instant;
+
+    #[test]
+    fn instants_read_as_millis_or_rfc3339() {
+        assert_eq!(parse_instant("1765065600000"), Ok(1_765_065_600_000));
+        assert_eq!(
+            parse_instant("2025-12-07T08:00:00+08:00"),
+            Ok(1_765_065_600_000)
+        );
+        assert_eq!(parse_instant("2025-12-07T00:00:00Z"), Ok(1_765_065_600_000));
+        assert!(parse_instant("2025-12-07 08:00").is_err());
+        assert!(parse_instant("").is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_read_or_refused_without_panic(text in "\\PC{0,40}") {
+            let _ = parse_instant(&text);
+        }
+    }
+}

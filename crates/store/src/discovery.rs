@@ -563,24 +563,62 @@ pub async fn set_file_state(
 pub struct TimelineRow {
     pub at: i64,
     pub username: String,
+    /// Who, by the name people know them by (the login name if the account is gone).
+    pub who: String,
     pub kind: String,
     pub text: String,
+    /// The record it tells of: the lead of a clue or visit, the assessment of its steps.
+    pub record_id: Option<i64>,
 }
 
-pub async fn add_timeline(
-    c: &mut impl Conn,
-    household_id: i64,
-    at: i64,
-    user_id: Option<i64>,
-    username: &str,
-    kind: &str,
-    text: &str,
-) -> Result<()> {
+/// A line to add to a household's timeline, with the change it tells of.
+pub struct NewTimeline<'a> {
+    pub household_id: i64,
+    pub at: i64,
+    pub user_id: Option<i64>,
+    pub username: &'a str,
+    pub kind: &'a str,
+    pub text: &'a str,
+    pub record_id: Option<i64>,
+}
+
+pub async fn add_timeline(c: &mut impl Conn, line: &NewTimeline<'_>) -> Result<()> {
     c.execute(Sql::with(
-        "INSERT INTO timeline (household_id, at, user_id, username, kind, text) VALUES ($1, $2, $3, $4, $5, $6)",
-        vals![household_id, at, user_id, username, kind, text],
+        "INSERT INTO timeline (household_id, at, user_id, username, kind, text, record_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        vals![
+            line.household_id,
+            line.at,
+            line.user_id,
+            line.username,
+            line.kind,
+            line.text,
+            line.record_id
+        ],
     ))
     .await?;
+    Ok(())
+}
+
+/// Puts a lead's clues into the timeline of the household it was filed as, at their own times
+/// (those reported before the household was known had no household to go to). Once per clue.
+pub async fn add_lead_clues_to_timeline(
+    c: &mut impl Conn,
+    scope: &Scope,
+    lead_id: i64,
+    household_id: i64,
+) -> Result<()> {
+    let mut sql = Sql::with(
+        "INSERT INTO timeline (household_id, at, user_id, username, kind, text, record_id) \
+         SELECT h.id, k.created_at, k.reporter_user_id, COALESCE(u.username, ''), 'clue', \
+                '线索：' || substr(k.description, 1, 80), k.lead_id \
+         FROM clues k JOIN households h ON h.id = $1 LEFT JOIN users u ON u.id = k.reporter_user_id \
+         WHERE k.lead_id = $2 AND NOT EXISTS (SELECT 1 FROM timeline t WHERE t.household_id = h.id \
+               AND t.kind = 'clue' AND t.record_id = k.lead_id AND t.at = k.created_at) AND ",
+        vals![household_id, lead_id],
+    );
+    scope.sql_condition(&mut sql, "h.region_code");
+    c.execute(sql).await?;
     Ok(())
 }
 
@@ -591,7 +629,9 @@ pub async fn timeline(
     household_id: i64,
 ) -> Result<Vec<TimelineRow>> {
     let mut sql = Sql::with(
-        "SELECT t.at, t.username, t.kind, t.text FROM timeline t JOIN households h ON h.id = t.household_id \
+        "SELECT t.at, t.username, COALESCE(u.display_name, t.username) AS who, t.kind, t.text, \
+         t.record_id FROM timeline t JOIN households h ON h.id = t.household_id \
+         LEFT JOIN users u ON u.id = t.user_id \
          WHERE t.household_id = $1 AND h.id = $1 AND ",
         vals![household_id],
     );

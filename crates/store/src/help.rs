@@ -443,6 +443,25 @@ pub async fn balance(c: &mut impl Conn, town: i64) -> Result<i64> {
     Ok(row.map_or(0, |(b,)| b))
 }
 
+/// A town's reserve fund as listed: the town, its name and balance (0 before the first top-up).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
+pub struct FundLine {
+    pub town_code: i64,
+    pub town_name: String,
+    pub balance_cents: i64,
+}
+
+/// The reserve funds of the towns inside the scope, by town code.
+pub async fn funds_in(c: &mut impl Conn, scope: &Scope) -> Result<Vec<FundLine>> {
+    let mut sql = Sql::new(
+        "SELECT r.code AS town_code, r.name AS town_name, COALESCE(f.balance_cents, 0) AS balance_cents \
+         FROM regions r LEFT JOIN reserve_funds f ON f.town_code = r.code WHERE r.level = 'town' AND ",
+    );
+    scope.sql_condition(&mut sql, "r.code");
+    sql.push(" ORDER BY r.code");
+    c.all(sql).await
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
 pub struct LedgerRow {
     pub at: i64,

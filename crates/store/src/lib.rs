@@ -374,6 +374,7 @@ const SQLITE_MIGRATIONS: &[MigrationFile] = migrations!("sqlite":
     (15, "security", "0015_security.sql"),
     (16, "operations", "0016_operations.sql"),
     (17, "survey forms", "0017_survey_forms.sql"),
+    (18, "timeline records", "0018_timeline_records.sql"),
 );
 
 const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
@@ -394,6 +395,7 @@ const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
     (15, "security", "0015_security.sql"),
     (16, "operations", "0016_operations.sql"),
     (17, "survey forms", "0017_survey_forms.sql"),
+    (18, "timeline records", "0018_timeline_records.sql"),
 );
 
 fn migrator(files: &'static [MigrationFile]) -> Migrator {

@@ -33,24 +33,16 @@ fn pick<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
 
 /// The interface's word for an assessment state or trigger.
 pub fn word(lang: Lang, code: &str) -> &str {
-    let (zh, en) = match code {
-        "assigned" => ("已分派", "assigned"),
-        "draft" => ("填写中", "draft"),
-        "submitted" => ("待审核", "waiting for review"),
-        "returned" => ("已退回", "returned"),
-        "recognised" => ("已认定", "recognised"),
-        "superseded" => ("已更新", "superseded"),
-        "withdrawn" => ("已撤回", "withdrawn"),
-        "first" => ("首次评估", "first assessment"),
-        "expiry" => ("有效期届满", "validity expired"),
-        "report" => ("群众举报", "a report of wrong facts"),
-        "change" => ("家庭情况变化", "change of circumstances"),
-        "reviewer" => ("审核人要求", "reviewer's decision"),
-        "active" => ("使用中", "active"),
-        "retired" => ("已停用", "retired"),
-        _ => (code, code),
-    };
-    if lang == Lang::En { en } else { zh }
+    match minsheng_domain::words::assessment(code) {
+        Some((zh, en)) => {
+            if lang == Lang::En {
+                en
+            } else {
+                zh
+            }
+        }
+        None => code,
+    }
 }
 
 // ---------- list ----------
@@ -77,6 +69,7 @@ struct ListPage {
     rows: Vec<ListLine>,
     filters: Vec<(String, String, bool)>,
     mine: bool,
+    state: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -92,9 +85,6 @@ pub async fn list(
     Authed(actor, info): Authed,
     Query(p): Query<ListParams>,
 ) -> WebResult {
-    let surveyor_only =
-        actor.may(Action::SurveyHouseholds) && !actor.may(Action::AssignAssessments);
-    let mine = p.mine.as_deref().map_or(surveyor_only, |m| m == "1");
     let state = p.state.unwrap_or_default();
     let states: Vec<String> = match state.as_str() {
         "" => vec![],
@@ -104,7 +94,34 @@ pub async fn list(
             .collect(),
         other => vec![other.to_string()],
     };
-    let rows = s.app.assessments(&actor, &states, mine).await.web(&info)?;
+    // Whoever surveys but does not assign starts on their own assessments, when they have any;
+    // otherwise (a community worker with none) on the whole area, and the tab says which.
+    let surveyor_only =
+        actor.may(Action::SurveyHouseholds) && !actor.may(Action::AssignAssessments);
+    let (rows, mine) = match p.mine.as_deref() {
+        Some(m) => (
+            s.app
+                .assessments(&actor, &states, m == "1")
+                .await
+                .web(&info)?,
+            m == "1",
+        ),
+        None if surveyor_only => {
+            let own = s.app.assessments(&actor, &states, true).await.web(&info)?;
+            if own.is_empty() {
+                (
+                    s.app.assessments(&actor, &states, false).await.web(&info)?,
+                    false,
+                )
+            } else {
+                (own, true)
+            }
+        }
+        None => (
+            s.app.assessments(&actor, &states, false).await.web(&info)?,
+            false,
+        ),
+    };
     let lang = info.lang;
     let rows = rows
         .into_iter()
@@ -139,6 +156,7 @@ pub async fn list(
             rows,
             filters,
             mine,
+            state,
         },
         &info,
     )

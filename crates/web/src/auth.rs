@@ -38,6 +38,8 @@ pub struct RequestInfo {
     pub is_api: bool,
     pub is_htmx: bool,
     pub path: String,
+    /// The query string, without `?` (empty when none): the language switch comes back to it.
+    pub query: String,
     /// Next year, from 1 November while its working-day schedule is not loaded (the banner
     /// administrators see on every page).
     pub calendar_missing: Option<i32>,
@@ -147,6 +149,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         is_api: path.starts_with("/api/"),
         is_htmx: req.headers().contains_key("hx-request"),
         path,
+        query: req.uri().query().unwrap_or_default().to_string(),
         calendar_missing: state.app.missing_next_year(),
     };
     let bearer = req
@@ -156,7 +159,11 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string);
     let session = cookie(req.headers(), SESSION_COOKIE).map(str::to_string);
+    // Files and health checks are the same for everyone: no session is read for them.
+    let anonymous =
+        info.path.starts_with("/static/") || matches!(info.path.as_str(), "/healthz" | "/readyz");
     let found = match (&bearer, &session) {
+        _ if anonymous => Ok(None),
         (Some(token), _) => state
             .app
             .token_actor(token, &info.ip)
@@ -303,6 +310,7 @@ fn request_info(parts: &Parts) -> RequestInfo {
             is_api: parts.uri.path().starts_with("/api/"),
             is_htmx: false,
             path: parts.uri.path().to_string(),
+            query: parts.uri.query().unwrap_or_default().to_string(),
             calendar_missing: None,
         })
 }

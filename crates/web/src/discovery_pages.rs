@@ -26,47 +26,12 @@ use crate::i18n::Lang;
 
 /// The interface's word for a code of discovery (channel, urgency, status, reason, state).
 pub fn label(lang: Lang, code: &str) -> &str {
-    let (zh, en) = match code {
-        "volunteer" => ("眼线志愿者", "volunteer"),
-        "grid_worker" => ("网格员", "grid worker"),
-        "sweep" => ("扫楼排查", "sweep"),
-        "hotline" => ("12345热线", "12345 hotline"),
-        "screening" => ("大数据比对", "data screening"),
-        "application" => ("一门受理", "one-stop application"),
-        "department" => ("部门转介", "department transfer"),
-        "normal" => ("一般", "normal"),
-        "urgent" => ("紧急", "urgent"),
-        "emergency" => ("特急（当天）", "emergency (same day)"),
-        "received" => ("已收到", "received"),
-        "visited" => ("已走访", "visited"),
-        "helped" => ("已帮扶", "helped"),
-        "closed" => ("已关闭", "closed"),
-        "open" => ("待走访", "waiting for a visit"),
-        "registered" => ("已建档", "registered"),
-        "merged" => ("已并档", "merged"),
-        "not_in_difficulty" => ("经核实不困难", "not in difficulty"),
-        "moved_away" => ("已搬离", "moved away"),
-        "unreachable" => ("无法联系", "unreachable"),
-        "duplicate" => ("重复线索", "duplicate"),
-        "other" => ("其他", "other"),
-        "watch" => ("关注中", "under watch"),
-        "assisted" => ("已救助", "assisted"),
-        "not_eligible_helped" => ("政策外帮扶", "helped outside policy"),
-        "leader" => ("组长", "leader"),
-        "deputy" => ("副组长", "deputy"),
-        "liaison" => ("联络员", "liaison"),
-        "staff" => ("工作人员", "staff"),
-        "fine" => ("正常", "fine"),
-        "concern" => ("有困难", "concern"),
-        "absent" => ("不在家", "nobody home"),
-        "district" => ("区县项目组", "district project group"),
-        "town" => ("镇街工作组", "town work group"),
-        "community" => ("村社区行动小组", "community action group"),
-        _ => return code,
-    };
-    match lang {
-        Lang::Zh => zh,
-        Lang::En => en,
+    match minsheng_domain::words::discovery(code) {
+        Some((zh, en)) => match lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        },
+        None => code,
     }
 }
 

@@ -13,7 +13,8 @@ use crate::i18n::Texts;
 #[derive(Debug)]
 pub struct WebError {
     pub error: AppError,
-    pub info: RequestInfo,
+    /// Boxed: an error travels in every `Result` of the web crate and should stay small.
+    pub info: Box<RequestInfo>,
     csrf: bool,
 }
 
@@ -31,7 +32,7 @@ impl WebError {
     pub fn new(error: AppError, info: &RequestInfo) -> WebError {
         WebError {
             error,
-            info: info.clone(),
+            info: Box::new(info.clone()),
             csrf: false,
         }
     }
@@ -39,7 +40,7 @@ impl WebError {
     pub fn csrf(info: &RequestInfo) -> WebError {
         WebError {
             error: AppError::Forbidden,
-            info: info.clone(),
+            info: Box::new(info.clone()),
             csrf: true,
         }
     }

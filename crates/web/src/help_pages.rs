@@ -145,6 +145,8 @@ pub struct CaseLine {
     pub paid: String,
     pub paperwork_pending: bool,
     pub unpaid: bool,
+    /// The town whose reserve fund pays it.
+    pub town_code: i64,
 }
 
 #[derive(Template)]
@@ -164,6 +166,8 @@ struct HelpPage {
     emergency_items: Vec<(String, String)>,
     followups: Vec<FollowupLine>,
     can_manage: bool,
+    /// Pays from the town's reserve fund (town and district officers).
+    can_pay: bool,
     message: String,
 }
 
@@ -244,7 +248,6 @@ async fn help_page(
         })
         .unwrap_or_default();
     let manage = actor.may(Action::ManageHelp);
-    let approve = actor.may(Action::ApproveHelp);
     let items = view
         .items
         .iter()
@@ -270,7 +273,8 @@ async fn help_page(
                 version: i.row_version,
                 can_decide: manage
                     && matches!(i.state.as_str(), "proposed" | "accepted" | "declined"),
-                can_approve: approve && i.state == "accepted",
+                can_approve: i.state == "accepted"
+                    && minsheng_app::help::may_approve_at(actor, &i.approval_level),
                 can_deliver: manage && civil && i.state == "approved",
             }
         })
@@ -330,6 +334,7 @@ async fn help_page(
                     .unwrap_or_default(),
                 paperwork_pending: e.paid_at.is_some() && e.paperwork == "pending",
                 unpaid: e.paid_at.is_none(),
+                town_code: e.town_code,
             }
         })
         .collect();
@@ -368,6 +373,7 @@ async fn help_page(
             })
             .collect(),
         can_manage: manage,
+        can_pay: actor.may(Action::ManageFunds),
         message,
     };
     render_status(&page, info, status)
@@ -674,10 +680,15 @@ pub async fn act_on_referral(
 #[template(path = "fund.html")]
 struct FundPage {
     c: Chrome,
-    town: String,
+    town_code: i64,
+    town_name: String,
     balance: String,
     ledger: Vec<(String, String, String, String, String)>,
     can_top_up: bool,
+}
+
+fn yuan_text(cents: i64) -> String {
+    format!("¥{:.2}", cents as f64 / 100.0)
 }
 
 pub async fn fund(
@@ -685,28 +696,57 @@ pub async fn fund(
     Authed(actor, info): Authed,
     Path(town): Path<String>,
 ) -> WebResult {
-    let (balance, ledger) = s.app.fund(&actor, &town).await.web(&info)?;
+    let fund = s.app.fund(&actor, &town).await.web(&info)?;
     let lang = info.lang;
-    let ledger = ledger
+    let ledger = fund
+        .ledger
         .into_iter()
         .map(|l| {
             (
                 format_millis(l.at),
                 state_word(lang, &l.kind).to_string(),
-                format!("¥{:.2}", l.amount_cents as f64 / 100.0),
-                format!("¥{:.2}", l.balance_after_cents as f64 / 100.0),
+                yuan_text(l.amount_cents),
+                yuan_text(l.balance_after_cents),
                 l.note,
             )
         })
         .collect();
     let page = FundPage {
         c: chrome(&actor, &info),
-        town,
-        balance: format!("¥{balance:.2}"),
+        town_code: fund.town_code,
+        town_name: fund.town_name,
+        balance: yuan_text(fund.balance_cents),
         ledger,
         can_top_up: actor.may(Action::ManageFunds),
     };
     render(&page, &info)
+}
+
+#[derive(Template)]
+#[template(path = "funds.html")]
+struct FundsPage {
+    c: Chrome,
+    /// (town code, town name, balance)
+    funds: Vec<(i64, String, String)>,
+}
+
+/// The reserve funds of the towns in the caller's area (镇街临时救助备用金).
+pub async fn funds(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
+    let funds = s
+        .app
+        .funds(&actor)
+        .await
+        .web(&info)?
+        .into_iter()
+        .map(|f| (f.town_code, f.town_name, yuan_text(f.balance_cents)))
+        .collect();
+    render(
+        &FundsPage {
+            c: chrome(&actor, &info),
+            funds,
+        },
+        &info,
+    )
 }
 
 #[derive(Deserialize)]

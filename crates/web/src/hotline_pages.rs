@@ -334,7 +334,10 @@ struct RequestPage {
     duplicates: Vec<hotline::DuplicateCandidate>,
     groups: SubcategoryGroups,
     types: Vec<(String, String)>,
-    units: Vec<(i64, String)>,
+    /// Units the request's subcategory names (id, name, region), offered first.
+    suggested_units: Vec<(i64, String, String)>,
+    /// The other units it may go to.
+    other_units: Vec<(i64, String, String)>,
     message: String,
 }
 
@@ -355,17 +358,19 @@ async fn request_page(
     } else {
         Vec::new()
     };
-    let units = if agent && r.state == "centre" {
+    let choices = if agent && r.state == "centre" {
         s.app
-            .hotline_units(actor, r.district_code)
+            .dispatch_choices(actor, &r.subcategory, r.district_code)
             .await
             .web(info)?
-            .into_iter()
-            .map(|u| (u.id, u.name))
-            .collect()
     } else {
-        Vec::new()
+        Default::default()
     };
+    let unit_line = |u: minsheng_app::hotline::DispatchUnit| (u.id, u.name, u.region_name);
+    let suggested_units: Vec<(i64, String, String)> =
+        choices.suggested.into_iter().map(unit_line).collect();
+    let other_units: Vec<(i64, String, String)> =
+        choices.others.into_iter().map(unit_line).collect();
     let events = detail
         .events
         .iter()
@@ -402,7 +407,8 @@ async fn request_page(
             duplicates,
             groups: subcategory_groups(s, lang),
             types: type_options(s, lang),
-            units,
+            suggested_units,
+            other_units,
             message,
             r,
         },

@@ -84,7 +84,7 @@ pub struct Chrome {
 
 pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
     let t = info.lang.texts();
-    let entries: [(&str, &str, Action); 26] = [
+    let entries: [(&str, &str, Action); 27] = [
         ("/", t.home, Action::UseAccount),
         ("/hotline", t.hotline_desk, Action::TakeCalls),
         ("/hotline/tickets", t.hotline_tickets, Action::AnswerTickets),
@@ -97,6 +97,7 @@ pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
         ("/assessments", t.assessments, Action::ViewHouseholds),
         ("/referrals", t.referral_inbox, Action::HandleReferrals),
         ("/followups", t.followups, Action::ManageHelp),
+        ("/funds", t.reserve_funds, Action::ManageFunds),
         ("/resources", t.res_nav, Action::ManageResources),
         ("/provider", t.res_provider_nav, Action::ProvideResources),
         ("/grid", t.grid_network, Action::OperateGrid),
@@ -135,7 +136,11 @@ pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
         unit_name: actor.unit_name().to_string(),
         csrf: actor.csrf_token().to_string(),
         nav,
-        path_encoded: urlencode(&info.path),
+        path_encoded: if info.query.is_empty() {
+            urlencode(&info.path)
+        } else {
+            urlencode(&format!("{}?{}", info.path, info.query))
+        },
         english: info.lang == Lang::En,
         calendar_banner: match info.calendar_missing {
             Some(year) if actor.may(Action::ManageRegions) => {
@@ -553,7 +558,8 @@ struct HouseholdPage {
     file_state_label: String,
     file_states: Vec<(&'static str, String)>,
     can_manage_file: bool,
-    timeline: Vec<(String, String, String)>,
+    /// (time, who, what kind of line, text, the record it links to)
+    timeline: Vec<(String, String, String, String, String)>,
     assessment: Option<minsheng_app::assessment::CurrentAssessment>,
     assessment_valid_until: String,
     can_assign: bool,
@@ -607,7 +613,16 @@ async fn household_page(
     let lang = info.lang;
     let timeline = timeline
         .into_iter()
-        .map(|t| (format_millis(t.at), t.username, t.text))
+        .map(|t| {
+            let kind = minsheng_domain::words::timeline_kind(&t.kind)
+                .map_or(
+                    t.kind.as_str(),
+                    |(zh, en)| if lang == Lang::En { en } else { zh },
+                )
+                .to_string();
+            let link = timeline_link(d.household.id, &t.kind, t.record_id);
+            (format_millis(t.at), t.who, kind, t.text, link)
+        })
         .collect();
     let (status, message) = refusal(refused.as_ref(), info.lang);
     let page = HouseholdPage {
@@ -648,6 +663,20 @@ pub(crate) fn refusal(refused: Option<&AppError>, lang: Lang) -> (StatusCode, St
     match refused {
         Some(e) => (status_of(e), form_message(e, lang)),
         None => (StatusCode::OK, String::new()),
+    }
+}
+
+/// Where a household's timeline line leads: the lead of a clue or visit, the assessment, the
+/// help page for plans, referrals, payments and follow-ups, the resources page for matches.
+fn timeline_link(household: i64, kind: &str, record: Option<i64>) -> String {
+    match (kind, record) {
+        ("clue" | "visit", Some(lead)) => format!("/leads/{lead}"),
+        ("assessment", Some(id)) => format!("/assessments/{id}"),
+        ("plan" | "referral" | "benefit" | "emergency" | "followup", _) => {
+            format!("/households/{household}/help")
+        }
+        ("resources", _) => format!("/households/{household}/resources"),
+        _ => String::new(),
     }
 }
 
@@ -1671,6 +1700,7 @@ const REPORT_JS: &str = include_str!("../static/report.js");
 const REPORT_CSS: &str = include_str!("../static/report.css");
 const GRID_JS: &str = include_str!("../static/grid.js");
 const SURVEY_JS: &str = include_str!("../static/survey.js");
+const PICKER_JS: &str = include_str!("../static/picker.js");
 
 pub async fn static_file(Info(info): Info, Path(file): Path<String>) -> WebResult {
     let (body, content_type) = match file.as_str() {
@@ -1680,6 +1710,7 @@ pub async fn static_file(Info(info): Info, Path(file): Path<String>) -> WebResul
         "report.css" => (REPORT_CSS, "text/css; charset=utf-8"),
         "grid.js" => (GRID_JS, "text/javascript; charset=utf-8"),
         "survey.js" => (SURVEY_JS, "text/javascript; charset=utf-8"),
+        "picker.js" => (PICKER_JS, "text/javascript; charset=utf-8"),
         _ => return Err(WebError::new(AppError::NotFound, &info)),
     };
     let mut response = body.into_response();

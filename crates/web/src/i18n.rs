@@ -393,6 +393,16 @@ texts! {
     return_referral: "退回", "Return";
     fail: "无法办理", "Cannot deliver";
     reserve_fund: "临时救助备用金", "Reserve fund";
+    reserve_funds: "备用金", "Reserve funds";
+    find_unit: "查找单位", "Find a unit";
+    find_unit_hint: "输入单位名称中的字，如“卫生”", "Type part of the unit's name";
+    choose_unit: "请选择承办单位", "Choose the answering unit";
+    units_for_category: "本类诉求的责任单位", "Units responsible for this kind of request";
+    other_units: "其他单位", "Other units";
+    reserve_funds_hint: "各镇街的临时救助备用金：急难型临时救助先行发放从这里支出。", "Each town's reserve fund for emergency aid: payments made first, before the paperwork, come from here.";
+    town: "镇街", "Town";
+    fund_of_town: "本镇街备用金", "This town's reserve fund";
+    awaiting_town_payment: "等待镇街从备用金先行发放（镇街、区县民政经办人员办理）。", "Waiting for the town to pay from its reserve fund (town and district officers pay).";
     balance: "余额", "Balance";
     top_up: "拨入", "Top up";
     deadline: "办理时限", "Deadline";

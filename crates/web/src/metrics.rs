@@ -252,3 +252,42 @@ pub async fn serve(listener: tokio::net::TcpListener, app: App, metrics: Metrics
         tracing::error!("the metrics listener stopped: {e}");
     }
 }
+
+/// Request ids: a random prefix of this process and a counter (`k3v9x2qa-0000002a`), unique
+/// across processes, and cheaper than a random UUID per request (no system call).
+#[derive(Clone)]
+pub struct RequestIds {
+    prefix: String,
+    next: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl RequestIds {
+    pub fn new() -> RequestIds {
+        RequestIds {
+            prefix: minsheng_app::auth::random_token()
+                .chars()
+                .take(10)
+                .collect(),
+            next: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(1)),
+        }
+    }
+}
+
+impl Default for RequestIds {
+    fn default() -> Self {
+        RequestIds::new()
+    }
+}
+
+impl tower_http::request_id::MakeRequestId for RequestIds {
+    fn make_request_id<B>(
+        &mut self,
+        _request: &axum::http::Request<B>,
+    ) -> Option<tower_http::request_id::RequestId> {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = format!("{}-{n:08x}", self.prefix);
+        axum::http::HeaderValue::from_str(&id)
+            .ok()
+            .map(tower_http::request_id::RequestId::new)
+    }
+}

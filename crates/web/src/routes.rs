@@ -619,7 +619,7 @@ fn register() -> Routes {
         .add(M::POST, "/plan-items/{id}/approve", Some(A::ApproveHelp), "Approve a plan item at its level; another body's item is referred", hp::approve_item)
         .add(M::POST, "/plan-items/{id}/deliver", Some(A::ManageHelp), "Pay an approved civil-affairs item (no duplicate benefit)", hp::deliver_item)
         .add(M::POST, "/households/{id}/emergency", Some(A::ManageHelp), "Open an emergency case (help first, 3 working days)", hp::open_emergency)
-        .add(M::POST, "/emergencies/{id}/pay", Some(A::ManageHelp), "Pay an emergency case from the town's reserve fund", hp::pay_emergency)
+        .add(M::POST, "/emergencies/{id}/pay", Some(A::ManageFunds), "Pay an emergency case from the town's reserve fund", hp::pay_emergency)
         .add(M::POST, "/emergencies/{id}/paperwork", Some(A::ManageHelp), "Record that a paid case's paperwork is complete", hp::emergency_paperwork)
         .add(M::POST, "/households/{id}/followup", Some(A::ManageHelp), "Record a follow-up visit; the next is scheduled by tier", hp::record_followup)
         .add(M::GET, "/followups", Some(A::ManageHelp), "Follow-up visits due in the user's area", hp::followups)
@@ -629,6 +629,7 @@ fn register() -> Routes {
         .add(M::POST, "/referrals/{id}/resend", Some(A::ManageHelp), "Refer a returned referral's item to another unit", hp::resend_referral)
         .add(M::GET, "/referrals", Some(A::HandleReferrals), "Referrals addressed to the user's unit", hp::referrals)
         .add(M::POST, "/referrals/{id}/act", Some(A::HandleReferrals), "Accept, return, start, complete or fail a referral", hp::act_on_referral)
+        .add(M::GET, "/funds", Some(A::ManageFunds), "The reserve funds of the towns in the caller's area", hp::funds)
         .add(M::GET, "/funds/{code}", Some(A::ManageFunds), "A town's reserve fund: balance and ledger", hp::fund)
         .add(M::POST, "/funds/{code}/top-up", Some(A::ManageFunds), "Top up a town's reserve fund", hp::top_up)
         .add(
@@ -1177,7 +1178,7 @@ pub fn route_specs() -> Vec<RouteSpec> {
 
 pub(crate) fn build(state: AppState, metrics: crate::metrics::Metrics) -> Router {
     use tower::ServiceBuilder;
-    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
     use tower_http::timeout::TimeoutLayer;
     use tower_http::trace::TraceLayer;
     let timeout = match state.config.request_timeout_secs {
@@ -1198,7 +1199,7 @@ pub(crate) fn build(state: AppState, metrics: crate::metrics::Metrics) -> Router
         // X-Request-Id), a log span, a bounded time, and its count and duration by route.
         .layer(
             ServiceBuilder::new()
-                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(SetRequestIdLayer::x_request_id(crate::metrics::RequestIds::new()))
                 .layer(
                     TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
                         let id = req

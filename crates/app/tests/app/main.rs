@@ -2407,8 +2407,10 @@ async fn emergency_aid_is_paid_first_and_never_overdraws_the_fund(backend: Backe
         w.app.pay_emergency(&town, b, 600.0)
     );
     assert_eq!(u8::from(x.is_ok()) + u8::from(y.is_ok()), 1, "{x:?} {y:?}");
-    let (balance, ledger) = w.app.fund(&town, &town_code).await.expect("fund");
-    assert_eq!(balance, 400.0);
+    let fund = w.app.fund(&town, &town_code).await.expect("fund");
+    let ledger = fund.ledger;
+    assert_eq!(fund.balance_cents, 40_000);
+    assert!(!fund.town_name.is_empty(), "the fund names its town");
     assert_eq!(
         ledger.iter().filter(|l| l.kind == "disbursement").count(),
         1
@@ -2429,8 +2431,27 @@ async fn emergency_aid_is_paid_first_and_never_overdraws_the_fund(backend: Backe
         Err(AppError::Conflict(m)) => assert!(m.contains("no duplicate benefit"), "{m}"),
         other => panic!("{other:?}"),
     }
-    let (balance, _) = w.app.fund(&town, &town_code).await.expect("fund");
-    assert_eq!(balance, 400.0, "a refused payment takes nothing");
+    let fund = w.app.fund(&town, &town_code).await.expect("fund");
+    assert_eq!(
+        fund.balance_cents, 40_000,
+        "a refused payment takes nothing"
+    );
+    // A code that is no town answers as absent, not with an empty fund.
+    assert!(matches!(
+        w.app.fund(&town, "500113003999").await,
+        Err(AppError::NotFound)
+    ));
+    assert!(matches!(
+        w.app.fund(&town, "x").await,
+        Err(AppError::NotFound)
+    ));
+    let listed = w.app.funds(&town).await.expect("funds");
+    assert!(
+        listed
+            .iter()
+            .any(|f| f.town_code.to_string() == town_code && f.balance_cents == 40_000),
+        "{listed:?}"
+    );
     // The figures count the payment, made within the 3 working days.
     let district = w.actor("banan.district").await;
     let today = minsheng_domain::time_util::today_in_china();

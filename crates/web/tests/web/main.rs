@@ -4,6 +4,7 @@
 //! One test binary on purpose: each binary costs link time.
 
 mod browser;
+mod everyday;
 mod operations;
 mod security;
 mod support;
@@ -313,7 +314,7 @@ fn expectations() -> Vec<Expect> {
         e(
             Method::POST,
             "/emergencies/{id}/pay",
-            Some(A::ManageHelp),
+            Some(A::ManageFunds),
             T::UnpaidCase,
             303,
             true,
@@ -389,6 +390,14 @@ fn expectations() -> Vec<Expect> {
             T::OwnReferral,
             303,
             true,
+        ),
+        e(
+            Method::GET,
+            "/funds",
+            Some(A::ManageFunds),
+            T::Nothing,
+            200,
+            false,
         ),
         e(
             Method::GET,

@@ -897,7 +897,7 @@ impl TestApp {
 
     /// A hotline ticket made on the spot and dispatched to the caller's unit (or, outside, to
     /// another unit).
-    async fn grid_network(&self) -> i64 {
+    pub async fn grid_network(&self) -> i64 {
         let (id,): (i64,) = self
             .app
             .store()
@@ -1803,6 +1803,21 @@ impl TestApp {
             .await
             .expect("body");
         (status, bytes.to_vec())
+    }
+
+    /// The whole answer to a request (status, headers, body).
+    pub async fn raw(
+        &self,
+        who: &Who,
+        method: Method,
+        path: &str,
+        body: Option<(&'static str, String)>,
+    ) -> axum::http::Response<Body> {
+        self.router
+            .clone()
+            .oneshot(self.request(who, method, path, body))
+            .await
+            .expect("response")
     }
 
     /// Sends a page's form (with the caller's CSRF token), as a browser would or, with `htmx`,
