@@ -2,7 +2,8 @@
 # Interleaved A/B of two builds on the same pages: on a shared 2-core machine one 20-second run
 # can differ from the next by a third, so the two builds take turns, round after round, and the
 # medians are compared. Run `scripts/bench-compare.sh REV scripts/bench.sh` first: it builds both
-# binaries and their databases, which this reuses.
+# binaries and the earlier build's databases, which this reuses: both builds answer from a copy of
+# the same data.
 #
 #   bash scripts/bench-ab.sh REV [--rounds 5] [--duration 10s] [--connections 50] [--only sqlite|postgres]
 set -euo pipefail
@@ -31,12 +32,27 @@ SERVER_PID=""
 stop_server() { if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; fi; }
 trap stop_server EXIT
 
+# Both builds answer from the same data: the earlier build's demo, copied and migrated forward by
+# the current build when it starts (demos of two versions differ in what their first household
+# holds, which would be measured as well).
+SAME="/var/tmp/minsheng-cmp-bench-same"
+same_data() {
+  local from="/var/tmp/minsheng-cmp-bench-$REV"
+  [ -f "$from/sqlite/demo-accounts.txt" ] || { echo "run scripts/bench-compare.sh $REV scripts/bench.sh first" >&2; exit 1; }
+  rm -rf "$SAME"
+  mkdir -p "$SAME"
+  cp -r "$from/sqlite" "$from/postgres" "$SAME/"
+  psql "$PG_BASE/postgres" -qc "DROP DATABASE IF EXISTS minsheng_cmp_bench_same" >/dev/null
+  psql "$PG_BASE/postgres" -qc "CREATE DATABASE minsheng_cmp_bench_same TEMPLATE minsheng_cmp_bench_$REV" >/dev/null
+}
+
 # One measurement: build (REV or current), backend, page → requests/s.
 measure() {
   local build="$1" backend="$2" page="$3"
-  local bin="/var/tmp/minsheng-bench-base-bin.$build" dir="/var/tmp/minsheng-cmp-bench-$build/$backend" url_args=()
+  local bin="/var/tmp/minsheng-bench-base-bin.$build" dir="/var/tmp/minsheng-cmp-bench-$build/$backend" db="minsheng_cmp_bench_$build" url_args=()
+  if [ "$build" = current ]; then dir="$SAME/$backend"; db="minsheng_cmp_bench_same"; fi
   [ -x "$bin" ] && [ -f "$dir/demo-accounts.txt" ] || { echo "run scripts/bench-compare.sh $REV scripts/bench.sh first" >&2; exit 1; }
-  [ "$backend" = postgres ] && url_args=(--database-url "$PG_BASE/minsheng_cmp_bench_$build")
+  [ "$backend" = postgres ] && url_args=(--database-url "$PG_BASE/$db")
   "$bin" serve --data-dir "$dir" "${url_args[@]}" --listen "127.0.0.1:$PORT" 2>/dev/null &
   SERVER_PID=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
@@ -54,6 +70,7 @@ measure() {
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
+same_data
 declare -A RUNS
 for backend in sqlite postgres; do
   [ -n "$ONLY" ] && [ "$ONLY" != "$backend" ] && continue

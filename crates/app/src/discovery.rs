@@ -659,14 +659,29 @@ impl App {
 
     /// The reporter's own clues and what became of them; nothing of the household.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn my_clues(&self, actor: &Actor) -> AppResult<Vec<MyClue>> {
+    pub async fn my_clues(&self, actor: &Actor, page: u32) -> AppResult<MyClues> {
         self.authorize(actor, Action::ReportClue, Subject::new("clue", ""))
             .await?;
+        let page = page.clamp(1, 10_000);
         let Some(user_id) = actor.user_id() else {
-            return Ok(Vec::new());
+            return Ok(MyClues {
+                items: Vec::new(),
+                page,
+                has_next: false,
+            });
         };
-        let rows = discovery::clues_of_reporter(&mut reader(self), user_id, 200).await?;
-        Ok(rows.into_iter().map(MyClue::from_row).collect())
+        let offset = i64::from(page - 1) * MY_CLUES_PER_PAGE;
+        // One row more than the page shows tells whether there is a next page.
+        let mut rows =
+            discovery::clues_of_reporter(&mut reader(self), user_id, MY_CLUES_PER_PAGE + 1, offset)
+                .await?;
+        let has_next = rows.len() as i64 > MY_CLUES_PER_PAGE;
+        rows.truncate(MY_CLUES_PER_PAGE as usize);
+        Ok(MyClues {
+            items: rows.into_iter().map(MyClue::from_row).collect(),
+            page,
+            has_next,
+        })
     }
 
     /// Leads waiting for a visit in the actor's area. Community workers see every open lead;
@@ -1241,6 +1256,17 @@ pub struct VisitResult {
     pub status: String,
     pub household_id: Option<i64>,
     pub household_file_id: Option<i64>,
+}
+
+/// How many of their clues a reporter sees on one page (a phone's screenful or two).
+pub const MY_CLUES_PER_PAGE: i64 = 20;
+
+/// One page of a reporter's own clues, newest first.
+#[derive(Debug, Clone, Serialize)]
+pub struct MyClues {
+    pub items: Vec<MyClue>,
+    pub page: u32,
+    pub has_next: bool,
 }
 
 /// A reporter's clue with its status in the reporter's words.

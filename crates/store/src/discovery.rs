@@ -397,13 +397,14 @@ pub async fn clues_of_reporter(
     c: &mut impl Conn,
     user_id: i64,
     limit: i64,
+    offset: i64,
 ) -> Result<Vec<MyClueRow>> {
     c.all(Sql::with(
         "SELECT k.id, k.description, k.address, k.urgency, k.created_at, l.status AS lead_status, l.visited_at, \
          f.state AS file_state FROM clues k JOIN leads l ON l.id = k.lead_id \
          LEFT JOIN household_files f ON f.id = l.household_file_id \
-         WHERE k.reporter_user_id = $1 ORDER BY k.id DESC LIMIT $2",
-        vals![user_id, limit.clamp(1, 500)],
+         WHERE k.reporter_user_id = $1 ORDER BY k.id DESC LIMIT $2 OFFSET $3",
+        vals![user_id, limit.clamp(1, 500), offset.max(0)],
     ))
     .await
 }

@@ -357,8 +357,19 @@ pub async fn clue_submit_channel(
     Ok((status, Json(result)).into_response())
 }
 
-pub async fn my_clues(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {
-    answer(&s, s.app.my_clues(&actor).await.web(&info)?)
+/// The caller's own clues, newest first, 20 a page (`?page=`).
+pub async fn my_clues(
+    State(s): State<AppState>,
+    Authed(actor, info): Authed,
+    Query(q): Query<PageQuery>,
+) -> ApiResult {
+    answer(
+        &s,
+        s.app
+            .my_clues(&actor, q.page.unwrap_or(1).clamp(1, 10_000) as u32)
+            .await
+            .web(&info)?,
+    )
 }
 
 pub async fn inbox(State(s): State<AppState>, Authed(actor, info): Authed) -> ApiResult {

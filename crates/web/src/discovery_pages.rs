@@ -249,12 +249,16 @@ struct MyCluesPage {
     c: Chrome,
     clues: Vec<MyClueLine>,
     sent: bool,
+    page: u32,
+    has_next: bool,
 }
 
 #[derive(Deserialize, Default)]
 pub struct SentParam {
     #[serde(default)]
     sent: Option<String>,
+    #[serde(default)]
+    page: Option<u32>,
 }
 
 pub async fn my_clues(
@@ -262,8 +266,14 @@ pub async fn my_clues(
     Authed(actor, info): Authed,
     Query(q): Query<SentParam>,
 ) -> WebResult {
-    let rows = s.app.my_clues(&actor).await.web(&info)?;
-    let clues = rows
+    let mine = s
+        .app
+        .my_clues(&actor, q.page.unwrap_or(1))
+        .await
+        .web(&info)?;
+    let (page, has_next) = (mine.page, mine.has_next);
+    let clues = mine
+        .items
         .into_iter()
         .map(|k| MyClueLine {
             status_label: label(info.lang, k.status).to_string(),
@@ -278,6 +288,8 @@ pub async fn my_clues(
             c: chrome(&actor, &info),
             clues,
             sent: q.sent.is_some(),
+            page,
+            has_next,
         },
         &info,
     )

@@ -1701,6 +1701,7 @@ const REPORT_CSS: &str = include_str!("../static/report.css");
 const GRID_JS: &str = include_str!("../static/grid.js");
 const SURVEY_JS: &str = include_str!("../static/survey.js");
 const PICKER_JS: &str = include_str!("../static/picker.js");
+const CARDS_JS: &str = include_str!("../static/cards.js");
 
 pub async fn static_file(Info(info): Info, Path(file): Path<String>) -> WebResult {
     let (body, content_type) = match file.as_str() {
@@ -1711,6 +1712,7 @@ pub async fn static_file(Info(info): Info, Path(file): Path<String>) -> WebResul
         "grid.js" => (GRID_JS, "text/javascript; charset=utf-8"),
         "survey.js" => (SURVEY_JS, "text/javascript; charset=utf-8"),
         "picker.js" => (PICKER_JS, "text/javascript; charset=utf-8"),
+        "cards.js" => (CARDS_JS, "text/javascript; charset=utf-8"),
         _ => return Err(WebError::new(AppError::NotFound, &info)),
     };
     let mut response = body.into_response();

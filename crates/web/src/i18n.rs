@@ -72,6 +72,7 @@ texts! {
     account: "我的账户", "My account";
     login: "登录", "Sign in";
     logout: "退出", "Sign out";
+    menu: "菜单", "Menu";
     username: "用户名", "User name";
     password: "密码", "Password";
     login_failed: "用户名或密码错误。", "Wrong user name or password.";

@@ -910,7 +910,7 @@ async fn a_visit_registers_a_file_and_the_reporter_sees_progress(backend: Backen
         )
         .await
         .expect("clue");
-    let mine = w.app.my_clues(&volunteer).await.expect("mine");
+    let mine = w.app.my_clues(&volunteer, 1).await.expect("mine").items;
     assert_eq!(mine[0].status, "received");
     let community = w.actor("banan.community").await;
     let inbox = w.app.inbox(&community).await.expect("inbox");
@@ -969,7 +969,7 @@ async fn a_visit_registers_a_file_and_the_reporter_sees_progress(backend: Backen
     assert_eq!(file.state, "watch");
     assert!(timeline.iter().any(|t| t.kind == "visit"));
     assert_eq!(
-        w.app.my_clues(&volunteer).await.expect("mine")[0].status,
+        w.app.my_clues(&volunteer, 1).await.expect("mine").items[0].status,
         "visited"
     );
     w.app
@@ -983,7 +983,7 @@ async fn a_visit_registers_a_file_and_the_reporter_sees_progress(backend: Backen
         .await
         .expect("state");
     assert_eq!(
-        w.app.my_clues(&volunteer).await.expect("mine")[0].status,
+        w.app.my_clues(&volunteer, 1).await.expect("mine").items[0].status,
         "helped"
     );
     // The volunteer sees nothing of the household or the lead.

@@ -14,6 +14,7 @@ minsheng_store::on_both_backends!(
     readings_take_rfc3339_times_as_well_as_milliseconds,
     a_households_timeline_links_back_to_the_clue_it_came_from,
     manual_dispatch_offers_the_responsible_units_and_chooses_none,
+    a_volunteers_own_clues_come_a_page_at_a_time,
 );
 
 async fn page(t: &TestApp, user: &str, path: &str) -> (StatusCode, String) {
@@ -314,4 +315,48 @@ async fn manual_dispatch_offers_the_responsible_units_and_chooses_none(backend: 
         names.iter().all(|n| n.ends_with("卫生健康委员会")),
         "{names:?}"
     );
+}
+
+/// Item 9: "我的线索" pages (20 a page) instead of growing into one long page.
+async fn a_volunteers_own_clues_come_a_page_at_a_time(backend: Backend) {
+    let t = TestApp::new(backend).await;
+    let volunteer = t.sign_in("banan.volunteer").await;
+    for i in 0..21 {
+        let (status, answer) = t
+            .call_json(
+                &volunteer,
+                axum::http::Method::POST,
+                "/api/v1/clues",
+                Some((
+                    "application/json",
+                    serde_json::json!({
+                        "channel": "volunteer",
+                        "description": format!("分页测试线索{i}"),
+                        "address": format!("百节社区分页楼{i}号"),
+                    })
+                    .to_string(),
+                )),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+    }
+    let (_, first) = page(&t, "banan.volunteer", "/clues/mine").await;
+    let cards = |html: &str| html.matches("<li class=\"card\">").count();
+    assert_eq!(cards(&first), 20, "one page");
+    assert!(first.contains("id=\"next-page\""));
+    assert!(first.contains("分页测试线索20"), "newest first");
+    let (_, second) = page(&t, "banan.volunteer", "/clues/mine?page=2").await;
+    assert!(
+        cards(&second) >= 1 && !second.contains("分页测试线索20"),
+        "the rest"
+    );
+    let (_, api) = t
+        .call_json(
+            &volunteer,
+            axum::http::Method::GET,
+            "/api/v1/clues/mine?page=2",
+            None,
+        )
+        .await;
+    assert_eq!(api["page"], 2, "{api}");
 }

@@ -1805,6 +1805,27 @@ impl TestApp {
         (status, bytes.to_vec())
     }
 
+    /// A fresh 巴南 household's assessment assigned to the demo assessor; its id.
+    pub async fn assigned_to_assessor(&self) -> i64 {
+        let household = self
+            .fresh_household_in(500_113_003_000)
+            .expect("a 巴南 household");
+        let operator = Actor::command_line(self.app.everything().await.expect("scope"));
+        self.app
+            .assign_assessment(
+                &operator,
+                &minsheng_app::assessment::AssignInput {
+                    household_id: household,
+                    model_id: "cq-7d82".into(),
+                    assessor: "assessor".into(),
+                    trigger: "first".into(),
+                    note: String::new(),
+                },
+            )
+            .await
+            .expect("assign")
+    }
+
     /// The whole answer to a request (status, headers, body).
     pub async fn raw(
         &self,

@@ -2,8 +2,7 @@
 //! the submission carries what is on the page, and another page's save shows both versions.
 
 use axum::http::{Method, StatusCode};
-use minsheng_app::assessment::AssignInput;
-use minsheng_app::{Actor, Backend};
+use minsheng_app::Backend;
 
 use crate::support::TestApp;
 
@@ -25,27 +24,6 @@ fn hidden(html: &str, name: &str) -> String {
         .next()
         .unwrap_or_default()
         .to_string()
-}
-
-/// A household assessment assigned to the demo assessor; its id.
-async fn assigned(t: &TestApp) -> i64 {
-    let household = t
-        .fresh_household_in(500_113_003_000)
-        .expect("a 巴南 household");
-    let operator = Actor::command_line(t.app.everything().await.expect("scope"));
-    t.app
-        .assign_assessment(
-            &operator,
-            &AssignInput {
-                household_id: household,
-                model_id: "cq-7d82".into(),
-                assessor: "assessor".into(),
-                trigger: "first".into(),
-                note: String::new(),
-            },
-        )
-        .await
-        .expect("assign")
 }
 
 /// The survey fields of a small household: the head, aged `age`, and their wages.
@@ -72,7 +50,7 @@ fn with<'a>(
 
 async fn a_survey_page_autosaves_then_submits_what_is_on_it(backend: Backend) {
     let t = TestApp::new(backend).await;
-    let id = assigned(&t).await;
+    let id = t.assigned_to_assessor().await;
     let assessor = t.sign_in("assessor").await;
     let path = format!("/assessments/{id}");
     let (status, page) = t.call_bytes(&assessor, &path).await;
@@ -135,7 +113,7 @@ async fn a_survey_page_autosaves_then_submits_what_is_on_it(backend: Backend) {
 
 async fn another_pages_save_shows_both_versions_and_loses_nothing(backend: Backend) {
     let t = TestApp::new(backend).await;
-    let id = assigned(&t).await;
+    let id = t.assigned_to_assessor().await;
     let assessor = t.sign_in("assessor").await;
     let path = format!("/assessments/{id}");
     let open = || async {
