@@ -358,14 +358,15 @@ async fn sign_in(
 
 /// The text of an element once it contains `needle`. After a form is sent the page before it,
 /// with the same element, may still be there (reading it then fails as stale): this polls for
-/// up to 5 s and returns the last text seen.
+/// up to 20 s (CI runs the browser tests beside the rest on two cores) and returns the last
+/// text seen.
 async fn text_with(
     client: &fantoccini::Client,
     locator: Locator<'_>,
     needle: &str,
 ) -> Result<String, fantoccini::error::CmdError> {
     let mut seen = String::new();
-    for _ in 0..50 {
+    for _ in 0..200 {
         if let Ok(found) = client.find(locator).await {
             seen = found.text().await.unwrap_or_default();
             if seen.contains(needle) {
@@ -375,6 +376,30 @@ async fn text_with(
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     Ok(seen)
+}
+
+/// Clicks the element once it is on the page. A page being replaced by the answer to a form
+/// can hand out an element that goes stale before the click lands: find it again and retry
+/// for up to 20 s rather than fail on the race.
+async fn click_when_ready(
+    client: &fantoccini::Client,
+    locator: Locator<'_>,
+) -> Result<(), fantoccini::error::CmdError> {
+    let mut last = None;
+    for _ in 0..200 {
+        match client.find(locator).await {
+            Ok(found) => match found.click().await {
+                Ok(()) => return Ok(()),
+                Err(e) => last = Some(e),
+            },
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    match last {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// Saves a screenshot when MINSHENG_SCREENSHOTS names a directory (for looking at pages).
@@ -547,7 +572,7 @@ async fn help_goes_from_recommendations_to_a_completed_referral_and_the_figures(
         client.goto(&format!("{base}/households/{household}/help")).await?;
         let recommended = client.find(Locator::Id("recommendations")).await?.text().await?;
         assert!(!recommended.is_empty());
-        client.find(Locator::Id("create-plan")).await?.click().await?;
+        click_when_ready(&client, Locator::Id("create-plan")).await?;
         client.wait().for_element(Locator::Id("plan-items")).await?;
         client
             .execute("document.querySelector('#add-item').closest('details').open = true", vec![])
@@ -562,10 +587,10 @@ async fn help_goes_from_recommendations_to_a_completed_referral_and_the_figures(
         // The plan is on the page before and after: wait for the added item.
         text_with(&client, Locator::Css("#plan-items tbody tr:last-child"), "孙子在读大学").await?;
         let last = "#plan-items tbody tr:last-child";
-        client.find(Locator::Css(&format!("{last} button[value='accept']"))).await?.click().await?;
+        click_when_ready(&client, Locator::Css(&format!("{last} button[value='accept']"))).await?;
         // The page before the answer has the same row: wait for the accepted one.
         text_with(&client, Locator::Css(last), "已采纳").await?;
-        client.wait().for_element(Locator::Css(&format!("{last} .item-approve button"))).await?.click().await?;
+        click_when_ready(&client, Locator::Css(&format!("{last} .item-approve button"))).await?;
         let referrals = text_with(&client, Locator::Id("household-referrals"), "勤工助学").await?;
         assert!(referrals.contains("勤工助学"), "{referrals}");
         shot(&client, "help-plan").await;
@@ -573,13 +598,13 @@ async fn help_goes_from_recommendations_to_a_completed_referral_and_the_figures(
         // The education department accepts and completes it.
         sign_in("banan.education").await?;
         client.goto(&format!("{base}/referrals")).await?;
-        client.find(Locator::Css(".referral-form button[value='accept']")).await?.click().await?;
+        click_when_ready(&client, Locator::Css(".referral-form button[value='accept']")).await?;
         client.wait().for_element(Locator::Css(".referral-form input[name='service']")).await?;
         client.find(Locator::Css(".referral-form input[name='service']")).await?.send_keys("图书馆勤工助学岗位").await?;
         client
             .execute("document.querySelector(\".referral-form input[name='date']\").value = '2026-11-20'", vec![])
             .await?;
-        client.find(Locator::Css(".referral-form button[value='complete']")).await?.click().await?;
+        click_when_ready(&client, Locator::Css(".referral-form button[value='complete']")).await?;
         client.wait().for_element(Locator::Css(".referral .badge.completed")).await?;
 
         // The district's figures count it.
