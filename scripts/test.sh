@@ -38,6 +38,7 @@ cargo clippy --workspace --all-targets --locked --features minsheng-web/pdf -- -
 echo "== minsheng region data check"
 cargo run --quiet --locked -p minsheng -- regions check
 cargo run --quiet --locked -p minsheng -- calendar check
+cargo run --quiet --locked -p minsheng -- messages check
 cargo run --quiet --locked -p minsheng -- model check models/*.toml
 cargo run --quiet --locked -p minsheng -- catalog check
 cargo run --quiet --locked -p minsheng -- hotline check

@@ -1,6 +1,7 @@
 //! Administration: users, units and regions, scoped to the administrator's own area.
 
 use minsheng_domain::{Action, RegionCode, RegionLevel, Role, UnitKind};
+use minsheng_i18n::msg;
 use minsheng_store::regions::{self, RegionRow};
 use minsheng_store::users::{self, NewUser, UnitRow, UserRow};
 use serde::Serialize;
@@ -48,10 +49,7 @@ pub(crate) fn validate_username(name: &str) -> AppResult<String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     if !ok {
-        return Err(AppError::invalid(
-            "username",
-            "user name must be 3 to 40 letters, digits, '.', '_' or '-'",
-        ));
+        return Err(AppError::invalid("username", msg!("username-rule")));
     }
     Ok(name.to_string())
 }
@@ -63,17 +61,10 @@ impl App {
             .await?;
         let username = validate_username(&input.username)?;
         check_password_policy(&username, &input.password)?;
-        let display_name = crate::registry::validate_name(&input.display_name).map_err(|_| {
-            AppError::invalid(
-                "display_name",
-                "display name is required (at most 50 characters)",
-            )
-        })?;
+        let display_name = crate::registry::validate_name(&input.display_name)
+            .map_err(|_| AppError::invalid("display_name", msg!("display-name-required")))?;
         if input.roles.is_empty() {
-            return Err(AppError::invalid(
-                "roles",
-                "give the user at least one role",
-            ));
+            return Err(AppError::invalid("roles", msg!("roles-required")));
         }
         let unit = self.unit_in_scope(actor, &input.unit).await?;
         let hash = hash_password(input.password.clone()).await?;
@@ -89,7 +80,7 @@ impl App {
         if users::user_by_name(&mut tx, &username).await?.is_some() {
             return Err(AppError::invalid(
                 "username",
-                format!("user name '{username}' is taken"),
+                msg!("username-taken", username = username),
             ));
         }
         let id = users::insert_user(
@@ -170,10 +161,7 @@ impl App {
         };
         let me = actor.user_id().ok_or(AppError::Forbidden)?;
         if grant.requested_by == Some(me) || grant.user_id == me {
-            return Err(AppError::invalid(
-                "grant",
-                "a second administrator decides a grant you asked for or that is yours",
-            ));
+            return Err(AppError::invalid("grant", msg!("grant-second-admin")));
         }
         let mut tx = self.store().begin().await?;
         if !users::decide_role_grant(&mut tx, id, me, approve, self.now()).await? {
@@ -199,10 +187,10 @@ impl App {
     pub(crate) async fn unit_in_scope(&self, actor: &Actor, unit_name: &str) -> AppResult<UnitRow> {
         match users::unit_by_name(&mut reader(self), unit_name.trim()).await? {
             Some(unit) if actor.scope().contains(unit.region_code) => Ok(unit),
-            Some(_) => Err(AppError::invalid("unit", "this unit is outside your area")),
+            Some(_) => Err(AppError::invalid("unit", msg!("unit-outside-area"))),
             None => Err(AppError::invalid(
                 "unit",
-                format!("no unit named '{}'", unit_name.trim()),
+                msg!("no-unit-named", name = unit_name.trim()),
             )),
         }
     }
@@ -266,7 +254,7 @@ impl App {
             .await?;
         let user = self.user_in_scope(actor, username).await?;
         if actor.user_id() == Some(user.id) && disabled {
-            return Err(AppError::invalid("username", "you cannot disable yourself"));
+            return Err(AppError::invalid("username", msg!("cannot-disable-self")));
         }
         let mut tx = self.store().begin().await?;
         users::set_disabled(&mut tx, user.id, disabled).await?;
@@ -335,22 +323,19 @@ impl App {
             .await?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(AppError::invalid(
-                "name",
-                "unit name must have 1 to 100 characters",
-            ));
+            return Err(AppError::invalid("name", msg!("unit-name-length")));
         }
         if !actor.scope().contains(region.as_i64()) {
             return Err(AppError::invalid(
                 "region_code",
-                "this region is outside your area",
+                msg!("region-outside-area"),
             ));
         }
         if regions::get(&mut reader(self), region.as_i64())
             .await?
             .is_none()
         {
-            return Err(AppError::invalid("region_code", "no such region"));
+            return Err(AppError::invalid("region_code", msg!("no-such-region")));
         }
         let mut tx = self.store().begin().await?;
         let (id, _) =
@@ -413,42 +398,34 @@ impl App {
         let mut errors = Vec::new();
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 60 {
-            errors.push(FieldError::new("name", "name must have 1 to 60 characters"));
+            errors.push(FieldError::new("name", msg!("name-length-60")));
         }
         if town.level() != RegionLevel::Town {
-            errors.push(FieldError::new(
-                "town",
-                "a community hangs under a town (9-digit code)",
-            ));
+            errors.push(FieldError::new("town", msg!("community-under-town")));
         }
         if !actor.scope().contains(town.as_i64()) {
-            errors.push(FieldError::new("town", "this town is outside your area"));
+            errors.push(FieldError::new("town", msg!("town-outside-area")));
         }
         if let Some(code) = code
             && (code.level() != RegionLevel::Community || code.numeric_parent() != Some(town))
         {
-            errors.push(FieldError::new(
-                "code",
-                "a community code is the town's 9 digits plus 3",
-            ));
+            errors.push(FieldError::new("code", msg!("community-code-rule")));
         }
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
         let mut tx = self.store().begin().await?;
         if regions::get(&mut tx, town.as_i64()).await?.is_none() {
-            return Err(AppError::invalid("town", "no such town"));
+            return Err(AppError::invalid("town", msg!("no-such-town")));
         }
         let code = match code {
             Some(c) => c.as_i64(),
             None => regions::next_free_child_code(&mut tx, town.as_i64())
                 .await?
-                .ok_or_else(|| {
-                    AppError::invalid("town", "this town has no free community codes")
-                })?,
+                .ok_or_else(|| AppError::invalid("town", msg!("town-codes-full")))?,
         };
         if regions::get(&mut tx, code).await?.is_some() {
-            return Err(AppError::invalid("code", "this code is taken"));
+            return Err(AppError::invalid("code", msg!("code-taken")));
         }
         regions::upsert(
             &mut tx,

@@ -4,6 +4,7 @@
 //! shown to every agency that may see the household (互认共享). A new survey of a household with
 //! a valid result needs a recorded trigger.
 
+use minsheng_i18n::msg;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -176,10 +177,7 @@ fn enveloped(
     }
     let text = serde_json::to_string(&value).map_err(|e| AppError::Internal(e.to_string()))?;
     if text.len() > 512 * 1024 {
-        return Err(AppError::invalid(
-            "survey",
-            "the survey is larger than 512 KB",
-        ));
+        return Err(AppError::invalid("survey", msg!("survey-too-large")));
     }
     Ok((value, text))
 }
@@ -234,7 +232,12 @@ fn model_errors(errors: Vec<minsheng_assess::ModelError>) -> AppError {
     AppError::Invalid(
         errors
             .into_iter()
-            .map(|e| FieldError::new(&format!("{}:{}", e.line, e.column), e.message))
+            .map(|e| {
+                FieldError::new(
+                    &format!("{}:{}", e.line, e.column),
+                    msg!("model-error", error = e.message),
+                )
+            })
             .collect(),
     )
 }
@@ -255,7 +258,7 @@ async fn record_step(
         // One chain per household: the assessment's steps are in its timeline too.
         let text = format!(
             "家庭评估 #{id}：{} {note}",
-            minsheng_domain::words::assessment_zh(kind)
+            minsheng_i18n::word(minsheng_i18n::Lang::Zh, "assessment", kind)
         );
         minsheng_store::discovery::add_timeline(
             tx,
@@ -408,16 +411,17 @@ impl App {
             .await?;
         self.models_ready().await?;
         if source.len() > 2 * 1024 * 1024 {
-            return Err(AppError::invalid("source", "a model file is at most 2 MB"));
+            return Err(AppError::invalid("source", msg!("model-file-too-large")));
         }
         let model = Model::from_toml(source).map_err(model_errors)?;
         if assessments::model_by_version(&mut reader(self), &model.id, &model.version)
             .await?
             .is_some()
         {
-            return Err(AppError::Conflict(format!(
-                "model {} version {} exists; versions never change — give the new one another version",
-                model.id, model.version
+            return Err(AppError::Conflict(msg!(
+                "model-version-exists",
+                model = &model.id,
+                version = &model.version
             )));
         }
         let mut tx = self.store().begin().await?;
@@ -552,7 +556,7 @@ impl App {
             .await?
             .is_none()
         {
-            errors.push(FieldError::new("model_id", "no active model with this id"));
+            errors.push(FieldError::new("model_id", msg!("no-active-model")));
         }
         let assessor = users::user_by_name(&mut reader(self), input.assessor.trim()).await?;
         let assessor = match assessor {
@@ -565,15 +569,12 @@ impl App {
                     .iter()
                     .any(|r| r == "assessor" || r == "community_worker")
                 {
-                    errors.push(FieldError::new(
-                        "assessor",
-                        "this user is not an assessor or community worker",
-                    ));
+                    errors.push(FieldError::new("assessor", msg!("not-an-assessor")));
                     None
                 } else if !area.contains(household.region_code) {
                     errors.push(FieldError::new(
                         "assessor",
-                        "the household is outside this assessor's area",
+                        msg!("household-outside-assessor-area"),
                     ));
                     None
                 } else if !self
@@ -583,7 +584,7 @@ impl App {
                     // A purchased-services organisation's assessors work within its contracts.
                     errors.push(FieldError::new(
                         "assessor",
-                        "the household is outside the contracts of this assessor's organisation",
+                        msg!("household-outside-assessor-contracts"),
                     ));
                     None
                 } else {
@@ -591,25 +592,22 @@ impl App {
                 }
             }
             _ => {
-                errors.push(FieldError::new("assessor", "no such active user"));
+                errors.push(FieldError::new("assessor", msg!("no-such-active-user")));
                 None
             }
         };
         let trigger = input.trigger.trim();
         if !TRIGGERS.contains(&trigger) {
-            errors.push(FieldError::new(
-                "trigger",
-                "first, expiry, report, change or reviewer",
-            ));
+            errors.push(FieldError::new("trigger", msg!("trigger-choices")));
         }
         let note = input.note.trim();
         if note.chars().count() > 1000 {
-            errors.push(FieldError::new("note", "at most 1000 characters"));
+            errors.push(FieldError::new("note", msg!("text-too-long", max = 1000)));
         }
         if let Some(open) = assessments::open_assessment(&mut reader(self), household.id).await? {
             errors.push(FieldError::new(
                 "household_id",
-                format!("assessment #{open} of this household is still open"),
+                msg!("assessment-still-open", open = open),
             ));
         }
         let now = self.now();
@@ -617,23 +615,19 @@ impl App {
             assessments::recognised(&mut reader(self), actor.scope(), household.id).await?;
         match (&current, trigger) {
             (None, "first") | (None, "report") | (None, "change") | (None, "reviewer") => {}
-            (None, _) => errors.push(FieldError::new("trigger", "the household has no recognised assessment; use first")),
+            (None, _) => errors.push(FieldError::new("trigger", msg!("trigger-use-first"))),
             (Some(c), _) if c.valid_until.is_some_and(|v| v < now) => {
                 if trigger == "first" {
-                    errors.push(FieldError::new("trigger", "the household's result has expired: use expiry"));
+                    errors.push(FieldError::new("trigger", msg!("trigger-use-expiry")));
                 }
             }
-            (Some(_), "first" | "expiry") => errors.push(FieldError::new(
-                "trigger",
-                "the household has a valid recognised result (互认): a new survey needs a report, a change of circumstances or a reviewer's decision",
-            )),
+            (Some(_), "first" | "expiry") => {
+                errors.push(FieldError::new("trigger", msg!("trigger-result-valid")))
+            }
             (Some(_), _) => {}
         }
         if matches!(trigger, "report" | "change" | "reviewer") && note.is_empty() {
-            errors.push(FieldError::new(
-                "note",
-                "say what was reported or what changed",
-            ));
+            errors.push(FieldError::new("note", msg!("say-what-changed")));
         }
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
@@ -825,13 +819,12 @@ impl App {
             });
         }
         if !matches!(row.state.as_str(), "assigned" | "draft" | "returned") {
-            return Err(AppError::Conflict(format!(
-                "assessment {id} is {} and cannot be edited",
-                row.state
-            )));
+            return Err(AppError::Conflict(
+                msg!("assessment-not-editable", id = id).word("state", "assessment", &row.state),
+            ));
         }
         let Some(survey_json) = form.survey else {
-            return Err(AppError::invalid("survey", "nothing has been recorded yet"));
+            return Err(AppError::invalid("survey", msg!("nothing-recorded")));
         };
         let (value, text) = enveloped(&row, survey_json)?;
         let errors = match survey::from_json(&value) {
@@ -895,7 +888,7 @@ impl App {
             Some(on_page) => enveloped(&row, on_page)?.0,
             None => {
                 let Some(text) = row.survey.as_deref() else {
-                    return Err(AppError::invalid("survey", "nothing has been recorded yet"));
+                    return Err(AppError::invalid("survey", msg!("nothing-recorded")));
                 };
                 serde_json::from_str(text).map_err(|e| AppError::Internal(e.to_string()))?
             }
@@ -917,7 +910,7 @@ impl App {
         };
         let model_row = assessments::active_model(&mut reader(self), &row.model_id)
             .await?
-            .ok_or_else(|| AppError::invalid("model_id", "the model has no active version"))?;
+            .ok_or_else(|| AppError::invalid("model_id", msg!("model-no-active-version")))?;
         let model = self.compiled_model(model_row.id).await?;
         let scored = model.score(&read.facts);
         let household = row.household_id.to_string();
@@ -1003,15 +996,16 @@ impl App {
             .await?;
         let comment = comment.trim();
         if !approve && comment.is_empty() {
-            return Err(AppError::invalid("comment", "say what must be corrected"));
+            return Err(AppError::invalid("comment", msg!("say-what-to-correct")));
         }
         if comment.chars().count() > 2000 {
-            return Err(AppError::invalid("comment", "at most 2000 characters"));
+            return Err(AppError::invalid(
+                "comment",
+                msg!("text-too-long", max = 2000),
+            ));
         }
         if Some(row.assessor_id) == actor.user_id() {
-            return Err(AppError::Conflict(
-                "an assessor does not review their own assessment".into(),
-            ));
+            return Err(AppError::Conflict(msg!("no-self-review")));
         }
         let now = self.now();
         let mut tx = self.store().begin().await?;

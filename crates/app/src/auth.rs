@@ -14,6 +14,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine;
 use minsheng_domain::{Action, Role};
+use minsheng_i18n::msg;
 use minsheng_store::users::{self, ThrottleRow, UserRow};
 use minsheng_store::{Conn, regions};
 use rand::RngCore;
@@ -99,10 +100,7 @@ impl Actor {
             Some(code) if self.scope.contains(code.as_i64()) => {
                 Ok(Scope::from_ranges(vec![code.subtree()]))
             }
-            Some(_) => Err(AppError::invalid(
-                "region",
-                "this region is outside your area",
-            )),
+            Some(_) => Err(AppError::invalid("region", msg!("region-outside-area"))),
             None => Ok(self.scope.clone()),
         }
     }
@@ -215,27 +213,18 @@ pub fn check_password_policy(username: &str, password: &str) -> AppResult<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AppError::invalid(
             "password",
-            format!("password must have at least {MIN_PASSWORD_CHARS} characters"),
+            msg!("password-too-short", min = MIN_PASSWORD_CHARS),
         ));
     }
     if password.len() > 1024 {
-        return Err(AppError::invalid(
-            "password",
-            "password must have at most 1,024 bytes",
-        ));
+        return Err(AppError::invalid("password", msg!("password-too-long")));
     }
     if password.eq_ignore_ascii_case(username) {
-        return Err(AppError::invalid(
-            "password",
-            "password must not be the user name",
-        ));
+        return Err(AppError::invalid("password", msg!("password-is-username")));
     }
     let lower = password.to_lowercase();
     if common_passwords().any(|common| common.eq_ignore_ascii_case(&lower)) {
-        return Err(AppError::invalid(
-            "password",
-            "this is one of the most common passwords: choose another",
-        ));
+        return Err(AppError::invalid("password", msg!("password-common")));
     }
     let mut hints: Vec<&str> = vec![username, "minsheng", "chongqing", "mingsheng", "12345"];
     for common in common_passwords() {
@@ -243,10 +232,7 @@ pub fn check_password_policy(username: &str, password: &str) -> AppResult<()> {
     }
     let strength = zxcvbn::zxcvbn(password, &hints);
     if strength.score() < MIN_STRENGTH {
-        return Err(AppError::invalid(
-            "password",
-            "password is too easy to guess: use a longer one, e.g. three or four unrelated words",
-        ));
+        return Err(AppError::invalid("password", msg!("password-weak")));
     }
     Ok(())
 }
@@ -524,7 +510,7 @@ impl App {
         if !verify_password(old_password.to_string(), user.password_hash.clone()).await {
             return Err(AppError::invalid(
                 "old_password",
-                "the current password is wrong",
+                msg!("password-current-wrong"),
             ));
         }
         check_password_policy(&user.username, new_password)?;
@@ -556,15 +542,12 @@ impl App {
         if actor.via_token {
             return Err(AppError::invalid(
                 "authorization",
-                "issue tokens from a signed-in session, not with a token",
+                msg!("token-from-session"),
             ));
         }
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(AppError::invalid(
-                "name",
-                "give the token a name of 1 to 100 characters",
-            ));
+            return Err(AppError::invalid("name", msg!("token-name-length")));
         }
         let token = format!("ms_{}", random_token());
         let now = self.now();

@@ -225,7 +225,7 @@ impl App {
 
         let units: Vec<(String, UnitKind, i64)> = vec![
             (
-                "minsheng 系统运维".into(),
+                "民生平台系统运维".into(),
                 UnitKind::SystemOperator,
                 500_000_000_000,
             ),

@@ -4,11 +4,11 @@
 
 use minsheng_domain::authz::channels_for;
 use minsheng_domain::time_util::CHINA_OFFSET;
-use minsheng_domain::words;
 use minsheng_domain::{
     Action, IdNumber, RegionCode, RegionLevel, Role, WorkdayCalendar, mask_id_number, relation,
     text,
 };
+use minsheng_i18n::{Lang, msg};
 use minsheng_store::discovery::{self, ClueInput, LeadInput, MyClueRow, PhotoOwner, VisitInput};
 pub use minsheng_store::discovery::{ClueRow, DiscoveryFigures, FileRow, LeadRow, TimelineRow};
 use minsheng_store::registry;
@@ -112,7 +112,7 @@ fn validate_photos(
     if photos.len() > MAX_PHOTOS {
         errors.push(FieldError::new(
             "photos",
-            format!("at most {MAX_PHOTOS} photos at a time"),
+            msg!("too-many-photos", max = MAX_PHOTOS),
         ));
     }
     let mut valid = Vec::new();
@@ -120,17 +120,14 @@ fn validate_photos(
         match sniff_image(bytes) {
             _ if bytes.len() > MAX_PHOTO_BYTES => errors.push(FieldError::new(
                 "photos",
-                format!(
-                    "photo {} is larger than {} MB",
-                    i + 1,
-                    MAX_PHOTO_BYTES / 1024 / 1024
+                msg!(
+                    "photo-too-large",
+                    n = i + 1,
+                    mb = MAX_PHOTO_BYTES / 1024 / 1024
                 ),
             )),
             Some(kind) => valid.push((kind, bytes.clone())),
-            None => errors.push(FieldError::new(
-                "photos",
-                format!("file {} is not a photo (JPEG, PNG, WebP or HEIC)", i + 1),
-            )),
+            None => errors.push(FieldError::new("photos", msg!("not-a-photo", n = i + 1))),
         }
     }
     valid
@@ -191,10 +188,7 @@ pub(crate) struct ValidClue {
 fn limited(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> String {
     let value = value.trim();
     if value.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            format!("{field} is longer than {max} characters"),
-        ));
+        errors.push(FieldError::new(field, msg!("text-too-long", max = max)));
     }
     value.to_string()
 }
@@ -217,11 +211,11 @@ impl App {
             let mb = |b: i64| b as f64 / (1 << 20) as f64;
             return Err(AppError::invalid(
                 "photos",
-                format!(
-                    "the daily photo quota is {:.0} MB: {:.1} MB used today, these photos are {:.1} MB",
-                    mb(quota),
-                    mb(used),
-                    mb(adding)
+                msg!(
+                    "photo-quota",
+                    quota = format!("{:.0}", mb(quota)),
+                    used = format!("{:.1}", mb(used)),
+                    adding = format!("{:.1}", mb(adding))
                 ),
             ));
         }
@@ -241,17 +235,17 @@ impl App {
         if !CHANNELS.contains(&channel.as_str()) {
             errors.push(FieldError::new(
                 "channel",
-                format!("'{channel}' is not a channel"),
+                msg!("not-a-channel", channel = channel),
             ));
         } else if !Self::may_use_channel(actor, &channel) {
             errors.push(FieldError::new(
                 "channel",
-                format!("your role does not file clues through '{channel}'"),
+                msg!("channel-not-for-role").word("channel", "discovery", &channel),
             ));
         }
         let description = limited("description", &s.description, 2000, &mut errors);
         if description.is_empty() {
-            errors.push(FieldError::new("description", "say what you noticed"));
+            errors.push(FieldError::new("description", msg!("say-what-you-noticed")));
         }
         let address = limited("address", &s.address, 200, &mut errors);
         let person_name = limited("person_name", &s.person_name, 50, &mut errors);
@@ -261,10 +255,7 @@ impl App {
             s.urgency.trim().to_string()
         };
         if !URGENCIES.contains(&urgency.as_str()) {
-            errors.push(FieldError::new(
-                "urgency",
-                "urgency is normal, urgent or emergency",
-            ));
+            errors.push(FieldError::new("urgency", msg!("urgency-choices")));
         }
         let id_number = match s
             .id_number
@@ -275,7 +266,7 @@ impl App {
             Some(text) => match IdNumber::parse(text) {
                 Ok(id) => Some(id),
                 Err(e) => {
-                    errors.push(FieldError::new("id_number", e.to_string()));
+                    errors.push(FieldError::new("id_number", e.message()));
                     None
                 }
             },
@@ -286,18 +277,12 @@ impl App {
             || latitude.is_some_and(|v| !(-90.0..=90.0).contains(&v))
             || longitude.is_some_and(|v| !(-180.0..=180.0).contains(&v))
         {
-            errors.push(FieldError::new(
-                "location",
-                "give both latitude and longitude, in degrees",
-            ));
+            errors.push(FieldError::new("location", msg!("lat-long-both")));
         }
         let has_location = !address.is_empty() || latitude.is_some();
         let has_person = !person_name.is_empty() || id_number.is_some();
         if !has_location && !has_person {
-            errors.push(FieldError::new(
-                "address",
-                "say where (a building or address) or who (a name or ID number): a clue needs at least one",
-            ));
+            errors.push(FieldError::new("address", msg!("clue-where-or-who")));
         }
         let sent_key = s
             .client_key
@@ -305,10 +290,7 @@ impl App {
             .map(str::trim)
             .filter(|k| !k.is_empty());
         if sent_key.is_some_and(|k| k.len() > 100) {
-            errors.push(FieldError::new(
-                "client_key",
-                "client_key is longer than 100 characters",
-            ));
+            errors.push(FieldError::new("client_key", msg!("client-key-too-long")));
         }
         let client_key = s
             .system_key
@@ -362,7 +344,7 @@ impl App {
             let code = match RegionCode::parse(text) {
                 Ok(code) => code,
                 Err(e) => {
-                    errors.push(FieldError::new("region_code", e.to_string()));
+                    errors.push(FieldError::new("region_code", e.message()));
                     return Ok(None);
                 }
             };
@@ -372,17 +354,14 @@ impl App {
                     if actor.scope().contains(code.as_i64()) {
                         Some(code.as_i64())
                     } else {
-                        errors.push(FieldError::new(
-                            "region_code",
-                            "this region is outside your area",
-                        ));
+                        errors.push(FieldError::new("region_code", msg!("region-outside-area")));
                         None
                     }
                 }
                 _ => {
                     errors.push(FieldError::new(
                         "region_code",
-                        "give a town (9 digits) or community (12 digits) code",
+                        msg!("town-or-community-code"),
                     ));
                     None
                 }
@@ -400,10 +379,7 @@ impl App {
         {
             return Ok(Some(actor.region_code()));
         }
-        errors.push(FieldError::new(
-            "region_code",
-            "say which town or community the clue is about",
-        ));
+        errors.push(FieldError::new("region_code", msg!("clue-which-area")));
         Ok(None)
     }
 
@@ -519,7 +495,7 @@ impl App {
                 let (clue_id, lead_id) =
                     discovery::clue_by_client_key(&mut reader(self), actor.scope(), key)
                         .await?
-                        .ok_or(AppError::Conflict("clue".into()))?;
+                        .ok_or(AppError::Conflict(msg!("duplicate-submission")))?;
                 return Ok(SubmitResult {
                     clue_id,
                     lead_id,
@@ -623,7 +599,7 @@ impl App {
         if let Some(household) = found.household_id {
             let text = format!(
                 "线索（{}）：{}",
-                words::discovery_zh(&clue.channel),
+                minsheng_i18n::word(Lang::Zh, "discovery", &clue.channel),
                 clue.description.chars().take(80).collect::<String>()
             );
             discovery::add_timeline(
@@ -778,10 +754,7 @@ impl App {
         self.authorize(actor, Action::VisitLeads, subject).await?;
         let lead = self.lead_in_area(actor, lead_id, "lead.visit").await?;
         if lead.status != "open" {
-            return Err(AppError::invalid(
-                "outcome",
-                "this lead was already visited and decided",
-            ));
+            return Err(AppError::invalid("outcome", msg!("lead-already-decided")));
         }
         let mut photo_errors = Vec::new();
         let photos = validate_photos(&v.photos, &mut photo_errors);
@@ -793,7 +766,7 @@ impl App {
         if findings.is_empty() || findings.chars().count() > 4000 {
             return Err(AppError::invalid(
                 "findings",
-                "write what the visit found (at most 4,000 characters)",
+                msg!("visit-findings-required"),
             ));
         }
         let now = self.now();
@@ -817,7 +790,7 @@ impl App {
             }
             "merge" => {
                 let household = v.household_id.ok_or_else(|| {
-                    AppError::invalid("household_id", "choose the household whose file this joins")
+                    AppError::invalid("household_id", msg!("choose-merge-household"))
                 })?;
                 if registry::household(&mut tx, actor.scope(), household)
                     .await?
@@ -825,17 +798,12 @@ impl App {
                 {
                     return Err(AppError::invalid(
                         "household_id",
-                        "no such household in your area",
+                        msg!("no-such-household-in-area"),
                     ));
                 }
                 let file = discovery::file_of_household(&mut tx, actor.scope(), household)
                     .await?
-                    .ok_or_else(|| {
-                        AppError::invalid(
-                            "household_id",
-                            "this household has no file to merge into",
-                        )
-                    })?;
+                    .ok_or_else(|| AppError::invalid("household_id", msg!("household-no-file")))?;
                 ("merged", Some(file.id), Some(household), None)
             }
             "close" => {
@@ -843,22 +811,16 @@ impl App {
                 if !CLOSE_REASONS.contains(&reason) {
                     return Err(AppError::invalid(
                         "close_reason",
-                        "closing needs a reason: not_in_difficulty, moved_away, unreachable, duplicate or other",
+                        msg!("close-reason-required"),
                     ));
                 }
                 if reason == "other" && v.note.trim().is_empty() {
-                    return Err(AppError::invalid(
-                        "note",
-                        "say why, when the reason is 'other'",
-                    ));
+                    return Err(AppError::invalid("note", msg!("say-why-other")));
                 }
                 ("closed", None, lead.household_id, Some(reason.to_string()))
             }
             _ => {
-                return Err(AppError::invalid(
-                    "outcome",
-                    "the outcome is register, merge or close",
-                ));
+                return Err(AppError::invalid("outcome", msg!("visit-outcome-choices")));
             }
         };
         discovery::finish_lead(
@@ -910,7 +872,7 @@ impl App {
                 ),
                 _ => format!(
                     "走访后关闭（{}）",
-                    words::discovery_zh(reason.as_deref().unwrap_or(""))
+                    minsheng_i18n::word(Lang::Zh, "discovery", reason.as_deref().unwrap_or(""))
                 ),
             };
             if matches!(status, "registered" | "merged") {
@@ -992,7 +954,7 @@ impl App {
                 if address.is_empty() {
                     return Err(AppError::invalid(
                         "address",
-                        "the household's address is needed to register it",
+                        msg!("address-needed-to-register"),
                     ));
                 }
                 let head = v.head.as_ref().map(validate_member).transpose()?;
@@ -1057,14 +1019,11 @@ impl App {
             return Err(AppError::NotFound);
         };
         if !FILE_STATES.contains(&state) {
-            return Err(AppError::invalid(
-                "state",
-                "state is watch, assisted, not_eligible_helped or closed",
-            ));
+            return Err(AppError::invalid("state", msg!("file-state-choices")));
         }
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         if state == "closed" && reason.is_none() {
-            return Err(AppError::invalid("reason", "closing a file needs a reason"));
+            return Err(AppError::invalid("reason", msg!("close-file-reason")));
         }
         let now = self.now();
         let mut tx = self.store().begin().await?;
@@ -1085,10 +1044,10 @@ impl App {
         }
         let text = format!(
             "档案状态：{} → {}{}",
-            words::discovery_zh(&file.state),
-            words::discovery_zh(state),
+            minsheng_i18n::word(Lang::Zh, "discovery", &file.state),
+            minsheng_i18n::word(Lang::Zh, "discovery", state),
             reason
-                .map(|r| format!("（{}）", words::discovery_zh(r)))
+                .map(|r| format!("（{}）", minsheng_i18n::word(Lang::Zh, "discovery", r)))
                 .unwrap_or_default()
         );
         discovery::add_timeline(

@@ -184,6 +184,11 @@ fn write_sheets(book: &mut Workbook, sheets: Vec<Sheet>) -> AppResult<()> {
     Ok(())
 }
 
+/// A discovery code's Chinese word for a workbook cell (the code when it has none).
+fn discovery_word(code: &str) -> String {
+    crate::i18n::word(crate::Lang::Zh, "discovery", code).to_string()
+}
+
 impl App {
     /// The discovery figures of an area and period as a workbook: one sheet per table.
     #[tracing::instrument(level = "debug", skip_all)]
@@ -223,7 +228,7 @@ impl App {
                 ["渠道", "线索数"],
                 f.clues_by_channel
                     .iter()
-                    .map(|(k, n)| (k.clone(), n.to_string()))
+                    .map(|(k, n)| (discovery_word(k), n.to_string()))
                     .collect(),
             ),
             (
@@ -231,7 +236,7 @@ impl App {
                 ["状态", "户数"],
                 f.files_by_state
                     .iter()
-                    .map(|(k, n)| (k.clone(), n.to_string()))
+                    .map(|(k, n)| (discovery_word(k), n.to_string()))
                     .collect(),
             ),
             (
@@ -239,7 +244,7 @@ impl App {
                 ["原因", "线索数"],
                 f.closed_by_reason
                     .iter()
-                    .map(|(k, n)| (k.clone(), n.to_string()))
+                    .map(|(k, n)| (discovery_word(k), n.to_string()))
                     .collect(),
             ),
         ];
@@ -254,7 +259,9 @@ impl App {
         }
         for (i, (level, groups, staff, volunteers)) in f.groups_by_level.iter().enumerate() {
             let row = i as u32 + 1;
-            sheet.write_string(row, 0, level).map_err(error)?;
+            sheet
+                .write_string(row, 0, discovery_word(level))
+                .map_err(error)?;
             for (col, n) in [(1u16, groups), (2, staff), (3, volunteers)] {
                 sheet.write_number(row, col, *n as f64).map_err(error)?;
             }

@@ -6,6 +6,7 @@
 //! workers. Operators never see the households: links and alerts are read within the area of
 //! the person who asks.
 
+use minsheng_i18n::msg;
 use std::collections::{BTreeMap, BTreeSet};
 
 use minsheng_domain::Action;
@@ -72,6 +73,19 @@ fn rules() -> AppResult<&'static [Rule]> {
         .map_err(|e| AppError::Internal(format!("alarm rules: {e}")))
 }
 
+impl App {
+    /// What an alarm of a rule says in a language: the rule's text, or the stored message when
+    /// the rule is gone or has no text in that language.
+    pub fn alarm_message(&self, rule: &str, stored: &str, lang: crate::Lang) -> String {
+        let found = rules().ok().and_then(|r| r.iter().find(|x| x.id == rule));
+        match (found, lang) {
+            (Some(r), crate::Lang::En) if !r.message_en.is_empty() => r.message_en.clone(),
+            (Some(r), _) => r.message.clone(),
+            (None, _) => stored.to_string(),
+        }
+    }
+}
+
 /// Reads a stored network's source again (it was checked when installed).
 fn parse(row: &NetworkRow) -> AppResult<Network> {
     native::read(&row.source)
@@ -120,13 +134,13 @@ impl App {
         .await?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(AppError::invalid("name", "1 to 100 characters"));
+            return Err(AppError::invalid("name", msg!("text-length", max = 100)));
         }
         let net = native::read(source).map_err(|errors| {
             AppError::Invalid(
                 errors
                     .into_iter()
-                    .map(|e| FieldError::new("source", e))
+                    .map(|e| FieldError::new("source", msg!("grid-cause", error = e)))
                     .collect(),
             )
         })?;
@@ -227,7 +241,7 @@ impl App {
         if readings.len() > MAX_READINGS_PER_POST {
             return Err(AppError::invalid(
                 "readings",
-                format!("at most {MAX_READINGS_PER_POST} readings in one post"),
+                msg!("too-many-readings", max = MAX_READINGS_PER_POST),
             ));
         }
         let rules = rules()?;
@@ -242,13 +256,13 @@ impl App {
             if !sensors.contains_key(&r.sensor) {
                 errors.push(FieldError::new(
                     &format!("readings[{i}].sensor"),
-                    format!("no sensor {:?} in network {network_id}", r.sensor),
+                    msg!("no-such-sensor", sensor = &r.sensor, network = network_id),
                 ));
             }
             if !r.value.is_finite() {
                 errors.push(FieldError::new(
                     &format!("readings[{i}].value"),
-                    "a finite number",
+                    msg!("reading-finite"),
                 ));
             }
             if r.source
@@ -257,18 +271,18 @@ impl App {
             {
                 errors.push(FieldError::new(
                     &format!("readings[{i}].source"),
-                    "sensor or robot",
+                    msg!("reading-source"),
                 ));
             }
             if r.at.is_some_and(|at| at <= 0 || at > now + 3_600_000) {
                 errors.push(FieldError::new(
                     &format!("readings[{i}].at"),
-                    "ms since 1970, not in the future",
+                    msg!("reading-time"),
                 ));
             }
         }
         if readings.is_empty() {
-            errors.push(FieldError::new("readings", "at least one reading"));
+            errors.push(FieldError::new("readings", msg!("readings-required")));
         }
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
@@ -407,7 +421,7 @@ impl App {
         )
         .await?;
         if note.chars().count() > 500 {
-            return Err(AppError::invalid("note", "at most 500 characters"));
+            return Err(AppError::invalid("note", msg!("text-too-long", max = 500)));
         }
         let mut tx = self.store().begin().await?;
         if !store::acknowledge_alarm(&mut tx, id, actor.user_id(), note.trim(), self.now()).await? {
@@ -449,23 +463,20 @@ impl App {
         let consent = link.consent_by.trim();
         let mut errors = Vec::new();
         if consent.is_empty() || consent.chars().count() > 100 {
-            errors.push(FieldError::new(
-                "consent_by",
-                "who agreed to the link (1 to 100 characters): no link without consent",
-            ));
+            errors.push(FieldError::new("consent_by", msg!("link-consent-required")));
         }
         if link.need.chars().count() > 200 {
-            errors.push(FieldError::new("need", "at most 200 characters"));
+            errors.push(FieldError::new("need", msg!("text-too-long", max = 200)));
         }
         let row = store::network(&mut reader(self), link.network_id).await?;
         match &row {
-            None => errors.push(FieldError::new("network_id", "no such network")),
+            None => errors.push(FieldError::new("network_id", msg!("no-such-network"))),
             Some(row) => {
                 let net = parse(row)?;
                 if !net.loads.iter().any(|l| l.id == link.load_id) {
                     errors.push(FieldError::new(
                         "load_id",
-                        format!("no load {:?} in {}", link.load_id, row.name),
+                        msg!("no-such-load", load = &link.load_id, network = &row.name),
                     ));
                 }
             }
@@ -586,7 +597,7 @@ impl App {
         let normal = ix.normal_state();
         let none = BTreeSet::new();
         let zones = flisr::fault_zones(&ix, &normal, &none, cause, &none)
-            .map_err(|e| AppError::invalid("fault", e))?;
+            .map_err(|e| AppError::invalid("fault", msg!("grid-cause", error = e)))?;
         let fault = Fault {
             zones,
             ..Fault::default()

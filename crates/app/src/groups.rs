@@ -3,6 +3,7 @@
 //! volunteers). Officers set up the groups of their area and recruit members into them.
 
 use minsheng_domain::{Action, RegionCode, RegionLevel};
+use minsheng_i18n::msg;
 use minsheng_store::discovery::{self, GroupRow, MemberRow};
 use minsheng_store::{regions, users};
 use serde::Serialize;
@@ -65,17 +66,14 @@ impl App {
     pub async fn create_group(&self, actor: &Actor, region: &str, name: &str) -> AppResult<i64> {
         self.authorize(actor, Action::ManageGroups, Subject::new("group", ""))
             .await?;
-        let code = RegionCode::parse(region)
-            .map_err(|e| AppError::invalid("region_code", e.to_string()))?;
+        let code =
+            RegionCode::parse(region).map_err(|e| AppError::invalid("region_code", e.message()))?;
         let level = match code.level() {
             RegionLevel::District => "district",
             RegionLevel::Town => "town",
             RegionLevel::Community => "community",
             _ => {
-                return Err(AppError::invalid(
-                    "region_code",
-                    "a group belongs to a district, a town or a community",
-                ));
+                return Err(AppError::invalid("region_code", msg!("group-region-level")));
             }
         };
         if !actor.scope().contains(code.as_i64())
@@ -85,15 +83,12 @@ impl App {
         {
             return Err(AppError::invalid(
                 "region_code",
-                "no such region in your area",
+                msg!("no-such-region-in-area"),
             ));
         }
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(AppError::invalid(
-                "name",
-                "name the group (at most 100 characters)",
-            ));
+            return Err(AppError::invalid("name", msg!("group-name-required")));
         }
         let mut tx = self.store().begin().await?;
         let id = discovery::upsert_group(&mut tx, level, code.as_i64(), name, self.now()).await?;
@@ -127,13 +122,13 @@ impl App {
         if !POSITIONS.contains(&position) {
             return Err(AppError::invalid(
                 "position",
-                "position is leader, deputy, liaison, staff, grid_worker or volunteer",
+                msg!("group-position-choices"),
             ));
         }
         let user = users::user_by_name(&mut reader(self), username.trim())
             .await?
             .filter(|u| actor.scope().contains(u.region_code))
-            .ok_or_else(|| AppError::invalid("username", "no such user in your area"))?;
+            .ok_or_else(|| AppError::invalid("username", msg!("no-such-user-in-area")))?;
         let mut tx = self.store().begin().await?;
         discovery::add_group_member(&mut tx, group_id, user.id, position, self.now()).await?;
         write_audit(
@@ -162,7 +157,7 @@ impl App {
         self.group_in_area(actor, group_id).await?;
         let user = users::user_by_name(&mut reader(self), username.trim())
             .await?
-            .ok_or_else(|| AppError::invalid("username", "no such user"))?;
+            .ok_or_else(|| AppError::invalid("username", msg!("no-such-user")))?;
         let mut tx = self.store().begin().await?;
         discovery::remove_group_member(&mut tx, group_id, user.id).await?;
         write_audit(

@@ -7,6 +7,7 @@ use minsheng_assess::catalog::{self, AssessmentFacts, Catalog, Item, Recommendat
 use minsheng_assess::survey;
 use minsheng_domain::time_util::CHINA_OFFSET;
 use minsheng_domain::{Action, RegionCode, Role};
+use minsheng_i18n::msg;
 use minsheng_store::assessments;
 use minsheng_store::discovery::add_timeline;
 pub use minsheng_store::help::FollowupRow;
@@ -229,12 +230,7 @@ impl App {
         let (assessment_id, recommended) = self
             .recommendations(actor, household_id)
             .await?
-            .ok_or_else(|| {
-                AppError::invalid(
-                    "household_id",
-                    "the household has no recognised assessment to plan from",
-                )
-            })?;
+            .ok_or_else(|| AppError::invalid("household_id", msg!("plan-needs-assessment")))?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
         let plan = help::insert_plan(
@@ -328,7 +324,7 @@ impl App {
             .await?;
         let plan = help::plan_of_household(&mut reader(self), actor.scope(), household_id)
             .await?
-            .ok_or_else(|| AppError::invalid("plan", "make the plan first"))?;
+            .ok_or_else(|| AppError::invalid("plan", msg!("make-plan-first")))?;
         self.add_plan_item(actor, plan.id, item_code, amount, reason)
             .await
     }
@@ -360,23 +356,21 @@ impl App {
         let reason = crate::bounded("reason", reason, 500)?;
         let reason = reason.as_str();
         let catalog = shipped_catalog()?;
-        let item = catalog.item(item_code.trim()).ok_or_else(|| {
-            AppError::invalid("item_code", "no such item in the assistance catalog")
-        })?;
+        let item = catalog
+            .item(item_code.trim())
+            .ok_or_else(|| AppError::invalid("item_code", msg!("no-such-item")))?;
         if reason.trim().is_empty() {
-            return Err(AppError::invalid(
-                "reason",
-                "say why the household needs it",
-            ));
+            return Err(AppError::invalid("reason", msg!("say-why-needed")));
         }
         if let Some(a) = amount
             && !(a >= 0.0 && a.is_finite() && item.limit.is_none_or(|l| a <= l))
         {
             return Err(AppError::invalid(
                 "amount",
-                format!(
-                    "{a} is above the item's limit of {}",
-                    item.limit.map_or("–".into(), |l| format!("{l:.2}"))
+                msg!(
+                    "above-item-limit",
+                    amount = format!("{a:.2}"),
+                    limit = item.limit.map_or("–".into(), |l| format!("{l:.2}"))
                 ),
             ));
         }
@@ -396,7 +390,7 @@ impl App {
         .await
         .map_err(|e| match e {
             minsheng_store::StoreError::Conflict(_) => {
-                AppError::Conflict(format!("the plan already has {}", item.label_zh))
+                AppError::Conflict(msg!("plan-has-item", item = &item.label_zh))
             }
             other => other.into(),
         })?;
@@ -440,10 +434,7 @@ impl App {
         let reason = crate::bounded("reason", reason, 500)?;
         let reason = reason.as_str();
         if !accept && reason.trim().is_empty() {
-            return Err(AppError::invalid(
-                "reason",
-                "declining an item needs a reason",
-            ));
+            return Err(AppError::invalid("reason", msg!("decline-needs-reason")));
         }
         let (to, note) = if accept {
             ("accepted", "")
@@ -543,10 +534,7 @@ impl App {
                 .ok_or_else(|| {
                     AppError::invalid(
                         "item",
-                        format!(
-                            "no {} unit covers this household's area to refer to",
-                            entry.unit_kind
-                        ),
+                        msg!("no-receiver-unit").word("kind", "unit_kind", &entry.unit_kind),
                     )
                 })?;
             let facts = serde_json::json!({
@@ -720,29 +708,24 @@ impl App {
         let note = crate::bounded("note", note, 2000)?;
         let note = note.as_str();
         if note.is_empty() {
-            return Err(AppError::invalid("note", "say what the visit found"));
+            return Err(AppError::invalid("note", msg!("say-what-visit-found")));
         }
         if let Some(s) = satisfaction
             && !["satisfied", "neutral", "unsatisfied"].contains(&s)
         {
             return Err(AppError::invalid(
                 "satisfaction",
-                "satisfied, neutral or unsatisfied",
+                msg!("satisfaction-choices"),
             ));
         }
         if let Some(t) = tier
             && !TIERS.contains(&t)
         {
-            return Err(AppError::invalid("tier", "severe, watch or stable"));
+            return Err(AppError::invalid("tier", msg!("tier-choices")));
         }
         let open = help::open_followup(&mut reader(self), actor.scope(), household_id)
             .await?
-            .ok_or_else(|| {
-                AppError::invalid(
-                    "household_id",
-                    "no follow-up is scheduled: the household is not on the watch",
-                )
-            })?;
+            .ok_or_else(|| AppError::invalid("household_id", msg!("no-followup-scheduled")))?;
         let now = self.now();
         let next_tier = tier.unwrap_or(&open.tier);
         let mut tx = self.store().begin().await?;
@@ -930,10 +913,7 @@ impl App {
             ),
             ReferralAction::Return { reason } => {
                 if reason.trim().is_empty() {
-                    return Err(AppError::invalid(
-                        "reason",
-                        "say why the referral is returned",
-                    ));
+                    return Err(AppError::invalid("reason", msg!("say-why-returned")));
                 }
                 (
                     &["sent", "accepted"],
@@ -954,13 +934,13 @@ impl App {
                 if amount.is_none() && service.trim().is_empty() {
                     return Err(AppError::invalid(
                         "outcome",
-                        "give the amount paid or the service delivered",
+                        msg!("outcome-amount-or-service"),
                     ));
                 }
                 if let Some(a) = amount
                     && !(*a >= 0.0 && a.is_finite())
                 {
-                    return Err(AppError::invalid("amount", "an amount of yuan"));
+                    return Err(AppError::invalid("amount", msg!("amount-yuan")));
                 }
                 if time::Date::parse(
                     date.trim(),
@@ -968,10 +948,7 @@ impl App {
                 )
                 .is_err()
                 {
-                    return Err(AppError::invalid(
-                        "date",
-                        "the date of delivery, YYYY-MM-DD",
-                    ));
+                    return Err(AppError::invalid("date", msg!("delivery-date")));
                 }
                 (
                     &["accepted", "in_progress"],
@@ -987,10 +964,7 @@ impl App {
             }
             ReferralAction::Fail { reason } => {
                 if reason.trim().is_empty() {
-                    return Err(AppError::invalid(
-                        "reason",
-                        "say why it could not be delivered",
-                    ));
+                    return Err(AppError::invalid("reason", msg!("say-why-failed")));
                 }
                 (
                     &["accepted", "in_progress"],
@@ -1097,10 +1071,7 @@ impl App {
             .ok_or_else(|| {
                 AppError::invalid(
                     "receiver",
-                    format!(
-                        "no other {} unit covers this household; every one has returned it",
-                        entry.unit_kind
-                    ),
+                    msg!("no-other-receiver-unit").word("kind", "unit_kind", &entry.unit_kind),
                 )
             })?;
         let due = self.deadline(now, entry.deadline_days);
@@ -1201,7 +1172,7 @@ impl App {
         let note = crate::bounded("note", note, 500)?;
         let note = note.as_str();
         if !(amount > 0.0 && amount <= 10_000_000.0) {
-            return Err(AppError::invalid("amount", "a positive amount of yuan"));
+            return Err(AppError::invalid("amount", msg!("amount-positive")));
         }
         let mut tx = self.store().begin().await?;
         let balance = help::top_up(
@@ -1338,9 +1309,7 @@ impl App {
         let item = shipped_catalog()?
             .item(item_code)
             .filter(|i| i.emergency)
-            .ok_or_else(|| {
-                AppError::invalid("item_code", "not an emergency item of the catalog")
-            })?;
+            .ok_or_else(|| AppError::invalid("item_code", msg!("not-emergency-item")))?;
         let started: Option<(Option<i64>,)> = reader(self)
             .optional(Sql::with(
                 "SELECT MIN(k.created_at) FROM clues k JOIN leads l ON l.id = k.lead_id \
@@ -1416,8 +1385,9 @@ impl App {
         let amount_cents = cents(amount);
         let mut tx = self.store().begin().await?;
         if help::mark_paid(&mut tx, case_id, amount_cents, now).await? == 0 {
-            return Err(AppError::Conflict(format!(
-                "emergency case {case_id} is paid already"
+            return Err(AppError::Conflict(msg!(
+                "emergency-paid-already",
+                id = case_id
             )));
         }
         let Some(balance) = help::disburse(
@@ -1434,9 +1404,10 @@ impl App {
             let balance = help::balance(&mut tx, case.town_code).await?;
             return Err(AppError::Invalid(vec![FieldError::new(
                 "amount",
-                format!(
-                    "¥{amount:.2} is more than the reserve fund's balance of ¥{}",
-                    yuan(balance)
+                msg!(
+                    "above-fund-balance",
+                    amount = format!("{amount:.2}"),
+                    balance = yuan(balance)
                 ),
             )]));
         };
@@ -1498,9 +1469,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store().begin().await?;
         if help::complete_paperwork(&mut tx, case_id, now).await? == 0 {
-            return Err(AppError::Conflict(
-                "the case is not paid yet, or its paperwork is complete".into(),
-            ));
+            return Err(AppError::Conflict(msg!("paperwork-not-due")));
         }
         chain(
             &mut tx,
@@ -1544,21 +1513,27 @@ pub enum ReferralAction {
 }
 
 fn refused_transition(state: &str, to: &str) -> AppError {
-    AppError::Conflict(format!("it is {state}; it cannot become {to}"))
+    AppError::Conflict(
+        msg!("refused-transition")
+            .word("state", "help", state)
+            .word("to", "help", to),
+    )
 }
 
 fn check_amount(item: &Item, amount: f64) -> AppResult<()> {
     if !(amount > 0.0 && amount.is_finite()) {
-        return Err(AppError::invalid("amount", "a positive amount of yuan"));
+        return Err(AppError::invalid("amount", msg!("amount-positive")));
     }
     if let Some(limit) = item.limit
         && amount > limit
     {
         return Err(AppError::invalid(
             "amount",
-            format!(
-                "¥{amount:.2} is above the limit of ¥{limit:.2} for {}",
-                item.label_zh
+            msg!(
+                "above-emergency-limit",
+                amount = format!("{amount:.2}"),
+                limit = format!("{limit:.2}"),
+                item = &item.label_zh
             ),
         ));
     }
@@ -1579,12 +1554,12 @@ async fn grant(
 ) -> AppResult<()> {
     let period = period_key(item, now);
     if let Some(existing) = help::benefit_in_period(tx, household_id, &item.code, &period).await? {
-        return Err(AppError::Conflict(format!(
-            "{} was granted already for {period} (¥{}, {} #{}): no duplicate benefit",
-            item.label_zh,
-            yuan(existing.amount_cents),
-            existing.source,
-            existing.id
+        return Err(AppError::Conflict(msg!(
+            "benefit-granted-already-paid",
+            item = &item.label_zh,
+            period = &period,
+            amount = yuan(existing.amount_cents),
+            id = existing.id
         )));
     }
     let category = catalog::shipped()
@@ -1607,9 +1582,10 @@ async fn grant(
     )
     .await
     .map_err(|e| match e {
-        minsheng_store::StoreError::Conflict(_) => AppError::Conflict(format!(
-            "{} was granted already for {period}: no duplicate benefit",
-            item.label_zh
+        minsheng_store::StoreError::Conflict(_) => AppError::Conflict(msg!(
+            "benefit-granted-already",
+            item = &item.label_zh,
+            period = &period
         )),
         other => other.into(),
     })?;

@@ -4,6 +4,7 @@
 //! (resolved is not the same as replied), the call-back and rework (重办). Duplicates are offered
 //! for merging; a request that reveals hardship becomes a social-assistance clue in one step.
 
+use minsheng_i18n::msg;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, RwLock};
 
@@ -354,6 +355,21 @@ impl App {
         &self.hotline
     }
 
+    /// The Chinese name of a subcategory, category or request type of the taxonomy (the code
+    /// when it names none), for the lines a request's log records.
+    fn hotline_name_zh(&self, code: &str) -> String {
+        let taxonomy = &self.hotline.taxonomy;
+        if let Some((_, sub)) = taxonomy.subcategory(code) {
+            return sub.name_zh.clone();
+        }
+        if let Some(c) = taxonomy.categories.iter().find(|c| c.code == code) {
+            return c.name_zh.clone();
+        }
+        taxonomy
+            .request_type(code)
+            .map_or_else(|| code.to_string(), |t| t.name_zh.clone())
+    }
+
     /// The classifier, trained on the shipped requests and the agents' corrections.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn hotline_classifier(&self) -> AppResult<Arc<Classifier>> {
@@ -408,29 +424,26 @@ impl App {
         let mut errors = Vec::new();
         let description = strip_html(&s.description);
         if description.is_empty() {
-            errors.push(FieldError::new("description", "describe the request"));
+            errors.push(FieldError::new("description", msg!("describe-request")));
         } else if description.chars().count() > MAX_DESCRIPTION {
             errors.push(FieldError::new(
                 "description",
-                format!("at most {MAX_DESCRIPTION} characters"),
+                msg!("text-too-long", max = MAX_DESCRIPTION),
             ));
         }
         let address = strip_html(&s.address);
         if address.chars().count() > 200 {
-            errors.push(FieldError::new("address", "at most 200 characters"));
+            errors.push(FieldError::new("address", msg!("text-too-long", max = 200)));
         }
         if let Some(lat) = s.latitude
             && !(-90.0..=90.0).contains(&lat)
         {
-            errors.push(FieldError::new("lat", "a latitude is between -90 and 90"));
+            errors.push(FieldError::new("lat", msg!("latitude-range")));
         }
         if let Some(lon) = s.longitude
             && !(-180.0..=180.0).contains(&lon)
         {
-            errors.push(FieldError::new(
-                "long",
-                "a longitude is between -180 and 180",
-            ));
+            errors.push(FieldError::new("long", msg!("longitude-range")));
         }
         let phone = s.contact_phone.trim();
         if !phone.is_empty()
@@ -439,24 +452,21 @@ impl App {
                     .chars()
                     .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ')))
         {
-            errors.push(FieldError::new(
-                "phone",
-                "a phone number is digits, spaces, + and -",
-            ));
+            errors.push(FieldError::new("phone", msg!("phone-chars")));
         }
         let email = s.contact_email.trim();
         if !email.is_empty() && (email.len() > 200 || !email.contains('@')) {
-            errors.push(FieldError::new("email", "not an e-mail address"));
+            errors.push(FieldError::new("email", msg!("not-an-email")));
         }
         if s.contact_name.chars().count() > 50 {
-            errors.push(FieldError::new("name", "at most 50 characters"));
+            errors.push(FieldError::new("name", msg!("text-too-long", max = 50)));
         }
         if let Some(sub) = s.subcategory.as_deref().filter(|c| !c.is_empty())
             && self.hotline.taxonomy.subcategory(sub).is_none()
         {
             errors.push(FieldError::new(
                 "subcategory",
-                format!("unknown subcategory {sub:?}"),
+                msg!("unknown-subcategory", code = sub),
             ));
         }
         if let Some(t) = s.request_type.as_deref().filter(|c| !c.is_empty())
@@ -464,13 +474,13 @@ impl App {
         {
             errors.push(FieldError::new(
                 "request_type",
-                format!("unknown request type {t:?}"),
+                msg!("unknown-request-type", code = t),
             ));
         }
         if !CHANNELS.contains(&s.channel.as_str()) {
             errors.push(FieldError::new(
                 "channel",
-                format!("one of {}", CHANNELS.join(", ")),
+                msg!("hotline-channel-choices", choices = CHANNELS.join(", ")),
             ));
         }
         let client_key = s
@@ -479,7 +489,10 @@ impl App {
             .map(str::trim)
             .filter(|k| !k.is_empty());
         if client_key.is_some_and(|k| k.len() > 100) {
-            errors.push(FieldError::new("client_key", "at most 100 characters"));
+            errors.push(FieldError::new(
+                "client_key",
+                msg!("text-too-long", max = 100),
+            ));
         }
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
@@ -605,7 +618,7 @@ impl App {
                 let key = s.client_key.as_deref().unwrap_or_default();
                 let id = store::request_by_client_key(&mut reader(self), key)
                     .await?
-                    .ok_or(AppError::Conflict("request".into()))?;
+                    .ok_or(AppError::Conflict(msg!("duplicate-submission")))?;
                 let r = store::request_public(&mut reader(self), id)
                     .await?
                     .ok_or(AppError::NotFound)?;
@@ -620,11 +633,11 @@ impl App {
             "received",
             &format!(
                 "{} · {} {:.0}%",
-                s.channel,
-                model.subcategory,
+                crate::i18n::word(crate::Lang::Zh, "hotline_channel", &s.channel),
+                self.hotline_name_zh(&model.subcategory),
                 model.confidence * 100.0
             ),
-            "已受理 received",
+            "已受理",
         )
         .await?;
         if by_agent {
@@ -757,7 +770,7 @@ impl App {
                     id,
                     "dispatched",
                     &format!("{}{rule}", u.name),
-                    &format!("已派单至{} dispatched", u.name),
+                    &format!("已派单至{}", u.name),
                 )
                 .await
             }
@@ -767,7 +780,7 @@ impl App {
                     actor,
                     id,
                     "centre",
-                    "no place in the request: manual dispatch",
+                    "诉求中没有可定位的地点，转人工派单",
                     "",
                 )
                 .await
@@ -778,7 +791,7 @@ impl App {
                     actor,
                     id,
                     "centre",
-                    &format!("{} is not a registered unit: manual dispatch", route.unit),
+                    &format!("“{}”不是已登记的单位，转人工派单", route.unit),
                     "",
                 )
                 .await
@@ -817,8 +830,11 @@ impl App {
             id,
             "corrected",
             &format!(
-                "{}/{} → {subcategory}/{request_type}",
-                model.subcategory, model.type_code
+                "{}/{} → {}/{}",
+                self.hotline_name_zh(&model.subcategory),
+                self.hotline_name_zh(&model.type_code),
+                self.hotline_name_zh(subcategory),
+                self.hotline_name_zh(request_type)
             ),
             "",
         )
@@ -1024,11 +1040,9 @@ impl App {
             return Err(AppError::NotFound);
         };
         if !step.from.contains(&r.state.as_str()) {
-            return Err(AppError::Conflict(format!(
-                "the request is {}; this step needs it {}",
-                r.state,
-                step.from.join(" or ")
-            )));
+            return Err(AppError::Conflict(
+                msg!("request-step-refused").word("state", "hotline", &r.state),
+            ));
         }
         let moved =
             store::change_request(&mut tx, id, version, step.from, &step.change, now).await?;
@@ -1093,13 +1107,13 @@ impl App {
         let Some((category, _)) = self.hotline.category_of(subcategory) else {
             return Err(AppError::invalid(
                 "subcategory",
-                format!("unknown subcategory {subcategory:?}"),
+                msg!("unknown-subcategory", code = subcategory),
             ));
         };
         if self.hotline.taxonomy.request_type(request_type).is_none() {
             return Err(AppError::invalid(
                 "request_type",
-                format!("unknown request type {request_type:?}"),
+                msg!("unknown-request-type", code = request_type),
             ));
         }
         let classifier = self.hotline_classifier().await?;
@@ -1169,7 +1183,7 @@ impl App {
         let r = self.centre_request(actor, id).await?;
         let unit = users::unit(&mut reader(self), unit_id)
             .await?
-            .ok_or_else(|| AppError::invalid("unit_id", "no such unit"))?;
+            .ok_or_else(|| AppError::invalid("unit_id", msg!("no-such-unit")))?;
         // A request back from a unit (退单) goes out again: the return counted the transfer.
         let redispatch = r.transfers > 0;
         self.step(
@@ -1192,7 +1206,7 @@ impl App {
                     "dispatched"
                 },
                 note: unit.name.clone(),
-                public_note: format!("已派单至{} dispatched", unit.name),
+                public_note: format!("已派单至{}", unit.name),
                 tell: None,
             },
         )
@@ -1217,7 +1231,7 @@ impl App {
                 },
                 event: "accepted",
                 note: String::new(),
-                public_note: "承办单位已签收 accepted".into(),
+                public_note: "承办单位已签收".into(),
                 tell: None,
             },
         )
@@ -1236,10 +1250,7 @@ impl App {
         let reason = crate::bounded("reason", reason, 500)?;
         let reason = reason.as_str();
         if reason.chars().count() < 4 {
-            return Err(AppError::invalid(
-                "reason",
-                "say why this is not your unit's (at least 4 characters)",
-            ));
+            return Err(AppError::invalid("reason", msg!("say-why-not-ours")));
         }
         self.step(
             actor,
@@ -1276,12 +1287,12 @@ impl App {
         reason: &str,
     ) -> AppResult<()> {
         if !(1..=30).contains(&days) {
-            return Err(AppError::invalid("days", "1 to 30 working days"));
+            return Err(AppError::invalid("days", msg!("extension-days")));
         }
         let reason = crate::bounded("reason", reason, 500)?;
         let reason = reason.as_str();
         if reason.is_empty() {
-            return Err(AppError::invalid("reason", "say why more time is needed"));
+            return Err(AppError::invalid("reason", msg!("say-why-more-time")));
         }
         self.step(
             actor,
@@ -1320,7 +1331,7 @@ impl App {
         self.current_calendar().await?;
         let r = self.centre_request(actor, id).await?;
         if r.extension_state.as_deref() != Some("requested") {
-            return Err(AppError::Conflict("no extension was asked for".into()));
+            return Err(AppError::Conflict(msg!("no-extension-asked")));
         }
         let days = r.extension_days.unwrap_or(0).clamp(0, 30) as u32;
         let due = time::OffsetDateTime::from_unix_timestamp(r.due_at / 1000)
@@ -1346,9 +1357,9 @@ impl App {
                 } else {
                     "extension_refused"
                 },
-                note: format!("{days} working days"),
+                note: format!("{days} 个工作日"),
                 public_note: if grant {
-                    "办理期限已延长 extended".into()
+                    "办理期限已延长".into()
                 } else {
                     String::new()
                 },
@@ -1370,15 +1381,12 @@ impl App {
     ) -> AppResult<()> {
         let reply = strip_html(reply);
         if reply.chars().count() < 10 {
-            return Err(AppError::invalid(
-                "reply",
-                "tell the citizen what was done (at least 10 characters)",
-            ));
+            return Err(AppError::invalid("reply", msg!("reply-required")));
         }
         if reply.chars().count() > MAX_DESCRIPTION {
             return Err(AppError::invalid(
                 "reply",
-                format!("at most {MAX_DESCRIPTION} characters"),
+                msg!("text-too-long", max = MAX_DESCRIPTION),
             ));
         }
         self.step(
@@ -1426,7 +1434,10 @@ impl App {
         if !SATISFACTIONS.contains(&satisfaction) {
             return Err(AppError::invalid(
                 "satisfaction",
-                format!("one of {}", SATISFACTIONS.join(", ")),
+                msg!(
+                    "hotline-satisfaction-choices",
+                    choices = SATISFACTIONS.join(", ")
+                ),
             ));
         }
         let note = crate::bounded("note", note, 1000)?;
@@ -1460,11 +1471,15 @@ impl App {
                 unit_only: false,
                 change,
                 event: if rework { "rework" } else { "closed" },
-                note: format!("{satisfaction}: {}", note.trim()),
+                note: format!(
+                    "{}：{}",
+                    crate::i18n::word(crate::Lang::Zh, "hotline_satisfaction", satisfaction),
+                    note.trim()
+                ),
                 public_note: if rework {
-                    "回访不满意，重新办理 reopened for rework".into()
+                    "回访不满意，重新办理".into()
                 } else {
-                    "已办结 closed".into()
+                    "已办结".into()
                 },
                 tell: None,
             },
@@ -1488,7 +1503,7 @@ impl App {
         let r = self.centre_request(actor, id).await?;
         let reason = crate::bounded("reason", reason, 500)?;
         if r.unit_id.is_none() {
-            return Err(AppError::Conflict("no unit answered this request".into()));
+            return Err(AppError::Conflict(msg!("no-unit-answered")));
         }
         self.step(
             actor,
@@ -1508,7 +1523,7 @@ impl App {
                 },
                 event: "rework",
                 note: reason.clone(),
-                public_note: "重新办理 reopened".into(),
+                public_note: "重新办理".into(),
                 tell: None,
             },
         )
@@ -1525,17 +1540,18 @@ impl App {
         into: i64,
     ) -> AppResult<()> {
         if id == into {
-            return Err(AppError::invalid("into", "a request cannot join itself"));
+            return Err(AppError::invalid("into", msg!("merge-into-itself")));
         }
         let target = store::request(&mut reader(self), actor.scope(), None, into)
             .await?
-            .ok_or_else(|| AppError::invalid("into", "no such request"))?;
+            .ok_or_else(|| AppError::invalid("into", msg!("no-such-request")))?;
         if target.state == "merged" {
             return Err(AppError::invalid(
                 "into",
-                format!(
-                    "request {into} was itself merged into {}",
-                    target.merged_into.unwrap_or(0)
+                msg!(
+                    "request-merged-elsewhere",
+                    into = into,
+                    target = target.merged_into.unwrap_or(0)
                 ),
             ));
         }
@@ -1556,7 +1572,7 @@ impl App {
                 },
                 event: "merged",
                 note: format!("into #{into}"),
-                public_note: format!("与第{into}号诉求合并办理 merged into #{into}"),
+                public_note: format!("与第{into}号诉求合并办理"),
                 tell: None,
             },
         )
@@ -1636,8 +1652,9 @@ impl App {
         self.current_calendar().await?;
         let r = self.centre_request(actor, id).await?;
         if let Some(clue) = r.clue_id {
-            return Err(AppError::Conflict(format!(
-                "already handed over as clue {clue}"
+            return Err(AppError::Conflict(msg!(
+                "request-is-clue-already",
+                clue = clue
             )));
         }
         let region = match town_code.map(str::trim).filter(|t| !t.is_empty()) {
@@ -1648,10 +1665,7 @@ impl App {
                     .unwrap_or_default()
             }
             None => {
-                return Err(AppError::invalid(
-                    "town_code",
-                    "the request names no town: say which town or community",
-                ));
+                return Err(AppError::invalid("town_code", msg!("request-no-town")));
             }
         };
         // Where: the address given, else the place the request names.
@@ -1710,7 +1724,7 @@ impl App {
             actor,
             id,
             "clue",
-            &format!("clue {clue_id}, lead {lead_id}"),
+            &format!("线索 {clue_id}，待走访 {lead_id}"),
             "",
         )
         .await?;
@@ -1720,7 +1734,7 @@ impl App {
             "hotline.to_clue",
             Subject::new("hotline_request", &id.to_string()),
             true,
-            &format!("clue {clue_id}"),
+            &format!("线索 {clue_id}"),
         )
         .await?;
         tx.commit().await?;
@@ -1730,7 +1744,8 @@ impl App {
     /// The weekly publication: public data only (no contact, no staff notes), so no sign-in.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn weekly_ranking(&self, week: &str) -> AppResult<WeeklyRanking> {
-        let monday = parse_week(week).map_err(|e| AppError::invalid("week", e))?;
+        let monday = parse_week(week)
+            .map_err(|_| AppError::invalid("week", msg!("not-a-week", text = week.trim())))?;
         let next = monday + time::Duration::days(7);
         let (from, to) = (start_of_day(monday), start_of_day(next));
         let mut c = reader(self);
@@ -1834,7 +1849,7 @@ impl App {
         if text.is_empty() || text.chars().count() > MAX_DESCRIPTION {
             return Err(AppError::invalid(
                 "description",
-                format!("1 to {MAX_DESCRIPTION} characters, no HTML"),
+                msg!("text-length-no-html", max = MAX_DESCRIPTION),
             ));
         }
         // A client system adds to the requests it sent, not to anyone else's.
@@ -1964,7 +1979,10 @@ impl App {
             .await?;
         let name = client_name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(AppError::invalid("client_name", "1 to 100 characters"));
+            return Err(AppError::invalid(
+                "client_name",
+                msg!("text-length", max = 100),
+            ));
         }
         let key = format!("o311_{}", crate::auth::random_token());
         let mut tx = self.store().begin().await?;

@@ -5,6 +5,7 @@
 //! written and the bad ones reported. The write is one transaction, and importing the same file
 //! again changes nothing.
 
+use minsheng_i18n::msg;
 use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
 
@@ -771,7 +772,7 @@ impl App {
                         && let Err(AppError::Invalid(list)) = check_password_policy(u, p)
                     {
                         for e in list {
-                            r.fail("password", e.message);
+                            r.fail("password", e.message.to_string());
                         }
                     }
                     if let Some(u) = &username
@@ -841,7 +842,7 @@ impl App {
                         .map_err(|e| {
                             if let AppError::Invalid(list) = e {
                                 for fe in list {
-                                    r.fail("phone", fe.message);
+                                    r.fail("phone", fe.message.to_string());
                                 }
                             }
                         })
@@ -968,7 +969,7 @@ impl App {
                 let password = user
                     .password
                     .clone()
-                    .ok_or(AppError::invalid("password", "a new user needs a password"))?;
+                    .ok_or(AppError::invalid("password", msg!("new-user-password")))?;
                 let hash = hash_password(password).await?;
                 users::insert_user(
                     tx,

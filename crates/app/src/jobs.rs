@@ -3,6 +3,7 @@
 //! and a lease so that only one of several `serve` processes sharing a database runs a job at
 //! a time. `minsheng jobs run` runs them by hand (for cron and tests).
 
+use minsheng_i18n::msg;
 use std::time::Duration;
 
 use minsheng_domain::UnitKind;
@@ -226,9 +227,10 @@ impl App {
             .ok_or_else(|| {
                 AppError::invalid(
                     "job",
-                    format!(
-                        "no job '{name}'; the jobs are {}",
-                        JOBS.map(|j| j.name).join(", ")
+                    msg!(
+                        "no-such-job",
+                        name = name,
+                        jobs = JOBS.map(|j| j.name).join(", ")
                     ),
                 )
             })?;

@@ -27,6 +27,8 @@ pub mod screening;
 pub mod sweeps;
 
 use minsheng_domain::Action;
+pub use minsheng_i18n as i18n;
+pub use minsheng_i18n::{Lang, Message, msg};
 use minsheng_store::audit::{self, NewAudit};
 use minsheng_store::{Conn, Scope, Store, StoreError, WriteTx};
 use serde::Serialize;
@@ -37,17 +39,19 @@ pub use minsheng_store::Backend;
 pub use minsheng_store::audit::{AuditFilter, AuditRow};
 
 /// A problem with one field of a submitted form or file row.
+/// What is wrong with one field: its name as the form and the API call it, and the sentence
+/// of the catalog that says why (shown in the reader's language; English in the API).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     pub field: String,
-    pub message: String,
+    pub message: Message,
 }
 
 impl FieldError {
-    pub fn new(field: &str, message: impl Into<String>) -> FieldError {
+    pub fn new(field: &str, message: Message) -> FieldError {
         FieldError {
             field: field.to_string(),
-            message: message.into(),
+            message,
         }
     }
 }
@@ -65,8 +69,9 @@ pub enum AppError {
     Invalid(Vec<FieldError>),
     #[error("the record was changed by someone else since you opened it; reload and try again")]
     Stale,
-    #[error("conflict: {0}")]
-    Conflict(String),
+    /// Refused because of the record's state or another record; the message says which.
+    #[error("{0}")]
+    Conflict(Message),
     /// Too many failed sign-ins: try again in this many seconds.
     #[error("too many failed sign-ins; try again in {0} seconds")]
     Locked(i64),
@@ -81,7 +86,7 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
+    pub fn invalid(field: &str, message: Message) -> AppError {
         AppError::Invalid(vec![FieldError::new(field, message)])
     }
 }
@@ -94,7 +99,11 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Stale => AppError::Stale,
-            StoreError::Conflict(m) => AppError::Conflict(m),
+            // A constraint the use case did not foresee: said as a record that exists already.
+            StoreError::Conflict(m) => {
+                tracing::debug!("store conflict: {m}");
+                AppError::Conflict(msg!("conflict-exists"))
+            }
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -107,10 +116,7 @@ pub type AppResult<T> = Result<T, AppError>;
 pub(crate) fn bounded(field: &str, text: &str, max: usize) -> AppResult<String> {
     let text = text.trim();
     if text.chars().count() > max {
-        return Err(AppError::invalid(
-            field,
-            format!("{field}: at most {max} characters"),
-        ));
+        return Err(AppError::invalid(field, msg!("text-too-long", max = max)));
     }
     Ok(text.to_string())
 }

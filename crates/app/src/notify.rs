@@ -4,6 +4,7 @@
 //! SMTP, or a webhook of the unit's own system signed with HMAC-SHA256 — retried with backoff,
 //! and marked sent once (a delivery is never repeated after its receiver said yes).
 
+use minsheng_i18n::msg;
 use std::time::Duration;
 
 use base64::Engine;
@@ -435,10 +436,7 @@ impl App {
         let unit = self.unit_in_scope(actor, &input.unit).await?;
         let kind = input.kind.trim();
         if !CHANNEL_KINDS.contains(&kind) {
-            return Err(AppError::invalid(
-                "kind",
-                "wecom, dingtalk, email or webhook",
-            ));
+            return Err(AppError::invalid("kind", msg!("channel-kind-choices")));
         }
         let target = crate::bounded("target", &input.target, 500)?;
         let valid_target = match kind {
@@ -449,9 +447,9 @@ impl App {
             return Err(AppError::invalid(
                 "target",
                 if kind == "email" {
-                    "an e-mail address"
+                    msg!("email-target")
                 } else {
-                    "the robot's or the system's URL (https://…)"
+                    msg!("url-target")
                 },
             ));
         }
@@ -463,7 +461,7 @@ impl App {
                 if EventKind::from_code(code).is_none() {
                     return Err(AppError::invalid(
                         "events",
-                        format!("'{}' is not an event kind", code.trim()),
+                        msg!("not-an-event-kind", code = code.trim()),
                     ));
                 }
             }

@@ -2,6 +2,7 @@
 //! Every read of personal data and every change leaves an audit row.
 
 use minsheng_domain::{Action, IdNumber, RegionCode, mask_id_number, relation};
+use minsheng_i18n::msg;
 use minsheng_store::regions;
 use minsheng_store::registry::{
     self, HouseholdRow, ListFilter, MembershipRow, NewPerson, PersonRow,
@@ -171,10 +172,7 @@ fn list_filter(q: &ListQuery) -> AppResult<ListFilter> {
     };
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         if text.chars().count() > 100 {
-            return Err(AppError::invalid(
-                "q",
-                "search text is longer than 100 characters",
-            ));
+            return Err(AppError::invalid("q", msg!("search-too-long")));
         }
         // Something that parses as an ID number is searched exactly, never by substring.
         match IdNumber::parse(text) {
@@ -184,7 +182,7 @@ fn list_filter(q: &ListQuery) -> AppResult<ListFilter> {
     }
     if let Some(region) = q.region.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let code =
-            RegionCode::parse(region).map_err(|e| AppError::invalid("region", e.to_string()))?;
+            RegionCode::parse(region).map_err(|e| AppError::invalid("region", e.message()))?;
         filter.within = Some(code.subtree());
     }
     Ok(filter)
@@ -322,10 +320,7 @@ impl App {
                 kind: "person",
                 id: minsheng_domain::id_number::mask_id_number(id_number),
                 why: "ID number registered outside the caller's area",
-                answer: AppError::invalid(
-                    "id_number",
-                    "this ID number is registered outside your area: only that area's officers can move the person",
-                ),
+                answer: AppError::invalid("id_number", msg!("id-number-outside-area")),
             })),
             Err(e) => Err(e.into()),
         }
@@ -516,19 +511,13 @@ impl App {
         let mut errors = Vec::new();
         let address = input.address.trim().to_string();
         if address.is_empty() {
-            errors.push(FieldError::new("address", "address is required"));
+            errors.push(FieldError::new("address", msg!("address-required")));
         } else if address.chars().count() > 200 {
-            errors.push(FieldError::new(
-                "address",
-                "address is longer than 200 characters",
-            ));
+            errors.push(FieldError::new("address", msg!("address-too-long")));
         }
         let region = match RegionCode::parse(&input.region_code) {
             Ok(code) if !actor.scope().contains(code.as_i64()) => {
-                errors.push(FieldError::new(
-                    "region_code",
-                    "this region is outside your area",
-                ));
+                errors.push(FieldError::new("region_code", msg!("region-outside-area")));
                 None
             }
             Ok(code) => match regions::get(&mut reader(self), code.as_i64()).await? {
@@ -536,17 +525,17 @@ impl App {
                 Some(_) => {
                     errors.push(FieldError::new(
                         "region_code",
-                        "choose a town or a community",
+                        msg!("choose-town-or-community"),
                     ));
                     None
                 }
                 None => {
-                    errors.push(FieldError::new("region_code", "no such region"));
+                    errors.push(FieldError::new("region_code", msg!("no-such-region")));
                     None
                 }
             },
             Err(e) => {
-                errors.push(FieldError::new("region_code", e.to_string()));
+                errors.push(FieldError::new("region_code", e.message()));
                 None
             }
         };
@@ -679,7 +668,7 @@ pub(crate) struct ValidMember {
 pub(crate) fn validate_member(input: &MemberInput) -> AppResult<ValidMember> {
     let mut errors = Vec::new();
     let id_number = IdNumber::parse(&input.id_number)
-        .map_err(|e| errors.push(FieldError::new("id_number", e.to_string())))
+        .map_err(|e| errors.push(FieldError::new("id_number", e.message())))
         .ok();
     let name = validate_name(&input.name)
         .map_err(|e| push_invalid(&mut errors, e))
@@ -688,7 +677,7 @@ pub(crate) fn validate_member(input: &MemberInput) -> AppResult<ValidMember> {
     if !relation::is_relation_code(&relation) {
         errors.push(FieldError::new(
             "relation_code",
-            format!("'{relation}' is not a GB/T 4761 relation code"),
+            msg!("not-a-relation-code", code = relation),
         ));
     }
     let phone = validate_phone(input.phone.as_deref())
@@ -715,19 +704,13 @@ fn push_invalid(errors: &mut Vec<FieldError>, e: AppError) {
 pub(crate) fn validate_name(name: &str) -> AppResult<String> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(AppError::invalid("name", "name is required"));
+        return Err(AppError::invalid("name", msg!("name-required")));
     }
     if name.chars().count() > 50 {
-        return Err(AppError::invalid(
-            "name",
-            "name is longer than 50 characters",
-        ));
+        return Err(AppError::invalid("name", msg!("name-too-long")));
     }
     if name.chars().any(char::is_control) {
-        return Err(AppError::invalid(
-            "name",
-            "name contains control characters",
-        ));
+        return Err(AppError::invalid("name", msg!("name-control-chars")));
     }
     Ok(name.to_string())
 }
@@ -743,7 +726,7 @@ pub(crate) fn validate_phone(phone: Option<&str>) -> AppResult<Option<String>> {
     if !ok {
         return Err(AppError::invalid(
             "phone",
-            format!("'{phone}' is not a phone number (digits, spaces, + and - only)"),
+            msg!("not-a-phone", phone = phone),
         ));
     }
     Ok(Some(phone.to_string()))

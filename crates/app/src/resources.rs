@@ -7,6 +7,7 @@
 //! household — its address and the need, never an ID number — and each delivery is recorded.
 
 use minsheng_domain::{Action, RegionCode};
+use minsheng_i18n::msg;
 use minsheng_store::resources::{self as store, NewDelivery, NewMatch, NewOffer, NewProvider};
 pub use minsheng_store::resources::{
     DeliveryRow, Entry, EntryRow, MatchRow, NeedRow, OfferRow, ProviderRow,
@@ -76,7 +77,7 @@ pub struct DeliveryInput {
 fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
     let n = value.trim().chars().count();
     if n == 0 || n > max {
-        errors.push(FieldError::new(field, format!("1 to {max} characters")));
+        errors.push(FieldError::new(field, msg!("text-length", max = max)));
     }
 }
 
@@ -84,7 +85,7 @@ fn region(errors: &mut Vec<FieldError>, field: &str, value: &str) -> Option<Regi
     match RegionCode::parse(value) {
         Ok(code) => Some(code),
         Err(e) => {
-            errors.push(FieldError::new(field, e.to_string()));
+            errors.push(FieldError::new(field, e.message()));
             None
         }
     }
@@ -123,24 +124,24 @@ impl App {
         let mut errors = Vec::new();
         text(&mut errors, "name", &input.name, 100);
         if !PROVIDER_KINDS.contains(&input.kind.as_str()) {
-            errors.push(FieldError::new("kind", PROVIDER_KINDS.join(", ")));
+            errors.push(FieldError::new(
+                "kind",
+                msg!("choose-one-of", choices = PROVIDER_KINDS.join(", ")),
+            ));
         }
         let code = region(&mut errors, "region", &input.region);
         if let Some(code) = code
             && !actor.scope().contains(code.as_i64())
         {
-            errors.push(FieldError::new("region", "outside your area"));
+            errors.push(FieldError::new("region", msg!("region-outside-area")));
         }
         if input.contact.chars().count() > 100 {
-            errors.push(FieldError::new("contact", "at most 100 characters"));
+            errors.push(FieldError::new("contact", msg!("text-too-long", max = 100)));
         }
         if let Some(unit_id) = input.unit_id {
             let unit = minsheng_store::users::unit(&mut reader(self), unit_id).await?;
             if !unit.is_some_and(|u| PROVIDER_UNIT_KINDS.contains(&u.kind.as_str())) {
-                errors.push(FieldError::new(
-                    "unit_id",
-                    "not a charity or social-work organisation's unit",
-                ));
+                errors.push(FieldError::new("unit_id", msg!("not-charity-unit")));
             }
         }
         let Some(code) = code.filter(|_| errors.is_empty()) else {
@@ -218,20 +219,29 @@ impl App {
         };
         let mut errors = Vec::new();
         if !OFFER_KINDS.contains(&input.kind.as_str()) {
-            errors.push(FieldError::new("kind", OFFER_KINDS.join(", ")));
+            errors.push(FieldError::new(
+                "kind",
+                msg!("choose-one-of", choices = OFFER_KINDS.join(", ")),
+            ));
         }
         text(&mut errors, "what", &input.what, 60);
         if input.description.chars().count() > 500 {
-            errors.push(FieldError::new("description", "at most 500 characters"));
+            errors.push(FieldError::new(
+                "description",
+                msg!("text-too-long", max = 500),
+            ));
         }
         if !(input.capacity > 0.0 && input.capacity.is_finite()) {
-            errors.push(FieldError::new("capacity", "a number above 0"));
+            errors.push(FieldError::new("capacity", msg!("number-above-zero")));
         }
         if !UNITS.contains(&input.unit.as_str()) {
-            errors.push(FieldError::new("unit", UNITS.join(", ")));
+            errors.push(FieldError::new(
+                "unit",
+                msg!("choose-one-of", choices = UNITS.join(", ")),
+            ));
         }
         if input.kind == "money" && input.unit != "yuan" {
-            errors.push(FieldError::new("unit", "money is counted in yuan"));
+            errors.push(FieldError::new("unit", msg!("money-in-yuan")));
         }
         let code = region(&mut errors, "region", &input.region);
         let Some(code) = code.filter(|_| errors.is_empty()) else {
@@ -307,12 +317,12 @@ impl App {
         if consent.is_empty() || consent.chars().count() > 100 {
             errors.push(FieldError::new(
                 "consent_by",
-                "who in the household agreed to share with the provider: no match without consent",
+                msg!("match-consent-required"),
             ));
         }
         text(&mut errors, "need", &input.need, 200);
         if !(input.quantity > 0.0 && input.quantity.is_finite()) {
-            errors.push(FieldError::new("quantity", "a number above 0"));
+            errors.push(FieldError::new("quantity", msg!("number-above-zero")));
         }
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
@@ -323,15 +333,12 @@ impl App {
         let mut tx = self.store().begin().await?;
         let offer = store::offer(&mut tx, input.offer_id)
             .await?
-            .ok_or_else(|| AppError::invalid("offer_id", "no such offer"))?;
+            .ok_or_else(|| AppError::invalid("offer_id", msg!("no-such-offer")))?;
         if !(offer.region_code..=offer.region_end).contains(&household.region_code) {
-            return Err(AppError::invalid(
-                "offer_id",
-                "the offer does not reach this household's area",
-            ));
+            return Err(AppError::invalid("offer_id", msg!("offer-outside-area")));
         }
         if offer.valid_until.is_some_and(|until| until < self.now()) {
-            return Err(AppError::invalid("offer_id", "the offer has ended"));
+            return Err(AppError::invalid("offer_id", msg!("offer-ended")));
         }
         if !store::take_capacity(&mut tx, offer.id, input.quantity).await? {
             let left = store::offer(&mut tx, offer.id)
@@ -339,9 +346,12 @@ impl App {
                 .map_or(0.0, |o| o.remaining);
             return Err(AppError::invalid(
                 "quantity",
-                format!(
-                    "{} {} asked, {} of {} left",
-                    input.quantity, offer.unit, left, offer.capacity
+                msg!(
+                    "offer-capacity",
+                    asked = input.quantity,
+                    unit = &offer.unit,
+                    left = left,
+                    capacity = offer.capacity
                 ),
             ));
         }
@@ -367,7 +377,10 @@ impl App {
             household.id,
             &format!(
                 "社会资源对接 #{id}：{}（{}）{} {}，同意人：{consent}",
-                offer.what, offer.provider_name, input.quantity, offer.unit
+                offer.what,
+                offer.provider_name,
+                input.quantity,
+                crate::i18n::word(crate::Lang::Zh, "offer_unit", &offer.unit)
             ),
             self.now(),
         )
@@ -443,13 +456,16 @@ impl App {
         text(&mut errors, "what", &input.what, 200);
         text(&mut errors, "delivered_by", &input.delivered_by, 100);
         if !(input.value_yuan >= 0.0 && input.value_yuan.is_finite()) {
-            errors.push(FieldError::new("value_yuan", "a number, 0 or more"));
+            errors.push(FieldError::new("value_yuan", msg!("number-not-negative")));
         }
         if date(&input.delivered_on).is_none() {
-            errors.push(FieldError::new("delivered_on", "a date, YYYY-MM-DD"));
+            errors.push(FieldError::new("delivered_on", msg!("date-format")));
         }
         if input.feedback.chars().count() > 500 {
-            errors.push(FieldError::new("feedback", "at most 500 characters"));
+            errors.push(FieldError::new(
+                "feedback",
+                msg!("text-too-long", max = 500),
+            ));
         }
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
@@ -475,7 +491,7 @@ impl App {
         )
         .await?
         {
-            return Err(AppError::invalid("match", "already delivered or cancelled"));
+            return Err(AppError::invalid("match", msg!("match-already-done")));
         }
         let id = store::insert_delivery(
             &mut tx,
@@ -536,7 +552,7 @@ impl App {
         .await?;
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 200 {
-            return Err(AppError::invalid("reason", "1 to 200 characters"));
+            return Err(AppError::invalid("reason", msg!("text-length", max = 200)));
         }
         let mut tx = self.store().begin().await?;
         let Some(found) = store::a_match(&mut tx, actor.scope(), None, match_id).await? else {
@@ -559,7 +575,7 @@ impl App {
         )
         .await?
         {
-            return Err(AppError::invalid("match", "already delivered or cancelled"));
+            return Err(AppError::invalid("match", msg!("match-already-done")));
         }
         store::return_capacity(&mut tx, found.offer_id, found.quantity).await?;
         timeline(
@@ -643,10 +659,7 @@ pub struct PublicAppeal {
 pub fn fen(field: &str, yuan: f64) -> AppResult<i64> {
     let fen = (yuan * 100.0).round();
     if !(yuan > 0.0 && yuan.is_finite() && fen < 1e13 && ((yuan * 100.0) - fen).abs() < 1e-6) {
-        return Err(AppError::invalid(
-            field,
-            "an amount in yuan above 0, at most two decimals",
-        ));
+        return Err(AppError::invalid(field, msg!("amount-two-decimals")));
     }
     Ok(fen as i64)
 }
@@ -722,15 +735,12 @@ impl App {
         let mut errors = Vec::new();
         text(&mut errors, "title", &input.title, 60);
         if minsheng_domain::scrub::longest_number(&input.title) >= 7 {
-            errors.push(FieldError::new(
-                "title",
-                "no phone or ID numbers in a public title",
-            ));
+            errors.push(FieldError::new("title", msg!("public-title-no-numbers")));
         }
         text(&mut errors, "surplus_rule", &input.surplus_rule, 200);
         let target = fen_or_note(&mut errors, "target_yuan", input.target_yuan);
         if date(&input.ends_on).is_none() {
-            errors.push(FieldError::new("ends_on", "a date, YYYY-MM-DD"));
+            errors.push(FieldError::new("ends_on", msg!("date-format")));
         }
         let Some(target) = target.filter(|_| errors.is_empty()) else {
             return Err(AppError::Invalid(errors));
@@ -815,10 +825,7 @@ impl App {
                 "a donor declared its own payment received",
             )
             .await?;
-            return Err(AppError::invalid(
-                "kind",
-                "money counts as received when the appeal's staff confirm it: pledge here, and tell them when you have paid",
-            ));
+            return Err(AppError::invalid("kind", msg!("receipt-by-staff")));
         }
         let donor_self = actor.may(Action::ProvideResources) && entry == store::Entry::Pledge;
         if !staff && !donor_self {
@@ -831,7 +838,7 @@ impl App {
         }
         let amount = fen("amount_yuan", yuan_amount)?;
         if note.chars().count() > 200 {
-            return Err(AppError::invalid("note", "at most 200 characters"));
+            return Err(AppError::invalid("note", msg!("text-too-long", max = 200)));
         }
         let mut tx = self.store().begin().await?;
         // Staff reach the appeals of their area; a donor's own account any open appeal's
@@ -854,16 +861,22 @@ impl App {
         };
         let donor = match (entry, provider_id) {
             (store::Entry::Pledge | store::Entry::Receipt, Some(p)) => {
-                let provider = store::provider(&mut tx, p)
-                    .await?
-                    .ok_or_else(|| AppError::invalid("provider_id", "not a registered donor"))?;
+                let provider = store::provider(&mut tx, p).await?.ok_or_else(|| {
+                    AppError::invalid("provider_id", msg!("not-registered-donor"))
+                })?;
                 if !staff && (provider.unit_id.is_none() || provider.unit_id != actor.unit_id()) {
-                    return Err(AppError::invalid("provider_id", "not your organisation"));
+                    return Err(AppError::invalid(
+                        "provider_id",
+                        msg!("not-your-organisation"),
+                    ));
                 }
                 Some(provider.id)
             }
             (store::Entry::Pledge | store::Entry::Receipt, None) => {
-                return Err(AppError::invalid("provider_id", "a registered donor"));
+                return Err(AppError::invalid(
+                    "provider_id",
+                    msg!("registered-donor-required"),
+                ));
             }
             _ => None,
         };
@@ -872,9 +885,10 @@ impl App {
             if amount > owed {
                 return Err(AppError::invalid(
                     "amount_yuan",
-                    format!(
-                        "¥{yuan_amount:.2} refused: this donor's pledges not yet received are ¥{:.2}",
-                        yuan(owed)
+                    msg!(
+                        "donor-owes",
+                        amount = format!("{yuan_amount:.2}"),
+                        owed = format!("{:.2}", yuan(owed))
                     ),
                 ));
             }
@@ -894,22 +908,22 @@ impl App {
         )
         .await?;
         if !written {
-            let figures = format!(
-                "pledged ¥{:.2}, received ¥{:.2}, disbursed ¥{:.2}, balance ¥{:.2}, state {}",
-                yuan(appeal.pledged_fen),
-                yuan(appeal.received_fen),
-                yuan(appeal.disbursed_fen),
-                yuan(appeal.received_fen - appeal.disbursed_fen),
-                appeal.state
-            );
             let why = match entry {
-                store::Entry::Pledge => "the appeal is closed",
-                store::Entry::Receipt => "more than was pledged",
-                _ => "more than the balance",
+                store::Entry::Pledge => "closed",
+                store::Entry::Receipt => "over_pledged",
+                _ => "over_balance",
             };
             return Err(AppError::invalid(
                 "amount_yuan",
-                format!("¥{yuan_amount:.2} refused: {why} ({figures})"),
+                msg!(
+                    "appeal-entry-refused",
+                    amount = format!("{yuan_amount:.2}"),
+                    pledged = format!("{:.2}", yuan(appeal.pledged_fen)),
+                    received = format!("{:.2}", yuan(appeal.received_fen)),
+                    disbursed = format!("{:.2}", yuan(appeal.disbursed_fen)),
+                    balance = format!("{:.2}", yuan(appeal.received_fen - appeal.disbursed_fen)),
+                )
+                .word("why", "appeal_refusal", why),
             ));
         }
         let after = store::appeal(&mut tx, appeal_id)
@@ -1056,20 +1070,17 @@ impl App {
         text(&mut errors, "volunteer", &input.volunteer, 50);
         text(&mut errors, "service", &input.service, 60);
         if !(1..=90).contains(&input.every_days) {
-            errors.push(FieldError::new("every_days", "1 to 90"));
+            errors.push(FieldError::new("every_days", msg!("every-days-range")));
         }
         let start = date(&input.starts_on);
         if start.is_none() {
-            errors.push(FieldError::new("starts_on", "a date, YYYY-MM-DD"));
+            errors.push(FieldError::new("starts_on", msg!("date-format")));
         }
         let end = input.ends_on.as_deref().filter(|e| !e.trim().is_empty());
         if let Some(e) = end
             && (date(e).is_none() || date(e) < start)
         {
-            errors.push(FieldError::new(
-                "ends_on",
-                "a date, YYYY-MM-DD, not before the start",
-            ));
+            errors.push(FieldError::new("ends_on", msg!("end-not-before-start")));
         }
         let stipend = input
             .stipend_yuan
@@ -1077,7 +1088,7 @@ impl App {
         if stipend.is_some() && input.stipend_payer.trim().is_empty() {
             errors.push(FieldError::new(
                 "stipend_payer",
-                "who pays the stipend (the village committee)",
+                msg!("stipend-payer-required"),
             ));
         }
         if !errors.is_empty() {
@@ -1162,10 +1173,10 @@ impl App {
         let day = date(&input.visited_on);
         let today = self.today();
         match day {
-            None => errors.push(FieldError::new("visited_on", "a date, YYYY-MM-DD")),
-            Some(d) if d > today || Some(d) < date(&assignment.starts_on) => errors.push(
-                FieldError::new("visited_on", "between the assignment's start and today"),
-            ),
+            None => errors.push(FieldError::new("visited_on", msg!("date-format"))),
+            Some(d) if d > today || Some(d) < date(&assignment.starts_on) => {
+                errors.push(FieldError::new("visited_on", msg!("visit-date-range")))
+            }
             Some(d)
                 if assignment
                     .ends_on
@@ -1173,15 +1184,15 @@ impl App {
                     .and_then(date)
                     .is_some_and(|e| d > e) =>
             {
-                errors.push(FieldError::new("visited_on", "after the assignment ended"));
+                errors.push(FieldError::new("visited_on", msg!("visit-after-end")));
             }
             _ => {}
         }
         if !(input.hours > 0.0 && input.hours <= 24.0) {
-            errors.push(FieldError::new("hours", "above 0, at most 24"));
+            errors.push(FieldError::new("hours", msg!("hours-range")));
         }
         if input.note.chars().count() > 500 {
-            errors.push(FieldError::new("note", "at most 500 characters"));
+            errors.push(FieldError::new("note", msg!("text-too-long", max = 500)));
         }
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
@@ -1202,7 +1213,7 @@ impl App {
         .await
         .map_err(|e| match e {
             minsheng_store::StoreError::Conflict(_) => {
-                AppError::invalid("visited_on", "a visit is already logged that day")
+                AppError::invalid("visited_on", msg!("visit-already-logged"))
             }
             other => other.into(),
         })?;
@@ -1436,39 +1447,33 @@ impl App {
         if let Some(code) = code
             && !actor.scope().contains(code.as_i64())
         {
-            errors.push(FieldError::new("region", "outside your area"));
+            errors.push(FieldError::new("region", msg!("region-outside-area")));
         }
         let budget = fen_or_note(&mut errors, "budget_yuan", input.budget_yuan);
         let (start, end) = (date(&input.starts_on), date(&input.ends_on));
         if start.is_none() || end.is_none() || end < start {
-            errors.push(FieldError::new(
-                "ends_on",
-                "two dates, YYYY-MM-DD, the end not before the start",
-            ));
+            errors.push(FieldError::new("ends_on", msg!("date-range")));
         }
         if input.deliverables.is_empty() {
-            errors.push(FieldError::new("deliverables", "at least one"));
+            errors.push(FieldError::new("deliverables", msg!("at-least-one")));
         }
         for (i, (kind, target)) in input.deliverables.iter().enumerate() {
             if !["assessments", "service_visits"].contains(&kind.as_str()) || *target <= 0 {
                 errors.push(FieldError::new(
                     &format!("deliverables[{i}]"),
-                    "assessments or service_visits, with a number above 0",
+                    msg!("deliverable-rule"),
                 ));
             }
         }
         if input.milestones.len() > 50 || input.deliverables.len() > 10 {
-            errors.push(FieldError::new(
-                "milestones",
-                "at most 50 milestones and 10 deliverables",
-            ));
+            errors.push(FieldError::new("milestones", msg!("contract-limits")));
         }
         let mut milestones = Vec::new();
         for (i, (name, amount, share)) in input.milestones.iter().enumerate().take(50) {
             let field = format!("milestones[{i}]");
             let amount = fen_or_note(&mut errors, &field, *amount);
             if name.trim().is_empty() || !(0.0..=1.0).contains(share) {
-                errors.push(FieldError::new(&field, "a name and a share from 0 to 1"));
+                errors.push(FieldError::new(&field, msg!("milestone-rule")));
             }
             milestones.push((name.trim(), amount.unwrap_or(0), *share));
         }
@@ -1477,15 +1482,12 @@ impl App {
         {
             errors.push(FieldError::new(
                 "milestones",
-                "they add up to more than the budget",
+                msg!("milestones-over-budget"),
             ));
         }
         let unit = minsheng_store::users::unit(&mut reader(self), input.unit_id).await?;
         if !unit.is_some_and(|u| CONTRACTOR_KINDS.contains(&u.kind.as_str())) {
-            errors.push(FieldError::new(
-                "unit_id",
-                "not a social-work or assessment organisation",
-            ));
+            errors.push(FieldError::new("unit_id", msg!("not-social-work-org")));
         }
         let (Some(code), Some(budget)) = (code, budget) else {
             return Err(AppError::Invalid(errors));
@@ -1592,15 +1594,15 @@ impl App {
             return Err(AppError::NotFound);
         };
         if milestone.paid_at.is_some() {
-            return Err(AppError::invalid("milestone", "already paid"));
+            return Err(AppError::invalid("milestone", msg!("milestone-paid")));
         }
         if progress.delivery_rate + 1e-9 < milestone.needs_share {
             return Err(AppError::invalid(
                 "milestone",
-                format!(
-                    "{:.0} % delivered, {:.0} % needed",
-                    progress.delivery_rate * 100.0,
-                    milestone.needs_share * 100.0
+                msg!(
+                    "milestone-not-reached",
+                    delivered = format!("{:.0}", progress.delivery_rate * 100.0),
+                    needed = format!("{:.0}", milestone.needs_share * 100.0)
                 ),
             ));
         }
@@ -1608,7 +1610,7 @@ impl App {
         if !store::pay_milestone(&mut tx, milestone, actor.user_id(), self.now()).await? {
             return Err(AppError::invalid(
                 "milestone",
-                "it would pass the budget, or it is paid",
+                msg!("milestone-over-budget"),
             ));
         }
         write_audit(

@@ -5,6 +5,7 @@
 //! who, why, which feeds, what came of it.
 
 use minsheng_domain::{Action, RegionCode};
+use minsheng_i18n::msg;
 use minsheng_store::help::{self, NewScreenRun};
 use serde::Serialize;
 
@@ -74,10 +75,7 @@ impl App {
         self.authorize(actor, Action::RunScreening, Subject::new("screening", ""))
             .await?;
         if run.purpose.trim().chars().count() < 4 {
-            return Err(AppError::invalid(
-                "purpose",
-                "state the purpose and authorisation of the run",
-            ));
+            return Err(AppError::invalid("purpose", msg!("screening-purpose")));
         }
         // Every warning is checked and looked up first; then the run, its clues and its hits
         // are written in one transaction, so an interrupted run leaves nothing behind and a

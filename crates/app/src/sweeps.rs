@@ -2,6 +2,7 @@
 //! whatever gives concern becomes a clue through the sweep channel.
 
 use minsheng_domain::{Action, RegionCode, RegionLevel};
+use minsheng_i18n::msg;
 use minsheng_store::registry;
 use minsheng_store::sweeps::{self, SweepHouseholdRow, SweepRow, SweepVisit};
 use minsheng_store::{Scope, regions};
@@ -36,13 +37,10 @@ impl App {
     pub async fn create_sweep(&self, actor: &Actor, region: &str, name: &str) -> AppResult<i64> {
         self.authorize(actor, Action::RunSweeps, Subject::new("sweep", ""))
             .await?;
-        let code = RegionCode::parse(region)
-            .map_err(|e| AppError::invalid("region_code", e.to_string()))?;
+        let code =
+            RegionCode::parse(region).map_err(|e| AppError::invalid("region_code", e.message()))?;
         if !matches!(code.level(), RegionLevel::Community | RegionLevel::Town) {
-            return Err(AppError::invalid(
-                "region_code",
-                "a sweep covers a community (12 digits) or a town (9 digits)",
-            ));
+            return Err(AppError::invalid("region_code", msg!("sweep-area-level")));
         }
         if !actor.scope().contains(code.as_i64())
             || regions::get(&mut reader(self), code.as_i64())
@@ -51,15 +49,12 @@ impl App {
         {
             return Err(AppError::invalid(
                 "region_code",
-                "no such community or town in your area",
+                msg!("no-such-area-in-scope"),
             ));
         }
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(AppError::invalid(
-                "name",
-                "name the sweep (at most 100 characters)",
-            ));
+            return Err(AppError::invalid("name", msg!("sweep-name-required")));
         }
         let mut tx = self.store().begin().await?;
         let id =
@@ -138,25 +133,17 @@ impl App {
         self.authorize(actor, Action::RunSweeps, subject).await?;
         let sweep = self.sweep_in_area(actor, sweep_id, "sweep.visit").await?;
         if !FINDINGS.contains(&input.finding.as_str()) {
-            return Err(AppError::invalid(
-                "finding",
-                "the finding is fine, concern or absent",
-            ));
+            return Err(AppError::invalid("finding", msg!("finding-choices")));
         }
         let note = input.note.trim();
         if note.chars().count() > 1000 {
-            return Err(AppError::invalid(
-                "note",
-                "the note is longer than 1,000 characters",
-            ));
+            return Err(AppError::invalid("note", msg!("text-too-long", max = 1000)));
         }
         let area = Scope::from_ranges(vec![sweep_range(sweep.region_code)]);
         let household = registry::household(&mut reader(self), &area, input.household_id)
             .await?
             .filter(|h| actor.scope().contains(h.region_code))
-            .ok_or_else(|| {
-                AppError::invalid("household_id", "this household is not in the sweep's area")
-            })?;
+            .ok_or_else(|| AppError::invalid("household_id", msg!("household-outside-sweep")))?;
         let clue_id = if input.finding == "concern" {
             let head_id = match household.head_person_id {
                 Some(p) => registry::person(&mut reader(self), &area, p)

@@ -9,6 +9,7 @@
 use std::sync::OnceLock;
 
 use minsheng_expr::{EnumDef, FieldDef, Record, RecordDef, Schema, Ty, Value};
+use minsheng_i18n::{Message, msg};
 use serde_json::{Map, Value as Json};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -586,7 +587,7 @@ impl Survey {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldError {
     pub field: String,
-    pub message: String,
+    pub message: Message,
 }
 
 impl std::fmt::Display for FieldError {
@@ -667,10 +668,11 @@ pub fn read(json: &str) -> Result<Survey, Vec<FieldError>> {
     let value: Json = serde_json::from_str(json).map_err(|e| {
         vec![FieldError {
             field: String::new(),
-            message: format!(
-                "not valid JSON at line {}, column {}: {e}",
-                e.line(),
-                e.column()
+            message: msg!(
+                "survey-not-json",
+                line = e.line(),
+                column = e.column(),
+                error = e
             ),
         }]
     })?;
@@ -685,18 +687,18 @@ pub fn from_json(value: &Json) -> Result<Survey, Vec<FieldError>> {
     let Some(object) = value.as_object() else {
         return Err(vec![FieldError {
             field: String::new(),
-            message: "a survey is a JSON object".into(),
+            message: msg!("survey-not-object"),
         }]);
     };
     match object.get("schema") {
         Some(Json::Number(n)) if n.as_u64() == Some(u64::from(SCHEMA_VERSION)) => {}
         Some(other) => reader.error(
             "schema",
-            format!("this is schema version {SCHEMA_VERSION}; the survey says {other}"),
+            msg!("survey-schema-version", want = SCHEMA_VERSION, got = other),
         ),
         None => reader.error(
             "schema",
-            format!("required: the schema version ({SCHEMA_VERSION})"),
+            msg!("survey-schema-required", want = SCHEMA_VERSION),
         ),
     }
     let household = match object.get("household") {
@@ -705,14 +707,11 @@ pub fn from_json(value: &Json) -> Result<Survey, Vec<FieldError>> {
         }
         Some(Json::Number(n)) => n.to_string(),
         Some(_) => {
-            reader.error(
-                "household",
-                "must be the household's id, 1 to 64 characters",
-            );
+            reader.error("household", msg!("survey-household-id"));
             String::new()
         }
         None => {
-            reader.error("household", "required: the household's id");
+            reader.error("household", msg!("survey-household-required"));
             String::new()
         }
     };
@@ -720,7 +719,7 @@ pub fn from_json(value: &Json) -> Result<Survey, Vec<FieldError>> {
         object,
         "surveyed_on",
         |s| time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).is_ok(),
-        "a date YYYY-MM-DD",
+        msg!("date-format"),
     );
     let region_code = reader.optional_text(
         object,
@@ -728,13 +727,13 @@ pub fn from_json(value: &Json) -> Result<Survey, Vec<FieldError>> {
         |s| {
             (s.len() == 6 || s.len() == 9 || s.len() == 12) && s.bytes().all(|b| b.is_ascii_digit())
         },
-        "a region code of 6, 9 or 12 digits",
+        msg!("survey-region-code"),
     );
     let note = reader.optional_text(
         object,
         "note",
         |s| s.chars().count() <= 2000,
-        "at most 2000 characters",
+        msg!("text-too-long", max = 2000),
     );
     let facts = reader.record(&HOUSEHOLD, object, "", 0, &ENVELOPE);
     if reader.errors.is_empty() {
@@ -765,10 +764,10 @@ fn join(prefix: &str, name: &str) -> String {
 }
 
 impl Reader {
-    fn error(&mut self, field: impl Into<String>, message: impl Into<String>) {
+    fn error(&mut self, field: impl Into<String>, message: Message) {
         self.errors.push(FieldError {
             field: field.into(),
-            message: message.into(),
+            message,
         });
     }
 
@@ -777,13 +776,13 @@ impl Reader {
         object: &Map<String, Json>,
         name: &str,
         valid: impl Fn(&str) -> bool,
-        what: &str,
+        what: Message,
     ) -> Option<String> {
         match object.get(name) {
             None | Some(Json::Null) => None,
             Some(Json::String(s)) if valid(s.trim()) => Some(s.trim().to_string()),
             Some(_) => {
-                self.error(name, format!("must be {what}"));
+                self.error(name, what);
                 None
             }
         }
@@ -802,7 +801,11 @@ impl Reader {
                 let known: Vec<&str> = spec.fields.iter().map(|f| f.name).collect();
                 self.error(
                     join(prefix, key),
-                    format!("unknown field; {} has {}", spec.name, known.join(", ")),
+                    msg!(
+                        "survey-unknown-field",
+                        record = spec.name,
+                        known = known.join(", ")
+                    ),
                 );
             }
         }
@@ -814,7 +817,10 @@ impl Reader {
                 match object.get(field.name) {
                     None | Some(Json::Null) => {
                         if field.required {
-                            self.error(&path, format!("required: {} ({})", field.en, field.zh));
+                            self.error(
+                                &path,
+                                msg!("survey-required").both("field", field.zh, field.en),
+                            );
                         } else if let Kind::Object(inner) = field.kind {
                             // A whole section left out: every fact in it is not recorded.
                             self.not_recorded
@@ -839,33 +845,36 @@ impl Reader {
             Kind::Int { min, max } => match value.as_f64() {
                 Some(n) if n.fract() == 0.0 && n >= min as f64 && n <= max as f64 => Value::Num(n),
                 Some(n) if n.fract() != 0.0 => {
-                    self.error(path, format!("{n} is not a whole number"));
+                    self.error(path, msg!("survey-not-whole", n = n));
                     Value::Missing
                 }
                 Some(n) => {
-                    self.error(path, format!("{n} is out of range {min}–{max}"));
+                    self.error(
+                        path,
+                        msg!("survey-out-of-range", n = n, min = min, max = max),
+                    );
                     Value::Missing
                 }
-                None => self.wrong_type(path, "a whole number", value),
+                None => self.wrong_type(path, "whole_number", value),
             },
             Kind::Money => match value.as_f64() {
                 Some(n) if (0.0..=MAX_MONEY).contains(&n) => Value::Num(n),
                 Some(n) => {
-                    self.error(
-                        path,
-                        format!("{n} is not an amount of yuan between 0 and 1000000000"),
-                    );
+                    self.error(path, msg!("survey-not-money", n = n));
                     Value::Missing
                 }
-                None => self.wrong_type(path, "an amount of yuan", value),
+                None => self.wrong_type(path, "money", value),
             },
             Kind::Number { min, max } => match value.as_f64() {
                 Some(n) if n >= min && n <= max => Value::Num(n),
                 Some(n) => {
-                    self.error(path, format!("{n} is out of range {min}–{max}"));
+                    self.error(
+                        path,
+                        msg!("survey-out-of-range", n = n, min = min, max = max),
+                    );
                     Value::Missing
                 }
-                None => self.wrong_type(path, "a number", value),
+                None => self.wrong_type(path, "number", value),
             },
             Kind::Bool => match value {
                 Json::Bool(b) => Value::Bool(*b),
@@ -876,11 +885,18 @@ impl Reader {
                     Some(index) => Value::Enum(index as u16),
                     None => {
                         let codes: Vec<&str> = choices.iter().map(|c| c.code).collect();
-                        self.error(path, format!("'{code}' is not one of {}", codes.join(", ")));
+                        self.error(
+                            path,
+                            msg!(
+                                "survey-not-a-choice",
+                                code = code,
+                                choices = codes.join(", ")
+                            ),
+                        );
                         Value::Missing
                     }
                 },
-                None => self.wrong_type(path, "one of the listed codes", value),
+                None => self.wrong_type(path, "code", value),
             },
             Kind::Object(inner) => match value {
                 Json::Object(map) => Value::Rec(Box::new(self.record(inner, map, path, 0, &[]))),
@@ -890,12 +906,12 @@ impl Reader {
                 Json::Array(items) if items.len() > max_items => {
                     self.error(
                         path,
-                        format!("{} entries; at most {max_items}", items.len()),
+                        msg!("survey-too-many", n = items.len(), max = max_items),
                     );
                     Value::Missing
                 }
                 Json::Array(items) if field.required && items.is_empty() => {
-                    self.error(path, "required: at least one");
+                    self.error(path, msg!("survey-at-least-one"));
                     Value::Missing
                 }
                 Json::Array(items) => {
@@ -907,27 +923,33 @@ impl Reader {
                                 records.push(self.record(inner, map, &item_path, i as u32, &[]));
                             }
                             other => {
-                                self.wrong_type(&item_path, "an object", other);
+                                self.wrong_type(&item_path, "object", other);
                             }
                         }
                     }
                     Value::Recs(records)
                 }
-                other => self.wrong_type(path, "a list", other),
+                other => self.wrong_type(path, "list", other),
             },
         }
     }
 
+    /// `want` and what was found are `json_kind` words of the catalog.
     fn wrong_type(&mut self, path: &str, want: &str, got: &Json) -> Value {
         let got = match got {
             Json::Null => "null",
-            Json::Bool(_) => "true/false",
-            Json::Number(_) => "a number",
+            Json::Bool(_) => "bool",
+            Json::Number(_) => "number",
             Json::String(_) => "text",
-            Json::Array(_) => "a list",
-            Json::Object(_) => "an object",
+            Json::Array(_) => "list",
+            Json::Object(_) => "object",
         };
-        self.error(path, format!("must be {want}, not {got}"));
+        self.error(
+            path,
+            msg!("survey-wrong-type")
+                .word("want", "json_kind", want)
+                .word("got", "json_kind", got),
+        );
         Value::Missing
     }
 }
@@ -1144,6 +1166,22 @@ pub fn value_label(path: &str, value: &str, chinese: bool) -> String {
         },
         _ => value.to_string(),
     }
+}
+
+/// The words of a choice code found anywhere in the survey (an indicator's value that is a
+/// choice, where the fact it came from is not known), or `None`.
+pub fn choice_word(code: &str, chinese: bool) -> Option<&'static str> {
+    fn search(spec: &'static RecordSpec, code: &str, chinese: bool) -> Option<&'static str> {
+        spec.fields.iter().find_map(|f| match f.kind {
+            Kind::Choice(choices) => choices
+                .iter()
+                .find(|c| c.code == code)
+                .map(|c| if chinese { c.zh } else { c.en }),
+            Kind::Object(inner) | Kind::List(inner, _) => search(inner, code, chinese),
+            _ => None,
+        })
+    }
+    search(&HOUSEHOLD, code, chinese)
 }
 
 #[cfg(test)]

@@ -167,18 +167,29 @@ fn survey_errors_name_the_field_and_the_member() {
             "housing.electricity"
         ]
     );
-    assert_eq!(errors[2].message, "130 is out of range 0–120");
+    assert_eq!(errors[2].message.to_string(), "130 is out of range 0–120");
     assert!(
         errors[1]
             .message
+            .to_string()
             .starts_with("'boss' is not one of self, spouse")
+    );
+    // Said in Chinese on the pages.
+    assert_eq!(
+        errors[2].message.render(minsheng_i18n::Lang::Zh),
+        "130 超出范围 0–120"
     );
 
     let errors = survey::read("{\"schema\": 1, \"household\": \"H\", \"members\": []}")
         .expect_err("no members");
     assert_eq!(errors[0].field, "members");
     let errors = survey::read("{\"schema\": 2").expect_err("bad json");
-    assert!(errors[0].message.starts_with("not valid JSON at line 1"));
+    assert!(
+        errors[0]
+            .message
+            .to_string()
+            .starts_with("not valid JSON at line 1")
+    );
 }
 
 #[test]

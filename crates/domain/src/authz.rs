@@ -64,39 +64,16 @@ impl Role {
     }
 
     pub fn label_zh(self) -> &'static str {
-        match self {
-            Role::Admin => "系统管理员",
-            Role::DistrictOfficer => "区县民政干部",
-            Role::TownOfficer => "镇街干部",
-            Role::CommunityWorker => "社区工作者",
-            Role::GridWorker => "网格员",
-            Role::Volunteer => "志愿者",
-            Role::Assessor => "评估员",
-            Role::DepartmentHandler => "部门经办人",
-            Role::CharityHandler => "慈善组织经办人",
-            Role::HotlineAgent => "热线座席",
-            Role::GridOperator => "电网调度员",
-            Role::Leader => "领导",
-            Role::Auditor => "审计员",
-        }
+        self.label(minsheng_i18n::Lang::Zh)
+    }
+
+    /// The role's name in a language (`role-*` in the catalog).
+    pub fn label(self, lang: minsheng_i18n::Lang) -> &'static str {
+        minsheng_i18n::word(lang, "role", self.code())
     }
 
     pub fn label_en(self) -> &'static str {
-        match self {
-            Role::Admin => "Administrator",
-            Role::DistrictOfficer => "District officer",
-            Role::TownOfficer => "Town officer",
-            Role::CommunityWorker => "Community worker",
-            Role::GridWorker => "Grid worker",
-            Role::Volunteer => "Volunteer",
-            Role::Assessor => "Assessor",
-            Role::DepartmentHandler => "Department handler",
-            Role::CharityHandler => "Charity handler",
-            Role::HotlineAgent => "Hotline agent",
-            Role::GridOperator => "Grid operator",
-            Role::Leader => "Leader",
-            Role::Auditor => "Auditor",
-        }
+        minsheng_i18n::word(minsheng_i18n::Lang::En, "role", self.code())
     }
 }
 

@@ -29,6 +29,26 @@ pub enum IdNumberError {
     CheckDigit { expected: char, got: char },
 }
 
+impl IdNumberError {
+    /// What is wrong, as a sentence of the catalog (said in the reader's language).
+    pub fn message(&self) -> minsheng_i18n::Message {
+        use minsheng_i18n::msg;
+        match self {
+            IdNumberError::Empty => msg!("id-empty"),
+            IdNumberError::Length(n) => msg!("id-length", n = n),
+            IdNumberError::BadCharacter { ch, position } => {
+                msg!("id-bad-character", ch = ch, position = position)
+            }
+            IdNumberError::Region(code) => msg!("id-region", code = code),
+            IdNumberError::BirthDate(date) => msg!("id-birth-date", date = date),
+            IdNumberError::BirthDateInFuture(date) => msg!("id-birth-future", date = date),
+            IdNumberError::CheckDigit { expected, got } => {
+                msg!("id-check-digit", expected = expected, got = got)
+            }
+        }
+    }
+}
+
 /// Sex as encoded in the 17th digit (odd = male).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -45,10 +65,7 @@ impl Sex {
         }
     }
     pub fn label_zh(self) -> &'static str {
-        match self {
-            Sex::Male => "男",
-            Sex::Female => "女",
-        }
+        minsheng_i18n::word(minsheng_i18n::Lang::Zh, "sex", self.code())
     }
 }
 

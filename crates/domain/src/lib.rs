@@ -9,7 +9,6 @@ pub mod scrub;
 pub mod text;
 pub mod time_util;
 pub mod unit;
-pub mod words;
 
 pub use authz::{Action, Role, role_permits, roles_permit};
 pub use calendar::{DayKind, Deadline, WorkdayCalendar};

@@ -21,6 +21,19 @@ pub enum RegionCodeError {
     Gap(String),
 }
 
+impl RegionCodeError {
+    /// What is wrong, as a sentence of the catalog (said in the reader's language).
+    pub fn message(&self) -> minsheng_i18n::Message {
+        use minsheng_i18n::msg;
+        match self {
+            RegionCodeError::Empty => msg!("region-code-empty"),
+            RegionCodeError::NotDigits(code) => msg!("region-code-digits", code = code),
+            RegionCodeError::Length(code, n) => msg!("region-code-length", code = code, n = n),
+            RegionCodeError::Gap(code) => msg!("region-code-gap", code = code),
+        }
+    }
+}
+
 /// The level of a region in the tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -66,13 +79,7 @@ impl RegionLevel {
     }
 
     pub fn label_zh(self) -> &'static str {
-        match self {
-            RegionLevel::Province => "省级",
-            RegionLevel::City => "市级",
-            RegionLevel::District => "区县",
-            RegionLevel::Town => "镇街",
-            RegionLevel::Community => "村社区",
-        }
+        minsheng_i18n::word(minsheng_i18n::Lang::Zh, "region_level", self.code())
     }
 }
 

@@ -64,40 +64,10 @@ impl UnitKind {
     }
 
     pub fn label_zh(self) -> &'static str {
-        match self {
-            UnitKind::CivilAffairsBureau => "民政局",
-            UnitKind::TownOffice => "镇街办事处",
-            UnitKind::CommunityCommittee => "村（居）委会",
-            UnitKind::EducationDept => "教育部门",
-            UnitKind::HealthDept => "卫生健康部门",
-            UnitKind::HousingDept => "住房城建部门",
-            UnitKind::HumanResourcesDept => "人力社保部门",
-            UnitKind::Charity => "慈善组织",
-            UnitKind::SocialWorkOrg => "社工机构",
-            UnitKind::AssessmentOrg => "第三方评估机构",
-            UnitKind::HotlineCentre => "12345热线中心",
-            UnitKind::GridCompany => "供电公司",
-            UnitKind::SystemOperator => "系统运维",
-            UnitKind::GovernmentDept => "政府部门",
-        }
+        minsheng_i18n::word(minsheng_i18n::Lang::Zh, "unit_kind", self.code())
     }
 
     pub fn label_en(self) -> &'static str {
-        match self {
-            UnitKind::CivilAffairsBureau => "Civil affairs bureau",
-            UnitKind::TownOffice => "Town or street office",
-            UnitKind::CommunityCommittee => "Village or community committee",
-            UnitKind::EducationDept => "Education department",
-            UnitKind::HealthDept => "Health department",
-            UnitKind::HousingDept => "Housing department",
-            UnitKind::HumanResourcesDept => "Human resources and social security",
-            UnitKind::Charity => "Charity",
-            UnitKind::SocialWorkOrg => "Social-work organisation",
-            UnitKind::AssessmentOrg => "Third-party assessment organisation",
-            UnitKind::HotlineCentre => "12345 hotline centre",
-            UnitKind::GridCompany => "Power supply company",
-            UnitKind::SystemOperator => "System operations",
-            UnitKind::GovernmentDept => "Government department",
-        }
+        minsheng_i18n::word(minsheng_i18n::Lang::En, "unit_kind", self.code())
     }
 }

@@ -23,8 +23,11 @@ pub struct Rule {
     /// The sensor kind it watches (`*` for every kind: only with `silent_minutes`).
     pub kind: String,
     pub severity: String,
-    /// What the alarm says (Chinese first, then English).
+    /// What the alarm says, in Chinese (stored with the alarm).
     pub message: String,
+    /// What the alarm says, in English (pages in English show it).
+    #[serde(default)]
+    pub message_en: String,
     /// Raised when a reading is above this.
     #[serde(default)]
     pub above: Option<f64>,

@@ -59,10 +59,27 @@ pub fn layout(ix: &Indexed) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// What a frame of the replay shows happening (pages say it in the reader's language).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Normal operation before the fault.
+    Normal,
+    /// The fault, and the switches that tripped.
+    Fault { tripped: Vec<String> },
+    /// A switch closed or opened, and why.
+    Operate {
+        close: bool,
+        switch: String,
+        why: crate::flisr::Why,
+    },
+    /// The mobile generator connected.
+    Generator,
+}
+
 /// One step of a replayed plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Frame {
-    pub label: String,
+    pub step: Step,
     pub open_switches: BTreeSet<usize>,
     pub dark_buses: BTreeSet<usize>,
     pub dark_lines: BTreeSet<usize>,
@@ -78,7 +95,7 @@ pub fn frames(ix: &Indexed, plan: &Plan) -> Vec<Frame> {
         faulted[*z] = true;
     }
     let normal = ix.normal_state();
-    let frame = |label: String, state: &[bool], out: &[bool], generator: &BTreeSet<usize>| {
+    let frame = |step: Step, state: &[bool], out: &[bool], generator: &BTreeSet<usize>| {
         let fed = ix.feeding(state, out);
         let dark_zone = |z: usize| !fed.live(z) && !generator.contains(&z);
         let dark_buses = (0..ix.net.buses.len())
@@ -97,7 +114,7 @@ pub fn frames(ix: &Indexed, plan: &Plan) -> Vec<Frame> {
             .filter(|&b| generator.contains(&ix.bus_zone[b]))
             .collect();
         Frame {
-            label,
+            step,
             open_switches: (0..state.len()).filter(|&s| !state[s]).collect(),
             dark_buses,
             dark_lines,
@@ -106,18 +123,18 @@ pub fn frames(ix: &Indexed, plan: &Plan) -> Vec<Frame> {
     };
     let none = vec![false; zones];
     let no_generator = BTreeSet::new();
-    let mut out = vec![frame("normal".into(), &normal, &none, &no_generator)];
+    let mut out = vec![frame(Step::Normal, &normal, &none, &no_generator)];
     let mut state = normal.clone();
     for &s in &plan.tripped {
         state[s] = false;
     }
-    let tripped: Vec<&str> = plan
+    let tripped: Vec<String> = plan
         .tripped
         .iter()
-        .map(|&s| ix.net.switches[s].id.as_str())
+        .map(|&s| ix.net.switches[s].id.clone())
         .collect();
     out.push(frame(
-        format!("fault; trips: {}", tripped.join(", ")),
+        Step::Fault { tripped },
         &state,
         &faulted,
         &no_generator,
@@ -136,24 +153,18 @@ pub fn frames(ix: &Indexed, plan: &Plan) -> Vec<Frame> {
             generator.clone_from(&generator_zones);
         }
         out.push(frame(
-            format!(
-                "{} {} ({})",
-                if o.close { "close" } else { "open" },
-                ix.net.switches[o.switch].id,
-                o.why.as_str()
-            ),
+            Step::Operate {
+                close: o.close,
+                switch: ix.net.switches[o.switch].id.clone(),
+                why: o.why,
+            },
             &state,
             &faulted,
             &generator,
         ));
     }
     if generator.len() < generator_zones.len() {
-        out.push(frame(
-            "mobile generator".into(),
-            &state,
-            &faulted,
-            &generator_zones,
-        ));
+        out.push(frame(Step::Generator, &state, &faulted, &generator_zones));
     }
     out
 }

@@ -392,6 +392,8 @@ pub struct EventRow {
     pub request_id: i64,
     pub at: i64,
     pub username: String,
+    /// The display name of who took the step (the login name when the user is gone).
+    pub display_name: String,
     pub unit_name: Option<String>,
     pub kind: String,
     pub note: String,
@@ -429,8 +431,10 @@ pub async fn add_event(c: &mut impl Conn, e: &NewEvent<'_>) -> Result<i64> {
     Ok(id)
 }
 
-const EVENT_SELECT: &str = "SELECT e.id, e.request_id, e.at, e.username, u.name AS unit_name, e.kind, e.note, \
-     e.public_note FROM hotline_events e LEFT JOIN units u ON u.id = e.unit_id";
+const EVENT_SELECT: &str = "SELECT e.id, e.request_id, e.at, e.username, \
+     COALESCE(us.display_name, e.username) AS display_name, u.name AS unit_name, e.kind, e.note, \
+     e.public_note FROM hotline_events e LEFT JOIN units u ON u.id = e.unit_id \
+     LEFT JOIN users us ON us.id = e.user_id";
 
 pub async fn events(c: &mut impl Conn, request_id: i64) -> Result<Vec<EventRow>> {
     c.all(Sql::with(

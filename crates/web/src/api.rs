@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use minsheng_app::AppError;
 use minsheng_app::registry::{HouseholdInput, MemberInput};
 use minsheng_domain::RegionCode;
+use minsheng_i18n::msg;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -711,7 +712,7 @@ pub async fn appeal_entry(
         "disbursement" => Entry::Disbursement,
         _ => {
             return Err(WebError::new(
-                AppError::invalid("kind", "pledge, receipt or disbursement"),
+                AppError::invalid("kind", msg!("entry-kind-choices")),
                 &info,
             ));
         }
@@ -747,7 +748,7 @@ pub async fn resource_figures(
         "" => None,
         code => Some(
             RegionCode::parse(code)
-                .map_err(|e| AppError::invalid("region", e.to_string()))
+                .map_err(|e| AppError::invalid("region", e.message()))
                 .web(&info)?,
         ),
     };

@@ -31,18 +31,28 @@ fn pick<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
     }
 }
 
+/// A survey fact's path in words (`members[0].income` as 成员1 月收入), or the path when the
+/// survey has no such field.
+fn fact_words(path: &str, lang: Lang) -> String {
+    survey::path_label(path, lang == Lang::Zh).unwrap_or_else(|| path.to_string())
+}
+
+/// Why an indicator has no value, in words: the fact not recorded, or the model's rule that
+/// failed (as the scorer stored it, `not recorded: PATH` or `failed: WHY`).
+fn gap_words(stored: &str, lang: Lang) -> String {
+    let t = lang.texts();
+    if let Some(path) = stored.strip_prefix("not recorded: ") {
+        return format!("{}{}{}", t.not_recorded, t.colon, fact_words(path, lang));
+    }
+    if let Some(why) = stored.strip_prefix("failed: ") {
+        return format!("{}{}{why}", t.rule_failed, t.colon);
+    }
+    stored.to_string()
+}
+
 /// The interface's word for an assessment state or trigger.
 pub fn word(lang: Lang, code: &str) -> &str {
-    match minsheng_domain::words::assessment(code) {
-        Some((zh, en)) => {
-            if lang == Lang::En {
-                en
-            } else {
-                zh
-            }
-        }
-        None => code,
-    }
+    minsheng_i18n::word(lang, "assessment", code)
 }
 
 // ---------- list ----------
@@ -226,12 +236,7 @@ async fn assign_page(
         .web(info)?
         .into_iter()
         .filter(|m| m.status == "active")
-        .map(|m| {
-            (
-                m.model_id.clone(),
-                format!("{} {}（{}）", m.name_zh, m.version, m.model_id),
-            )
-        })
+        .map(|m| (m.model_id.clone(), format!("{} {}", m.name_zh, m.version)))
         .collect();
     let (status, message) = refusal(refused.as_ref(), lang);
     let page = AssignPage {
@@ -401,7 +406,7 @@ fn survey_sections(
     let t = lang.texts();
     let errors: BTreeMap<String, String> = errors
         .iter()
-        .map(|e| (e.field.clone(), e.message.clone()))
+        .map(|e| (e.field.clone(), e.message.render(lang)))
         .collect();
     let mut sections = Vec::new();
     let members = survey
@@ -640,11 +645,12 @@ fn explain(lang: Lang, result: &Json, model: Option<&Model>) -> Explained {
                             value: match json_text(i.get("value")).as_str() {
                                 "true" => t.yes.to_string(),
                                 "false" => t.no.to_string(),
-                                other => other.to_string(),
+                                other => survey::choice_word(other, lang == Lang::Zh)
+                                    .map_or_else(|| other.to_string(), str::to_string),
                             },
                             points: format!("{:.2}", num(&i["points"])),
                             weight: format!("{:.1}", num(&i["weight"])),
-                            missing: json_text(i.get("missing")),
+                            missing: gap_words(&json_text(i.get("missing")), lang),
                             help,
                         },
                     )
@@ -665,7 +671,7 @@ fn explain(lang: Lang, result: &Json, model: Option<&Model>) -> Explained {
             v.iter()
                 .map(|x| {
                     (
-                        json_text(x.get("fact")),
+                        fact_words(&json_text(x.get("fact")), lang),
                         x["could_change_conclusion"].as_bool().unwrap_or(false),
                     )
                 })
@@ -678,11 +684,14 @@ fn explain(lang: Lang, result: &Json, model: Option<&Model>) -> Explained {
         .map(|v| {
             v.iter()
                 .map(|c| {
+                    let fact = json_text(c.get("fact"));
+                    let chinese = lang == Lang::Zh;
                     format!(
-                        "{}: {} → {} ⇒ {}",
-                        json_text(c.get("fact")),
-                        json_text(c.get("from")),
-                        json_text(c.get("to")),
+                        "{}{}{} → {} ⇒ {}",
+                        fact_words(&fact, lang),
+                        t.colon,
+                        survey::value_label(&fact, &json_text(c.get("from")), chinese),
+                        survey::value_label(&fact, &json_text(c.get("to")), chinese),
                         json_text(c.get("conclusion_label"))
                     )
                 })
@@ -757,6 +766,7 @@ struct AssessmentPage {
     message: String,
     saved_at: String,
     error_count: usize,
+    survey_errors: Vec<(String, String)>,
     /// This page's own key: its autosaves and its submission are one line of edits.
     form_key: String,
     /// The members were filled in from the household's register (never saved yet).
@@ -829,6 +839,7 @@ async fn assessment_page(
         valid_until: d.row.valid_until.map(format_millis).unwrap_or_default(),
         saved_at: d.row.saved_at.map(format_millis).unwrap_or_default(),
         error_count: d.survey_errors.len(),
+        survey_errors: error_lines(&d.survey_errors, lang),
         form_key,
         prefilled,
         conflict,
@@ -855,7 +866,16 @@ struct AutosaveFragment {
     t: &'static crate::i18n::Texts,
     saved_at: String,
     version: i64,
-    errors: Vec<minsheng_app::FieldError>,
+    /// (the fact in words, what is wrong), in the reader's language.
+    errors: Vec<(String, String)>,
+}
+
+/// Survey errors in the reader's language: the fact in words and what is wrong with it.
+fn error_lines(errors: &[minsheng_app::FieldError], lang: Lang) -> Vec<(String, String)> {
+    errors
+        .iter()
+        .map(|e| (fact_words(&e.field, lang), e.message.render(lang)))
+        .collect()
 }
 
 /// The survey page's fields: the facts, the version it was opened at and its own key.
@@ -900,7 +920,7 @@ pub async fn save_draft(
             t: info.lang.texts(),
             saved_at: format_millis(s.app.now()),
             version: saved.version,
-            errors: saved.errors,
+            errors: error_lines(&saved.errors, info.lang),
         };
         return Ok(Html(fragment.render().map_err(|e| {
             crate::error::WebError::new(AppError::Internal(e.to_string()), &info)
@@ -951,7 +971,7 @@ fn differences(lang: Lang, saved: Option<&Json>, on_page: &Json) -> Vec<(String,
         .into_iter()
         .filter(|p| left.get(*p) != right.get(*p))
         .map(|p| {
-            let label = survey::path_label(p, lang == Lang::Zh).unwrap_or_else(|| p.to_string());
+            let label = fact_words(p, lang);
             let text = |m: &BTreeMap<String, String>| match m.get(p) {
                 Some(v) => survey::value_label(p, v, lang == Lang::Zh),
                 None => "—".to_string(),

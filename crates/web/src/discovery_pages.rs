@@ -13,6 +13,7 @@ use minsheng_app::{Actor, AppError};
 use minsheng_domain::authz::channels_for;
 use minsheng_domain::time_util::format_millis;
 use minsheng_domain::{Action, RegionCode};
+use minsheng_i18n::msg;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -26,13 +27,7 @@ use crate::i18n::Lang;
 
 /// The interface's word for a code of discovery (channel, urgency, status, reason, state).
 pub fn label(lang: Lang, code: &str) -> &str {
-    match minsheng_domain::words::discovery(code) {
-        Some((zh, en)) => match lang {
-            Lang::Zh => zh,
-            Lang::En => en,
-        },
-        None => code,
-    }
+    minsheng_i18n::word(lang, "discovery", code)
 }
 
 fn options(lang: Lang, codes: &[&'static str]) -> Vec<(&'static str, String)> {
@@ -152,7 +147,12 @@ impl SubmittedForm {
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("multipart/form-data"));
-        let bad_form = |message: String| WebError::new(AppError::invalid("form", message), info);
+        let bad_form = |detail: String| {
+            WebError::new(
+                AppError::invalid("form", msg!("form-unreadable", detail = detail)),
+                info,
+            )
+        };
         if !multipart {
             let Form(fields) =
                 Form::<std::collections::HashMap<String, String>>::from_request(request, s)
@@ -439,14 +439,16 @@ pub struct VisitForm(SubmittedForm);
 impl VisitForm {
     fn submission(self) -> Result<VisitSubmission, AppError> {
         let f = &self.0;
-        let version = f.get("version").trim().parse::<i64>().map_err(|_| {
-            AppError::invalid("version", "reload the page: the form has no version")
-        })?;
+        let version = f
+            .get("version")
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| AppError::invalid("version", msg!("form-no-version")))?;
         let household_id =
             match f.get("household_id").trim() {
                 "" => None,
                 text => Some(text.parse::<i64>().map_err(|_| {
-                    AppError::invalid("household_id", "a household number is digits")
+                    AppError::invalid("household_id", msg!("household-number-digits"))
                 })?),
             };
         let head_id = f.get("head_id_number");
@@ -541,19 +543,19 @@ impl FigureParams {
                     return Ok(default);
                 }
                 time::Date::parse(text.trim(), &format)
-                    .map_err(|_| AppError::invalid(field, "a date is YYYY-MM-DD"))
+                    .map_err(|_| AppError::invalid(field, msg!("date-format")))
             };
         let start_of_year =
             time::Date::from_calendar_date(today.year(), time::Month::January, 1).unwrap_or(today);
         let from = parse(&self.from, "from", start_of_year)?;
         let to = parse(&self.to, "to", today)?;
         if to < from {
-            return Err(AppError::invalid("to", "the end comes before the start"));
+            return Err(AppError::invalid("to", msg!("end-before-start")));
         }
         let region = match self.region.trim() {
             "" => None,
             text => Some(
-                RegionCode::parse(text).map_err(|e| AppError::invalid("region", e.to_string()))?,
+                RegionCode::parse(text).map_err(|e| AppError::invalid("region", e.message()))?,
             ),
         };
         Ok((region, from, to))
@@ -574,6 +576,8 @@ struct FiguresPage {
     channels: Vec<(String, i64, i64)>,
     states: Vec<(String, i64, i64)>,
     closed: Vec<(String, i64)>,
+    /// (level in words, groups, staff, volunteers).
+    levels: Vec<(String, i64, i64, i64)>,
 }
 
 /// Bars as (label, value, percent of the largest).
@@ -618,6 +622,18 @@ pub async fn figures(
             .closed_by_reason
             .iter()
             .map(|(k, v)| (label(info.lang, k).to_string(), *v))
+            .collect(),
+        levels: f
+            .groups_by_level
+            .iter()
+            .map(|(level, groups, staff, volunteers)| {
+                (
+                    label(info.lang, level).to_string(),
+                    *groups,
+                    *staff,
+                    *volunteers,
+                )
+            })
             .collect(),
         f,
     };

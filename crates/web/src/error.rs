@@ -8,7 +8,7 @@ use minsheng_app::{AppError, FieldError};
 use serde_json::json;
 
 use crate::auth::RequestInfo;
-use crate::i18n::Texts;
+use crate::i18n::{Lang, Texts};
 
 #[derive(Debug)]
 pub struct WebError {
@@ -25,7 +25,16 @@ struct ErrorPage<'a> {
     lang: &'a str,
     title: &'a str,
     message: String,
-    fields: &'a [FieldError],
+    /// (the field's name, what is wrong), in the reader's language.
+    fields: Vec<(String, String)>,
+}
+
+/// A field error in the reader's language: the field's word and the sentence.
+pub fn field_line(f: &FieldError, lang: Lang) -> (String, String) {
+    (
+        minsheng_i18n::word(lang, "field", &f.field).to_string(),
+        f.message.render(lang),
+    )
 }
 
 impl WebError {
@@ -69,11 +78,16 @@ impl WebError {
 
     /// The message a person reads, in their language.
     pub fn message(&self) -> String {
-        let t = self.info.lang.texts();
         if self.csrf {
-            return t.csrf_failed.to_string();
+            return self.info.lang.texts().csrf_failed.to_string();
         }
-        match &self.error {
+        WebError::message_for(&self.error, self.info.lang)
+    }
+
+    /// What a person reads for a use-case error, in their language.
+    pub fn message_for(error: &AppError, lang: Lang) -> String {
+        let t = lang.texts();
+        match error {
             AppError::Unauthenticated => t.login.to_string(),
             AppError::Forbidden => t.forbidden.to_string(),
             AppError::NotFound => t.not_found.to_string(),
@@ -81,7 +95,8 @@ impl WebError {
             AppError::Stale => t.stale.to_string(),
             AppError::Locked(seconds) => format!("{}{seconds}", t.locked),
             AppError::RateLimited(seconds) => format!("{}{seconds}", t.rate_limited),
-            AppError::Conflict(_) | AppError::Internal(_) => t.error.to_string(),
+            AppError::Conflict(message) => message.render(lang),
+            AppError::Internal(_) => t.error.to_string(),
             AppError::Unavailable(_) => t.unavailable.to_string(),
         }
     }
@@ -157,7 +172,10 @@ impl WebError {
             lang: self.info.lang.html_lang(),
             title: t.error,
             message: self.message(),
-            fields: &fields,
+            fields: fields
+                .iter()
+                .map(|f| field_line(f, self.info.lang))
+                .collect(),
         };
         match page.render() {
             Ok(html) => (status, Html(html)).into_response(),

@@ -3,6 +3,7 @@
 //! with acknowledgement, and the community worker's power-dependent households with their
 //! outage alerts.
 
+use minsheng_i18n::msg;
 use std::collections::BTreeSet;
 
 use askama::Template;
@@ -13,7 +14,7 @@ use minsheng_app::AppError;
 use minsheng_app::grid::{AlarmRow, AlertRow, LinkRequest, LinkRow, NetworkRow};
 use minsheng_domain::time_util::format_millis;
 use minsheng_grid::Network;
-use minsheng_grid::drawing::{Frame, frames, layout};
+use minsheng_grid::drawing::{Frame, Step, frames, layout};
 use minsheng_grid::flisr::{self, Cause, Fault, Options};
 use minsheng_grid::indexed::{BranchKind, Indexed};
 use minsheng_grid::loadflow::Solver;
@@ -23,6 +24,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::{Authed, RequestInfo};
 use crate::html::{Chrome, OrWeb, WebResult, chrome, is_form_error, refusal, render_status};
+use crate::i18n::Lang;
 
 /// Networks larger than this are not drawn.
 const MAX_DRAWN_BUSES: usize = 400;
@@ -213,7 +215,32 @@ fn tally_text(t: minsheng_grid::indexed::Tally, info: &RequestInfo) -> String {
 
 /// The frames as JSON for the page's script, with `<` escaped so nothing can end the script
 /// element.
-fn frames_json(ix: &Indexed, frames: &[Frame]) -> String {
+/// A replay step in the reader's language.
+fn step_text(step: &Step, lang: Lang) -> String {
+    match step {
+        Step::Normal => minsheng_i18n::text(lang, "grid-step-normal").to_string(),
+        Step::Fault { tripped } => minsheng_i18n::format(
+            lang,
+            "grid-step-fault",
+            &[("switches", &tripped.join(", "))],
+        ),
+        Step::Operate { close, switch, why } => minsheng_i18n::format(
+            lang,
+            if *close {
+                "grid-step-close"
+            } else {
+                "grid-step-open"
+            },
+            &[
+                ("switch", switch),
+                ("why", minsheng_i18n::word(lang, "grid_why", why.as_str())),
+            ],
+        ),
+        Step::Generator => minsheng_i18n::text(lang, "grid-step-generator").to_string(),
+    }
+}
+
+fn frames_json(ix: &Indexed, frames: &[Frame], lang: Lang) -> String {
     let ids = |set: &BTreeSet<usize>, of: &dyn Fn(usize) -> String| -> Vec<String> {
         set.iter().map(|&i| of(i)).collect()
     };
@@ -222,7 +249,7 @@ fn frames_json(ix: &Indexed, frames: &[Frame]) -> String {
         .iter()
         .map(|f| {
             serde_json::json!({
-                "label": f.label,
+                "label": step_text(&f.step, lang),
                 "open": ids(&f.open_switches, &|s| net.switches[s].id.clone()),
                 "dark_buses": ids(&f.dark_buses, &|b| net.buses[b].id.clone()),
                 "dark_lines": ids(&f.dark_lines, &|l| net.lines[l].id.clone()),
@@ -267,8 +294,11 @@ async fn network_page(
                     .flat_map(|&z| ix.zone_lines[z].iter().copied())
                     .collect();
                 let replay = frames(&ix, &plan);
-                frames_text = frames_json(&ix, &replay);
-                let labels: Vec<String> = replay.into_iter().map(|f| f.label).collect();
+                frames_text = frames_json(&ix, &replay, info.lang);
+                let labels: Vec<String> = replay
+                    .iter()
+                    .map(|f| step_text(&f.step, info.lang))
+                    .collect();
                 plan_view = Some(PlanView {
                     fault: cause.to_string(),
                     steps: labels,
@@ -282,10 +312,7 @@ async fn network_page(
         }
     }
     if let Some(n) = q.alerted {
-        message = match info.lang {
-            crate::i18n::Lang::Zh => format!("已向社区工作者发出 {n} 条停电提醒。"),
-            crate::i18n::Lang::En => format!("{n} outage alert(s) sent to community workers."),
-        };
+        message = minsheng_i18n::format(info.lang, "outage-alerts-sent", &[("n", &n.to_string())]);
     }
     let channels: BTreeSet<String> = net
         .lines
@@ -356,7 +383,7 @@ pub async fn raise_fault(
         alerted: None,
     };
     let Some(cause) = q.cause() else {
-        let e = AppError::invalid("fault", "choose a line or a channel");
+        let e = AppError::invalid("fault", msg!("choose-line-or-channel"));
         return network_page(&s, &actor, &info, id, &q, Some(e)).await;
     };
     match s
@@ -385,8 +412,9 @@ pub async fn raise_fault(
 #[template(path = "grid_alarms.html")]
 struct AlarmsPage {
     c: Chrome,
-    open: Vec<(AlarmRow, String)>,
-    recent: Vec<(AlarmRow, String)>,
+    /// (alarm, when raised, severity in words).
+    open: Vec<(AlarmRow, String, String)>,
+    recent: Vec<(AlarmRow, String, String)>,
     message: String,
 }
 
@@ -398,9 +426,11 @@ async fn alarms_page(
 ) -> WebResult {
     let all = s.app.grid_alarms(actor, false).await.web(info)?;
     let (status, message) = refusal(refused.as_ref(), info.lang);
-    let dated = |a: AlarmRow| {
+    let dated = |mut a: AlarmRow| {
         let at = format_millis(a.raised_at);
-        (a, at)
+        a.message = s.app.alarm_message(&a.rule, &a.message, info.lang);
+        let severity = minsheng_i18n::word(info.lang, "severity", &a.severity).to_string();
+        (a, at, severity)
     };
     let (open, recent): (Vec<AlarmRow>, Vec<AlarmRow>) =
         all.into_iter().partition(|a| a.state == "open");
@@ -500,7 +530,7 @@ pub async fn link(
     let number = |field: &str, text: &str| {
         text.trim()
             .parse::<i64>()
-            .map_err(|_| AppError::invalid(field, "a number"))
+            .map_err(|_| AppError::invalid(field, msg!("a-number")))
     };
     let done = match (
         number("network_id", &f.network_id),

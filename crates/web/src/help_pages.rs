@@ -10,6 +10,7 @@ use minsheng_app::help::{HelpView, ReferralAction};
 use minsheng_app::{Actor, AppError};
 use minsheng_domain::Action;
 use minsheng_domain::time_util::format_millis;
+use minsheng_i18n::msg;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -30,31 +31,7 @@ fn pick<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
 
 /// The interface's word for a plan item or referral state.
 pub fn state_word(lang: Lang, code: &str) -> &str {
-    let (zh, en) = match code {
-        "proposed" => ("待确认", "proposed"),
-        "accepted" => ("已采纳", "accepted"),
-        "declined" => ("不予采纳", "declined"),
-        "approved" => ("已审批", "approved"),
-        "delivered" => ("已落实", "delivered"),
-        "sent" => ("已转介", "sent"),
-        "returned" => ("已退回", "returned"),
-        "in_progress" => ("办理中", "in progress"),
-        "completed" => ("已办结", "completed"),
-        "failed" => ("未能办理", "failed"),
-        "top_up" => ("拨入", "top-up"),
-        "disbursement" => ("支出", "payment"),
-        "community" => ("社区", "community"),
-        "severe" => ("重点（每月）", "severe (monthly)"),
-        "watch" => ("关注（每两月）", "watch (every two months)"),
-        "stable" => ("稳定（每季度）", "stable (quarterly)"),
-        "satisfied" => ("满意", "satisfied"),
-        "neutral" => ("基本满意", "neutral"),
-        "unsatisfied" => ("不满意", "unsatisfied"),
-        "town" => ("镇街", "town"),
-        "district" => ("区县", "district"),
-        _ => (code, code),
-    };
-    if lang == Lang::En { en } else { zh }
+    minsheng_i18n::word(lang, "help", code)
 }
 
 fn item_label(lang: Lang, code: &str) -> String {
@@ -657,10 +634,7 @@ pub async fn act_on_referral(
                 &s,
                 &actor,
                 &info,
-                Some(AppError::invalid(
-                    "action",
-                    "accept, return, start, complete or fail",
-                )),
+                Some(AppError::invalid("action", msg!("referral-action-choices"))),
             )
             .await;
         }

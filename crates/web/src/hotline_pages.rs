@@ -12,6 +12,7 @@ use minsheng_app::hotline::{
 use minsheng_app::{Actor, AppError};
 use minsheng_domain::Action;
 use minsheng_domain::time_util::format_millis;
+use minsheng_i18n::msg;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -25,19 +26,7 @@ use crate::i18n::Lang;
 
 /// The words for a request's state.
 pub fn state_word(lang: Lang, state: &str) -> &str {
-    let (zh, en) = match state {
-        "centre" => ("中心待派", "at the centre"),
-        "dispatched" => ("已派单", "dispatched"),
-        "accepted" => ("办理中", "in progress"),
-        "replied" => ("已答复待回访", "replied, call-back due"),
-        "closed" => ("已办结", "closed"),
-        "merged" => ("已合并", "merged"),
-        other => (other, other),
-    };
-    match lang {
-        Lang::Zh => zh,
-        Lang::En => en,
-    }
+    minsheng_i18n::word(lang, "hotline", state)
 }
 
 /// One line of a queue.
@@ -341,6 +330,13 @@ struct RequestPage {
     message: String,
 }
 
+impl RequestPage {
+    /// A stored code's word in the reader's language.
+    fn word<'a>(&self, group: &str, code: &'a str) -> &'a str {
+        minsheng_i18n::word(self.c.lang, group, code)
+    }
+}
+
 async fn request_page(
     s: &AppState,
     actor: &Actor,
@@ -377,8 +373,8 @@ async fn request_page(
         .map(|e| {
             (
                 format_millis(e.at),
-                e.kind.clone(),
-                e.username.clone(),
+                minsheng_i18n::word(lang, "hotline_event", &e.kind).to_string(),
+                crate::html::who_words(lang, &e.display_name),
                 e.unit_name.clone().unwrap_or_default(),
                 if e.note.is_empty() {
                     e.public_note.clone()
@@ -468,7 +464,7 @@ pub struct StepForm {
 fn number(field: &str, text: &str) -> Result<i64, AppError> {
     text.trim()
         .parse()
-        .map_err(|_| AppError::invalid(field, "a number"))
+        .map_err(|_| AppError::invalid(field, msg!("a-number")))
 }
 
 /// A step the centre takes on a request.
@@ -510,10 +506,7 @@ pub async fn centre_step(
             )
             .await
             .map(|_| ()),
-        _ => Err(AppError::invalid(
-            "step",
-            "correct, dispatch, extension, callback, reopen, merge or clue",
-        )),
+        _ => Err(AppError::invalid("step", msg!("centre-step-choices"))),
     };
     after_step(&s, &actor, &info, id, Action::TakeCalls, done).await
 }
@@ -538,10 +531,7 @@ pub async fn unit_step(
             app.reply_request(&actor, id, v, &f.reply, f.resolved == "yes")
                 .await
         }
-        _ => Err(AppError::invalid(
-            "step",
-            "accept, return, extension or reply",
-        )),
+        _ => Err(AppError::invalid("step", msg!("unit-step-choices"))),
     };
     after_step(&s, &actor, &info, id, Action::AnswerTickets, done).await
 }
@@ -684,6 +674,13 @@ struct RankingPage {
     next: String,
 }
 
+impl RankingPage {
+    /// A request state's word (`dispatched` as 已派单).
+    fn state_word<'a>(&self, code: &'a str) -> &'a str {
+        state_word(self.c.lang, code)
+    }
+}
+
 /// The weekly hot-topic ranking: public, no personal data.
 pub async fn ranking(
     State(s): State<AppState>,
@@ -712,8 +709,12 @@ pub async fn ranking(
             (name, c.count, format!("{:.1}%", c.share), width)
         })
         .collect();
-    let monday = hotline::parse_week(&ranking.week)
-        .map_err(|e| WebError::new(AppError::invalid("week", e), &info))?;
+    let monday = hotline::parse_week(&ranking.week).map_err(|_| {
+        WebError::new(
+            AppError::invalid("week", msg!("not-a-week", text = &ranking.week)),
+            &info,
+        )
+    })?;
     let previous = hotline::week_of(monday - time::Duration::days(7));
     let next = hotline::week_of(monday + time::Duration::days(7));
     render(

@@ -16,6 +16,7 @@ use minsheng_app::registry::{
 use minsheng_app::{Actor, AppError};
 use minsheng_domain::time_util::format_millis;
 use minsheng_domain::{Action, RegionCode, Role, UnitKind, relation};
+use minsheng_i18n::msg;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -71,6 +72,7 @@ pub(crate) fn render_status<T: Template>(
 /// The frame around every signed-in page.
 pub struct Chrome {
     pub t: &'static Texts,
+    pub lang: Lang,
     pub html_lang: &'static str,
     pub user_display: String,
     pub unit_name: String,
@@ -130,6 +132,7 @@ pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
         })
         .collect();
     Chrome {
+        lang: info.lang,
         t,
         html_lang: info.lang.html_lang(),
         user_display: actor.display_name().to_string(),
@@ -176,12 +179,16 @@ pub(crate) fn form_message(e: &AppError, lang: Lang) -> String {
         AppError::Invalid(fields) => {
             let list: Vec<String> = fields
                 .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
+                .map(|f| {
+                    let (field, message) = crate::error::field_line(f, lang);
+                    format!("{field}{}{message}", t.colon)
+                })
                 .collect();
-            format!("{}{}", t.invalid, list.join("; "))
+            format!("{}{}", t.invalid, list.join(t.list_separator))
         }
         AppError::Stale => t.stale.to_string(),
-        other => other.to_string(),
+        AppError::Conflict(message) => message.render(lang),
+        other => crate::error::WebError::message_for(other, lang),
     }
 }
 
@@ -249,6 +256,7 @@ struct HomePage {
     roles: String,
     area: String,
     can_see_households: bool,
+    can_report_clues: bool,
     figures: Option<FigureChart>,
 }
 
@@ -258,11 +266,12 @@ pub async fn home(State(s): State<AppState>, Authed(actor, info): Authed) -> Web
     } else {
         None
     };
-    let roles: Vec<&str> = actor.roles().iter().map(|r| info.lang.role(*r)).collect();
+    let roles: Vec<&str> = actor.roles().iter().map(|r| r.label(info.lang)).collect();
     let page = HomePage {
         roles: roles.join("、"),
         area: s.app.area_label(&actor).await.web(&info)?,
         can_see_households: actor.may(Action::ViewHouseholds),
+        can_report_clues: actor.may(Action::ReportClue),
         figures,
         c: chrome(&actor, &info),
     };
@@ -514,12 +523,8 @@ pub async fn households_export(
     Authed(actor, info): Authed,
     Query(p): Query<ExportParams>,
 ) -> WebResult {
-    let format = ExportFormat::from_code(&p.format).ok_or_else(|| {
-        WebError::new(
-            AppError::invalid("format", "format must be xlsx or csv"),
-            &info,
-        )
-    })?;
+    let format = ExportFormat::from_code(&p.format)
+        .ok_or_else(|| WebError::new(AppError::invalid("format", msg!("export-format")), &info))?;
     let query = ListQuery {
         q: Some(p.q),
         region: Some(p.region),
@@ -614,14 +619,15 @@ async fn household_page(
     let timeline = timeline
         .into_iter()
         .map(|t| {
-            let kind = minsheng_domain::words::timeline_kind(&t.kind)
-                .map_or(
-                    t.kind.as_str(),
-                    |(zh, en)| if lang == Lang::En { en } else { zh },
-                )
-                .to_string();
+            let kind = minsheng_i18n::word(lang, "timeline", &t.kind).to_string();
             let link = timeline_link(d.household.id, &t.kind, t.record_id);
-            (format_millis(t.at), t.who, kind, t.text, link)
+            (
+                format_millis(t.at),
+                who_words(lang, &t.who),
+                kind,
+                t.text,
+                link,
+            )
         })
         .collect();
     let (status, message) = refusal(refused.as_ref(), info.lang);
@@ -664,6 +670,18 @@ pub(crate) fn refusal(refused: Option<&AppError>, lang: Lang) -> (StatusCode, St
         Some(e) => (status_of(e), form_message(e, lang)),
         None => (StatusCode::OK, String::new()),
     }
+}
+
+/// Who wrote a record, in words: a person's display name as it is; the demo generator and
+/// the command line (which are no signed-in person) by the catalog's word.
+pub(crate) fn who_words(lang: Lang, who: &str) -> String {
+    if who == "demo" {
+        return minsheng_i18n::word(lang, "actor", "demo").to_string();
+    }
+    if who.starts_with("cli:") {
+        return minsheng_i18n::word(lang, "actor", "command_line").to_string();
+    }
+    who.to_string()
 }
 
 /// Where a household's timeline line leads: the lead of a clue or visit, the assessment, the
@@ -922,6 +940,13 @@ struct RegionsPage {
     message: String,
 }
 
+impl RegionsPage {
+    /// A region level's word (`town` as 镇街).
+    fn level_word<'a>(&self, code: &'a str) -> &'a str {
+        minsheng_i18n::word(self.c.lang, "region_level", code)
+    }
+}
+
 async fn region_page(
     s: &AppState,
     actor: &Actor,
@@ -978,7 +1003,7 @@ pub async fn region_add_community(
     } else {
         Some(
             RegionCode::parse(&form.code)
-                .map_err(|e| WebError::new(AppError::invalid("code", e.to_string()), &info))?,
+                .map_err(|e| WebError::new(AppError::invalid("code", e.message()), &info))?,
         )
     };
     let created = s
@@ -1254,7 +1279,7 @@ async fn users_page(
         .into_iter()
         .map(|g| {
             let role =
-                Role::from_code(&g.role).map_or(g.role.clone(), |r| info.lang.role(r).to_string());
+                Role::from_code(&g.role).map_or(g.role.clone(), |r| r.label(info.lang).to_string());
             (
                 g.id,
                 format!("{}（{}）", g.display_name, g.username),
@@ -1269,7 +1294,7 @@ async fn users_page(
         users: list
             .into_iter()
             .map(|u| {
-                let roles: Vec<&str> = u.roles.iter().map(|r| info.lang.role(*r)).collect();
+                let roles: Vec<&str> = u.roles.iter().map(|r| r.label(info.lang)).collect();
                 (
                     u.username,
                     u.display_name,
@@ -1283,7 +1308,7 @@ async fn users_page(
         grants,
         roles: Role::ALL
             .iter()
-            .map(|r| (r.code(), info.lang.role(*r)))
+            .map(|r| (r.code(), r.label(info.lang)))
             .collect(),
         saved,
         message,
@@ -1451,6 +1476,7 @@ pub struct AuditLine {
     pub subject_kind: String,
     pub subject_id: String,
     pub outcome: String,
+    pub outcome_code: String,
     pub ip: String,
     pub detail: String,
 }
@@ -1466,6 +1492,8 @@ struct AuditPage {
     f_subject_kind: String,
     f_subject_id: String,
     f_outcome: String,
+    /// (code, word) of what audit rows can be about, for the filter.
+    subject_kinds: Vec<(&'static str, &'static str)>,
 }
 
 pub async fn audit(
@@ -1485,10 +1513,12 @@ pub async fn audit(
         .map(|r| AuditLine {
             time: format_millis(r.at),
             username: r.username,
-            action: r.action,
-            subject_kind: r.subject_kind,
+            action: minsheng_i18n::word(info.lang, "audit", &r.action.replace('.', "_"))
+                .to_string(),
+            subject_kind: minsheng_i18n::word(info.lang, "subject", &r.subject_kind).to_string(),
             subject_id: r.subject_id,
-            outcome: r.outcome,
+            outcome: minsheng_i18n::word(info.lang, "audit_outcome", &r.outcome).to_string(),
+            outcome_code: r.outcome,
             ip: r.ip,
             detail: r.detail,
         })
@@ -1501,6 +1531,10 @@ pub async fn audit(
             f_username: p.username,
             f_action: p.action,
             f_subject_kind: p.subject_kind,
+            subject_kinds: minsheng_i18n::ids(info.lang)
+                .filter_map(|(id, _)| id.strip_prefix("subject-"))
+                .map(|code| (code, minsheng_i18n::word(info.lang, "subject", code)))
+                .collect(),
             f_subject_id: p.subject_id,
             f_outcome: p.outcome,
         },

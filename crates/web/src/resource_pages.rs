@@ -18,6 +18,7 @@ use minsheng_app::resources::{
 use minsheng_app::resources::{Entry, EntryRow};
 use minsheng_app::{Actor, AppError, AppResult};
 use minsheng_domain::time_util::format_millis;
+use minsheng_i18n::msg;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -50,61 +51,40 @@ fn number(field: &str, text: &str) -> AppResult<f64> {
         .parse::<f64>()
         .ok()
         .filter(|x| x.is_finite())
-        .ok_or_else(|| AppError::invalid(field, "a number"))
+        .ok_or_else(|| AppError::invalid(field, msg!("a-number")))
 }
 
 fn whole(field: &str, text: &str) -> AppResult<i64> {
     text.trim()
         .parse::<i64>()
-        .map_err(|_| AppError::invalid(field, "a whole number"))
+        .map_err(|_| AppError::invalid(field, msg!("a-whole-number")))
 }
 
-/// (code, Chinese, English) of the kinds and units the resource pages name.
-const PROVIDER_KINDS: &[(&str, &str, &str)] = &[
-    ("caring_unit", "爱心单位", "Caring unit"),
-    ("company", "爱心企业", "Company"),
-    ("individual", "爱心人士", "Individual"),
-    ("charity", "慈善组织", "Charity"),
-];
-const OFFER_KINDS: &[(&str, &str, &str)] = &[
-    ("money", "资金", "Money"),
-    ("goods", "物资", "Goods"),
-    ("service", "服务", "Service"),
-    ("job", "就业岗位", "Job"),
-];
-const UNIT_WORDS: &[(&str, &str, &str)] = &[
-    ("yuan", "元", "yuan"),
-    ("items", "份", "items"),
-    ("visits", "次", "visits"),
-    ("places", "个岗位", "places"),
-    ("hours", "小时", "hours"),
-];
-
-/// A code's word in the user's language (the code itself when the table lacks it).
-fn word<'a>(table: &'a [(&'a str, &'a str, &'a str)], lang: Lang, code: &'a str) -> &'a str {
-    table
-        .iter()
-        .find(|w| w.0 == code)
-        .map_or(code, |w| if lang == Lang::Zh { w.1 } else { w.2 })
-}
+/// The codes of the kinds and units the resource pages name (their words are in the catalog).
+const PROVIDER_KINDS: &[&str] = &minsheng_app::resources::PROVIDER_KINDS;
+const OFFER_KINDS: &[&str] = &minsheng_app::resources::OFFER_KINDS;
 
 pub fn provider_kind(lang: Lang, kind: &str) -> &str {
-    word(PROVIDER_KINDS, lang, kind)
+    minsheng_i18n::word(lang, "provider_kind", kind)
 }
 
 fn offer_kind(lang: Lang, kind: &str) -> &str {
-    word(OFFER_KINDS, lang, kind)
+    minsheng_i18n::word(lang, "offer_kind", kind)
 }
 
 fn unit_word(lang: Lang, unit: &str) -> &str {
-    word(UNIT_WORDS, lang, unit)
+    minsheng_i18n::word(lang, "offer_unit", unit)
 }
 
-/// The (code, word) choices of a table, for a form's select.
-fn kinds(table: &'static [(&str, &str, &str)], lang: Lang) -> Vec<(&'static str, &'static str)> {
-    table
+/// The (code, word) choices of a group of the catalog, for a form's select.
+fn kinds(
+    codes: &'static [&'static str],
+    group: &str,
+    lang: Lang,
+) -> Vec<(&'static str, &'static str)> {
+    codes
         .iter()
-        .map(|w| (w.0, if lang == Lang::Zh { w.1 } else { w.2 }))
+        .map(|code| (*code, minsheng_i18n::word(lang, group, code)))
         .collect()
 }
 
@@ -209,8 +189,8 @@ async fn lists(
             .collect(),
         offers: offers.iter().map(|o| offer_line(lang, o)).collect(),
         matches: matches.into_iter().map(|m| match_line(lang, m)).collect(),
-        offer_kinds: kinds(OFFER_KINDS, lang),
-        units: kinds(UNIT_WORDS, lang),
+        offer_kinds: kinds(OFFER_KINDS, "offer_kind", lang),
+        units: kinds(&minsheng_app::resources::UNITS, "offer_unit", lang),
         today: s.app.today().to_string(),
         offer_action: if base == "/provider" {
             "/provider/offers"
@@ -240,7 +220,7 @@ async fn desk_page(
             })
             .collect(),
         r,
-        provider_kinds: kinds(PROVIDER_KINDS, info.lang),
+        provider_kinds: kinds(PROVIDER_KINDS, "provider_kind", info.lang),
         message,
     };
     render_status(&page, info, status)
@@ -310,7 +290,7 @@ impl OfferForm {
                     day,
                     time::macros::format_description!("[year]-[month]-[day]"),
                 )
-                .map_err(|_| AppError::invalid("valid_until", "a date, YYYY-MM-DD"))?
+                .map_err(|_| AppError::invalid("valid_until", msg!("date-format")))?
                 .next_day()
                 .map_or(i64::MAX, |d| {
                     d.midnight()
@@ -463,7 +443,7 @@ async fn household_page(
         need: q.need.clone(),
         need_encoded: crate::error::urlencode(&q.need),
         kind: q.kind.trim().to_string(),
-        offer_kinds: kinds(OFFER_KINDS, info.lang),
+        offer_kinds: kinds(OFFER_KINDS, "offer_kind", info.lang),
         offers: offers.iter().map(|o| offer_line(info.lang, o)).collect(),
         deliveries,
         today: today.to_string(),
@@ -796,7 +776,7 @@ fn entry_of(f: &EntryForm) -> AppResult<(Entry, Option<i64>, f64)> {
         "receipt" => Entry::Receipt,
         "disbursement" => Entry::Disbursement,
         _ => {
-            return Err(AppError::invalid("kind", "pledge, receipt or disbursement"));
+            return Err(AppError::invalid("kind", msg!("entry-kind-choices")));
         }
     };
     let donor = match f.provider_id.trim() {
@@ -993,7 +973,7 @@ fn milestones(text: &str) -> AppResult<Vec<(String, f64, f64)>> {
                     number(&field, amount)?,
                     number(&field, share)?,
                 )),
-                _ => Err(AppError::invalid(&field, "name,amount,share")),
+                _ => Err(AppError::invalid(&field, msg!("milestone-line"))),
             }
         })
         .collect()

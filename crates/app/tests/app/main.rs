@@ -703,7 +703,7 @@ async fn clues_need_a_place_or_a_person(backend: Backend) {
             assert!(
                 fields
                     .iter()
-                    .any(|f| f.field == "address" && f.message.contains("where")),
+                    .any(|f| f.field == "address" && f.message.to_string().contains("where")),
                 "{fields:?}"
             );
         }
@@ -1865,7 +1865,10 @@ async fn model_versions_are_immutable_and_what_if_writes_nothing(backend: Backen
         .replacen("value = \"", "value = \"nonsense + ", 1);
     match w.app.upload_model(&district, &broken).await {
         Err(AppError::Invalid(errors)) => assert!(
-            errors[0].message.contains("unknown name 'nonsense'"),
+            errors[0]
+                .message
+                .to_string()
+                .contains("unknown name 'nonsense'"),
             "{errors:?}"
         ),
         other => panic!("{other:?}"),
@@ -2106,7 +2109,7 @@ async fn help_goes_from_plan_to_referral_to_benefit(backend: Backend) {
         .act_on_referral(&education, referral, 1, &complete)
         .await
     {
-        Err(AppError::Conflict(m)) => assert!(m.contains("sent"), "{m}"),
+        Err(AppError::Conflict(m)) => assert!(m.to_string().contains("sent"), "{m}"),
         other => panic!("{other:?}"),
     }
     w.app
@@ -2131,7 +2134,7 @@ async fn help_goes_from_plan_to_referral_to_benefit(backend: Backend) {
         )
         .await
     {
-        Err(AppError::Conflict(m)) => assert!(m.contains("completed"), "{m}"),
+        Err(AppError::Conflict(m)) => assert!(m.to_string().contains("completed"), "{m}"),
         other => panic!("{other:?}"),
     }
     let view = w.app.help_view(&town, household).await.expect("view");
@@ -2394,11 +2397,13 @@ async fn emergency_aid_is_paid_first_and_never_overdraws_the_fund(backend: Backe
 
     // Above the item's limit, or above the balance: refused with the figures.
     match w.app.pay_emergency(&town, a, 20000.0).await {
-        Err(AppError::Invalid(e)) => assert!(e[0].message.contains("10000.00"), "{e:?}"),
+        Err(AppError::Invalid(e)) => {
+            assert!(e[0].message.to_string().contains("10000.00"), "{e:?}")
+        }
         other => panic!("{other:?}"),
     }
     match w.app.pay_emergency(&town, a, 1200.0).await {
-        Err(AppError::Invalid(e)) => assert!(e[0].message.contains("1000.00"), "{e:?}"),
+        Err(AppError::Invalid(e)) => assert!(e[0].message.to_string().contains("1000.00"), "{e:?}"),
         other => panic!("{other:?}"),
     }
     // Two payments at once that together would overdraw the fund: exactly one is made.
@@ -2428,7 +2433,9 @@ async fn emergency_aid_is_paid_first_and_never_overdraws_the_fund(backend: Backe
         .await
         .expect("open");
     match w.app.pay_emergency(&town, again, 100.0).await {
-        Err(AppError::Conflict(m)) => assert!(m.contains("no duplicate benefit"), "{m}"),
+        Err(AppError::Conflict(m)) => {
+            assert!(m.to_string().contains("no duplicate benefit"), "{m}")
+        }
         other => panic!("{other:?}"),
     }
     let fund = w.app.fund(&town, &town_code).await.expect("fund");
@@ -3383,7 +3390,11 @@ async fn an_offer_is_matched_with_consent_within_its_capacity_and_delivered(back
     match w.app.match_offer(&worker, &ask(11.0, "户主本人")).await {
         Err(AppError::Invalid(f)) => {
             assert_eq!(f[0].field, "quantity");
-            assert!(f[0].message.contains("10 of 10 left"), "{}", f[0].message);
+            assert!(
+                f[0].message.to_string().contains("10 of 10 left"),
+                "{}",
+                f[0].message
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -3402,7 +3413,11 @@ async fn an_offer_is_matched_with_consent_within_its_capacity_and_delivered(back
         .expect("match");
     match w.app.match_offer(&worker, &ask(7.0, "户主本人")).await {
         Err(AppError::Invalid(f)) => {
-            assert!(f[0].message.contains("6 of 10 left"), "{}", f[0].message)
+            assert!(
+                f[0].message.to_string().contains("6 of 10 left"),
+                "{}",
+                f[0].message
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -3668,7 +3683,11 @@ async fn appeal_ledgers_reconcile_refuse_overdrafts_and_close_with_the_surplus_r
         match t.await.expect("task") {
             Ok(_) => paid += 1,
             Err(AppError::Invalid(f)) => {
-                assert!(f[0].message.contains("balance"), "{}", f[0].message)
+                assert!(
+                    f[0].message.to_string().contains("balance"),
+                    "{}",
+                    f[0].message
+                )
             }
             Err(other) => panic!("{other:?}"),
         }
@@ -3807,7 +3826,9 @@ async fn appeal_ledgers_reconcile_refuse_overdrafts_and_close_with_the_surplus_r
         .appeal_entry(&worker, two, Entry::Receipt, Some(other), 50.0, "")
         .await
     {
-        Err(AppError::Invalid(f)) => assert!(f[0].message.contains("this donor"), "{f:?}"),
+        Err(AppError::Invalid(f)) => {
+            assert!(f[0].message.to_string().contains("this donor"), "{f:?}")
+        }
         other => panic!("{other:?}"),
     }
     // A provider's own account sees its own providers, not the other donors of its area.
@@ -4022,7 +4043,11 @@ async fn a_contracts_milestones_wait_for_its_deliveries_and_its_assessors_stay_w
         Err(AppError::Invalid(_))
     ));
     match w.app.pay_milestone(&town, contract, balance).await {
-        Err(AppError::Invalid(f)) => assert!(f[0].message.contains("% needed"), "{}", f[0].message),
+        Err(AppError::Invalid(f)) => assert!(
+            f[0].message.to_string().contains("% needed"),
+            "{}",
+            f[0].message
+        ),
         other => panic!("{other:?}"),
     }
     // The organisation's assessor now works only within the contract's community.
@@ -4056,7 +4081,11 @@ async fn a_contracts_milestones_wait_for_its_deliveries_and_its_assessors_stay_w
         .await
     {
         Err(AppError::Invalid(f)) => {
-            assert!(f.iter().any(|e| e.message.contains("contracts")), "{f:?}")
+            assert!(
+                f.iter()
+                    .any(|e| e.message.to_string().contains("contracts")),
+                "{f:?}"
+            )
         }
         other => panic!("{other:?}"),
     }

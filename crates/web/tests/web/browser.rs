@@ -971,7 +971,11 @@ async fn an_unmet_need_is_matched_with_consent_delivered_by_a_charity_and_counte
             .await?
             .text()
             .await?;
-        assert!(notice.contains("consent"), "{notice}");
+        // Said in Chinese, naming the field: 同意人 … 未经同意不得对接.
+        assert!(
+            notice.contains("同意人") && notice.contains("未经同意"),
+            "{notice}"
+        );
         client
             .find(Locator::XPath(&format!("{offer}//summary")))
             .await?

@@ -5,6 +5,7 @@
 
 mod browser;
 mod everyday;
+mod language;
 mod operations;
 mod security;
 mod support;

@@ -30,6 +30,8 @@ pub struct Who {
     pub bearer: Option<String>,
     pub scope: Scope,
     pub roles: Vec<Role>,
+    /// The interface language asked for by cookie ("zh", "en"), or none (the default).
+    pub lang: Option<&'static str>,
 }
 
 impl Who {
@@ -41,6 +43,7 @@ impl Who {
             bearer: None,
             scope: Scope::nothing(),
             roles: Vec::new(),
+            lang: None,
         }
     }
 
@@ -323,6 +326,7 @@ impl TestApp {
             bearer: None,
             scope: actor.scope().clone(),
             roles: actor.roles().to_vec(),
+            lang: None,
         }
     }
 
@@ -1733,11 +1737,18 @@ impl TestApp {
         body: Option<(&'static str, String)>,
     ) -> Request<Body> {
         let mut builder = Request::builder().method(method).uri(path);
+        let mut cookies = Vec::new();
         if let Some(session) = &who.session {
-            builder = builder.header(header::COOKIE, format!("ms_session={session}"));
-            if path.starts_with("/api/") && !who.csrf.is_empty() {
-                builder = builder.header("x-csrf-token", &who.csrf);
-            }
+            cookies.push(format!("ms_session={session}"));
+        }
+        if let Some(lang) = who.lang {
+            cookies.push(format!("lang={lang}"));
+        }
+        if !cookies.is_empty() {
+            builder = builder.header(header::COOKIE, cookies.join("; "));
+        }
+        if who.session.is_some() && path.starts_with("/api/") && !who.csrf.is_empty() {
+            builder = builder.header("x-csrf-token", &who.csrf);
         }
         if let Some(token) = &who.bearer {
             builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
@@ -1803,6 +1814,31 @@ impl TestApp {
             .await
             .expect("body");
         (status, bytes.to_vec())
+    }
+
+    /// A page as a browser gets it: status, content type and text.
+    pub async fn page(&self, who: &Who, path: &str) -> (StatusCode, String, String) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(self.request(who, Method::GET, path, None))
+            .await
+            .expect("response");
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 26)
+            .await
+            .expect("body");
+        (
+            status,
+            content_type,
+            String::from_utf8_lossy(&bytes).to_string(),
+        )
     }
 
     /// A fresh 巴南 household's assessment assigned to the demo assessor; its id.
