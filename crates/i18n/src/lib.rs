@@ -93,6 +93,9 @@ fn sources(lang: Lang) -> [&'static str; 3] {
 struct Catalog {
     bundle: FluentBundle<FluentResource>,
     plain: HashMap<String, &'static str>,
+    /// The words of `words.ftl` by group and code (`group-code`), looked up without building
+    /// the id: pages ask for hundreds per request.
+    words: HashMap<String, HashMap<String, &'static str>>,
     /// Every message id with the file it is in, in file order.
     ids: Vec<(String, &'static str)>,
     /// What was wrong with the files (empty when they are well formed): reported by
@@ -150,9 +153,22 @@ impl Catalog {
                 plain.insert(id.clone(), &*Box::leak(text.into_owned().into_boxed_str()));
             }
         }
+        let mut words: HashMap<String, HashMap<String, &'static str>> = HashMap::new();
+        for (id, file) in &ids {
+            if *file != "words" {
+                continue;
+            }
+            if let (Some((group, code)), Some(text)) = (id.split_once('-'), plain.get(id)) {
+                words
+                    .entry(group.to_string())
+                    .or_default()
+                    .insert(code.to_string(), *text);
+            }
+        }
         Catalog {
             bundle,
             plain,
+            words,
             ids,
             problems,
         }
@@ -189,8 +205,7 @@ pub fn format(lang: Lang, id: &str, args: &[(&str, &str)]) -> String {
 /// The word for a stored code in one group (`group-code` in `words.ftl`), or the code itself
 /// when the catalog has no word for it (a value the product did not write).
 pub fn word<'a>(lang: Lang, group: &str, code: &'a str) -> &'a str {
-    let id = format!("{group}-{code}");
-    match lang.catalog().plain.get(id.as_str()) {
+    match lang.catalog().words.get(group).and_then(|g| g.get(code)) {
         Some(word) => word,
         None => code,
     }
@@ -200,8 +215,9 @@ pub fn word<'a>(lang: Lang, group: &str, code: &'a str) -> &'a str {
 pub fn has_word(group: &str, code: &str) -> bool {
     Lang::Zh
         .catalog()
-        .plain
-        .contains_key(format!("{group}-{code}").as_str())
+        .words
+        .get(group)
+        .is_some_and(|g| g.contains_key(code))
 }
 
 /// Every message id of a language's catalog with the file (`interface`, `words`, `messages`)

@@ -223,7 +223,8 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         req.extensions_mut().insert(credential);
     }
     req.extensions_mut().insert(info);
-    req.extensions_mut().insert(state.app.clone());
+    // Shared, not cloned: the router's checkpoint needs the app only to audit a refusal.
+    req.extensions_mut().insert(state.shared_app.clone());
     req.extensions_mut().insert(state.limits.clone());
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
@@ -255,7 +256,7 @@ pub async fn enforce_action(action: Action, req: Request, next: Next) -> Respons
         return WebError::new(minsheng_app::AppError::Unauthenticated, &info).into_response_for();
     };
     if !actor.may(action) {
-        let refused = match parts.extensions.get::<App>() {
+        let refused = match parts.extensions.get::<std::sync::Arc<App>>() {
             Some(app) => match app
                 .authorize(actor, action, Subject::new("route", &info.path))
                 .await

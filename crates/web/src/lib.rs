@@ -44,6 +44,9 @@ pub struct WebConfig {
 #[derive(Clone)]
 pub struct AppState {
     pub app: App,
+    /// The same app behind one pointer, for request extensions (an `App` clone copies many
+    /// handles; this is one count).
+    pub shared_app: std::sync::Arc<App>,
     pub config: WebConfig,
     pub limits: std::sync::Arc<limits::Limits>,
 }
@@ -57,6 +60,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
 pub fn router_with_metrics(app: App, config: WebConfig, metrics: metrics::Metrics) -> Router {
     let limits = limits::Limits::new(config.rates);
     let state = AppState {
+        shared_app: std::sync::Arc::new(app.clone()),
         app,
         config,
         limits,

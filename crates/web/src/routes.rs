@@ -1249,6 +1249,7 @@ mod tests {
             .expect("store");
         let app = minsheng_app::App::new(store, minsheng_app::Settings::default()).expect("app");
         let state = AppState {
+            shared_app: std::sync::Arc::new(app.clone()),
             app,
             config: crate::WebConfig::default(),
             limits: limits::Limits::new(limits::RateSettings::default()),
