@@ -1180,7 +1180,6 @@ pub(crate) fn build(state: AppState, metrics: crate::metrics::Metrics) -> Router
     use tower::ServiceBuilder;
     use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
     use tower_http::timeout::TimeoutLayer;
-    use tower_http::trace::TraceLayer;
     let timeout = match state.config.request_timeout_secs {
         0 => 60,
         secs => secs,
@@ -1195,31 +1194,13 @@ pub(crate) fn build(state: AppState, metrics: crate::metrics::Metrics) -> Router
         ))
         .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
         .with_state(state)
-        // Outermost first: every request gets an id (kept in its log lines and answered as
-        // X-Request-Id), a log span, a bounded time, and its count and duration by route.
+        // Outermost first: every request gets an id (answered as X-Request-Id and written in
+        // its log line), a bounded time, and its count, duration and log line by route.
         .layer(
             ServiceBuilder::new()
-                .layer(SetRequestIdLayer::x_request_id(crate::metrics::RequestIds::new()))
-                .layer(
-                    TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
-                        let id = req
-                            .headers()
-                            .get("x-request-id")
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or("-");
-                        let route = req
-                            .extensions()
-                            .get::<axum::extract::MatchedPath>()
-                            .map_or("unmatched", |p| p.as_str());
-                        tracing::info_span!("http", request_id = %id, method = %req.method(), route)
-                    })
-                    // One line per answer at INFO (the default is DEBUG): status and time.
-                    .on_response(
-                        tower_http::trace::DefaultOnResponse::new()
-                            .level(tracing::Level::INFO)
-                            .latency_unit(tower_http::LatencyUnit::Millis),
-                    ),
-                )
+                .layer(SetRequestIdLayer::x_request_id(
+                    crate::metrics::RequestIds::new(),
+                ))
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(middleware::from_fn_with_state(
                     metrics,
