@@ -402,6 +402,30 @@ async fn click_when_ready(
     }
 }
 
+/// Types into the element once it is on the page and can take keys (retrying for up to 20 s
+/// while the page that holds it is still being replaced or shown).
+async fn type_when_ready(
+    client: &fantoccini::Client,
+    locator: Locator<'_>,
+    text: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    let mut last = None;
+    for _ in 0..200 {
+        match client.find(locator).await {
+            Ok(found) => match found.send_keys(text).await {
+                Ok(()) => return Ok(()),
+                Err(e) => last = Some(e),
+            },
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    match last {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
 /// Saves a screenshot when MINSHENG_SCREENSHOTS names a directory (for looking at pages).
 async fn shot(client: &fantoccini::Client, name: &str) {
     if let Ok(dir) = std::env::var("MINSHENG_SCREENSHOTS")
@@ -577,12 +601,8 @@ async fn help_goes_from_recommendations_to_a_completed_referral_and_the_figures(
         client
             .execute("document.querySelector('#add-item').closest('details').open = true", vec![])
             .await?;
-        client
-            .find(Locator::Css("#add-item select[name='item_code'] option[value='education_work_study']"))
-            .await?
-            .click()
-            .await?;
-        client.find(Locator::Css("#add-item input[name='reason']")).await?.send_keys("孙子在读大学").await?;
+        click_when_ready(&client, Locator::Css("#add-item select[name='item_code'] option[value='education_work_study']")).await?;
+        type_when_ready(&client, Locator::Css("#add-item input[name='reason']"), "孙子在读大学").await?;
         client.execute("document.querySelector('#add-item').submit()", vec![]).await?;
         // The plan is on the page before and after: wait for the added item.
         text_with(&client, Locator::Css("#plan-items tbody tr:last-child"), "孙子在读大学").await?;
@@ -600,7 +620,7 @@ async fn help_goes_from_recommendations_to_a_completed_referral_and_the_figures(
         client.goto(&format!("{base}/referrals")).await?;
         click_when_ready(&client, Locator::Css(".referral-form button[value='accept']")).await?;
         client.wait().for_element(Locator::Css(".referral-form input[name='service']")).await?;
-        client.find(Locator::Css(".referral-form input[name='service']")).await?.send_keys("图书馆勤工助学岗位").await?;
+        type_when_ready(&client, Locator::Css(".referral-form input[name='service']"), "图书馆勤工助学岗位").await?;
         client
             .execute("document.querySelector(\".referral-form input[name='date']\").value = '2026-11-20'", vec![])
             .await?;
