@@ -330,13 +330,6 @@ struct RequestPage {
     message: String,
 }
 
-impl RequestPage {
-    /// A stored code's word in the reader's language.
-    fn word<'a>(&self, group: &str, code: &'a str) -> &'a str {
-        minsheng_i18n::word(self.c.lang, group, code)
-    }
-}
-
 async fn request_page(
     s: &AppState,
     actor: &Actor,
@@ -672,13 +665,6 @@ struct RankingPage {
     bars: Vec<(String, i64, String, u32)>,
     previous: String,
     next: String,
-}
-
-impl RankingPage {
-    /// A request state's word (`dispatched` as 已派单).
-    fn state_word<'a>(&self, code: &'a str) -> &'a str {
-        state_word(self.c.lang, code)
-    }
 }
 
 /// The weekly hot-topic ranking: public, no personal data.

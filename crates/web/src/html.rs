@@ -84,6 +84,13 @@ pub struct Chrome {
     pub calendar_banner: String,
 }
 
+impl Chrome {
+    /// A stored code's word in the page's language (`words.ftl`), for templates.
+    pub fn word<'a>(&self, group: &str, code: &'a str) -> &'a str {
+        minsheng_i18n::word(self.lang, group, code)
+    }
+}
+
 pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
     let t = info.lang.texts();
     let entries: [(&str, &str, Action); 27] = [
@@ -938,13 +945,6 @@ struct RegionsPage {
     node_code: String,
     can_add_community: bool,
     message: String,
-}
-
-impl RegionsPage {
-    /// A region level's word (`town` as 镇街).
-    fn level_word<'a>(&self, code: &'a str) -> &'a str {
-        minsheng_i18n::word(self.c.lang, "region_level", code)
-    }
 }
 
 async fn region_page(

@@ -378,17 +378,18 @@ async fn text_with(
     Ok(seen)
 }
 
-/// Clicks the element once it is on the page. A page being replaced by the answer to a form
-/// can hand out an element that goes stale before the click lands: find it again and retry
-/// for up to 20 s rather than fail on the race.
-async fn click_when_ready(
+/// Does `act` on the element once it is on the page and can take it. A page being replaced
+/// by the answer to a form, or still being shown, can hand out an element that is stale or not
+/// yet interactable: find it again and retry for up to 20 s rather than fail on the race.
+async fn when_ready(
     client: &fantoccini::Client,
     locator: Locator<'_>,
+    act: impl AsyncFn(fantoccini::elements::Element) -> Result<(), fantoccini::error::CmdError>,
 ) -> Result<(), fantoccini::error::CmdError> {
     let mut last = None;
     for _ in 0..200 {
         match client.find(locator).await {
-            Ok(found) => match found.click().await {
+            Ok(found) => match act(found).await {
                 Ok(()) => return Ok(()),
                 Err(e) => last = Some(e),
             },
@@ -396,34 +397,22 @@ async fn click_when_ready(
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    match last {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+    last.map_or(Ok(()), Err)
 }
 
-/// Types into the element once it is on the page and can take keys (retrying for up to 20 s
-/// while the page that holds it is still being replaced or shown).
+async fn click_when_ready(
+    client: &fantoccini::Client,
+    locator: Locator<'_>,
+) -> Result<(), fantoccini::error::CmdError> {
+    when_ready(client, locator, async |e| e.click().await).await
+}
+
 async fn type_when_ready(
     client: &fantoccini::Client,
     locator: Locator<'_>,
     text: &str,
 ) -> Result<(), fantoccini::error::CmdError> {
-    let mut last = None;
-    for _ in 0..200 {
-        match client.find(locator).await {
-            Ok(found) => match found.send_keys(text).await {
-                Ok(()) => return Ok(()),
-                Err(e) => last = Some(e),
-            },
-            Err(e) => last = Some(e),
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    match last {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+    when_ready(client, locator, async |e| e.send_keys(text).await).await
 }
 
 /// Saves a screenshot when MINSHENG_SCREENSHOTS names a directory (for looking at pages).

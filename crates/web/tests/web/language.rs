@@ -203,6 +203,32 @@ fn chinese_interface_texts(text: &str) -> Vec<&'static str> {
     found
 }
 
+/// The page routes (outside the API and Open311) a role may call with `method`, as paths into
+/// the caller's own area.
+async fn page_paths(
+    t: &TestApp,
+    who: &Who,
+    role: minsheng_domain::Role,
+    method: Method,
+) -> Vec<String> {
+    let mut paths = Vec::new();
+    for e in expectations() {
+        if e.method != method
+            || e.path.starts_with("/api/")
+            || e.path.starts_with("/open311/")
+            || matches!(e.target, Target::StaticFile | Target::Photo)
+            || matches!(e.path, "/logout" | "/login")
+            || e.action.is_some_and(|action| !role_permits(role, action))
+        {
+            continue;
+        }
+        if let Some(path) = t.path_for(who, e.path, e.target, false).await {
+            paths.push(path);
+        }
+    }
+    paths
+}
+
 /// Every page (an HTML answer to a GET) each role may open in its own area, in both languages.
 async fn pages_read_in_one_language(backend: Backend) {
     let t = TestApp::new(backend).await;
@@ -210,22 +236,7 @@ async fn pages_read_in_one_language(backend: Backend) {
     let mut pages = 0;
     for (role, username) in ROLE_ACCOUNTS {
         let who = t.sign_in(username).await;
-        for e in expectations() {
-            if e.method != Method::GET
-                || e.path.starts_with("/api/")
-                || e.path.starts_with("/open311/")
-                || matches!(e.target, Target::StaticFile | Target::Photo)
-            {
-                continue;
-            }
-            if let Some(action) = e.action
-                && !role_permits(role, action)
-            {
-                continue;
-            }
-            let Some(path) = t.path_for(&who, e.path, e.target, false).await else {
-                continue;
-            };
+        for path in page_paths(&t, &who, role, Method::GET).await {
             for lang in ["zh", "en"] {
                 let caller = Who {
                     lang: Some(lang),
@@ -269,22 +280,7 @@ async fn refusals_are_said_in_the_pages_language(backend: Backend) {
     for (role, username) in ROLE_ACCOUNTS {
         let mut who = t.sign_in(username).await;
         who.lang = Some("zh");
-        for e in expectations() {
-            if e.method != Method::POST
-                || e.path.starts_with("/api/")
-                || e.path.starts_with("/open311/")
-                || matches!(e.path, "/logout" | "/login")
-            {
-                continue;
-            }
-            if let Some(action) = e.action
-                && !role_permits(role, action)
-            {
-                continue;
-            }
-            let Some(path) = t.path_for(&who, e.path, e.target, false).await else {
-                continue;
-            };
+        for path in page_paths(&t, &who, role, Method::POST).await {
             let (status, body) = t.send_form(&who, &path, &[], false).await;
             if status.is_client_error() && body.contains("<html") {
                 refusals += 1;

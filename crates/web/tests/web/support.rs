@@ -1818,12 +1818,7 @@ impl TestApp {
 
     /// A page as a browser gets it: status, content type and text.
     pub async fn page(&self, who: &Who, path: &str) -> (StatusCode, String, String) {
-        let response = self
-            .router
-            .clone()
-            .oneshot(self.request(who, Method::GET, path, None))
-            .await
-            .expect("response");
+        let response = self.raw(who, Method::GET, path, None).await;
         let status = response.status();
         let content_type = response
             .headers()
