@@ -33,8 +33,8 @@ fi
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
-echo "== cargo clippy (with the pdf feature)"
-cargo clippy --workspace --all-targets --locked --features minsheng-web/pdf -- -D warnings
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== minsheng region data check"
 cargo run --quiet --locked -p minsheng -- regions check
 cargo run --quiet --locked -p minsheng -- calendar check
@@ -45,6 +45,6 @@ cargo run --quiet --locked -p minsheng -- hotline check
 cargo run --quiet --locked -p minsheng -- grid check data/grid/demo-zone.toml
 cargo run --quiet --locked -p minsheng -- grid rules data/grid/alarm-rules.toml
 echo "== cargo test (SQLite and PostgreSQL, headless Chromium, PDF reports)"
-cargo test --workspace --locked --features minsheng-web/pdf
+cargo test --workspace --locked
 echo "== Open311 GeoReport v2 with a real client, JSON validated against the schemas"
 bash scripts/open311-test.sh

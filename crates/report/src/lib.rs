@@ -1,11 +1,20 @@
-//! A4 PDF reports, typeset with typst as a library. The caller gives the report's texts (already
-//! in the reader's language, with ID numbers masked) and the CJK fonts; the fonts are embedded
-//! (subset) in the PDF, so it prints the same everywhere.
+//! A4 PDF reports. The caller gives the report's texts (already in the reader's language, with ID
+//! numbers masked) and the CJK fonts; a small flow layout (`layout`) places them on A4 pages and
+//! krilla writes the PDF with the fonts subset and embedded, so it prints the same everywhere and
+//! its text can be searched and copied.
+//!
+//! Why not a typesetting engine: typst rendered this report before, but as a library it doubled
+//! the cold release build (+10 min on two cores). The report is a title, key–value lines, tables,
+//! bars, lists and signature boxes in one script family, which a few hundred lines lay out;
+//! krilla (typst's own PDF writer) does the part that is hard to get right — font subsetting,
+//! CID fonts and text extraction maps.
+
+mod fonts;
+mod layout;
 
 use std::path::{Path, PathBuf};
 
-use typst::layout::PagedDocument;
-use typst_as_lib::TypstEngine;
+pub use fonts::{FontError, Fonts};
 
 /// One dimension's bar in the chart.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,170 +64,18 @@ pub struct AssessmentReport {
     pub lists: Vec<Block>,
     /// Assessor and reviewer boxes.
     pub signatures: Vec<Block>,
+    /// The document's language tag (`zh-CN`, `en`), written into the PDF for screen readers.
+    pub language: String,
 }
 
-/// A typst string literal.
-fn s(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for ch in text.chars() {
-        match ch {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' | '\t' => out.push(' '),
-            _ => out.push(ch),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn table(t: &Table) -> String {
-    let columns = t.header.len().max(1);
-    let mut cells: Vec<String> = t
-        .header
-        .iter()
-        .map(|h| format!("table.cell(fill: luma(235), strong({}))", s(h)))
-        .collect();
-    for row in &t.rows {
-        for i in 0..columns {
-            cells.push(s(row.get(i).map_or("", String::as_str)));
-        }
-    }
-    format!(
-        "#table(columns: {columns}, stroke: 0.5pt + luma(90), inset: 4pt, {})\n",
-        cells.join(", ")
-    )
-}
-
-/// The typst source of a report.
-pub fn assessment_source(r: &AssessmentReport) -> String {
-    let mut src = String::new();
-    src.push_str(
-        "#set page(paper: \"a4\", margin: (x: 15mm, y: 16mm))\n\
-         #set text(font: (\"Noto Sans CJK SC\", \"Noto Serif CJK SC\", \"Source Han Sans SC\", \"WenQuanYi Zen Hei\"), size: 10pt, lang: \"zh\", region: \"cn\")\n\
-         #set par(leading: 0.6em)\n\
-         #show heading: it => block(below: 4pt, above: 10pt, stroke: (bottom: 1pt), inset: (bottom: 3pt), width: 100%, text(size: 12pt, weight: \"bold\", it.body))\n",
-    );
-    src.push_str(&format!(
-        "#align(center, text(size: 18pt, weight: \"bold\", tracking: 0.1em, {}))\n#align(center, text(size: 8.5pt, fill: luma(60), {}))\n",
-        s(&r.title),
-        s(&r.subtitle)
-    ));
-    src.push_str(&format!("#heading({})\n", s(&r.household_title)));
-    let kv: Vec<String> = r
-        .household
-        .iter()
-        .flat_map(|(k, v)| [format!("text(fill: luma(60), {})", s(k)), s(v)])
-        .collect();
-    src.push_str(&format!(
-        "#grid(columns: (26mm, 1fr), row-gutter: 4pt, {})\n",
-        kv.join(", ")
-    ));
-    src.push_str(&table(&r.members));
-    src.push_str(&format!(
-        "#text(size: 8pt, fill: luma(70), {})\n",
-        s(&r.privacy_note)
-    ));
-    src.push_str(&format!("#heading({})\n", s(&r.result_title)));
-    src.push_str(&format!(
-        "#block(below: 3pt, [#text(size: 15pt, weight: \"bold\", {}) #h(4pt) #text(size: 8pt, {})])\n#block(text(size: 8.5pt, fill: luma(60), {}))\n",
-        s(&r.verdict),
-        s(&r.verdict_note),
-        s(&r.meta)
-    ));
-    src.push_str(&subtitle(&r.chart_title));
-    let mut bars = Vec::new();
-    for bar in &r.bars {
-        let share = if bar.max > 0.0 {
-            (bar.points / bar.max).clamp(0.0, 1.0) * 100.0
-        } else {
-            0.0
-        };
-        let colour = if bar.deduct {
-            "rgb(\"#2e7d32\")"
-        } else {
-            "rgb(\"#c62828\")"
-        };
-        bars.push(format!(
-            "{}, box(width: 100%, height: 8pt, fill: luma(232), place(left, box(width: {share:.1}%, height: 8pt, fill: {colour}))), {}",
-            s(&bar.label),
-            s(&format!("{:.1} / {:.0}", bar.points, bar.max))
-        ));
-    }
-    src.push_str(&format!(
-        "#grid(columns: (52mm, 1fr, 24mm), column-gutter: 6pt, row-gutter: 5pt, align: horizon, {})\n",
-        bars.join(", ")
-    ));
-    src.push_str(&subtitle(&r.reasons_title));
-    src.push_str(&table(&r.reasons));
-    for block in &r.lists {
-        if block.lines.is_empty() {
-            continue;
-        }
-        src.push_str(&subtitle(&block.title));
-        let items: Vec<String> = block
-            .lines
-            .iter()
-            .map(|l| format!("[{}]", markup_text(l)))
-            .collect();
-        src.push_str(&format!("#list({})\n", items.join(", ")));
-    }
-    let boxes: Vec<String> = r
-        .signatures
-        .iter()
-        .map(|b| {
-            let lines: Vec<String> = b.lines.iter().map(|l| s(l)).collect();
-            format!(
-                "rect(width: 100%, inset: 6pt, stroke: 0.5pt, stack(spacing: 6pt, strong({}), {}))",
-                s(&b.title),
-                lines.join(", ")
-            )
-        })
-        .collect();
-    if !boxes.is_empty() {
-        src.push_str(&format!(
-            "#v(8pt)\n#block(breakable: false, grid(columns: ({}), column-gutter: 10pt, {}))\n",
-            vec!["1fr"; boxes.len()].join(", "),
-            boxes.join(", ")
-        ));
-    }
-    src
-}
-
-/// A bold title on a line of its own.
-fn subtitle(text: &str) -> String {
-    format!(
-        "#block(above: 9pt, below: 4pt, text(weight: \"bold\", {}))\n",
-        s(text)
-    )
-}
-
-/// Text as a content block: the string literal inside `#`.
-fn markup_text(text: &str) -> String {
-    format!("#{}", s(text))
-}
-
-/// Typesets the report into a PDF with the given fonts (each a font file or collection).
-pub fn assessment_pdf(r: &AssessmentReport, fonts: &[Vec<u8>]) -> Result<Vec<u8>, String> {
-    if fonts.is_empty() {
-        return Err("no CJK font found: install fonts-noto-cjk or set MINSHENG_FONTS_DIR".into());
-    }
-    let engine = TypstEngine::builder()
-        .main_file(assessment_source(r))
-        .fonts(fonts.iter().map(|f| f.as_slice()))
-        .build();
-    let document: PagedDocument = engine
-        .compile()
-        .output
-        .map_err(|e| format!("typesetting failed: {e:?}"))?;
-    typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
-        .map_err(|e| format!("PDF output failed: {e:?}"))
+/// Lays the report out on A4 pages and writes the PDF.
+pub fn assessment_pdf(r: &AssessmentReport, fonts: &Fonts) -> Result<Vec<u8>, String> {
+    let pages = layout::assessment(r, fonts);
+    layout::write_pdf(&pages, fonts, &r.title, &r.language)
 }
 
 /// Where CJK fonts are looked for: `MINSHENG_FONTS_DIR` (every .ttf/.otf/.ttc in it), else the
-/// Noto CJK files of Debian's `fonts-noto-cjk`.
+/// CJK fonts of common systems (Debian's fonts-noto-cjk and fonts-wqy-zenhei first).
 pub fn font_files(dir: Option<&Path>) -> Vec<PathBuf> {
     let mut files = Vec::new();
     if let Some(dir) = dir {
@@ -239,6 +96,15 @@ pub fn font_files(dir: Option<&Path>) -> Vec<PathBuf> {
     for candidate in [
         "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
         "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+        "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+        "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc",
+        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+        "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+        "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Bold.ttc",
+        "/System/Library/Fonts/PingFang.ttc",
+        "C:\\Windows\\Fonts\\msyh.ttc",
+        "C:\\Windows\\Fonts\\msyhbd.ttc",
     ] {
         let path = PathBuf::from(candidate);
         if path.is_file() {
@@ -248,19 +114,33 @@ pub fn font_files(dir: Option<&Path>) -> Vec<PathBuf> {
     files
 }
 
-/// Reads the fonts (done once at start: they are large).
-pub fn load_fonts(dir: Option<&Path>) -> Vec<Vec<u8>> {
-    font_files(dir)
+/// Reads the fonts and picks a regular and a bold CJK face (done once: the files are large).
+pub fn load_fonts(dir: Option<&Path>) -> Result<Fonts, FontError> {
+    let files: Vec<Vec<u8>> = font_files(dir)
         .iter()
         .filter_map(|p| std::fs::read(p).ok())
-        .collect()
+        .collect();
+    Fonts::from_files(files)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
-    fn sample() -> AssessmentReport {
+    pub(crate) fn test_fonts() -> Option<Fonts> {
+        let dir = std::env::var_os("MINSHENG_FONTS_DIR");
+        match load_fonts(dir.as_deref().map(Path::new)) {
+            Ok(fonts) => Some(fonts),
+            Err(e) if std::env::var("MINSHENG_SKIP_PDF").is_ok_and(|v| v == "1") => {
+                eprintln!("skipped: {e}");
+                None
+            }
+            Err(e) => panic!("{e} (set MINSHENG_SKIP_PDF=1 to skip)"),
+        }
+    }
+
+    pub(crate) fn sample() -> AssessmentReport {
         AssessmentReport {
             title: "家庭困难程度评估报告".into(),
             subtitle: "编号 PG-1 · 2026-11-29".into(),
@@ -309,53 +189,183 @@ mod tests {
                     lines: vec!["李四".into(), "签字：".into()],
                 },
             ],
+            language: "zh-CN".into(),
         }
     }
 
-    #[test]
-    fn strings_cannot_break_out_of_their_literals() {
-        assert_eq!(s("a\"b\\c#d"), "\"a\\\"b\\\\c#d\"");
-        let src = assessment_source(&sample());
-        assert!(src.contains("\"医疗自付负担 #1 $x \\\\ [a]\""));
+    /// The PDF's text as poppler's `pdftotext` reads it (None when poppler is not installed).
+    fn pdf_text(pdf: &[u8], name: &str) -> Option<String> {
+        let dir =
+            std::env::temp_dir().join(format!("minsheng-report-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("report.pdf");
+        std::fs::write(&path, pdf).expect("write");
+        let out = std::process::Command::new("pdftotext")
+            .args(["-layout", "-enc", "UTF-8"])
+            .arg(&path)
+            .arg("-")
+            .output()
+            .ok();
+        let _ = std::fs::remove_dir_all(&dir);
+        out.map(|o| {
+            assert!(o.status.success(), "pdftotext reads the PDF");
+            String::from_utf8_lossy(&o.stdout).into_owned()
+        })
+    }
+
+    /// Pages and their size in pixels at 40 dpi, as poppler's `pdftoppm` renders them.
+    fn rendered_pages(pdf: &[u8], name: &str) -> Option<Vec<(u32, u32, usize)>> {
+        let dir =
+            std::env::temp_dir().join(format!("minsheng-render-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("report.pdf");
+        std::fs::write(&path, pdf).expect("write");
+        let status = std::process::Command::new("pdftoppm")
+            .args(["-gray", "-r", "40"])
+            .arg(&path)
+            .arg(dir.join("page"))
+            .status()
+            .ok()?;
+        assert!(status.success(), "pdftoppm reads the PDF");
+        let mut pages: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("read dir")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "pgm"))
+            .collect();
+        pages.sort();
+        let out = pages
+            .iter()
+            .map(|p| {
+                let pgm = std::fs::read(p).expect("pgm");
+                let (w, h, pixels) = parse_pgm(&pgm);
+                let ink = pixels.iter().filter(|&&v| v < 128).count();
+                (w, h, ink)
+            })
+            .collect();
+        let _ = std::fs::remove_dir_all(&dir);
+        Some(out)
+    }
+
+    /// A binary PGM (P5): width, height and the pixels.
+    fn parse_pgm(data: &[u8]) -> (u32, u32, &[u8]) {
+        let mut fields = Vec::new();
+        let mut i = 0;
+        while fields.len() < 4 {
+            while data[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            let start = i;
+            while !data[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            fields.push(
+                std::str::from_utf8(&data[start..i])
+                    .expect("ascii")
+                    .to_string(),
+            );
+        }
+        let w: u32 = fields[1].parse().expect("width");
+        let h: u32 = fields[2].parse().expect("height");
+        (w, h, &data[i + 1..])
     }
 
     #[test]
-    fn the_report_typesets_to_a_pdf_with_embedded_cjk_fonts() {
-        let fonts = load_fonts(
-            std::env::var_os("MINSHENG_FONTS_DIR")
-                .as_deref()
-                .map(Path::new),
-        );
-        if fonts.is_empty() && std::env::var("MINSHENG_SKIP_PDF").is_ok_and(|v| v == "1") {
-            return;
-        }
+    fn the_report_is_an_a4_pdf_with_its_cjk_font_embedded_and_its_text_readable() {
+        let Some(fonts) = test_fonts() else { return };
         let pdf = assessment_pdf(&sample(), &fonts).expect("pdf");
         assert!(pdf.starts_with(b"%PDF-"));
-        let text = String::from_utf8_lossy(&pdf);
-        assert!(text.contains("/FontFile"), "the font is embedded");
+        let raw = String::from_utf8_lossy(&pdf);
+        assert!(raw.contains("/FontFile"), "the font is embedded");
         assert!(
-            text.contains("NotoSansCJK") || text.contains("Noto"),
+            raw.contains("CJK") || raw.contains("Hei"),
             "the CJK font is used"
         );
-        // Rendered to PNG (poppler's pdftoppm, when installed): one A4 page with ink on it.
-        let dir = std::env::temp_dir().join(format!("minsheng-report-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let pdf_path = dir.join("report.pdf");
-        std::fs::write(&pdf_path, &pdf).expect("write");
-        let rendered = std::process::Command::new("pdftoppm")
-            .args(["-png", "-r", "40", "-singlefile"])
-            .arg(&pdf_path)
-            .arg(dir.join("page"))
-            .status();
-        if let Ok(status) = rendered {
-            assert!(status.success(), "pdftoppm reads the PDF");
-            let png = std::fs::read(dir.join("page.png")).expect("png");
-            assert!(png.starts_with(b"\x89PNG"));
-            // A4 at 40 dpi is 331 × 468 pixels.
-            let width = u32::from_be_bytes([png[16], png[17], png[18], png[19]]);
-            let height = u32::from_be_bytes([png[20], png[21], png[22], png[23]]);
-            assert_eq!((width, height), (331, 468));
+        if let Some(text) = pdf_text(&pdf, "text") {
+            for expected in [
+                "家庭困难程度评估报告",
+                "巴南区龙洲湾街道 \"测试\" 1号",
+                "支出型贫困 · 34.1 分",
+                "医疗自付负担 #1 $x \\ [a]",
+                "15.9 / 35",
+                "income.wages: 0 → 15772",
+                "审核人",
+            ] {
+                assert!(text.contains(expected), "{expected:?} in\n{text}");
+            }
+            let joined: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            assert!(joined.ends_with("1/1"), "the page number");
         }
-        let _ = std::fs::remove_dir_all(&dir);
+        // Rendered by poppler: one A4 page (331 × 468 pixels at 40 dpi) with ink on it.
+        if let Some(pages) = rendered_pages(&pdf, "one") {
+            assert_eq!(pages.len(), 1);
+            let (w, h, ink) = pages[0];
+            assert_eq!((w, h), (331, 468));
+            assert!(ink > 500, "{ink} dark pixels");
+        }
+    }
+
+    #[test]
+    fn long_tables_and_texts_flow_onto_more_pages_with_nothing_dropped() {
+        let Some(fonts) = test_fonts() else { return };
+        let mut report = sample();
+        report.reasons.rows = (1..=120)
+            .map(|i| vec![format!("第{i}项指标 的说明文字"), format!("{i}.00")])
+            .collect();
+        let long = "很长的地址".repeat(300);
+        report.household.push(("备注".into(), long.clone()));
+        report.lists[0].lines.push("x".repeat(2_000));
+        let pdf = assessment_pdf(&report, &fonts).expect("pdf");
+        if let Some(out) = std::env::var_os("MINSHENG_REPORT_OUT") {
+            // To look at it: MINSHENG_REPORT_OUT=/tmp/long.pdf cargo test -p minsheng-report
+            std::fs::write(out, &pdf).expect("write the sample");
+        }
+        let pages = rendered_pages(&pdf, "many");
+        if let Some(pages) = &pages {
+            assert!(pages.len() >= 3, "{} pages", pages.len());
+            assert!(
+                pages
+                    .iter()
+                    .all(|&(w, h, ink)| (w, h) == (331, 468) && ink > 0)
+            );
+        }
+        if let Some(text) = pdf_text(&pdf, "many") {
+            let joined: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            for i in [1, 60, 120] {
+                assert!(
+                    joined.contains(&format!("第{i}项指标的说明文字")),
+                    "row {i}"
+                );
+            }
+            assert_eq!(
+                joined.matches("很长的地址").count(),
+                300,
+                "the long value whole"
+            );
+            assert_eq!(joined.matches('x').count(), 2_000, "the long word whole");
+            let n = pages.map_or(0, |p| p.len());
+            assert!(joined.contains(&format!("{n}/{n}")), "page numbers");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        /// Whatever a household's texts hold (control characters, emoji, nothing, very long
+        /// words), the report is laid out without a panic and every page stays A4.
+        #[test]
+        fn any_text_lays_out(texts in proptest::collection::vec(any::<String>(), 1..12), points in any::<f64>(), max in any::<f64>()) {
+            let Some(fonts) = test_fonts() else { return Ok(()) };
+            let mut report = sample();
+            report.title = texts[0].clone();
+            report.household = texts.iter().map(|t| (t.clone(), t.clone())).collect();
+            report.members.rows = texts.iter().map(|t| vec![t.clone(); 3]).collect();
+            report.bars.push(Bar { label: texts[texts.len() - 1].clone(), points, max, deduct: false });
+            report.lists.push(Block { title: texts[0].clone(), lines: texts.clone() });
+            report.signatures[0].lines = texts.clone();
+            let pages = layout::assessment(&report, &fonts);
+            prop_assert!(!pages.is_empty());
+            let pdf = layout::write_pdf(&pages, &fonts, &report.title, "zh-CN");
+            prop_assert!(pdf.is_ok(), "{:?}", pdf.err());
+        }
     }
 }

@@ -1207,8 +1207,7 @@ pub async fn report(
     render(&page, &info)
 }
 
-/// The report as PDF (typst, CJK fonts embedded).
-#[cfg(feature = "pdf")]
+/// The report as PDF (A4, CJK fonts subset and embedded).
 pub async fn report_pdf(
     State(s): State<AppState>,
     Authed(actor, info): Authed,
@@ -1271,6 +1270,7 @@ pub async fn report_pdf(
         },
         privacy_note: t.report_privacy_note.into(),
         result_title: t.result.into(),
+        language: info.lang.html_lang().into(),
         ..AssessmentReport::default()
     };
     if let Some(x) = &explained {
@@ -1391,11 +1391,17 @@ pub async fn report_pdf(
             ],
         },
     ];
-    let pdf =
-        tokio::task::spawn_blocking(move || minsheng_report::assessment_pdf(&report, pdf_fonts()))
-            .await
-            .map_err(|e| crate::error::WebError::new(AppError::Internal(e.to_string()), &info))?
-            .map_err(|e| crate::error::WebError::new(AppError::Internal(e), &info))?;
+    let Some(fonts) = pdf_fonts() else {
+        return Ok((
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            t.report_fonts_missing,
+        )
+            .into_response());
+    };
+    let pdf = tokio::task::spawn_blocking(move || minsheng_report::assessment_pdf(&report, fonts))
+        .await
+        .map_err(|e| crate::error::WebError::new(AppError::Internal(e.to_string()), &info))?
+        .map_err(|e| crate::error::WebError::new(AppError::Internal(e), &info))?;
     let mut response = pdf.into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -1408,30 +1414,18 @@ pub async fn report_pdf(
     Ok(response)
 }
 
-/// The CJK fonts, read once (`MINSHENG_FONTS_DIR`, else Debian's fonts-noto-cjk).
-#[cfg(feature = "pdf")]
-fn pdf_fonts() -> &'static [Vec<u8>] {
-    static FONTS: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
-    FONTS.get_or_init(|| {
-        let dir = std::env::var_os("MINSHENG_FONTS_DIR").map(std::path::PathBuf::from);
-        minsheng_report::load_fonts(dir.as_deref())
-    })
-}
-
-/// Without the `pdf` feature the route says how to get it (after the same checks as the
-/// report, so it reveals nothing to anyone who may not read it).
-#[cfg(not(feature = "pdf"))]
-pub async fn report_pdf(
-    State(s): State<AppState>,
-    Authed(actor, info): Authed,
-    Path(id): Path<i64>,
-) -> WebResult {
-    s.app.assessment_detail(&actor, id).await.web(&info)?;
-    Ok((
-        axum::http::StatusCode::NOT_IMPLEMENTED,
-        "PDF reports are not built into this binary: build with `--features pdf`; the HTML report prints to A4.",
-    )
-        .into_response())
+/// The CJK fonts, read once (`MINSHENG_FONTS_DIR`, else the system's); None, said once in the
+/// log, when there are none.
+fn pdf_fonts() -> Option<&'static minsheng_report::Fonts> {
+    static FONTS: std::sync::OnceLock<Option<minsheng_report::Fonts>> = std::sync::OnceLock::new();
+    FONTS
+        .get_or_init(|| {
+            let dir = std::env::var_os("MINSHENG_FONTS_DIR").map(std::path::PathBuf::from);
+            minsheng_report::load_fonts(dir.as_deref())
+                .inspect_err(|e| tracing::warn!("PDF reports unavailable: {e}"))
+                .ok()
+        })
+        .as_ref()
 }
 
 // ---------- models ----------

@@ -262,6 +262,7 @@ household_summary = Household
 health = Health
 employment = Employment
 report_privacy_note = This report carries no ID numbers and is for assistance work only.
+report_fonts_missing = The server has no Chinese font, so the PDF report cannot be made: an administrator should install fonts-noto-cjk (or set MINSHENG_FONTS_DIR). The web report prints to A4.
 score_meaning = 0–100: the higher, the deeper the hardship
 dimension_scores = Scores by dimension
 main_reasons = Main reasons

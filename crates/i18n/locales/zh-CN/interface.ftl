@@ -264,6 +264,7 @@ household_summary = 家庭基本情况
 health = 健康状况
 employment = 就业状况
 report_privacy_note = 本报告不含身份证号码等敏感信息，仅限救助工作使用。
+report_fonts_missing = 服务器没有中文字体，暂时无法生成 PDF 报告：请管理员安装 fonts-noto-cjk（或设置 MINSHENG_FONTS_DIR）。网页版报告可直接打印为 A4。
 score_meaning = 0–100分，分值越高困难程度越深、越需优先帮扶
 dimension_scores = 各维度得分
 main_reasons = 主要困难因素

@@ -141,13 +141,12 @@ fn expectations() -> Vec<Expect> {
             200,
             true,
         ),
-        // Without the `pdf` feature the PDF route answers 501 after the report's checks.
         e(
             Method::GET,
             "/assessments/{id}/report.pdf",
             Some(A::ViewHouseholds),
             T::Assessment,
-            if cfg!(feature = "pdf") { 200 } else { 501 },
+            200,
             true,
         ),
         e(
@@ -1920,8 +1919,8 @@ async fn the_report_form_takes_photos_as_multipart() {
     assert_eq!(count, 1);
 }
 
-/// The PDF report: A4, CJK text embedded, renders to a page image (poppler's pdftoppm).
-#[cfg(feature = "pdf")]
+/// The PDF report (in the default build): A4, CJK text embedded, renders to a page image
+/// (poppler's pdftoppm).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_assessment_report_is_a_pdf_that_renders() {
     let t = TestApp::new(Backend::Sqlite).await;

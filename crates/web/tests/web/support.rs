@@ -1163,7 +1163,6 @@ impl TestApp {
     }
 
     /// A recognised assessment in a region's subtree.
-    #[cfg_attr(not(feature = "pdf"), allow(dead_code))]
     pub fn assessment_in(&self, region: i64) -> Option<i64> {
         let (lo, hi) = minsheng_domain::RegionCode::from_i64(region)?.subtree();
         self.assessments
