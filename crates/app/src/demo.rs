@@ -255,17 +255,17 @@ impl App {
                 509_001_000_000,
             ),
             (
-                format!("{banan_town_name}办事处"),
+                office_name(&banan_town_name),
                 UnitKind::TownOffice,
                 banan_town,
             ),
             (
-                format!("{yuzhong_town_name}办事处"),
+                office_name(&yuzhong_town_name),
                 UnitKind::TownOffice,
                 yuzhong_town,
             ),
             (
-                format!("{}居（村）民委员会", banan_community.name),
+                committee_name(&banan_community.name),
                 UnitKind::CommunityCommittee,
                 banan_community.code,
             ),
@@ -694,4 +694,43 @@ async fn demo_communities(app: &App) -> AppResult<Vec<RegionRow>> {
         DEMO_DISTRICTS.iter().map(|d| (*d, *d + 999_999)).collect(),
     );
     Ok(regions::in_scope(&mut app.store().reader(), &scope, "community").await?)
+}
+
+/// The office of a town: a sub-district (街道) has an 办事处, a town or township (镇, 乡) a
+/// people's government.
+fn office_name(town: &str) -> String {
+    if town.ends_with('镇') || town.ends_with('乡') {
+        format!("{town}人民政府")
+    } else {
+        format!("{town}办事处")
+    }
+}
+
+/// The committee of a community or village; the official region list often names the
+/// committee itself ("百节社区居民委员会"), which is then the unit's name as it is.
+fn committee_name(community: &str) -> String {
+    if community.ends_with("委员会") {
+        community.to_string()
+    } else if community.ends_with('村') {
+        format!("{community}村民委员会")
+    } else if community.ends_with("社区") {
+        format!("{community}居民委员会")
+    } else {
+        format!("{community}居（村）民委员会")
+    }
+}
+
+#[cfg(test)]
+mod names {
+    use super::{committee_name, office_name};
+
+    #[test]
+    fn units_are_named_as_their_places_call_them_without_repeating_a_word() {
+        assert_eq!(committee_name("百节社区居民委员会"), "百节社区居民委员会");
+        assert_eq!(committee_name("鱼胡路社区"), "鱼胡路社区居民委员会");
+        assert_eq!(committee_name("双星村"), "双星村村民委员会");
+        assert_eq!(committee_name("双星村村民委员会"), "双星村村民委员会");
+        assert_eq!(office_name("龙洲湾街道"), "龙洲湾街道办事处");
+        assert_eq!(office_name("界石镇"), "界石镇人民政府");
+    }
 }

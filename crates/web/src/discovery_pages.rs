@@ -1,6 +1,7 @@
 //! Pages of proactive discovery: the phone report form, my clues, the inbox, a lead with its
 //! visit form, a household file's state, and the figures dashboard.
 
+use crate::charts::{Chart, ChartKind};
 use askama::Template;
 use axum::Form;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
@@ -573,19 +574,19 @@ struct FiguresPage {
     assisted: i64,
     helped_outside: i64,
     median: String,
-    channels: Vec<(String, i64, i64)>,
-    states: Vec<(String, i64, i64)>,
+    channels: Chart,
+    states: Chart,
     closed: Vec<(String, i64)>,
     /// (level in words, groups, staff, volunteers).
     levels: Vec<(String, i64, i64, i64)>,
 }
 
-/// Bars as (label, value, percent of the largest).
-fn bars(lang: Lang, rows: &[(String, i64)]) -> Vec<(String, i64, i64)> {
-    let max = rows.iter().map(|r| r.1).max().unwrap_or(1).max(1);
-    rows.iter()
-        .map(|(k, v)| (label(lang, k).to_string(), *v, v * 100 / max))
-        .collect()
+/// Counts by stored code, the codes said in words.
+fn counted(chart: Chart, lang: Lang, rows: &[(String, i64)]) -> Chart {
+    chart.rows(
+        rows.iter()
+            .map(|(k, v)| (label(lang, k), *v as f64, v.to_string())),
+    )
 }
 
 pub async fn figures(
@@ -606,6 +607,7 @@ pub async fn figures(
             .find(|(s, _)| s == name)
             .map_or(0, |(_, n)| *n)
     };
+    let t = info.lang.texts();
     let page = FiguresPage {
         c: chrome(&actor, &info),
         region: p.region.clone(),
@@ -616,8 +618,28 @@ pub async fn figures(
         median: f
             .median_hours_to_visit
             .map_or_else(|| "—".into(), |h| format!("{h:.1}")),
-        channels: bars(info.lang, &f.clues_by_channel),
-        states: bars(info.lang, &f.files_by_state),
+        channels: counted(
+            Chart::new(
+                "by-channel",
+                ChartKind::Pie,
+                t.fig_by_channel,
+                t.channel,
+                &[t.count],
+            ),
+            info.lang,
+            &f.clues_by_channel,
+        ),
+        states: counted(
+            Chart::new(
+                "by-state",
+                ChartKind::Bar,
+                t.fig_by_state,
+                t.state,
+                &[t.count],
+            ),
+            info.lang,
+            &f.files_by_state,
+        ),
         closed: f
             .closed_by_reason
             .iter()

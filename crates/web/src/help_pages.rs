@@ -1,6 +1,7 @@
 //! Pages of help (帮助): a household's recommendations, plan, referrals, benefits and emergency
 //! cases; a receiving unit's referral inbox; a town's reserve fund.
 
+use crate::charts::{Chart, ChartKind};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -819,17 +820,17 @@ struct HelpFiguresPage {
     from: String,
     to: String,
     f: minsheng_app::help::HelpFigures,
-    amounts: Vec<(String, String, i64)>,
-    counts: Vec<(String, i64, i64)>,
+    amounts: Chart,
+    counts: Chart,
     referrals: Vec<(String, String, i64)>,
     in_time: String,
     linked: String,
     res: minsheng_app::resources::ResourceFigures,
-    /// Social resources delivered: (provider kind or district, deliveries, ¥, bar share).
-    res_by_kind: Vec<(String, i64, String, i64)>,
-    res_by_district: Vec<(String, i64, String, i64)>,
-    /// Contracts: (name, delivery rate %, paid of budget).
-    res_contracts: Vec<(String, i64, String)>,
+    /// Social resources delivered by provider kind and by district (¥ and deliveries).
+    res_by_kind: Chart,
+    res_by_district: Chart,
+    /// Contracts: delivery rate and paid of budget.
+    res_contracts: Chart,
 }
 
 pub async fn figures(
@@ -845,13 +846,6 @@ pub async fn figures(
         .await
         .web(&info)?;
     let lang = info.lang;
-    let max_yuan = f
-        .by_category
-        .iter()
-        .map(|c| c.3)
-        .fold(0.0, f64::max)
-        .max(1.0);
-    let max_n = f.by_category.iter().map(|c| c.2).max().unwrap_or(1).max(1);
     let label = |code: &str, zh: &str| {
         catalog::shipped()
             .ok()
@@ -863,22 +857,31 @@ pub async fn figures(
             })
             .unwrap_or_else(|| zh.to_string())
     };
-    let amounts = f
-        .by_category
-        .iter()
-        .map(|(code, zh, _, y)| {
-            (
-                label(code, zh),
-                format!("¥{y:.2}"),
-                (y / max_yuan * 100.0).round() as i64,
-            )
-        })
-        .collect();
-    let counts = f
-        .by_category
-        .iter()
-        .map(|(code, zh, n, _)| (label(code, zh), *n, n * 100 / max_n))
-        .collect();
+    let t = lang.texts();
+    let amounts = Chart::new(
+        "amount-chart",
+        ChartKind::Bar,
+        t.fig_amount_by_category,
+        t.category,
+        &[t.amount],
+    )
+    .rows(
+        f.by_category
+            .iter()
+            .map(|(code, zh, _, y)| (label(code, zh), *y, format!("¥{y:.2}"))),
+    );
+    let counts = Chart::new(
+        "count-chart",
+        ChartKind::Bar,
+        t.fig_items_by_category,
+        t.category,
+        &[t.count],
+    )
+    .rows(
+        f.by_category
+            .iter()
+            .map(|(code, zh, n, _)| (label(code, zh), *n as f64, n.to_string())),
+    );
     let referrals = f
         .referrals
         .iter()
@@ -889,38 +892,47 @@ pub async fn figures(
         .resource_figures(&actor, region, Some((from, to)))
         .await
         .web(&info)?;
-    let most = res
-        .delivered
-        .iter()
-        .map(|d| d.2)
-        .chain(res.by_district.iter().map(|d| d.3))
-        .fold(0.0, f64::max)
-        .max(1.0);
-    let bar = |y: f64| (y / most * 100.0).round() as i64;
-    let res_by_kind = res
-        .delivered
-        .iter()
-        .map(|(kind, n, y)| {
-            let word = crate::resource_pages::provider_kind(lang, kind).to_string();
-            (word, *n, format!("¥{y:.2}"), bar(*y))
-        })
-        .collect();
-    let res_by_district = res
-        .by_district
-        .iter()
-        .map(|(_, name, n, y)| (name.clone(), *n, format!("¥{y:.2}"), bar(*y)))
-        .collect();
-    let res_contracts = res
-        .contracts
-        .iter()
-        .map(|(name, rate, paid, budget)| {
-            (
-                name.clone(),
-                (rate * 100.0).round() as i64,
-                format!("¥{paid:.2} / ¥{budget:.2}"),
-            )
-        })
-        .collect();
+    let delivered = |id, caption, heading| {
+        Chart::new(
+            id,
+            ChartKind::Bar,
+            caption,
+            heading,
+            &[t.amount, t.res_deliveries],
+        )
+    };
+    let mut res_by_kind = delivered("res-by-kind", t.res_by_kind, t.res_kind);
+    for (kind, n, y) in &res.delivered {
+        let word = crate::resource_pages::provider_kind(lang, kind);
+        res_by_kind = res_by_kind.row(
+            word,
+            &[(*y, format!("¥{y:.2}")), (*n as f64, n.to_string())],
+        );
+    }
+    let mut res_by_district = delivered("res-by-district", t.res_by_district, t.district);
+    for (_, name, n, y) in &res.by_district {
+        res_by_district = res_by_district.row(
+            name,
+            &[(*y, format!("¥{y:.2}")), (*n as f64, n.to_string())],
+        );
+    }
+    let mut res_contracts = Chart::new(
+        "res-contracts",
+        ChartKind::Bar,
+        t.res_contracts,
+        t.res_contract,
+        &[t.res_delivery_rate, t.res_paid],
+    );
+    for (name, rate, paid, budget) in &res.contracts {
+        let percent = (rate * 100.0).round();
+        res_contracts = res_contracts.row(
+            name,
+            &[
+                (percent, format!("{percent}%")),
+                (*paid, format!("¥{paid:.2} / ¥{budget:.2}")),
+            ],
+        );
+    }
     let page = HelpFiguresPage {
         res,
         res_by_kind,

@@ -2,6 +2,7 @@
 //! answering unit's tickets, a request's steps with the actions its state allows, the public
 //! form and progress page, and the weekly ranking (public, with its workbook).
 
+use crate::charts::{Chart, ChartKind};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -662,7 +663,7 @@ pub struct WeekParam {
 struct RankingPage {
     c: Chrome,
     ranking: hotline::WeeklyRanking,
-    bars: Vec<(String, i64, String, u32)>,
+    bars: Chart,
     previous: String,
     next: String,
 }
@@ -675,26 +676,27 @@ pub async fn ranking(
 ) -> WebResult {
     let week = hotline::week_or_this(q.week.as_deref(), s.app.today());
     let ranking = s.app.weekly_ranking(&week).await.web(&info)?;
-    let top = ranking
-        .categories
-        .iter()
-        .map(|c| c.count)
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    let bars = ranking
-        .categories
-        .iter()
-        .map(|c| {
-            let name = match info.lang {
-                Lang::Zh => c.name_zh.clone(),
-                Lang::En => c.name_en.clone(),
-            };
-            // Widths in steps of 5% (the stylesheet's w0…w100 classes; no inline styles).
-            let width = ((c.count * 20 + top / 2) / top * 5) as u32;
-            (name, c.count, format!("{:.1}%", c.share), width)
-        })
-        .collect();
+    let t = info.lang.texts();
+    let mut bars = Chart::new(
+        "ranking-chart",
+        ChartKind::Bar,
+        t.hotline_ranking,
+        t.category,
+        &[t.count, t.share],
+    );
+    for (i, c) in ranking.categories.iter().enumerate() {
+        let name = match info.lang {
+            Lang::Zh => &c.name_zh,
+            Lang::En => &c.name_en,
+        };
+        bars = bars.row(
+            format!("{}. {name}", i + 1),
+            &[
+                (c.count as f64, c.count.to_string()),
+                (c.share, format!("{:.1}%", c.share)),
+            ],
+        );
+    }
     let monday = hotline::parse_week(&ranking.week).map_err(|_| {
         WebError::new(
             AppError::invalid("week", msg!("not-a-week", text = &ranking.week)),

@@ -1,6 +1,7 @@
 //! HTML pages. Each handler calls one use case and renders one template; htmx requests get
 //! only the fragment they replace.
 
+use crate::charts::{Chart, ChartKind};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -225,35 +226,26 @@ fn see_other(location: &str) -> Response {
 
 // ---------- home, sign-in, language ----------
 
-pub struct FigureRow {
-    pub name: String,
-    pub households: i64,
-    pub persons: i64,
-    pub percent: i64,
-}
-
-pub struct FigureChart {
-    pub rows: Vec<FigureRow>,
-}
-
-fn chart(figures: Vec<DistrictFigures>) -> FigureChart {
-    let max = figures
-        .iter()
-        .map(|f| f.households)
-        .max()
-        .unwrap_or(1)
-        .max(1);
-    FigureChart {
-        rows: figures
-            .into_iter()
-            .map(|f| FigureRow {
-                percent: f.households * 100 / max,
-                name: f.name,
-                households: f.households,
-                persons: f.persons,
-            })
-            .collect(),
+/// Households and persons by region of the reader's area.
+fn chart(lang: Lang, figures: Vec<DistrictFigures>) -> Chart {
+    let t = lang.texts();
+    let mut chart = Chart::new(
+        "households-by-region",
+        ChartKind::Bar,
+        t.households_by_region,
+        t.region,
+        &[t.households, t.persons],
+    );
+    for f in figures {
+        chart = chart.row(
+            f.name,
+            &[
+                (f.households as f64, f.households.to_string()),
+                (f.persons as f64, f.persons.to_string()),
+            ],
+        );
     }
+    chart
 }
 
 #[derive(Template)]
@@ -264,12 +256,12 @@ struct HomePage {
     area: String,
     can_see_households: bool,
     can_report_clues: bool,
-    figures: Option<FigureChart>,
+    figures: Option<Chart>,
 }
 
 pub async fn home(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
     let figures = if actor.may(Action::ViewFigures) {
-        Some(chart(s.app.figures(&actor).await.web(&info)?))
+        Some(chart(info.lang, s.app.figures(&actor).await.web(&info)?))
     } else {
         None
     };
@@ -1736,6 +1728,9 @@ const GRID_JS: &str = include_str!("../static/grid.js");
 const SURVEY_JS: &str = include_str!("../static/survey.js");
 const PICKER_JS: &str = include_str!("../static/picker.js");
 const CARDS_JS: &str = include_str!("../static/cards.js");
+const CHARTS_JS: &str = include_str!("../static/charts.js");
+/// Apache ECharts 5.6.0's "common" build, unchanged from npm (`scripts/vendor-echarts.sh`).
+const ECHARTS_JS: &str = include_str!("../static/echarts.common.min.js");
 
 pub async fn static_file(Info(info): Info, Path(file): Path<String>) -> WebResult {
     let (body, content_type) = match file.as_str() {
@@ -1747,6 +1742,8 @@ pub async fn static_file(Info(info): Info, Path(file): Path<String>) -> WebResul
         "survey.js" => (SURVEY_JS, "text/javascript; charset=utf-8"),
         "picker.js" => (PICKER_JS, "text/javascript; charset=utf-8"),
         "cards.js" => (CARDS_JS, "text/javascript; charset=utf-8"),
+        "charts.js" => (CHARTS_JS, "text/javascript; charset=utf-8"),
+        "echarts.min.js" => (ECHARTS_JS, "text/javascript; charset=utf-8"),
         _ => return Err(WebError::new(AppError::NotFound, &info)),
     };
     let mut response = body.into_response();

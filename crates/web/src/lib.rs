@@ -5,6 +5,7 @@
 mod api;
 mod assessment_pages;
 mod auth;
+mod charts;
 mod discovery_pages;
 mod error;
 mod grid_pages;

@@ -13,7 +13,7 @@ use minsheng_app::Backend;
 
 use crate::support::TestApp;
 
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -29,7 +29,7 @@ fn free_port() -> u16 {
         .expect("free port")
 }
 
-async fn start_driver() -> Option<(Driver, u16)> {
+pub(crate) async fn start_driver() -> Option<(Driver, u16)> {
     let program = std::env::var("MINSHENG_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
     let port = free_port();
     let child = Command::new(&program)
@@ -61,7 +61,7 @@ async fn start_driver() -> Option<(Driver, u16)> {
 }
 
 /// Serves the test app on a free loopback port; returns its base URL.
-async fn serve(t: &TestApp) -> String {
+pub(crate) async fn serve(t: &TestApp) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -77,16 +77,33 @@ async fn serve(t: &TestApp) -> String {
     format!("http://{addr}")
 }
 
+/// A WebDriver session of headless Chromium at a desktop's width (1280 × 900).
+pub(crate) async fn desktop_browser(driver_port: u16) -> fantoccini::Client {
+    session(driver_port, None).await
+}
+
 /// A WebDriver session of headless Chromium emulating a 360-px-wide phone.
-async fn browser(driver_port: u16) -> fantoccini::Client {
+pub(crate) async fn browser(driver_port: u16) -> fantoccini::Client {
     // Headless Chromium keeps a window at least 500 px wide; the phone's 360-px viewport comes
     // from its device emulation (touch, a 360 × 740 screen at 3 dots a pixel).
+    let phone = serde_json::json!({"deviceMetrics": {"width": 360, "height": 740, "pixelRatio": 3.0, "touch": true}});
+    session(driver_port, Some(phone)).await
+}
+
+async fn session(driver_port: u16, phone: Option<serde_json::Value>) -> fantoccini::Client {
+    let window = if phone.is_some() {
+        "--window-size=360,800"
+    } else {
+        "--window-size=1280,900"
+    };
     let mut options = serde_json::json!({
         "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=360,800"],
-        "mobileEmulation": {"deviceMetrics": {"width": 360, "height": 740, "pixelRatio": 3.0, "touch": true}}
+                 "--no-first-run", window],
     });
+    if let Some(phone) = phone {
+        options["mobileEmulation"] = phone;
+    }
     if std::path::Path::new("/usr/bin/chromium").exists() {
         options["binary"] = "/usr/bin/chromium".into();
     }
@@ -326,7 +343,7 @@ async fn a_clue_goes_from_a_volunteer_to_a_household_file() {
 }
 
 /// Signs in through the page, as a person would.
-async fn sign_in(
+pub(crate) async fn sign_in(
     client: &fantoccini::Client,
     base: &str,
     user: &str,
@@ -400,14 +417,14 @@ async fn when_ready(
     last.map_or(Ok(()), Err)
 }
 
-async fn click_when_ready(
+pub(crate) async fn click_when_ready(
     client: &fantoccini::Client,
     locator: Locator<'_>,
 ) -> Result<(), fantoccini::error::CmdError> {
     when_ready(client, locator, async |e| e.click().await).await
 }
 
-async fn type_when_ready(
+pub(crate) async fn type_when_ready(
     client: &fantoccini::Client,
     locator: Locator<'_>,
     text: &str,
@@ -416,7 +433,7 @@ async fn type_when_ready(
 }
 
 /// Saves a screenshot when MINSHENG_SCREENSHOTS names a directory (for looking at pages).
-async fn shot(client: &fantoccini::Client, name: &str) {
+pub(crate) async fn shot(client: &fantoccini::Client, name: &str) {
     if let Ok(dir) = std::env::var("MINSHENG_SCREENSHOTS")
         && let Ok(png) = client.screenshot().await
     {

@@ -10,6 +10,7 @@ mod operations;
 mod security;
 mod support;
 mod survey;
+mod walks;
 
 use std::collections::HashMap;
 
