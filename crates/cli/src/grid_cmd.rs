@@ -235,14 +235,7 @@ fn print_plan(ix: &Indexed, plan: &Plan) {
             o.why.as_str()
         );
     }
-    let line = |label: &str, t: Tally| {
-        say!(
-            "  {label:<13} {:.0} kW, {} customers, {} who depend on power for life",
-            t.kw,
-            t.customers,
-            t.priority
-        );
-    };
+    let line = tally_line;
     line("lost", plan.lost);
     line("restored", plan.restored);
     if let Some(p) = plan.generator_point {
@@ -259,6 +252,16 @@ fn print_plan(ix: &Indexed, plan: &Plan) {
             plan.violations
         );
     }
+}
+
+/// One line of a plan's figures: load, customers and those who depend on power for life.
+fn tally_line(label: &str, t: Tally) {
+    say!(
+        "  {label:<13} {:.0} kW, {} customers, {} who depend on power for life",
+        t.kw,
+        t.customers,
+        t.priority
+    );
 }
 
 /// Reads a network file: pandapower's JSON (a `.json` file) or the native TOML, checked.
@@ -621,6 +624,9 @@ pub fn grid_command(command: GridCommand) -> Result<ExitCode> {
                         "central": {"isolated_ms": run.central.isolated_ms,
                             "restored_ms": run.central.restored_ms(), "timeline": entries(&run.central)},
                         "manual": {"restored_ms": run.manual_ms},
+                        // What the times above give back, and what none of them does.
+                        "restored": tally(run.plan.restored),
+                        "not_restored": tally(run.plan.unrestored()),
                     })
                 );
             } else {
@@ -648,7 +654,7 @@ pub fn grid_command(command: GridCommand) -> Result<ExitCode> {
                     run.peer.messages,
                     run.peer.lost_copies
                 );
-                say!("  isolated      restored");
+                say!("  isolated      healthy sections back");
                 say!(
                     "  peer to peer  {:>9}  {:>9}",
                     show(run.peer.isolated_ms),
@@ -664,6 +670,22 @@ pub fn grid_command(command: GridCommand) -> Result<ExitCode> {
                     "",
                     format!("{:.0} min", run.manual_ms / 60_000.0)
                 );
+                // "Back" covers only what the plan gives back: say what stays dark, and why.
+                tally_line("back", run.plan.restored);
+                if let Some(p) = run.plan.generator_point {
+                    tally_line(
+                        &format!("generator {}", ix.net.emergency_points[p].id),
+                        run.plan.generator,
+                    );
+                }
+                let dark = run.plan.unrestored();
+                if dark.kw > 0.0 || dark.customers > 0 {
+                    tally_line("still dark", dark);
+                    tally_line("  to repair", run.plan.isolated_load);
+                    tally_line("  left dark", run.plan.stranded);
+                } else {
+                    say!("  nothing stays dark");
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

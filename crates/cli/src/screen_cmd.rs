@@ -388,13 +388,13 @@ fn write_outputs(
             Ok(())
         })?;
         write("rejected.csv", &|w| {
-            writeln!(w, "file,line,reason")?;
+            writeln!(w, "file,line,column,reason")?;
             for (line, why) in &population.rejected {
-                writeln!(w, "population,{line},{}", quote(why))?;
+                writeln!(w, "population,{line},,{}", quote(why))?;
             }
             for (feed, count) in &outcome.feeds {
-                for (line, why) in &count.rejected_lines {
-                    writeln!(w, "{},{line},{}", quote(feed), quote(why))?;
+                for (line, column, why) in &count.rejected_lines {
+                    writeln!(w, "{},{line},{},{}", quote(feed), quote(column), quote(why))?;
                 }
             }
             Ok(())

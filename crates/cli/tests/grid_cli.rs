@@ -222,3 +222,38 @@ fn simulate_prints_a_timeline_that_restores_within_a_second_peer_to_peer() {
     ]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// A switch that fails and a terminal gone silent widen the isolation: the simulation says what
+/// stays dark (1,450 kW and a customer on life support here), not only when the rest is back.
+#[test]
+fn simulate_says_what_stays_dark_when_a_switch_fails_and_a_terminal_is_silent() {
+    let args = [
+        "grid",
+        "simulate",
+        "data/grid/demo-zone.toml",
+        "--fault",
+        "L3",
+        "--failed",
+        "P1-2",
+        "--silent",
+        "P2-1",
+    ];
+    let out = minsheng(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("still dark    1450 kW, 570 customers, 1 who depend on power for life"),
+        "{text}"
+    );
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let out = minsheng(&json_args);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["not_restored"]["kw"], 1450.0, "{v}");
+    assert_eq!(v["not_restored"]["priority_customers"], 1, "{v}");
+    assert_eq!(v["restored"]["kw"], 1200.0, "{v}");
+}

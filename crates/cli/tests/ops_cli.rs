@@ -952,3 +952,71 @@ fn postgres_stopping_under_load_answers_503_and_then_carries_on_losing_nothing()
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `screen` reads dates and amounts as departments write them; a row with a cell nobody could
+/// read is counted as rejected and listed in `rejected.csv` by file, line, column and reason.
+#[test]
+fn screening_lists_each_unreadable_cell_by_line_and_column() {
+    let dir = scratch("screen-cells");
+    ok(&minsheng(&[
+        "synth",
+        "population",
+        "--persons",
+        "2000",
+        "--seed",
+        "5",
+        "--out",
+        dir.to_str().expect("path"),
+    ]));
+    let first_id = std::fs::read_to_string(dir.join("population.csv"))
+        .expect("population")
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split(',').next().map(str::to_string))
+        .expect("a person");
+    let feed = dir.join("medical.csv");
+    std::fs::write(
+        &feed,
+        format!(
+            "id_number,admission_date,total_cost,self_pay,hospital\n\
+             {first_id},2026年10月10日,5万,3.8万元,市人民医院\n\
+             {first_id},2026-13-40,100,50,区医院\n\
+             {first_id},2026-10-10 08:30:00,5万五,50,区医院\n"
+        ),
+    )
+    .expect("feed");
+    let out_dir = dir.join("out");
+    let out = ok(&minsheng(&[
+        "screen",
+        "--rules",
+        dir.join("rules.toml").to_str().expect("path"),
+        "--population",
+        dir.join("population.csv").to_str().expect("path"),
+        "--feed",
+        &format!("medical={}", feed.display()),
+        "--out",
+        out_dir.to_str().expect("path"),
+        "--json",
+    ]));
+    let summary: serde_json::Value =
+        serde_json::from_str(out.lines().last().expect("summary")).expect("JSON");
+    let medical = &summary["feeds"]["medical"];
+    assert_eq!(
+        (&medical["rows"], &medical["matched"], &medical["rejected"]),
+        (&3.into(), &1.into(), &2.into()),
+        "{summary}"
+    );
+    let rejected = std::fs::read_to_string(out_dir.join("rejected.csv")).expect("rejected.csv");
+    let unquoted = rejected.replace('"', "");
+    let lines: Vec<&str> = unquoted.lines().collect();
+    assert_eq!(lines[0], "file,line,column,reason");
+    assert!(
+        lines[1].starts_with("medical,3,admission_date,") && lines[1].contains("2026-13-40"),
+        "{rejected}"
+    );
+    assert!(
+        lines[2].starts_with("medical,4,total_cost,") && lines[2].contains("5万五"),
+        "{rejected}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -31,8 +31,9 @@ pub struct FeedCount {
     /// Valid ID numbers of no one in the population.
     #[serde(skip)]
     pub unmatched: u64,
+    /// (line, column, reason) of the first 1,000 rejected rows.
     #[serde(skip)]
-    pub rejected_lines: Vec<(u64, String)>,
+    pub rejected_lines: Vec<(u64, String, String)>,
 }
 
 /// One household's warning: the rules hit and the rows that show it.
@@ -117,7 +118,7 @@ struct Part {
     unmatched: u64,
     rejected: u64,
     /// (line within the part, reason).
-    rejected_lines: Vec<(u32, String)>,
+    rejected_lines: Vec<(u32, String, String)>,
     evidence: Vec<Evidence>,
     /// Physical lines the part spans.
     lines: u64,
@@ -373,10 +374,16 @@ impl<'a> FeedPlan<'a> {
         }
     }
 
-    fn reject(&self, part: &mut Part, line: u32, why: String) -> Result<(), ScreenError> {
+    fn reject(
+        &self,
+        part: &mut Part,
+        line: u32,
+        column: &str,
+        why: String,
+    ) -> Result<(), ScreenError> {
         part.rejected += 1;
         if part.rejected_lines.len() < 1000 {
-            part.rejected_lines.push((line, why));
+            part.rejected_lines.push((line, column.to_string(), why));
         }
         let total = self.rejected.fetch_add(1, Ordering::Relaxed) + 1;
         match self.max_rejected {
@@ -407,6 +414,7 @@ impl<'a> FeedPlan<'a> {
         self.reject(
             part,
             line,
+            &self.schema.id_column,
             format!("{}: {}", self.schema.id_column, error.message()),
         )
     }
@@ -424,7 +432,10 @@ impl<'a> FeedPlan<'a> {
         match self.key_of(cell(self.id_column)) {
             Ok(key) => match self.population.index.get(key) {
                 Some((person, household)) => {
-                    self.fold_matched(part, numbers, row, line, (person, household), cell);
+                    if let Err((column, why)) = self.read_values(row, &cell) {
+                        return self.reject(part, line, &column, why);
+                    }
+                    self.fold_matched(part, numbers, row, line, (person, household));
                     Ok(())
                 }
                 None => {
@@ -436,20 +447,18 @@ impl<'a> FeedPlan<'a> {
         }
     }
 
-    /// Folds a row matched to a person into the aggregates.
-    fn fold_matched<'c>(
+    /// Reads the row's values, typed by the schema: an empty cell is missing; a
+    /// cell that is not empty but cannot be read refuses the whole row with the column and why
+    /// (a ¥50,000 stay written `5万` must not vanish as "missing").
+    fn read_values<'c>(
         &self,
-        part: &mut Part,
-        numbers: &mut Numbers,
         row: &mut Record,
-        line: u32,
-        (person, household): (u32, u32),
-        cell: impl Fn(usize) -> &'c [u8],
-    ) {
-        part.matched += 1;
-        // The row's values, typed by the schema (an unreadable value is "missing").
+        cell: &impl Fn(usize) -> &'c [u8],
+    ) -> Result<(), (String, String)> {
         for (i, column) in self.schema.columns.iter().enumerate() {
-            if !self.used[i] {
+            // Texts no rule reads are skipped; numbers and dates are all checked, so a row
+            // never passes with a cell nobody could read.
+            if !self.used[i] && column.kind == ColumnType::Text {
                 continue;
             }
             let bytes = cell(i);
@@ -463,15 +472,32 @@ impl<'a> FeedPlan<'a> {
                         *field = Value::Str(text.into());
                     }
                 }
-                ColumnType::Number => {
-                    *field = parse_number(bytes).map_or(Value::Missing, Value::Num);
+                ColumnType::Number | ColumnType::Date if bytes.trim_ascii().is_empty() => {
+                    *field = Value::Missing;
                 }
-                ColumnType::Date => {
-                    *field = parse_days(bytes).map_or(Value::Missing, |d| Value::Num(f64::from(d)));
-                }
+                ColumnType::Number => match parse_number(bytes) {
+                    Some(n) => *field = Value::Num(n),
+                    None => return Err(unreadable(column, bytes, "a number")),
+                },
+                ColumnType::Date => match parse_days(bytes) {
+                    Some(d) => *field = Value::Num(f64::from(d)),
+                    None => return Err(unreadable(column, bytes, "a date")),
+                },
             }
         }
-        let row: &Record = row;
+        Ok(())
+    }
+
+    /// Folds a row matched to a person, its values read, into the aggregates.
+    fn fold_matched(
+        &self,
+        part: &mut Part,
+        numbers: &mut Numbers,
+        row: &Record,
+        line: u32,
+        (person, household): (u32, u32),
+    ) {
+        part.matched += 1;
         let mut ctx = Ctx::new(row);
         let mut took = 0u32;
         // Bit i: the filter of the feed's i-th aggregate passed.
@@ -720,11 +746,11 @@ fn read_feed(
         count.matched += part.matched;
         count.unmatched += part.unmatched;
         count.rejected += part.rejected;
-        for (line, why) in part.rejected_lines {
+        for (line, column, why) in part.rejected_lines {
             if count.rejected_lines.len() < 1000 {
                 count
                     .rejected_lines
-                    .push((part.base + u64::from(line), why));
+                    .push((part.base + u64::from(line), column, why));
             }
         }
         evidence.push((part.base, part.evidence));
@@ -811,7 +837,12 @@ fn read_pieces(
                                     return Ok(part);
                                 }
                                 Err(scan::SplitError::Bad(why)) => {
-                                    plan.reject(&mut part, n, format!("unreadable row: {why}"))?;
+                                    plan.reject(
+                                        &mut part,
+                                        n,
+                                        "",
+                                        format!("unreadable row: {why}"),
+                                    )?;
                                     continue;
                                 }
                             }
@@ -843,13 +874,17 @@ fn read_pieces(
                                 Some((person, household)) => {
                                     let fields = &split[i];
                                     let line = &text[*start..*end];
+                                    let cell = |c| fields.get(line, positions[c]);
+                                    if let Err((column, why)) = plan.read_values(row, &cell) {
+                                        plan.reject(&mut part, *n, &column, why)?;
+                                        continue;
+                                    }
                                     plan.fold_matched(
                                         &mut part,
                                         &mut numbers,
                                         row,
                                         *n,
                                         (*person, *household),
-                                        |c| fields.get(line, positions[c]),
                                     );
                                 }
                                 None => part.unmatched += 1,
@@ -923,7 +958,7 @@ fn read_sequential(
             }
             Err(e) => {
                 part.rows += 1;
-                plan.reject(part, at, format!("unreadable row: {e}"))?;
+                plan.reject(part, at, "", format!("unreadable row: {e}"))?;
             }
         }
         rows += 1;
@@ -1101,6 +1136,24 @@ type Slots<'a> = Vec<Result<Val<'a>, minsheng_expr::EvalError>>;
 fn recycle<'b>(mut slots: Slots<'_>) -> Slots<'b> {
     slots.clear();
     slots.into_iter().map(|_| Ok(Val::Num(0.0))).collect()
+}
+
+/// The reason a cell is refused: its column (and Chinese label), what it holds, what was expected.
+fn unreadable(column: &crate::feed::Column, bytes: &[u8], expected: &str) -> (String, String) {
+    let held: String = String::from_utf8_lossy(bytes).chars().take(40).collect();
+    let label = if column.label_zh.is_empty() {
+        String::new()
+    } else {
+        format!("（{}）", column.label_zh)
+    };
+    (
+        column.name.clone(),
+        format!(
+            "{}{label}: '{}' is not {expected}",
+            column.name,
+            held.trim()
+        ),
+    )
 }
 
 /// Runs the rules over the population and the feeds.

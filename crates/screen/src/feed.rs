@@ -165,29 +165,87 @@ pub fn open(path: &Path, schema: &FeedSchema) -> Result<(CsvReader, bool), Scree
     Ok((reader, gb18030))
 }
 
-/// Days since 1970-01-01 of a `YYYY-MM-DD` (or `YYYY/MM/DD`, `YYYYMMDD`) date, read without
-/// allocating (it runs once per row).
+/// Days since 1970-01-01 of a date as departments write it: `2026-10-10`, `2026/10/10`,
+/// `2026.10.10`, `20261010`, `2026-1-5`, `2026年10月10日` (or 号), full-width digits, with or without
+/// a time after it (`2026-10-10 08:30:00`, `2026-10-10T08:30`). `None` for anything else and for
+/// a date that does not exist (`2026-13-40`). The common `YYYY-MM-DD` is read without allocating
+/// (it runs once per row).
 pub fn parse_days(text: &[u8]) -> Option<i32> {
-    let start = text.iter().position(|b| !b.is_ascii_whitespace())?;
-    let end = text.iter().rposition(|b| !b.is_ascii_whitespace())? + 1;
-    let t = &text[start..end];
+    let t = text.trim_ascii();
     let digits = |s: &[u8]| -> Option<i32> {
+        (!s.is_empty() && s.len() <= 4).then_some(())?;
         s.iter().try_fold(0i32, |acc, b| {
             b.is_ascii_digit().then(|| acc * 10 + i32::from(b - b'0'))
         })
     };
-    let (y, m, d) = match t.len() {
+    match t.len() {
         10 if (t[4] == b'-' || t[4] == b'/') && t[7] == t[4] => {
-            (digits(&t[0..4])?, digits(&t[5..7])?, digits(&t[8..10])?)
+            return civil_days(digits(&t[0..4])?, digits(&t[5..7])?, digits(&t[8..10])?);
         }
-        8 => (digits(&t[0..4])?, digits(&t[4..6])?, digits(&t[6..8])?),
-        _ => return None,
+        8 if t.iter().all(u8::is_ascii_digit) => {
+            return civil_days(digits(&t[0..4])?, digits(&t[4..6])?, digits(&t[6..8])?);
+        }
+        _ => {}
+    }
+    let text = normalise(std::str::from_utf8(t).ok()?);
+    let text = text.trim();
+    // A time after the date: a space or `T`, then digits and `:` (seconds, fractions, a zone).
+    let date = match text.find([' ', 'T']) {
+        Some(at) => {
+            let time = text[at + 1..].trim();
+            let readable = time.contains(':')
+                && time
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, ':' | '.' | '+' | '-' | 'Z'));
+            if !readable {
+                return None;
+            }
+            &text[..at]
+        }
+        None => text,
     };
-    civil_days(y, m, d)
+    let parts: Vec<&str> = if let Some(rest) = date.strip_suffix('日').or(date.strip_suffix('号'))
+    {
+        let (year, rest) = rest.split_once('年')?;
+        let (month, day) = rest.split_once('月')?;
+        vec![year, month, day]
+    } else {
+        let separator = date.chars().find(|c| matches!(c, '-' | '/' | '.'))?;
+        date.split(separator).collect()
+    };
+    let [year, month, day] = parts.as_slice() else {
+        return None;
+    };
+    let short = |s: &str| (1..=2).contains(&s.len());
+    if year.len() != 4 || !short(month) || !short(day) {
+        return None;
+    }
+    civil_days(
+        digits(year.as_bytes())?,
+        digits(month.as_bytes())?,
+        digits(day.as_bytes())?,
+    )
 }
 
-/// A number cell (`-12`, `854`, `3416.50`): plain decimals are read digit by digit, anything
-/// else (exponents, `inf`) by the standard parser; the result is the same.
+/// Full-width digits, points, commas, signs and separators as their ASCII forms.
+fn normalise(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '．' | '。' => '.',
+            '，' => ',',
+            '－' | '—' | '−' => '-',
+            '＋' => '+',
+            '／' => '/',
+            '：' => ':',
+            '\u{3000}' => ' ',
+            _ => c,
+        })
+        .collect()
+}
+
+/// A number cell (`-12`, `854`, `3416.50`): plain decimals are read digit by digit (it runs once
+/// per row), anything else by `parse_written_number`.
 pub fn parse_number(text: &[u8]) -> Option<f64> {
     let t = text.trim_ascii();
     let (negative, digits) = match t.split_first() {
@@ -222,7 +280,61 @@ pub fn parse_number(text: &[u8]) -> Option<f64> {
         let value = whole as f64 / POW10[scale as usize];
         return Some(if negative { -value } else { value });
     }
-    std::str::from_utf8(t).ok()?.parse::<f64>().ok()
+    parse_written_number(std::str::from_utf8(t).ok()?)
+}
+
+/// A number as departments write it: `3,416.50`, `￥3416.5`, `5万`, `1.2万元`, `3千`, full-width
+/// digits, an exponent. Thousands separators must group by three (`1,5` is refused, not read as
+/// 15 or 1.5); infinities and NaN are refused.
+fn parse_written_number(text: &str) -> Option<f64> {
+    let text = normalise(text);
+    let mut t = text.trim();
+    t = t
+        .strip_prefix('¥')
+        .or_else(|| t.strip_prefix('￥'))
+        .unwrap_or(t)
+        .trim_start();
+    t = t.strip_suffix('元').unwrap_or(t).trim_end();
+    let (t, times) = match t.chars().last() {
+        Some('万') => (&t[..t.len() - '万'.len_utf8()], 1e4),
+        Some('千') => (&t[..t.len() - '千'.len_utf8()], 1e3),
+        Some('亿') => (&t[..t.len() - '亿'.len_utf8()], 1e8),
+        _ => (t, 1.0),
+    };
+    let t = t.trim();
+    let plain: String = if t.contains(',') {
+        let (sign, body) = match t.strip_prefix('-') {
+            Some(rest) => ("-", rest),
+            None => ("", t),
+        };
+        let (whole, fraction) = match body.split_once('.') {
+            Some((w, f)) => (w, Some(f)),
+            None => (body, None),
+        };
+        let groups: Vec<&str> = whole.split(',').collect();
+        let grouped = (1..=3).contains(&groups[0].len())
+            && groups[1..].iter().all(|g| g.len() == 3)
+            && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()));
+        if !grouped {
+            return None;
+        }
+        let mut plain = format!("{sign}{}", groups.concat());
+        if let Some(fraction) = fraction {
+            plain.push('.');
+            plain.push_str(fraction);
+        }
+        plain
+    } else {
+        t.to_string()
+    };
+    let looks_numeric = plain
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
+    if !looks_numeric {
+        return None;
+    }
+    let value = plain.parse::<f64>().ok()? * times;
+    value.is_finite().then_some(value)
 }
 
 /// Days since 1970-01-01 of a calendar date, or `None` for a date that does not exist (the
@@ -259,12 +371,70 @@ mod tests {
 
     proptest! {
         #[test]
-        fn numbers_agree_with_the_standard_parser(text in "[ -]?[0-9]{0,17}(\\.[0-9]{0,8})?[ ]?|[0-9eE.+-]{0,8}|[^,]{0,6}") {
+        fn numbers_agree_with_the_standard_parser(text in "[ -]?[0-9]{0,17}(\\.[0-9]{0,8})?[ ]?|[0-9eE.+-]{0,8}") {
             let expected = std::str::from_utf8(text.as_bytes().trim_ascii())
                 .ok()
-                .and_then(|t| t.parse::<f64>().ok());
+                .and_then(|t| t.parse::<f64>().ok())
+                .filter(|v| v.is_finite());
             let got = parse_number(text.as_bytes());
             prop_assert_eq!(got.map(f64::to_bits), expected.map(f64::to_bits), "{}", text);
+        }
+
+        /// However a department writes an amount (grouped, full-width, with ¥, 元, 万 or 千),
+        /// it reads as the amount; anything else is refused, never read as something else.
+        #[test]
+        fn written_amounts_read_as_their_value(cents in 0u64..100_000_000_000, style in 0u8..6) {
+            let yuan = cents / 100;
+            let grouped = {
+                let digits = yuan.to_string();
+                let mut out = String::new();
+                for (i, c) in digits.chars().enumerate() {
+                    if i > 0 && (digits.len() - i) % 3 == 0 {
+                        out.push(',');
+                    }
+                    out.push(c);
+                }
+                out
+            };
+            let (text, expected) = match style {
+                0 => (format!("{grouped}.{:02}", cents % 100), cents as f64 / 100.0),
+                1 => (format!("￥{grouped}元"), yuan as f64),
+                2 => (format!("{}万", yuan as f64 / 1e4), yuan as f64),
+                3 => (format!("{}千元", yuan as f64 / 1e3), yuan as f64),
+                4 => (
+                    yuan.to_string().chars().map(|c| char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap_or(c)).collect(),
+                    yuan as f64,
+                ),
+                _ => (format!("¥ {yuan}"), yuan as f64),
+            };
+            let got = parse_number(text.as_bytes());
+            prop_assert!(got.is_some_and(|v| (v - expected).abs() <= expected.abs() * 1e-12 + 1e-9), "{} read as {:?}", text, got);
+        }
+
+        #[test]
+        fn anything_read_as_a_number_is_finite(text in "\\PC{0,12}") {
+            if let Some(v) = parse_number(text.as_bytes()) {
+                prop_assert!(v.is_finite(), "{}", text);
+            }
+        }
+
+        /// However the date is written, it reads as the same day; impossible dates never read.
+        #[test]
+        fn written_dates_read_as_their_day(y in 1900i32..2100, m in 1i32..13, d in 1i32..29, style in 0u8..7) {
+            let expected = civil_days(y, m, d);
+            let full = |s: String| -> String {
+                s.chars().map(|c| if c.is_ascii_digit() { char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap_or(c) } else { c }).collect()
+            };
+            let text = match style {
+                0 => format!("{y}/{m}/{d}"),
+                1 => format!("{y}.{m:02}.{d:02}"),
+                2 => format!("{y}年{m}月{d}日"),
+                3 => format!("{y}-{m:02}-{d:02} 08:30:00"),
+                4 => format!("{y}-{m:02}-{d:02}T08:30"),
+                5 => full(format!("{y}年{m}月{d}号")),
+                _ => format!("{y}{m:02}{d:02}"),
+            };
+            prop_assert_eq!(parse_days(text.as_bytes()), expected, "{}", text);
         }
 
         #[test]
@@ -277,6 +447,43 @@ mod tests {
             prop_assert_eq!(civil_days(y, m, d), expected);
             let text = format!("{y:04}-{m:02}-{d:02}");
             prop_assert_eq!(parse_days(text.as_bytes()), expected);
+        }
+    }
+
+    #[test]
+    fn what_departments_send_is_read_or_refused_never_guessed() {
+        let day = |text: &str| parse_days(text.as_bytes());
+        assert_eq!(day("2026-10-10 08:30:00"), day("2026-10-10"));
+        assert_eq!(day("2026年10月10日"), day("2026-10-10"));
+        assert!(day("2026-10-10").is_some());
+        for bad in [
+            "2026-13-40",
+            "2026-02-30",
+            "10/10/2026",
+            "2026-10-10 下午",
+            "2026年13月1日",
+            "昨天",
+            "2026-10",
+        ] {
+            assert_eq!(day(bad), None, "{bad}");
+        }
+        let number = |text: &str| parse_number(text.as_bytes());
+        assert_eq!(number("5万"), Some(50_000.0));
+        assert_eq!(number("1.2万元"), Some(12_000.0));
+        assert_eq!(number("3,416.50"), Some(3_416.5));
+        assert_eq!(number("￥3416.5"), Some(3_416.5));
+        assert_eq!(number("３４１６"), Some(3_416.0));
+        for bad in [
+            "1,5",
+            "12,34,567",
+            "五万",
+            "about 5",
+            "inf",
+            "NaN",
+            "5万万",
+            "--5",
+        ] {
+            assert_eq!(number(bad), None, "{bad}");
         }
     }
 }
