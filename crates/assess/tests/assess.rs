@@ -570,3 +570,48 @@ fn the_catalog_has_ten_categories_and_54_items_and_recommends_from_the_facts() {
         "{errors:?}"
     );
 }
+
+/// An item of money whose amount comes to ¥0 with the household's facts is not recommended
+/// (重特大疾病 once came out at ¥0): it is set aside with the facts its amount read.
+#[test]
+fn no_money_item_is_recommended_at_zero() {
+    use minsheng_assess::catalog::{self, AssessmentFacts};
+    let catalog = catalog::shipped().expect("the shipped catalog loads");
+    let model = match shipped_model("cq-7d82") {
+        Some(Ok(model)) => model,
+        other => panic!("{other:?}"),
+    };
+    let mut generator = SurveyGenerator::new(11);
+    let mut set_aside = 0;
+    for _ in 0..3_000 {
+        let json = generator.next_survey("500113001001");
+        let survey = survey::read(&json.to_string()).expect("valid");
+        let scored = model.score(&survey.facts);
+        let facts = AssessmentFacts {
+            score: scored.total,
+            conclusion: model.conclusions[scored.conclusion].code.clone(),
+        };
+        let r = catalog.recommend(&survey.facts, &facts);
+        for item in &r.items {
+            let priced = catalog
+                .items
+                .iter()
+                .any(|i| i.code == item.item && i.pays());
+            assert!(
+                !priced || item.amount.is_some_and(|a| a > 0.0),
+                "{} recommended at {:?}",
+                item.item,
+                item.amount
+            );
+        }
+        for item in &r.zero_amount {
+            assert!(item.amount.is_none_or(|a| a <= 0.0));
+            assert!(!r.items.iter().any(|i| i.item == item.item));
+        }
+        set_aside += r.zero_amount.len();
+    }
+    assert!(
+        set_aside > 0,
+        "some rule fires with nothing to pay in 3,000 households"
+    );
+}

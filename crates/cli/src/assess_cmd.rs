@@ -322,30 +322,47 @@ pub fn assess_command(
                     } else {
                         model.score_batch(&survey.facts)
                     };
+                    let recommendations = catalog.map(|catalog| {
+                        let facts = minsheng_assess::catalog::AssessmentFacts {
+                            score: result.total,
+                            conclusion: model.conclusions[result.conclusion].code.clone(),
+                        };
+                        catalog.recommend(&survey.facts, &facts)
+                    });
+                    // What would move the household to another conclusion (as on the report).
+                    let changes = explain.then(|| model.what_would_change(&survey.facts, 2));
                     let text = if json {
                         let mut value = model.result_json(&survey.household, &result, explain);
                         value.partial |= survey.is_partial();
-                        let mut text = serde_json::to_string(&value).unwrap_or_default();
-                        if let Some(catalog) = catalog {
-                            let facts = minsheng_assess::catalog::AssessmentFacts {
-                                score: result.total,
-                                conclusion: model.conclusions[result.conclusion].code.clone(),
-                            };
-                            let items: Vec<serde_json::Value> = catalog
-                                .recommend(&survey.facts, &facts)
-                                .items
-                                .into_iter()
-                                .map(|r| {
-                                    serde_json::json!({"item": r.item, "category": r.category,
-                                        "label": r.label, "reason": r.reason, "amount": r.amount})
-                                })
-                                .collect();
-                            text.truncate(text.len().saturating_sub(1));
-                            text.push_str(",\"recommendations\":");
-                            text.push_str(&serde_json::to_string(&items).unwrap_or_default());
-                            text.push('}');
+                        let mut line = serde_json::to_value(&value).unwrap_or_default();
+                        if let Some(object) = line.as_object_mut() {
+                            if let Some(r) = &recommendations {
+                                object.insert(
+                                    "recommendations".into(),
+                                    r.items.iter().map(recommendation_json).collect(),
+                                );
+                                // Rules that fired with nothing to pay: not recommended.
+                                object.insert(
+                                    "zero_amount".into(),
+                                    r.zero_amount.iter().map(recommendation_json).collect(),
+                                );
+                            }
+                            if let Some(changes) = &changes {
+                                object.insert(
+                                    "changes".into(),
+                                    serde_json::to_value(changes).unwrap_or_default(),
+                                );
+                            }
                         }
-                        text
+                        line.to_string()
+                    } else if recommendations.is_some() || changes.is_some() {
+                        household_text(
+                            &survey.household,
+                            &model,
+                            &result,
+                            recommendations.as_ref(),
+                            changes.as_deref().unwrap_or_default(),
+                        )
                     } else {
                         String::new()
                     };
@@ -372,6 +389,8 @@ pub fn assess_command(
                     if json {
                         out.write_all(text.as_bytes())?;
                         out.write_all(b"\n")?;
+                    } else if !text.is_empty() {
+                        out.write_all(text.as_bytes())?;
                     }
                 }
                 Err(message) => {
@@ -409,6 +428,84 @@ pub fn assess_command(
     } else {
         ExitCode::from(2)
     })
+}
+
+/// A recommended item as the JSON line carries it: what, how much, by when (working days), by
+/// whom, whether it is on the emergency path, and the rule with the facts it read.
+fn recommendation_json(r: &minsheng_assess::catalog::Recommendation) -> serde_json::Value {
+    let evidence: serde_json::Map<String, serde_json::Value> = r
+        .evidence
+        .iter()
+        .map(|(fact, value)| (fact.clone(), serde_json::Value::String(value.clone())))
+        .collect();
+    serde_json::json!({
+        "item": r.item, "category": r.category, "label": r.label, "reason": r.reason,
+        "amount": r.amount, "period": r.period, "kind": r.kind, "decided_by": r.decided_by,
+        "deadline_days": r.deadline_days, "emergency": r.emergency,
+        "rule": r.rule, "evidence": evidence,
+    })
+}
+
+/// A household's result for a person reading the terminal: the conclusion, each recommended
+/// item with its amount, deadline, path and the facts its rule read, and what would change the
+/// conclusion.
+fn household_text(
+    household: &str,
+    model: &Model,
+    result: &minsheng_assess::score::Scored,
+    recommendations: Option<&minsheng_assess::catalog::Recommendations>,
+    changes: &[minsheng_assess::score::Change],
+) -> String {
+    let (items, zero) = recommendations.map_or((&[][..], &[][..]), |r| {
+        (r.items.as_slice(), r.zero_amount.as_slice())
+    });
+    use std::fmt::Write as _;
+    let conclusion = &model.conclusions[result.conclusion];
+    let mut out = format!(
+        "{household}: {} {} ({:.1})\n",
+        conclusion.code, conclusion.label_zh, result.total
+    );
+    for r in items {
+        let amount = r.amount.map_or(String::new(), |a| format!(" ¥{a:.2}"));
+        let path = if r.emergency {
+            ", emergency path (先行救助)"
+        } else {
+            ""
+        };
+        let facts: Vec<String> = r
+            .evidence
+            .iter()
+            .map(|(f, v)| format!("{f} = {v}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {} {}{amount} — within {} working days{path}; decided by {}",
+            r.item, r.label, r.deadline_days, r.decided_by
+        );
+        let _ = writeln!(out, "      because {} ({})", r.rule, facts.join(", "));
+    }
+    for r in zero {
+        let facts: Vec<String> = r
+            .evidence
+            .iter()
+            .map(|(f, v)| format!("{f} = {v}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  not recommended: {} {} — its amount comes to ¥0 with these facts ({})",
+            r.item,
+            r.label,
+            facts.join(", ")
+        );
+    }
+    for c in changes {
+        let _ = writeln!(
+            out,
+            "  would become {} {} if {} were {} (now {})",
+            c.conclusion, c.conclusion_label, c.fact, c.to, c.from
+        );
+    }
+    out
 }
 
 /// A household's (id, conclusion and score now, conclusion and score under the draft).

@@ -179,10 +179,12 @@ enum Command {
         /// One JSON result per line (see the CLI contract) instead of a summary.
         #[arg(long)]
         json: bool,
-        /// With --json: every indicator's value, degree and points too.
+        /// What would change each conclusion (and with --json every indicator's value, degree
+        /// and points).
         #[arg(long)]
         explain: bool,
-        /// With --json: the recommended assistance items.
+        /// The recommended assistance items: amount, deadline in working days, whether on the
+        /// emergency path, who decides, and the facts each item's rule read.
         #[arg(long)]
         recommend: bool,
     },
@@ -622,6 +624,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     assessments: 40,
                     hotline: 120,
                     resources: true,
+                    communities: minsheng_app::demo::Communities::All,
                 };
                 let accounts = create_demo(&app, options).await?;
                 save_accounts(&accounts_file, &accounts)?;

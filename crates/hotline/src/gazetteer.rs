@@ -36,7 +36,19 @@ enum Meaning {
     Town(usize),
     /// A landmark: its district and, if known, its town.
     Landmark(usize, Option<usize>),
+    /// A functional zone (两江新区, 万盛经开区, 重庆高新区) named as such.
+    Zone(usize),
 }
+
+/// What people call the functional zones besides their names in `zones.csv`.
+const ZONE_NAMES: &[(&str, &[&str])] = &[
+    ("两江新区", &["重庆两江新区"]),
+    ("万盛经开区", &["万盛经济技术开发区", "万盛区", "万盛"]),
+    (
+        "重庆高新区",
+        &["高新区", "西部科学城重庆高新区", "重庆高新技术产业开发区"],
+    ),
+];
 
 #[derive(Debug, Clone)]
 struct Town {
@@ -169,6 +181,16 @@ impl Gazetteer {
                 .ok_or_else(|| format!("zones:{}: unknown town {town_code}", n + 1))?;
             g.towns[town].zone = Some(zone);
         }
+        for (z, zone) in g.zones.clone().iter().enumerate() {
+            g.add(&zone.name, Meaning::Zone(z));
+            let other_names = ZONE_NAMES
+                .iter()
+                .filter(|(name, _)| *name == zone.name)
+                .flat_map(|(_, others)| others.iter());
+            for name in other_names {
+                g.add(name, Meaning::Zone(z));
+            }
+        }
         for (d, district) in g.districts.clone().iter().enumerate() {
             g.add(&district.name, Meaning::District(d));
             if let Some(short) = short_name(&district.name, 2) {
@@ -264,6 +286,7 @@ impl Gazetteer {
     pub fn locate(&self, text: &str) -> Option<Place> {
         let found = self.found(text);
         let mut districts: BTreeSet<usize> = BTreeSet::new();
+        let mut zones: BTreeSet<usize> = BTreeSet::new();
         let mut towns: Vec<(Vec<usize>, &str)> = Vec::new();
         let mut evidence: Vec<String> = Vec::new();
         for (word, meanings) in &found {
@@ -277,6 +300,9 @@ impl Gazetteer {
                         if let Some(t) = t {
                             towns.push((vec![*t], word));
                         }
+                    }
+                    Meaning::Zone(z) => {
+                        zones.insert(*z);
                     }
                     Meaning::Town(_) => {}
                 }
@@ -293,10 +319,22 @@ impl Gazetteer {
             }
             evidence.push((*word).to_string());
         }
-        // A town counts when it is the only reading in the named district(s), or — with no
-        // district named — when all its readings lie in one district.
+        // One zone named: its towns are where to look first (a town name shared with another
+        // district is read as the zone's).
+        let named_zone = (zones.len() == 1).then(|| zones.first().copied()).flatten();
+        // A town counts when it is the only reading in the named district(s) or zone, or —
+        // with neither named — when all its readings lie in one district.
         let mut town: Option<usize> = None;
         for (candidates, _) in &towns {
+            let in_zone: Vec<usize> = candidates
+                .iter()
+                .copied()
+                .filter(|t| named_zone.is_some() && self.towns[*t].zone == named_zone)
+                .collect();
+            if in_zone.len() == 1 {
+                town = Some(in_zone[0]);
+                break;
+            }
             let fitting: Vec<usize> = candidates
                 .iter()
                 .copied()
@@ -312,22 +350,47 @@ impl Gazetteer {
                 districts.extend(one_district);
             }
         }
-        let district = match town {
-            Some(t) => self.towns[t].district,
-            None if districts.len() == 1 => *districts.first()?,
-            None => return None,
+        // A zone named with no town: the zone answers, in the district that holds most of its
+        // towns (or the district named, when the zone reaches into it).
+        let zone_districts = |z: usize| -> Vec<usize> {
+            let mut counts: Vec<(usize, usize)> = Vec::new();
+            for t in self.towns.iter().filter(|t| t.zone == Some(z)) {
+                match counts.iter_mut().find(|(d, _)| *d == t.district) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((t.district, 1)),
+                }
+            }
+            counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+            counts.into_iter().map(|(d, _)| d).collect()
+        };
+        let district = match (town, named_zone) {
+            (Some(t), _) => self.towns[t].district,
+            (None, Some(z)) => {
+                let reach = zone_districts(z);
+                match districts.len() {
+                    0 => *reach.first()?,
+                    1 if reach.contains(districts.first()?) => *districts.first()?,
+                    1 => return None,
+                    _ => return None,
+                }
+            }
+            (None, None) if districts.len() == 1 => *districts.first()?,
+            (None, None) => return None,
         };
         if town
             .is_some_and(|t| !districts.is_empty() && !districts.contains(&self.towns[t].district))
+            && named_zone.is_none()
         {
             return None;
         }
+        // The zone: the town's own, else the one named (when the place lies in its reach).
+        let zone = town.and_then(|t| self.towns[t].zone).or_else(|| {
+            named_zone.filter(|z| town.is_none() && zone_districts(*z).contains(&district))
+        });
         Some(Place {
             district: self.districts[district].clone(),
             town: town.map(|t| self.towns[t].area.clone()),
-            zone: town
-                .and_then(|t| self.towns[t].zone)
-                .map(|z| self.zones[z].clone()),
+            zone: zone.map(|z| self.zones[z].clone()),
             evidence,
         })
     }
@@ -425,6 +488,56 @@ mod tests {
             at("石柱县城的公交车太少"),
             Some(("石柱土家族自治县".into(), None))
         );
+    }
+
+    /// Where a request names a functional zone (or one of its towns), the zone answers.
+    fn zone_of(text: &str) -> Option<(String, Option<String>, Option<String>)> {
+        g().locate(text).map(|p| {
+            (
+                p.district.name,
+                p.town.map(|t| t.name),
+                p.zone.map(|z| z.name),
+            )
+        })
+    }
+
+    #[test]
+    fn functional_zones_are_places() {
+        // Named alone: the zone, in the district holding most of its towns.
+        let (district, town, zone) = zone_of("两江新区的路灯坏了一个星期").expect("a place");
+        assert_eq!((town, zone.as_deref()), (None, Some("两江新区")));
+        assert!(
+            ["江北区", "渝北区", "北碚区"].contains(&district.as_str()),
+            "{district}"
+        );
+        assert_eq!(
+            zone_of("万盛经开区有人占道经营"),
+            Some(("綦江区".into(), None, Some("万盛经开区".into())))
+        );
+        // One of its towns, with or without the zone's name.
+        assert_eq!(
+            zone_of("高新区含谷镇的垃圾没人清运"),
+            Some((
+                "九龙坡区".into(),
+                Some("含谷镇".into()),
+                Some("重庆高新区".into())
+            ))
+        );
+        assert_eq!(
+            zone_of("含谷镇的垃圾没人清运"),
+            Some((
+                "九龙坡区".into(),
+                Some("含谷镇".into()),
+                Some("重庆高新区".into())
+            ))
+        );
+        // A district the zone reaches, named with the zone: the zone answers there.
+        assert_eq!(
+            zone_of("沙坪坝区高新区有工地夜间施工扰民"),
+            Some(("沙坪坝区".into(), None, Some("重庆高新区".into())))
+        );
+        // The zone and a district it does not reach: not guessed.
+        assert_eq!(zone_of("巴南区高新区的路灯坏了"), None);
     }
 
     #[test]

@@ -236,6 +236,23 @@ mod tests {
         );
     }
 
+    /// A request naming only 两江新区 (or 高新区 with a district it reaches) is answered by the
+    /// zone's unit, not the administrative district's.
+    #[test]
+    fn a_named_functional_zone_is_answered_by_its_units() {
+        let (t, g, r) = setup();
+        let liangjiang = g.locate("两江新区的路灯坏了").expect("place");
+        assert_eq!(
+            r.route(&t, "village_affairs", Some(&liangjiang)).unit,
+            "两江新区农业农村委员会"
+        );
+        let hi_tech = g.locate("沙坪坝区高新区工地夜间施工").expect("place");
+        assert_eq!(
+            r.route(&t, "village_affairs", Some(&hi_tech)).unit,
+            "重庆高新区农业农村委员会"
+        );
+    }
+
     #[test]
     fn mistakes_are_named_with_their_line() {
         let (t, g, _) = setup();

@@ -135,6 +135,8 @@ struct HelpPage {
     assessment_id: Option<i64>,
     recommendations: Vec<RecommendationLine>,
     undetermined: Vec<String>,
+    /// Items whose rule applies but whose amount comes to ¥0: (label, the facts it read).
+    zero_amount: Vec<(String, String)>,
     plan_id: Option<i64>,
     items: Vec<ItemLine>,
     referrals: Vec<ReferralLine>,
@@ -221,6 +223,23 @@ async fn help_page(
                 .iter()
                 .map(|(item, fact)| {
                     format!("{}：{} {}", item_label(lang, item), t.not_recorded, fact)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let zero_amount = view
+        .recommendations
+        .as_ref()
+        .map(|r| {
+            r.zero_amount
+                .iter()
+                .map(|z| {
+                    let facts: Vec<String> = z
+                        .evidence
+                        .iter()
+                        .map(|(f, v)| format!("{f} = {v}"))
+                        .collect();
+                    (item_label(lang, &z.item), facts.join("，"))
                 })
                 .collect()
         })
@@ -323,6 +342,7 @@ async fn help_page(
         assessment_id: view.assessment_id,
         recommendations,
         undetermined,
+        zero_amount,
         plan_id: view.plan.as_ref().map(|p| p.id),
         items,
         referrals,

@@ -19,6 +19,7 @@ minsheng_store::on_both_backends!(
     person_import_is_all_or_nothing_and_idempotent,
     imports_read_gb18030_and_xlsx,
     region_and_unit_and_user_imports,
+    every_village_and_community_of_chongqing_loads_under_its_town,
     clues_need_a_place_or_a_person,
     clues_about_the_same_people_merge_and_resends_are_one,
     concurrent_clues_make_one_lead_and_one_file,
@@ -82,6 +83,7 @@ impl World {
                     assessments: 6,
                     hotline: 0,
                     resources: false,
+                    communities: minsheng_app::demo::Communities::DemoDistricts,
                 },
                 &|_, _, _| {},
             )
@@ -616,6 +618,33 @@ async fn imports_read_gb18030_and_xlsx(backend: Backend) {
         .await
         .expect("import");
     assert_eq!(report.inserted, 1, "{:?}", report.errors);
+}
+
+/// The shipped regions hold all of Chongqing's 11,270 villages and communities, each under its
+/// town (the demo loads them all; other tests only the demo districts').
+async fn every_village_and_community_of_chongqing_loads_under_its_town(backend: Backend) {
+    let (store, _) = fresh_store(backend).await.expect("store");
+    let app = App::new(store, Settings::default()).expect("app");
+    let operator = minsheng_app::auth::Actor::command_line(app.everything().await.expect("scope"));
+    app.load_shipped_regions(&operator, minsheng_app::demo::Communities::All)
+        .await
+        .expect("regions");
+    let city = minsheng_store::Scope::from_ranges(vec![(500_000_000_000, 509_999_999_999)]);
+    let communities =
+        minsheng_store::regions::in_scope(&mut app.store().reader(), &city, "community")
+            .await
+            .expect("communities");
+    assert_eq!(communities.len(), 11_270);
+    // 万州区 and 城口县 alike: outside the demo districts too.
+    for district in [500_101, 500_229, 500_243] {
+        assert!(
+            communities
+                .iter()
+                .any(|c| c.code / 1_000_000 == district
+                    && c.parent_code == Some(c.code / 1000 * 1000)),
+            "district {district}"
+        );
+    }
 }
 
 async fn region_and_unit_and_user_imports(backend: Backend) {

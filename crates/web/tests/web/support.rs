@@ -97,6 +97,7 @@ impl TestApp {
                     assessments: 6,
                     hotline: 40,
                     resources: true,
+                    communities: minsheng_app::demo::Communities::DemoDistricts,
                 },
                 &|_, _, _| {},
             )
