@@ -127,6 +127,18 @@ pub struct Recommendation {
     pub evidence: Vec<(String, String)>,
 }
 
+impl Recommendation {
+    /// The facts the rule read, as `fact = value` joined by `separator`.
+    pub fn evidence_text(&self, separator: &str) -> String {
+        let facts: Vec<String> = self
+            .evidence
+            .iter()
+            .map(|(fact, value)| format!("{fact} = {value}"))
+            .collect();
+        facts.join(separator)
+    }
+}
+
 /// The recommendations, and the items whose rule needed facts that were not recorded.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Recommendations {

@@ -472,30 +472,20 @@ fn household_text(
         } else {
             ""
         };
-        let facts: Vec<String> = r
-            .evidence
-            .iter()
-            .map(|(f, v)| format!("{f} = {v}"))
-            .collect();
         let _ = writeln!(
             out,
             "  {} {}{amount} — within {} working days{path}; decided by {}",
             r.item, r.label, r.deadline_days, r.decided_by
         );
-        let _ = writeln!(out, "      because {} ({})", r.rule, facts.join(", "));
+        let _ = writeln!(out, "      because {} ({})", r.rule, r.evidence_text(", "));
     }
     for r in zero {
-        let facts: Vec<String> = r
-            .evidence
-            .iter()
-            .map(|(f, v)| format!("{f} = {v}"))
-            .collect();
         let _ = writeln!(
             out,
             "  not recommended: {} {} — its amount comes to ¥0 with these facts ({})",
             r.item,
             r.label,
-            facts.join(", ")
+            r.evidence_text(", ")
         );
     }
     for c in changes {

@@ -195,12 +195,7 @@ async fn help_page(
                         .unwrap_or_default(),
                     amount: money(i.amount),
                     reason: pick(lang, &i.reason, &i.reason_en).to_string(),
-                    evidence: i
-                        .evidence
-                        .iter()
-                        .map(|(k, v)| format!("{k} = {v}"))
-                        .collect::<Vec<_>>()
-                        .join("，"),
+                    evidence: i.evidence_text("，"),
                     deliverer: minsheng_domain::UnitKind::from_code(&i.unit_kind)
                         .map(|k| {
                             if lang == Lang::En {
@@ -233,14 +228,7 @@ async fn help_page(
         .map(|r| {
             r.zero_amount
                 .iter()
-                .map(|z| {
-                    let facts: Vec<String> = z
-                        .evidence
-                        .iter()
-                        .map(|(f, v)| format!("{f} = {v}"))
-                        .collect();
-                    (item_label(lang, &z.item), facts.join("，"))
-                })
+                .map(|z| (item_label(lang, &z.item), z.evidence_text("，")))
                 .collect()
         })
         .unwrap_or_default();
