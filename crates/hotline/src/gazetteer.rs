@@ -63,6 +63,8 @@ pub struct Gazetteer {
     districts: Vec<Area>,
     towns: Vec<Town>,
     zones: Vec<Area>,
+    /// Each zone's districts, the one holding most of its towns first (read once at load).
+    zone_reach: Vec<Vec<usize>>,
     names: HashMap<String, Vec<Meaning>>,
     /// The longest name, in characters.
     longest: usize,
@@ -119,6 +121,7 @@ impl Gazetteer {
             districts: Vec::new(),
             towns: Vec::new(),
             zones: Vec::new(),
+            zone_reach: Vec::new(),
             names: HashMap::default(),
             longest: 0,
             longest_from: HashMap::default(),
@@ -181,6 +184,19 @@ impl Gazetteer {
                 .ok_or_else(|| format!("zones:{}: unknown town {town_code}", n + 1))?;
             g.towns[town].zone = Some(zone);
         }
+        g.zone_reach = (0..g.zones.len())
+            .map(|z| {
+                let mut counts: Vec<(usize, usize)> = Vec::new();
+                for t in g.towns.iter().filter(|t| t.zone == Some(z)) {
+                    match counts.iter_mut().find(|(d, _)| *d == t.district) {
+                        Some((_, n)) => *n += 1,
+                        None => counts.push((t.district, 1)),
+                    }
+                }
+                counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+                counts.into_iter().map(|(d, _)| d).collect()
+            })
+            .collect();
         for (z, zone) in g.zones.clone().iter().enumerate() {
             g.add(&zone.name, Meaning::Zone(z));
             let other_names = ZONE_NAMES
@@ -352,25 +368,13 @@ impl Gazetteer {
         }
         // A zone named with no town: the zone answers, in the district that holds most of its
         // towns (or the district named, when the zone reaches into it).
-        let zone_districts = |z: usize| -> Vec<usize> {
-            let mut counts: Vec<(usize, usize)> = Vec::new();
-            for t in self.towns.iter().filter(|t| t.zone == Some(z)) {
-                match counts.iter_mut().find(|(d, _)| *d == t.district) {
-                    Some((_, n)) => *n += 1,
-                    None => counts.push((t.district, 1)),
-                }
-            }
-            counts.sort_by_key(|c| std::cmp::Reverse(c.1));
-            counts.into_iter().map(|(d, _)| d).collect()
-        };
         let district = match (town, named_zone) {
             (Some(t), _) => self.towns[t].district,
             (None, Some(z)) => {
-                let reach = zone_districts(z);
+                let reach = &self.zone_reach[z];
                 match districts.len() {
                     0 => *reach.first()?,
                     1 if reach.contains(districts.first()?) => *districts.first()?,
-                    1 => return None,
                     _ => return None,
                 }
             }
@@ -385,7 +389,7 @@ impl Gazetteer {
         }
         // The zone: the town's own, else the one named (when the place lies in its reach).
         let zone = town.and_then(|t| self.towns[t].zone).or_else(|| {
-            named_zone.filter(|z| town.is_none() && zone_districts(*z).contains(&district))
+            named_zone.filter(|z| town.is_none() && self.zone_reach[*z].contains(&district))
         });
         Some(Place {
             district: self.districts[district].clone(),
