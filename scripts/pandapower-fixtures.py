@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
 """Reproduce the pandapower fixtures for the minsheng grid engine.
 
-Usage:  python export.py [outdir]      (default: directory of this script)
+Usage:  python export.py [outdir [name ...]]   (outdir default: directory of this script;
+                                               names default: all networks below)
+  e.g.  python scripts/pandapower-fixtures.py crates/grid/tests/fixtures/pandapower cigre_mv_meshed tiny_meshed
 Tested with pandapower 3.5.6, pandas 2.3.3, numpy 2.4.6, scipy 1.17.1, Python 3.11, no numba.
 
-Writes, per network <n> in {mv_oberrhein, cigre_mv, cigre_mv_der, tiny}:
+Writes, per network <n> in {mv_oberrhein, cigre_mv, cigre_mv_der, tiny, cigre_mv_meshed, tiny_meshed}:
   <n>.json                      pandapower.to_json(net) of the *input* network (before runpp)
   <n>_res_bus.csv               NR:   index,vm_pu,va_degree,p_mw,q_mvar
   <n>_res_line.csv              NR:   index,loading_percent,i_ka,i_from_ka,i_to_ka,p_from_mw,q_from_mvar,p_to_mw,q_to_mvar,pl_mw,ql_mvar
   <n>_res_trafo.csv             NR:   index,loading_percent,i_hv_ka,i_lv_ka,p_hv_mw,q_hv_mvar,p_lv_mw,q_lv_mvar,pl_mw,ql_mvar
-  <n>_bfsw_res_{bus,line,trafo}.csv  same with algorithm="bfsw" (if it converges)
+  <n>_bfsw_res_{bus,line,trafo}.csv  same with algorithm="bfsw" (if it converges; radial networks only)
+
+Meshed (closed-ring) variants, NR only (no bfsw files):
+  cigre_mv_meshed   create_cigre_network_mv(with_der=False) with every open switch (ties S1, S2, S3) closed
+  tiny_meshed       tiny() with the tie switch "Tie L1-3" closed
+  Their JSON is the network with the switches already closed.
 
 A pandapower-2.x reference file (old bus_geodata/line_geodata layout) was made separately with
   python3 -m venv venv2 && venv2/bin/pip install pandapower==2.14.11 pandas==2.1.4
@@ -25,6 +32,7 @@ import pandapower as pp
 import pandapower.networks as pn
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+ONLY = sys.argv[2:]
 os.makedirs(OUT, exist_ok=True)
 
 
@@ -51,12 +59,24 @@ def tiny():
     return net
 
 
+def close_all_switches(net):
+    """Close every open switch (tie switches) -> the feeders form loops."""
+    net.switch["closed"] = True
+    return net
+
+
 NETS = {
     "mv_oberrhein": lambda: pn.mv_oberrhein(),
     "cigre_mv": lambda: pn.create_cigre_network_mv(with_der=False),
     "cigre_mv_der": lambda: pn.create_cigre_network_mv(with_der="pv_wind"),
     "tiny": tiny,
+    "cigre_mv_meshed": lambda: close_all_switches(pn.create_cigre_network_mv(with_der=False)),
+    "tiny_meshed": lambda: close_all_switches(tiny()),
 }
+MESHED = {"cigre_mv_meshed", "tiny_meshed"}  # NR only: no bfsw reference
+unknown = [n for n in ONLY if n not in NETS]
+if unknown:
+    sys.exit(f"unknown network(s): {unknown}; known: {list(NETS)}")
 
 BUS = ["vm_pu", "va_degree", "p_mw", "q_mvar"]
 LINE = ["loading_percent", "i_ka", "i_from_ka", "i_to_ka", "p_from_mw", "q_from_mvar", "p_to_mw",
@@ -73,11 +93,15 @@ def dump(net, name, tag):
 
 
 for name, make in NETS.items():
+    if ONLY and name not in ONLY:
+        continue
     net = make()
     pp.to_json(net, os.path.join(OUT, f"{name}.json"))
     pp.runpp(net, numba=False)  # defaults: algorithm="nr", init="auto", calculate_voltage_angles=True, trafo_model="t"
     dump(net, name, "")
     print(f"{name}: NR converged={net.converged}")
+    if name in MESHED:
+        continue
     try:
         # pandapower's bfsw assumes the slack (ext_grid) buses are the first rows of net.bus
         # (run_bfswpf.py: "assuming root bus is always 0"); otherwise it crashes with

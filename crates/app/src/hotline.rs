@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 
 use minsheng_domain::time_util::CHINA_OFFSET;
 use minsheng_domain::{Action, RegionCode, UnitKind};
-use minsheng_hotline::classify::{Classification, Classifier};
+use minsheng_hotline::classify::{Classification, Classifier, Evaluation, evaluate};
 use minsheng_hotline::routing::{Route, Router};
 use minsheng_hotline::synth::{self, Labelled};
 use minsheng_hotline::taxonomy::Taxonomy;
@@ -83,11 +83,83 @@ impl HotlineModel {
         }
     }
 
+    /// Whether a request waits at the centre because the model was unsure of its category
+    /// (the agents' review list, 待复核).
+    pub fn awaits_review(&self, r: &RequestRow) -> bool {
+        r.state == "centre" && r.classified_by == "model" && self.router.needs_review(r.confidence)
+    }
+
+    /// Agents' corrections as labelled requests (those naming a subcategory the taxonomy
+    /// still has).
+    fn labelled(&self, labels: &[store::LabelRow]) -> Vec<Labelled> {
+        labels
+            .iter()
+            .filter_map(|l| {
+                let (c, _) = self.taxonomy.subcategory(&l.subcategory)?;
+                Some(Labelled {
+                    text: l.text.clone(),
+                    category: c.name_zh.clone(),
+                    subcategory: l.subcategory.clone(),
+                    request_type: l.request_type.clone(),
+                    district_code: None,
+                    held_out: false,
+                    wording: None,
+                })
+            })
+            .collect()
+    }
+
+    fn train(&self, examples: &[Labelled]) -> Classifier {
+        Classifier::train(self.taxonomy.clone(), self.gazetteer.clone(), examples)
+            .with_router(self.router.clone())
+    }
+
     /// The category code and names of a subcategory.
     fn category_of(&self, subcategory: &str) -> Option<(&str, &str)> {
         self.taxonomy
             .subcategory(subcategory)
             .map(|(c, s)| (c.code.as_str(), s.name_zh.as_str()))
+    }
+}
+
+/// One correction in this many (by request id) judges a retraining instead of training it.
+const HELD_LABELS: i64 = 5;
+
+/// What a retraining found and did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RetrainReport {
+    pub id: i64,
+    /// Confirmed corrections, and how many of them the model in use has not learned.
+    pub labels: usize,
+    pub new_labels: usize,
+    pub activated: bool,
+    /// `not_worse` (activated), `worse`, or `no_new_labels`.
+    pub reason: String,
+    /// Held-out figures of the model in use and of the retrained one.
+    pub before: RetrainFigures,
+    pub after: RetrainFigures,
+}
+
+/// How a model does on what neither model learned from.
+#[derive(Debug, Clone, Serialize)]
+pub struct RetrainFigures {
+    /// The shipped held-out wordings: the team's reference, which agents' labels cannot move.
+    pub reference: Evaluation,
+    /// The corrections kept aside (one in five), when there are any.
+    pub corrections: Option<Evaluation>,
+}
+
+impl RetrainFigures {
+    /// Not worse: the reference's category macro-F1 is not lower, and the kept-aside
+    /// corrections are not more often missed (a wrong run of labels cannot vouch for itself by
+    /// its own share alone).
+    pub fn not_worse_than(&self, before: &RetrainFigures) -> bool {
+        let reference = self.reference.category.macro_f1 + 1e-12 >= before.reference.category.macro_f1;
+        let corrections = match (&self.corrections, &before.corrections) {
+            (Some(now), Some(then)) => now.category.accuracy + 1e-12 >= then.category.accuracy,
+            _ => true,
+        };
+        reference && corrections
     }
 }
 
@@ -370,37 +442,22 @@ impl App {
             .map_or_else(|| code.to_string(), |t| t.name_zh.clone())
     }
 
-    /// The classifier, trained on the shipped requests and the agents' corrections.
+    /// The classifier in use: trained on the shipped requests and the agents' confirmed
+    /// corrections up to the latest activated retraining (`retrain_classifier`).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn hotline_classifier(&self) -> AppResult<Arc<Classifier>> {
         if let Some(c) = self.hotline.current() {
             return Ok(c);
         }
-        let labels = store::labels(&mut reader(self)).await?;
+        let mut r = reader(self);
+        let cutoff = store::active_label_cutoff(&mut r).await?;
+        let labels = store::confirmed_labels(&mut r, cutoff).await?;
+        drop(r);
         let model = self.hotline.clone();
         let classifier = tokio::task::spawn_blocking(move || {
             let mut examples = model.examples.clone();
-            // The latest correction of a request is its label.
-            let mut latest: BTreeMap<i64, &store::LabelRow> = BTreeMap::new();
-            for l in &labels {
-                latest.insert(l.request_id, l);
-            }
-            for l in latest.values() {
-                if let Some((c, _)) = model.taxonomy.subcategory(&l.subcategory) {
-                    examples.push(Labelled {
-                        text: l.text.clone(),
-                        category: c.name_zh.clone(),
-                        subcategory: l.subcategory.clone(),
-                        request_type: l.request_type.clone(),
-                        district_code: None,
-                        held_out: false,
-                    });
-                }
-            }
-            Arc::new(
-                Classifier::train(model.taxonomy.clone(), model.gazetteer.clone(), &examples)
-                    .with_router(model.router.clone()),
-            )
+            examples.extend(model.labelled(&labels));
+            Arc::new(model.train(&examples))
         })
         .await
         .map_err(|e| AppError::Internal(format!("training the classifier: {e}")))?;
@@ -408,6 +465,125 @@ impl App {
             *t = Some(classifier.clone());
         }
         Ok(classifier)
+    }
+
+    /// Retrains the classifier from the shipped phrases plus every confirmed correction, and
+    /// activates it only if it is not worse: both the model in use and the new one are trained
+    /// without the held-out wordings and one correction in five (by request), and judged on
+    /// those; activated, the new model learns from all of them. Each run is recorded.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn retrain_classifier(&self, actor: &Actor) -> AppResult<RetrainReport> {
+        self.authorize(
+            actor,
+            Action::RetrainClassifier,
+            Subject::new("hotline_model", ""),
+        )
+        .await?;
+        let mut r = reader(self);
+        let active = store::active_label_cutoff(&mut r).await?;
+        let last = store::last_label_id(&mut r).await?;
+        let all = store::confirmed_labels(&mut r, last).await?;
+        drop(r);
+        let new_labels = all.iter().filter(|l| l.id > active).count();
+        let label_count = all.len();
+        let model = self.hotline.clone();
+        let (before, after) = tokio::task::spawn_blocking(move || {
+            let held_label = |l: &&store::LabelRow| l.request_id % HELD_LABELS == 0;
+            let reference: Vec<Labelled> = model
+                .examples
+                .iter()
+                .filter(|e| e.held_out)
+                .cloned()
+                .collect();
+            let held_labels: Vec<store::LabelRow> =
+                all.iter().filter(held_label).cloned().collect();
+            let corrections = model.labelled(&held_labels);
+            let shipped: Vec<Labelled> = model
+                .examples
+                .iter()
+                .filter(|e| !e.held_out)
+                .cloned()
+                .collect();
+            let judge = |cutoff: i64| {
+                let learnt: Vec<store::LabelRow> = all
+                    .iter()
+                    .filter(|l| l.id <= cutoff && !held_label(l))
+                    .cloned()
+                    .collect();
+                let mut examples = shipped.clone();
+                examples.extend(model.labelled(&learnt));
+                let classifier = model.train(&examples);
+                RetrainFigures {
+                    reference: evaluate(&classifier, &reference),
+                    corrections: (!corrections.is_empty())
+                        .then(|| evaluate(&classifier, &corrections)),
+                }
+            };
+            (judge(active), judge(last))
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("retraining the classifier: {e}")))?;
+        let not_worse = after.not_worse_than(&before);
+        let (activated, reason) = match (new_labels, not_worse) {
+            (0, _) => (false, "no_new_labels"),
+            (_, true) => (true, "not_worse"),
+            (_, false) => (false, "worse"),
+        };
+        let figures = |e: &RetrainFigures| serde_json::to_string(e).unwrap_or_default();
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let id = store::insert_model(
+            &mut tx,
+            &store::NewModel {
+                trained_at: now,
+                label_cutoff: if activated { last } else { active },
+                labels: label_count as i64,
+                before_figures: &figures(&before),
+                after_figures: &figures(&after),
+                activated,
+                reason,
+            },
+        )
+        .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "hotline.retrain",
+            Subject::new("hotline_model", &id.to_string()),
+            true,
+            &format!(
+                "{reason}: macro-F1 {:.3} → {:.3}, {} confirmed corrections ({new_labels} new)",
+                before.reference.category.macro_f1,
+                after.reference.category.macro_f1,
+                label_count
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        if activated {
+            self.hotline.forget();
+        }
+        Ok(RetrainReport {
+            id,
+            labels: label_count,
+            new_labels,
+            activated,
+            reason: reason.to_string(),
+            before,
+            after,
+        })
+    }
+
+    /// The classifier's retrainings, newest first.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn hotline_models(&self, actor: &Actor) -> AppResult<Vec<store::ModelRow>> {
+        self.authorize(
+            actor,
+            Action::RetrainClassifier,
+            Subject::new("hotline_model", ""),
+        )
+        .await?;
+        Ok(store::models(&mut reader(self), 50).await?)
     }
 
     /// Classifies a text as intake would (the agent form shows it while typing).
@@ -561,10 +737,19 @@ impl App {
             _ => "model",
         };
         let place = self.hotline.gazetteer.locate(&text);
-        let route = self
-            .hotline
-            .router
-            .route(&self.hotline.taxonomy, &subcategory, place.as_ref());
+        // A category the model is unsure of is looked at by an agent before anyone is sent.
+        let review = classified_by == "model" && classifier.needs_review(&model);
+        let route = if review {
+            Route {
+                unit: minsheng_hotline::routing::MANUAL_DISPATCH.to_string(),
+                rule_line: None,
+                manual: true,
+            }
+        } else {
+            self.hotline
+                .router
+                .route(&self.hotline.taxonomy, &subcategory, place.as_ref())
+        };
         let (region_code, district_code) = place_region(place.as_ref());
         let category = self
             .hotline
@@ -652,8 +837,24 @@ impl App {
             )
             .await?;
         }
-        self.route_event(&mut tx, actor, id, &route, unit.as_ref())
+        if review {
+            self.hotline_event(
+                &mut tx,
+                actor,
+                id,
+                "centre",
+                &format!(
+                    "分类置信度{:.0}%低于复核线{:.0}%，转人工复核",
+                    model.confidence * 100.0,
+                    self.hotline.router.review_below() * 100.0
+                ),
+                "",
+            )
             .await?;
+        } else {
+            self.route_event(&mut tx, actor, id, &route, unit.as_ref())
+                .await?;
+        }
         write_audit(
             &mut tx,
             actor,
@@ -664,9 +865,6 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        if by_agent {
-            self.hotline.forget();
-        }
         // Other people's requests are shown to agents only.
         let duplicates = if actor.may(Action::TakeCalls) {
             self.duplicate_candidates(id).await?
@@ -982,8 +1180,16 @@ impl App {
             }
         };
         let mut rows = store::requests(&mut reader(self), &query).await?;
-        // Most urgent first: what the centre must act on, then by deadline.
-        rows.sort_by_key(|r| (r.state != "centre", r.state == "replied", r.due_at));
+        // Most urgent first: what the centre must act on (those awaiting review at the top),
+        // then by deadline.
+        rows.sort_by_key(|r| {
+            (
+                r.state != "centre",
+                !self.hotline.awaits_review(r),
+                r.state == "replied",
+                r.due_at,
+            )
+        });
         Ok(rows)
     }
 
@@ -1167,7 +1373,6 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        self.hotline.forget();
         Ok(())
     }
 

@@ -24,7 +24,7 @@ pub struct JobSpec {
 }
 
 /// Every job, with its default interval (the config file's `[jobs]` changes them).
-pub const JOBS: [JobSpec; 8] = [
+pub const JOBS: [JobSpec; 9] = [
     JobSpec {
         name: "referrals-chase",
         every_secs: 3600,
@@ -72,6 +72,12 @@ pub const JOBS: [JobSpec; 8] = [
         every_secs: 30,
         max_secs: 120,
         summary: "deliver the outbox to WeCom, DingTalk, e-mail and webhooks, with retries",
+    },
+    JobSpec {
+        name: "hotline-retrain",
+        every_secs: 7 * 86_400,
+        max_secs: 600,
+        summary: "retrain the hotline classifier with agents' corrections; activate it if not worse",
     },
 ];
 
@@ -327,6 +333,17 @@ impl App {
                 Ok(format!(
                     "sent={} retried={} failed={}",
                     done.sent, done.retried, done.failed
+                ))
+            }
+            "hotline-retrain" => {
+                let r = self.retrain_classifier(&actor).await?;
+                Ok(format!(
+                    "{} macro_f1={:.3}->{:.3} labels={} new={}",
+                    r.reason,
+                    r.before.reference.category.macro_f1,
+                    r.after.reference.category.macro_f1,
+                    r.labels,
+                    r.new_labels
                 ))
             }
             other => Err(AppError::Internal(format!("no body for job {other}"))),

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 use minsheng_app::hotline::week_or_this;
 use minsheng_app::{Actor, App};
-use minsheng_hotline::classify::{Classifier, MANUAL_DISPATCH, score};
+use minsheng_hotline::classify::{Classifier, Evaluation, MANUAL_DISPATCH, evaluate};
 use minsheng_hotline::gazetteer::{self, Gazetteer};
 use minsheng_hotline::routing::{self, Router};
 use minsheng_hotline::synth::{self, Labelled};
@@ -72,6 +72,14 @@ pub enum HotlineCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Retrain the classifier from the shipped phrases plus the agents' confirmed corrections:
+    /// held-out figures of the model in use and of the retrained one (category, type,
+    /// calibration), and the new one activated only if it is not worse. Also a weekly job
+    /// (`hotline-retrain`). Exit 0 whether activated or not; the output says which.
+    Retrain {
+        #[arg(long)]
+        json: bool,
+    },
     /// Issue an Open311 api_key for a client application (printed once, stored as a hash).
     Open311Key {
         #[arg(long)]
@@ -103,6 +111,8 @@ struct ClassifyLine<'a> {
     manual_dispatch: bool,
     confidence: f64,
     subcategory: &'a str,
+    /// Below the routing rules' review threshold: intake would hold it for an agent's review.
+    review: bool,
 }
 
 /// The labelled requests written from the shipped phrases (or those of `phrases_file`).
@@ -208,6 +218,46 @@ pub async fn hotline_db_command(app: &App, command: HotlineCommand) -> Result<Ex
             }
             Ok(ExitCode::SUCCESS)
         }
+        HotlineCommand::Retrain { json } => {
+            let actor =
+                Actor::command_line(app.everything().await.map_err(|e| anyhow::anyhow!("{e}"))?);
+            let report = app
+                .retrain_classifier(&actor)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if json {
+                say!("{}", serde_json::to_string(&report)?);
+            } else {
+                say!(
+                    "{} confirmed corrections, {} new since the model in use",
+                    report.labels,
+                    report.new_labels
+                );
+                for (name, f) in [
+                    ("before (the model in use)", &report.before),
+                    ("after (retrained)", &report.after),
+                ] {
+                    say!("{name}, on the held-out wordings:");
+                    print_evaluation(&f.reference);
+                    if let Some(c) = &f.corrections {
+                        say!(
+                            "  and on {} corrections kept aside: category accuracy {:.3}",
+                            c.n,
+                            c.category.accuracy
+                        );
+                    }
+                }
+                say!(
+                    "{}",
+                    match report.reason.as_str() {
+                        "not_worse" => "activated: not worse on the held-out requests",
+                        "worse" => "kept the model in use: the retrained one is worse",
+                        _ => "kept the model in use: no new confirmed corrections",
+                    }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         HotlineCommand::Labels { out } => {
             let actor =
                 Actor::command_line(app.everything().await.map_err(|e| anyhow::anyhow!("{e}"))?);
@@ -248,6 +298,7 @@ pub fn needs_database(command: &HotlineCommand) -> bool {
             | HotlineCommand::Open311Key { .. }
             | HotlineCommand::Chase { .. }
             | HotlineCommand::Labels { .. }
+            | HotlineCommand::Retrain { .. }
     )
 }
 
@@ -256,7 +307,8 @@ pub fn hotline_command(command: HotlineCommand) -> Result<ExitCode> {
         HotlineCommand::Ranking { .. }
         | HotlineCommand::Open311Key { .. }
         | HotlineCommand::Chase { .. }
-        | HotlineCommand::Labels { .. } => {
+        | HotlineCommand::Labels { .. }
+        | HotlineCommand::Retrain { .. } => {
             anyhow::bail!("this command needs the database")
         }
         HotlineCommand::Check {
@@ -367,6 +419,7 @@ pub fn hotline_command(command: HotlineCommand) -> Result<ExitCode> {
                             manual_dispatch: manual,
                             confidence: c.confidence,
                             subcategory: &c.subcategory,
+                            review: classifier.needs_review(&c),
                         },
                     )
                     .map_err(std::io::Error::from)
@@ -374,12 +427,17 @@ pub fn hotline_command(command: HotlineCommand) -> Result<ExitCode> {
                 } else {
                     writeln!(
                         out,
-                        "{}\t{}\t{}\t{}\t{:.2}",
+                        "{}\t{}\t{}\t{}\t{:.2}{}",
                         c.category,
                         c.request_type,
                         c.district.as_deref().unwrap_or("—"),
                         c.unit,
-                        c.confidence
+                        c.confidence,
+                        if classifier.needs_review(&c) {
+                            "\treview"
+                        } else {
+                            ""
+                        }
                     )
                 };
                 if let Err(e) = written {
@@ -407,36 +465,28 @@ pub fn hotline_command(command: HotlineCommand) -> Result<ExitCode> {
             )?;
             let (held, train): (Vec<Labelled>, Vec<Labelled>) =
                 rows.into_iter().partition(|r| r.held_out);
-            let classifier = Classifier::train(taxonomy, gazetteer, &train);
+            let router = Router::shipped(&taxonomy, &gazetteer).map_err(|e| anyhow::anyhow!(e))?;
+            let classifier = Classifier::train(taxonomy, gazetteer, &train).with_router(router);
             let started = std::time::Instant::now();
-            let results: Vec<_> = held.iter().map(|r| classifier.classify(&r.text)).collect();
+            let evaluation = evaluate(&classifier, &held);
             let per_second = held.len() as f64 / started.elapsed().as_secs_f64().max(1e-9);
-            let category = score(
-                &held
-                    .iter()
-                    .zip(&results)
-                    .map(|(r, c)| (r.category.clone(), c.category.clone()))
-                    .collect::<Vec<_>>(),
-            );
             if misses {
-                for (r, c) in held.iter().zip(&results) {
+                for r in &held {
+                    let c = classifier.classify(&r.text);
                     if r.subcategory != c.subcategory {
-                        eprintln!("{} → {}\t{}", r.subcategory, c.subcategory, r.text);
+                        eprintln!(
+                            "{} → {} ({:.2})\t{}",
+                            r.subcategory, c.subcategory, c.confidence, r.text
+                        );
                     }
                 }
             }
-            let kind = score(
-                &held
-                    .iter()
-                    .zip(&results)
-                    .map(|(r, c)| (r.request_type.clone(), c.type_code.clone()))
-                    .collect::<Vec<_>>(),
-            );
             if json {
                 say!(
                     "{}",
                     serde_json::json!({"train": train.len(), "held_out": held.len(),
-                        "category": category, "type": kind, "per_second": per_second.round()})
+                        "category": evaluation.category, "type": evaluation.request_type,
+                        "confidence": evaluation.confidence, "per_second": per_second.round()})
                 );
             } else {
                 say!(
@@ -444,16 +494,7 @@ pub fn hotline_command(command: HotlineCommand) -> Result<ExitCode> {
                     train.len(),
                     held.len()
                 );
-                say!(
-                    "category: accuracy {:.3}, macro-F1 {:.3}",
-                    category.accuracy,
-                    category.macro_f1
-                );
-                say!(
-                    "type:     accuracy {:.3}, macro-F1 {:.3}",
-                    kind.accuracy,
-                    kind.macro_f1
-                );
+                print_evaluation(&evaluation);
                 say!("speed:    {per_second:.0} requests/s on one core");
             }
             Ok(ExitCode::SUCCESS)
@@ -502,4 +543,29 @@ pub fn hotline_command(command: HotlineCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Category, type and confidence figures of an evaluation, for a person.
+fn print_evaluation(e: &Evaluation) {
+    say!(
+        "category:   accuracy {:.3}, macro-F1 {:.3}",
+        e.category.accuracy,
+        e.category.macro_f1
+    );
+    say!(
+        "type:       accuracy {:.3}, macro-F1 {:.3}",
+        e.request_type.accuracy,
+        e.request_type.macro_f1
+    );
+    let c = &e.confidence;
+    say!(
+        "confidence: expected calibration error {:.3}; {} of {} below {:.2} go to review \
+         (right {:.1} % of those, {:.1} % of the ones routed)",
+        c.ece,
+        c.reviewed,
+        e.n,
+        c.review_below,
+        c.reviewed_accuracy * 100.0,
+        c.routed_accuracy * 100.0
+    );
 }

@@ -168,3 +168,35 @@ fn the_ranking_of_a_week_is_json_with_the_ten_categories() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("2026-W99"));
 }
+
+#[test]
+fn eval_reports_calibration_and_retrain_keeps_the_model_without_new_corrections() {
+    let out = minsheng(&["hotline", "eval", "--json"], "");
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let ece = v["confidence"]["ece"].as_f64().expect("ece");
+    assert!(ece <= 0.05, "{v}");
+    assert!(v["confidence"]["reviewed"].as_u64().is_some_and(|n| n > 0));
+    assert!(v["category"]["macro_f1"].as_f64().is_some_and(|f| f > 0.85));
+    let dir = temp_dir("retrain");
+    let data = dir.to_str().expect("path");
+    let out = minsheng(
+        &["hotline", "retrain", "--json", "--data-dir", data],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(r["activated"], false);
+    assert_eq!(r["reason"], "no_new_labels");
+    assert!(r["before"]["reference"]["category"]["macro_f1"].as_f64().is_some());
+    let unsure = minsheng(
+        &["hotline", "classify", "--json"],
+        "巴南区鱼洞街道有个问题想反映一下\n",
+    );
+    let line: serde_json::Value = serde_json::from_slice(&unsure.stdout).expect("JSON");
+    assert_eq!(line["review"], true, "{line}");
+}

@@ -125,6 +125,8 @@ pub enum Action {
     ReviewAssessments,
     /// Upload, activate and try (what-if) assessment model versions.
     ManageModels,
+    /// Retrain the hotline classifier from agents' corrections and see its held-out figures.
+    RetrainClassifier,
     /// Make a household's assistance plan, refer its items, open emergency cases and pay them.
     ManageHelp,
     /// Approve plan items (each at the level the item requires).
@@ -155,7 +157,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 33] = [
+    pub const ALL: [Action; 34] = [
         Action::UseAccount,
         Action::ViewRegions,
         Action::ManageRegions,
@@ -178,6 +180,7 @@ impl Action {
         Action::SurveyHouseholds,
         Action::ReviewAssessments,
         Action::ManageModels,
+        Action::RetrainClassifier,
         Action::ManageHelp,
         Action::ApproveHelp,
         Action::HandleReferrals,
@@ -215,6 +218,7 @@ impl Action {
             Action::SurveyHouseholds => "survey_households",
             Action::ReviewAssessments => "review_assessments",
             Action::ManageModels => "manage_models",
+            Action::RetrainClassifier => "retrain_classifier",
             Action::ManageHelp => "manage_help",
             Action::ApproveHelp => "approve_help",
             Action::HandleReferrals => "handle_referrals",
@@ -240,7 +244,9 @@ pub fn role_permits(role: Role, action: Action) -> bool {
     use Role as R;
     match action {
         A::UseAccount | A::ViewRegions => true,
-        A::ManageRegions | A::ManageUnits | A::ManageUsers => role == R::Admin,
+        A::ManageRegions | A::ManageUnits | A::ManageUsers | A::RetrainClassifier => {
+            role == R::Admin
+        }
         A::ViewUnits => matches!(
             role,
             R::Admin

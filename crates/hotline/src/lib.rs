@@ -4,6 +4,7 @@
 //! street, functional zone — found in the request's words, so a ticket can be routed; a request
 //! with no clear place goes to the centre for manual dispatch instead of being guessed.
 
+pub mod calibrate;
 pub mod classify;
 pub mod gazetteer;
 pub mod linear;

@@ -26,9 +26,20 @@ struct RuleSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RoutingFile {
+    /// Below this confidence the model's category is not trusted to route.
+    #[serde(default = "default_review_below")]
+    review_below: Spanned<f64>,
     #[serde(rename = "rule", default)]
     rules: Vec<Spanned<RuleSpec>>,
 }
+
+fn default_review_below() -> Spanned<f64> {
+    Spanned::new(0..0, DEFAULT_REVIEW_BELOW)
+}
+
+/// Without a threshold in the rules: a category the model is less sure of than a coin toss
+/// with one side weighted 3:2 is looked at by a person.
+pub const DEFAULT_REVIEW_BELOW: f64 = 0.6;
 
 /// One routing rule, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,9 +62,20 @@ pub struct Route {
     pub manual: bool,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Router {
     rules: Vec<Rule>,
+    /// A model's category with a confidence below this goes to an agent's review list (复核).
+    review_below: f64,
+}
+
+impl Default for Router {
+    fn default() -> Router {
+        Router {
+            rules: Vec::new(),
+            review_below: DEFAULT_REVIEW_BELOW,
+        }
+    }
 }
 
 const PLACEHOLDERS: [&str; 3] = ["{district}", "{zone}", "{town}"];
@@ -79,6 +101,13 @@ impl Router {
             format!("line {line}: {}", e.message().trim_end())
         })?;
         let mut errors = Vec::new();
+        let review_below = *file.review_below.get_ref();
+        if !(0.0..=1.0).contains(&review_below) {
+            errors.push(format!(
+                "line {}: review_below = {review_below}: a confidence is between 0 and 1",
+                line_of(text, file.review_below.span().start)
+            ));
+        }
         let mut rules = Vec::new();
         for spanned in file.rules {
             let line = line_of(text, spanned.span().start);
@@ -131,10 +160,22 @@ impl Router {
             });
         }
         if errors.is_empty() {
-            Ok(Router { rules })
+            Ok(Router {
+                rules,
+                review_below,
+            })
         } else {
             Err(errors.join("\n"))
         }
+    }
+
+    /// Whether a model's category at this confidence is looked at by an agent before routing.
+    pub fn needs_review(&self, confidence: f64) -> bool {
+        confidence < self.review_below
+    }
+
+    pub fn review_below(&self) -> f64 {
+        self.review_below
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -220,6 +261,19 @@ mod tests {
         let nowhere = r.route(&t, "metro", None);
         assert!(nowhere.manual);
         assert_eq!(nowhere.unit, MANUAL_DISPATCH);
+    }
+
+    #[test]
+    fn the_review_threshold_is_data_and_checked() {
+        let (t, g, r) = setup();
+        assert!(r.needs_review(r.review_below() - 0.01));
+        assert!(!r.needs_review(r.review_below()));
+        let strict = Router::from_toml("review_below = 0.9\n", &t, &g).expect("reads");
+        assert!(strict.needs_review(0.85));
+        let without = Router::from_toml("", &t, &g).expect("reads");
+        assert_eq!(without.review_below(), DEFAULT_REVIEW_BELOW);
+        let e = Router::from_toml("\nreview_below = 1.5\n", &t, &g).expect_err("out of range");
+        assert!(e.contains("line 2") && e.contains("review_below"), "{e}");
     }
 
     #[test]

@@ -30,6 +30,11 @@ pub struct Labelled {
     pub district_code: Option<String>,
     /// Written with a phrase kept out of training.
     pub held_out: bool,
+    /// Which wording of its list wrote it (calibration folds keep a wording's requests
+    /// together, so they judge the model on wordings it did not learn, as callers' are); none
+    /// for an agent's correction.
+    #[serde(default)]
+    pub wording: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -225,6 +230,7 @@ pub fn generate(
             request_type: request_type.to_string(),
             district_code,
             held_out,
+            wording: Some(index),
         });
     }
     out

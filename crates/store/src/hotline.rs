@@ -530,6 +530,7 @@ pub async fn insert_label(c: &mut impl Conn, l: &NewLabel<'_>) -> Result<i64> {
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
 pub struct LabelRow {
+    pub id: i64,
     pub request_id: i64,
     pub text: String,
     pub subcategory: String,
@@ -542,8 +543,95 @@ pub struct LabelRow {
 /// Agents' corrections, oldest first (the latest for a request wins when training).
 pub async fn labels(c: &mut impl Conn) -> Result<Vec<LabelRow>> {
     c.all(Sql::new(
-        "SELECT request_id, text, subcategory, request_type, model_subcategory, model_type, at \
+        "SELECT id, request_id, text, subcategory, request_type, model_subcategory, model_type, at \
          FROM hotline_labels ORDER BY id",
+    ))
+    .await
+}
+
+/// The confirmed labels up to a label id: the latest correction of each request, where the
+/// request still carries that subcategory (a later change by the centre overturns it), oldest
+/// first.
+pub async fn confirmed_labels(c: &mut impl Conn, up_to: i64) -> Result<Vec<LabelRow>> {
+    c.all(Sql::with(
+        "SELECT l.id, l.request_id, l.text, l.subcategory, l.request_type, l.model_subcategory, \
+         l.model_type, l.at FROM hotline_labels l JOIN hotline_requests q ON q.id = l.request_id \
+         WHERE l.id <= $1 AND q.subcategory = l.subcategory \
+         AND l.id = (SELECT MAX(m.id) FROM hotline_labels m WHERE m.request_id = l.request_id AND m.id <= $1) \
+         ORDER BY l.id",
+        vals![up_to],
+    ))
+    .await
+}
+
+/// The newest label's id (0 when there is none).
+pub async fn last_label_id(c: &mut impl Conn) -> Result<i64> {
+    let (id,): (Option<i64>,) = c
+        .one(Sql::new("SELECT MAX(id) FROM hotline_labels"))
+        .await?;
+    Ok(id.unwrap_or(0))
+}
+
+/// One retraining of the classifier.
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize)]
+pub struct ModelRow {
+    pub id: i64,
+    pub trained_at: i64,
+    pub label_cutoff: i64,
+    pub labels: i64,
+    /// The held-out figures (JSON) of the model in use before, and of the retrained one.
+    pub before_figures: String,
+    pub after_figures: String,
+    pub activated: bool,
+    pub reason: String,
+}
+
+pub struct NewModel<'a> {
+    pub trained_at: i64,
+    pub label_cutoff: i64,
+    pub labels: i64,
+    pub before_figures: &'a str,
+    pub after_figures: &'a str,
+    pub activated: bool,
+    pub reason: &'a str,
+}
+
+pub async fn insert_model(c: &mut impl Conn, m: &NewModel<'_>) -> Result<i64> {
+    let (id,): (i64,) = c
+        .one(Sql::with(
+            "INSERT INTO hotline_models (trained_at, label_cutoff, labels, before_figures, after_figures, \
+             activated, reason) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            vals![
+                m.trained_at,
+                m.label_cutoff,
+                m.labels,
+                m.before_figures,
+                m.after_figures,
+                m.activated,
+                m.reason
+            ],
+        ))
+        .await?;
+    Ok(id)
+}
+
+/// The label cutoff of the classifier in use: the latest activated retraining's (0, the shipped
+/// phrases alone, before any).
+pub async fn active_label_cutoff(c: &mut impl Conn) -> Result<i64> {
+    let row: Option<(i64,)> = c
+        .optional(Sql::new(
+            "SELECT label_cutoff FROM hotline_models WHERE activated ORDER BY id DESC LIMIT 1",
+        ))
+        .await?;
+    Ok(row.map_or(0, |(cutoff,)| cutoff))
+}
+
+/// Retrainings, newest first.
+pub async fn models(c: &mut impl Conn, limit: i64) -> Result<Vec<ModelRow>> {
+    c.all(Sql::with(
+        "SELECT id, trained_at, label_cutoff, labels, before_figures, after_figures, activated, reason \
+         FROM hotline_models ORDER BY id DESC LIMIT $1",
+        vals![limit],
     ))
     .await
 }

@@ -375,6 +375,7 @@ const SQLITE_MIGRATIONS: &[MigrationFile] = migrations!("sqlite":
     (16, "operations", "0016_operations.sql"),
     (17, "survey forms", "0017_survey_forms.sql"),
     (18, "timeline records", "0018_timeline_records.sql"),
+    (19, "hotline models", "0019_hotline_models.sql"),
 );
 
 const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
@@ -396,6 +397,7 @@ const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
     (16, "operations", "0016_operations.sql"),
     (17, "survey forms", "0017_survey_forms.sql"),
     (18, "timeline records", "0018_timeline_records.sql"),
+    (19, "hotline models", "0019_hotline_models.sql"),
 );
 
 fn migrator(files: &'static [MigrationFile]) -> Migrator {

@@ -42,6 +42,9 @@ pub struct QueueLine {
     pub due: String,
     pub overdue: bool,
     pub transfers: i64,
+    /// Waits at the centre because the model was unsure of its category (待复核).
+    pub review: bool,
+    pub confidence: String,
 }
 
 /// (code, label) of every subcategory, grouped under its category's name.
@@ -124,6 +127,8 @@ fn queue_lines(s: &AppState, lang: Lang, rows: &[RequestRow]) -> Vec<QueueLine> 
             state_code: r.state.clone(),
             due: deadline_text(&s.app, lang, r.due_at),
             transfers: r.transfers,
+            review: s.app.hotline().awaits_review(r),
+            confidence: format!("{:.0}%", r.confidence * 100.0),
         })
         .collect()
 }
@@ -137,6 +142,8 @@ struct DeskPage {
     groups: SubcategoryGroups,
     types: Vec<(String, String)>,
     rows: Vec<QueueLine>,
+    /// How many of the rows await review.
+    reviews: usize,
     message: String,
     chased: String,
 }
@@ -158,6 +165,7 @@ async fn desk_page(
             form,
             groups: subcategory_groups(s, info.lang),
             types: type_options(s, info.lang),
+            reviews: rows.iter().filter(|r| s.app.hotline().awaits_review(r)).count(),
             rows: queue_lines(s, info.lang, &rows),
             message,
             chased,
@@ -725,4 +733,76 @@ pub async fn ranking_xlsx(
     let week = hotline::week_or_this(q.week.as_deref(), s.app.today());
     let bytes = s.app.export_weekly_ranking(&week).await.web(&info)?;
     Ok(xlsx_response(bytes, "12345-ranking.xlsx"))
+}
+
+/// One retraining as the models page shows it.
+struct ModelLine {
+    id: i64,
+    at: String,
+    labels: i64,
+    new_labels: i64,
+    before_f1: String,
+    after_f1: String,
+    before_ece: String,
+    after_ece: String,
+    activated: bool,
+    outcome: String,
+}
+
+#[derive(Template)]
+#[template(path = "hotline_models.html")]
+struct ModelsPage {
+    c: Chrome,
+    rows: Vec<ModelLine>,
+}
+
+/// (category macro-F1, calibration error) of stored figures, as shown.
+fn figures_text(json: &str) -> (String, String) {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+    let f1 = v["reference"]["category"]["macro_f1"].as_f64();
+    let ece = v["reference"]["confidence"]["ece"].as_f64();
+    (
+        f1.map_or_else(String::new, |f| format!("{f:.3}")),
+        ece.map_or_else(String::new, |e| format!("{e:.3}")),
+    )
+}
+
+/// The classifier's retrainings with their held-out figures, and a button to retrain now.
+pub async fn models(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
+    let rows = s.app.hotline_models(&actor).await.web(&info)?;
+    // The new model's corrections are those it learned beyond the one before it.
+    let lines = rows
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let (before_f1, before_ece) = figures_text(&m.before_figures);
+            let (after_f1, after_ece) = figures_text(&m.after_figures);
+            let previous = rows.get(i + 1).map_or(0, |p| p.labels);
+            ModelLine {
+                id: m.id,
+                at: format_millis(m.trained_at),
+                labels: m.labels,
+                new_labels: (m.labels - previous).max(0),
+                before_f1,
+                after_f1,
+                before_ece,
+                after_ece,
+                activated: m.activated,
+                outcome: minsheng_i18n::word(info.lang, "retrain_reason", &m.reason).to_string(),
+            }
+        })
+        .collect();
+    render(
+        &ModelsPage {
+            c: chrome(&actor, &info),
+            rows: lines,
+        },
+        &info,
+    )
+}
+
+/// Retrains now (as the weekly job does) and shows the result.
+pub async fn retrain(State(s): State<AppState>, Authed(actor, info): Authed) -> WebResult {
+    s.app.retrain_classifier(&actor).await.web(&info)?;
+    Ok(Redirect::to("/hotline/models").into_response())
 }

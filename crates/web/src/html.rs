@@ -94,7 +94,7 @@ impl Chrome {
 
 pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
     let t = info.lang.texts();
-    let entries: [(&str, &str, Action); 27] = [
+    let entries: [(&str, &str, Action); 28] = [
         ("/", t.home, Action::UseAccount),
         ("/hotline", t.hotline_desk, Action::TakeCalls),
         ("/hotline/tickets", t.hotline_tickets, Action::AnswerTickets),
@@ -123,6 +123,7 @@ pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
         ("/units", t.units, Action::ViewUnits),
         ("/units/channels", t.channels, Action::ManageUnits),
         ("/users", t.users, Action::ManageUsers),
+        ("/hotline/models", t.hotline_models, Action::RetrainClassifier),
         ("/audit", t.audit, Action::ViewAudit),
         ("/models", t.models, Action::UseAccount),
         ("/account", t.account, Action::UseAccount),

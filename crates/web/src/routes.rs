@@ -1058,6 +1058,20 @@ fn register() -> Routes {
         )
         .add(
             M::GET,
+            "/hotline/models",
+            Some(A::RetrainClassifier),
+            "The hotline classifier's retrainings with their held-out figures",
+            hl::models,
+        )
+        .add(
+            M::POST,
+            "/hotline/models/retrain",
+            Some(A::RetrainClassifier),
+            "Retrain the hotline classifier now; activated only if not worse",
+            hl::retrain,
+        )
+        .add(
+            M::GET,
             "/hotline/ranking",
             None,
             "The weekly hot-topic ranking with solved and unsolved requests (public)",

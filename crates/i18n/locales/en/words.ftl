@@ -410,6 +410,7 @@ audit-operate_grid = operate the grid
 audit-link_power_dependents = link power dependents
 audit-manage_resources = manage resources
 audit-provide_resources = provide resources
+audit-retrain_classifier = retrain the hotline classifier
 
 ## Audit log: outcomes.
 
@@ -561,3 +562,6 @@ severity-critical = critical
 hotline_classified_by-model = classifier
 hotline_classified_by-agent = agent
 hotline_classified_by-centre = centre
+retrain_reason-not_worse = activated: not worse
+retrain_reason-worse = kept the model in use: the retrained one is worse
+retrain_reason-no_new_labels = kept the model in use: no new confirmed corrections

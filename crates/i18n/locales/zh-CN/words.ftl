@@ -410,6 +410,7 @@ audit-operate_grid = 电网调度
 audit-link_power_dependents = 关联用电依赖户
 audit-manage_resources = 管理社会资源
 audit-provide_resources = 提供社会资源
+audit-retrain_classifier = 重新训练热线分类模型
 
 ## Audit log: outcomes.
 
@@ -561,3 +562,6 @@ severity-critical = 紧急
 hotline_classified_by-model = 自动分类
 hotline_classified_by-agent = 座席
 hotline_classified_by-centre = 中心
+retrain_reason-not_worse = 已启用：不比原模型差
+retrain_reason-worse = 未启用：新模型更差，继续使用原模型
+retrain_reason-no_new_labels = 未启用：没有新的已确认更正

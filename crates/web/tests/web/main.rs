@@ -1258,6 +1258,22 @@ fn expectations() -> Vec<Expect> {
         ),
         e(
             Method::GET,
+            "/hotline/models",
+            Some(A::RetrainClassifier),
+            T::Nothing,
+            200,
+            false,
+        ),
+        e(
+            Method::POST,
+            "/hotline/models/retrain",
+            Some(A::RetrainClassifier),
+            T::Nothing,
+            303,
+            true,
+        ),
+        e(
+            Method::GET,
             "/hotline/ranking",
             None,
             T::Nothing,
