@@ -154,7 +154,8 @@ impl RetrainFigures {
     /// corrections are not more often missed (a wrong run of labels cannot vouch for itself by
     /// its own share alone).
     pub fn not_worse_than(&self, before: &RetrainFigures) -> bool {
-        let reference = self.reference.category.macro_f1 + 1e-12 >= before.reference.category.macro_f1;
+        let reference =
+            self.reference.category.macro_f1 + 1e-12 >= before.reference.category.macro_f1;
         let corrections = match (&self.corrections, &before.corrections) {
             (Some(now), Some(then)) => now.category.accuracy + 1e-12 >= then.category.accuracy,
             _ => true,
@@ -553,9 +554,7 @@ impl App {
             true,
             &format!(
                 "{reason}: macro-F1 {:.3} → {:.3}, {} confirmed corrections ({new_labels} new)",
-                before.reference.category.macro_f1,
-                after.reference.category.macro_f1,
-                label_count
+                before.reference.category.macro_f1, after.reference.category.macro_f1, label_count
             ),
         )
         .await?;

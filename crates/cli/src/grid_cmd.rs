@@ -77,12 +77,16 @@ pub enum GridCommand {
         #[arg(long)]
         out: PathBuf,
     },
-    /// The load flow of a network as switched (backward/forward sweep on each radial feeder):
-    /// lowest and highest bus voltage, most loaded line and transformer; every value with --json.
+    /// The load flow of a network as switched (backward/forward sweep on each radial feeder,
+    /// Newton–Raphson where closed loops mesh it): lowest and highest bus voltage, most loaded
+    /// line and transformer; every value with --json.
     Loadflow {
         net: PathBuf,
         #[arg(long)]
         json: bool,
+        /// Solve this many times and report the time per solve (for benchmarks).
+        #[arg(long, default_value_t = 1)]
+        repeat: u32,
     },
     /// Fault location, isolation and restoration: the breaker that trips, the switches to open,
     /// the ties to close (splitting sections when no supply carries them whole) within line,
@@ -266,13 +270,24 @@ fn tally_line(label: &str, t: Tally) {
 
 /// Reads a network file: pandapower's JSON (a `.json` file) or the native TOML, checked.
 fn load(path: &PathBuf) -> Result<Result<Network, Vec<String>>> {
+    load_checked(path, true)
+}
+
+/// Reads a network file, checked for radial operation (fault isolation and restoration) or for
+/// a load flow alone (loops allowed).
+fn load_checked(path: &PathBuf, radial: bool) -> Result<Result<Network, Vec<String>>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let is_json = path.extension().is_some_and(|e| e == "json");
     Ok(if is_json {
         match pandapower::read(&text) {
             Ok(net) => {
-                let errors: Vec<String> = net.check().iter().map(ToString::to_string).collect();
+                let problems = if radial {
+                    net.check()
+                } else {
+                    net.check_for_flow()
+                };
+                let errors: Vec<String> = problems.iter().map(ToString::to_string).collect();
                 if errors.is_empty() {
                     Ok(net)
                 } else {
@@ -281,8 +296,10 @@ fn load(path: &PathBuf) -> Result<Result<Network, Vec<String>>> {
             }
             Err(e) => Err(vec![e]),
         }
-    } else {
+    } else if radial {
         native::read(&text)
+    } else {
+        native::read_for_flow(&text)
     })
 }
 
@@ -725,15 +742,26 @@ pub fn grid_command(command: GridCommand) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        GridCommand::Loadflow { net: path, json } => {
-            let net = match load(&path)? {
+        GridCommand::Loadflow {
+            net: path,
+            json,
+            repeat,
+        } => {
+            let net = match load_checked(&path, false)? {
                 Ok(net) => net,
                 Err(errors) => return Ok(refuse(&path, &errors, json)),
             };
-            let flow = match loadflow::run(&net) {
+            let started = std::time::Instant::now();
+            let mut solved = loadflow::run(&net);
+            for _ in 1..repeat.max(1) {
+                solved = loadflow::run(&net);
+            }
+            let seconds_per_flow = started.elapsed().as_secs_f64() / f64::from(repeat.max(1));
+            let flow = match solved {
                 Ok(flow) => flow,
                 Err(e) => return Ok(refuse(&path, &[e.to_string()], json)),
             };
+            let method = if flow.newton { "newton" } else { "sweep" };
             let extreme = |map: &std::collections::BTreeMap<String, f64>, lowest: bool| {
                 map.iter()
                     .map(|(k, v)| (k.clone(), *v))
@@ -747,6 +775,7 @@ pub fn grid_command(command: GridCommand) -> Result<ExitCode> {
                 say!(
                     "{}",
                     serde_json::json!({"ok": true, "iterations": flow.iterations,
+                        "method": method, "seconds_per_flow": seconds_per_flow,
                         "vm_pu": flow.vm_pu, "line_loading_percent": flow.line_loading,
                         "trafo_loading_percent": flow.trafo_loading})
                 );
@@ -755,7 +784,16 @@ pub fn grid_command(command: GridCommand) -> Result<ExitCode> {
                     x.as_ref()
                         .map_or("—".to_string(), |(k, v)| format!("{v:.4}{unit} at {k}"))
                 };
-                say!("{}: converged in {} sweeps", net.name, flow.iterations);
+                say!(
+                    "{}: converged in {} {}",
+                    net.name,
+                    flow.iterations,
+                    if flow.newton {
+                        "Newton–Raphson iterations (meshed)"
+                    } else {
+                        "sweeps"
+                    }
+                );
                 say!("  lowest voltage    {}", show(&low, " pu"));
                 say!("  highest voltage   {}", show(&high, " pu"));
                 say!("  most loaded line  {}", show(&line, " %"));

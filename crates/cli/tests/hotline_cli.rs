@@ -180,10 +180,7 @@ fn eval_reports_calibration_and_retrain_keeps_the_model_without_new_corrections(
     assert!(v["category"]["macro_f1"].as_f64().is_some_and(|f| f > 0.85));
     let dir = temp_dir("retrain");
     let data = dir.to_str().expect("path");
-    let out = minsheng(
-        &["hotline", "retrain", "--json", "--data-dir", data],
-        "",
-    );
+    let out = minsheng(&["hotline", "retrain", "--json", "--data-dir", data], "");
     assert!(
         out.status.success(),
         "{}",
@@ -192,7 +189,11 @@ fn eval_reports_calibration_and_retrain_keeps_the_model_without_new_corrections(
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(r["activated"], false);
     assert_eq!(r["reason"], "no_new_labels");
-    assert!(r["before"]["reference"]["category"]["macro_f1"].as_f64().is_some());
+    assert!(
+        r["before"]["reference"]["category"]["macro_f1"]
+            .as_f64()
+            .is_some()
+    );
     let unsure = minsheng(
         &["hotline", "classify", "--json"],
         "巴南区鱼洞街道有个问题想反映一下\n",

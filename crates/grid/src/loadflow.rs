@@ -1,8 +1,11 @@
 //! The distribution load flow: a backward/forward sweep over each radial feeder, in per unit on
 //! the network's `sn_mva` and each bus's `vn_kv`, with pandapower's branch models (lines as pi
 //! sections with their charging, transformers with their tap ratio, short-circuit impedance and
-//! magnetising branch split to both sides) and constant-power loads. Voltage magnitudes and
-//! loadings only: transformer phase shifts turn angles, not magnitudes, in a radial network.
+//! magnetising branch split to both sides) and constant-power loads. Where the closed network
+//! has loops (a closed ring, two feeders tied), the same models go into a bus admittance matrix
+//! solved by Newton–Raphson in polar form (`newton`). Voltage magnitudes and loadings: phase
+//! shifts are left out, which turns angles but no magnitude where every loop's transformers
+//! shift alike (as in a substation's parallel transformers).
 
 use std::collections::BTreeMap;
 use std::ops::{Add, Div, Mul, Neg, Sub};
@@ -96,12 +99,15 @@ pub struct Flow {
     /// Transformer id → loading, percent of its rating.
     pub trafo_loading: BTreeMap<String, f64>,
     pub iterations: usize,
+    /// Solved by Newton–Raphson (the network is meshed) rather than by the sweep.
+    pub newton: bool,
 }
 
 /// Why a load flow could not be run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FlowError {
-    /// The closed network has a loop; the sweep needs radial feeders.
+    /// The closed network has a loop; the sweep needs radial feeders (`Solver::run` then
+    /// solves it by Newton–Raphson instead).
     NotRadial(String),
     /// Did not settle within the iterations (a feeder far beyond its limits).
     NoConvergence,
@@ -136,6 +142,10 @@ impl Default for Limits {
 
 const MAX_ITERATIONS: usize = 100;
 const TOLERANCE: f64 = 1e-9;
+/// Newton–Raphson stops when no bus's power mismatch exceeds this (per unit: 1e-10 of 1 MVA),
+/// or gives up after this many iterations (it converges in a handful or not at all).
+const NEWTON_TOLERANCE: f64 = 1e-10;
+const NEWTON_ITERATIONS: usize = 30;
 
 /// One sweep's result, by index: the buses reached with their voltage, the conducting lines and
 /// transformers with their loading, and what each source supplies.
@@ -150,6 +160,8 @@ pub struct Sweep {
     pub sources: Vec<usize>,
     pub source_mva: Vec<f64>,
     pub iterations: usize,
+    /// Solved by Newton–Raphson rather than by the sweep.
+    pub newton: bool,
 }
 
 impl Sweep {
@@ -259,8 +271,17 @@ impl<'i, 'n> Solver<'i, 'n> {
         }
     }
 
-    /// The load flow of the feeders of `sources` in switching state `closed`.
+    /// The load flow of the feeders of `sources` in switching state `closed`: the sweep where
+    /// they are radial, Newton–Raphson where they close a loop.
     pub fn run(&self, closed: &[bool], sources: &[usize]) -> Result<Sweep, FlowError> {
+        match self.sweep(closed, sources) {
+            Err(FlowError::NotRadial(_)) => self.newton(closed, sources),
+            other => other,
+        }
+    }
+
+    /// The backward/forward sweep over radial feeders (`NotRadial` at the first loop).
+    pub fn sweep(&self, closed: &[bool], sources: &[usize]) -> Result<Sweep, FlowError> {
         let ix = self.ix;
         let net = ix.net;
         const UNSEEN: u32 = u32::MAX;
@@ -419,10 +440,286 @@ impl<'i, 'n> Solver<'i, 'n> {
         Ok(sweep)
     }
 
+    /// Newton–Raphson over the bus admittance matrix of what `sources` reach in switching state
+    /// `closed`: any topology, loops included. Closed couplers join their buses into one node;
+    /// every source's bus is a slack node at its set voltage and angle 0; loads are constant
+    /// power. Dense (the matrices of a feeder or a substation's few hundred buses); the sweep
+    /// stays the path for radial feeders and the N-1 scans.
+    pub fn newton(&self, closed: &[bool], sources: &[usize]) -> Result<Sweep, FlowError> {
+        let ix = self.ix;
+        let net = ix.net;
+        let n_bus = net.buses.len();
+        // Buses joined by closed couplers are one node.
+        let mut joined: Vec<usize> = (0..n_bus).collect();
+        fn find(joined: &mut [usize], mut x: usize) -> usize {
+            while joined[x] != x {
+                joined[x] = joined[joined[x]];
+                x = joined[x];
+            }
+            x
+        }
+        // A closed coupler, or a branch without impedance, joins its buses (its admittance
+        // would be infinite).
+        let joins = |br: usize| {
+            let m = self.models[br][0];
+            matches!(ix.branches[br].kind, BranchKind::Coupler(_))
+                || (m.z.norm_sqr() == 0.0 && m.a == 1.0)
+        };
+        for (br, b) in ix.branches.iter().enumerate() {
+            if joins(br) && ix.conducts(br, closed) {
+                let (ra, rb) = (find(&mut joined, b.a), find(&mut joined, b.b));
+                joined[ra] = rb;
+            }
+        }
+        // What the sources reach, breadth first.
+        let mut reached = vec![false; n_bus];
+        let mut queue: Vec<usize> = Vec::new();
+        for &s in sources {
+            let bus = ix.source_bus[s];
+            if !reached[bus] {
+                reached[bus] = true;
+                queue.push(bus);
+            }
+        }
+        let mut head = 0;
+        while head < queue.len() {
+            let bus = queue[head];
+            head += 1;
+            for &br in &ix.adjacency[bus] {
+                if !ix.conducts(br, closed) {
+                    continue;
+                }
+                let b = &ix.branches[br];
+                let other = if b.a == bus { b.b } else { b.a };
+                if !reached[other] {
+                    reached[other] = true;
+                    queue.push(other);
+                }
+            }
+        }
+        let buses = queue;
+        // Node of each reached bus.
+        let mut node_of_root: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut node = vec![usize::MAX; n_bus];
+        for &bus in &buses {
+            let root = find(&mut joined, bus);
+            let next = node_of_root.len();
+            node[bus] = *node_of_root.entry(root).or_insert(next);
+        }
+        let n = node_of_root.len();
+        let mut y = vec![C::default(); n * n];
+        let mut load = vec![C::default(); n];
+        for &bus in &buses {
+            load[node[bus]] = load[node[bus]] + self.load[bus];
+            // Lines hanging open from this bus still draw their charging (as in the sweep).
+            for &br in &ix.adjacency[bus] {
+                let b = &ix.branches[br];
+                if let BranchKind::Line(l) = b.kind
+                    && b.in_service
+                    && !ix.conducts(br, closed)
+                    && b.switches
+                        .iter()
+                        .all(|&s| ix.switch_bus[s] != bus || closed[s])
+                {
+                    let k = node[bus];
+                    y[k * n + k] = y[k * n + k] + self.line_shunt[l];
+                }
+            }
+        }
+        for (br, b) in ix.branches.iter().enumerate() {
+            if joins(br) || !ix.conducts(br, closed) || !reached[b.a] {
+                continue;
+            }
+            let (i, k) = (node[b.a], node[b.b]);
+            for (row, col, value) in branch_admittance(self.models[br][0], i, k) {
+                y[row * n + col] = y[row * n + col] + value;
+            }
+        }
+        // Slack nodes: the sources' buses, at the set voltage of the first source on each.
+        let mut slack: Vec<Option<f64>> = vec![None; n];
+        for &s in sources {
+            let k = node[ix.source_bus[s]];
+            slack[k].get_or_insert(net.sources[s].vm_pu);
+        }
+        let pq: Vec<usize> = (0..n).filter(|k| slack[*k].is_none()).collect();
+        let mut vm: Vec<f64> = (0..n).map(|k| slack[k].unwrap_or(1.0)).collect();
+        let mut va = vec![0.0f64; n];
+        let np = pq.len();
+        let mut iterations = 0;
+        let mut v: Vec<C> = vec![C::default(); n];
+        let mut current = vec![C::default(); n];
+        loop {
+            for k in 0..n {
+                v[k] = C::new(vm[k] * va[k].cos(), vm[k] * va[k].sin());
+            }
+            for (i, c) in current.iter_mut().enumerate() {
+                *c = (0..n).fold(C::default(), |acc, k| acc + y[i * n + k] * v[k]);
+            }
+            // Mismatch: injected power computed − specified (the loads drawn, negated).
+            let mismatch: Vec<C> = (0..n).map(|i| v[i] * current[i].conj() + load[i]).collect();
+            let worst = pq
+                .iter()
+                .map(|&i| mismatch[i].re.abs().max(mismatch[i].im.abs()))
+                .fold(0.0, f64::max);
+            if worst < NEWTON_TOLERANCE {
+                break;
+            }
+            if iterations >= NEWTON_ITERATIONS || !worst.is_finite() {
+                return Err(FlowError::NoConvergence);
+            }
+            iterations += 1;
+            // The Jacobian of the mismatch in angle and magnitude (MATPOWER's dSbus_dV).
+            let size = 2 * np;
+            let mut jacobian = vec![0.0f64; size * size];
+            for (r, &i) in pq.iter().enumerate() {
+                for (c, &k) in pq.iter().enumerate() {
+                    let yik = y[i * n + k];
+                    let unit_k = C::new(va[k].cos(), va[k].sin());
+                    let mut d_vm = v[i] * (yik * unit_k).conj();
+                    let mut d_va_inner = (yik * v[k]).neg();
+                    if i == k {
+                        d_vm = d_vm + current[i].conj() * unit_k;
+                        d_va_inner = d_va_inner + current[i];
+                    }
+                    // j · V_i · conj(inner)
+                    let t = v[i] * d_va_inner.conj();
+                    let d_va = C::new(-t.im, t.re);
+                    jacobian[r * size + c] = d_va.re;
+                    jacobian[r * size + np + c] = d_vm.re;
+                    jacobian[(np + r) * size + c] = d_va.im;
+                    jacobian[(np + r) * size + np + c] = d_vm.im;
+                }
+            }
+            let mut step: Vec<f64> = pq
+                .iter()
+                .map(|&i| -mismatch[i].re)
+                .chain(pq.iter().map(|&i| -mismatch[i].im))
+                .collect();
+            if !solve_dense(&mut jacobian, size, &mut step) {
+                return Err(FlowError::NoConvergence);
+            }
+            for (r, &i) in pq.iter().enumerate() {
+                va[i] += step[r];
+                vm[i] += step[np + r];
+            }
+        }
+        let mut sweep = Sweep {
+            vm_pu: buses.iter().map(|&b| vm[node[b]]).collect(),
+            buses: buses.clone(),
+            iterations,
+            newton: true,
+            ..Sweep::default()
+        };
+        let i_base = |bus: usize| net.sn_mva / (3f64.sqrt() * net.buses[bus].vn_kv);
+        for (br, b) in ix.branches.iter().enumerate() {
+            if joins(br) || !ix.conducts(br, closed) || !reached[b.a] {
+                continue;
+            }
+            let model = self.models[br][0];
+            let (va_, vb_) = (v[node[b.a]], v[node[b.b]]);
+            let (at_a, at_b) = terminal_currents(model, va_, vb_);
+            let (i_a, i_b) = (at_a.abs() * i_base(b.a), at_b.abs() * i_base(b.b));
+            let loading = match b.kind {
+                BranchKind::Line(l) => {
+                    let l = &net.lines[l];
+                    let limit = l.max_i_ka * l.df * f64::from(l.parallel.max(1));
+                    i_a.max(i_b) / limit * 100.0
+                }
+                BranchKind::Transformer(t) => {
+                    // End a is the high-voltage side.
+                    let t = &net.transformers[t];
+                    let s = (i_a * t.vn_hv_kv).max(i_b * t.vn_lv_kv) * 3f64.sqrt();
+                    s / (t.sn_mva * f64::from(t.parallel.max(1)) * t.df) * 100.0
+                }
+                BranchKind::Coupler(_) => continue,
+            };
+            sweep.branches.push(br);
+            sweep.loading.push(loading);
+        }
+        // A slack node's supply (its own load included), shared by the sources on it.
+        for &s in sources {
+            let k = node[ix.source_bus[s]];
+            let on_node = sources
+                .iter()
+                .filter(|&&o| node[ix.source_bus[o]] == k)
+                .count()
+                .max(1);
+            let supply = v[k] * current[k].conj() + load[k];
+            sweep.sources.push(s);
+            sweep
+                .source_mva
+                .push(supply.abs() * net.sn_mva / on_node as f64);
+        }
+        Ok(sweep)
+    }
+
     /// Every source.
     pub fn all_sources(&self) -> Vec<usize> {
         (0..self.ix.net.sources.len()).collect()
     }
+}
+
+/// A branch's entries in the bus admittance matrix, from its model fed from end a at node `i`
+/// to end b at node `k`: with t = 1/a and y = 1/z, the current into the branch at a is
+/// (t²y + y_a)·V_a − t·y·V_b, and at b −t·y·V_a + (y + y_b)·V_b.
+fn branch_admittance(m: Oriented, i: usize, k: usize) -> [(usize, usize, C); 4] {
+    let y = C::new(1.0, 0.0) / m.z;
+    let t = 1.0 / m.a;
+    [
+        (i, i, y.scale(t * t) + m.y_parent),
+        (i, k, y.scale(-t)),
+        (k, i, y.scale(-t)),
+        (k, k, y + m.y_child),
+    ]
+}
+
+/// The currents into a branch at its ends a and b (the models' two-port, as above).
+fn terminal_currents(m: Oriented, va: C, vb: C) -> (C, C) {
+    let y = C::new(1.0, 0.0) / m.z;
+    let t = 1.0 / m.a;
+    let series = y * (va.scale(t) - vb);
+    (series.scale(t) + m.y_parent * va, m.y_child * vb - series)
+}
+
+/// Solves `a · x = b` in place (`a` row-major, `n`×`n`; `b` becomes x) by Gaussian elimination
+/// with partial pivoting; false when `a` is singular. Kept here rather than a linear-algebra
+/// crate: twenty lines against a dependency tree's compile time, for matrices of a few hundred.
+fn solve_dense(a: &mut [f64], n: usize, b: &mut [f64]) -> bool {
+    for col in 0..n {
+        let Some(pivot) =
+            (col..n).max_by(|&r, &s| a[r * n + col].abs().total_cmp(&a[s * n + col].abs()))
+        else {
+            return false;
+        };
+        if a[pivot * n + col].abs() < 1e-14 {
+            return false;
+        }
+        if pivot != col {
+            for c in 0..n {
+                a.swap(pivot * n + c, col * n + c);
+            }
+            b.swap(pivot, col);
+        }
+        let diagonal = a[col * n + col];
+        for row in col + 1..n {
+            let factor = a[row * n + col] / diagonal;
+            if factor == 0.0 {
+                continue;
+            }
+            for c in col..n {
+                a[row * n + c] -= factor * a[col * n + c];
+            }
+            b[row] -= factor * b[col];
+        }
+    }
+    for row in (0..n).rev() {
+        let mut sum = b[row];
+        for c in row + 1..n {
+            sum -= a[row * n + c] * b[c];
+        }
+        b[row] = sum / a[row * n + row];
+    }
+    true
 }
 
 fn branch_name(ix: &Indexed, br: usize) -> String {
@@ -440,6 +737,7 @@ pub fn run(net: &Network) -> Result<Flow, FlowError> {
     let sweep = solver.run(&ix.normal_state(), &solver.all_sources())?;
     let mut flow = Flow {
         iterations: sweep.iterations,
+        newton: sweep.newton,
         ..Flow::default()
     };
     for (bus, vm) in sweep.buses.iter().zip(&sweep.vm_pu) {

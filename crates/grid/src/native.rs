@@ -62,6 +62,16 @@ struct File {
 
 /// Reads a native network file; every error names its line or its element.
 pub fn read(text: &str) -> Result<Network, Vec<String>> {
+    read_checked(text, true)
+}
+
+/// As `read`, for a load flow alone: loops and sources in parallel are allowed
+/// (`Network::check_for_flow`).
+pub fn read_for_flow(text: &str) -> Result<Network, Vec<String>> {
+    read_checked(text, false)
+}
+
+fn read_checked(text: &str, radial: bool) -> Result<Network, Vec<String>> {
     let file: File = toml::from_str(text).map_err(|e| vec![crate::toml_error(text, &e)])?;
     let mut errors = Vec::new();
     let mut switches = Vec::with_capacity(file.switches.len());
@@ -102,7 +112,12 @@ pub fn read(text: &str) -> Result<Network, Vec<String>> {
         sensors: file.sensors,
         reliability: file.reliability,
     };
-    errors.extend(network.check().iter().map(NetworkError::to_string));
+    let problems = if radial {
+        network.check()
+    } else {
+        network.check_for_flow()
+    };
+    errors.extend(problems.iter().map(NetworkError::to_string));
     if errors.is_empty() {
         Ok(network)
     } else {

@@ -332,6 +332,17 @@ impl Network {
 
     /// Every problem of the network, or none.
     pub fn check(&self) -> Vec<NetworkError> {
+        self.check_operation(true)
+    }
+
+    /// As `check`, for a load flow alone: loops and sources in parallel are allowed (the load
+    /// flow solves meshed operation by Newton–Raphson); fault isolation and restoration need
+    /// `check`'s radial operation.
+    pub fn check_for_flow(&self) -> Vec<NetworkError> {
+        self.check_operation(false)
+    }
+
+    fn check_operation(&self, radial: bool) -> Vec<NetworkError> {
         let mut errors = Vec::new();
         let mut error =
             |element: String, message: String| errors.push(NetworkError { element, message });
@@ -514,13 +525,18 @@ impl Network {
             }
         }
         if errors.is_empty() {
-            errors.extend(self.topology_errors(&bus_index));
+            errors.extend(self.topology_errors(&bus_index, radial));
         }
         errors
     }
 
-    /// In the normal switching state: loops, and buses with load that no source reaches.
-    fn topology_errors(&self, bus_index: &BTreeMap<&str, usize>) -> Vec<NetworkError> {
+    /// In the normal switching state: loops (when it must be operated radially), and buses with
+    /// load that no source reaches.
+    fn topology_errors(
+        &self,
+        bus_index: &BTreeMap<&str, usize>,
+        radial: bool,
+    ) -> Vec<NetworkError> {
         let mut errors = Vec::new();
         let n = self.buses.len();
         // A branch conducts when it is in service and every switch on it is closed.
@@ -560,7 +576,7 @@ impl Network {
         let root = n;
         let mut components = Components::new(n + 1);
         for s in &self.sources {
-            if !components.join(bus_index[s.bus.as_str()], root) {
+            if !components.join(bus_index[s.bus.as_str()], root) && radial {
                 errors.push(NetworkError {
                     element: format!("source {}", s.id),
                     message: "its bus is fed by another source already: two sources in parallel"
@@ -569,7 +585,7 @@ impl Network {
             }
         }
         for (a, b, name) in &edges {
-            if !components.join(*a, *b) {
+            if !components.join(*a, *b) && radial {
                 errors.push(NetworkError {
                     element: name.clone(),
                     message: "closes a loop in the normal switching state; radial operation needs an open switch on it or on the loop".into(),

@@ -570,12 +570,19 @@ pub fn evaluate(classifier: &Classifier, labelled: &[Labelled]) -> Evaluation {
         .zip(&results)
         .map(|(r, c)| (c.confidence, r.category == c.category))
         .collect();
-    let (reviewed, routed): (Vec<&(f64, bool)>, Vec<&(f64, bool)>) = pairs
+    let needs_review = |confidence: f64| classifier.router.needs_review(confidence);
+    let reviewed: Vec<bool> = pairs
         .iter()
-        .partition(|(confidence, _)| classifier.router.needs_review(*confidence));
-    let accuracy = |rows: &[&(f64, bool)]| {
-        rows.iter().filter(|(_, right)| *right).count() as f64 / rows.len().max(1) as f64
-    };
+        .filter(|(c, _)| needs_review(*c))
+        .map(|(_, right)| *right)
+        .collect();
+    let routed: Vec<bool> = pairs
+        .iter()
+        .filter(|(c, _)| !needs_review(*c))
+        .map(|(_, right)| *right)
+        .collect();
+    let accuracy =
+        |rows: &[bool]| rows.iter().filter(|r| **r).count() as f64 / rows.len().max(1) as f64;
     Evaluation {
         n: labelled.len(),
         category,
@@ -695,7 +702,10 @@ mod tests {
         // Calibrated on folds of the training wordings, judged on the held-out ones: a stated
         // 80 % is right about 80 % of the time (the bound is 0.05).
         assert!(e.confidence.ece <= 0.05, "{:?}", e.confidence);
-        assert!(c.calibration().a < 0.0, "a wider margin is more often right");
+        assert!(
+            c.calibration().a < 0.0,
+            "a wider margin is more often right"
+        );
         // What goes to review is wrong more often than what is routed.
         assert!(e.confidence.reviewed > 0, "{:?}", e.confidence);
         assert!(

@@ -165,7 +165,10 @@ async fn desk_page(
             form,
             groups: subcategory_groups(s, info.lang),
             types: type_options(s, info.lang),
-            reviews: rows.iter().filter(|r| s.app.hotline().awaits_review(r)).count(),
+            reviews: rows
+                .iter()
+                .filter(|r| s.app.hotline().awaits_review(r))
+                .count(),
             rows: queue_lines(s, info.lang, &rows),
             message,
             chased,

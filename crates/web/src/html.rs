@@ -123,7 +123,11 @@ pub(crate) fn chrome(actor: &Actor, info: &RequestInfo) -> Chrome {
         ("/units", t.units, Action::ViewUnits),
         ("/units/channels", t.channels, Action::ManageUnits),
         ("/users", t.users, Action::ManageUsers),
-        ("/hotline/models", t.hotline_models, Action::RetrainClassifier),
+        (
+            "/hotline/models",
+            t.hotline_models,
+            Action::RetrainClassifier,
+        ),
         ("/audit", t.audit, Action::ViewAudit),
         ("/models", t.models, Action::UseAccount),
         ("/account", t.account, Action::UseAccount),

@@ -2970,7 +2970,11 @@ async fn a_request_the_model_is_unsure_of_waits_for_an_agents_review(backend: Ba
     let agent = w.actor("hotline").await;
     // A place but hardly a subject: the model's category is a guess.
     let text = "巴南区鱼洞街道有个问题想反映一下";
-    let c = w.app.classify_request(&agent, text).await.expect("classify");
+    let c = w
+        .app
+        .classify_request(&agent, text)
+        .await
+        .expect("classify");
     assert!(c.confidence < 0.6, "{c:?}");
     let citizen = minsheng_app::hotline::RequestSubmission {
         channel: "web".into(),
@@ -2978,7 +2982,10 @@ async fn a_request_the_model_is_unsure_of_waits_for_an_agents_review(backend: Ba
     };
     let taken = w
         .app
-        .submit_request(&minsheng_app::hotline::outside_actor("web", "127.0.0.1"), &citizen)
+        .submit_request(
+            &minsheng_app::hotline::outside_actor("web", "127.0.0.1"),
+            &citizen,
+        )
         .await
         .expect("intake");
     assert!(taken.manual, "held at the centre, nobody sent: {taken:?}");
@@ -3067,7 +3074,10 @@ async fn a_retraining_that_would_be_worse_is_not_activated(backend: Backend) {
         .classify_request(&agent, "渝中区较场口轻轨站的电梯坏了好几天")
         .await
         .expect("classify");
-    assert_eq!(after.subcategory, before.subcategory, "the model in use is kept");
+    assert_eq!(
+        after.subcategory, before.subcategory,
+        "the model in use is kept"
+    );
 }
 
 async fn hotline_requests_without_a_place_wait_for_manual_dispatch_and_corrections_train(
