@@ -2,6 +2,7 @@
 //! language), scoring with explanations, and the Alkire–Foster aggregates. Pure computation:
 //! no IO.
 
+pub mod calibration;
 pub mod catalog;
 pub mod model;
 pub mod mpi;

@@ -108,6 +108,10 @@ pub struct Model {
     pub conclusions: Vec<Conclusion>,
     pub veto_conclusion: usize,
     pub deduction_max: f64,
+    /// Points (raw, score) turning the points added less the deduction into the score on the
+    /// district's scale, linear between; none: the score is the raw points.
+    pub scale: Vec<(f64, f64)>,
+    pub scale_rationale: String,
     /// Lets in evaluation order; let i lives in slot i.
     lets: Vec<(String, Compiled)>,
     /// Facts the model reads, as (record, field) of the survey schema.
@@ -125,6 +129,23 @@ impl Model {
     pub fn lets(&self) -> &[(String, Compiled)] {
         &self.lets
     }
+    /// The score on the district's scale of raw points (added less the deduction, 0–100).
+    pub fn scaled(&self, raw: f64) -> f64 {
+        let Some(&(first_x, first_y)) = self.scale.first() else {
+            return raw;
+        };
+        if raw <= first_x {
+            return first_y;
+        }
+        for w in self.scale.windows(2) {
+            let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+            if raw <= x1 {
+                return y0 + (y1 - y0) * (raw - x0) / (x1 - x0);
+            }
+        }
+        self.scale.last().map_or(raw, |(_, y)| *y)
+    }
+
     pub fn conclusion_index(&self, code: &str) -> Option<usize> {
         self.conclusions.iter().position(|c| c.code == code)
     }
@@ -147,6 +168,7 @@ struct File {
     #[serde(default, rename = "veto")]
     vetoes: Vec<VetoDef>,
     deduction: Option<DeductionDef>,
+    scale: Option<ScaleDef>,
     #[serde(default, rename = "conclusion")]
     conclusions: Vec<ConclusionDef>,
 }
@@ -216,6 +238,15 @@ struct VetoDef {
 #[serde(deny_unknown_fields)]
 struct DeductionDef {
     max: Spanned<f64>,
+}
+
+/// The district's scale: (points added less the deduction, the score), rising, from 0 to 100.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScaleDef {
+    points: Spanned<Vec<(f64, f64)>>,
+    #[serde(default)]
+    rationale: String,
 }
 
 #[derive(Deserialize)]
@@ -516,6 +547,27 @@ impl Loader<'_> {
             Some(d) => *d.max.get_ref(),
             None => deduct_total.min(100.0),
         };
+        let scale = match &file.scale {
+            None => Vec::new(),
+            Some(def) => {
+                let points = def.points.get_ref();
+                let rising = points
+                    .windows(2)
+                    .all(|w| w[1].0 > w[0].0 && w[1].1 >= w[0].1);
+                let within = points
+                    .iter()
+                    .all(|(x, y)| (0.0..=100.0).contains(x) && (0.0..=100.0).contains(y));
+                let ends = points.first() == Some(&(0.0, 0.0))
+                    && points.last().is_some_and(|(x, _)| *x == 100.0);
+                if points.len() < 2 || !rising || !within || !ends {
+                    self.at(
+                        def.points.span().start,
+                        "scale points: [raw, score] pairs from [0, 0] to [100, …], both rising, within 0–100",
+                    );
+                }
+                points.clone()
+            }
+        };
 
         // Vetoes.
         let mut vetoes = Vec::new();
@@ -670,6 +722,12 @@ impl Loader<'_> {
             conclusions,
             veto_conclusion: veto_conclusion?,
             deduction_max,
+            scale,
+            scale_rationale: file
+                .scale
+                .as_ref()
+                .map(|s| s.rationale.clone())
+                .unwrap_or_default(),
             lets,
             facts_used,
         })

@@ -195,7 +195,8 @@ impl Model {
         scored
     }
 
-    /// Total (clamped to 0–100) and the deduction, from dimension points.
+    /// Total (the points added less the deduction, clamped to 0–100, on the model's scale) and
+    /// the deduction, from dimension points.
     fn totals(&self, dims: &[f64]) -> (f64, f64) {
         let mut added = 0.0;
         let mut deducted = 0.0;
@@ -207,7 +208,10 @@ impl Model {
             }
         }
         let deduction = deducted.min(self.deduction_max);
-        ((added - deduction).clamp(0.0, 100.0), deduction)
+        (
+            self.scaled((added - deduction).clamp(0.0, 100.0)),
+            deduction,
+        )
     }
 
     /// The first conclusion rule that holds. Rules that could not be evaluated are skipped and
@@ -634,6 +638,9 @@ pub struct ResultJson<'m> {
     pub model: &'m str,
     pub model_version: &'m str,
     pub score: f64,
+    /// The points added less the deduction before the model's scale (equal to the score when
+    /// the model has none).
+    pub raw_points: f64,
     pub conclusion: &'m str,
     pub conclusion_label: &'m str,
     pub vetoes: Vec<VetoJson<'m>>,
@@ -665,6 +672,18 @@ pub struct IndicatorJson<'m> {
 }
 
 impl Model {
+    /// The points added less the deduction (0–100), before the model's scale.
+    pub fn raw_points(&self, scored: &Scored) -> f64 {
+        let added: f64 = self
+            .dimensions
+            .iter()
+            .zip(&scored.dims)
+            .filter(|(d, _)| !d.deduct)
+            .map(|(_, p)| p)
+            .sum();
+        (added - scored.deduction).clamp(0.0, 100.0)
+    }
+
     pub fn result_json<'m>(
         &'m self,
         household: &'m str,
@@ -677,6 +696,7 @@ impl Model {
             model: &self.id,
             model_version: &self.version,
             score: round2(scored.total),
+            raw_points: round2(self.raw_points(scored)),
             conclusion: &conclusion.code,
             conclusion_label: &conclusion.label_zh,
             vetoes: scored

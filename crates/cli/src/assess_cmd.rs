@@ -27,6 +27,10 @@ pub enum ModelCommand {
     Check {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// A calibration set (survey fixtures and expect.toml with each one's band and
+        /// conclusion): every case outside its band is named; exit 1 if any is.
+        #[arg(long)]
+        fixtures: Option<PathBuf>,
     },
     /// The shipped models.
     List,
@@ -56,6 +60,44 @@ pub enum CatalogCommand {
     Check { file: Option<PathBuf> },
     /// The items of the shipped catalog, by category.
     List,
+}
+
+/// Scores a calibration set with a model and names each case outside its band; true when all
+/// land in theirs.
+fn check_calibration(file: &std::path::Path, model: &Model, dir: &std::path::Path) -> Result<bool> {
+    use minsheng_assess::calibration::{self, EXPECTATIONS};
+    let expect = dir.join(EXPECTATIONS);
+    let text = std::fs::read_to_string(&expect)
+        .with_context(|| format!("cannot read {}", expect.display()))?;
+    let outcomes = calibration::check(model, &text, |name| {
+        std::fs::read_to_string(dir.join(name)).map_err(|e| e.to_string())
+    })
+    .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    let mut ok = true;
+    for o in &outcomes {
+        match &o.problem {
+            None => say!(
+                "ok    {:<32} {:>6.2} (points {:>6.2}) in {}–{}  {}",
+                o.file,
+                o.score,
+                o.raw_points,
+                o.band.0,
+                o.band.1,
+                o.conclusion
+            ),
+            Some(problem) => {
+                ok = false;
+                eprintln!("{}: {}: {problem} — {}", dir.display(), o.file, o.why);
+            }
+        }
+    }
+    say!(
+        "{}: {} of {} calibration cases in their bands",
+        file.display(),
+        outcomes.iter().filter(|o| o.problem.is_none()).count(),
+        outcomes.len()
+    );
+    Ok(ok)
 }
 
 pub fn catalog_command(command: CatalogCommand) -> Result<ExitCode> {
@@ -177,12 +219,16 @@ pub fn load_model(spec: &str) -> Result<Model> {
 
 pub fn model_command(command: ModelCommand) -> Result<ExitCode> {
     match command {
-        ModelCommand::Check { files } => {
+        ModelCommand::Check { files, fixtures } => {
             let mut ok = true;
             for file in files {
                 let source = std::fs::read_to_string(&file)
                     .with_context(|| format!("cannot read {}", file.display()))?;
                 match Model::from_toml(&source) {
+                    Ok(model) if fixtures.is_some() => {
+                        let dir = fixtures.as_deref().unwrap_or(std::path::Path::new("."));
+                        ok &= check_calibration(&file, &model, dir)?;
+                    }
                     Ok(model) => say!(
                         "{}: ok — {} {} ({} dimensions, {} indicators, {} vetoes, {} conclusions)",
                         file.display(),
