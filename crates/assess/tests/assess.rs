@@ -615,3 +615,84 @@ fn no_money_item_is_recommended_at_zero() {
         "some rule fires with nothing to pay in 3,000 households"
     );
 }
+
+/// The seed's cases as the team wrote them (models/calibration/cq-7d82), with their
+/// recommendations.
+fn seed_case(name: &str) -> serde_json::Value {
+    let path = format!(
+        "{}/../../models/calibration/cq-7d82/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("JSON")
+}
+
+fn recommended(json: &serde_json::Value) -> minsheng_assess::catalog::Recommendations {
+    use minsheng_assess::catalog::{self, AssessmentFacts};
+    let catalog = catalog::shipped().expect("the shipped catalog loads");
+    let model = match shipped_model("cq-7d82") {
+        Some(Ok(model)) => model,
+        other => panic!("{other:?}"),
+    };
+    let survey = survey::read(&json.to_string()).expect("valid");
+    let scored = model.score(&survey.facts);
+    let facts = AssessmentFacts {
+        score: scored.total,
+        conclusion: model.conclusions[scored.conclusion].code.clone(),
+    };
+    catalog.recommend(&survey.facts, &facts)
+}
+
+fn amount_of(r: &minsheng_assess::catalog::Recommendations, item: &str) -> Option<f64> {
+    r.items.iter().find(|i| i.item == item).and_then(|i| i.amount)
+}
+
+#[test]
+fn a_child_whose_parent_lives_with_her_is_not_an_orphan() {
+    // The dialysis father and his daughter of 14: the father is at home, so she is cared for,
+    // however ill he is and whatever he earns.
+    let mut case = seed_case("dialysis-father");
+    let r = recommended(&case);
+    assert!(amount_of(&r, "tekun_child_allowance").is_none(), "{r:?}");
+    case["members"][0]["employment"] = "employed".into();
+    case["members"][0]["monthly_income"] = 6000.into();
+    case["income"]["wages"] = 72000.into();
+    let r = recommended(&case);
+    assert!(amount_of(&r, "tekun_child_allowance").is_none());
+    // Without any adult at home (the father gone), the allowance is recommended for her.
+    let mut alone = seed_case("dialysis-father");
+    alone["members"] = serde_json::Value::Array(vec![alone["members"][1].clone()]);
+    alone["members"][0]["relation"] = "self".into();
+    let r = recommended(&alone);
+    assert_eq!(amount_of(&r, "tekun_child_allowance"), Some(1300.0), "{r:?}");
+}
+
+#[test]
+fn emergency_aid_grows_with_how_grave_the_shock_is_and_the_household_and_stops_at_the_cap() {
+    // The fractured woman, alone and bedridden: a grave event, ten months of the line.
+    let woman = seed_case("fractured-woman");
+    let r = recommended(&woman);
+    let grave = amount_of(&r, "temporary_emergency").expect("on the emergency path");
+    assert_eq!(grave, 8000.0);
+    assert!(grave > 6000.0, "the seed's woman received over ¥6,000");
+    // The same fracture, but she can still look after herself and lost ¥6,000: serious.
+    let mut lighter = woman.clone();
+    lighter["members"][0]["self_care"] = "partial".into();
+    lighter["shocks"][0]["loss"] = 6000.into();
+    let serious = amount_of(&recommended(&lighter), "temporary_emergency").expect("recommended");
+    assert_eq!(serious, 4000.0);
+    // A household of four with the grave event: 2.5 times, capped at ¥20,000.
+    let mut family = woman.clone();
+    let member = family["members"][0].clone();
+    let mut others = Vec::new();
+    for (age, relation) in [(40, "child"), (38, "child"), (12, "grandchild")] {
+        let mut m = member.clone();
+        m["age"] = age.into();
+        m["relation"] = relation.into();
+        m["self_care"] = "full".into();
+        m["employment"] = "unemployed".into();
+        others.push(m);
+    }
+    family["members"].as_array_mut().expect("members").extend(others);
+    let four = amount_of(&recommended(&family), "temporary_emergency").expect("recommended");
+    assert_eq!(four, 20000.0, "10 × 800 × 2.5 = 20,000, the cap");
+}
