@@ -421,12 +421,15 @@ impl Loader<'_> {
         if header.version.get_ref().trim().is_empty() || header.version.get_ref().len() > 32 {
             self.at(header.version.span().start, "version: 1 to 32 characters");
         }
-        if *header.survey_schema.get_ref() != survey::SCHEMA_VERSION {
+        if !(survey::OLDEST_SCHEMA..=survey::SCHEMA_VERSION)
+            .contains(header.survey_schema.get_ref())
+        {
             self.at(
                 header.survey_schema.span().start,
                 format!(
-                    "survey_schema {} is not known; this build reads schema {}",
+                    "survey_schema {} is not known; this build reads schemas {} to {}",
                     header.survey_schema.get_ref(),
+                    survey::OLDEST_SCHEMA,
                     survey::SCHEMA_VERSION
                 ),
             );

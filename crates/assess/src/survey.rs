@@ -1,7 +1,8 @@
-//! The household survey (家庭家境调查): the facts an assessor records, version 1.
+//! The household survey (家庭家境调查): the facts an assessor records, version 2 (version 1
+//! surveys are still read: the facts added in 2 are then not asked, rather than not recorded).
 //!
 //! One table below is the schema: the JSON reader, the JSON Schema document
-//! (`models/survey-v1.schema.json`), the web form and the expression checker all come from it,
+//! (`models/survey.schema.json`), the web form and the expression checker all come from it,
 //! so they cannot disagree. Money is yuan over the last 12 months unless a field says
 //! "monthly". A fact left out (or `null`) is "not recorded": the survey is then partial, and
 //! every score says what it could not see.
@@ -12,7 +13,9 @@ use minsheng_expr::{EnumDef, FieldDef, Record, RecordDef, Schema, Ty, Value};
 use minsheng_i18n::{Message, msg};
 use serde_json::{Map, Value as Json};
 
-pub const SCHEMA_VERSION: u32 = 1;
+/// The version new surveys are written in, and the oldest still read.
+pub const SCHEMA_VERSION: u32 = 2;
+pub const OLDEST_SCHEMA: u32 = 1;
 
 /// The most members a household file holds; more is a data error, not a family.
 pub const MAX_MEMBERS: usize = 30;
@@ -51,6 +54,18 @@ pub struct FieldSpec {
     pub required: bool,
     pub zh: &'static str,
     pub en: &'static str,
+    /// The survey version that added it: a survey of an older version was never asked it.
+    /// The facts added in version 2 are details whose absence means none or not applicable
+    /// (a transfer not received, a parent for an adult, the district's usual 低保 line): left
+    /// out, they are not gaps that make a survey partial.
+    pub since: u32,
+}
+
+impl FieldSpec {
+    /// Whether leaving it out makes the survey partial (see `since`).
+    pub fn gap_when_left_out(&self) -> bool {
+        self.since == 1
+    }
 }
 
 #[derive(Debug)]
@@ -68,6 +83,19 @@ const fn f(name: &'static str, kind: Kind, zh: &'static str, en: &'static str) -
         required: false,
         zh,
         en,
+        since: 1,
+    }
+}
+
+/// A fact added in survey version 2.
+const fn f2(name: &'static str, kind: Kind, zh: &'static str, en: &'static str) -> FieldSpec {
+    FieldSpec {
+        name,
+        kind,
+        required: false,
+        zh,
+        en,
+        since: 2,
     }
 }
 
@@ -78,6 +106,7 @@ const fn req(name: &'static str, kind: Kind, zh: &'static str, en: &'static str)
         required: true,
         zh,
         en,
+        since: 1,
     }
 }
 
@@ -171,6 +200,24 @@ const RELATIVES_SUPPORT: &[Choice] = &[
     c("regular", "定期资助", "regular"),
     c("occasional", "偶尔资助", "occasional"),
     c("none", "无", "none"),
+];
+const RESIDENCE: &[Choice] = &[c("urban", "城市", "urban"), c("rural", "农村", "rural")];
+/// A child's parent, as the orphan and de-facto-unsupported-child rules read it.
+const PARENT: &[Choice] = &[
+    c("home", "在家共同生活", "lives at home"),
+    c("away", "在外（健在，可抚养）", "alive, lives elsewhere"),
+    c("dead", "死亡", "dead"),
+    c("missing", "失踪/失联", "missing"),
+    c(
+        "imprisoned",
+        "服刑/强制隔离戒毒",
+        "imprisoned or in compulsory rehabilitation",
+    ),
+    c(
+        "disabled",
+        "重残/重病（无力抚养）",
+        "severely disabled or ill, unable to raise a child",
+    ),
 ];
 const SHOCKS: &[Choice] = &[
     c("accident", "意外事故", "accident"),
@@ -273,6 +320,68 @@ pub static MEMBER: RecordSpec = RecordSpec {
             "有大病或商业保险",
             "Has critical-illness or commercial insurance",
         ),
+        f2(
+            "father",
+            Kind::Choice(PARENT),
+            "父亲情况（未成年人填）",
+            "Father (for a child)",
+        ),
+        f2(
+            "mother",
+            Kind::Choice(PARENT),
+            "母亲情况（未成年人填）",
+            "Mother (for a child)",
+        ),
+        f2("boarding", BOOL, "寄宿就读", "Boards at school"),
+    ],
+};
+
+/// Government transfers by kind (part of `income.transfers`): each kind's treatment in a means
+/// test is the model's (most are disregarded: 低保金, 特困供养金, the disability allowances…).
+pub static TRANSFERS: RecordSpec = RecordSpec {
+    name: "transfers",
+    zh: "转移性收入明细（近12个月，已含在政府转移性收入中）",
+    en: "Government transfers by kind (last 12 months, part of government transfers)",
+    fields: &[
+        f2("dibao", MONEY, "低保金", "Minimum living allowance"),
+        f2(
+            "tekun",
+            MONEY,
+            "特困供养金",
+            "Support for the extremely poor",
+        ),
+        f2(
+            "disability_allowances",
+            MONEY,
+            "残疾人两项补贴",
+            "Disability living and care allowances",
+        ),
+        f2("elderly_allowance", MONEY, "高龄津贴", "Old-age allowance"),
+        f2(
+            "orphan_allowance",
+            MONEY,
+            "孤儿基本生活费",
+            "Orphan living allowance",
+        ),
+        f2(
+            "special_care",
+            MONEY,
+            "优抚金",
+            "Veterans' and martyrs' benefits",
+        ),
+        f2(
+            "heroic_award",
+            MONEY,
+            "见义勇为奖励",
+            "Awards for bravery",
+        ),
+        f2(
+            "unemployment_insurance",
+            MONEY,
+            "失业保险金",
+            "Unemployment insurance benefit",
+        ),
+        f2("other", MONEY, "其他转移性收入", "Other transfers"),
     ],
 };
 
@@ -308,6 +417,18 @@ pub static EXPENDITURE: RecordSpec = RecordSpec {
             MONEY,
             "医疗自付支出",
             "Medical, self-paid",
+        ),
+        f2(
+            "medical_inpatient",
+            MONEY,
+            "其中：住院自付",
+            "of which inpatient, self-paid",
+        ),
+        f2(
+            "medical_outpatient",
+            MONEY,
+            "其中：门诊自付",
+            "of which outpatient, self-paid",
         ),
         f("education", MONEY, "教育支出", "Education"),
         f("rent", MONEY, "房租", "Rent"),
@@ -525,7 +646,19 @@ pub static HOUSEHOLD: RecordSpec = RecordSpec {
             "家庭成员",
             "Members",
         ),
+        f2(
+            "residence",
+            Kind::Choice(RESIDENCE),
+            "城乡类别（低保标准不同）",
+            "Urban or rural (different minimum-living lines)",
+        ),
         f("income", Kind::Object(&INCOME), "收入", "Income"),
+        f2(
+            "transfers",
+            Kind::Object(&TRANSFERS),
+            "转移性收入明细",
+            "Transfers by kind",
+        ),
         f(
             "expenditure",
             Kind::Object(&EXPENDITURE),
@@ -575,6 +708,8 @@ pub struct Survey {
     pub facts: Record,
     /// Facts left out, as paths (`income.wages`, `members[1].age`).
     pub not_recorded: Vec<String>,
+    /// The survey version it was written in.
+    pub schema: u32,
 }
 
 impl Survey {
@@ -683,6 +818,7 @@ pub fn from_json(value: &Json) -> Result<Survey, Vec<FieldError>> {
     let mut reader = Reader {
         errors: Vec::new(),
         not_recorded: Vec::new(),
+        version: SCHEMA_VERSION,
     };
     let Some(object) = value.as_object() else {
         return Err(vec![FieldError {
@@ -691,7 +827,13 @@ pub fn from_json(value: &Json) -> Result<Survey, Vec<FieldError>> {
         }]);
     };
     match object.get("schema") {
-        Some(Json::Number(n)) if n.as_u64() == Some(u64::from(SCHEMA_VERSION)) => {}
+        Some(Json::Number(n))
+            if n.as_u64().is_some_and(|v| {
+                (u64::from(OLDEST_SCHEMA)..=u64::from(SCHEMA_VERSION)).contains(&v)
+            }) =>
+        {
+            reader.version = n.as_u64().map_or(SCHEMA_VERSION, |v| v as u32);
+        }
         Some(other) => reader.error(
             "schema",
             msg!("survey-schema-version", want = SCHEMA_VERSION, got = other),
@@ -744,6 +886,7 @@ pub fn from_json(value: &Json) -> Result<Survey, Vec<FieldError>> {
             note,
             facts,
             not_recorded: reader.not_recorded,
+            schema: reader.version,
         })
     } else {
         Err(reader.errors)
@@ -753,6 +896,8 @@ pub fn from_json(value: &Json) -> Result<Survey, Vec<FieldError>> {
 struct Reader {
     errors: Vec<FieldError>,
     not_recorded: Vec<String>,
+    /// The survey's version: facts added later were not asked.
+    version: u32,
 }
 
 fn join(prefix: &str, name: &str) -> String {
@@ -814,17 +959,38 @@ impl Reader {
             .iter()
             .map(|field| {
                 let path = join(prefix, field.name);
-                match object.get(field.name) {
+                let value = object.get(field.name);
+                if field.since > self.version {
+                    // Not asked in the survey's version: neither recorded nor missing.
+                    if value.is_some_and(|v| !v.is_null()) {
+                        self.error(
+                            &path,
+                            msg!(
+                                "survey-field-newer",
+                                since = field.since,
+                                version = self.version
+                            ),
+                        );
+                    }
+                    return Value::Missing;
+                }
+                match value {
                     None | Some(Json::Null) => {
                         if field.required {
                             self.error(
                                 &path,
                                 msg!("survey-required").both("field", field.zh, field.en),
                             );
+                        } else if !field.gap_when_left_out() {
                         } else if let Kind::Object(inner) = field.kind {
                             // A whole section left out: every fact in it is not recorded.
-                            self.not_recorded
-                                .extend(inner.fields.iter().map(|f| join(&path, f.name)));
+                            self.not_recorded.extend(
+                                inner
+                                    .fields
+                                    .iter()
+                                    .filter(|f| f.gap_when_left_out())
+                                    .map(|f| join(&path, f.name)),
+                            );
                         } else {
                             self.not_recorded.push(path);
                         }
@@ -960,7 +1126,7 @@ pub fn to_json(survey: &Survey) -> Json {
         Json::Object(map) => map,
         _ => Map::new(),
     };
-    object.insert("schema".into(), Json::from(SCHEMA_VERSION));
+    object.insert("schema".into(), Json::from(survey.schema));
     object.insert("household".into(), Json::from(survey.household.clone()));
     for (key, value) in [
         ("surveyed_on", &survey.surveyed_on),
@@ -1012,7 +1178,7 @@ pub fn json_schema() -> Json {
         );
         map.insert(
             "$id".into(),
-            Json::from("https://minsheng.example/schemas/survey-v1.json"),
+            Json::from("https://minsheng.example/schemas/survey-v2.json"),
         );
         map.insert(
             "title".into(),
@@ -1021,7 +1187,7 @@ pub fn json_schema() -> Json {
         if let Some(Json::Object(props)) = map.get_mut("properties") {
             props.insert(
                 "schema".into(),
-                serde_json::json!({"const": SCHEMA_VERSION, "description": "schema version"}),
+                serde_json::json!({"enum": (OLDEST_SCHEMA..=SCHEMA_VERSION).collect::<Vec<_>>(), "description": "schema version (facts added after a survey's version were not asked)"}),
             );
             props.insert("household".into(), serde_json::json!({"type": ["string", "integer"], "description": "the household's id"}));
             props.insert(

@@ -1,6 +1,8 @@
 //! The fast path of the survey reader: JSON text straight into records with serde, no JSON tree
 //! in between. It only accepts surveys that are entirely valid; on anything else it gives up
 //! and the full reader (`survey::from_json`) runs, which reports every error with its field.
+//! Only the current version takes this path (an older survey's unasked facts are the full
+//! reader's to tell from facts not recorded).
 //! Both must give the same survey for valid input (tested).
 
 use std::fmt;
@@ -43,9 +45,16 @@ fn complete(
     for (field, value) in spec.fields.iter().zip(record.fields.iter()) {
         match (value, field.kind) {
             (Value::Missing, _) if field.required => return false,
+            (Value::Missing, _) if !field.gap_when_left_out() => {}
             (Value::Missing, Kind::Object(inner)) => {
                 let base = path(field.name);
-                not_recorded.extend(inner.fields.iter().map(|f| format!("{base}.{}", f.name)));
+                not_recorded.extend(
+                    inner
+                        .fields
+                        .iter()
+                        .filter(|f| f.gap_when_left_out())
+                        .map(|f| format!("{base}.{}", f.name)),
+                );
             }
             (Value::Missing, _) => not_recorded.push(path(field.name)),
             (Value::Rec(inner_record), Kind::Object(inner))
@@ -152,6 +161,7 @@ impl<'de> Visitor<'de> for RootVisitor {
                     index: 0,
                 },
                 not_recorded: Vec::new(),
+                schema: SCHEMA_VERSION,
             }),
             _ => Err(refuse()),
         }

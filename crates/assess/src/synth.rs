@@ -83,7 +83,7 @@ impl SurveyGenerator {
             .count() as i64;
         let living_median = 7000.0 * size as f64;
         let mut survey = json!({
-            "schema": 1,
+            "schema": 2,
             "household": format!("H{id:08}"),
             "surveyed_on": "2026-10-15",
             "region_code": region_code,

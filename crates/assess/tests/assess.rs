@@ -194,12 +194,12 @@ fn survey_errors_name_the_field_and_the_member() {
 
 #[test]
 fn the_committed_json_schema_is_the_generated_one() {
-    let committed = include_str!("../../../models/survey-v1.schema.json");
+    let committed = include_str!("../../../models/survey.schema.json");
     let committed: serde_json::Value = serde_json::from_str(committed).expect("valid JSON");
     assert_eq!(
         committed,
         survey::json_schema(),
-        "run `minsheng survey schema > models/survey-v1.schema.json`"
+        "run `minsheng survey schema > models/survey.schema.json`"
     );
 }
 
@@ -643,7 +643,10 @@ fn recommended(json: &serde_json::Value) -> minsheng_assess::catalog::Recommenda
 }
 
 fn amount_of(r: &minsheng_assess::catalog::Recommendations, item: &str) -> Option<f64> {
-    r.items.iter().find(|i| i.item == item).and_then(|i| i.amount)
+    r.items
+        .iter()
+        .find(|i| i.item == item)
+        .and_then(|i| i.amount)
 }
 
 #[test]
@@ -663,7 +666,11 @@ fn a_child_whose_parent_lives_with_her_is_not_an_orphan() {
     alone["members"] = serde_json::Value::Array(vec![alone["members"][1].clone()]);
     alone["members"][0]["relation"] = "self".into();
     let r = recommended(&alone);
-    assert_eq!(amount_of(&r, "tekun_child_allowance"), Some(1300.0), "{r:?}");
+    assert_eq!(
+        amount_of(&r, "tekun_child_allowance"),
+        Some(1300.0),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -692,7 +699,140 @@ fn emergency_aid_grows_with_how_grave_the_shock_is_and_the_household_and_stops_a
         m["employment"] = "unemployed".into();
         others.push(m);
     }
-    family["members"].as_array_mut().expect("members").extend(others);
+    family["members"]
+        .as_array_mut()
+        .expect("members")
+        .extend(others);
     let four = amount_of(&recommended(&family), "temporary_emergency").expect("recommended");
     assert_eq!(four, 20000.0, "10 × 800 × 2.5 = 20,000, the cap");
+}
+
+fn cq() -> Model {
+    match shipped_model("cq-7d82") {
+        Some(Ok(model)) => model,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn conclusion_of(model: &Model, json: &serde_json::Value) -> (String, f64) {
+    let s = read(json);
+    let scored = model.score(&s.facts);
+    (
+        model.conclusions[scored.conclusion].code.clone(),
+        scored.total,
+    )
+}
+
+/// A disabled woman of 50 alone, unable to work, on 低保 (¥800 a month) and the two disability
+/// allowances (¥300 a month): ¥13,200 a year of government transfers and nothing else.
+fn disabled_woman(schema: u32) -> serde_json::Value {
+    let mut case = seed_case("fractured-woman");
+    case["schema"] = schema.into();
+    case["household"] = "disabled-woman".into();
+    case["members"][0]["age"] = 50.into();
+    case["members"][0]["disability"] = "physical".into();
+    case["members"][0]["disability_grade"] = 2.into();
+    case["members"][0]["self_care"] = "partial".into();
+    case["members"][0]["employment"] = "unable".into();
+    case["income"]["pensions"] = 0.into();
+    case["income"]["transfers"] = 13200.into();
+    case["expenditure"]["medical_self_pay"] = 2000.into();
+    case["debts"]["total"] = 0.into();
+    case["debts"]["medical"] = 0.into();
+    case["shocks"] = json!([]);
+    case
+}
+
+#[test]
+fn benefits_a_means_test_disregards_are_not_counted_as_income() {
+    // Basic living help: 低保 or, for her (severely disabled, alone, no one to work), 特困.
+    let basic = |json: &serde_json::Value| {
+        let r = recommended(json);
+        amount_of(&r, "dibao_allowance").or(amount_of(&r, "tekun_basic_living"))
+    };
+    // Version 1 cannot tell her transfers apart: all of it counts, ¥1,100 a month, above the
+    // 低保 line, so no basic living help — as before (v1 surveys are scored the same).
+    assert_eq!(basic(&disabled_woman(1)), None);
+    // Version 2 records them by kind: 低保金 and the disability allowances are disregarded, her
+    // income is 0 and she is helped as 特困.
+    let mut v2 = disabled_woman(2);
+    v2["transfers"] = json!({"dibao": 9600, "disability_allowances": 2400});
+    assert!(
+        basic(&v2).is_some_and(|a| a > 0.0),
+        "{:?}",
+        recommended(&v2)
+    );
+    let (conclusion, _) = conclusion_of(&cq(), &v2);
+    assert_eq!(conclusion, "income_poverty");
+    // Unemployment insurance is income: recorded as such it still counts.
+    v2["transfers"] = json!({"unemployment_insurance": 13200});
+    assert_eq!(basic(&v2), None);
+}
+
+#[test]
+fn version_one_surveys_are_read_and_version_two_facts_are_details() {
+    // A v1 survey: the facts added in v2 were not asked; giving one is an error that says so.
+    let mut v1 = seed_case("dialysis-father");
+    assert!(!read(&v1).is_partial());
+    v1["residence"] = "rural".into();
+    let e = survey::from_json(&v1).expect_err("v2 fact in a v1 survey");
+    assert!(e.iter().any(|e| e.field == "residence"), "{e:?}");
+    // The same household as v2 without any of the new facts: not partial, the same score.
+    let mut v2 = seed_case("dialysis-father");
+    v2["schema"] = 2.into();
+    let s2 = read(&v2);
+    assert!(!s2.is_partial(), "{:?}", s2.not_recorded);
+    let model = cq();
+    assert_eq!(
+        conclusion_of(&model, &v2),
+        conclusion_of(&model, &seed_case("dialysis-father"))
+    );
+    // Round trip keeps the version.
+    assert_eq!(
+        survey::to_json(&read(&seed_case("dialysis-father")))["schema"],
+        1
+    );
+    // Rural: measured against the rural line (¥640), a household at ¥700 a month each is above
+    // it, where the urban line (¥800) puts it below: its income scores less hardship.
+    let mut at_700 = disabled_woman(2);
+    at_700["income"]["transfers"] = 0.into();
+    at_700["income"]["wages"] = 8400.into();
+    at_700["members"][0]["employment"] = "flexible".into();
+    at_700["members"][0]["disability"] = "none".into();
+    at_700["members"][0]["disability_grade"] = 0.into();
+    at_700["members"][0]["self_care"] = "full".into();
+    let (_, urban) = conclusion_of(&model, &at_700);
+    at_700["residence"] = "rural".into();
+    let (_, rural) = conclusion_of(&model, &at_700);
+    assert!(
+        rural < urban,
+        "¥700 is further above the rural line: {rural} < {urban}"
+    );
+}
+
+#[test]
+fn a_child_whose_parents_cannot_raise_him_is_helped_even_with_a_grandparent_at_home() {
+    // A grandmother of 66 raising a grandson of 9 whose father is dead and mother missing.
+    let mut case = seed_case("dialysis-father");
+    case["schema"] = 2.into();
+    case["members"][0]["relation"] = "self".into();
+    case["members"][0]["age"] = 66.into();
+    case["members"][0]["sex"] = "female".into();
+    case["members"][1]["relation"] = "grandchild".into();
+    case["members"][1]["age"] = 9.into();
+    case["members"][1]["education"] = "primary".into();
+    case["members"][1]["father"] = "dead".into();
+    case["members"][1]["mother"] = "missing".into();
+    let r = recommended(&case);
+    assert_eq!(
+        amount_of(&r, "tekun_child_allowance"),
+        Some(1300.0),
+        "{r:?}"
+    );
+    // With his mother alive elsewhere, she is liable to raise him: not this allowance.
+    case["members"][1]["mother"] = "away".into();
+    assert!(amount_of(&recommended(&case), "tekun_child_allowance").is_none());
+    // A pupil who does not board gets no boarding allowance.
+    case["members"][1]["boarding"] = false.into();
+    assert!(amount_of(&recommended(&case), "education_boarding_subsidy").is_none());
 }

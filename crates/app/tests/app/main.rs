@@ -2427,9 +2427,9 @@ async fn emergency_aid_is_paid_first_and_never_overdraws_the_fund(backend: Backe
     assert!(case.due_at > case.started_at && case.paid_at.is_none());
 
     // Above the item's limit, or above the balance: refused with the figures.
-    match w.app.pay_emergency(&town, a, 20000.0).await {
+    match w.app.pay_emergency(&town, a, 25000.0).await {
         Err(AppError::Invalid(e)) => {
-            assert!(e[0].message.to_string().contains("10000.00"), "{e:?}")
+            assert!(e[0].message.to_string().contains("20000.00"), "{e:?}")
         }
         other => panic!("{other:?}"),
     }

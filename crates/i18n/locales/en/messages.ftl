@@ -207,6 +207,7 @@ outage-alerts-sent = { $n } outage alert(s) sent to community workers.
 survey-not-json = not valid JSON at line { $line }, column { $column }: { $error }
 survey-not-object = a survey is a JSON object
 survey-schema-version = this is schema version { $want }; the survey says { $got }
+survey-field-newer = this fact was added in survey version { $since }; the survey is version { $version } (write it as version { $since } to record it)
 survey-schema-required = required: the schema version ({ $want })
 survey-household-id = must be the household's id, 1 to 64 characters
 survey-household-required = required: the household's id

@@ -208,6 +208,7 @@ outage-alerts-sent = 已向社区工作者发出 { $n } 条停电提醒。
 survey-not-json = 不是有效的 JSON（第 { $line } 行第 { $column } 列）：{ $error }
 survey-not-object = 调查表须为一个 JSON 对象
 survey-schema-version = 当前调查表为第 { $want } 版，提交的是第 { $got } 版
+survey-field-newer = 该项是第 { $since } 版调查表新增的，本调查为第 { $version } 版（如需填写，请按第 { $since } 版提交）
 survey-schema-required = 缺少调查表版本号（{ $want }）
 survey-household-id = 须为家庭户编号（1 到 64 个字符）
 survey-household-required = 缺少家庭户编号
