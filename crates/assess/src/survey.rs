@@ -369,12 +369,7 @@ pub static TRANSFERS: RecordSpec = RecordSpec {
             "优抚金",
             "Veterans' and martyrs' benefits",
         ),
-        f2(
-            "heroic_award",
-            MONEY,
-            "见义勇为奖励",
-            "Awards for bravery",
-        ),
+        f2("heroic_award", MONEY, "见义勇为奖励", "Awards for bravery"),
         f2(
             "unemployment_insurance",
             MONEY,
