@@ -44,6 +44,16 @@ fn flisr_isolates_a_cable_fault_and_restores_through_the_tie() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("L99"));
 }
 
+/// The lowest bus voltage of `grid loadflow --json`.
+fn lowest_voltage(v: &serde_json::Value) -> f64 {
+    v["vm_pu"]
+        .as_object()
+        .expect("voltages")
+        .values()
+        .filter_map(serde_json::Value::as_f64)
+        .fold(f64::INFINITY, f64::min)
+}
+
 #[test]
 fn check_and_loadflow_read_pandapower_files() {
     let net = "crates/grid/tests/fixtures/pandapower/cigre_mv.json";
@@ -58,12 +68,7 @@ fn check_and_loadflow_read_pandapower_files() {
     let out = minsheng(&["grid", "loadflow", net, "--json"]);
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    let lowest = v["vm_pu"]
-        .as_object()
-        .expect("voltages")
-        .values()
-        .filter_map(serde_json::Value::as_f64)
-        .fold(f64::INFINITY, f64::min);
+    let lowest = lowest_voltage(&v);
     // pandapower: 0.922980 pu at bus 11.
     assert!((lowest - 0.922980).abs() < 1e-3, "{lowest}");
     // With its ties closed the network is meshed: refused for fault isolation (radial
@@ -80,12 +85,7 @@ fn check_and_loadflow_read_pandapower_files() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(v["method"], "newton");
-    let lowest = v["vm_pu"]
-        .as_object()
-        .expect("voltages")
-        .values()
-        .filter_map(serde_json::Value::as_f64)
-        .fold(f64::INFINITY, f64::min);
+    let lowest = lowest_voltage(&v);
     // pandapower (Newton–Raphson, ties closed): 0.958105 pu at bus 6.
     assert!((lowest - 0.958105).abs() < 1e-4, "{lowest}");
 }

@@ -327,21 +327,7 @@ impl<'i, 'n> Solver<'i, 'n> {
         let mut load = vec![C::default(); m];
         for (k, &bus) in order.iter().enumerate() {
             load[k] = self.load[bus];
-            // Lines hanging from this bus behind an open switch still draw their charging
-            // current (both halves taken here: the open end's half, seen through the series
-            // impedance, differs by micro-per-units).
-            for &br in &ix.adjacency[bus] {
-                let b = &ix.branches[br];
-                if let BranchKind::Line(l) = b.kind
-                    && b.in_service
-                    && !ix.conducts(br, closed)
-                    && b.switches
-                        .iter()
-                        .all(|&s| ix.switch_bus[s] != bus || closed[s])
-                {
-                    shunt[k] = shunt[k] + self.line_shunt[l];
-                }
-            }
+            shunt[k] = self.open_line_charging(bus, closed);
         }
         for (k, p) in parent.iter().enumerate() {
             if let Some((br, up, end)) = *p {
@@ -510,21 +496,9 @@ impl<'i, 'n> Solver<'i, 'n> {
         let mut y = vec![C::default(); n * n];
         let mut load = vec![C::default(); n];
         for &bus in &buses {
-            load[node[bus]] = load[node[bus]] + self.load[bus];
-            // Lines hanging open from this bus still draw their charging (as in the sweep).
-            for &br in &ix.adjacency[bus] {
-                let b = &ix.branches[br];
-                if let BranchKind::Line(l) = b.kind
-                    && b.in_service
-                    && !ix.conducts(br, closed)
-                    && b.switches
-                        .iter()
-                        .all(|&s| ix.switch_bus[s] != bus || closed[s])
-                {
-                    let k = node[bus];
-                    y[k * n + k] = y[k * n + k] + self.line_shunt[l];
-                }
-            }
+            let k = node[bus];
+            load[k] = load[k] + self.load[bus];
+            y[k * n + k] = y[k * n + k] + self.open_line_charging(bus, closed);
         }
         for (br, b) in ix.branches.iter().enumerate() {
             if joins(br) || !ix.conducts(br, closed) || !reached[b.a] {
@@ -651,6 +625,31 @@ impl<'i, 'n> Solver<'i, 'n> {
                 .push(supply.abs() * net.sn_mva / on_node as f64);
         }
         Ok(sweep)
+    }
+
+    /// The charging of the lines hanging from `bus` behind a switch open at their far end: they
+    /// still draw it (both halves taken here: the open end's half, seen through the series
+    /// impedance, differs by micro-per-units).
+    fn open_line_charging(&self, bus: usize, closed: &[bool]) -> C {
+        let ix = self.ix;
+        ix.adjacency[bus]
+            .iter()
+            .filter_map(|&br| {
+                let b = &ix.branches[br];
+                match b.kind {
+                    BranchKind::Line(l)
+                        if b.in_service
+                            && !ix.conducts(br, closed)
+                            && b.switches
+                                .iter()
+                                .all(|&s| ix.switch_bus[s] != bus || closed[s]) =>
+                    {
+                        Some(self.line_shunt[l])
+                    }
+                    _ => None,
+                }
+            })
+            .fold(C::default(), |acc, y| acc + y)
     }
 
     /// Every source.
