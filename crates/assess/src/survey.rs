@@ -976,19 +976,20 @@ impl Reader {
                                 &path,
                                 msg!("survey-required").both("field", field.zh, field.en),
                             );
-                        } else if !field.gap_when_left_out() {
-                        } else if let Kind::Object(inner) = field.kind {
-                            // A whole section left out: every fact in it is not recorded.
-                            self.not_recorded.extend(
-                                inner
-                                    .fields
-                                    .iter()
-                                    .filter(|f| f.gap_when_left_out())
-                                    .map(|f| join(&path, f.name)),
-                            );
-                        } else {
-                            self.not_recorded.push(path);
+                        } else if field.gap_when_left_out() {
+                            match field.kind {
+                                // A whole section left out: every fact in it is not recorded.
+                                Kind::Object(inner) => self.not_recorded.extend(
+                                    inner
+                                        .fields
+                                        .iter()
+                                        .filter(|f| f.gap_when_left_out())
+                                        .map(|f| join(&path, f.name)),
+                                ),
+                                _ => self.not_recorded.push(path),
+                            }
                         }
+                        // (A version-2 detail left out is none or not applicable: no gap.)
                         Value::Missing
                     }
                     Some(value) => self.value(field, value, &path),
