@@ -42,6 +42,7 @@ cargo run --quiet --locked -p minsheng -- messages check
 cargo run --quiet --locked -p minsheng -- model check models/*.toml
 cargo run --quiet --locked -p minsheng -- model check models/cq-7d82.toml --fixtures models/calibration/cq-7d82
 cargo run --quiet --locked -p minsheng -- catalog check
+cargo run --quiet --locked -p minsheng -- survey questions data/survey/questions.toml
 cargo run --quiet --locked -p minsheng -- hotline check
 cargo run --quiet --locked -p minsheng -- grid check data/grid/demo-zone.toml
 cargo run --quiet --locked -p minsheng -- grid rules data/grid/alarm-rules.toml

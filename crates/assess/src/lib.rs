@@ -6,6 +6,7 @@ pub mod calibration;
 pub mod catalog;
 pub mod model;
 pub mod mpi;
+pub mod questions;
 pub mod score;
 pub mod shipped;
 pub mod survey;

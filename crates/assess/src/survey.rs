@@ -11,6 +11,8 @@ use std::sync::OnceLock;
 
 use minsheng_expr::{EnumDef, FieldDef, Record, RecordDef, Schema, Ty, Value};
 use minsheng_i18n::{Message, msg};
+
+use crate::questions::{QuestionKind, Questions, Subject};
 use serde_json::{Map, Value as Json};
 
 /// The version new surveys are written in, and the oldest still read.
@@ -59,12 +61,15 @@ pub struct FieldSpec {
     /// (a transfer not received, a parent for an adult, the district's usual 低保 line): left
     /// out, they are not gaps that make a survey partial.
     pub since: u32,
+    /// Whether leaving it out makes the survey partial: the facts of version 1, not the
+    /// details added in version 2 (see `since`) nor a district's questions.
+    pub gap: bool,
 }
 
 impl FieldSpec {
-    /// Whether leaving it out makes the survey partial (see `since`).
+    /// Whether leaving it out makes the survey partial.
     pub fn gap_when_left_out(&self) -> bool {
-        self.since == 1
+        self.gap
     }
 }
 
@@ -84,6 +89,7 @@ const fn f(name: &'static str, kind: Kind, zh: &'static str, en: &'static str) -
         zh,
         en,
         since: 1,
+        gap: true,
     }
 }
 
@@ -96,6 +102,7 @@ const fn f2(name: &'static str, kind: Kind, zh: &'static str, en: &'static str) 
         zh,
         en,
         since: 2,
+        gap: false,
     }
 }
 
@@ -107,6 +114,7 @@ const fn req(name: &'static str, kind: Kind, zh: &'static str, en: &'static str)
         zh,
         en,
         since: 1,
+        gap: true,
     }
 }
 
@@ -227,7 +235,7 @@ const SHOCKS: &[Choice] = &[
     c("job_loss", "失业", "job loss"),
 ];
 
-pub static MEMBER: RecordSpec = RecordSpec {
+static BASE_MEMBER: RecordSpec = RecordSpec {
     name: "member",
     zh: "家庭成员",
     en: "Household member",
@@ -630,14 +638,14 @@ pub static SHOCK: RecordSpec = RecordSpec {
     ],
 };
 
-pub static HOUSEHOLD: RecordSpec = RecordSpec {
+static BASE_HOUSEHOLD: RecordSpec = RecordSpec {
     name: "household",
     zh: "家庭",
     en: "Household",
     fields: &[
         req(
             "members",
-            Kind::List(&MEMBER, MAX_MEMBERS),
+            Kind::List(&BASE_MEMBER, MAX_MEMBERS),
             "家庭成员",
             "Members",
         ),
@@ -690,6 +698,152 @@ pub static HOUSEHOLD: RecordSpec = RecordSpec {
     ],
 };
 
+/// The district questions in effect in this process (see `questions.rs`).
+static QUESTIONS: OnceLock<Questions> = OnceLock::new();
+
+/// Puts a district's questions in effect for this process. It must come before the first
+/// survey is read or any schema is asked for (the command line does it first thing); later, the
+/// survey's table is already built and the questions are given back.
+pub fn install_questions(questions: Questions) -> Result<(), Questions> {
+    QUESTIONS.set(questions)
+}
+
+/// The district questions in effect: those installed, else the shipped ones (whose validity
+/// a test keeps).
+pub fn questions() -> &'static Questions {
+    QUESTIONS.get_or_init(|| Questions::shipped().unwrap_or_default())
+}
+
+struct Specs {
+    household: &'static RecordSpec,
+    member: &'static RecordSpec,
+}
+
+/// The survey's table: the facts above plus the district questions, built once per process.
+/// Built specs are leaked on purpose: they live as long as the process, like the static ones,
+/// so every reader keeps its `&'static` table.
+fn specs() -> &'static Specs {
+    static SPECS: OnceLock<Specs> = OnceLock::new();
+    SPECS.get_or_init(|| {
+        let questions = questions();
+        let member = extend(
+            &BASE_MEMBER,
+            local_spec(questions, Subject::Member, "local"),
+            None,
+        );
+        let household = extend(
+            &BASE_HOUSEHOLD,
+            local_spec(questions, Subject::Household, "local"),
+            Some(member),
+        );
+        Specs { household, member }
+    })
+}
+
+/// The household record of the survey, with the district's questions.
+pub fn household_spec() -> &'static RecordSpec {
+    specs().household
+}
+
+/// A member's record of the survey, with the district's questions.
+pub fn member_spec() -> &'static RecordSpec {
+    specs().member
+}
+
+fn leak(text: &str) -> &'static str {
+    Box::leak(text.to_owned().into_boxed_str())
+}
+
+/// The `local` record of one subject's questions, or `None` when the district asks none.
+fn local_spec(
+    questions: &Questions,
+    subject: Subject,
+    name: &'static str,
+) -> Option<&'static RecordSpec> {
+    let fields: Vec<FieldSpec> = questions
+        .of(subject)
+        .map(|q| FieldSpec {
+            name: leak(&q.name),
+            kind: match &q.kind {
+                QuestionKind::Bool => Kind::Bool,
+                QuestionKind::Money => Kind::Money,
+                QuestionKind::Int { min, max } => Kind::Int {
+                    min: *min,
+                    max: *max,
+                },
+                QuestionKind::Number { min, max } => Kind::Number {
+                    min: *min,
+                    max: *max,
+                },
+                QuestionKind::Choice(answers) => Kind::Choice(Box::leak(
+                    answers
+                        .iter()
+                        .map(|(code, zh, en)| Choice {
+                            code: leak(code),
+                            zh: leak(zh),
+                            en: leak(en),
+                        })
+                        .collect::<Vec<_>>()
+                        .into_boxed_slice(),
+                )),
+            },
+            required: false,
+            zh: leak(&q.zh),
+            en: leak(&q.en),
+            since: 1,
+            gap: false,
+        })
+        .collect();
+    if fields.is_empty() {
+        return None;
+    }
+    Some(Box::leak(Box::new(RecordSpec {
+        name,
+        zh: "地方调查项目",
+        en: "District questions",
+        fields: Box::leak(fields.into_boxed_slice()),
+    })))
+}
+
+/// A base record with its `local` questions (and the household's members with theirs).
+fn extend(
+    base: &'static RecordSpec,
+    local: Option<&'static RecordSpec>,
+    members: Option<&'static RecordSpec>,
+) -> &'static RecordSpec {
+    let members = members.filter(|m| !std::ptr::eq(*m, &BASE_MEMBER));
+    if local.is_none() && members.is_none() {
+        return base;
+    }
+    let mut fields: Vec<FieldSpec> = base.fields.to_vec();
+    if let Some(members) = members {
+        for field in &mut fields {
+            if let Kind::List(inner, max) = field.kind
+                && std::ptr::eq(inner, &BASE_MEMBER)
+            {
+                field.kind = Kind::List(members, max);
+            }
+        }
+    }
+    if let Some(local) = local {
+        fields.push(FieldSpec {
+            name: "local",
+            kind: Kind::Object(local),
+            required: false,
+            zh: local.zh,
+            en: local.en,
+            since: 1,
+            gap: false,
+        });
+    }
+    Box::leak(Box::new(RecordSpec {
+        name: base.name,
+        zh: base.zh,
+        en: base.en,
+        fields: Box::leak(fields.into_boxed_slice()),
+    }))
+}
+
 /// Fields of the survey envelope, outside the facts.
 const ENVELOPE: [&str; 5] = ["schema", "household", "surveyed_on", "region_code", "note"];
 
@@ -729,8 +883,8 @@ impl std::fmt::Display for FieldError {
 /// Record ids of the expression schema, in the order [`expr_schema`] lays them out.
 struct Layout {
     schema: Schema,
-    /// (spec name, record id) for every record spec.
-    records: Vec<(&'static str, usize)>,
+    /// The spec of every record, by record id.
+    records: Vec<&'static RecordSpec>,
 }
 
 fn layout() -> &'static Layout {
@@ -740,7 +894,7 @@ fn layout() -> &'static Layout {
             schema: Schema::default(),
             records: Vec::new(),
         };
-        add_record(&mut layout, &HOUSEHOLD, "", false);
+        add_record(&mut layout, household_spec(), "", false);
         layout
     })
 }
@@ -753,7 +907,7 @@ fn add_record(layout: &mut Layout, spec: &'static RecordSpec, path: &str, is_lis
         is_list,
         fields: Vec::new(),
     });
-    layout.records.push((spec.name, id));
+    layout.records.push(spec);
     let mut fields = Vec::new();
     for field in spec.fields {
         let ty = match field.kind {
@@ -872,7 +1026,7 @@ pub fn from_json(value: &Json) -> Result<Survey, Vec<FieldError>> {
         |s| s.chars().count() <= 2000,
         msg!("text-too-long", max = 2000),
     );
-    let facts = reader.record(&HOUSEHOLD, object, "", 0, &ENVELOPE);
+    let facts = reader.record(household_spec(), object, "", 0, &ENVELOPE);
     if reader.errors.is_empty() {
         Ok(Survey {
             household,
@@ -1118,7 +1272,7 @@ impl Reader {
 
 /// The facts as JSON again (for storing drafts and for what-if changes).
 pub fn to_json(survey: &Survey) -> Json {
-    let mut object = match record_json(&HOUSEHOLD, &survey.facts) {
+    let mut object = match record_json(household_spec(), &survey.facts) {
         Json::Object(map) => map,
         _ => Map::new(),
     };
@@ -1164,9 +1318,10 @@ fn record_json(spec: &RecordSpec, record: &Record) -> Json {
     Json::Object(map)
 }
 
-/// The JSON Schema (draft 2020-12) of survey version 1, generated from the table above.
+/// The JSON Schema (draft 2020-12) of the survey (version 2, with the district questions in
+/// effect), generated from the table above.
 pub fn json_schema() -> Json {
-    let mut root = record_schema(&HOUSEHOLD);
+    let mut root = record_schema(household_spec());
     if let Json::Object(map) = &mut root {
         map.insert(
             "$schema".into(),
@@ -1178,7 +1333,7 @@ pub fn json_schema() -> Json {
         );
         map.insert(
             "title".into(),
-            Json::from("家庭家境调查 Household survey, version 1"),
+            Json::from("家庭家境调查 Household survey, version 2"),
         );
         if let Some(Json::Object(props)) = map.get_mut("properties") {
             props.insert(
@@ -1256,27 +1411,13 @@ fn record_schema(spec: &RecordSpec) -> Json {
 
 /// The spec of a record of the expression schema, by record id.
 pub fn record_spec(record: usize) -> Option<&'static RecordSpec> {
-    let (name, _) = layout().records.iter().find(|(_, id)| *id == record)?;
-    [
-        &HOUSEHOLD,
-        &MEMBER,
-        &INCOME,
-        &EXPENDITURE,
-        &DEBTS,
-        &HOUSING,
-        &ASSETS,
-        &SOCIAL,
-        &SUPPORT,
-        &SHOCK,
-    ]
-    .into_iter()
-    .find(|spec| spec.name == *name)
+    layout().records.get(record).copied()
 }
 
 /// The field at a fact's path (`members[1].age`) and the words for the path, in Chinese or
 /// English (家庭成员 2 · 年龄); `None` for a path the survey does not have.
 fn field_at(path: &str, chinese: bool) -> Option<(&'static FieldSpec, String)> {
-    let mut spec = &HOUSEHOLD;
+    let mut spec = household_spec();
     let mut words = Vec::new();
     let mut segments = path.split('.').peekable();
     while let Some(segment) = segments.next() {
@@ -1343,7 +1484,7 @@ pub fn choice_word(code: &str, chinese: bool) -> Option<&'static str> {
             _ => None,
         })
     }
-    search(&HOUSEHOLD, code, chinese)
+    search(household_spec(), code, chinese)
 }
 
 #[cfg(test)]

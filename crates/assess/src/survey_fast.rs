@@ -10,7 +10,7 @@ use std::fmt;
 use minsheng_expr::{Record, Value};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::survey::{HOUSEHOLD, Kind, MAX_MONEY, RecordSpec, SCHEMA_VERSION, Survey};
+use crate::survey::{Kind, MAX_MONEY, RecordSpec, SCHEMA_VERSION, Survey, household_spec};
 
 /// The survey, or `None` when the full reader must look at it.
 pub(crate) fn read(json: &str) -> Option<Survey> {
@@ -18,7 +18,7 @@ pub(crate) fn read(json: &str) -> Option<Survey> {
     let survey = RootSeed.deserialize(&mut deserializer).ok()?;
     deserializer.end().ok()?;
     let mut not_recorded = Vec::new();
-    if !complete(&HOUSEHOLD, &survey.facts, "", &mut not_recorded) {
+    if !complete(household_spec(), &survey.facts, "", &mut not_recorded) {
         return None;
     }
     Some(Survey {
@@ -118,7 +118,7 @@ impl<'de> Visitor<'de> for RootVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Survey, A::Error> {
-        let mut fields = vec![Value::Missing; HOUSEHOLD.fields.len()];
+        let mut fields = vec![Value::Missing; household_spec().fields.len()];
         let mut schema_ok = false;
         let mut household = None;
         let mut surveyed_on = None;
@@ -141,7 +141,7 @@ impl<'de> Visitor<'de> for RootVisitor {
                 "surveyed_on" => surveyed_on = text_field(&mut map, 10)?,
                 "region_code" => region_code = text_field(&mut map, 12)?,
                 "note" => note = text_field(&mut map, 2000)?,
-                _ => field(&HOUSEHOLD, key, &mut fields, &mut map)?,
+                _ => field(household_spec(), key, &mut fields, &mut map)?,
             }
         }
         let dates_ok = surveyed_on.as_deref().is_none_or(|s| {

@@ -10,6 +10,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use minsheng_assess::model::Model;
+use minsheng_assess::questions::{QuestionKind, Questions, Subject};
 use minsheng_assess::shipped::{SHIPPED, shipped_ids, shipped_model};
 use minsheng_assess::survey;
 use minsheng_assess::synth::SurveyGenerator;
@@ -168,6 +169,13 @@ pub enum SurveyCommand {
     Check {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Check a district questions file (default: the questions in effect) and list its
+    /// questions; every mistake as FILE:LINE:COLUMN: message.
+    Questions {
+        file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -640,8 +648,83 @@ fn what_if(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Reads and checks a district questions file; its mistakes, each with file, line and column.
+pub fn read_questions(path: &Path) -> Result<Questions> {
+    let source =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Questions::from_toml(&source).map_err(|errors| {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{}:{e}", path.display()))
+            .collect();
+        anyhow::anyhow!("{}", lines.join("\n"))
+    })
+}
+
+fn list_questions(questions: &Questions, json: bool) -> Result<()> {
+    for q in &questions.questions {
+        let subject = match q.subject {
+            Subject::Household => "household",
+            Subject::Member => "member",
+        };
+        let (kind, range, choices) = match &q.kind {
+            QuestionKind::Bool => ("bool", String::new(), Vec::new()),
+            QuestionKind::Money => ("money", String::new(), Vec::new()),
+            QuestionKind::Int { min, max } => ("int", format!("{min}..{max}"), Vec::new()),
+            QuestionKind::Number { min, max } => ("number", format!("{min}..{max}"), Vec::new()),
+            QuestionKind::Choice(answers) => (
+                "choice",
+                String::new(),
+                answers.iter().map(|(code, _, _)| code.as_str()).collect(),
+            ),
+        };
+        let path = match q.subject {
+            Subject::Household => format!("local.{}", q.name),
+            Subject::Member => format!("m.local.{}", q.name),
+        };
+        if json {
+            say!(
+                "{}",
+                serde_json::json!({"name": q.name, "record": subject, "type": kind, "path": path,
+                    "range": range, "choices": choices, "label_zh": q.zh, "label_en": q.en,
+                    "district": q.district})
+            );
+        } else {
+            say!(
+                "{path:<32} {kind:<7} {:<12} {} / {}{}",
+                range,
+                q.zh,
+                q.en,
+                if choices.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", choices.join(", "))
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
 pub fn survey_command(command: SurveyCommand) -> Result<ExitCode> {
     match command {
+        SurveyCommand::Questions { file, json } => {
+            let questions = match file {
+                Some(file) => match read_questions(&file) {
+                    Ok(questions) => questions,
+                    Err(e) => {
+                        eprintln!("{e}");
+                        return Ok(ExitCode::FAILURE);
+                    }
+                },
+                None => survey::questions().clone(),
+            };
+            list_questions(&questions, json)?;
+            if !json {
+                say!("{} questions: ok", questions.questions.len());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         SurveyCommand::Schema => {
             say!("{}", serde_json::to_string_pretty(&survey::json_schema())?);
             Ok(ExitCode::SUCCESS)

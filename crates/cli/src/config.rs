@@ -28,6 +28,16 @@ pub struct Config {
     pub jobs: JobsConfig,
     #[serde(default)]
     pub smtp: Option<SmtpSettings>,
+    #[serde(default)]
+    pub survey: SurveyConfig,
+}
+
+/// The household survey's district questions.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyConfig {
+    /// The district questions file (default: the shipped `data/survey/questions.toml`).
+    pub questions: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

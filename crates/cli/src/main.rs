@@ -48,6 +48,10 @@ struct Cli {
     /// The configuration file (TOML; every key in docs/operations.md). Flags win over it.
     #[arg(long, env = "MINSHENG_CONFIG", global = true)]
     config: Option<PathBuf>,
+    /// The district questions of the household survey (TOML, as data/survey/questions.toml);
+    /// default: `[survey] questions` of the configuration file, else the shipped questions.
+    #[arg(long, env = "MINSHENG_SURVEY_QUESTIONS", global = true)]
+    survey_questions: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -456,6 +460,10 @@ fn main() -> ExitCode {
             }
         }
     }
+    if let Err(e) = install_survey_questions(cli.survey_questions.as_deref()) {
+        eprintln!("error: {e:#}");
+        return ExitCode::from(2);
+    }
     let json_logs = match &cli.command {
         Command::Serve { serve, .. } | Command::Demo { serve, .. } => serve.log_format,
         _ => None,
@@ -516,6 +524,21 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Puts the district questions in effect before anything reads a survey: the flag's file,
+/// else the configuration file's, else the shipped ones. A file with mistakes stops the
+/// program, every mistake with its line and column.
+fn install_survey_questions(flag: Option<&Path>) -> Result<()> {
+    let Some(path) = flag
+        .map(Path::to_path_buf)
+        .or_else(|| config().survey.questions.as_ref().map(PathBuf::from))
+    else {
+        return Ok(());
+    };
+    let questions = assess_cmd::read_questions(&path)?;
+    minsheng_assess::survey::install_questions(questions)
+        .map_err(|_| anyhow!("the survey's questions were already in use"))
 }
 
 pub(crate) fn database_url(db: &DbArgs) -> Result<String> {

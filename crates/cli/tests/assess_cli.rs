@@ -99,3 +99,92 @@ fn recommendations_carry_their_deadline_path_and_facts_and_explain_says_what_wou
     assert!(text.contains("would become"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A district adds questions in a file (issue 19.5): `survey questions` checks it, the schema and
+/// the survey checker take it up, and a model reading the new fact checks only with the file in
+/// effect. A file with a mistake stops every command, at its line and column.
+#[test]
+fn a_districts_questions_file_extends_the_survey_without_a_code_change() {
+    let dir = std::env::temp_dir().join(format!("minsheng-questions-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let questions = dir.join("questions.toml");
+    std::fs::write(
+        &questions,
+        "[[question]]\nname = \"heating_subsidy\"\nrecord = \"household\"\ntype = \"money\"\nlabel_zh = \"取暖补贴\"\nlabel_en = \"Heating subsidy\"\ndistrict = \"500112\"\n",
+    )
+    .expect("write");
+    let q = questions.to_str().expect("path");
+
+    let listed = minsheng(&["survey", "questions", q, "--json"]);
+    assert!(listed.status.success(), "{listed:?}");
+    let line: serde_json::Value =
+        serde_json::from_slice(listed.stdout.split(|b| *b == b'\n').next().expect("a line"))
+            .expect("json");
+    assert_eq!(line["path"], "local.heating_subsidy");
+    assert_eq!(line["type"], "money");
+
+    let schema = minsheng(&["--survey-questions", q, "survey", "schema"]);
+    let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).expect("schema");
+    assert_eq!(
+        schema["properties"]["local"]["properties"]["heating_subsidy"]["type"],
+        "number"
+    );
+    assert!(
+        schema["properties"]["members"]["items"]["properties"]
+            .get("local")
+            .is_none(),
+        "this file asks nothing of members"
+    );
+
+    let surveys = dir.join("surveys.jsonl");
+    std::fs::write(
+        &surveys,
+        "{\"schema\": 2, \"household\": \"H1\", \"members\": [{\"relation\": \"self\", \"age\": 70}], \"local\": {\"heating_subsidy\": 900}}\n{\"schema\": 2, \"household\": \"H2\", \"members\": [{\"relation\": \"self\", \"age\": 70}], \"local\": {\"heating_subsidy\": \"much\"}}\n",
+    )
+    .expect("write");
+    let checked = minsheng(&[
+        "--survey-questions",
+        q,
+        "survey",
+        "check",
+        surveys.to_str().expect("path"),
+    ]);
+    let stderr = String::from_utf8_lossy(&checked.stderr);
+    assert!(!checked.status.success());
+    assert!(
+        stderr.contains("surveys.jsonl:2: local.heating_subsidy"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&checked.stdout).contains("1 valid, 1 invalid"));
+
+    let model = dir.join("model.toml");
+    std::fs::write(
+        &model,
+        "[model]\nid = \"heat\"\nversion = \"1\"\nname_zh = \"取暖\"\nname_en = \"Heating\"\nsurvey_schema = 2\nveto_conclusion = \"none\"\n\n[[dimension]]\ncode = \"d\"\nlabel_zh = \"维\"\nlabel_en = \"D\"\n\n[[indicator]]\ncode = \"no_subsidy\"\ndimension = \"d\"\nlabel_zh = \"无补贴\"\nlabel_en = \"No subsidy\"\nvalue = \"local.heating_subsidy == 0\"\nweight = 100\n\n[[conclusion]]\ncode = \"none\"\nlabel_zh = \"无\"\nlabel_en = \"None\"\n",
+    )
+    .expect("write");
+    let m = model.to_str().expect("path");
+    let with_file = minsheng(&["--survey-questions", q, "model", "check", m]);
+    assert!(with_file.status.success(), "{with_file:?}");
+    let without = minsheng(&["model", "check", m]);
+    assert!(!without.status.success());
+    assert!(
+        String::from_utf8_lossy(&without.stderr).contains("model.toml:19:"),
+        "{without:?}"
+    );
+
+    std::fs::write(
+        &questions,
+        "[[question]]\nname = \"heating_subsidy\"\nrecord = \"household\"\ntype = \"int\"\nlabel_zh = \"取暖补贴\"\nlabel_en = \"Heating subsidy\"\n",
+    )
+    .expect("write");
+    let broken = minsheng(&["--survey-questions", q, "survey", "schema"]);
+    assert_eq!(broken.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&broken.stderr)
+            .contains("questions.toml:4:8: a question of type int needs min and max"),
+        "{broken:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

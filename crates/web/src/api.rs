@@ -549,6 +549,12 @@ pub async fn assessment(
     answer(&s, s.app.assessment_detail(&actor, id).await.web(&info)?)
 }
 
+/// The JSON Schema of the household survey in effect (the district's questions included), so a
+/// tablet app or a department's system builds its form from it.
+pub async fn survey_schema(Authed(_actor, _info): Authed) -> ApiResult {
+    ok(minsheng_app::assess::survey::json_schema())
+}
+
 /// Saves a survey draft (a tablet app's autosave); answers with the mistakes found so far.
 pub async fn assessment_survey(
     State(s): State<AppState>,

@@ -330,32 +330,79 @@ fn section(
     title: String,
     errors: &BTreeMap<String, String>,
 ) -> FormSection {
+    let mut fields = Vec::new();
+    // A member's district questions (its `local` record) are asked inside the member's block;
+    // the household's own records get sections of their own.
+    form_fields(
+        lang,
+        spec,
+        data,
+        prefix,
+        path,
+        !path.is_empty(),
+        errors,
+        &mut fields,
+    );
+    FormSection {
+        id: prefix.trim_end_matches('.').replace('.', "-"),
+        title,
+        fields,
+        error: errors.get(path).cloned().unwrap_or_default(),
+    }
+}
+
+/// The inputs of a record's facts (and, with `nested`, of the records inside it).
+#[allow(clippy::too_many_arguments)]
+fn form_fields(
+    lang: Lang,
+    spec: &RecordSpec,
+    data: Option<&Json>,
+    prefix: &str,
+    path: &str,
+    nested: bool,
+    errors: &BTreeMap<String, String>,
+    out: &mut Vec<FormField>,
+) {
     let t = lang.texts();
-    let fields = spec
-        .fields
-        .iter()
-        .filter(|f| !matches!(f.kind, Kind::Object(_) | Kind::List(..)))
-        .map(|f| {
-            let value = json_text(data.and_then(|d| d.get(f.name)));
-            let error_path = if path.is_empty() {
-                f.name.to_string()
-            } else {
-                format!("{path}.{}", f.name)
-            };
-            let (input, options, step, min, max) = match f.kind {
-                Kind::Choice(choices) => {
-                    let mut options =
-                        vec![(String::new(), t.not_recorded.to_string(), value.is_empty())];
-                    options.extend(choices.iter().map(|c| {
-                        (
-                            c.code.to_string(),
-                            pick(lang, c.zh, c.en).to_string(),
-                            c.code == value,
-                        )
-                    }));
-                    ("select", options, "", String::new(), String::new())
+    for f in spec.fields {
+        let error_path = if path.is_empty() {
+            f.name.to_string()
+        } else {
+            format!("{path}.{}", f.name)
+        };
+        let (input, options, step, min, max) = match f.kind {
+            Kind::Object(inner) => {
+                if nested {
+                    form_fields(
+                        lang,
+                        inner,
+                        data.and_then(|d| d.get(f.name)),
+                        &format!("{prefix}{}.", f.name),
+                        &error_path,
+                        nested,
+                        errors,
+                        out,
+                    );
                 }
-                Kind::Bool => (
+                continue;
+            }
+            Kind::List(..) => continue,
+            Kind::Choice(choices) => {
+                let value = json_text(data.and_then(|d| d.get(f.name)));
+                let mut options =
+                    vec![(String::new(), t.not_recorded.to_string(), value.is_empty())];
+                options.extend(choices.iter().map(|c| {
+                    (
+                        c.code.to_string(),
+                        pick(lang, c.zh, c.en).to_string(),
+                        c.code == value,
+                    )
+                }));
+                ("select", options, "", String::new(), String::new())
+            }
+            Kind::Bool => {
+                let value = json_text(data.and_then(|d| d.get(f.name)));
+                (
                     "select",
                     vec![
                         (String::new(), t.not_recorded.to_string(), value.is_empty()),
@@ -365,34 +412,25 @@ fn section(
                     "",
                     String::new(),
                     String::new(),
-                ),
-                Kind::Int { min, max } => ("number", vec![], "1", min.to_string(), max.to_string()),
-                Kind::Money => ("number", vec![], "0.01", "0".to_string(), String::new()),
-                Kind::Number { min, max } => {
-                    ("number", vec![], "0.1", min.to_string(), max.to_string())
-                }
-                Kind::Object(_) | Kind::List(..) => {
-                    ("number", vec![], "", String::new(), String::new())
-                }
-            };
-            FormField {
-                name: format!("{prefix}{}", f.name),
-                label: pick(lang, f.zh, f.en).to_string(),
-                input,
-                value,
-                options,
-                step,
-                min,
-                max,
-                error: errors.get(&error_path).cloned().unwrap_or_default(),
+                )
             }
-        })
-        .collect();
-    FormSection {
-        id: prefix.trim_end_matches('.').replace('.', "-"),
-        title,
-        fields,
-        error: errors.get(path).cloned().unwrap_or_default(),
+            Kind::Int { min, max } => ("number", vec![], "1", min.to_string(), max.to_string()),
+            Kind::Money => ("number", vec![], "0.01", "0".to_string(), String::new()),
+            Kind::Number { min, max } => {
+                ("number", vec![], "0.1", min.to_string(), max.to_string())
+            }
+        };
+        out.push(FormField {
+            name: format!("{prefix}{}", f.name),
+            label: pick(lang, f.zh, f.en).to_string(),
+            input,
+            value: json_text(data.and_then(|d| d.get(f.name))),
+            options,
+            step,
+            min,
+            max,
+            error: errors.get(&error_path).cloned().unwrap_or_default(),
+        });
     }
 }
 
@@ -422,7 +460,7 @@ fn survey_sections(
         };
         sections.push(section(
             lang,
-            &survey::MEMBER,
+            survey::member_spec(),
             members.get(i),
             &format!("members.{i}."),
             &format!("members[{i}]"),
@@ -430,7 +468,7 @@ fn survey_sections(
             &errors,
         ));
     }
-    for field in survey::HOUSEHOLD.fields {
+    for field in survey::household_spec().fields {
         if let Kind::Object(spec) = field.kind {
             let data = survey.and_then(|s| s.get(field.name));
             sections.push(section(
@@ -468,7 +506,7 @@ fn survey_sections(
     // The household's own scalar facts.
     sections.push(section(
         lang,
-        &survey::HOUSEHOLD,
+        survey::household_spec(),
         survey,
         "",
         "",
@@ -489,34 +527,12 @@ pub fn survey_from_form(pairs: &[(String, String)]) -> Json {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.trim().to_string())
     };
-    let record = |spec: &RecordSpec, prefix: &str| -> Map<String, Json> {
-        let mut map = Map::new();
-        for f in spec.fields {
-            let Some(text) = value_of(&format!("{prefix}{}", f.name)) else {
-                continue;
-            };
-            if text.is_empty() {
-                continue;
-            }
-            let json = match f.kind {
-                Kind::Int { .. } | Kind::Money | Kind::Number { .. } => match text.parse::<f64>() {
-                    Ok(n) if n.fract() == 0.0 && n.abs() < 9e15 => Json::from(n as i64),
-                    Ok(n) => Json::from(n),
-                    Err(_) => Json::from(text),
-                },
-                Kind::Bool => match text.as_str() {
-                    "true" => Json::Bool(true),
-                    "false" => Json::Bool(false),
-                    _ => Json::from(text),
-                },
-                _ => Json::from(text),
-            };
-            map.insert(f.name.to_string(), json);
-        }
-        map
-    };
-    let mut root = record(&survey::HOUSEHOLD, "");
-    for (list, spec) in [("members", &survey::MEMBER), ("shocks", &survey::SHOCK)] {
+    let record = |spec: &RecordSpec, prefix: &str| form_record(spec, prefix, &value_of);
+    let mut root = record(survey::household_spec(), "");
+    for (list, spec) in [
+        ("members", survey::member_spec()),
+        ("shocks", &survey::SHOCK),
+    ] {
         let count = pairs
             .iter()
             .filter_map(|(k, _)| k.strip_prefix(&format!("{list}.")))
@@ -534,7 +550,7 @@ pub fn survey_from_form(pairs: &[(String, String)]) -> Json {
             root.insert(list.to_string(), Json::Array(items));
         }
     }
-    for field in survey::HOUSEHOLD.fields {
+    for field in survey::household_spec().fields {
         if let Kind::Object(spec) = field.kind {
             let map = record(spec, &format!("{}.", field.name));
             if !map.is_empty() {
@@ -543,6 +559,48 @@ pub fn survey_from_form(pairs: &[(String, String)]) -> Json {
         }
     }
     Json::Object(root)
+}
+
+/// One record's facts from the form (with a member's `local` record inside it; the household's
+/// own records are read by the caller).
+fn form_record(
+    spec: &RecordSpec,
+    prefix: &str,
+    value_of: &dyn Fn(&str) -> Option<String>,
+) -> Map<String, Json> {
+    let mut map = Map::new();
+    for f in spec.fields {
+        if let Kind::Object(inner) = f.kind {
+            if !prefix.is_empty() {
+                let inner_map = form_record(inner, &format!("{prefix}{}.", f.name), value_of);
+                if !inner_map.is_empty() {
+                    map.insert(f.name.to_string(), Json::Object(inner_map));
+                }
+            }
+            continue;
+        }
+        let Some(text) = value_of(&format!("{prefix}{}", f.name)) else {
+            continue;
+        };
+        if text.is_empty() {
+            continue;
+        }
+        let json = match f.kind {
+            Kind::Int { .. } | Kind::Money | Kind::Number { .. } => match text.parse::<f64>() {
+                Ok(n) if n.fract() == 0.0 && n.abs() < 9e15 => Json::from(n as i64),
+                Ok(n) => Json::from(n),
+                Err(_) => Json::from(text),
+            },
+            Kind::Bool => match text.as_str() {
+                "true" => Json::Bool(true),
+                "false" => Json::Bool(false),
+                _ => Json::from(text),
+            },
+            _ => Json::from(text),
+        };
+        map.insert(f.name.to_string(), json);
+    }
+    map
 }
 
 // ---------- the assessment page ----------
@@ -1126,23 +1184,28 @@ async fn report_parts(
                     if m["disability"].as_str().is_some_and(|d| d != "none") {
                         health.push(format!(
                             "{} {}",
-                            choice_label(lang, &survey::MEMBER, "disability", m.get("disability")),
+                            choice_label(
+                                lang,
+                                survey::member_spec(),
+                                "disability",
+                                m.get("disability")
+                            ),
                             json_text(m.get("disability_grade"))
                         ));
                     }
                     MemberLine {
                         relation: choice_label(
                             lang,
-                            &survey::MEMBER,
+                            survey::member_spec(),
                             "relation",
                             m.get("relation"),
                         ),
-                        sex: choice_label(lang, &survey::MEMBER, "sex", m.get("sex")),
+                        sex: choice_label(lang, survey::member_spec(), "sex", m.get("sex")),
                         age: json_text(m.get("age")),
                         health: health.join("，"),
                         work: choice_label(
                             lang,
-                            &survey::MEMBER,
+                            survey::member_spec(),
                             "employment",
                             m.get("employment"),
                         ),

@@ -678,8 +678,15 @@ fn register() -> Routes {
             M::PUT,
             "/api/v1/assessments/{id}/survey",
             Some(A::SurveyHouseholds),
-            "Save a survey draft (JSON, schema version 1); returns the mistakes so far",
+            "Save a survey draft (JSON, schema version 2); returns the mistakes so far",
             api::assessment_survey,
+        )
+        .add(
+            M::GET,
+            "/api/v1/survey/schema",
+            Some(A::UseAccount),
+            "The JSON Schema of the household survey, with the district's questions",
+            api::survey_schema,
         )
         .add(
             M::GET,

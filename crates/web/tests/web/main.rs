@@ -248,6 +248,14 @@ fn expectations() -> Vec<Expect> {
         ),
         e(
             Method::GET,
+            "/api/v1/survey/schema",
+            Some(A::UseAccount),
+            T::Nothing,
+            200,
+            false,
+        ),
+        e(
+            Method::GET,
             "/api/v1/households/{id}/assessment",
             Some(A::ViewHouseholds),
             T::Household,

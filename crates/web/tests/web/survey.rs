@@ -9,6 +9,7 @@ use crate::support::TestApp;
 minsheng_store::on_both_backends!(
     a_survey_page_autosaves_then_submits_what_is_on_it,
     another_pages_save_shows_both_versions_and_loses_nothing,
+    the_districts_questions_are_asked_kept_and_published,
 );
 
 /// The value of a hidden input on a page (`name="form_key" value="…"`).
@@ -187,4 +188,65 @@ async fn another_pages_save_shows_both_versions_and_loses_nothing(backend: Backe
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{answer}");
+}
+
+/// The district's own questions (data/survey/questions.toml, issue 19.5): on the form (a
+/// member's inside the member's block), kept when submitted, and in the API's JSON Schema.
+async fn the_districts_questions_are_asked_kept_and_published(backend: Backend) {
+    let t = TestApp::new(backend).await;
+    let id = t.assigned_to_assessor().await;
+    let assessor = t.sign_in("assessor").await;
+    let path = format!("/assessments/{id}");
+    let (_, page) = t.call_bytes(&assessor, &path).await;
+    let page = String::from_utf8(page).expect("utf-8");
+    assert!(
+        page.contains("name=\"local.relapse_monitoring\""),
+        "household question"
+    );
+    assert!(page.contains("防止返贫监测对象"), "its label");
+    assert!(
+        page.contains("name=\"members.0.local.left_behind\""),
+        "a member's question in the member's block"
+    );
+    let fixed = vec![
+        ("form_key", hidden(&page, "form_key")),
+        ("version", hidden(&page, "version")),
+    ];
+    let mut answers = facts("71", "0");
+    answers.push(("local.relapse_monitoring", "true".into()));
+    answers.push(("members.0.local.left_behind", "elderly".into()));
+    let (status, answer) = t
+        .send_form(
+            &assessor,
+            &format!("{path}/submit"),
+            &with(&fixed, &answers),
+            false,
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{answer}");
+    let (_, detail) = t
+        .call_json(
+            &assessor,
+            Method::GET,
+            &format!("/api/v1/assessments/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        detail["survey"]["local"]["relapse_monitoring"], true,
+        "{detail}"
+    );
+    assert_eq!(
+        detail["survey"]["members"][0]["local"]["left_behind"], "elderly",
+        "{detail}"
+    );
+    let (status, schema) = t
+        .call_json(&assessor, Method::GET, "/api/v1/survey/schema", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        schema["properties"]["members"]["items"]["properties"]["local"]["properties"]["left_behind"]
+            ["enum"],
+        serde_json::json!(["none", "child", "elderly", "woman"])
+    );
 }
