@@ -420,7 +420,31 @@ impl App {
         let mut outcome = Outcome::default();
         let mut zones: std::collections::BTreeMap<i64, (String, Vec<i64>)> =
             std::collections::BTreeMap::new();
-        for (i, (line, record)) in valid.into_iter().enumerate() {
+        let (persons, valid): (Vec<_>, Vec<_>) = valid
+            .into_iter()
+            .partition(|(_, record)| matches!(record, Valid::Person(_)));
+        let persons: Vec<(u64, ValidPerson)> = persons
+            .into_iter()
+            .filter_map(|(line, record)| match record {
+                Valid::Person(person) => Some((line, person)),
+                _ => None,
+            })
+            .collect();
+        if let Err((line, outside)) = self
+            .write_persons(&mut tx, actor, persons, &mut outcome, progress)
+            .await?
+        {
+            drop(tx);
+            let message = format!("{}: {}", outside.field, outside.message);
+            self.refuse_outside(actor, "import.persons", outside.refusal)
+                .await;
+            return Err(ImportError::File(FileError::Csv {
+                file: table.file.clone(),
+                line,
+                message,
+            }));
+        }
+        for (i, (_, record)) in valid.into_iter().enumerate() {
             match record {
                 Valid::Region(row) => {
                     let existed = regions::get(&mut tx, row.code).await?.is_some();
@@ -450,24 +474,7 @@ impl App {
                     let (existed, changed) = self.write_user(&mut tx, &user).await?;
                     outcome.record(existed, changed);
                 }
-                Valid::Person(person) => {
-                    let (existed, changed) =
-                        match self.write_person(&mut tx, actor, &person).await? {
-                            Ok(written) => written,
-                            Err(outside) => {
-                                drop(tx);
-                                let message = format!("{}: {}", outside.field, outside.message);
-                                self.refuse_outside(actor, "import.persons", outside.refusal)
-                                    .await;
-                                return Err(ImportError::File(FileError::Csv {
-                                    file: table.file.clone(),
-                                    line,
-                                    message,
-                                }));
-                            }
-                        };
-                    outcome.record(existed, changed);
-                }
+                Valid::Person(_) => {}
             }
             progress(i as u64 + 1);
         }
@@ -1025,7 +1032,103 @@ struct OutsideRow {
     refusal: Outside,
 }
 
+/// Rows per bulk statement group: bounded memory for the statements, progress as it goes.
+const BULK_ROWS: usize = 20_000;
+
 impl App {
+    /// Writes the person rows of an import. Rows of a household new to the registry whose
+    /// person is new too (a registry's first load: nearly all of them) are written in bulk —
+    /// multi-row inserts with ids given in advance, the household's head set as it is
+    /// inserted. Every other row (a person or household already registered, here or in
+    /// another area) goes through [`App::write_person`], scoped and audited as before, after
+    /// the bulk rows so it finds their households.
+    async fn write_persons(
+        &self,
+        tx: &mut WriteTx,
+        actor: &Actor,
+        persons: Vec<(u64, ValidPerson)>,
+        outcome: &mut Outcome,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> AppResult<Result<(), (u64, OutsideRow)>> {
+        if persons.is_empty() {
+            return Ok(Ok(()));
+        }
+        let now = self.now();
+        let keys: Vec<&str> = {
+            let mut keys: Vec<&str> = persons
+                .iter()
+                .map(|(_, p)| p.household_key.as_str())
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            keys
+        };
+        let taken_keys = registry::taken_household_keys(tx, &keys).await?;
+        let id_numbers: Vec<&str> = persons.iter().map(|(_, p)| p.id_number.as_str()).collect();
+        let registered = registry::registered_id_numbers(tx, &id_numbers).await?;
+        let (mut next_household, mut next_person) = registry::reserve_bulk_ids(tx).await?;
+        // Each new household's index in `households`.
+        let mut household_ids: HashMap<&str, usize> = HashMap::new();
+        let mut households: Vec<registry::BulkHousehold> = Vec::new();
+        let mut bulk: Vec<registry::BulkPerson> = Vec::new();
+        let mut slow: Vec<(u64, &ValidPerson)> = Vec::new();
+        let mut done = 0u64;
+        for (line, p) in &persons {
+            if taken_keys.contains(&p.household_key) || registered.contains(p.id_number.as_str()) {
+                slow.push((*line, p));
+                continue;
+            }
+            let index = *household_ids
+                .entry(p.household_key.as_str())
+                .or_insert_with(|| {
+                    households.push(registry::BulkHousehold {
+                        id: next_household,
+                        external_key: p.household_key.clone(),
+                        region_code: p.region,
+                        address: p.address.clone(),
+                        head_person_id: None,
+                    });
+                    next_household += 1;
+                    households.len() - 1
+                });
+            let household = &mut households[index];
+            if p.relation == relation::HEAD && household.head_person_id.is_none() {
+                household.head_person_id = Some(next_person);
+            }
+            bulk.push(registry::BulkPerson {
+                id: next_person,
+                id_number: p.id_number.as_str().to_string(),
+                name: p.name.clone(),
+                sex: p.id_number.sex().code(),
+                birth_date: p.id_number.birth_date().to_string(),
+                phone: p.phone.clone(),
+                household_id: household.id,
+                relation_code: p.relation.clone(),
+                region_code: p.region,
+            });
+            next_person += 1;
+            outcome.record(false, true);
+        }
+        // Households first (members refer to them), then members in groups, with progress.
+        registry::insert_bulk_households(tx, households, now).await?;
+        let mut bulk = bulk.into_iter().peekable();
+        while bulk.peek().is_some() {
+            let group: Vec<_> = bulk.by_ref().take(BULK_ROWS).collect();
+            done += group.len() as u64;
+            registry::insert_bulk_persons(tx, group, "import", now).await?;
+            progress(done);
+        }
+        for (line, p) in slow {
+            match self.write_person(tx, actor, p).await? {
+                Ok((existed, changed)) => outcome.record(existed, changed),
+                Err(outside) => return Ok(Err((line, outside))),
+            }
+            done += 1;
+            progress(done);
+        }
+        Ok(Ok(()))
+    }
+
     /// Writes one person row inside the importer's area: a household key or ID number that
     /// belongs to another area is refused (the unique indexes say so), never taken over.
     async fn write_person(

@@ -598,3 +598,211 @@ pub async fn counts_by_district(c: &mut impl Conn, scope: &Scope) -> Result<Vec<
     out.sort_unstable();
     Ok(out)
 }
+
+// ---- bulk import ------------------------------------------------------------------------------
+
+/// Keys per lookup statement: SQLite finds numbered parameters by a linear scan, so a few
+/// hundred per statement keeps the lookup linear in the file.
+const LOOKUP_CHUNK: usize = 200;
+
+async fn taken(
+    c: &mut impl Conn,
+    select: &str,
+    column: &str,
+    values: &[&str],
+) -> Result<std::collections::HashSet<String>> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in values.chunks(LOOKUP_CHUNK) {
+        let mut sql = Sql::new(select);
+        sql.push(" WHERE ").push(column).push(" IN (");
+        for (i, value) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(*value);
+        }
+        sql.push(")");
+        let rows: Vec<(String,)> = c.all(sql).await?;
+        found.extend(rows.into_iter().map(|(v,)| v));
+    }
+    Ok(found)
+}
+
+/// Which of these household keys are taken, in any area: only whether, as the unique index
+/// would tell an insert, never the household. An import sends the rows of new households and
+/// new persons down its bulk path and every other row through the scoped, audited one.
+pub async fn taken_household_keys(
+    c: &mut impl Conn,
+    keys: &[&str],
+) -> Result<std::collections::HashSet<String>> {
+    taken(
+        c,
+        "SELECT external_key FROM households",
+        "external_key",
+        keys,
+    )
+    .await
+}
+
+/// Which of these ID numbers are registered, in any area: only whether (see
+/// [`taken_household_keys`]).
+pub async fn registered_id_numbers(
+    c: &mut impl Conn,
+    id_numbers: &[&str],
+) -> Result<std::collections::HashSet<String>> {
+    taken(c, "SELECT id_number FROM persons", "id_number", id_numbers).await
+}
+
+/// A household new to the registry, written by the bulk path with an id given in advance.
+#[derive(Debug, Clone)]
+pub struct BulkHousehold {
+    pub id: i64,
+    pub external_key: String,
+    pub region_code: i64,
+    pub address: String,
+    pub head_person_id: Option<i64>,
+}
+
+/// A person new to the registry, joining a household of the same load.
+#[derive(Debug, Clone)]
+pub struct BulkPerson {
+    pub id: i64,
+    pub id_number: String,
+    pub name: String,
+    pub sex: &'static str,
+    pub birth_date: String,
+    pub phone: Option<String>,
+    pub household_id: i64,
+    pub relation_code: String,
+    pub region_code: i64,
+}
+
+/// The first free household and person ids for a bulk load in this transaction. On
+/// PostgreSQL other writers of the registry wait until it ends (the ids stay free); SQLite's
+/// write transaction already excludes them.
+pub async fn reserve_bulk_ids(tx: &mut crate::WriteTx) -> Result<(i64, i64)> {
+    if let crate::WriteTx::Postgres(_) = tx {
+        tx.execute(Sql::new(
+            "LOCK TABLE households, persons, household_memberships IN SHARE ROW EXCLUSIVE MODE",
+        ))
+        .await?;
+    }
+    let (household,): (i64,) = tx
+        .one(Sql::new("SELECT COALESCE(MAX(id), 0) + 1 FROM households"))
+        .await?;
+    let (person,): (i64,) = tx
+        .one(Sql::new("SELECT COALESCE(MAX(id), 0) + 1 FROM persons"))
+        .await?;
+    Ok((household, person))
+}
+
+/// Writes households new to the registry with multi-row inserts (ids from
+/// [`reserve_bulk_ids`]; a head may be a person of the same load not written yet).
+pub async fn insert_bulk_households(
+    tx: &mut crate::WriteTx,
+    households: Vec<BulkHousehold>,
+    now: i64,
+) -> Result<()> {
+    use crate::Value;
+    let rows = households
+        .into_iter()
+        .map(|h| {
+            vec![
+                Value::Int(h.id),
+                Value::Text(h.external_key),
+                Value::Int(h.region_code),
+                Value::Text(h.address),
+                Value::OptInt(h.head_person_id),
+                Value::Int(1),
+                Value::Int(now),
+                Value::Int(now),
+            ]
+        })
+        .collect();
+    crate::insert_rows(
+        tx,
+        "households",
+        &[
+            "id",
+            "external_key",
+            "region_code",
+            "address",
+            "head_person_id",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+        rows,
+    )
+    .await?;
+    crate::sync_identity(tx, "households").await
+}
+
+/// Writes persons new to the registry and their first memberships with multi-row inserts.
+pub async fn insert_bulk_persons(
+    tx: &mut crate::WriteTx,
+    persons: Vec<BulkPerson>,
+    note: &str,
+    now: i64,
+) -> Result<()> {
+    use crate::Value;
+    let mut memberships = Vec::with_capacity(persons.len());
+    let mut person_rows = Vec::with_capacity(persons.len());
+    for p in persons {
+        memberships.push(vec![
+            Value::Int(p.id),
+            Value::Int(p.household_id),
+            Value::Text(p.relation_code.clone()),
+            Value::Int(now),
+            Value::Text(note.to_string()),
+        ]);
+        person_rows.push(vec![
+            Value::Int(p.id),
+            Value::Text(p.id_number),
+            Value::Text(p.name),
+            Value::Text(p.sex.to_string()),
+            Value::Text(p.birth_date),
+            Value::OptText(p.phone),
+            Value::Int(p.household_id),
+            Value::Text(p.relation_code),
+            Value::Int(p.region_code),
+            Value::Int(1),
+            Value::Int(now),
+            Value::Int(now),
+        ]);
+    }
+    crate::insert_rows(
+        tx,
+        "persons",
+        &[
+            "id",
+            "id_number",
+            "name",
+            "sex",
+            "birth_date",
+            "phone",
+            "household_id",
+            "relation_code",
+            "region_code",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+        person_rows,
+    )
+    .await?;
+    crate::insert_rows(
+        tx,
+        "household_memberships",
+        &[
+            "person_id",
+            "household_id",
+            "relation_code",
+            "joined_at",
+            "note",
+        ],
+        memberships,
+    )
+    .await?;
+    crate::sync_identity(tx, "persons").await
+}

@@ -17,6 +17,7 @@ minsheng_store::on_both_backends!(
     reveals_are_audited_and_refused_to_roles_without_need,
     a_stale_save_is_refused_and_loses_nothing,
     person_import_is_all_or_nothing_and_idempotent,
+    a_registry_load_writes_new_households_in_bulk_and_registered_people_row_by_row,
     imports_read_gb18030_and_xlsx,
     region_and_unit_and_user_imports,
     every_village_and_community_of_chongqing_loads_under_its_town,
@@ -554,6 +555,136 @@ async fn person_import_is_all_or_nothing_and_idempotent(backend: Backend) {
         counts(&w).await,
         (before_households + 1, before_persons + 2)
     );
+}
+
+/// An ID number with its check digit, from its first 17 digits.
+fn id_number(first17: &str) -> String {
+    let digits: Vec<u8> = first17.bytes().map(|b| b - b'0').collect();
+    let digits: [u8; 17] = digits.try_into().expect("17 digits");
+    format!(
+        "{first17}{}",
+        minsheng_domain::id_number::check_digit(&digits)
+    )
+}
+
+/// Issue 20.1: a registry's first load goes down the bulk path (new households, new persons,
+/// heads set, first memberships written); a later file's rows about registered people go
+/// through the scoped row path — joining, moving and becoming head as before — and a person
+/// registered in another area is still refused, with nothing written.
+async fn a_registry_load_writes_new_households_in_bulk_and_registered_people_row_by_row(
+    backend: Backend,
+) {
+    use minsheng_store::registry;
+    let w = World::new(backend).await;
+    let officer = w.actor("banan.district").await;
+    let (head_a, spouse_a, head_b, child_b) = (
+        id_number("50011319700101001"),
+        id_number("50011319720202002"),
+        id_number("50011319800303003"),
+        id_number("50011320100404004"),
+    );
+    let first = format!(
+        "{PERSONS_HEADER}{spouse_a},王芳,500113003002,百节某路1号,BULK-A,12,\n\
+         {head_a},李明,500113003002,百节某路1号,BULK-A,02,13800000000\n\
+         {head_b},张强,500113003002,百节某路2号,BULK-B,02,\n\
+         {child_b},张小,500113003002,百节某路2号,BULK-B,20,\n"
+    );
+    let table = read_table("persons.csv", first.as_bytes()).expect("table");
+    let (households_before, persons_before) = counts(&w).await;
+    let report = w
+        .app
+        .import(&officer, ImportKind::Persons, &table, false, &|_| {})
+        .await
+        .expect("import");
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!((report.inserted, report.updated), (4, 0));
+    assert_eq!(
+        counts(&w).await,
+        (households_before + 2, persons_before + 4)
+    );
+    let mut c = w.app.store().reader();
+    let a = registry::household_by_key(&mut c, officer.scope(), "BULK-A")
+        .await
+        .expect("read")
+        .expect("household A");
+    assert_eq!(a.head_name.as_deref(), Some("李明"), "the head is set");
+    assert_eq!(a.members, 2);
+    let members = registry::members(&mut c, officer.scope(), a.id)
+        .await
+        .expect("members");
+    let head = members
+        .iter()
+        .find(|m| m.name == "李明")
+        .expect("the head is a member");
+    assert_eq!(head.phone.as_deref(), Some("13800000000"));
+    assert_eq!(head.sex, "male");
+    let history = registry::membership_history(&mut c, officer.scope(), head.id)
+        .await
+        .expect("history");
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].household_id, a.id);
+
+    // A later file: 王芳 moves to a new household as its head, with a new person; a new
+    // member joins household B. The registered rows take the row path.
+    let newcomer = id_number("50011319900505005");
+    let later = format!(
+        "{PERSONS_HEADER}{spouse_a},王芳,500113003002,百节某路9号,BULK-C,02,\n\
+         {newcomer},赵新,500113003002,百节某路9号,BULK-C,12,\n\
+         {head_b},张强,500113003002,百节某路2号,BULK-B,02,\n\
+         {child_b},张小,500113003002,百节某路2号,BULK-B,20,\n"
+    );
+    let table = read_table("persons.csv", later.as_bytes()).expect("table");
+    let report = w
+        .app
+        .import(&officer, ImportKind::Persons, &table, false, &|_| {})
+        .await
+        .expect("import");
+    assert_eq!(
+        (report.inserted, report.updated, report.unchanged),
+        (1, 1, 2),
+        "{report:?}"
+    );
+    let mut c = w.app.store().reader();
+    let moved_to = registry::household_by_key(&mut c, officer.scope(), "BULK-C")
+        .await
+        .expect("read")
+        .expect("household C");
+    assert_eq!(moved_to.head_name.as_deref(), Some("王芳"));
+    assert_eq!(moved_to.members, 2);
+    let a = registry::household_by_key(&mut c, officer.scope(), "BULK-A")
+        .await
+        .expect("read")
+        .expect("household A");
+    assert_eq!(a.members, 1, "王芳 left household A");
+
+    // Someone registered in another area: refused at its line, nothing of the file written.
+    let elsewhere: (String,) = {
+        let mut c = w.app.store().reader();
+        use minsheng_store::Conn as _;
+        c.one(minsheng_store::Sql::new(
+            "SELECT id_number FROM persons WHERE region_code NOT BETWEEN 500113000000 AND 500113999999 LIMIT 1",
+        ))
+        .await
+        .expect("a person of another district")
+    };
+    let before = counts(&w).await;
+    let third = format!(
+        "{PERSONS_HEADER}{},新人,500113003002,百节某路7号,BULK-D,02,\n{},外区,500113003002,百节某路7号,BULK-D,12,\n",
+        id_number("50011319950606006"),
+        elsewhere.0
+    );
+    let table = read_table("persons.csv", third.as_bytes()).expect("table");
+    match w
+        .app
+        .import(&officer, ImportKind::Persons, &table, false, &|_| {})
+        .await
+    {
+        Err(minsheng_app::import::ImportError::File(e)) => {
+            assert!(e.to_string().contains(":3:"), "{e}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(counts(&w).await, before, "nothing written");
 }
 
 async fn counts(w: &World) -> (i64, i64) {
