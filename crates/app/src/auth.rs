@@ -156,6 +156,10 @@ impl Actor {
     }
 }
 
+/// A session's idle expiry is slid at most this often (a write per request would throttle the
+/// whole server).
+const SESSION_TOUCH_MILLIS: i64 = 60_000;
+
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
 fn hasher() -> Argon2<'static> {
@@ -415,10 +419,23 @@ impl App {
     }
 
     /// The actor behind a session cookie, sliding its idle expiry. `None`: not signed in.
+    /// Kept in memory for a moment (`session_cache.rs`); a sign-out, a password change, a
+    /// disabled account or changed roles end that at once, on every instance.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn session_actor(&self, token: &str, ip: &str) -> AppResult<Option<Actor>> {
         let now = self.now();
         let hash = token_hash(token);
+        // Read before the session: a change committed in between leaves what is cached stale.
+        let epoch = self.store().auth_epoch();
+        if let Some(actor) =
+            self.sessions
+                .get(&hash, epoch, now, self.settings.session_cache_millis)
+        {
+            return Ok(Some(Actor {
+                ip: ip.to_string(),
+                ..actor
+            }));
+        }
         let mut reader = self.store().reader();
         let Some(session) = users::session_user(&mut reader, &hash).await? else {
             return Ok(None);
@@ -426,23 +443,28 @@ impl App {
         if session.expires_at <= now || session.user.disabled {
             return Ok(None);
         }
+        let (mut last_seen, mut expires_at) = (session.last_seen_at, session.expires_at);
         // Touch at most once a minute: a write per request would throttle the whole server.
-        if now - session.last_seen_at > 60_000 {
+        if now - session.last_seen_at > SESSION_TOUCH_MILLIS {
             let mut tx = self.store().begin().await?;
-            users::touch_session(&mut tx, &hash, now, now + self.settings.session_idle_millis)
-                .await?;
+            expires_at = now + self.settings.session_idle_millis;
+            users::touch_session(&mut tx, &hash, now, expires_at).await?;
             tx.commit().await?;
+            last_seen = now;
         }
-        Ok(Some(
-            actor_for(
-                &mut reader,
-                &session.user,
-                ip,
-                &session.csrf_token,
-                self.today(),
-            )
-            .await?,
-        ))
+        let actor = actor_for(
+            &mut reader,
+            &session.user,
+            ip,
+            &session.csrf_token,
+            self.today(),
+        )
+        .await?;
+        let good_until = expires_at.min(last_seen + SESSION_TOUCH_MILLIS + 1);
+        if self.settings.session_cache_millis > 0 {
+            self.sessions.put(&hash, &actor, epoch, now, good_until);
+        }
+        Ok(Some(actor))
     }
 
     /// The actor behind an API bearer token.

@@ -24,6 +24,7 @@ pub mod region_check;
 pub mod registry;
 pub mod resources;
 pub mod screening;
+mod session_cache;
 pub mod sweeps;
 
 use minsheng_domain::Action;
@@ -167,6 +168,10 @@ pub struct Settings {
     pub job_intervals: std::collections::BTreeMap<String, u64>,
     /// The SMTP server e-mail notifications leave through.
     pub smtp: Option<notify::SmtpSettings>,
+    /// How long a signed-in session is kept in memory at most (0: read on every request).
+    /// Sign-outs, password changes, disabled accounts and role changes end it at once; this
+    /// bounds only what they do not cover (see `session_cache.rs`).
+    pub session_cache_millis: i64,
 }
 
 impl Default for Settings {
@@ -181,6 +186,7 @@ impl Default for Settings {
             upload_bytes_per_user_day: 200 << 20,
             job_intervals: std::collections::BTreeMap::new(),
             smtp: None,
+            session_cache_millis: 2_000,
         }
     }
 }
@@ -201,6 +207,7 @@ pub struct App {
     job_observer: Option<JobObserver>,
     models: std::sync::Arc<assessment::ModelCache>,
     hotline: std::sync::Arc<hotline::HotlineModel>,
+    sessions: std::sync::Arc<session_cache::SessionCache>,
 }
 
 impl App {
@@ -225,6 +232,7 @@ impl App {
             hotline: std::sync::Arc::new(
                 hotline::HotlineModel::shipped().map_err(AppError::Internal)?,
             ),
+            sessions: std::sync::Arc::default(),
             store,
             settings,
             dummy_hash: std::sync::Arc::new(dummy_hash),

@@ -66,6 +66,8 @@ pub struct SecurityConfig {
     pub lockout_minutes: Option<i64>,
     pub api_token_days: Option<i64>,
     pub upload_mb_per_user_day: Option<i64>,
+    /// Milliseconds a signed-in session is kept in memory at most (0: never).
+    pub session_cache_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -194,6 +196,9 @@ impl Config {
         }
         if let Some(v) = sec.upload_mb_per_user_day {
             s.upload_bytes_per_user_day = v.max(0) << 20;
+        }
+        if let Some(v) = sec.session_cache_ms {
+            s.session_cache_millis = v.clamp(0, 60_000);
         }
         s.job_intervals = self.jobs.every_secs.clone();
         s.smtp = self.smtp.clone();

@@ -994,6 +994,10 @@ async fn serve_app(mut app: App, serve: &ServeArgs) -> Result<()> {
         rates: file.rates(serve.public_rate, serve.sign_in_rate, serve.upload_rate),
         request_timeout_secs: file.server.request_timeout_secs.unwrap_or(30),
     };
+    // Other instances' sign-outs, password changes and disabled accounts end this one's cached
+    // sessions at once (PostgreSQL; on SQLite there is one instance and nothing to follow).
+    let store = app.store().clone();
+    tokio::spawn(async move { store.follow_auth_changes().await });
     let metrics = minsheng_web::metrics::Metrics::new();
     let observed = metrics.clone();
     app.observe_jobs(std::sync::Arc::new(move |job, outcome, at| {

@@ -27,6 +27,8 @@ pub mod users;
 use std::borrow::Cow;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::migrate::{Migration, MigrationType, Migrator};
@@ -121,7 +123,13 @@ enum Pools {
 #[derive(Clone)]
 pub struct Store {
     pools: Pools,
+    /// Counts the committed changes to who may sign in (see [`WriteTx::auth_changed`]), here
+    /// and, through PostgreSQL's notifications, on every other instance.
+    auth_epoch: Arc<AtomicU64>,
 }
+
+/// The channel on which a transaction that changes sign-in state tells every instance.
+const AUTH_CHANNEL: &str = "minsheng_auth";
 
 /// Runs the same expression on whichever concrete pool or transaction is present.
 macro_rules! on_backend {
@@ -145,6 +153,7 @@ impl Store {
                 .await?;
             return Ok(Store {
                 pools: Pools::Postgres(pool),
+                auth_epoch: Arc::default(),
             });
         }
         let path = url
@@ -179,6 +188,7 @@ impl Store {
             .await?;
         Ok(Store {
             pools: Pools::Sqlite { read, write },
+            auth_epoch: Arc::default(),
         })
     }
 
@@ -205,12 +215,64 @@ impl Store {
 
     /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
     pub async fn begin(&self) -> Result<WriteTx> {
-        Ok(match &self.pools {
-            Pools::Sqlite { write, .. } => {
-                WriteTx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?)
-            }
-            Pools::Postgres(pool) => WriteTx::Postgres(pool.begin().await?),
+        let tx = match &self.pools {
+            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        };
+        Ok(WriteTx {
+            tx,
+            auth_epoch: self.auth_epoch.clone(),
+            auth_changed: false,
         })
+    }
+
+    /// The number of changes to sign-in state seen so far: a cache of sessions is good while
+    /// it stays the same.
+    pub fn auth_epoch(&self) -> u64 {
+        self.auth_epoch.load(Ordering::Acquire)
+    }
+
+    /// On PostgreSQL, follows the other instances' changes to sign-in state for as long as it
+    /// runs (spawn it beside the server); a lost connection counts as a change, as its
+    /// notifications may be lost with it. On SQLite (one instance) it returns at once.
+    pub async fn follow_auth_changes(&self) {
+        let Pools::Postgres(pool) = &self.pools else {
+            return;
+        };
+        loop {
+            let mut listener = match sqlx::postgres::PgListener::connect_with(pool).await {
+                Ok(listener) => listener,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for sign-in changes; retrying");
+                    self.auth_epoch.fetch_add(1, Ordering::AcqRel);
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if let Err(e) = listener.listen(AUTH_CHANNEL).await {
+                tracing::warn!(error = %e, "cannot listen for sign-in changes; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            // Listening from now on: whatever changed before may have been missed.
+            self.auth_epoch.fetch_add(1, Ordering::AcqRel);
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(_)) => {
+                        self.auth_epoch.fetch_add(1, Ordering::AcqRel);
+                    }
+                    // The connection was lost (and is made again on the next call).
+                    Ok(None) => {
+                        self.auth_epoch.fetch_add(1, Ordering::AcqRel);
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "lost the sign-in change listener");
+                        self.auth_epoch.fetch_add(1, Ordering::AcqRel);
+                        break;
+                    }
+                }
+            }
+        }
     }
 
     /// This process's connections: (open, idle).
@@ -450,42 +512,63 @@ impl Conn for Reader<'_> {
 }
 
 /// A write transaction. Dropped without [`WriteTx::commit`], it rolls back.
-pub enum WriteTx {
+pub struct WriteTx {
+    tx: Tx,
+    auth_epoch: Arc<AtomicU64>,
+    auth_changed: bool,
+}
+
+enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
 
 impl WriteTx {
-    pub async fn commit(self) -> Result<()> {
-        on_backend!(self, WriteTx::Sqlite(tx), WriteTx::Postgres(tx) => tx.commit().await?);
+    /// Marks that this transaction changes who may sign in or what they may do (a sign-out,
+    /// a password, a disabled account, roles): once it commits, every instance's cached
+    /// sessions are stale.
+    pub(crate) fn auth_changed(&mut self) {
+        self.auth_changed = true;
+    }
+
+    pub async fn commit(mut self) -> Result<()> {
+        if self.auth_changed && self.backend() == Backend::Postgres {
+            // Delivered to every listener when (and only if) the transaction commits.
+            self.execute(Sql::new(&format!("NOTIFY {AUTH_CHANNEL}")))
+                .await?;
+        }
+        on_backend!(self.tx, Tx::Sqlite(tx), Tx::Postgres(tx) => tx.commit().await?);
+        if self.auth_changed {
+            self.auth_epoch.fetch_add(1, Ordering::AcqRel);
+        }
         Ok(())
     }
 }
 
 impl Conn for WriteTx {
     fn backend(&self) -> Backend {
-        match self {
-            WriteTx::Sqlite(_) => Backend::Sqlite,
-            WriteTx::Postgres(_) => Backend::Postgres,
+        match self.tx {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
         }
     }
 
     async fn all<T: Row>(&mut self, sql: Sql) -> Result<Vec<T>> {
-        on_backend!(self, WriteTx::Sqlite(tx), WriteTx::Postgres(tx) => {
+        on_backend!(&mut self.tx, Tx::Sqlite(tx), Tx::Postgres(tx) => {
             sql::bind_all!(sqlx::query_as::<_, T>(&sql.text), &sql.binds)
                 .fetch_all(&mut **tx).await.map_err(map_err)
         })
     }
 
     async fn optional<T: Row>(&mut self, sql: Sql) -> Result<Option<T>> {
-        on_backend!(self, WriteTx::Sqlite(tx), WriteTx::Postgres(tx) => {
+        on_backend!(&mut self.tx, Tx::Sqlite(tx), Tx::Postgres(tx) => {
             sql::bind_all!(sqlx::query_as::<_, T>(&sql.text), &sql.binds)
                 .fetch_optional(&mut **tx).await.map_err(map_err)
         })
     }
 
     async fn execute(&mut self, sql: Sql) -> Result<u64> {
-        on_backend!(self, WriteTx::Sqlite(tx), WriteTx::Postgres(tx) => {
+        on_backend!(&mut self.tx, Tx::Sqlite(tx), Tx::Postgres(tx) => {
             sql::bind_all!(sqlx::query(&sql.text), &sql.binds)
                 .execute(&mut **tx).await.map(|r| r.rows_affected()).map_err(map_err)
         })
@@ -609,7 +692,7 @@ pub async fn insert_rows(
 
 /// After rows were inserted with explicit ids, moves PostgreSQL's identity past them.
 pub async fn sync_identity(tx: &mut WriteTx, table: &str) -> Result<()> {
-    if let WriteTx::Postgres(_) = tx {
+    if tx.backend() == Backend::Postgres {
         tx.execute(Sql::new(&format!(
             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
         )))

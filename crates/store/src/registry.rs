@@ -681,7 +681,7 @@ pub struct BulkPerson {
 /// PostgreSQL other writers of the registry wait until it ends (the ids stay free); SQLite's
 /// write transaction already excludes them.
 pub async fn reserve_bulk_ids(tx: &mut crate::WriteTx) -> Result<(i64, i64)> {
-    if let crate::WriteTx::Postgres(_) = tx {
+    if tx.backend() == crate::Backend::Postgres {
         tx.execute(Sql::new(
             "LOCK TABLE households, persons, household_memberships IN SHARE ROW EXCLUSIVE MODE",
         ))

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use sqlx::FromRow;
 
-use crate::{Conn, Result, Scope, Sql, StoreError, vals};
+use crate::{Conn, Result, Scope, Sql, StoreError, WriteTx, vals};
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
 pub struct UnitRow {
@@ -194,12 +194,14 @@ pub async fn insert_user(c: &mut impl Conn, u: &NewUser<'_>) -> Result<i64> {
 
 /// Updates name, unit and roles of an existing user; returns whether anything changed.
 pub async fn update_user_profile(
-    c: &mut impl Conn,
+    c: &mut WriteTx,
     id: i64,
     display_name: &str,
     unit_id: i64,
     roles: &[String],
 ) -> Result<bool> {
+    // Cached sessions of every instance are stale once this commits.
+    c.auth_changed();
     let changed = c
         .execute(Sql::with(
             "UPDATE users SET display_name = $1, unit_id = $2 WHERE id = $3 \
@@ -309,12 +311,14 @@ pub async fn pending_role_grant(
 /// Decides a pending grant (once; never by its requester, which the database refuses too);
 /// an approval adds the role. Returns false when it was no longer pending.
 pub async fn decide_role_grant(
-    c: &mut impl Conn,
+    c: &mut WriteTx,
     id: i64,
     decided_by: i64,
     approve: bool,
     now: i64,
 ) -> Result<bool> {
+    // Cached sessions of every instance are stale once this commits.
+    c.auth_changed();
     let state = if approve { "approved" } else { "refused" };
     let n = c
         .execute(Sql::with(
@@ -338,7 +342,9 @@ pub async fn decide_role_grant(
     Ok(true)
 }
 
-pub async fn set_password(c: &mut impl Conn, user_id: i64, hash: &str, now: i64) -> Result<()> {
+pub async fn set_password(c: &mut WriteTx, user_id: i64, hash: &str, now: i64) -> Result<()> {
+    // Cached sessions of every instance are stale once this commits.
+    c.auth_changed();
     let n = c
         .execute(Sql::with(
             "UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
@@ -351,7 +357,9 @@ pub async fn set_password(c: &mut impl Conn, user_id: i64, hash: &str, now: i64)
     Ok(())
 }
 
-pub async fn set_disabled(c: &mut impl Conn, user_id: i64, disabled: bool) -> Result<()> {
+pub async fn set_disabled(c: &mut WriteTx, user_id: i64, disabled: bool) -> Result<()> {
+    // Cached sessions of every instance are stale once this commits.
+    c.auth_changed();
     let n = c
         .execute(Sql::with(
             "UPDATE users SET disabled = $1 WHERE id = $2",
@@ -420,7 +428,9 @@ pub async fn touch_session(
     Ok(())
 }
 
-pub async fn delete_session(c: &mut impl Conn, token_hash: &str) -> Result<()> {
+pub async fn delete_session(c: &mut WriteTx, token_hash: &str) -> Result<()> {
+    // Cached sessions of every instance are stale once this commits.
+    c.auth_changed();
     c.execute(Sql::with(
         "DELETE FROM sessions WHERE token_hash = $1",
         vals![token_hash],
@@ -430,11 +440,9 @@ pub async fn delete_session(c: &mut impl Conn, token_hash: &str) -> Result<()> {
 }
 
 /// Ends every session of a user except, optionally, one (after a password change).
-pub async fn delete_user_sessions(
-    c: &mut impl Conn,
-    user_id: i64,
-    keep: Option<&str>,
-) -> Result<()> {
+pub async fn delete_user_sessions(c: &mut WriteTx, user_id: i64, keep: Option<&str>) -> Result<()> {
+    // Cached sessions of every instance are stale once this commits.
+    c.auth_changed();
     c.execute(Sql::with(
         "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2",
         vals![user_id, keep.unwrap_or("")],

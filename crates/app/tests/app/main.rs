@@ -12,6 +12,7 @@ mod ops;
 minsheng_store::on_both_backends!(
     sign_in_failures_look_alike_and_lock_out,
     disabled_users_lose_their_sessions,
+    cached_sessions_end_at_once_here_and_on_every_instance,
     reads_are_scoped_and_audited,
     zone_officers_see_only_their_zone,
     reveals_are_audited_and_refused_to_roles_without_need,
@@ -261,6 +262,128 @@ async fn disabled_users_lose_their_sessions(backend: Backend) {
         w.app.set_user_disabled(&officer, "banan.town", true).await,
         Err(AppError::Forbidden)
     ));
+}
+
+/// Issue 20.3: a signed-in session kept in memory ends at once on a sign-out or a password
+/// change — on this instance, and on PostgreSQL on another instance sharing the database. The
+/// cache is made to keep sessions an hour here, so only the invalidation can end them.
+async fn cached_sessions_end_at_once_here_and_on_every_instance(backend: Backend) {
+    let hour = Settings {
+        session_cache_millis: 3_600_000,
+        ..Settings::default()
+    };
+    let w = World::with_settings(backend, hour.clone()).await;
+    let a = w.account("banan.grid");
+    let session = w
+        .app
+        .login(&a.username, &a.password, "10.0.0.1")
+        .await
+        .expect("login");
+    let lookup = |app: &App, token: String, ip: &'static str| {
+        let app = app.clone();
+        async move { app.session_actor(&token, ip).await.expect("lookup") }
+    };
+    let actor = lookup(&w.app, session.token.clone(), "10.0.0.2")
+        .await
+        .expect("signed in");
+    let cached = lookup(&w.app, session.token.clone(), "10.0.0.3")
+        .await
+        .expect("still signed in");
+    assert_eq!(
+        cached.ip(),
+        "10.0.0.3",
+        "a cached session carries the request's address"
+    );
+    assert_eq!(cached.username(), actor.username());
+
+    // A second server on the same PostgreSQL database, following sign-in changes.
+    let other = if backend == Backend::Postgres {
+        let store = minsheng_store::Store::open(&w.url).await.expect("store");
+        let follower = store.clone();
+        tokio::spawn(async move { follower.follow_auth_changes().await });
+        let other = App::new(store, hour.clone()).expect("app");
+        // The listener counts itself in once it listens; then the other server caches too.
+        for _ in 0..400 {
+            if other.store().auth_epoch() > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert!(other.store().auth_epoch() > 0, "the listener is up");
+        assert!(
+            lookup(&other, session.token.clone(), "10.0.0.4")
+                .await
+                .is_some()
+        );
+        Some(other)
+    } else {
+        None
+    };
+
+    w.app
+        .logout(&session.token, &actor)
+        .await
+        .expect("sign out");
+    assert!(
+        lookup(&w.app, session.token.clone(), "10.0.0.2")
+            .await
+            .is_none(),
+        "signed out here at once"
+    );
+    if let Some(other) = &other {
+        let mut ended = false;
+        for _ in 0..400 {
+            if lookup(other, session.token.clone(), "10.0.0.4")
+                .await
+                .is_none()
+            {
+                ended = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert!(
+            ended,
+            "the other server's cached session ended with the sign-out"
+        );
+    }
+
+    // A password change ends the user's other sessions, cached or not.
+    let first = w
+        .app
+        .login(&a.username, &a.password, "10.0.0.1")
+        .await
+        .expect("login");
+    let second = w
+        .app
+        .login(&a.username, &a.password, "10.0.0.1")
+        .await
+        .expect("login");
+    assert!(
+        lookup(&w.app, second.token.clone(), "10.0.0.1")
+            .await
+            .is_some()
+    );
+    w.app
+        .change_own_password(
+            &first.actor,
+            Some(&first.token),
+            &a.password,
+            "correct horse battery staple 民生",
+        )
+        .await
+        .expect("password changed");
+    assert!(
+        lookup(&w.app, second.token.clone(), "10.0.0.1")
+            .await
+            .is_none(),
+        "the other session ended at once"
+    );
+    assert!(
+        lookup(&w.app, first.token.clone(), "10.0.0.1")
+            .await
+            .is_some()
+    );
 }
 
 async fn reads_are_scoped_and_audited(backend: Backend) {
