@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Benchmark: the signed-in household list page and a household detail page (each read audited),
-# 50 concurrent connections (wrk, from Debian), against `minsheng demo` with 100,000 households,
+# Benchmark: the signed-in household list page, the list searched by a surname (宋), a household
+# detail page (each read audited), and a static script with and without a session cookie (the
+# fixed cost of a signed-in request), 50 concurrent connections (wrk, from Debian), against `minsheng demo` with 100,000 households,
 # on SQLite and then on PostgreSQL. Prints requests/s, p50 and p99 and the error count.
 #
 #   bash scripts/bench.sh [--households N] [--duration 20s] [--connections 50] [--only sqlite|postgres]
@@ -75,18 +76,20 @@ run_backend() {
   local id
   id=$(curl -s -H "Cookie: $cookie" "http://127.0.0.1:$PORT/api/v1/households?per_page=1" | grep -o '"id":[0-9]*' | head -n1 | cut -d: -f2)
   [ -n "$id" ] || { echo "[$backend] no household in $USER_NAME's area" >&2; exit 1; }
-  for page in "/households" "/households/$id"; do
+  for page in "/households" "/households?q=%E5%AE%8B" "/households/$id" "/static/htmx.min.js" "anonymous:/static/htmx.min.js"; do
+    local header=(-H "Cookie: $cookie") path="$page"
+    if [ "${page#anonymous:}" != "$page" ]; then header=(); path="${page#anonymous:}"; fi
     # Warm up, then measure.
-    wrk -t2 -c"$CONNECTIONS" -d3s -H "Cookie: $cookie" "http://127.0.0.1:$PORT$page" >/dev/null
+    wrk -t2 -c"$CONNECTIONS" -d3s "${header[@]}" "http://127.0.0.1:$PORT$path" >/dev/null
     local out
-    out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Cookie: $cookie" "http://127.0.0.1:$PORT$page")
+    out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "${header[@]}" "http://127.0.0.1:$PORT$path")
     local rps p50 p99 non2xx socket
     rps=$(echo "$out" | awk '/Requests\/sec/ { print $2 }')
     p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" { print $2 }')")
     p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" { print $2 }')")
     non2xx=$(echo "$out" | awk '/Non-2xx/ { print $5 }')
     socket=$(echo "$out" | awk '/Socket errors/ { gsub(",", ""); print $4 + $6 + $8 + $10 }')
-    RESULTS+=("$(printf '%-9s %-20s %10s %9s %9s %7s' "$backend" "$page" "$rps" "$p50" "$p99" "$(( ${non2xx:-0} + ${socket:-0} ))")")
+    RESULTS+=("$(printf '%-9s %-30s %10s %9s %9s %7s' "$backend" "$page" "$rps" "$p50" "$p99" "$(( ${non2xx:-0} + ${socket:-0} ))")")
   done
   local audited
   audited=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz")
@@ -99,5 +102,5 @@ run_backend() {
 
 echo
 echo "minsheng $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $HOUSEHOLDS households, $CONNECTIONS connections, $DURATION per page, $(nproc) cores (wrk on the same machine)"
-printf '%-9s %-20s %10s %9s %9s %7s\n' backend page "req/s" "p50 ms" "p99 ms" errors
+printf '%-9s %-30s %10s %9s %9s %7s\n' backend page "req/s" "p50 ms" "p99 ms" errors
 for r in "${RESULTS[@]}"; do echo "$r"; done

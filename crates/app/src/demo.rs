@@ -581,6 +581,7 @@ impl App {
                     address: address.clone(),
                     head_name: members[0].0.clone(),
                 });
+                let mut member_keys: Vec<String> = Vec::new();
                 for (name, age, male, relation) in members {
                     let id_number = loop {
                         let candidate = synthetic_id_number(rng, district, age, male);
@@ -601,9 +602,17 @@ impl App {
                             rng.random_range(0..1_000_000_000u64)
                         )
                     });
+                    let key = minsheng_domain::text::person_search_key(
+                        &name,
+                        &id_number,
+                        phone.as_deref(),
+                    );
+                    member_keys.push(key.clone());
                     persons.push(vec![
                         Value::Int(next_person),
                         Value::Text(id_number),
+                        Value::Text(minsheng_domain::text::pinyin_of(&name).1),
+                        Value::Text(key),
                         Value::Text(name),
                         Value::Text(if male { "male" } else { "female" }.into()),
                         Value::Text(birth),
@@ -624,10 +633,15 @@ impl App {
                     ]);
                     next_person += 1;
                 }
+                let search_text = minsheng_store::registry::household_search_text(
+                    &address,
+                    member_keys.iter().map(String::as_str),
+                );
                 households.push(vec![
                     Value::Int(household_id),
                     Value::Int(community.code),
                     Value::Text(address),
+                    Value::Text(search_text),
                     Value::Int(head_person_id),
                     Value::Int(1),
                     Value::Int(now),
@@ -642,6 +656,7 @@ impl App {
                     "id",
                     "region_code",
                     "address",
+                    "search_text",
                     "head_person_id",
                     "version",
                     "created_at",
@@ -656,6 +671,8 @@ impl App {
                 &[
                     "id",
                     "id_number",
+                    "name_initials",
+                    "search_key",
                     "name",
                     "sex",
                     "birth_date",

@@ -1087,6 +1087,7 @@ impl App {
                         region_code: p.region,
                         address: p.address.clone(),
                         head_person_id: None,
+                        search_text: String::new(),
                     });
                     next_household += 1;
                     households.len() - 1
@@ -1105,10 +1106,34 @@ impl App {
                 household_id: household.id,
                 relation_code: p.relation.clone(),
                 region_code: p.region,
+                search_key: minsheng_domain::text::person_search_key(
+                    &p.name,
+                    p.id_number.as_str(),
+                    p.phone.as_deref(),
+                ),
             });
             next_person += 1;
             outcome.record(false, true);
         }
+        // Each new household's search text: its address and its members' keys.
+        let mut keys: Vec<Vec<&str>> = vec![Vec::new(); households.len()];
+        for person in &bulk {
+            let first_id = households.first().map_or(0, |h| h.id);
+            if let Some(members) = keys.get_mut((person.household_id - first_id) as usize) {
+                members.push(&person.search_key);
+            }
+        }
+        let texts: Vec<String> = households
+            .iter()
+            .zip(&keys)
+            .map(|(h, members)| {
+                registry::household_search_text(&h.address, members.iter().copied())
+            })
+            .collect();
+        for (household, text) in households.iter_mut().zip(texts) {
+            household.search_text = text;
+        }
+        drop(keys);
         // Households first (members refer to them), then members in groups, with progress.
         registry::insert_bulk_households(tx, households, now).await?;
         let mut bulk = bulk.into_iter().peekable();

@@ -115,3 +115,61 @@ mod csv_tests {
         }
     }
 }
+
+/// What a person is found by in a search, besides their household's address: the name, its
+/// pinyin in full (`zhangsan`) and initials (`zs`) — how staff type on a phone — and the tails
+/// of the ID number (6) and phone (4), never the whole numbers. Lower case, space-separated.
+pub fn person_search_key(name: &str, id_number: &str, phone: Option<&str>) -> String {
+    let (full, initials) = pinyin_of(name);
+    let tail = |text: &str, n: usize| {
+        let chars: Vec<char> = text.chars().collect();
+        chars[chars.len().saturating_sub(n)..]
+            .iter()
+            .collect::<String>()
+    };
+    let mut key = format!("{} {full} {initials} {}", name.trim(), tail(id_number, 6));
+    if let Some(phone) = phone.filter(|p| !p.trim().is_empty()) {
+        key.push(' ');
+        key.push_str(&tail(phone.trim(), 4));
+    }
+    key.to_lowercase()
+}
+
+/// A name's pinyin without tones, in full and as initials (`张三` → `zhangsan`, `zs`);
+/// characters without pinyin (Latin letters, digits) are kept as they are.
+pub fn pinyin_of(name: &str) -> (String, String) {
+    use pinyin::ToPinyin;
+    let mut full = String::new();
+    let mut initials = String::new();
+    for (c, p) in name.chars().zip(name.to_pinyin()) {
+        match p {
+            Some(p) => {
+                full.push_str(p.plain());
+                initials.push_str(&p.plain()[..1]);
+            }
+            None if c.is_alphanumeric() => {
+                full.extend(c.to_lowercase());
+                initials.extend(c.to_lowercase());
+            }
+            None => {}
+        }
+    }
+    (full, initials)
+}
+
+#[cfg(test)]
+mod search_key_tests {
+    use super::*;
+
+    #[test]
+    fn names_are_found_by_pinyin_initials_and_tails() {
+        assert_eq!(pinyin_of("张三"), ("zhangsan".into(), "zs".into()));
+        assert_eq!(pinyin_of("李 Ming2"), ("liming2".into(), "lming2".into()));
+        let key = person_search_key("张三", "50011319850101001X", Some("13800001234"));
+        assert_eq!(key, "张三 zhangsan zs 01001x 1234");
+        assert_eq!(
+            person_search_key("宋", "500113198501010015", None),
+            "宋 song s 010015"
+        );
+    }
+}

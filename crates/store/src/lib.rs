@@ -205,6 +205,14 @@ impl Store {
             Pools::Sqlite { write, .. } => migrator(SQLITE_MIGRATIONS).run(write).await?,
             Pools::Postgres(pool) => migrator(POSTGRES_MIGRATIONS).run(pool).await?,
         }
+        // Rows written before the search columns existed get them (pinyin is computed here,
+        // not in SQL).
+        let mut tx = self.begin().await?;
+        let keyed = registry::backfill_search(&mut tx).await?;
+        tx.commit().await?;
+        if keyed > 0 {
+            tracing::info!(persons = keyed, "search keys filled in");
+        }
         Ok(())
     }
 
@@ -438,6 +446,7 @@ const SQLITE_MIGRATIONS: &[MigrationFile] = migrations!("sqlite":
     (17, "survey forms", "0017_survey_forms.sql"),
     (18, "timeline records", "0018_timeline_records.sql"),
     (19, "hotline models", "0019_hotline_models.sql"),
+    (20, "search", "0020_search.sql"),
 );
 
 const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
@@ -460,6 +469,7 @@ const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
     (17, "survey forms", "0017_survey_forms.sql"),
     (18, "timeline records", "0018_timeline_records.sql"),
     (19, "hotline models", "0019_hotline_models.sql"),
+    (20, "search", "0020_search.sql"),
 );
 
 fn migrator(files: &'static [MigrationFile]) -> Migrator {

@@ -8,6 +8,8 @@
 use serde::Serialize;
 use sqlx::FromRow;
 
+use minsheng_domain::text::{person_search_key, pinyin_of};
+
 use crate::{Conn, Result, Scope, Sql, StoreError, vals};
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize)]
@@ -51,7 +53,7 @@ pub struct ListFilter {
     pub limit: i64,
 }
 
-fn household_conditions(sql: &mut Sql, scope: &Scope, f: &ListFilter) {
+fn household_conditions(sql: &mut Sql, scope: &Scope, f: &ListFilter, backend: crate::Backend) {
     sql.push(" WHERE ");
     scope.sql_condition(sql, "h.region_code");
     if let Some((lo, hi)) = f.within {
@@ -65,14 +67,64 @@ fn household_conditions(sql: &mut Sql, scope: &Scope, f: &ListFilter) {
             .bind(id.as_str())
             .push(")");
     }
-    if let Some(text) = f.text.as_deref().filter(|t| !t.is_empty()) {
-        let pattern = like_pattern(text);
-        sql.push(" AND (h.address LIKE ")
-            .bind(pattern.as_str())
-            .push(" ESCAPE '\\' OR h.id IN (SELECT household_id FROM persons WHERE name LIKE ")
-            .bind(pattern.as_str())
-            .push(" ESCAPE '\\'))");
+    if let Some(text) = search_text(f) {
+        search_condition(sql, &text, backend);
     }
+}
+
+/// The search of a list as it is looked up: trimmed, lower case, at most 64 characters (what a
+/// person types, and a bound on the index's work); `None` when there is none.
+fn search_text(f: &ListFilter) -> Option<String> {
+    let text: String = f.text.as_deref()?.trim().chars().take(64).collect();
+    (!text.is_empty()).then(|| text.to_lowercase())
+}
+
+/// Whether a search looks like the tail of an ID number (households with a member whose number
+/// ends so come first).
+fn id_tail(text: &str) -> bool {
+    text.len() >= 4 && text.bytes().all(|b| b.is_ascii_digit() || b == b'x')
+}
+
+/// Households matching a search through the database's own text index: three characters or
+/// more anywhere in the address, a member's name, pinyin (full or initials) or the tails of ID
+/// numbers and phones (SQLite FTS5 trigram, PostgreSQL pg_trgm); one or two characters at the
+/// beginning of a member's name or initials (`宋`, `zs`), an index range each. The text is bound,
+/// never spliced: FTS syntax (`"`, `*`, `NEAR`, `OR`) is searched for as written.
+fn search_condition(sql: &mut Sql, text: &str, backend: crate::Backend) {
+    if text.chars().count() >= 3 {
+        match backend {
+            crate::Backend::Sqlite => {
+                sql.push(
+                    " AND h.id IN (SELECT rowid FROM households_fts WHERE households_fts MATCH ",
+                )
+                .bind(format!("\"{}\"", text.replace('"', "\"\"")))
+                .push(")");
+            }
+            crate::Backend::Postgres => {
+                sql.push(" AND h.search_text LIKE ")
+                    .bind(like_pattern(text))
+                    .push(" ESCAPE '\\'");
+            }
+        }
+        return;
+    }
+    // Byte order, so the range is the prefix (and PostgreSQL's "C" indexes serve it).
+    let collate = match backend {
+        crate::Backend::Sqlite => "",
+        crate::Backend::Postgres => " COLLATE \"C\"",
+    };
+    let upper = format!("{text}\u{10FFFF}");
+    sql.push(&format!(
+        " AND h.id IN (SELECT household_id FROM persons WHERE (name{collate} >= "
+    ))
+    .bind(text)
+    .push(&format!(" AND name{collate} < "))
+    .bind(upper.as_str())
+    .push(&format!(") OR (name_initials{collate} >= "))
+    .bind(text)
+    .push(&format!(" AND name_initials{collate} < "))
+    .bind(upper.as_str())
+    .push("))");
 }
 
 /// `%text%` with LIKE's wildcards escaped, so a user's `%` matches only a `%`.
@@ -95,16 +147,26 @@ pub async fn list_households(
 ) -> Result<Vec<HouseholdRow>> {
     // First the page's ids, from households alone in index order (region, id): no sort, and no
     // join or member count computed for rows that are not shown. Then the 20 rows in full.
+    // A search that looks like an ID number's tail puts the households of that number first.
+    let tail = search_text(f).filter(|t| id_tail(t));
     let mut sql = Sql::new(HOUSEHOLD_COLUMNS);
-    sql.push(" FROM (SELECT h.id AS page_id FROM households h");
-    household_conditions(&mut sql, scope, f);
-    sql.push(" ORDER BY h.region_code, h.id LIMIT ")
+    sql.push(" FROM (SELECT h.id AS page_id, ");
+    match &tail {
+        Some(tail) => sql
+            .push("CASE WHEN EXISTS (SELECT 1 FROM persons t WHERE t.household_id = h.id AND lower(t.id_number) LIKE ")
+            .bind(format!("%{tail}"))
+            .push(") THEN 0 ELSE 1 END AS rank"),
+        None => sql.push("1 AS rank"),
+    };
+    sql.push(" FROM households h");
+    household_conditions(&mut sql, scope, f, c.backend());
+    sql.push(" ORDER BY rank, h.region_code, h.id LIMIT ")
         .bind(f.limit.clamp(1, 1000))
         .push(" OFFSET ")
         .bind(f.offset.max(0))
         .push(") page JOIN households h ON h.id = page.page_id")
         .push(HOUSEHOLD_JOINS)
-        .push(" ORDER BY h.region_code, h.id");
+        .push(" ORDER BY page.rank, h.region_code, h.id");
     c.all(sql).await
 }
 
@@ -116,7 +178,7 @@ pub async fn count_households(
     cap: i64,
 ) -> Result<i64> {
     let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM households h");
-    household_conditions(&mut sql, scope, f);
+    household_conditions(&mut sql, scope, f, c.backend());
     sql.push(" LIMIT ").bind(cap).push(") capped");
     let (n,): (i64,) = c.one(sql).await?;
     Ok(n)
@@ -150,12 +212,38 @@ pub async fn insert_household(
 ) -> Result<i64> {
     let (id,): (i64,) = c
         .one(Sql::with(
-            "INSERT INTO households (external_key, region_code, address, version, created_at, updated_at) \
-             VALUES ($1, $2, $3, 1, $4, $4) RETURNING id",
-            vals![external_key, region_code, address, now],
+            "INSERT INTO households (external_key, region_code, address, search_text, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 1, $5, $5) RETURNING id",
+            vals![external_key, region_code, address, address.to_lowercase(), now],
         ))
         .await?;
     Ok(id)
+}
+
+/// Recomputes a household's search text from its address and its members' keys (in the
+/// writing transaction; SQLite's FTS index follows by trigger, PostgreSQL's trigram index by
+/// itself). Every change to an address, a member's name or phone, or who the members are
+/// calls it.
+pub async fn refresh_search(c: &mut impl Conn, household_id: i64) -> Result<()> {
+    let aggregate = match c.backend() {
+        crate::Backend::Sqlite => "group_concat(search_key, ' ')",
+        crate::Backend::Postgres => "string_agg(search_key, ' ')",
+    };
+    c.execute(Sql::with(
+        &format!(
+            "UPDATE households SET search_text = lower(address) || ' ' || \
+             COALESCE((SELECT {aggregate} FROM persons WHERE household_id = $1), '') WHERE id = $1"
+        ),
+        vals![household_id],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The search text of a household written in bulk: as [`refresh_search`] makes it.
+pub fn household_search_text<'a>(address: &str, keys: impl Iterator<Item = &'a str>) -> String {
+    let keys: Vec<&str> = keys.collect();
+    format!("{} {}", address.to_lowercase(), keys.join(" "))
 }
 
 /// The tables whose rows follow their household to a new area (their `region_code` is the
@@ -208,6 +296,7 @@ pub async fn update_household(
     if n == 0 {
         return Err(stale_or_missing(c, scope, "households", id).await?);
     }
+    refresh_search(c, id).await?;
     if old_region == region_code {
         return Ok(old_region);
     }
@@ -411,9 +500,10 @@ pub struct NewPerson<'a> {
 pub async fn insert_person(c: &mut impl Conn, p: &NewPerson<'_>) -> Result<i64> {
     let (id,): (i64,) = c
         .one(Sql::with(
-            "INSERT INTO persons (id_number, name, sex, birth_date, phone, region_code, version, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING id",
-            vals![p.id_number, p.name, p.sex, p.birth_date, p.phone, p.region_code, p.now],
+            "INSERT INTO persons (id_number, name, sex, birth_date, phone, region_code, name_initials, search_key, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9) RETURNING id",
+            vals![p.id_number, p.name, p.sex, p.birth_date, p.phone, p.region_code,
+                pinyin_of(p.name).1, person_search_key(p.name, p.id_number, p.phone), p.now],
         ))
         .await?;
     Ok(id)
@@ -431,14 +521,29 @@ pub async fn update_person(
     now: i64,
 ) -> Result<()> {
     let mut sql = Sql::with(
-        "UPDATE persons SET name = $1, phone = $2, version = version + 1, updated_at = $3 \
-         WHERE id = $4 AND version = $5 AND ",
-        vals![name, phone, now, id, expected_version],
+        "UPDATE persons SET name = $1, phone = $2, name_initials = $3, version = version + 1, \
+         updated_at = $4 WHERE id = $5 AND version = $6 AND ",
+        vals![name, phone, pinyin_of(name).1, now, id, expected_version],
     );
     scope.sql_condition(&mut sql, "region_code");
     let n = c.execute(sql).await?;
     if n == 0 {
         return Err(stale_or_missing(c, scope, "persons", id).await?);
+    }
+    // In the scope (the update found it): its search key, and its household's search text.
+    let (id_number, household): (String, Option<i64>) = c
+        .one(Sql::with(
+            "SELECT id_number, household_id FROM persons WHERE id = $1",
+            vals![id],
+        ))
+        .await?;
+    c.execute(Sql::with(
+        "UPDATE persons SET search_key = $1 WHERE id = $2",
+        vals![person_search_key(name, &id_number, phone), id],
+    ))
+    .await?;
+    if let Some(household) = household {
+        refresh_search(c, household).await?;
     }
     Ok(())
 }
@@ -525,6 +630,10 @@ pub async fn move_person(
             ))
             .await?;
         }
+    }
+    // Both households' search texts follow who their members are.
+    for household in current_household.into_iter().chain(to.map(|(h, _)| h)) {
+        refresh_search(c, household).await?;
     }
     Ok(Some(PersonMove {
         person_id,
@@ -661,6 +770,8 @@ pub struct BulkHousehold {
     pub region_code: i64,
     pub address: String,
     pub head_person_id: Option<i64>,
+    /// As [`household_search_text`] makes it from the address and the members' keys.
+    pub search_text: String,
 }
 
 /// A person new to the registry, joining a household of the same load.
@@ -675,6 +786,8 @@ pub struct BulkPerson {
     pub household_id: i64,
     pub relation_code: String,
     pub region_code: i64,
+    /// `minsheng_domain::text::person_search_key` of the person.
+    pub search_key: String,
 }
 
 /// The first free household and person ids for a bulk load in this transaction. On
@@ -713,6 +826,7 @@ pub async fn insert_bulk_households(
                 Value::Int(h.region_code),
                 Value::Text(h.address),
                 Value::OptInt(h.head_person_id),
+                Value::Text(h.search_text),
                 Value::Int(1),
                 Value::Int(now),
                 Value::Int(now),
@@ -728,6 +842,7 @@ pub async fn insert_bulk_households(
             "region_code",
             "address",
             "head_person_id",
+            "search_text",
             "version",
             "created_at",
             "updated_at",
@@ -756,9 +871,12 @@ pub async fn insert_bulk_persons(
             Value::Int(now),
             Value::Text(note.to_string()),
         ]);
+        let initials = pinyin_of(&p.name).1;
         person_rows.push(vec![
             Value::Int(p.id),
             Value::Text(p.id_number),
+            Value::Text(initials),
+            Value::Text(p.search_key),
             Value::Text(p.name),
             Value::Text(p.sex.to_string()),
             Value::Text(p.birth_date),
@@ -777,6 +895,8 @@ pub async fn insert_bulk_persons(
         &[
             "id",
             "id_number",
+            "name_initials",
+            "search_key",
             "name",
             "sex",
             "birth_date",
@@ -805,4 +925,44 @@ pub async fn insert_bulk_persons(
     )
     .await?;
     crate::sync_identity(tx, "persons").await
+}
+
+/// Fills the search columns of rows written before they existed (a database migrated to
+/// version 20): every person without a key, then every household without search text.
+/// Returns how many persons it keyed; nothing to do costs two indexed queries.
+pub async fn backfill_search(tx: &mut crate::WriteTx) -> Result<u64> {
+    let mut keyed = 0u64;
+    loop {
+        let rows: Vec<(i64, String, String, Option<String>)> = tx
+            .all(Sql::new(
+                "SELECT id, name, id_number, phone FROM persons WHERE search_key = '' LIMIT 5000",
+            ))
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for (id, name, id_number, phone) in &rows {
+            tx.execute(Sql::with(
+                "UPDATE persons SET search_key = $1, name_initials = $2 WHERE id = $3",
+                vals![
+                    person_search_key(name, id_number, phone.as_deref()),
+                    pinyin_of(name).1,
+                    *id
+                ],
+            ))
+            .await?;
+        }
+        keyed += rows.len() as u64;
+    }
+    let aggregate = match tx.backend() {
+        crate::Backend::Sqlite => "group_concat(search_key, ' ')",
+        crate::Backend::Postgres => "string_agg(search_key, ' ')",
+    };
+    tx.execute(Sql::new(&format!(
+        "UPDATE households SET search_text = lower(address) || ' ' || \
+         COALESCE((SELECT {aggregate} FROM persons WHERE household_id = households.id), '') \
+         WHERE search_text = ''"
+    )))
+    .await?;
+    Ok(keyed)
 }
