@@ -625,6 +625,8 @@ async fn help_goes_from_recommendations_to_a_completed_referral_and_the_figures(
         sign_in("banan.education").await?;
         client.goto(&format!("{base}/referrals")).await?;
         click_when_ready(&client, Locator::Css(".referral-form button[value='accept']")).await?;
+        // The answer to the form has replaced the page once the referral shows as accepted.
+        client.wait().for_element(Locator::Css(".referral .badge.accepted")).await?;
         client.wait().for_element(Locator::Css(".referral-form input[name='service']")).await?;
         type_when_ready(&client, Locator::Css(".referral-form input[name='service']"), "图书馆勤工助学岗位").await?;
         client
