@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use minsheng_domain::id_number::check_digit;
 use minsheng_domain::{Role, UnitKind};
 use minsheng_store::regions::{self, RegionRow};
+use minsheng_store::registry::{self, BulkHousehold, BulkPerson};
 use minsheng_store::users::{self, NewUser};
-use minsheng_store::{Value, insert_rows, sync_identity};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
@@ -510,7 +510,6 @@ impl App {
             let n = batch.min(count - done);
             let mut households = Vec::with_capacity(n);
             let mut persons = Vec::with_capacity(n * 3);
-            let mut memberships = Vec::with_capacity(n * 3);
             for i in 0..n {
                 let household_id = (done + i + 1) as i64;
                 // Every tenth household lives in the community whose committee has demo users,
@@ -602,106 +601,42 @@ impl App {
                             rng.random_range(0..1_000_000_000u64)
                         )
                     });
-                    let key = minsheng_domain::text::person_search_key(
+                    let search_key = minsheng_domain::text::person_search_key(
                         &name,
                         &id_number,
                         phone.as_deref(),
                     );
-                    member_keys.push(key.clone());
-                    persons.push(vec![
-                        Value::Int(next_person),
-                        Value::Text(id_number),
-                        Value::Text(minsheng_domain::text::pinyin_of(&name).1),
-                        Value::Text(key),
-                        Value::Text(name),
-                        Value::Text(if male { "male" } else { "female" }.into()),
-                        Value::Text(birth),
-                        Value::OptText(phone),
-                        Value::Int(household_id),
-                        Value::Text(relation.into()),
-                        Value::Int(community.code),
-                        Value::Int(1),
-                        Value::Int(now),
-                        Value::Int(now),
-                    ]);
-                    memberships.push(vec![
-                        Value::Int(next_person),
-                        Value::Int(household_id),
-                        Value::Text(relation.into()),
-                        Value::Int(now),
-                        Value::Text("demo".into()),
-                    ]);
+                    member_keys.push(search_key.clone());
+                    persons.push(BulkPerson {
+                        id: next_person,
+                        id_number,
+                        name,
+                        sex: if male { "male" } else { "female" },
+                        birth_date: birth,
+                        phone,
+                        household_id,
+                        relation_code: relation.into(),
+                        region_code: community.code,
+                        search_key,
+                    });
                     next_person += 1;
                 }
                 let search_text = minsheng_store::registry::household_search_text(
                     &address,
                     member_keys.iter().map(String::as_str),
                 );
-                households.push(vec![
-                    Value::Int(household_id),
-                    Value::Int(community.code),
-                    Value::Text(address),
-                    Value::Text(search_text),
-                    Value::Int(head_person_id),
-                    Value::Int(1),
-                    Value::Int(now),
-                    Value::Int(now),
-                ]);
+                households.push(BulkHousehold {
+                    id: household_id,
+                    external_key: None,
+                    region_code: community.code,
+                    address,
+                    head_person_id: Some(head_person_id),
+                    search_text,
+                });
             }
             let mut tx = self.store().begin().await?;
-            insert_rows(
-                &mut tx,
-                "households",
-                &[
-                    "id",
-                    "region_code",
-                    "address",
-                    "search_text",
-                    "head_person_id",
-                    "version",
-                    "created_at",
-                    "updated_at",
-                ],
-                households,
-            )
-            .await?;
-            insert_rows(
-                &mut tx,
-                "persons",
-                &[
-                    "id",
-                    "id_number",
-                    "name_initials",
-                    "search_key",
-                    "name",
-                    "sex",
-                    "birth_date",
-                    "phone",
-                    "household_id",
-                    "relation_code",
-                    "region_code",
-                    "version",
-                    "created_at",
-                    "updated_at",
-                ],
-                persons,
-            )
-            .await?;
-            insert_rows(
-                &mut tx,
-                "household_memberships",
-                &[
-                    "person_id",
-                    "household_id",
-                    "relation_code",
-                    "joined_at",
-                    "note",
-                ],
-                memberships,
-            )
-            .await?;
-            sync_identity(&mut tx, "households").await?;
-            sync_identity(&mut tx, "persons").await?;
+            registry::insert_bulk_households(&mut tx, households, now).await?;
+            registry::insert_bulk_persons(&mut tx, persons, "demo", now).await?;
             tx.commit().await?;
             done += n;
             progress("households", done as u64, count as u64);

@@ -1083,7 +1083,7 @@ impl App {
                 .or_insert_with(|| {
                     households.push(registry::BulkHousehold {
                         id: next_household,
-                        external_key: p.household_key.clone(),
+                        external_key: Some(p.household_key.clone()),
                         region_code: p.region,
                         address: p.address.clone(),
                         head_person_id: None,

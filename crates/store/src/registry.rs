@@ -147,26 +147,36 @@ pub async fn list_households(
 ) -> Result<Vec<HouseholdRow>> {
     // First the page's ids, from households alone in index order (region, id): no sort, and no
     // join or member count computed for rows that are not shown. Then the 20 rows in full.
-    // A search that looks like an ID number's tail puts the households of that number first.
+    // A search that looks like an ID number's tail puts the households of that number first;
+    // any other page is read in index order (region, id), with no sort.
     let tail = search_text(f).filter(|t| id_tail(t));
     let mut sql = Sql::new(HOUSEHOLD_COLUMNS);
-    sql.push(" FROM (SELECT h.id AS page_id, ");
-    match &tail {
-        Some(tail) => sql
-            .push("CASE WHEN EXISTS (SELECT 1 FROM persons t WHERE t.household_id = h.id AND lower(t.id_number) LIKE ")
+    sql.push(" FROM (SELECT h.id AS page_id");
+    if let Some(tail) = &tail {
+        sql.push(", CASE WHEN EXISTS (SELECT 1 FROM persons t WHERE t.household_id = h.id AND lower(t.id_number) LIKE ")
             .bind(format!("%{tail}"))
-            .push(") THEN 0 ELSE 1 END AS rank"),
-        None => sql.push("1 AS rank"),
-    };
+            .push(") THEN 0 ELSE 1 END AS rank");
+    }
     sql.push(" FROM households h");
     household_conditions(&mut sql, scope, f, c.backend());
-    sql.push(" ORDER BY rank, h.region_code, h.id LIMIT ")
+    let order = if tail.is_some() {
+        (
+            "rank, h.region_code, h.id",
+            "page.rank, h.region_code, h.id",
+        )
+    } else {
+        ("h.region_code, h.id", "h.region_code, h.id")
+    };
+    sql.push(" ORDER BY ")
+        .push(order.0)
+        .push(" LIMIT ")
         .bind(f.limit.clamp(1, 1000))
         .push(" OFFSET ")
         .bind(f.offset.max(0))
         .push(") page JOIN households h ON h.id = page.page_id")
         .push(HOUSEHOLD_JOINS)
-        .push(" ORDER BY page.rank, h.region_code, h.id");
+        .push(" ORDER BY ")
+        .push(order.1);
     c.all(sql).await
 }
 
@@ -766,7 +776,7 @@ pub async fn registered_id_numbers(
 #[derive(Debug, Clone)]
 pub struct BulkHousehold {
     pub id: i64,
-    pub external_key: String,
+    pub external_key: Option<String>,
     pub region_code: i64,
     pub address: String,
     pub head_person_id: Option<i64>,
@@ -822,7 +832,7 @@ pub async fn insert_bulk_households(
         .map(|h| {
             vec![
                 Value::Int(h.id),
-                Value::Text(h.external_key),
+                Value::OptText(h.external_key),
                 Value::Int(h.region_code),
                 Value::Text(h.address),
                 Value::OptInt(h.head_person_id),

@@ -4732,13 +4732,13 @@ fn use_cases_reach_people_only_through_scoped_store_functions() {
         ("count_all", "totals for the operator", &["demo.rs"]),
         (
             "insert_bulk_households",
-            "creates in regions the import checked row by row",
-            &["import.rs"],
+            "creates in regions the import checked row by row (or the demo chose)",
+            &["import.rs", "demo.rs"],
         ),
         (
             "insert_bulk_persons",
-            "creates in regions the import checked row by row",
-            &["import.rs"],
+            "creates in regions the import checked row by row (or the demo chose)",
+            &["import.rs", "demo.rs"],
         ),
         (
             "taken_household_keys",

@@ -6,7 +6,11 @@
 ALTER TABLE persons ADD COLUMN name_initials TEXT NOT NULL DEFAULT '';
 ALTER TABLE persons ADD COLUMN search_key TEXT NOT NULL DEFAULT '';
 ALTER TABLE households ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
-CREATE INDEX persons_initials ON persons (name_initials);
+-- Name and initials prefixes cover the household, so a one- or two-character search reads
+-- no person rows.
+DROP INDEX persons_name;
+CREATE INDEX persons_name ON persons (name, household_id);
+CREATE INDEX persons_initials ON persons (name_initials, household_id);
 
 CREATE VIRTUAL TABLE households_fts USING fts5(
     search_text, content = 'households', content_rowid = 'id', tokenize = 'trigram'
