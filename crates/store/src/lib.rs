@@ -669,7 +669,7 @@ pub async fn insert_rows(
 ) -> Result<()> {
     // SQLite looks numbered parameters up by a linear scan, so a statement with thousands of
     // `$n` costs quadratic time there: it gets anonymous `?`, up to 8,192 a statement (a
-    // registry import of 100,000 persons took 4.0 s with 8,192, 4.75 with 2,048, 5.0 with 256).
+    // registry import of 100,000 rows took 4.0 s with 8,192, 4.75 with 2,048, 5.0 with 256).
     let sqlite = c.backend() == Backend::Sqlite;
     let per_statement = if sqlite { 8_192 } else { 30_000 } / columns.len().max(1);
     let per_statement = per_statement.clamp(1, 1000);
