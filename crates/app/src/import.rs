@@ -1117,8 +1117,8 @@ impl App {
         }
         // Each new household's search text: its address and its members' keys.
         let mut keys: Vec<Vec<&str>> = vec![Vec::new(); households.len()];
+        let first_id = households.first().map_or(0, |h| h.id);
         for person in &bulk {
-            let first_id = households.first().map_or(0, |h| h.id);
             if let Some(members) = keys.get_mut((person.household_id - first_id) as usize) {
                 members.push(&person.search_key);
             }

@@ -230,15 +230,20 @@ pub async fn insert_household(
     Ok(id)
 }
 
+/// The SQL that joins the members' search keys with spaces, in each backend's words.
+fn keys_joined(backend: crate::Backend) -> &'static str {
+    match backend {
+        crate::Backend::Sqlite => "group_concat(search_key, ' ')",
+        crate::Backend::Postgres => "string_agg(search_key, ' ')",
+    }
+}
+
 /// Recomputes a household's search text from its address and its members' keys (in the
 /// writing transaction; SQLite's FTS index follows by trigger, PostgreSQL's trigram index by
 /// itself). Every change to an address, a member's name or phone, or who the members are
 /// calls it.
 pub async fn refresh_search(c: &mut impl Conn, household_id: i64) -> Result<()> {
-    let aggregate = match c.backend() {
-        crate::Backend::Sqlite => "group_concat(search_key, ' ')",
-        crate::Backend::Postgres => "string_agg(search_key, ' ')",
-    };
+    let aggregate = keys_joined(c.backend());
     c.execute(Sql::with(
         &format!(
             "UPDATE households SET search_text = lower(address) || ' ' || \
@@ -964,10 +969,7 @@ pub async fn backfill_search(tx: &mut crate::WriteTx) -> Result<u64> {
         }
         keyed += rows.len() as u64;
     }
-    let aggregate = match tx.backend() {
-        crate::Backend::Sqlite => "group_concat(search_key, ' ')",
-        crate::Backend::Postgres => "string_agg(search_key, ' ')",
-    };
+    let aggregate = keys_joined(tx.backend());
     tx.execute(Sql::new(&format!(
         "UPDATE households SET search_text = lower(address) || ' ' || \
          COALESCE((SELECT {aggregate} FROM persons WHERE household_id = households.id), '') \
