@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark: the signed-in household list page, the list searched by a surname (宋), a household
+# Benchmark: the signed-in household list page, the list searched by a surname (宋), by pinyin
+# initials (zs) and by full pinyin (zhang, through the text index), a household
 # detail page (each read audited), and a static script with and without a session cookie (the
 # fixed cost of a signed-in request), 50 concurrent connections (wrk, from Debian), against `minsheng demo` with 100,000 households,
 # on SQLite and then on PostgreSQL. Prints requests/s, p50 and p99 and the error count.
@@ -76,7 +77,7 @@ run_backend() {
   local id
   id=$(curl -s -H "Cookie: $cookie" "http://127.0.0.1:$PORT/api/v1/households?per_page=1" | grep -o '"id":[0-9]*' | head -n1 | cut -d: -f2)
   [ -n "$id" ] || { echo "[$backend] no household in $USER_NAME's area" >&2; exit 1; }
-  for page in "/households" "/households?q=%E5%AE%8B" "/households/$id" "/static/htmx.min.js" "anonymous:/static/htmx.min.js"; do
+  for page in "/households" "/households?q=%E5%AE%8B" "/households?q=zs" "/households?q=zhang" "/households/$id" "/static/htmx.min.js" "anonymous:/static/htmx.min.js"; do
     local header=(-H "Cookie: $cookie") path="$page"
     if [ "${page#anonymous:}" != "$page" ]; then header=(); path="${page#anonymous:}"; fi
     # Warm up, then measure.

@@ -2,18 +2,20 @@
 # Runs every check and test of minsheng, on SQLite and on PostgreSQL.
 # Needs: a PostgreSQL server (MINSHENG_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres)
 # and Debian's chromium + chromium-driver, fonts-noto-cjk (for PDF reports) and poppler-utils (pdftoppm,
-# to check the PDFs render) — installed here when missing and we are root.
+# to check the PDFs render) and nginx (two servers behind it, scripts/cluster.sh) — installed here when
+# missing and we are root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 \
-  || ! command -v pdftoppm >/dev/null 2>&1 || [ ! -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then
+  || ! command -v pdftoppm >/dev/null 2>&1 || [ ! -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] \
+  || ! command -v wrk >/dev/null 2>&1 || ! { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; }; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "== installing chromium, chromium-driver, fonts-noto-cjk and poppler-utils"
+    echo "== installing chromium, chromium-driver, fonts-noto-cjk, poppler-utils, nginx-light and wrk"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk poppler-utils >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk poppler-utils nginx-light wrk >/dev/null
   else
-    echo "missing: install chromium chromium-driver fonts-noto-cjk poppler-utils (Debian)" >&2
+    echo "missing: install chromium chromium-driver fonts-noto-cjk poppler-utils nginx-light wrk (Debian)" >&2
     exit 1
   fi
 fi
@@ -50,3 +52,5 @@ echo "== cargo test (SQLite and PostgreSQL, headless Chromium, PDF reports)"
 cargo test --workspace --locked
 echo "== Open311 GeoReport v2 with a real client, JSON validated against the schemas"
 bash scripts/open311-test.sh
+echo "== two servers on one PostgreSQL behind nginx"
+bash scripts/cluster.sh test

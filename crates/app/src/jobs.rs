@@ -226,6 +226,23 @@ impl App {
     /// duration, and lets go of the job when done. `instance` names this process.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn run_job(&self, name: &str, instance: &str) -> AppResult<JobReport> {
+        self.run_job_when(name, instance, false).await
+    }
+
+    /// Runs one job if it is due: as [`App::run_job`], unless an instance sharing the database
+    /// ran it less than its interval ago (then "skipped"). The scheduler's way, so that several
+    /// `serve` processes run each job once an interval between them.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn run_due_job(&self, name: &str, instance: &str) -> AppResult<JobReport> {
+        self.run_job_when(name, instance, true).await
+    }
+
+    async fn run_job_when(
+        &self,
+        name: &str,
+        instance: &str,
+        only_if_due: bool,
+    ) -> AppResult<JobReport> {
         let spec = self
             .job_specs()
             .into_iter()
@@ -245,7 +262,8 @@ impl App {
         // by another instance before it is stopped.
         let until = asked_at + (spec.max_secs as i64 + 30) * 1000;
         let mut tx = self.store().begin().await?;
-        let taken = ops::take_lease(&mut tx, name, instance, asked_at, until).await?;
+        let due_by = only_if_due.then_some(asked_at);
+        let taken = ops::take_lease(&mut tx, name, instance, asked_at, until, due_by).await?;
         // The run starts once the lease is held (taking it may have waited for another
         // instance's transaction), so its record never overlaps another instance's run.
         let started_at = self.now();
@@ -259,7 +277,7 @@ impl App {
             return Ok(JobReport {
                 job: name.to_string(),
                 outcome: "skipped".into(),
-                detail: "another instance is running it".into(),
+                detail: "another instance is running it, or ran it this interval".into(),
                 started_at,
                 finished_at: self.now(),
             });
@@ -274,7 +292,8 @@ impl App {
         let finished_at = self.now();
         let mut tx = self.store().begin().await?;
         ops::finish_run(&mut tx, run_id, finished_at, outcome, &detail).await?;
-        ops::release_lease(&mut tx, name, instance).await?;
+        let next_due = started_at + spec.every_secs as i64 * 1000;
+        ops::release_lease(&mut tx, name, instance, next_due).await?;
         tx.commit().await?;
         if outcome != "ok" {
             tracing::warn!(job = name, outcome, detail = %detail, "job did not finish well");
@@ -455,6 +474,11 @@ impl App {
         ))
     }
 
+    /// When a job is next due, by any instance's last run.
+    async fn job_next_due(&self, name: &str) -> AppResult<i64> {
+        Ok(ops::next_due(&mut reader(self), name).await?)
+    }
+
     /// Runs every job once at start and then on its interval until `shutdown` turns true; a
     /// job running when it does is let finish. Returns when every job has stopped.
     #[tracing::instrument(level = "debug", skip_all)]
@@ -469,11 +493,22 @@ impl App {
                     if *stop.borrow() {
                         break;
                     }
-                    if let Err(e) = app.run_job(spec.name, &instance).await {
-                        tracing::warn!(job = spec.name, "job could not run: {e}");
+                    let every = Duration::from_secs(spec.every_secs.max(1));
+                    let mut wait = every;
+                    match app.run_due_job(spec.name, &instance).await {
+                        // Another instance ran it: try again when it is next due.
+                        Ok(report) if report.outcome == "skipped" => {
+                            if let Ok(due) = app.job_next_due(spec.name).await {
+                                let until_due = u64::try_from(due - app.now()).unwrap_or(0);
+                                wait = Duration::from_millis(until_due)
+                                    .clamp(Duration::from_secs(1), every);
+                            }
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(job = spec.name, "job could not run: {e}"),
                     }
                     tokio::select! {
-                        _ = tokio::time::sleep(Duration::from_secs(spec.every_secs.max(1))) => {}
+                        _ = tokio::time::sleep(wait) => {}
                         _ = stop.changed() => {}
                     }
                 }

@@ -174,15 +174,19 @@ impl Store {
             .busy_timeout(Duration::from_secs(10))
             .pragma("cache_size", "-32000")
             .pragma("temp_store", "memory");
-        // One writer: writes queue in the pool instead of racing for SQLite's lock.
+        // One writer: writes queue in the pool instead of racing for SQLite's lock. A file's
+        // connection cannot go stale, so it is not pinged on every acquire (that ping was a
+        // round trip to the connection's thread per query: a household page makes nine).
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(base.clone())
             .await?;
         let read = SqlitePoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(base.read_only(true))
             .await?;
@@ -447,6 +451,7 @@ const SQLITE_MIGRATIONS: &[MigrationFile] = migrations!("sqlite":
     (18, "timeline records", "0018_timeline_records.sql"),
     (19, "hotline models", "0019_hotline_models.sql"),
     (20, "search", "0020_search.sql"),
+    (21, "city scale", "0021_city_scale.sql"),
 );
 
 const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
@@ -470,6 +475,7 @@ const POSTGRES_MIGRATIONS: &[MigrationFile] = migrations!("postgres":
     (18, "timeline records", "0018_timeline_records.sql"),
     (19, "hotline models", "0019_hotline_models.sql"),
     (20, "search", "0020_search.sql"),
+    (21, "city scale", "0021_city_scale.sql"),
 );
 
 fn migrator(files: &'static [MigrationFile]) -> Migrator {

@@ -9,34 +9,61 @@ use crate::{Conn, Result, Sql, vals};
 // ---- jobs ----
 
 /// Takes the lease of a job until `until` for `holder`, if nobody holds one that is still
-/// running. True when taken: then only this holder runs the job until it lets go or the lease
-/// ends (a crashed holder's lease simply runs out).
+/// running — and, for a scheduled run (`due_by` set), if the job is due by then: another
+/// instance sharing the database may have run it this interval. True when taken: then only
+/// this holder runs the job until it lets go or the lease ends (a crashed holder's lease
+/// simply runs out).
 pub async fn take_lease(
     c: &mut impl Conn,
     job: &str,
     holder: &str,
     now: i64,
     until: i64,
+    due_by: Option<i64>,
 ) -> Result<bool> {
     c.execute(Sql::with(
         "INSERT INTO job_leases (job, holder, until) VALUES ($1, '', 0) ON CONFLICT (job) DO NOTHING",
         vals![job],
     ))
     .await?;
-    let n = c
-        .execute(Sql::with(
-            "UPDATE job_leases SET holder = $1, until = $2 WHERE job = $3 AND (until < $4 OR holder = $1)",
-            vals![holder, until, job, now],
-        ))
-        .await?;
-    Ok(n == 1)
+    let mut sql = Sql::new("UPDATE job_leases SET holder = ");
+    sql.bind(holder)
+        .push(", until = ")
+        .bind(until)
+        .push(" WHERE job = ")
+        .bind(job)
+        .push(" AND (until < ")
+        .bind(now)
+        .push(" OR holder = ")
+        .bind(holder)
+        .push(")");
+    if let Some(due_by) = due_by {
+        sql.push(" AND next_due <= ").bind(due_by);
+    }
+    Ok(c.execute(sql).await? == 1)
 }
 
-/// Lets go of a lease this holder took.
-pub async fn release_lease(c: &mut impl Conn, job: &str, holder: &str) -> Result<()> {
+/// When a job is next due (0 when never run), for an instance that found it not due.
+pub async fn next_due(c: &mut impl Conn, job: &str) -> Result<i64> {
+    let row: Option<(i64,)> = c
+        .optional(Sql::with(
+            "SELECT next_due FROM job_leases WHERE job = $1",
+            vals![job],
+        ))
+        .await?;
+    Ok(row.map_or(0, |(due,)| due))
+}
+
+/// Lets go of a lease this holder took; the job is next due at `next_due`.
+pub async fn release_lease(
+    c: &mut impl Conn,
+    job: &str,
+    holder: &str,
+    next_due: i64,
+) -> Result<()> {
     c.execute(Sql::with(
-        "UPDATE job_leases SET until = 0 WHERE job = $1 AND holder = $2",
-        vals![job, holder],
+        "UPDATE job_leases SET until = 0, next_due = $3 WHERE job = $1 AND holder = $2",
+        vals![job, holder, next_due],
     ))
     .await?;
     Ok(())

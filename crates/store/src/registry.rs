@@ -53,22 +53,23 @@ pub struct ListFilter {
     pub limit: i64,
 }
 
-fn household_conditions(sql: &mut Sql, scope: &Scope, f: &ListFilter, backend: crate::Backend) {
-    sql.push(" WHERE ");
-    scope.sql_condition(sql, "h.region_code");
+/// The conditions every household list shares: the scope, a region's subtree and an ID number.
+/// `column` is the region column of the table the list walks (the household's, or its
+/// members' — kept equal by the registry).
+fn list_conditions(sql: &mut Sql, scope: &Scope, f: &ListFilter, column: &str, household: &str) {
+    scope.sql_condition(sql, column);
     if let Some((lo, hi)) = f.within {
-        sql.push(" AND h.region_code BETWEEN ")
+        sql.push(&format!(" AND {column} BETWEEN "))
             .bind(lo)
             .push(" AND ")
             .bind(hi);
     }
     if let Some(id) = &f.id_number {
-        sql.push(" AND h.id IN (SELECT household_id FROM persons WHERE id_number = ")
-            .bind(id.as_str())
-            .push(")");
-    }
-    if let Some(text) = search_text(f) {
-        search_condition(sql, &text, backend);
+        sql.push(&format!(
+            " AND {household} IN (SELECT household_id FROM persons WHERE id_number = "
+        ))
+        .bind(id.as_str())
+        .push(")");
     }
 }
 
@@ -85,46 +86,139 @@ fn id_tail(text: &str) -> bool {
     text.len() >= 4 && text.bytes().all(|b| b.is_ascii_digit() || b == b'x')
 }
 
-/// Households matching a search through the database's own text index: three characters or
-/// more anywhere in the address, a member's name, pinyin (full or initials) or the tails of ID
-/// numbers and phones (SQLite FTS5 trigram, PostgreSQL pg_trgm); one or two characters at the
-/// beginning of a member's name or initials (`宋`, `zs`), an index range each. The text is bound,
-/// never spliced: FTS syntax (`"`, `*`, `NEAR`, `OR`) is searched for as written.
-fn search_condition(sql: &mut Sql, text: &str, backend: crate::Backend) {
-    if text.chars().count() >= 3 {
-        match backend {
-            crate::Backend::Sqlite => {
-                sql.push(
-                    " AND h.id IN (SELECT rowid FROM households_fts WHERE households_fts MATCH ",
-                )
-                .bind(format!("\"{}\"", text.replace('"', "\"\"")))
-                .push(")");
+/// How many text-index matches a ranked (ID tail) search sorts at most: as many as a list
+/// counts, so a common four-digit tail costs a bounded sort.
+const RANKED_CANDIDATES: i64 = 1_000;
+
+/// How a household list is answered. Each plan walks one index in the order it shows, so a
+/// page costs about a page of index entries however many households match.
+enum HouseholdSearch {
+    /// Every household in the scope, in (region, id) order.
+    All,
+    /// One or two characters: the beginning of a member's name (`宋`), or of their pinyin
+    /// initials when the text is Latin (`zs`), through `persons_name_1/2` and
+    /// `persons_initials_1/2`, in (region, household) order.
+    Prefix { column: &'static str, text: String },
+    /// Three characters or more anywhere in the address, a member's name, pinyin or number
+    /// tails, through the text index (SQLite FTS5 trigram, PostgreSQL pg_trgm), in id order;
+    /// a text that looks like an ID number's tail ranks households with such a member first.
+    /// The text is bound, never spliced: FTS syntax (`"`, `*`, `NEAR`, `OR`) is searched for as
+    /// written.
+    Text { text: String, ranked: bool },
+}
+
+impl HouseholdSearch {
+    fn of(f: &ListFilter) -> HouseholdSearch {
+        let Some(text) = search_text(f) else {
+            return HouseholdSearch::All;
+        };
+        let chars = text.chars().count();
+        if chars >= 3 {
+            let ranked = id_tail(&text);
+            return HouseholdSearch::Text { text, ranked };
+        }
+        let column = match (text.is_ascii(), chars) {
+            (true, 1) => "substr(p.name_initials, 1, 1)",
+            (true, _) => "substr(p.name_initials, 1, 2)",
+            (false, 1) => "substr(p.name, 1, 1)",
+            (false, _) => "substr(p.name, 1, 2)",
+        };
+        HouseholdSearch::Prefix { column, text }
+    }
+
+    /// The matching households' ids as `page_id` (and `rank` when ranked), in the plan's
+    /// order; `page` adds that order and the page's limits, else the ids are only counted.
+    fn push_ids(
+        &self,
+        sql: &mut Sql,
+        scope: &Scope,
+        f: &ListFilter,
+        backend: crate::Backend,
+        page: bool,
+    ) {
+        match self {
+            HouseholdSearch::All => {
+                sql.push("SELECT h.id AS page_id FROM households h WHERE ");
+                list_conditions(sql, scope, f, "h.region_code", "h.id");
+                if page {
+                    sql.push(" ORDER BY h.region_code, h.id");
+                }
             }
-            crate::Backend::Postgres => {
-                sql.push(" AND h.search_text LIKE ")
-                    .bind(like_pattern(text))
-                    .push(" ESCAPE '\\'");
+            HouseholdSearch::Prefix { column, text } => {
+                sql.push("SELECT DISTINCT p.region_code, p.household_id AS page_id FROM persons p WHERE ")
+                    .push(column)
+                    .push(" = ")
+                    .bind(text.as_str())
+                    .push(" AND p.household_id IS NOT NULL AND ");
+                list_conditions(sql, scope, f, "p.region_code", "p.household_id");
+                if page {
+                    sql.push(" ORDER BY p.region_code, p.household_id");
+                }
+            }
+            HouseholdSearch::Text { text, ranked } => {
+                // A count needs no rank.
+                let ranked = *ranked && page;
+                if ranked {
+                    sql.push(
+                        "SELECT page_id, CASE WHEN EXISTS (SELECT 1 FROM persons t \
+                         WHERE t.household_id = page_id AND lower(t.id_number) LIKE ",
+                    )
+                    .bind(format!("%{text}"))
+                    .push(") THEN 0 ELSE 1 END AS rank FROM (");
+                }
+                match backend {
+                    crate::Backend::Sqlite => {
+                        sql.push(
+                            "SELECT households_fts.rowid AS page_id FROM households_fts \
+                             JOIN households h ON h.id = households_fts.rowid \
+                             WHERE households_fts MATCH ",
+                        )
+                        .bind(fts_phrase(text))
+                        .push(" AND ");
+                    }
+                    crate::Backend::Postgres => {
+                        sql.push(
+                            "SELECT h.id AS page_id FROM households h WHERE h.search_text LIKE ",
+                        )
+                        .bind(like_pattern(text))
+                        .push(" ESCAPE '\\' AND ");
+                    }
+                }
+                list_conditions(sql, scope, f, "h.region_code", "h.id");
+                if ranked {
+                    sql.push(" ORDER BY page_id LIMIT ")
+                        .bind(RANKED_CANDIDATES)
+                        .push(") candidates");
+                    if page {
+                        sql.push(" ORDER BY rank, page_id");
+                    }
+                } else if page {
+                    sql.push(" ORDER BY page_id");
+                }
             }
         }
-        return;
+        if page {
+            sql.push(" LIMIT ")
+                .bind(f.limit.clamp(1, 1000))
+                .push(" OFFSET ")
+                .bind(f.offset.max(0));
+        }
     }
-    // Byte order, so the range is the prefix (and PostgreSQL's "C" indexes serve it).
-    let collate = match backend {
-        crate::Backend::Sqlite => "",
-        crate::Backend::Postgres => " COLLATE \"C\"",
-    };
-    let upper = format!("{text}\u{10FFFF}");
-    sql.push(&format!(
-        " AND h.id IN (SELECT household_id FROM persons WHERE (name{collate} >= "
-    ))
-    .bind(text)
-    .push(&format!(" AND name{collate} < "))
-    .bind(upper.as_str())
-    .push(&format!(") OR (name_initials{collate} >= "))
-    .bind(text)
-    .push(&format!(" AND name_initials{collate} < "))
-    .bind(upper.as_str())
-    .push("))");
+
+    /// The order of the full rows, as the ids came.
+    fn order(&self) -> &'static str {
+        match self {
+            HouseholdSearch::All | HouseholdSearch::Prefix { .. } => "h.region_code, h.id",
+            HouseholdSearch::Text { ranked: true, .. } => "page.rank, h.id",
+            HouseholdSearch::Text { ranked: false, .. } => "h.id",
+        }
+    }
+}
+
+/// A text as one FTS5 phrase: quoted, its quotes doubled, so FTS syntax (`*`, `NEAR`, `OR`,
+/// `"`) is searched for as written.
+fn fts_phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
 }
 
 /// `%text%` with LIKE's wildcards escaped, so a user's `%` matches only a `%`.
@@ -140,43 +234,22 @@ fn like_pattern(text: &str) -> String {
     out
 }
 
+/// A page of households in the scope, found by a search (see [`HouseholdSearch`]). First the
+/// page's ids from one index walk; then the page's rows in full (joins and member counts only
+/// for rows that are shown).
 pub async fn list_households(
     c: &mut impl Conn,
     scope: &Scope,
     f: &ListFilter,
 ) -> Result<Vec<HouseholdRow>> {
-    // First the page's ids, from households alone in index order (region, id): no sort, and no
-    // join or member count computed for rows that are not shown. Then the 20 rows in full.
-    // A search that looks like an ID number's tail puts the households of that number first;
-    // any other page is read in index order (region, id), with no sort.
-    let tail = search_text(f).filter(|t| id_tail(t));
+    let search = HouseholdSearch::of(f);
     let mut sql = Sql::new(HOUSEHOLD_COLUMNS);
-    sql.push(" FROM (SELECT h.id AS page_id");
-    if let Some(tail) = &tail {
-        sql.push(", CASE WHEN EXISTS (SELECT 1 FROM persons t WHERE t.household_id = h.id AND lower(t.id_number) LIKE ")
-            .bind(format!("%{tail}"))
-            .push(") THEN 0 ELSE 1 END AS rank");
-    }
-    sql.push(" FROM households h");
-    household_conditions(&mut sql, scope, f, c.backend());
-    let order = if tail.is_some() {
-        (
-            "rank, h.region_code, h.id",
-            "page.rank, h.region_code, h.id",
-        )
-    } else {
-        ("h.region_code, h.id", "h.region_code, h.id")
-    };
-    sql.push(" ORDER BY ")
-        .push(order.0)
-        .push(" LIMIT ")
-        .bind(f.limit.clamp(1, 1000))
-        .push(" OFFSET ")
-        .bind(f.offset.max(0))
-        .push(") page JOIN households h ON h.id = page.page_id")
+    sql.push(" FROM (");
+    search.push_ids(&mut sql, scope, f, c.backend(), true);
+    sql.push(") page JOIN households h ON h.id = page.page_id")
         .push(HOUSEHOLD_JOINS)
         .push(" ORDER BY ")
-        .push(order.1);
+        .push(search.order());
     c.all(sql).await
 }
 
@@ -187,8 +260,9 @@ pub async fn count_households(
     f: &ListFilter,
     cap: i64,
 ) -> Result<i64> {
-    let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM households h");
-    household_conditions(&mut sql, scope, f, c.backend());
+    let search = HouseholdSearch::of(f);
+    let mut sql = Sql::new("SELECT COUNT(*) FROM (");
+    search.push_ids(&mut sql, scope, f, c.backend(), false);
     sql.push(" LIMIT ").bind(cap).push(") capped");
     let (n,): (i64,) = c.one(sql).await?;
     Ok(n)
@@ -401,7 +475,12 @@ const PERSON_SELECT: &str = "SELECT p.id, p.id_number, p.name, p.sex, p.birth_da
      p.relation_code, p.region_code, r.name AS region_name, p.version, p.created_at, p.updated_at \
      FROM persons p JOIN regions r ON r.code = p.region_code";
 
-fn person_conditions(sql: &mut Sql, scope: &Scope, f: &ListFilter) {
+/// The conditions of a person list: the scope, a subtree, an ID number and a search — found by
+/// any part of the name, pinyin (full or initials) or the tails of the ID number and phone
+/// (`persons.search_key`): one or two characters at the beginning of the name or initials
+/// through their prefix indexes; three or more through the households' text index (the search
+/// text holds the members' keys) and, for the few persons in no household, their own key.
+fn person_conditions(sql: &mut Sql, scope: &Scope, f: &ListFilter, backend: crate::Backend) {
     sql.push(" WHERE ");
     scope.sql_condition(sql, "p.region_code");
     if let Some((lo, hi)) = f.within {
@@ -413,11 +492,41 @@ fn person_conditions(sql: &mut Sql, scope: &Scope, f: &ListFilter) {
     if let Some(id) = &f.id_number {
         sql.push(" AND p.id_number = ").bind(id.as_str());
     }
-    if let Some(text) = f.text.as_deref().filter(|t| !t.is_empty()) {
-        sql.push(" AND p.name LIKE ")
-            .bind(like_pattern(text))
-            .push(" ESCAPE '\\'");
+    match HouseholdSearch::of(f) {
+        HouseholdSearch::All => {}
+        HouseholdSearch::Prefix { column, text } => {
+            sql.push(" AND ").push(column).push(" = ").bind(text);
+        }
+        HouseholdSearch::Text { text, .. } => {
+            sql.push(" AND p.search_key LIKE ")
+                .bind(like_pattern(&text))
+                .push(" ESCAPE '\\' AND (p.household_id IS NULL OR p.household_id IN (");
+            match backend {
+                crate::Backend::Sqlite => {
+                    sql.push("SELECT rowid FROM households_fts WHERE households_fts MATCH ")
+                        .bind(fts_phrase(&text));
+                }
+                crate::Backend::Postgres => {
+                    sql.push("SELECT id FROM households WHERE search_text LIKE ")
+                        .bind(like_pattern(&text))
+                        .push(" ESCAPE '\\'");
+                }
+            }
+            sql.push("))");
+        }
     }
+}
+
+/// The order of a person list: a search that looks like an ID number's tail puts the persons
+/// whose number ends so first.
+fn person_order(sql: &mut Sql, f: &ListFilter) {
+    sql.push(" ORDER BY ");
+    if let Some(tail) = search_text(f).filter(|t| id_tail(t)) {
+        sql.push("CASE WHEN lower(p.id_number) LIKE ")
+            .bind(format!("%{tail}"))
+            .push(" THEN 0 ELSE 1 END, ");
+    }
+    sql.push("p.region_code, p.id");
 }
 
 pub async fn list_persons(
@@ -426,8 +535,9 @@ pub async fn list_persons(
     f: &ListFilter,
 ) -> Result<Vec<PersonRow>> {
     let mut sql = Sql::new(PERSON_SELECT);
-    person_conditions(&mut sql, scope, f);
-    sql.push(" ORDER BY p.region_code, p.id LIMIT ")
+    person_conditions(&mut sql, scope, f, c.backend());
+    person_order(&mut sql, f);
+    sql.push(" LIMIT ")
         .bind(f.limit.clamp(1, 1000))
         .push(" OFFSET ")
         .bind(f.offset.max(0));
@@ -441,7 +551,7 @@ pub async fn count_persons(
     cap: i64,
 ) -> Result<i64> {
     let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM persons p");
-    person_conditions(&mut sql, scope, f);
+    person_conditions(&mut sql, scope, f, c.backend());
     sql.push(" LIMIT ").bind(cap).push(") capped");
     let (n,): (i64,) = c.one(sql).await?;
     Ok(n)

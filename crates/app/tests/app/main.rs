@@ -870,6 +870,53 @@ async fn households_are_found_by_name_pinyin_and_number_tails_through_the_index(
     // The tail of an ID number puts its household first.
     let tail = &song[song.len() - 6..];
     assert_eq!(find(tail).await.first(), Some(&here), "{tail}");
+    // Persons are found the same ways, each by their own name, pinyin and number tails.
+    let find_persons = |q: &str| {
+        let app = w.app.clone();
+        let officer = officer.clone();
+        let q = q.to_string();
+        async move {
+            app.list_persons(
+                &officer,
+                &ListQuery {
+                    q: Some(q),
+                    per_page: 100,
+                    ..ListQuery::default()
+                },
+            )
+            .await
+            .expect("search")
+            .items
+            .iter()
+            .map(|p| p.name.clone())
+            .collect::<Vec<_>>()
+        }
+    };
+    for q in [
+        "宋",
+        "宋江",
+        "sj",
+        "songjiang",
+        "SongJiang",
+        "jiang",
+        "1234",
+        &song[12..],
+    ] {
+        assert!(
+            find_persons(q).await.contains(&"宋江".to_string()),
+            "{q} finds the person"
+        );
+    }
+    for q in ["zs", "zhangsan", "张三"] {
+        let found = find_persons(q).await;
+        assert!(found.contains(&"张三".to_string()), "{q}: {found:?}");
+        assert!(!found.contains(&"宋江".to_string()), "{q}: {found:?}");
+    }
+    assert_eq!(
+        find_persons(&song[12..]).await.first().map(String::as_str),
+        Some("宋江"),
+        "an ID tail ranks its person first"
+    );
     // A rename is found at once, and the old name no longer is.
     let mut c = w.app.store().reader();
     let household = minsheng_store::registry::household_by_key(&mut c, officer.scope(), "FIND-A")
@@ -939,6 +986,20 @@ async fn households_are_found_by_name_pinyin_and_number_tails_through_the_index(
         assert!(
             matches!(answer, Ok(_) | Err(AppError::Invalid(_))),
             "{q}: {answer:?}"
+        );
+        let persons = w
+            .app
+            .list_persons(
+                &officer,
+                &ListQuery {
+                    q: Some(q.to_string()),
+                    ..ListQuery::default()
+                },
+            )
+            .await;
+        assert!(
+            matches!(persons, Ok(_) | Err(AppError::Invalid(_))),
+            "{q}: {persons:?}"
         );
     }
 }

@@ -17,6 +17,7 @@ use super::World;
 minsheng_store::on_both_backends!(
     a_job_runs_once_at_a_time_and_records_its_runs,
     two_instances_never_run_a_job_at_once,
+    two_instances_run_a_scheduled_job_once_an_interval_between_them,
     an_overdue_ticket_reaches_its_units_webhook_once_after_a_failure,
     robots_and_email_get_their_messages,
     deadlines_past_the_loaded_years_are_provisional_until_the_year_is_imported,
@@ -215,7 +216,8 @@ async fn a_job_runs_once_at_a_time_and_records_its_runs(backend: Backend) {
             "hotline-chase",
             "b",
             w.app.now(),
-            w.app.now() + 60_000
+            w.app.now() + 60_000,
+            None
         )
         .await
         .expect("lease")
@@ -280,6 +282,48 @@ async fn two_instances_never_run_a_job_at_once(backend: Backend) {
         let (_, started, _) = &pair[1];
         assert!(finished.is_some_and(|f| f <= *started), "{runs:?}");
     }
+}
+
+async fn two_instances_run_a_scheduled_job_once_an_interval_between_them(backend: Backend) {
+    let clock = Clock::system();
+    let w = World::with_clock(backend, Settings::default(), clock.clone()).await;
+    let second = App::with_clock(
+        Store::open(&w.url).await.expect("second store"),
+        Settings::default(),
+        clock.clone(),
+    )
+    .expect("second app");
+    let first = w
+        .app
+        .run_due_job("overdue-scan", "instance-1")
+        .await
+        .expect("run");
+    assert_eq!(first.outcome, "ok", "{first:?}");
+    // The other instance's scheduler finds it run this interval, however soon it asks.
+    let again = second
+        .run_due_job("overdue-scan", "instance-2")
+        .await
+        .expect("run");
+    assert_eq!(again.outcome, "skipped", "{again:?}");
+    // An operator's `jobs run` is not held back by the schedule.
+    let by_hand = second
+        .run_job("overdue-scan", "instance-2")
+        .await
+        .expect("run");
+    assert_eq!(by_hand.outcome, "ok", "{by_hand:?}");
+    // An interval later it is due again, for whichever instance asks first.
+    clock.advance(301_000);
+    let due = second
+        .run_due_job("overdue-scan", "instance-2")
+        .await
+        .expect("run");
+    assert_eq!(due.outcome, "ok", "{due:?}");
+    let late = w
+        .app
+        .run_due_job("overdue-scan", "instance-1")
+        .await
+        .expect("run");
+    assert_eq!(late.outcome, "skipped", "{late:?}");
 }
 
 async fn an_overdue_ticket_reaches_its_units_webhook_once_after_a_failure(backend: Backend) {
