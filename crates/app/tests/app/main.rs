@@ -867,6 +867,8 @@ async fn households_are_found_by_name_pinyin_and_number_tails_through_the_index(
     ] {
         assert!(find(q).await.contains(&here), "{q} finds the household");
     }
+    // The region the search text carries is no text anyone can find.
+    assert!(!find("0011").await.contains(&here), "not by region digits");
     // The tail of an ID number puts its household first.
     let tail = &song[song.len() - 6..];
     assert_eq!(find(tail).await.first(), Some(&here), "{tail}");
