@@ -622,7 +622,6 @@ impl App {
                     next_person += 1;
                 }
                 let search_text = minsheng_store::registry::household_search_text(
-                    community.code,
                     &address,
                     member_keys.iter().map(String::as_str),
                 );

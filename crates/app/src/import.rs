@@ -1127,7 +1127,7 @@ impl App {
             .iter()
             .zip(&keys)
             .map(|(h, members)| {
-                registry::household_search_text(h.region_code, &h.address, members.iter().copied())
+                registry::household_search_text(&h.address, members.iter().copied())
             })
             .collect();
         for (household, text) in households.iter_mut().zip(texts) {

@@ -16,6 +16,21 @@ use crate::{Actor, App, AppError, AppResult, FieldError, Outside, Subject, reade
 /// would cost more than the page itself, and past a thousand a user narrows the search.
 pub const COUNT_CAP: i64 = 1_000;
 
+/// The count cap of a search: a common pinyin syllable (`zhang`) matches thousands, and each
+/// match counted is a step through the text index, so a search counts at most 200 — or to
+/// just past the page asked for, so the pager always knows whether another page follows.
+pub const SEARCH_COUNT_CAP: i64 = 200;
+
+/// How far a list's count walks: the page's own end at least.
+fn count_cap(filter: &ListFilter) -> i64 {
+    let cap = if filter.text.is_some() {
+        SEARCH_COUNT_CAP
+    } else {
+        COUNT_CAP
+    };
+    cap.max(filter.offset + filter.limit + 1)
+}
+
 /// What a user asked a list for.
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {
@@ -33,7 +48,7 @@ pub struct Page<T> {
     pub items: Vec<T>,
     pub page: i64,
     pub per_page: i64,
-    /// The number of matches, up to [`COUNT_CAP`].
+    /// The number of matches, up to [`COUNT_CAP`] ([`SEARCH_COUNT_CAP`] for a search).
     pub total: i64,
     /// True when there are more than `total` matches.
     pub total_capped: bool,
@@ -196,13 +211,13 @@ pub(crate) fn list_filter_for_export(q: &ListQuery) -> AppResult<ListFilter> {
     Ok(filter)
 }
 
-fn page_of<T>(items: Vec<T>, q: &ListQuery, limit: i64, total: i64) -> Page<T> {
+fn page_of<T>(items: Vec<T>, q: &ListQuery, filter: &ListFilter, total: i64) -> Page<T> {
     Page {
         items,
         page: q.page.max(1),
-        per_page: limit,
+        per_page: filter.limit,
         total,
-        total_capped: total >= COUNT_CAP,
+        total_capped: total >= count_cap(filter),
     }
 }
 
@@ -218,7 +233,8 @@ impl App {
         let filter = list_filter(q)?;
         let mut c = reader(self);
         let rows = registry::list_households(&mut c, actor.scope(), &filter).await?;
-        let total = registry::count_households(&mut c, actor.scope(), &filter, COUNT_CAP).await?;
+        let total =
+            registry::count_households(&mut c, actor.scope(), &filter, count_cap(&filter)).await?;
         let detail = format!(
             "q={} page={} shown={}",
             q.q.as_deref().unwrap_or(""),
@@ -234,7 +250,7 @@ impl App {
         )
         .await?;
         let items = rows.into_iter().map(HouseholdView::from_row).collect();
-        Ok(page_of(items, q, filter.limit, total))
+        Ok(page_of(items, q, &filter, total))
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -389,7 +405,8 @@ impl App {
         let filter = list_filter(q)?;
         let mut c = reader(self);
         let rows = registry::list_persons(&mut c, actor.scope(), &filter).await?;
-        let total = registry::count_persons(&mut c, actor.scope(), &filter, COUNT_CAP).await?;
+        let total =
+            registry::count_persons(&mut c, actor.scope(), &filter, count_cap(&filter)).await?;
         let detail = format!(
             "q={} page={} shown={}",
             q.q.as_deref().unwrap_or(""),
@@ -405,7 +422,7 @@ impl App {
         )
         .await?;
         let items = rows.into_iter().map(PersonView::from_row).collect();
-        Ok(page_of(items, q, filter.limit, total))
+        Ok(page_of(items, q, &filter, total))
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

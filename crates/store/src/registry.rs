@@ -76,16 +76,7 @@ fn list_conditions(sql: &mut Sql, scope: &Scope, f: &ListFilter, column: &str, h
 /// The search of a list as it is looked up: trimmed, lower case, at most 64 characters (what a
 /// person types, and a bound on the index's work); `None` when there is none.
 fn search_text(f: &ListFilter) -> Option<String> {
-    let text: String = f
-        .text
-        .as_deref()?
-        .chars()
-        .filter(|&c| !private_use(c))
-        .collect::<String>()
-        .trim()
-        .chars()
-        .take(64)
-        .collect();
+    let text: String = f.text.as_deref()?.trim().chars().take(64).collect();
     (!text.is_empty()).then(|| text.to_lowercase())
 }
 
@@ -182,7 +173,7 @@ impl HouseholdSearch {
                              JOIN households h ON h.id = households_fts.rowid \
                              WHERE households_fts MATCH ",
                         )
-                        .bind(fts_query(text, scope))
+                        .bind(fts_phrase(text))
                         .push(" AND ");
                     }
                     crate::Backend::Postgres => {
@@ -321,78 +312,15 @@ fn keys_joined(backend: crate::Backend) -> &'static str {
     }
 }
 
-/// The marker that opens a household's region in its search text. The region's digits follow
-/// as private-use characters (U+E000 + digit): nobody can type them into a search (they are
-/// taken out of every search), so a scope's subtree is a phrase of the text index — the index
-/// answers "in this district" itself — and never matches what a person typed.
-const REGION_MARK: char = '\u{E00A}';
-
-/// The region token of a code's leading digits (all twelve for a household, fewer for a
-/// subtree).
-fn region_token(digits: &str) -> String {
-    std::iter::once(REGION_MARK)
-        .chain(
-            digits
-                .chars()
-                .filter_map(|d| d.to_digit(10).and_then(|d| char::from_u32(0xE000 + d))),
-        )
-        .collect()
-}
-
-/// [`region_token`] of a column, in SQL both databases run.
-fn region_token_sql(column: &str) -> String {
-    let mut digits = format!("CAST({column} AS TEXT)");
-    for d in 0..10u32 {
-        let private = char::from_u32(0xE000 + d).unwrap_or(REGION_MARK);
-        digits = format!("replace({digits}, '{d}', '{private}')");
-    }
-    format!("'{REGION_MARK}' || {digits}")
-}
-
-/// Whether a character is one of the private-use ones the search text keeps for itself.
-fn private_use(c: char) -> bool {
-    ('\u{E000}'..='\u{F8FF}').contains(&c)
-}
-
-/// The text-index phrases of a scope — `(A OR B)` with one region token per subtree — when
-/// every range of it is a district's subtree or narrower (six digits or more); else `None`
-/// and the scope is applied in SQL alone (it always is, as well).
-fn scope_phrases(scope: &Scope) -> Option<String> {
-    let mut phrases = Vec::new();
-    for &(lo, hi) in &scope.ranges {
-        let mut width = 1i64;
-        let mut digits = 12usize;
-        while digits > 6 && lo % (width * 10) == 0 && hi - lo + 1 >= width * 10 {
-            width *= 10;
-            digits -= 1;
-        }
-        if hi - lo + 1 != width || !(100_000_000_000..=999_999_999_999).contains(&lo) {
-            return None;
-        }
-        let prefix = &lo.to_string()[..digits];
-        phrases.push(fts_phrase(&region_token(prefix)));
-    }
-    (!phrases.is_empty()).then(|| format!("({})", phrases.join(" OR ")))
-}
-
-/// What the text index is asked for a search in a scope.
-fn fts_query(text: &str, scope: &Scope) -> String {
-    match scope_phrases(scope) {
-        Some(scope) => format!("{} AND {scope}", fts_phrase(text)),
-        None => fts_phrase(text),
-    }
-}
-
-/// Recomputes a household's search text — its region token, address and members' keys — in
-/// the writing transaction (SQLite's FTS index follows by trigger, PostgreSQL's trigram index
-/// by itself). Every change to a region, an address, a member's name or phone, or who the
-/// members are calls it.
+/// Recomputes a household's search text from its address and its members' keys (in the
+/// writing transaction; SQLite's FTS index follows by trigger, PostgreSQL's trigram index by
+/// itself). Every change to an address, a member's name or phone, or who the members are
+/// calls it.
 pub async fn refresh_search(c: &mut impl Conn, household_id: i64) -> Result<()> {
     let aggregate = keys_joined(c.backend());
-    let token = region_token_sql("region_code");
     c.execute(Sql::with(
         &format!(
-            "UPDATE households SET search_text = {token} || ' ' || lower(address) || ' ' || \
+            "UPDATE households SET search_text = lower(address) || ' ' || \
              COALESCE((SELECT {aggregate} FROM persons WHERE household_id = $1), '') WHERE id = $1"
         ),
         vals![household_id],
@@ -402,18 +330,9 @@ pub async fn refresh_search(c: &mut impl Conn, household_id: i64) -> Result<()> 
 }
 
 /// The search text of a household written in bulk: as [`refresh_search`] makes it.
-pub fn household_search_text<'a>(
-    region_code: i64,
-    address: &str,
-    keys: impl Iterator<Item = &'a str>,
-) -> String {
+pub fn household_search_text<'a>(address: &str, keys: impl Iterator<Item = &'a str>) -> String {
     let keys: Vec<&str> = keys.collect();
-    format!(
-        "{} {} {}",
-        region_token(&region_code.to_string()),
-        address.to_lowercase(),
-        keys.join(" ")
-    )
+    format!("{} {}", address.to_lowercase(), keys.join(" "))
 }
 
 /// The tables whose rows follow their household to a new area (their `region_code` is the
@@ -585,7 +504,7 @@ fn person_conditions(sql: &mut Sql, scope: &Scope, f: &ListFilter, backend: crat
             match backend {
                 crate::Backend::Sqlite => {
                     sql.push("SELECT rowid FROM households_fts WHERE households_fts MATCH ")
-                        .bind(fts_query(&text, scope));
+                        .bind(fts_phrase(&text));
                 }
                 crate::Backend::Postgres => {
                     sql.push("SELECT id FROM households WHERE search_text LIKE ")
@@ -1161,50 +1080,11 @@ pub async fn backfill_search(tx: &mut crate::WriteTx) -> Result<u64> {
         keyed += rows.len() as u64;
     }
     let aggregate = keys_joined(tx.backend());
-    let token = region_token_sql("region_code");
     tx.execute(Sql::new(&format!(
-        "UPDATE households SET search_text = {token} || ' ' || lower(address) || ' ' || \
+        "UPDATE households SET search_text = lower(address) || ' ' || \
          COALESCE((SELECT {aggregate} FROM persons WHERE household_id = households.id), '') \
          WHERE search_text = ''"
     )))
     .await?;
     Ok(keyed)
-}
-
-#[cfg(test)]
-mod search_tests {
-    use super::*;
-
-    #[test]
-    fn a_scope_of_districts_and_towns_is_a_phrase_of_the_text_index() {
-        let district = Scope::from_ranges(vec![(500_113_000_000, 500_113_999_999)]);
-        let token = region_token("500113");
-        assert_eq!(scope_phrases(&district), Some(format!("(\"{token}\")")));
-        let two = Scope::from_ranges(vec![
-            (500_113_000_000, 500_113_999_999),
-            (500_103_003_000, 500_103_003_999),
-        ]);
-        let phrases = scope_phrases(&two).expect("phrases");
-        assert!(phrases.contains(&region_token("500103003")), "{phrases}");
-        assert!(phrases.contains(" OR "), "{phrases}");
-        // A city, or a range that is no subtree, is left to SQL alone.
-        let city = Scope::from_ranges(vec![(500_000_000_000, 500_999_999_999)]);
-        assert_eq!(scope_phrases(&city), None);
-        let odd = Scope::from_ranges(vec![(500_113_000_000, 500_113_500_000)]);
-        assert_eq!(scope_phrases(&odd), None);
-        // A household's token begins with its district's, and holds no digit anyone can type.
-        let household = region_token("500113003002");
-        assert!(household.starts_with(&token));
-        assert!(!household.chars().any(|c| c.is_ascii_digit()));
-        assert!(household.chars().all(private_use));
-    }
-
-    #[test]
-    fn private_use_characters_are_taken_out_of_a_search() {
-        let f = ListFilter {
-            text: Some(format!("{}宋", region_token("500113"))),
-            ..ListFilter::default()
-        };
-        assert_eq!(search_text(&f).as_deref(), Some("宋"));
-    }
 }

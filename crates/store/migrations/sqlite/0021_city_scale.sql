@@ -8,11 +8,6 @@ CREATE INDEX persons_name_2 ON persons (substr(name, 1, 2), region_code, househo
 CREATE INDEX persons_initials_1 ON persons (substr(name_initials, 1, 1), region_code, household_id);
 CREATE INDEX persons_initials_2 ON persons (substr(name_initials, 1, 2), region_code, household_id);
 
--- Search (issue 20.2): a household's search text opens with its region as private-use
--- characters (registry::region_token), so the text index itself narrows a search to a district
--- or town; a search never contains them.
-UPDATE households SET search_text = '' || replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(CAST(region_code AS TEXT), '0', ''), '1', ''), '2', ''), '3', ''), '4', ''), '5', ''), '6', ''), '7', ''), '8', ''), '9', '') || ' ' || search_text WHERE search_text <> '';
-
 -- Timed jobs (issue 20.4): when a job is next due, so that several `serve` processes sharing
 -- the database run each scheduled job once an interval between them, not once each.
 ALTER TABLE job_leases ADD COLUMN next_due INTEGER NOT NULL DEFAULT 0;
