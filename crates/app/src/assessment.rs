@@ -1051,22 +1051,25 @@ impl App {
         actor: &Actor,
         household_id: i64,
     ) -> AppResult<Option<CurrentAssessment>> {
-        let current =
-            assessments::recognised(&mut reader(self), actor.scope(), household_id).await?;
-        let open = assessments::open_assessment(&mut reader(self), household_id).await?;
+        let Some(summary) =
+            assessments::assessment_summary(&mut reader(self), actor.scope(), household_id).await?
+        else {
+            return Ok(None);
+        };
         let now = self.now();
-        Ok(match current {
-            Some(row) => Some(CurrentAssessment {
-                id: row.id,
-                model_id: row.model_id,
-                model_version: row.model_version,
-                score: row.score,
-                conclusion: row.conclusion,
-                conclusion_label: row.conclusion_label,
-                recognised_at: row.recognised_at,
-                valid_until: row.valid_until,
-                expired: row.valid_until.is_some_and(|v| v < now),
-                partial: row.partial,
+        let open = summary.open_id;
+        Ok(match summary.recognised_id {
+            Some(id) => Some(CurrentAssessment {
+                id,
+                model_id: summary.model_id.unwrap_or_default(),
+                model_version: summary.model_version,
+                score: summary.score,
+                conclusion: summary.conclusion,
+                conclusion_label: summary.conclusion_label,
+                recognised_at: summary.recognised_at,
+                valid_until: summary.valid_until,
+                expired: summary.valid_until.is_some_and(|v| v < now),
+                partial: summary.partial.unwrap_or(false),
                 open_assessment: open,
             }),
             None => open.map(|id| CurrentAssessment {

@@ -274,6 +274,51 @@ pub async fn open_assessment(c: &mut impl Conn, household_id: i64) -> Result<Opt
     Ok(row.map(|(id,)| id))
 }
 
+/// What a household's page shows of its assessments: the latest recognised one (valid or
+/// expired) and the open one, if any. `None` when the household is not in the scope.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct AssessmentSummaryRow {
+    pub recognised_id: Option<i64>,
+    pub model_id: Option<String>,
+    pub model_version: Option<String>,
+    pub score: Option<f64>,
+    pub conclusion: Option<String>,
+    pub conclusion_label: Option<String>,
+    pub recognised_at: Option<i64>,
+    pub valid_until: Option<i64>,
+    pub partial: Option<bool>,
+    pub open_id: Option<i64>,
+}
+
+/// The household page's assessment summary in one read (it is on every household page).
+pub async fn assessment_summary(
+    c: &mut impl Conn,
+    scope: &Scope,
+    household_id: i64,
+) -> Result<Option<AssessmentSummaryRow>> {
+    let mut sql = Sql::new(
+        "SELECT r.id AS recognised_id, r.model_id, m.version AS model_version, r.score, \
+         r.conclusion, r.conclusion_label, r.recognised_at, r.valid_until, r.partial, \
+         (SELECT o.id FROM assessments o WHERE o.household_id = h.id \
+          AND o.state IN ('assigned', 'draft', 'submitted', 'returned') AND ",
+    );
+    scope.sql_condition(&mut sql, "o.region_code");
+    sql.push(
+        " ORDER BY o.id DESC LIMIT 1) AS open_id \
+         FROM households h LEFT JOIN assessments r ON r.id = (SELECT a.id FROM assessments a \
+         WHERE a.household_id = h.id AND a.state = 'recognised' AND ",
+    );
+    scope.sql_condition(&mut sql, "a.region_code");
+    sql.push(
+        " ORDER BY a.recognised_at DESC, a.id DESC LIMIT 1) \
+         LEFT JOIN assessment_models m ON m.id = r.model_row WHERE h.id = ",
+    )
+    .bind(household_id)
+    .push(" AND ");
+    scope.sql_condition(&mut sql, "h.region_code");
+    c.optional(sql).await
+}
+
 /// The household's recognised assessment (valid or expired), the latest.
 pub async fn recognised(
     c: &mut impl Conn,
