@@ -474,9 +474,9 @@ impl App {
         ))
     }
 
-    /// When a job is next due, by any instance's last run.
-    async fn job_next_due(&self, name: &str) -> AppResult<i64> {
-        Ok(ops::next_due(&mut reader(self), name).await?)
+    /// When a job may next be taken: after the running instance's lease and once it is due.
+    async fn job_next_free(&self, name: &str) -> AppResult<i64> {
+        Ok(ops::next_free(&mut reader(self), name).await?)
     }
 
     /// Runs every job once at start and then on its interval until `shutdown` turns true; a
@@ -496,9 +496,10 @@ impl App {
                     let every = Duration::from_secs(spec.every_secs.max(1));
                     let mut wait = every;
                     match app.run_due_job(spec.name, &instance).await {
-                        // Another instance ran it: try again when it is next due.
+                        // Another instance runs it or ran it: try again when it may be taken
+                        // (not every second while a long run holds it).
                         Ok(report) if report.outcome == "skipped" => {
-                            if let Ok(due) = app.job_next_due(spec.name).await {
+                            if let Ok(due) = app.job_next_free(spec.name).await {
                                 let until_due = u64::try_from(due - app.now()).unwrap_or(0);
                                 wait = Duration::from_millis(until_due)
                                     .clamp(Duration::from_secs(1), every);

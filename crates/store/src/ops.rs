@@ -43,15 +43,16 @@ pub async fn take_lease(
     Ok(c.execute(sql).await? == 1)
 }
 
-/// When a job is next due (0 when never run), for an instance that found it not due.
-pub async fn next_due(c: &mut impl Conn, job: &str) -> Result<i64> {
-    let row: Option<(i64,)> = c
+/// When a job may next be taken: the later of its lease's end (another instance is running it)
+/// and when it is next due (0 when never run).
+pub async fn next_free(c: &mut impl Conn, job: &str) -> Result<i64> {
+    let row: Option<(i64, i64)> = c
         .optional(Sql::with(
-            "SELECT next_due FROM job_leases WHERE job = $1",
+            "SELECT until, next_due FROM job_leases WHERE job = $1",
             vals![job],
         ))
         .await?;
-    Ok(row.map_or(0, |(due,)| due))
+    Ok(row.map_or(0, |(until, due)| until.max(due)))
 }
 
 /// Lets go of a lease this holder took; the job is next due at `next_due`.
