@@ -610,6 +610,7 @@ impl App {
                     persons.push(BulkPerson {
                         id: next_person,
                         id_number,
+                        initials: minsheng_domain::text::pinyin_of(&name).1,
                         name,
                         sex: if male { "male" } else { "female" },
                         birth_date: birth,

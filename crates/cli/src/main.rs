@@ -32,7 +32,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use minsheng_app::admin::NewUserInput;
 use minsheng_app::demo::{DemoAccount, DemoOptions};
 use minsheng_app::demo_discovery::DiscoveryScale;
-use minsheng_app::import::{ImportError, ImportKind, read_table};
+use minsheng_app::import::{FileSource, ImportError, ImportKind, Phase, Progress};
 use minsheng_app::{Actor, App, AppError};
 use minsheng_domain::Role;
 use minsheng_store::Store;
@@ -1227,17 +1227,25 @@ async fn import_command(
         ImportWhat::Users => ImportKind::Users,
         ImportWhat::Persons => ImportKind::Persons,
     };
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let name = file.display().to_string();
-    let table = read_table(&name, &bytes)?;
+    let source = FileSource::open(file, &name)?;
+    // Checking counts rows as it reads (the length is not known yet); writing knows it.
     let bar = if json {
         ProgressBar::hidden()
     } else {
-        progress_bar(table.rows.len() as u64, kind.code())
+        progress_bar(0, "checking")
     };
     let result = app
-        .import(actor, kind, &table, skip_invalid, &|done| {
-            bar.set_position(done)
+        .import(actor, kind, &source, skip_invalid, &|p: Progress| {
+            match (p.phase, p.total) {
+                (Phase::Writing, Some(total)) if bar.length() != Some(total) => {
+                    bar.set_message("writing");
+                    bar.set_length(total);
+                }
+                (Phase::Checking, _) => bar.set_length(p.done),
+                _ => {}
+            }
+            bar.set_position(p.done);
         })
         .await;
     bar.finish_and_clear();

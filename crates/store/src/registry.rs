@@ -905,6 +905,9 @@ pub struct BulkPerson {
     pub id: i64,
     pub id_number: String,
     pub name: String,
+    /// The name's pinyin initials (`minsheng_domain::text::pinyin_of`), worked out by the
+    /// caller where it has threads to spare.
+    pub initials: String,
     pub sex: &'static str,
     pub birth_date: String,
     pub phone: Option<String>,
@@ -996,11 +999,10 @@ pub async fn insert_bulk_persons(
             Value::Int(now),
             Value::Text(note.to_string()),
         ]);
-        let initials = pinyin_of(&p.name).1;
         person_rows.push(vec![
             Value::Int(p.id),
             Value::Text(p.id_number),
-            Value::Text(initials),
+            Value::Text(p.initials),
             Value::Text(p.search_key),
             Value::Text(p.name),
             Value::Text(p.sex.to_string()),

@@ -19,6 +19,7 @@ minsheng_store::on_both_backends!(
     a_stale_save_is_refused_and_loses_nothing,
     person_import_is_all_or_nothing_and_idempotent,
     a_registry_load_writes_new_households_in_bulk_and_registered_people_row_by_row,
+    a_registry_file_longer_than_a_chunk_is_checked_whole_then_written_whole,
     households_are_found_by_name_pinyin_and_number_tails_through_the_index,
     imports_read_gb18030_and_xlsx,
     region_and_unit_and_user_imports,
@@ -1004,6 +1005,149 @@ async fn households_are_found_by_name_pinyin_and_number_tails_through_the_index(
             "{q}: {persons:?}"
         );
     }
+}
+
+/// A file streamed from disk in chunks: a household whose members lie in different chunks
+/// (its head last), bad rows at the start and the end of a long file all listed with nothing
+/// written, then the same file fixed written whole.
+async fn a_registry_file_longer_than_a_chunk_is_checked_whole_then_written_whole(backend: Backend) {
+    use minsheng_app::import::FileSource;
+    use minsheng_store::registry;
+    let w = World::new(backend).await;
+    let officer = w.actor("banan.district").await;
+    // More rows than one chunk (20,000) so the pipeline carries households across chunks.
+    let rows = 20_600usize;
+    let person = |i: usize| {
+        let (year, month, day) = (1940 + i % 60, 1 + (i / 60) % 12, 1 + (i / 720) % 28);
+        id_number(&format!("500113{year:04}{month:02}{day:02}{:03}", i % 997))
+    };
+    let mut body = String::new();
+    body.push_str(&format!(
+        "{},周小梅,500113003002,花溪某路1号,SPLIT-1,20,\n",
+        person(0)
+    ));
+    for i in 1..rows - 1 {
+        body.push_str(&format!(
+            "{},李{i},500113003002,花溪某路{i}号,CHUNK-{i},02,\n",
+            person(i)
+        ));
+    }
+    body.push_str(&format!(
+        "{},周大山,500113003002,花溪某路1号,SPLIT-1,02,13900000000\n",
+        person(rows - 1)
+    ));
+    let dir = std::env::temp_dir().join(format!(
+        "minsheng-stream-{}-{backend:?}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("registry.csv");
+    let (households_before, persons_before) = counts(&w).await;
+
+    // Bad rows on the second line and the last: both are listed, nothing is written.
+    let mut bad = body.replacen("周小梅", "", 1);
+    bad.push_str(&format!(
+        "{},重复,500113003002,花溪某路1号,SPLIT-1,20,\n",
+        person(5)
+    ));
+    std::fs::write(&path, format!("{PERSONS_HEADER}{bad}")).expect("write");
+    let source = FileSource::open(&path, "registry.csv").expect("open");
+    let phases = std::sync::Mutex::new(Vec::new());
+    let report = w
+        .app
+        .import(&officer, ImportKind::Persons, &source, false, &|p| {
+            phases.lock().expect("lock").push(p.phase)
+        })
+        .await
+        .expect("import");
+    assert!(!report.written);
+    assert_eq!(report.rows, rows + 1);
+    let lines: Vec<(u64, &str)> = report
+        .errors
+        .iter()
+        .map(|e| (e.line, e.column.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![(2, "name"), (rows as u64 + 2, "id_number")],
+        "every bad row, in order"
+    );
+    assert!(
+        report.errors[1].reason.contains("line 7"),
+        "{:?}",
+        report.errors[1]
+    );
+    assert_eq!(counts(&w).await, (households_before, persons_before));
+    assert!(
+        phases
+            .lock()
+            .expect("lock")
+            .iter()
+            .all(|p| *p == minsheng_app::import::Phase::Checking),
+        "a file with bad rows is only checked"
+    );
+
+    std::fs::write(&path, format!("{PERSONS_HEADER}{body}")).expect("write");
+    let source = FileSource::open(&path, "registry.csv").expect("open");
+    let report = w
+        .app
+        .import(&officer, ImportKind::Persons, &source, false, &|_| {})
+        .await
+        .expect("import");
+    assert!(
+        report.errors.is_empty(),
+        "{:?}",
+        &report.errors[..3.min(report.errors.len())]
+    );
+    assert_eq!(report.inserted, rows);
+    assert_eq!(
+        counts(&w).await,
+        (
+            households_before + rows as i64 - 1,
+            persons_before + rows as i64
+        )
+    );
+    let mut c = w.app.store().reader();
+    let split = registry::household_by_key(&mut c, officer.scope(), "SPLIT-1")
+        .await
+        .expect("read")
+        .expect("the split household");
+    assert_eq!(split.members, 2, "members from both chunks");
+    assert_eq!(
+        split.head_name.as_deref(),
+        Some("周大山"),
+        "the head from the later chunk"
+    );
+    for q in ["周大山", "zhoudashan", "周小梅"] {
+        let found = w
+            .app
+            .list_households(
+                &officer,
+                &ListQuery {
+                    q: Some(q.to_string()),
+                    ..ListQuery::default()
+                },
+            )
+            .await
+            .expect("search");
+        assert_eq!(
+            found.items.iter().map(|h| h.id).collect::<Vec<_>>(),
+            vec![split.id],
+            "{q} finds the household whose members came in two chunks"
+        );
+    }
+
+    // The same file again changes nothing.
+    let again = w
+        .app
+        .import(&officer, ImportKind::Persons, &source, false, &|_| {})
+        .await
+        .expect("import");
+    assert_eq!(
+        (again.inserted, again.updated, again.unchanged),
+        (0, 0, rows)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 async fn counts(w: &World) -> (i64, i64) {

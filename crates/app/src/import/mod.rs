@@ -10,12 +10,16 @@ use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
 
 use calamine::{Data, Reader as _};
-use minsheng_domain::{Action, IdNumber, RegionCode, RegionLevel, Role, UnitKind, relation};
+use minsheng_domain::{Action, RegionCode, RegionLevel, Role, UnitKind};
 use minsheng_store::WriteTx;
 use minsheng_store::regions::{self, RegionRow};
-use minsheng_store::registry;
 use minsheng_store::users::{self, NewUser};
 use serde::Serialize;
+
+mod persons;
+mod source;
+
+pub use source::{CsvFile, FileSource, Gb18030Reader, RowIter, RowSource};
 
 use crate::auth::{check_password_policy, hash_password};
 use crate::{Actor, App, AppError, AppResult, Outside, Subject, write_audit};
@@ -118,14 +122,9 @@ fn read_csv(file: &str, text: &str, encoding: &'static str) -> Result<Table, Fil
         .has_headers(true)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let csv_error = |e: csv::Error| FileError::Csv {
-        file: file.to_string(),
-        line: e.position().map_or(0, |p| p.line()),
-        message: e.to_string(),
-    };
     let headers: Vec<String> = reader
         .headers()
-        .map_err(csv_error)?
+        .map_err(|e| source::csv_error(file, e))?
         .iter()
         .map(normalise_header)
         .collect();
@@ -136,13 +135,10 @@ fn read_csv(file: &str, text: &str, encoding: &'static str) -> Result<Table, Fil
     }
     let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(csv_error)?;
-        let line = record.position().map_or(0, |p| p.line());
-        let cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
-        if cells.iter().all(String::is_empty) {
-            continue;
+        let record = record.map_err(|e| source::csv_error(file, e))?;
+        if let Some(row) = source::table_row(&record) {
+            rows.push(row?);
         }
-        rows.push(TableRow { line, cells });
     }
     Ok(Table {
         file: file.to_string(),
@@ -247,6 +243,22 @@ impl ImportReport {
     }
 }
 
+/// Which pass an import is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Every row is checked before anything is written.
+    Checking,
+    Writing,
+}
+
+/// How far an import has come: rows done, of how many when known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub phase: Phase,
+    pub done: u64,
+    pub total: Option<u64>,
+}
+
 /// Lets a row be read by column name, recording errors by line and column.
 struct RowReader<'a> {
     columns: &'a HashMap<String, usize>,
@@ -289,12 +301,12 @@ impl<'a> RowReader<'a> {
 }
 
 fn column_index(
-    table: &Table,
+    file: &str,
+    headers: &[String],
     required: &[&str],
     expected: &str,
 ) -> Result<HashMap<String, usize>, FileError> {
-    let columns: HashMap<String, usize> = table
-        .headers
+    let columns: HashMap<String, usize> = headers
         .iter()
         .enumerate()
         .map(|(i, h)| (h.clone(), i))
@@ -306,7 +318,7 @@ fn column_index(
         .collect();
     if !missing.is_empty() {
         return Err(FileError::MissingColumns {
-            file: table.file.clone(),
+            file: file.to_string(),
             missing: missing.join(", "),
             expected: expected.to_string(),
         });
@@ -359,7 +371,6 @@ enum Valid {
         region: i64,
     },
     User(ValidUser),
-    Person(ValidPerson),
 }
 
 struct ValidUser {
@@ -370,27 +381,17 @@ struct ValidUser {
     password: Option<String>,
 }
 
-struct ValidPerson {
-    id_number: IdNumber,
-    name: String,
-    phone: Option<String>,
-    region: i64,
-    address: String,
-    household_key: String,
-    relation: String,
-}
-
 impl App {
     /// Checks every row, then (unless errors stop it) writes the valid ones in one transaction.
-    /// `progress` is called with the number of rows written so far.
+    /// `progress` hears how far the checking and the writing have come.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn import(
         &self,
         actor: &Actor,
         kind: ImportKind,
-        table: &Table,
+        source: &dyn RowSource,
         skip_invalid: bool,
-        progress: &(dyn Fn(u64) + Sync),
+        progress: &(dyn Fn(Progress) + Sync),
     ) -> Result<ImportReport, ImportError> {
         let action = match kind {
             ImportKind::Regions => Action::ManageRegions,
@@ -400,7 +401,19 @@ impl App {
         };
         self.authorize(actor, action, Subject::new("import", kind.code()))
             .await?;
-        let (valid, mut errors) = self.validate(actor, kind, table).await?;
+        if kind == ImportKind::Persons {
+            return self
+                .import_persons(actor, source, skip_invalid, progress)
+                .await;
+        }
+        // Regions, units and users come in files of thousands of rows at most: read whole.
+        let table = Table {
+            file: source.file().to_string(),
+            headers: source.headers().to_vec(),
+            rows: source.rows()?.collect::<Result<_, _>>()?,
+            encoding: source.encoding(),
+        };
+        let (valid, mut errors) = self.validate(actor, kind, &table).await?;
         errors.sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.column.cmp(&b.column)));
         let bad_lines: HashSet<u64> = errors.iter().map(|e| e.line).collect();
         let mut report = ImportReport {
@@ -420,30 +433,7 @@ impl App {
         let mut outcome = Outcome::default();
         let mut zones: std::collections::BTreeMap<i64, (String, Vec<i64>)> =
             std::collections::BTreeMap::new();
-        let (persons, valid): (Vec<_>, Vec<_>) = valid
-            .into_iter()
-            .partition(|(_, record)| matches!(record, Valid::Person(_)));
-        let persons: Vec<(u64, ValidPerson)> = persons
-            .into_iter()
-            .filter_map(|(line, record)| match record {
-                Valid::Person(person) => Some((line, person)),
-                _ => None,
-            })
-            .collect();
-        if let Err((line, outside)) = self
-            .write_persons(&mut tx, actor, persons, &mut outcome, progress)
-            .await?
-        {
-            drop(tx);
-            let message = format!("{}: {}", outside.field, outside.message);
-            self.refuse_outside(actor, "import.persons", outside.refusal)
-                .await;
-            return Err(ImportError::File(FileError::Csv {
-                file: table.file.clone(),
-                line,
-                message,
-            }));
-        }
+        let total = valid.len() as u64;
         for (i, (_, record)) in valid.into_iter().enumerate() {
             match record {
                 Valid::Region(row) => {
@@ -474,9 +464,12 @@ impl App {
                     let (existed, changed) = self.write_user(&mut tx, &user).await?;
                     outcome.record(existed, changed);
                 }
-                Valid::Person(_) => {}
             }
-            progress(i as u64 + 1);
+            progress(Progress {
+                phase: Phase::Writing,
+                done: i as u64 + 1,
+                total: Some(total),
+            });
         }
         for (zone, (zone_name, towns)) in zones {
             let row = RegionRow {
@@ -500,10 +493,22 @@ impl App {
         report.inserted = outcome.inserted;
         report.updated = outcome.updated;
         report.unchanged = outcome.unchanged;
+        self.finish_import(tx, actor, kind, &mut report).await?;
+        Ok(report)
+    }
+
+    /// Audits the import in its own transaction and commits it.
+    async fn finish_import(
+        &self,
+        mut tx: WriteTx,
+        actor: &Actor,
+        kind: ImportKind,
+        report: &mut ImportReport,
+    ) -> AppResult<()> {
         report.written = true;
         let detail = format!(
             "{}: {} rows, {} inserted, {} updated, {} unchanged, {} skipped",
-            table.file,
+            report.file,
             report.rows,
             report.inserted,
             report.updated,
@@ -523,7 +528,7 @@ impl App {
         if report.rows >= 10_000 {
             self.store().optimize().await?;
         }
-        Ok(report)
+        Ok(())
     }
 
     async fn validate(
@@ -538,7 +543,8 @@ impl App {
         match kind {
             ImportKind::Regions if table.headers.iter().any(|h| h == "zone_code") => {
                 let columns = column_index(
-                    table,
+                    &table.file,
+                    &table.headers,
                     &["zone_code", "zone_name", "town_code"],
                     "zone_code, zone_name, town_code",
                 )?;
@@ -578,7 +584,8 @@ impl App {
             }
             ImportKind::Regions => {
                 let columns = column_index(
-                    table,
+                    &table.file,
+                    &table.headers,
                     &["code", "name", "parent_code", "level"],
                     "code, name, parent_code, level",
                 )?;
@@ -666,7 +673,8 @@ impl App {
             }
             ImportKind::Units => {
                 let columns = column_index(
-                    table,
+                    &table.file,
+                    &table.headers,
                     &["name", "kind", "region_code"],
                     "name, kind, region_code",
                 )?;
@@ -720,7 +728,8 @@ impl App {
             }
             ImportKind::Users => {
                 let columns = column_index(
-                    table,
+                    &table.file,
+                    &table.headers,
                     &["username", "display_name", "unit", "roles"],
                     "username, display_name, unit, roles[, password]",
                 )?;
@@ -805,144 +814,7 @@ impl App {
                     errors.append(&mut r.errors);
                 }
             }
-            ImportKind::Persons => {
-                let columns = column_index(
-                    table,
-                    &[
-                        "id_number",
-                        "name",
-                        "region_code",
-                        "address",
-                        "household_key",
-                        "relation_code",
-                    ],
-                    "id_number, name, region_code, address, household_key, relation_code[, phone]",
-                )?;
-                let mut seen: HashMap<String, u64> = HashMap::new();
-                let mut households: HashMap<String, (i64, String, u64)> = HashMap::new();
-                let mut region_ok: HashMap<i64, bool> = HashMap::new();
-                for row in &table.rows {
-                    let mut r = RowReader {
-                        columns: &columns,
-                        row,
-                        errors: Vec::new(),
-                    };
-                    let id_number = r.required("id_number").and_then(|t| {
-                        IdNumber::parse(t)
-                            .map_err(|e| r.fail("id_number", e.to_string()))
-                            .ok()
-                    });
-                    if let Some(id) = &id_number
-                        && let Some(first) = seen.insert(id.as_str().to_string(), row.line)
-                    {
-                        r.fail(
-                            "id_number",
-                            format!("the same person is already on line {first}"),
-                        );
-                    }
-                    let name = r.required("name").and_then(|n| {
-                        crate::registry::validate_name(n)
-                            .map_err(|_| r.fail("name", "must be 1 to 50 printable characters"))
-                            .ok()
-                    });
-                    let phone = crate::registry::validate_phone(Some(r.get("phone")))
-                        .map_err(|e| {
-                            if let AppError::Invalid(list) = e {
-                                for fe in list {
-                                    r.fail("phone", fe.message.to_string());
-                                }
-                            }
-                        })
-                        .ok()
-                        .flatten();
-                    let region = r.region("region_code");
-                    if let Some(region) = region {
-                        if !actor.scope().contains(region.as_i64()) {
-                            r.fail("region_code", "this region is outside your area");
-                        } else {
-                            let known = match region_ok.get(&region.as_i64()) {
-                                Some(k) => *k,
-                                None => {
-                                    let k = matches!(
-                                        regions::get(&mut c, region.as_i64()).await?,
-                                        Some(row) if row.level == "community" || row.level == "town"
-                                    );
-                                    region_ok.insert(region.as_i64(), k);
-                                    k
-                                }
-                            };
-                            if !known {
-                                r.fail(
-                                    "region_code",
-                                    format!(
-                                        "{region} is not a town or community in the region table"
-                                    ),
-                                );
-                            }
-                        }
-                    }
-                    let address = r.required("address").map(str::to_string);
-                    let household_key = r.required("household_key").map(str::to_string);
-                    let relation = r.required("relation_code").map(str::to_string);
-                    if let Some(rel) = &relation
-                        && !relation::is_relation_code(rel)
-                    {
-                        r.fail(
-                            "relation_code",
-                            format!("'{rel}' is not a GB/T 4761 relation code"),
-                        );
-                    }
-                    if let (Some(key), Some(region), Some(address)) =
-                        (&household_key, region, &address)
-                    {
-                        match households.get(key) {
-                            Some((first_region, first_address, first_line))
-                                if *first_region != region.as_i64() || first_address != address =>
-                            {
-                                r.fail("household_key", format!("household {key} has another region or address on line {first_line}"));
-                            }
-                            Some(_) => {}
-                            None => {
-                                households.insert(
-                                    key.clone(),
-                                    (region.as_i64(), address.clone(), row.line),
-                                );
-                            }
-                        }
-                    }
-                    if let (
-                        Some(id_number),
-                        Some(name),
-                        Some(region),
-                        Some(address),
-                        Some(household_key),
-                        Some(relation),
-                        true,
-                    ) = (
-                        id_number,
-                        name,
-                        region,
-                        address,
-                        household_key,
-                        relation,
-                        r.errors.is_empty(),
-                    ) {
-                        valid.push((
-                            row.line,
-                            Valid::Person(ValidPerson {
-                                id_number,
-                                name,
-                                phone,
-                                region: region.as_i64(),
-                                address,
-                                household_key,
-                                relation,
-                            }),
-                        ));
-                    }
-                    errors.append(&mut r.errors);
-                }
-            }
+            ImportKind::Persons => {}
         }
         Ok((valid, errors))
     }
@@ -1030,261 +902,6 @@ struct OutsideRow {
     field: &'static str,
     message: &'static str,
     refusal: Outside,
-}
-
-/// Rows per bulk statement group: bounded memory for the statements, progress as it goes.
-const BULK_ROWS: usize = 20_000;
-
-impl App {
-    /// Writes the person rows of an import. Rows of a household new to the registry whose
-    /// person is new too (a registry's first load: nearly all of them) are written in bulk —
-    /// multi-row inserts with ids given in advance, the household's head set as it is
-    /// inserted. Every other row (a person or household already registered, here or in
-    /// another area) goes through [`App::write_person`], scoped and audited as before, after
-    /// the bulk rows so it finds their households.
-    async fn write_persons(
-        &self,
-        tx: &mut WriteTx,
-        actor: &Actor,
-        persons: Vec<(u64, ValidPerson)>,
-        outcome: &mut Outcome,
-        progress: &(dyn Fn(u64) + Sync),
-    ) -> AppResult<Result<(), (u64, OutsideRow)>> {
-        if persons.is_empty() {
-            return Ok(Ok(()));
-        }
-        let now = self.now();
-        let keys: Vec<&str> = {
-            let mut keys: Vec<&str> = persons
-                .iter()
-                .map(|(_, p)| p.household_key.as_str())
-                .collect();
-            keys.sort_unstable();
-            keys.dedup();
-            keys
-        };
-        let taken_keys = registry::taken_household_keys(tx, &keys).await?;
-        let id_numbers: Vec<&str> = persons.iter().map(|(_, p)| p.id_number.as_str()).collect();
-        let registered = registry::registered_id_numbers(tx, &id_numbers).await?;
-        let (mut next_household, mut next_person) = registry::reserve_bulk_ids(tx).await?;
-        // Each new household's index in `households`.
-        let mut household_ids: HashMap<&str, usize> = HashMap::new();
-        let mut households: Vec<registry::BulkHousehold> = Vec::new();
-        let mut bulk: Vec<registry::BulkPerson> = Vec::new();
-        let mut slow: Vec<(u64, &ValidPerson)> = Vec::new();
-        let mut done = 0u64;
-        for (line, p) in &persons {
-            if taken_keys.contains(&p.household_key) || registered.contains(p.id_number.as_str()) {
-                slow.push((*line, p));
-                continue;
-            }
-            let index = *household_ids
-                .entry(p.household_key.as_str())
-                .or_insert_with(|| {
-                    households.push(registry::BulkHousehold {
-                        id: next_household,
-                        external_key: Some(p.household_key.clone()),
-                        region_code: p.region,
-                        address: p.address.clone(),
-                        head_person_id: None,
-                        search_text: String::new(),
-                    });
-                    next_household += 1;
-                    households.len() - 1
-                });
-            let household = &mut households[index];
-            if p.relation == relation::HEAD && household.head_person_id.is_none() {
-                household.head_person_id = Some(next_person);
-            }
-            bulk.push(registry::BulkPerson {
-                id: next_person,
-                id_number: p.id_number.as_str().to_string(),
-                name: p.name.clone(),
-                sex: p.id_number.sex().code(),
-                birth_date: p.id_number.birth_date().to_string(),
-                phone: p.phone.clone(),
-                household_id: household.id,
-                relation_code: p.relation.clone(),
-                region_code: p.region,
-                search_key: minsheng_domain::text::person_search_key(
-                    &p.name,
-                    p.id_number.as_str(),
-                    p.phone.as_deref(),
-                ),
-            });
-            next_person += 1;
-            outcome.record(false, true);
-        }
-        // Each new household's search text: its address and its members' keys.
-        let mut keys: Vec<Vec<&str>> = vec![Vec::new(); households.len()];
-        let first_id = households.first().map_or(0, |h| h.id);
-        for person in &bulk {
-            if let Some(members) = keys.get_mut((person.household_id - first_id) as usize) {
-                members.push(&person.search_key);
-            }
-        }
-        let texts: Vec<String> = households
-            .iter()
-            .zip(&keys)
-            .map(|(h, members)| {
-                registry::household_search_text(&h.address, members.iter().copied())
-            })
-            .collect();
-        for (household, text) in households.iter_mut().zip(texts) {
-            household.search_text = text;
-        }
-        drop(keys);
-        // Households first (members refer to them), then members in groups, with progress.
-        registry::insert_bulk_households(tx, households, now).await?;
-        let mut bulk = bulk.into_iter().peekable();
-        while bulk.peek().is_some() {
-            let group: Vec<_> = bulk.by_ref().take(BULK_ROWS).collect();
-            done += group.len() as u64;
-            registry::insert_bulk_persons(tx, group, "import", now).await?;
-            progress(done);
-        }
-        for (line, p) in slow {
-            match self.write_person(tx, actor, p).await? {
-                Ok((existed, changed)) => outcome.record(existed, changed),
-                Err(outside) => return Ok(Err((line, outside))),
-            }
-            done += 1;
-            progress(done);
-        }
-        Ok(Ok(()))
-    }
-
-    /// Writes one person row inside the importer's area: a household key or ID number that
-    /// belongs to another area is refused (the unique indexes say so), never taken over.
-    async fn write_person(
-        &self,
-        tx: &mut WriteTx,
-        actor: &Actor,
-        p: &ValidPerson,
-    ) -> AppResult<Result<(bool, bool), OutsideRow>> {
-        let now = self.now();
-        let mut changed = false;
-        let scope = actor.scope();
-        let household_id = match registry::household_by_key(tx, scope, &p.household_key).await? {
-            Some(h) => {
-                if h.region_code != p.region || h.address != p.address {
-                    registry::update_household(
-                        tx, scope, h.id, h.version, p.region, &p.address, now,
-                    )
-                    .await?;
-                    changed = true;
-                }
-                h.id
-            }
-            None => {
-                changed = true;
-                match registry::insert_household(
-                    tx,
-                    Some(&p.household_key),
-                    p.region,
-                    &p.address,
-                    now,
-                )
-                .await
-                {
-                    Ok(id) => id,
-                    Err(minsheng_store::StoreError::Conflict(_)) => {
-                        return Ok(Err(OutsideRow {
-                            field: "household_key",
-                            message: "this household key belongs to a household outside your area",
-                            refusal: Outside {
-                                kind: "household",
-                                id: p.household_key.clone(),
-                                why: "household key of another area in an import",
-                                answer: AppError::NotFound,
-                            },
-                        }));
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
-        };
-        let (person_id, existed) =
-            match registry::person_by_id_number(tx, scope, p.id_number.as_str()).await? {
-                Some(existing) => {
-                    if existing.name != p.name || existing.phone != p.phone {
-                        registry::update_person(
-                            tx,
-                            scope,
-                            existing.id,
-                            existing.version,
-                            &p.name,
-                            p.phone.as_deref(),
-                            now,
-                        )
-                        .await?;
-                        changed = true;
-                    }
-                    (existing.id, true)
-                }
-                None => {
-                    let member = crate::registry::ValidMember {
-                        id_number: p.id_number.clone(),
-                        name: p.name.clone(),
-                        relation: p.relation.clone(),
-                        phone: p.phone.clone(),
-                    };
-                    match self
-                        .person_here_or_new(tx, actor, &member, p.region, now)
-                        .await?
-                    {
-                        Ok(id) => (id, false),
-                        Err(refusal) => {
-                            return Ok(Err(OutsideRow {
-                                field: "id_number",
-                                message: "this ID number is registered outside your area",
-                                refusal,
-                            }));
-                        }
-                    }
-                }
-            };
-        let moved = registry::move_person(
-            tx,
-            scope,
-            person_id,
-            Some((household_id, &p.relation)),
-            now,
-            "import",
-        )
-        .await?;
-        if let Some(m) = moved {
-            changed = true;
-            // A move between existing households is audited like any other; a new person's
-            // first household is the import itself.
-            if m.from_household.is_some() {
-                write_audit(
-                    tx,
-                    actor,
-                    "person.move",
-                    Subject::new("person", &person_id.to_string()),
-                    true,
-                    &format!(
-                        "from household {} ({}) to household {household_id} ({}): import",
-                        m.from_household.unwrap_or_default(),
-                        m.from_region,
-                        m.to_region
-                    ),
-                )
-                .await?;
-            }
-        }
-        if p.relation == relation::HEAD {
-            let head = registry::household(tx, scope, household_id)
-                .await?
-                .and_then(|h| h.head_person_id);
-            if head != Some(person_id) {
-                registry::set_head(tx, scope, household_id, Some(person_id), now).await?;
-                changed = true;
-            }
-        }
-        Ok(Ok((existed, changed)))
-    }
 }
 
 #[cfg(test)]
