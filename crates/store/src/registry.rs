@@ -937,6 +937,61 @@ pub async fn reserve_bulk_ids(tx: &mut crate::WriteTx) -> Result<(i64, i64)> {
     Ok((household, person))
 }
 
+/// Indexes set aside for a registry's first load on SQLite: the statements that make them
+/// again.
+#[derive(Debug)]
+pub struct SetAside {
+    statements: Vec<String>,
+}
+
+/// For a first load (no household and no person yet) on SQLite: drops, inside the load's
+/// transaction, the registry tables' non-unique indexes and the trigger that feeds the
+/// full-text index, so the rows go in without a random index insert each; [`build_set_aside`]
+/// makes them again from their own stored SQL before the transaction ends. Readers never see
+/// the tables without them (the drop and the build commit together). The unique keys stay:
+/// the load's checks read them. Anything else answers `None` and changes nothing.
+pub async fn set_aside_for_first_load(tx: &mut crate::WriteTx) -> Result<Option<SetAside>> {
+    if tx.backend() != crate::Backend::Sqlite {
+        return Ok(None);
+    }
+    let (taken,): (i64,) = tx
+        .one(Sql::new(
+            "SELECT EXISTS (SELECT 1 FROM persons) OR EXISTS (SELECT 1 FROM households)",
+        ))
+        .await?;
+    if taken != 0 {
+        return Ok(None);
+    }
+    let objects: Vec<(String, String, String)> = tx
+        .all(Sql::new(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL \
+             AND tbl_name IN ('households', 'persons', 'household_memberships') \
+             AND (type = 'index' OR (type = 'trigger' AND name = 'households_fts_insert')) \
+             ORDER BY type, name",
+        ))
+        .await?;
+    let mut statements = Vec::with_capacity(objects.len());
+    for (kind, name, sql) in objects {
+        let drop = if kind == "index" { "INDEX" } else { "TRIGGER" };
+        tx.execute(Sql::new(&format!("DROP {drop} {name}"))).await?;
+        statements.push(sql);
+    }
+    Ok(Some(SetAside { statements }))
+}
+
+/// Fills the full-text index from the households written and makes the set-aside indexes and
+/// trigger again.
+pub async fn build_set_aside(tx: &mut crate::WriteTx, set_aside: SetAside) -> Result<()> {
+    tx.execute(Sql::new(
+        "INSERT INTO households_fts (rowid, search_text) SELECT id, search_text FROM households",
+    ))
+    .await?;
+    for sql in set_aside.statements {
+        tx.execute(Sql::new(&sql)).await?;
+    }
+    Ok(())
+}
+
 /// Writes households new to the registry with multi-row inserts (ids from
 /// [`reserve_bulk_ids`]; a head may be a person of the same load not written yet).
 pub async fn insert_bulk_households(

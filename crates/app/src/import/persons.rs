@@ -349,6 +349,8 @@ impl App {
         let good = rows - bad_lines.len() as u64;
         let mut tx = self.store().begin().await?;
         let mut load = BulkLoad::default();
+        let set_aside = registry::set_aside_for_first_load(&mut tx).await?;
+        load.first_load = set_aside.is_some();
         let mut chunks = read_chunks(source.rows()?, rules, Arc::new(bad_lines), true);
         while let Some(chunk) = chunks.recv().await {
             let (_, checked) = chunk?;
@@ -374,6 +376,9 @@ impl App {
                 done: load.done,
                 total: Some(good),
             });
+        }
+        if let Some(set_aside) = set_aside {
+            registry::build_set_aside(&mut tx, set_aside).await?;
         }
         load.finish(&mut tx, actor.scope(), self.now()).await?;
         report.inserted = load.outcome.inserted;
@@ -409,9 +414,16 @@ impl App {
             keys.dedup();
             keys
         };
-        let taken_keys = registry::taken_household_keys(tx, &fresh_keys).await?;
-        let id_numbers: Vec<&str> = persons.iter().map(|(_, p)| p.id_number.as_str()).collect();
-        let registered = registry::registered_id_numbers(tx, &id_numbers).await?;
+        // A first load's registry was empty, and the check pass found each ID number once.
+        let (taken_keys, registered) = if load.first_load {
+            Default::default()
+        } else {
+            let id_numbers: Vec<&str> = persons.iter().map(|(_, p)| p.id_number.as_str()).collect();
+            (
+                registry::taken_household_keys(tx, &fresh_keys).await?,
+                registry::registered_id_numbers(tx, &id_numbers).await?,
+            )
+        };
         // Read again each chunk: the scoped path may have added rows since.
         let (mut next_household, mut next_person) = registry::reserve_bulk_ids(tx).await?;
         let mut index: HashMap<&str, usize> = HashMap::new();
@@ -658,6 +670,8 @@ struct BulkLoad {
     heads: Vec<(i64, i64)>,
     outcome: Outcome,
     done: u64,
+    /// The registry was empty when the write began (SQLite set its indexes aside).
+    first_load: bool,
 }
 
 impl BulkLoad {
