@@ -633,6 +633,73 @@ fn persons_file(path: &Path, n: usize) {
     std::fs::write(path, text).expect("write");
 }
 
+/// A registry's first load sets its indexes aside inside its transaction: a kill at any
+/// moment leaves no person and every index and trigger in place; the load run again completes
+/// and its households are found through the full-text index.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_a_first_load_leaves_the_registry_empty_and_indexed() {
+    let pristine = scratch("first-load");
+    let data = pristine.to_str().expect("path");
+    for regions in ["chongqing.csv", "communities.csv"] {
+        let path = format!(
+            "{}/../../data/regions/{regions}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        ok(&minsheng(&["import", "regions", &path, "--data-dir", data]));
+    }
+    let schema = "SELECT COUNT(*) FROM sqlite_master WHERE type IN ('index', 'trigger')";
+    let objects = count(&pristine, schema).await;
+    let file = pristine.with_extension("first.csv");
+    // More than one chunk (20,000 rows) of the pipeline.
+    persons_file(&file, 30_000);
+    for attempt in 0..4u64 {
+        let dir = pristine.with_extension(format!("first-{attempt}"));
+        copy_dir(&pristine, &dir);
+        kill_9_after(
+            &[
+                "import",
+                "persons",
+                file.to_str().expect("path"),
+                "--data-dir",
+                dir.to_str().expect("path"),
+            ],
+            Duration::from_millis(200 + attempt * 500),
+        );
+        let persons = count(&dir, "SELECT COUNT(*) FROM persons").await;
+        assert!(
+            persons == 0 || persons == 30_000,
+            "first load killed at {attempt}: {persons} persons"
+        );
+        assert_eq!(count(&dir, schema).await, objects, "indexes and triggers");
+        let broken = count(
+            &dir,
+            "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'",
+        )
+        .await;
+        assert_eq!(broken, 0);
+        if attempt == 0 {
+            ok(&minsheng(&[
+                "import",
+                "persons",
+                file.to_str().expect("path"),
+                "--data-dir",
+                dir.to_str().expect("path"),
+            ]));
+            assert_eq!(count(&dir, "SELECT COUNT(*) FROM persons").await, 30_000);
+            assert_eq!(count(&dir, schema).await, objects);
+            let found = count(
+                &dir,
+                "SELECT COUNT(*) FROM households_fts WHERE households_fts MATCH '\"导入路9999号\"'",
+            )
+            .await;
+            assert_eq!(found, 1, "the full-text index holds the first load");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_dir_all(&pristine);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_an_import_a_screening_commit_or_a_backup_leaves_nothing_partial() {
     let pristine = demo("kill", "300");
