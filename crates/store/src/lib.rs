@@ -744,6 +744,74 @@ async fn insert_values(
     Ok(())
 }
 
+/// Writes many rows in a write transaction the fastest way each database has: PostgreSQL's
+/// `COPY … FROM STDIN` (CSV), SQLite's staged [`insert_rows`].
+pub async fn bulk_insert(
+    tx: &mut WriteTx,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Value>>,
+) -> Result<()> {
+    let Tx::Postgres(pg) = &mut tx.tx else {
+        return insert_rows(tx, table, columns, rows).await;
+    };
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut copy = pg
+        .copy_in_raw(&format!(
+            "COPY {table} ({}) FROM STDIN (FORMAT csv)",
+            columns.join(", ")
+        ))
+        .await?;
+    let mut buffer = String::with_capacity(1 << 20);
+    for row in rows {
+        for (i, value) in row.into_iter().enumerate() {
+            if i > 0 {
+                buffer.push(',');
+            }
+            copy_csv_field(&mut buffer, value);
+        }
+        buffer.push('\n');
+        if buffer.len() >= 1 << 20 {
+            copy.send(std::mem::take(&mut buffer).into_bytes()).await?;
+        }
+    }
+    if !buffer.is_empty() {
+        copy.send(buffer.into_bytes()).await?;
+    }
+    copy.finish().await?;
+    Ok(())
+}
+
+/// One field of `COPY`'s CSV: NULL unquoted and empty, text always quoted (so an empty text is
+/// `""`, not NULL).
+fn copy_csv_field(out: &mut String, value: Value) {
+    use std::fmt::Write as _;
+    let quoted = |out: &mut String, text: &str| {
+        out.push('"');
+        out.push_str(&text.replace('"', "\"\""));
+        out.push('"');
+    };
+    match value {
+        Value::Int(v) | Value::OptInt(Some(v)) => {
+            let _ = write!(out, "{v}");
+        }
+        Value::OptFloat(Some(v)) => {
+            let _ = write!(out, "{v:?}");
+        }
+        Value::Bool(v) => out.push_str(if v { "t" } else { "f" }),
+        Value::Text(t) | Value::OptText(Some(t)) => quoted(out, &t),
+        Value::Bytes(b) => {
+            out.push_str("\\x");
+            for byte in b {
+                let _ = write!(out, "{byte:02x}");
+            }
+        }
+        Value::OptInt(None) | Value::OptText(None) | Value::OptFloat(None) => {}
+    }
+}
+
 /// After rows were inserted with explicit ids, moves PostgreSQL's identity past them.
 pub async fn sync_identity(tx: &mut WriteTx, table: &str) -> Result<()> {
     if tx.backend() == Backend::Postgres {

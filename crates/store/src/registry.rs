@@ -944,22 +944,24 @@ pub struct SetAside {
     statements: Vec<String>,
 }
 
-/// For a first load (no household and no person yet) on SQLite: drops, inside the load's
-/// transaction, the registry tables' non-unique indexes and the trigger that feeds the
-/// full-text index, so the rows go in without a random index insert each; [`build_set_aside`]
-/// makes them again from their own stored SQL before the transaction ends. Readers never see
-/// the tables without them (the drop and the build commit together). The unique keys stay:
-/// the load's checks read them. Anything else answers `None` and changes nothing.
-pub async fn set_aside_for_first_load(tx: &mut crate::WriteTx) -> Result<Option<SetAside>> {
-    if tx.backend() != crate::Backend::Sqlite {
-        return Ok(None);
-    }
-    let (taken,): (i64,) = tx
+/// Whether the registry holds no household and no person: an import into it is a first load.
+pub async fn is_empty(c: &mut impl Conn) -> Result<bool> {
+    let (taken,): (bool,) = c
         .one(Sql::new(
             "SELECT EXISTS (SELECT 1 FROM persons) OR EXISTS (SELECT 1 FROM households)",
         ))
         .await?;
-    if taken != 0 {
+    Ok(!taken)
+}
+
+/// For a first load ([`is_empty`]) on SQLite: drops, inside the load's transaction, the
+/// registry tables' non-unique indexes and the trigger that feeds the full-text index, so the
+/// rows go in without a random index insert each; [`build_set_aside`] makes them again from
+/// their own stored SQL before the transaction ends. Readers never see the tables without
+/// them (the drop and the build commit together). The unique keys stay. PostgreSQL answers
+/// `None` and changes nothing.
+pub async fn set_aside_indexes(tx: &mut crate::WriteTx) -> Result<Option<SetAside>> {
+    if tx.backend() != crate::Backend::Sqlite {
         return Ok(None);
     }
     let objects: Vec<(String, String, String)> = tx
@@ -1016,7 +1018,7 @@ pub async fn insert_bulk_households(
             ]
         })
         .collect();
-    crate::insert_rows(
+    crate::bulk_insert(
         tx,
         "households",
         &[
@@ -1071,7 +1073,7 @@ pub async fn insert_bulk_persons(
             Value::Int(now),
         ]);
     }
-    crate::insert_rows(
+    crate::bulk_insert(
         tx,
         "persons",
         &[
@@ -1093,7 +1095,7 @@ pub async fn insert_bulk_persons(
         person_rows,
     )
     .await?;
-    crate::insert_rows(
+    crate::bulk_insert(
         tx,
         "household_memberships",
         &[

@@ -349,8 +349,12 @@ impl App {
         let good = rows - bad_lines.len() as u64;
         let mut tx = self.store().begin().await?;
         let mut load = BulkLoad::default();
-        let set_aside = registry::set_aside_for_first_load(&mut tx).await?;
-        load.first_load = set_aside.is_some();
+        load.first_load = registry::is_empty(&mut tx).await?;
+        let set_aside = if load.first_load {
+            registry::set_aside_indexes(&mut tx).await?
+        } else {
+            None
+        };
         let mut chunks = read_chunks(source.rows()?, rules, Arc::new(bad_lines), true);
         while let Some(chunk) = chunks.recv().await {
             let (_, checked) = chunk?;
@@ -671,6 +675,8 @@ struct BulkLoad {
     outcome: Outcome,
     done: u64,
     /// The registry was empty when the write began (SQLite set its indexes aside).
+    /// Looking registered keys up is then needless, and on PostgreSQL, whose statistics still
+    /// say the tables are empty, each lookup scanned the rows of the chunks before it.
     first_load: bool,
 }
 
