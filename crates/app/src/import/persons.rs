@@ -348,8 +348,10 @@ impl App {
         // Pass 2: write, while the reader thread prepares the next chunk.
         let good = rows - bad_lines.len() as u64;
         let mut tx = self.store().begin().await?;
-        let mut load = BulkLoad::default();
-        load.first_load = registry::is_empty(&mut tx).await?;
+        let mut load = BulkLoad {
+            first_load: registry::is_empty(&mut tx).await?,
+            ..BulkLoad::default()
+        };
         let set_aside = if load.first_load {
             registry::set_aside_indexes(&mut tx).await?
         } else {
