@@ -602,7 +602,16 @@ async fn help_goes_from_recommendations_to_a_completed_referral_and_the_figures(
         client.goto(&format!("{base}/households/{household}/help")).await?;
         let recommended = client.find(Locator::Id("recommendations")).await?.text().await?;
         assert!(!recommended.is_empty());
+        // The household may have a plan already: wait for the answer to replace the page, or
+        // the item below would be added to the page before it and lost.
+        let before = client.find(Locator::Css("main")).await?;
         click_when_ready(&client, Locator::Id("create-plan")).await?;
+        for _ in 0..200 {
+            if before.tag_name().await.is_err() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
         client.wait().for_element(Locator::Id("plan-items")).await?;
         client
             .execute("document.querySelector('#add-item').closest('details').open = true", vec![])
@@ -612,11 +621,13 @@ async fn help_goes_from_recommendations_to_a_completed_referral_and_the_figures(
         client.execute("document.querySelector('#add-item').submit()", vec![]).await?;
         // The plan is on the page before and after: wait for the added item.
         text_with(&client, Locator::Css("#plan-items tbody tr:last-child"), "孙子在读大学").await?;
-        let last = "#plan-items tbody tr:last-child";
-        click_when_ready(&client, Locator::Css(&format!("{last} button[value='accept']"))).await?;
+        // The row of the added item, by its reason: rows reorder as items change state.
+        let ours = "//table[@id='plan-items']/tbody/tr[contains(., '孙子在读大学')]";
+        click_when_ready(&client, Locator::XPath(&format!("{ours}//button[@value='accept']"))).await?;
         // The page before the answer has the same row: wait for the accepted one.
-        text_with(&client, Locator::Css(last), "已采纳").await?;
-        click_when_ready(&client, Locator::Css(&format!("{last} .item-approve button"))).await?;
+        text_with(&client, Locator::XPath(ours), "已采纳").await?;
+        // Only the accepted row's approve form carries the version the approval needs.
+        click_when_ready(&client, Locator::XPath(&format!("{ours}[contains(., '已采纳')]//form[contains(@class, 'item-approve')]//button"))).await?;
         let referrals = text_with(&client, Locator::Id("household-referrals"), "勤工助学").await?;
         assert!(referrals.contains("勤工助学"), "{referrals}");
         shot(&client, "help-plan").await;
