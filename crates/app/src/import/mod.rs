@@ -234,6 +234,38 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
+    /// The report of a file whose rows were all checked, and the lines of its bad rows (each
+    /// listed in line and column order).
+    fn checked(
+        source: &dyn RowSource,
+        kind: ImportKind,
+        rows: usize,
+        mut errors: Vec<RowError>,
+    ) -> (ImportReport, HashSet<u64>) {
+        errors.sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.column.cmp(&b.column)));
+        let bad_lines: HashSet<u64> = errors.iter().map(|e| e.line).collect();
+        let report = ImportReport {
+            file: source.file().to_string(),
+            kind: kind.code().to_string(),
+            encoding: source.encoding().to_string(),
+            rows,
+            skipped: bad_lines.len(),
+            errors,
+            ..ImportReport::default()
+        };
+        (report, bad_lines)
+    }
+
+    /// Whether bad rows stop the import (all or nothing unless `skip_invalid`); then nothing
+    /// is skipped, because nothing is written.
+    fn stops(&mut self, skip_invalid: bool) -> bool {
+        let stops = !self.errors.is_empty() && !skip_invalid;
+        if stops {
+            self.skipped = 0;
+        }
+        stops
+    }
+
     /// The report as text lines, `file:line: column: reason` for each bad row.
     pub fn error_lines(&self) -> Vec<String> {
         self.errors
@@ -413,20 +445,9 @@ impl App {
             rows: source.rows()?.collect::<Result<_, _>>()?,
             encoding: source.encoding(),
         };
-        let (valid, mut errors) = self.validate(actor, kind, &table).await?;
-        errors.sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.column.cmp(&b.column)));
-        let bad_lines: HashSet<u64> = errors.iter().map(|e| e.line).collect();
-        let mut report = ImportReport {
-            file: table.file.clone(),
-            kind: kind.code().to_string(),
-            encoding: table.encoding.to_string(),
-            rows: table.rows.len(),
-            skipped: bad_lines.len(),
-            errors,
-            ..ImportReport::default()
-        };
-        if !report.errors.is_empty() && !skip_invalid {
-            report.skipped = 0;
+        let (valid, errors) = self.validate(actor, kind, &table).await?;
+        let (mut report, _) = ImportReport::checked(&table, kind, table.rows.len(), errors);
+        if report.stops(skip_invalid) {
             return Ok(report);
         }
         let mut tx = self.store().begin().await?;

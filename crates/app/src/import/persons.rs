@@ -329,19 +329,9 @@ impl App {
                 });
             }
         }
-        errors.sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.column.cmp(&b.column)));
-        let bad_lines: HashSet<u64> = errors.iter().map(|e| e.line).collect();
-        let mut report = ImportReport {
-            file: source.file().to_string(),
-            kind: ImportKind::Persons.code().to_string(),
-            encoding: source.encoding().to_string(),
-            rows: rows as usize,
-            skipped: bad_lines.len(),
-            errors,
-            ..ImportReport::default()
-        };
-        if !report.errors.is_empty() && !skip_invalid {
-            report.skipped = 0;
+        let (mut report, bad_lines) =
+            ImportReport::checked(source, ImportKind::Persons, rows as usize, errors);
+        if report.stops(skip_invalid) {
             return Ok(report);
         }
 
